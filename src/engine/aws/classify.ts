@@ -1,0 +1,135 @@
+import { GeuseError, type ErrorKind } from '../errors';
+
+/** The shape AWS SDK v3 service exceptions have; anything else is treated as unknown. */
+interface AwsLikeError {
+  name: string;
+  message?: string;
+  Code?: string;
+  /** Set by the client factory's middleware: the action that failed, e.g. ec2:CreateVpc. */
+  $operation?: string;
+  $metadata?: { httpStatusCode?: number };
+}
+
+function isAwsLike(value: unknown): value is AwsLikeError {
+  return typeof value === 'object' && value !== null && typeof (value as { name?: unknown }).name === 'string';
+}
+
+const byCode: Record<string, ErrorKind> = {
+  // throttling
+  Throttling: 'throttling', ThrottlingException: 'throttling', RequestLimitExceeded: 'throttling',
+  TooManyRequestsException: 'throttling', RequestThrottled: 'throttling', SlowDown: 'throttling',
+  // capacity
+  InsufficientInstanceCapacity: 'capacity', InsufficientCapacity: 'capacity', UnfulfillableCapacity: 'capacity',
+  SpotMaxPriceTooLow: 'capacity', InsufficientFreeAddressesInSubnet: 'capacity', InsufficientThroughputCapacity: 'capacity',
+  // quota
+  VcpuLimitExceeded: 'quota', InstanceLimitExceeded: 'quota', MaxSpotInstanceCountExceeded: 'quota',
+  VpcLimitExceeded: 'quota', LimitExceeded: 'quota', LimitExceededException: 'quota',
+  FileSystemLimitExceeded: 'quota', ParameterLimitExceeded: 'quota', ServiceQuotaExceededException: 'quota',
+  RulesPerSecurityGroupLimitExceeded: 'quota', SecurityGroupLimitExceeded: 'quota', AddressLimitExceeded: 'quota',
+  // permission
+  UnauthorizedOperation: 'permission', AccessDenied: 'permission', AccessDeniedException: 'permission',
+  AuthFailure: 'permission', InvalidClientTokenId: 'permission', UnrecognizedClientException: 'permission',
+  ExpiredToken: 'permission', ExpiredTokenException: 'permission', OptInRequired: 'permission',
+  SignatureDoesNotMatch: 'permission', CredentialsProviderError: 'permission', TokenProviderError: 'permission',
+  // not found
+  NoSuchEntity: 'not-found', NoSuchEntityException: 'not-found', ParameterNotFound: 'not-found',
+  FileSystemNotFound: 'not-found', MountTargetNotFound: 'not-found', ResourceNotFoundException: 'not-found',
+  // conflict
+  EntityAlreadyExists: 'conflict', EntityAlreadyExistsException: 'conflict', ParameterAlreadyExists: 'conflict',
+  FileSystemAlreadyExists: 'conflict', MountTargetConflict: 'conflict', DependencyViolation: 'conflict',
+  ResourceInUse: 'conflict', FileSystemInUse: 'conflict', DeleteConflict: 'conflict', DeleteConflictException: 'conflict',
+  IncorrectFileSystemLifeCycleState: 'conflict', IncorrectMountTargetState: 'conflict', InvalidGroup_Duplicate: 'conflict',
+  'InvalidGroup.Duplicate': 'conflict', 'InvalidPermission.Duplicate': 'conflict', IdempotentParameterMismatch: 'conflict',
+  ConcurrentModification: 'conflict', ConcurrentModificationException: 'conflict', 'Resource.AlreadyAssociated': 'conflict',
+  // invalid input
+  ValidationError: 'invalid-input', ValidationException: 'invalid-input', InvalidParameterValue: 'invalid-input',
+  InvalidParameterCombination: 'invalid-input', InvalidParameter: 'invalid-input', MissingParameter: 'invalid-input',
+  Unsupported: 'invalid-input', MalformedPolicyDocument: 'invalid-input', BadRequest: 'invalid-input',
+  InvalidInstanceType: 'invalid-input', InvalidAMIID_Malformed: 'invalid-input', 'InvalidAMIID.Malformed': 'invalid-input',
+  // transient
+  InternalError: 'transient', InternalFailure: 'transient', InternalServerError: 'transient', ServiceUnavailable: 'transient',
+  ServiceUnavailableException: 'transient', Unavailable: 'transient', RequestTimeout: 'transient', RequestTimeoutException: 'transient',
+  TimeoutError: 'transient', ECONNRESET: 'transient', ECONNREFUSED: 'transient', EPIPE: 'transient', ETIMEDOUT: 'transient',
+};
+
+function kindOf(code: string, status: number | undefined): ErrorKind {
+  const direct = byCode[code];
+  if (direct) return direct;
+  if (code.endsWith('.NotFound') || code.endsWith('NotFound') || code.startsWith('NoSuch')) return 'not-found';
+  if (code.endsWith('.Duplicate') || code.endsWith('AlreadyExists')) return 'conflict';
+  if (code.endsWith('.Malformed') || code.startsWith('Invalid')) return 'invalid-input';
+  if (status === 429) return 'throttling';
+  if (status === 403) return 'permission';
+  if (status === 404) return 'not-found';
+  if (status === 409) return 'conflict';
+  if (status !== undefined && status >= 500) return 'transient';
+  return 'unknown';
+}
+
+export interface ClassifyContext {
+  operation?: string;
+  profile?: string;
+  region?: string;
+}
+
+function describeOperation(operation: string | undefined): string {
+  return operation ? `AWS call ${operation}` : 'An AWS call';
+}
+
+function plainWords(kind: ErrorKind, code: string, awsMessage: string, ctx: ClassifyContext): { message: string; nextStep: string } {
+  const op = describeOperation(ctx.operation);
+  const detail = awsMessage ? ` AWS said: ${awsMessage}` : '';
+  const profileFlag = ctx.profile ? ` --profile ${ctx.profile}` : '';
+  switch (kind) {
+    case 'throttling':
+      return { message: `${op} was throttled by AWS (${code}) and kept being throttled after retries.${detail}`, nextStep: 'Wait a minute and run the command again; raise the retry attempts setting if this repeats.' };
+    case 'capacity':
+      return { message: `${op} failed because AWS has no spare capacity for this request right now (${code}).${detail}`, nextStep: 'Try another instance type or region, allow on-demand fallback, or try again later.' };
+    case 'quota':
+      return { message: `${op} failed because an account limit was reached (${code}).${detail}`, nextStep: 'Remove unused resources or request a higher limit in the Service Quotas console, then run again.' };
+    case 'permission':
+      if (/ExpiredToken|expired|SSO/i.test(`${code} ${awsMessage}`)) {
+        return { message: `Your AWS credentials have expired (${code}).${detail}`, nextStep: `Sign in again: run \`aws sso login${profileFlag}\` (or refresh your credentials), then run the command again.` };
+      }
+      if (code === 'CredentialsProviderError' || code === 'TokenProviderError') {
+        return { message: `No usable AWS credentials were found (${code}).${detail}`, nextStep: `Configure credentials (\`aws configure${profileFlag}\` or \`aws sso login${profileFlag}\`), or pass --profile, then run again.` };
+      }
+      return { message: `${op} was denied: these credentials are not allowed to do it (${code}).${detail}`, nextStep: `Grant the permission for ${ctx.operation ?? 'this action'} to your IAM user or role, or use another --profile, then run again.` };
+    case 'not-found':
+      return { message: `${op} failed: the resource it refers to does not exist (${code}).${detail}`, nextStep: 'Check the IDs and region in your configuration; if the resource was deleted outside GeuseMaker, run deploy again to recreate it.' };
+    case 'conflict':
+      return { message: `${op} conflicted with the current state of a resource (${code}).${detail}`, nextStep: 'Wait a minute and run the command again; if it persists, check the resource in the AWS console.' };
+    case 'invalid-input':
+      return { message: `AWS rejected ${ctx.operation ?? 'a request'} as invalid (${code}).${detail}`, nextStep: 'Check the values in your stack configuration (instance type, region, network IDs) and run again.' };
+    case 'transient':
+      return { message: `${op} failed with a temporary AWS or network error (${code}).${detail}`, nextStep: 'Run the command again; it resumes where it stopped.' };
+    default:
+      return { message: `${op} failed unexpectedly (${code}).${detail}`, nextStep: 'Run the command again; if it fails the same way, report it with this message.' };
+  }
+}
+
+/** Turns anything thrown by an AWS SDK call into a GeuseError with a kind, plain words and a next step. */
+export function classifyAwsError(error: unknown, ctx: ClassifyContext = {}): GeuseError {
+  if (error instanceof GeuseError) return error;
+  if (!isAwsLike(error)) {
+    const text = String(error);
+    return new GeuseError({ code: 'UNKNOWN', kind: 'unknown', ...plainWords('unknown', 'Unknown', text, ctx), cause: error, operation: ctx.operation });
+  }
+  ctx = { ...ctx, operation: ctx.operation ?? error.$operation };
+  const code = error.Code ?? error.name;
+  const status = error.$metadata?.httpStatusCode;
+  const kind = kindOf(code, status);
+  const words = plainWords(kind, code, error.message ?? '', ctx);
+  return new GeuseError({ code: `AWS_${kind.toUpperCase().replace('-', '_')}`, kind, ...words, cause: error, operation: ctx.operation });
+}
+
+/** The AWS error code of something thrown, or undefined when it is not an AWS error. */
+export function awsErrorCode(error: unknown): string | undefined {
+  if (error instanceof GeuseError) return awsErrorCode(error.cause);
+  return isAwsLike(error) ? (error.Code ?? error.name) : undefined;
+}
+
+export function isNotFound(error: unknown): boolean {
+  const code = awsErrorCode(error);
+  return code !== undefined && kindOf(code, undefined) === 'not-found';
+}

@@ -1,0 +1,86 @@
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { EFSClient } from '@aws-sdk/client-efs';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { STSClient } from '@aws-sdk/client-sts';
+import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
+import type { AwsCredentialIdentityProvider, InitializeMiddleware, MetadataBearer, MiddlewareStack } from '@smithy/types';
+
+export interface AwsAccessOptions {
+  region: string;
+  /** Named profile from ~/.aws/config (SSO profiles included); default chain when absent. */
+  profile?: string;
+  /** Points every client at one endpoint, e.g. the local emulator. */
+  endpoint?: string;
+  /** Total attempts per call, including the first (adaptive retry). */
+  maxAttempts?: number;
+  /** Lets tests and benchmarks add SDK middleware (fault injection, latency models, call counters). */
+  instrument?: ClientInstrument;
+}
+
+export type ServiceName = 'ec2' | 'efs' | 'iam' | 'ssm' | 'sts';
+
+/** Any SDK v3 client exposes its middleware stack; that is all instrumentation needs. */
+export interface InstrumentableClient {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the SDK's own generic stack type
+  middlewareStack: MiddlewareStack<any, any>;
+}
+
+export type ClientInstrument = (client: InstrumentableClient, service: ServiceName) => void;
+
+export interface AwsClients {
+  region: string;
+  profile?: string;
+  ec2: EC2Client;
+  efs: EFSClient;
+  iam: IAMClient;
+  ssm: SSMClient;
+  sts: STSClient;
+  destroy(): void;
+}
+
+export const DEFAULT_MAX_ATTEMPTS = 8;
+
+/** Marks every error with the IAM-style action that failed (e.g. ec2:CreateVpc), so messages can name it. */
+function annotateOperation(service: ServiceName): InitializeMiddleware<object, MetadataBearer> {
+  return (next, context) => async (args) => {
+    try {
+      return await next(args);
+    } catch (error) {
+      if (typeof error === 'object' && error !== null) {
+        const command = String((context as { commandName?: string }).commandName ?? '').replace(/Command$/, '');
+        Object.assign(error, { $operation: `${service}:${command}` });
+      }
+      throw error;
+    }
+  };
+}
+
+export function createClients(options: AwsAccessOptions): AwsClients {
+  const credentials: AwsCredentialIdentityProvider = fromNodeProviderChain(options.profile ? { profile: options.profile } : {});
+  const shared = {
+    region: options.region,
+    credentials,
+    maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+    retryMode: 'adaptive' as const,
+    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+  };
+  const ec2 = new EC2Client(shared);
+  const efs = new EFSClient(shared);
+  const iam = new IAMClient(shared);
+  const ssm = new SSMClient(shared);
+  const sts = new STSClient(shared);
+  const all: [InstrumentableClient, ServiceName][] = [[ec2, 'ec2'], [efs, 'efs'], [iam, 'iam'], [ssm, 'ssm'], [sts, 'sts']];
+  for (const [client, service] of all) {
+    client.middlewareStack.add(annotateOperation(service), { step: 'initialize', name: 'geusemakerAnnotateOperation' });
+  }
+  if (options.instrument) for (const [client, service] of all) options.instrument(client, service);
+  return {
+    region: options.region,
+    profile: options.profile,
+    ec2, efs, iam, ssm, sts,
+    destroy() {
+      for (const client of [ec2, efs, iam, ssm, sts]) client.destroy();
+    },
+  };
+}

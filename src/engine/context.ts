@@ -1,0 +1,51 @@
+import type { AwsClients } from './aws/clients';
+import type { StackConfig } from './stack/config';
+import type { Journal } from './state/journal';
+
+/** How long the engine waits and how often it polls; tests and benchmarks scale these down. */
+export interface EngineTiming {
+  pollIntervalMs: number;
+  fileSystemTimeoutMs: number;
+  mountTargetTimeoutMs: number;
+  instanceRunningTimeoutMs: number;
+  instanceTerminatedTimeoutMs: number;
+  /** A new instance profile is not usable by RunInstances for a while (AWS-REALITY.md). */
+  profilePropagationTimeoutMs: number;
+  /** DependencyViolation while ENIs linger, NotFound right after our own creates. */
+  eventualConsistencyTimeoutMs: number;
+}
+
+export const DEFAULT_TIMING: EngineTiming = {
+  pollIntervalMs: 5_000,
+  fileSystemTimeoutMs: 5 * 60_000,
+  mountTargetTimeoutMs: 10 * 60_000,
+  instanceRunningTimeoutMs: 10 * 60_000,
+  instanceTerminatedTimeoutMs: 10 * 60_000,
+  profilePropagationTimeoutMs: 2 * 60_000,
+  eventualConsistencyTimeoutMs: 10 * 60_000,
+};
+
+/** Facts resolved read-only at plan time and used by the steps. */
+export interface PlanFacts {
+  accountId: string;
+  architecture: 'x86_64' | 'arm64';
+  amiId: string;
+  rootDeviceName: string;
+  /** AZs (in preference order) that offer the instance type; the subnets follow this order. */
+  zones: string[];
+  /** Existing-network mode: the user's subnets that are in offered AZs, with their AZ. */
+  existingSubnets?: { id: string; zone: string }[];
+}
+
+export interface StepContext {
+  clients: AwsClients;
+  config: StackConfig;
+  stack: string;
+  stackId: string;
+  facts: PlanFacts;
+  journal: Journal;
+  timing: EngineTiming;
+  signal?: AbortSignal;
+  /** A sentence the user should see (fallbacks taken, things kept); also kept in the journal. */
+  note(message: string): Promise<void>;
+}

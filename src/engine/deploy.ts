@@ -1,0 +1,85 @@
+import { randomUUID } from 'node:crypto';
+import type { AwsClients } from './aws/clients';
+import type { EngineTiming, StepContext } from './context';
+import { classifyAwsError } from './aws/classify';
+import type { ProgressListener } from './progress';
+import type { StackConfig } from './stack/config';
+import { Journal, type StateWriter } from './state/journal';
+import { CURRENT_SCHEMA_VERSION, type ResourceKind, type StackState } from './state/schema';
+import { devSteps, toGraph } from './plan/dev-steps';
+import { runGraph, type StepTiming } from './plan/graph';
+import type { DeployPlan } from './plan/plan';
+import { sweepStack, type SweptKind } from './resources/sweep';
+
+export interface DeployResult {
+  state: StackState;
+  timings: StepTiming[];
+  notes: string[];
+}
+
+export function newStackState(config: StackConfig, stackId: string = randomUUID()): StackState {
+  const now = new Date().toISOString();
+  return {
+    schemaVersion: CURRENT_SCHEMA_VERSION, name: config.name, stackId, status: 'new', region: config.region,
+    config, resources: {}, notes: [], createdAt: now, updatedAt: now,
+  };
+}
+
+const adoptableKinds: Partial<Record<SweptKind, ResourceKind>> = {
+  vpc: 'vpc', subnet: 'subnet', 'internet-gateway': 'internet-gateway', 'route-table': 'route-table',
+  'security-group': 'security-group', efs: 'efs', 'iam-role': 'iam-role', 'instance-profile': 'instance-profile',
+  'ssm-parameter': 'ssm-parameter', instance: 'instance',
+};
+
+/** Journals adopted resources as intents, so each step finds and takes over its resource instead of creating one. */
+async function journalAdopted(clients: AwsClients, journal: Journal, stack: string): Promise<void> {
+  for (const resource of await sweepStack(clients, stack)) {
+    const kind = adoptableKinds[resource.kind];
+    if (kind && resource.key && !journal.record(resource.key)) await journal.intent(resource.key, kind);
+  }
+}
+
+export interface ApplyOptions {
+  clients: AwsClients;
+  store: StateWriter;
+  plan: DeployPlan;
+  existing: StackState | undefined;
+  timing: EngineTiming;
+  signal?: AbortSignal;
+  onProgress: ProgressListener;
+}
+
+/** Runs the dev-tier graph; resumable: after any failure or crash, running it again finishes the stack. */
+export async function applyDeploy(options: ApplyOptions): Promise<DeployResult> {
+  const { plan, clients } = options;
+  const base = options.existing ?? newStackState(plan.config, plan.adoptedStackId);
+  const initial: StackState = {
+    ...base,
+    stackId: plan.adoptedStackId ?? base.stackId,
+    config: plan.config,
+    region: plan.config.region,
+    notes: [],
+  };
+  const journal = new Journal(options.store, initial);
+  await journal.setStatus('deploying');
+  if (plan.adoptedStackId) await journalAdopted(clients, journal, plan.config.name);
+  const notes: string[] = [];
+  const ctx: StepContext = {
+    clients, config: plan.config, stack: plan.config.name, stackId: journal.state.stackId, facts: plan.facts, journal,
+    timing: options.timing, signal: options.signal,
+    note: async (message) => {
+      notes.push(message);
+      options.onProgress({ type: 'note', message });
+      await journal.note(message);
+    },
+  };
+  try {
+    const timings = await runGraph(toGraph(devSteps(ctx), ctx), { signal: options.signal, onProgress: options.onProgress });
+    await journal.setStatus('deployed');
+    return { state: journal.state, timings, notes };
+  } catch (error) {
+    const classified = classifyAwsError(error, { profile: plan.config.profile });
+    await journal.setStatus('deploy_failed', classified).catch(() => undefined);
+    throw classified;
+  }
+}

@@ -1,0 +1,159 @@
+import type { AwsClients } from './aws/clients';
+import { classifyAwsError } from './aws/classify';
+import type { EngineTiming } from './context';
+import { GeuseError } from './errors';
+import type { ProgressListener } from './progress';
+import { Journal, type StateWriter } from './state/journal';
+import type { StackState } from './state/schema';
+import { runGraph, type GraphStep } from './plan/graph';
+import { mountTargetsOf, sweepStack, type SweptKind, type SweptResource } from './resources/sweep';
+import { describeFileSystemById } from './resources/efs-describe';
+import * as teardown from './resources/teardown';
+
+/** Kinds kept when data is kept: the file system and the secrets that protect what is on it. */
+export const DATA_KINDS: readonly SweptKind[] = ['efs', 'ssm-parameter'];
+
+export interface DestroyPlan {
+  stack: string;
+  region: string;
+  keepData: boolean;
+  /** Everything that will be deleted, from the journal and a tag sweep. */
+  toDelete: SweptResource[];
+  toKeep: SweptResource[];
+}
+
+const journalKinds: Record<string, SweptKind> = {
+  vpc: 'vpc', subnet: 'subnet', 'internet-gateway': 'internet-gateway', 'route-table': 'route-table',
+  'security-group': 'security-group', efs: 'efs', 'mount-target': 'mount-target', 'iam-role': 'iam-role',
+  'instance-profile': 'instance-profile', 'ssm-parameter': 'ssm-parameter', instance: 'instance',
+};
+
+/** Union of what the journal knows and what carries the stack's tags in AWS (a lost journal never hides a resource). */
+export async function collectResources(clients: AwsClients, stack: string, state: StackState | undefined): Promise<SweptResource[]> {
+  const swept = await sweepStack(clients, stack);
+  const byId = new Map(swept.map((r) => [`${r.kind}:${r.id}`, r]));
+  for (const record of Object.values(state?.resources ?? {})) {
+    if (record.status === 'deleted' || record.external || !record.id) continue;
+    const kind = journalKinds[record.kind];
+    if (kind && kind !== 'mount-target' && !byId.has(`${kind}:${record.id}`)) byId.set(`${kind}:${record.id}`, { kind, id: record.id, key: record.key });
+  }
+  const fileSystems = [...byId.values()].filter((r) => r.kind === 'efs').map((r) => r.id);
+  for (const target of await mountTargetsOf(clients, fileSystems)) {
+    if (target.state !== 'deleted' && target.state !== 'deleting') byId.set(`mount-target:${target.id}`, target);
+  }
+  return [...byId.values()].filter((r) => r.state !== 'terminated' && r.state !== 'deleted');
+}
+
+export function planDestroyFrom(stack: string, region: string, resources: SweptResource[], keepData: boolean): DestroyPlan {
+  const keep = (r: SweptResource) => keepData && DATA_KINDS.includes(r.kind);
+  return { stack, region, keepData, toDelete: resources.filter((r) => !keep(r)), toKeep: resources.filter(keep) };
+}
+
+function idsOf(resources: readonly SweptResource[], kind: SweptKind): string[] {
+  return resources.filter((r) => r.kind === kind).map((r) => r.id);
+}
+
+/** Deletion order from AWS-REALITY.md, as a graph: network and IAM teardown run side by side once instances are gone. */
+function destroySteps(plan: DestroyPlan, clients: AwsClients, timing: EngineTiming, signal: AbortSignal | undefined, allFileSystems: string[]): GraphStep[] {
+  const del = plan.toDelete;
+  const ctxFor = (waiting: (what: string) => void): teardown.TeardownContext => ({ clients, timing, signal, waiting });
+  const step = (id: string, title: string, deps: string[], work: (ctx: teardown.TeardownContext) => Promise<void>): GraphStep => ({
+    id, title, deps,
+    run: async (waiting) => {
+      await work(ctxFor(waiting));
+      return { outcome: 'deleted' };
+    },
+  });
+  const roleName = idsOf(del, 'iam-role')[0];
+  const profileName = idsOf(del, 'instance-profile')[0];
+  return [
+    step('instances', 'Terminate instances', [], (c) => teardown.terminateInstances(c, idsOf(del, 'instance'))),
+    step('leftovers', 'Leftover volumes and interfaces', ['instances'], (c) => teardown.deleteLeftovers(c, idsOf(del, 'volume'), idsOf(del, 'network-interface'))),
+    // Mount targets sit in the stack's subnets, so they go even when the file system is kept.
+    step('mount-targets', 'EFS mount targets', ['instances'], (c) => teardown.deleteMountTargets(c, allFileSystems)),
+    step('efs', 'EFS file system', ['mount-targets'], async (c) => {
+      for (const id of idsOf(del, 'efs')) await teardown.deleteFileSystem(c, id);
+    }),
+    step('security-groups', 'Security groups', ['instances', 'mount-targets', 'leftovers'], (c) => teardown.deleteSecurityGroups(c, idsOf(del, 'security-group'))),
+    step('internet-gateway', 'Internet gateway', ['instances', 'leftovers'], async (c) => {
+      for (const id of idsOf(del, 'internet-gateway')) await teardown.deleteInternetGateway(c, id);
+    }),
+    step('route-table', 'Route table', ['instances'], async (c) => {
+      for (const id of idsOf(del, 'route-table')) await teardown.deleteRouteTable(c, id);
+    }),
+    step('subnets', 'Subnets', ['route-table', 'mount-targets', 'leftovers'], (c) => teardown.deleteSubnets(c, idsOf(del, 'subnet'))),
+    step('vpc', 'VPC', ['subnets', 'security-groups', 'internet-gateway', 'route-table'], async (c) => {
+      for (const id of idsOf(del, 'vpc')) await teardown.deleteVpc(c, id);
+    }),
+    step('iam', 'IAM role and instance profile', ['instances'], (c) => teardown.deleteIamRoleAndProfile(c, roleName, profileName)),
+    step('secrets', 'Secrets', [], (c) => teardown.deleteParameters(c, idsOf(del, 'ssm-parameter'))),
+  ];
+}
+
+export interface ApplyDestroyOptions {
+  clients: AwsClients;
+  store: StateWriter & { remove(name: string): Promise<void> };
+  state: StackState | undefined;
+  plan: DestroyPlan;
+  timing: EngineTiming;
+  signal?: AbortSignal;
+  onProgress: ProgressListener;
+}
+
+export interface DestroyResult {
+  kept: SweptResource[];
+  /** Monthly cost of what was kept, with how it was worked out. */
+  keptMonthlyCost?: { usd: number; basis: string };
+  stateRemoved: boolean;
+}
+
+// EFS Standard storage list price in us-east-1; the cost engine replaces this with live prices.
+const EFS_STANDARD_USD_PER_GB_MONTH = 0.3;
+
+async function keptCost(clients: AwsClients, kept: readonly SweptResource[]): Promise<DestroyResult['keptMonthlyCost']> {
+  const fileSystems = kept.filter((r) => r.kind === 'efs');
+  if (fileSystems.length === 0) return undefined;
+  let bytes = 0;
+  for (const fs of fileSystems) bytes += (await describeFileSystemById(clients, fs.id))?.SizeInBytes?.Value ?? 0;
+  const gb = bytes / 1024 ** 3;
+  return {
+    usd: Math.round(gb * EFS_STANDARD_USD_PER_GB_MONTH * 100) / 100,
+    basis: `${gb.toFixed(2)} GB on EFS Standard at about $${EFS_STANDARD_USD_PER_GB_MONTH}/GB-month (estimate); Parameter Store standard parameters are free`,
+  };
+}
+
+/** Deletes in dependency order; the state is dropped only once a final sweep confirms everything is gone. */
+export async function applyDestroy(options: ApplyDestroyOptions): Promise<DestroyResult> {
+  const { clients, plan } = options;
+  const journal = options.state ? new Journal(options.store, options.state) : undefined;
+  await journal?.setStatus('destroying');
+  const allFileSystems = [...plan.toDelete, ...plan.toKeep].filter((r) => r.kind === 'efs').map((r) => r.id);
+  try {
+    await runGraph(destroySteps(plan, clients, options.timing, options.signal, allFileSystems), { signal: options.signal, onProgress: options.onProgress });
+    const remaining = await collectResources(clients, plan.stack, undefined);
+    const left = remaining.filter((r) => !(plan.keepData && DATA_KINDS.includes(r.kind)));
+    if (left.length > 0) {
+      throw new GeuseError({
+        code: 'DESTROY_INCOMPLETE', kind: 'transient',
+        message: `Some resources of stack ${plan.stack} still exist: ${left.map((r) => `${r.kind} ${r.id}`).join(', ')}.`,
+        nextStep: `Run \`geusemaker destroy ${plan.stack}\` again; it continues where it stopped.`,
+      });
+    }
+  } catch (error) {
+    const classified = classifyAwsError(error, { profile: clients.profile });
+    await journal?.setStatus('destroy_failed', classified).catch(() => undefined);
+    throw classified;
+  }
+  const kept = plan.keepData ? (await collectResources(clients, plan.stack, undefined)).filter((r) => DATA_KINDS.includes(r.kind)) : [];
+  if (kept.length === 0) {
+    await options.store.remove(plan.stack);
+    return { kept, stateRemoved: true };
+  }
+  if (journal) {
+    const keptIds = new Set(kept.map((r) => r.id));
+    await journal.forget(Object.values(journal.state.resources).filter((r) => !r.id || !keptIds.has(r.id)).map((r) => r.key));
+    await journal.setStatus('destroyed');
+  }
+  return { kept, keptMonthlyCost: await keptCost(clients, kept), stateRemoved: false };
+}
+

@@ -1,0 +1,158 @@
+import { DescribeImagesCommand, DescribeInstanceTypeOfferingsCommand, DescribeInstanceTypesCommand, DescribeSubnetsCommand, DescribeVpcsCommand } from '@aws-sdk/client-ec2';
+import { GetParameterCommand } from '@aws-sdk/client-ssm';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import type { AwsClients } from '../aws/clients';
+import { awsErrorCode, classifyAwsError } from '../aws/classify';
+import type { PlanFacts } from '../context';
+import { GeuseError, invalidInput, refused } from '../errors';
+import { DEPLOYABLE_TIERS, type StackConfig } from '../stack/config';
+import type { StackState } from '../state/schema';
+import { sweepStack, type SweptResource } from '../resources/sweep';
+import { devSteps } from './dev-steps';
+
+export type PlanAction = 'create' | 'reuse' | 'keep';
+
+export interface PlanItem {
+  step: string;
+  title: string;
+  action: PlanAction;
+  ids: string[];
+  note?: string;
+}
+
+export interface DeployPlan {
+  config: StackConfig;
+  facts: PlanFacts;
+  items: PlanItem[];
+  /** Resources carrying this name that belong to another stack id, when --adopt took them over. */
+  adoptedStackId?: string;
+  warnings: string[];
+}
+
+async function checked<T>(call: () => Promise<T>, profile?: string): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw classifyAwsError(error, { profile });
+  }
+}
+
+async function resolveInstanceType(clients: AwsClients, config: StackConfig): Promise<'x86_64' | 'arm64'> {
+  try {
+    const type = (await clients.ec2.send(new DescribeInstanceTypesCommand({ InstanceTypes: [config.instanceType as never] }))).InstanceTypes?.[0];
+    const arches = type?.ProcessorInfo?.SupportedArchitectures ?? [];
+    if (!type) throw Object.assign(new Error('unknown'), { name: 'InvalidInstanceType' });
+    return arches.includes('arm64') && !arches.includes('x86_64') ? 'arm64' : 'x86_64';
+  } catch (error) {
+    if (awsErrorCode(error) === 'InvalidInstanceType') {
+      throw invalidInput('CONFIG_INVALID', `instanceType: ${config.instanceType} is not an EC2 instance type in ${config.region}.`,
+        'Pick a type such as t3.xlarge or m7i.xlarge (see `aws ec2 describe-instance-types`), then run again.');
+    }
+    throw classifyAwsError(error, { profile: config.profile });
+  }
+}
+
+async function offeredZones(clients: AwsClients, config: StackConfig): Promise<string[]> {
+  const offerings = await checked(() => clients.ec2.send(new DescribeInstanceTypeOfferingsCommand({
+    LocationType: 'availability-zone', Filters: [{ Name: 'instance-type', Values: [config.instanceType] }],
+  })), config.profile);
+  return [...new Set((offerings.InstanceTypeOfferings ?? []).map((o) => o.Location!).filter(Boolean))].sort();
+}
+
+/** Amazon Linux 2023, resolved at run time from AWS's public SSM parameter for the architecture. */
+async function resolveAmi(clients: AwsClients, architecture: 'x86_64' | 'arm64', profile?: string): Promise<{ amiId: string; rootDeviceName: string }> {
+  const parameter = `/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-${architecture}`;
+  const amiId = (await checked(() => clients.ssm.send(new GetParameterCommand({ Name: parameter })), profile)).Parameter?.Value;
+  if (!amiId) throw new GeuseError({ code: 'AMI_NOT_FOUND', kind: 'not-found', message: `AWS returned no AMI for ${parameter}.`, nextStep: 'Check that the region is enabled for your account, then run again.' });
+  const image = (await checked(() => clients.ec2.send(new DescribeImagesCommand({ ImageIds: [amiId] })), profile)).Images?.[0];
+  return { amiId, rootDeviceName: image?.RootDeviceName ?? '/dev/xvda' };
+}
+
+async function checkExistingNetwork(clients: AwsClients, config: StackConfig, zones: string[]): Promise<{ id: string; zone: string }[]> {
+  if (config.network.mode !== 'existing') return [];
+  const { vpcId, subnetIds } = config.network;
+  try {
+    await clients.ec2.send(new DescribeVpcsCommand({ VpcIds: [vpcId] }));
+  } catch (error) {
+    if (awsErrorCode(error)?.startsWith('InvalidVpcID')) throw invalidInput('CONFIG_INVALID', `network.vpcId: ${vpcId} does not exist in ${config.region}.`, 'Check the VPC id and region, or use network: { mode: new }.');
+    throw classifyAwsError(error, { profile: config.profile });
+  }
+  let subnets;
+  try {
+    subnets = (await clients.ec2.send(new DescribeSubnetsCommand({ SubnetIds: subnetIds }))).Subnets ?? [];
+  } catch (error) {
+    if (awsErrorCode(error)?.startsWith('InvalidSubnetID')) throw invalidInput('CONFIG_INVALID', `network.subnetIds: one of ${subnetIds.join(', ')} does not exist in ${config.region}.`, 'Check the subnet ids and region.');
+    throw classifyAwsError(error, { profile: config.profile });
+  }
+  const outside = subnets.filter((s) => s.VpcId !== vpcId).map((s) => s.SubnetId);
+  if (outside.length > 0) throw invalidInput('CONFIG_INVALID', `network.subnetIds: ${outside.join(', ')} not in ${vpcId}.`, 'Use subnets of the chosen VPC.');
+  const usable = subnets.filter((s) => zones.includes(s.AvailabilityZone ?? '')).map((s) => ({ id: s.SubnetId!, zone: s.AvailabilityZone! }));
+  if (usable.length === 0) {
+    throw invalidInput('CONFIG_INVALID', `network.subnetIds: none of the subnets is in an AZ that offers ${config.instanceType} (offered in ${zones.join(', ')}).`, 'Add a subnet in one of those AZs or choose another instance type.');
+  }
+  return usable;
+}
+
+function foreignResources(swept: readonly SweptResource[], state: StackState | undefined): SweptResource[] {
+  return swept.filter((resource) => resource.stackId !== state?.stackId && resource.state !== 'terminated');
+}
+
+function nameTaken(config: StackConfig, foreign: readonly SweptResource[]): GeuseError {
+  const listed = foreign.slice(0, 6).map((r) => `${r.kind} ${r.id}`).join(', ');
+  return refused('NAME_TAKEN',
+    `The stack name "${config.name}" is already used in this AWS account: ${listed}${foreign.length > 6 ? ` and ${foreign.length - 6} more` : ''} carry it but this machine's state does not know them (a deploy from another machine, or a lost state file).`,
+    `To take them over, run \`geusemaker deploy ${config.name} --adopt\`; to remove them, run \`geusemaker destroy ${config.name} --delete-data\`; or choose another name.`);
+}
+
+export interface PlanOptions {
+  adopt?: boolean;
+}
+
+/** Read-only: checks the config against the account and says what deploy would create, reuse and keep. */
+export async function planDeploy(clients: AwsClients, config: StackConfig, state: StackState | undefined, options: PlanOptions = {}): Promise<DeployPlan> {
+  if (!DEPLOYABLE_TIERS.includes(config.tier)) {
+    throw invalidInput('TIER_NOT_AVAILABLE', `tier: "${config.tier}" is not available yet; this version deploys only the ${DEPLOYABLE_TIERS.join(', ')} tier.`,
+      'Use tier: dev for now; the automation and gpu tiers arrive in a later release.');
+  }
+  if (state && state.region !== config.region && Object.values(state.resources).some((r) => r.status !== 'deleted')) {
+    throw invalidInput('CONFIG_INVALID', `region: stack ${config.name} lives in ${state.region}, but the configuration says ${config.region}.`,
+      `Destroy it first (geusemaker destroy ${config.name} --delete-data) or keep region ${state.region}.`);
+  }
+  const identity = await checked(() => clients.sts.send(new GetCallerIdentityCommand({})), config.profile);
+  const [architecture, zones] = await Promise.all([resolveInstanceType(clients, config), offeredZones(clients, config)]);
+  if (config.network.mode === 'new' && zones.length < 2) {
+    throw invalidInput('CONFIG_INVALID', `instanceType: ${config.instanceType} is offered in ${zones.length} AZ(s) of ${config.region}; a new network needs two.`,
+      'Choose an instance type offered more widely, or another region.');
+  }
+  const [ami, existingSubnets, swept] = await Promise.all([
+    resolveAmi(clients, architecture, config.profile),
+    checkExistingNetwork(clients, config, zones),
+    checked(() => sweepStack(clients, config.name), config.profile),
+  ]);
+  const foreign = foreignResources(swept, state);
+  const warnings: string[] = [];
+  let adoptedStackId: string | undefined;
+  if (foreign.length > 0) {
+    const ids = new Set(foreign.map((r) => r.stackId));
+    if (!options.adopt || ids.size !== 1 || [...ids][0] === undefined) throw nameTaken(config, foreign);
+    adoptedStackId = [...ids][0];
+    warnings.push(`Adopting ${foreign.length} existing resource(s) named for stack ${config.name}.`);
+  }
+  const facts: PlanFacts = {
+    accountId: identity.Account ?? '000000000000', architecture, amiId: ami.amiId, rootDeviceName: ami.rootDeviceName,
+    zones: config.network.mode === 'new' ? zones.slice(0, 2) : zones, existingSubnets: existingSubnets.length > 0 ? existingSubnets : undefined,
+  };
+  const items: PlanItem[] = devSteps({ config }).map((spec) => {
+    const records = spec.keys.map((key) => state?.resources[key]).filter((r) => r?.status === 'created' && r.id);
+    const allKnown = spec.keys.length > 0 && records.length === spec.keys.length;
+    const dataKept = state?.status === 'destroyed' && (spec.id === 'efs' || spec.id === 'secrets');
+    return {
+      step: spec.id, title: spec.title,
+      action: adoptedStackId ? 'reuse' : allKnown ? (dataKept ? 'keep' : 'reuse') : 'create',
+      ids: records.map((r) => r!.id!),
+      note: dataKept ? 'kept from the last destroy: existing data is reattached' : undefined,
+    };
+  });
+  if (config.market === 'spot' && !config.onDemandFallback) warnings.push('Spot without on-demand fallback: if AWS has no spot capacity, deploy stops without an instance.');
+  return { config, facts, items, adoptedStackId, warnings };
+}

@@ -1,0 +1,123 @@
+import {
+  AddRoleToInstanceProfileCommand, AttachRolePolicyCommand, CreateInstanceProfileCommand, CreateRoleCommand,
+  GetInstanceProfileCommand, GetRoleCommand, PutRolePolicyCommand, type Tag as IamTag,
+} from '@aws-sdk/client-iam';
+import type { StepContext } from '../context';
+import type { StepResult } from '../plan/graph';
+import { awsErrorCode, isNotFound } from '../aws/classify';
+import { refused } from '../errors';
+import { names, stackTags, tagValue, TAG_STACK_ID } from '../stack/naming';
+import { ensureResource } from './ensure';
+
+export const SSM_CORE_POLICY_ARN = 'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore';
+
+const trustPolicy = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+});
+
+/** The instance may read only its own stack's parameters, and decrypt them only through SSM. */
+export function secretsPolicy(ctx: Pick<StepContext, 'stack' | 'facts' | 'clients'>): string {
+  const region = ctx.clients.region;
+  const parameterArn = `arn:aws:ssm:${region}:${ctx.facts.accountId}:parameter${names.parameterPath(ctx.stack)}*`;
+  return JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [
+      { Sid: 'ReadOwnStackSecrets', Effect: 'Allow', Action: ['ssm:GetParameter', 'ssm:GetParameters', 'ssm:GetParametersByPath'], Resource: parameterArn },
+      { Sid: 'DecryptThroughSsmOnly', Effect: 'Allow', Action: 'kms:Decrypt', Resource: '*', Condition: { StringEquals: { 'kms:ViaService': `ssm.${region}.amazonaws.com` } } },
+    ],
+  });
+}
+
+/** IAM names are fixed per stack, so "already exists" is either our own earlier attempt or someone else's stack. */
+function assertOurs(ctx: StepContext, what: string, name: string, tags: IamTag[] | undefined): void {
+  if (tagValue(tags, TAG_STACK_ID) !== ctx.stackId) {
+    throw refused('NAME_TAKEN', `IAM ${what} ${name} already exists and does not belong to this stack.`,
+      `Choose another stack name, or delete ${name} if it is left over from a stack you no longer use.`);
+  }
+}
+
+async function getRole(ctx: StepContext, name: string) {
+  try {
+    return (await ctx.clients.iam.send(new GetRoleCommand({ RoleName: name }))).Role;
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
+async function getProfile(ctx: StepContext, name: string) {
+  try {
+    return (await ctx.clients.iam.send(new GetInstanceProfileCommand({ InstanceProfileName: name }))).InstanceProfile;
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
+export async function ensureRole(ctx: StepContext): Promise<StepResult> {
+  const roleName = names.role(ctx.stack);
+  const fromExisting = async () => {
+    const role = await getRole(ctx, roleName);
+    if (!role) return undefined;
+    assertOurs(ctx, 'role', roleName, role.Tags);
+    return { id: roleName, attrs: { arn: role.Arn ?? '' } };
+  };
+  const { outcome } = await ensureResource(ctx, {
+    key: 'iam-role', kind: 'iam-role',
+    describe: fromExisting,
+    findOrphan: fromExisting,
+    create: async () => {
+      try {
+        const out = await ctx.clients.iam.send(new CreateRoleCommand({
+          RoleName: roleName, Path: names.iamPath, AssumeRolePolicyDocument: trustPolicy,
+          Description: `GeuseMaker stack ${ctx.stack}: SSM access and its own secrets`, Tags: stackTags(ctx.stack, ctx.stackId, 'iam-role', roleName),
+        }));
+        return { id: roleName, attrs: { arn: out.Role?.Arn ?? '' } };
+      } catch (error) {
+        if (awsErrorCode(error) !== 'EntityAlreadyExists') throw error;
+        const existing = await fromExisting();
+        if (!existing) throw error;
+        return existing;
+      }
+    },
+  });
+  // Both calls are idempotent, so they run every time and repair a half-configured role.
+  await ctx.clients.iam.send(new AttachRolePolicyCommand({ RoleName: roleName, PolicyArn: SSM_CORE_POLICY_ARN }));
+  await ctx.clients.iam.send(new PutRolePolicyCommand({ RoleName: roleName, PolicyName: names.secretsPolicy, PolicyDocument: secretsPolicy(ctx) }));
+  return { outcome, detail: roleName };
+}
+
+export async function ensureInstanceProfile(ctx: StepContext): Promise<StepResult> {
+  const profileName = names.instanceProfile(ctx.stack);
+  const roleName = names.role(ctx.stack);
+  const fromExisting = async () => {
+    const profile = await getProfile(ctx, profileName);
+    if (!profile) return undefined;
+    assertOurs(ctx, 'instance profile', profileName, profile.Tags);
+    return { id: profileName, attrs: { arn: profile.Arn ?? '' } };
+  };
+  const { outcome } = await ensureResource(ctx, {
+    key: 'instance-profile', kind: 'instance-profile',
+    describe: fromExisting,
+    findOrphan: fromExisting,
+    create: async () => {
+      try {
+        const out = await ctx.clients.iam.send(new CreateInstanceProfileCommand({
+          InstanceProfileName: profileName, Path: names.iamPath, Tags: stackTags(ctx.stack, ctx.stackId, 'instance-profile', profileName),
+        }));
+        return { id: profileName, attrs: { arn: out.InstanceProfile?.Arn ?? '' } };
+      } catch (error) {
+        if (awsErrorCode(error) !== 'EntityAlreadyExists') throw error;
+        const existing = await fromExisting();
+        if (!existing) throw error;
+        return existing;
+      }
+    },
+  });
+  const profile = await getProfile(ctx, profileName);
+  if (!profile?.Roles?.some((role) => role.RoleName === roleName)) {
+    await ctx.clients.iam.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: profileName, RoleName: roleName }));
+  }
+  return { outcome, detail: profileName };
+}

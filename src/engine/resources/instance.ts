@@ -1,0 +1,178 @@
+import { DescribeInstancesCommand, RunInstancesCommand, type Instance, type RunInstancesCommandInput } from '@aws-sdk/client-ec2';
+import type { StepContext } from '../context';
+import type { StepResult } from '../plan/graph';
+import { awsErrorCode, classifyAwsError, isNotFound } from '../aws/classify';
+import { GeuseError } from '../errors';
+import { renderUserData } from '../bootstrap/userdata';
+import { names } from '../stack/naming';
+import { pollUntil, sleep } from '../wait';
+import { ensureResource, retryNotFound, type Found } from './ensure';
+import { ownedBy, tagSpec } from './ec2-tags';
+import { stackVpcId } from './security-groups';
+
+/** Errors after which another AZ or market may succeed (AWS-REALITY.md: the SDK does not retry these). */
+const CAPACITY_CODES = new Set([
+  'InsufficientInstanceCapacity', 'InsufficientCapacity', 'UnfulfillableCapacity', 'SpotMaxPriceTooLow',
+  'MaxSpotInstanceCountExceeded', 'InsufficientHostCapacity', 'Unsupported',
+]);
+
+const LIVE_STATES = new Set(['pending', 'running', 'stopping', 'stopped']);
+
+function isProfilePropagation(error: unknown): boolean {
+  return awsErrorCode(error) === 'InvalidParameterValue' && /iam instance profile/i.test(String((error as Error).message));
+}
+
+export interface Placement {
+  subnetId: string;
+  zone: string;
+}
+
+/** Where the instance may go, in order: the stack's subnets, one per AZ. */
+export function placements(ctx: StepContext): Placement[] {
+  if (ctx.config.network.mode === 'existing') return (ctx.facts.existingSubnets ?? []).map((s) => ({ subnetId: s.id, zone: s.zone }));
+  return ['subnet-a', 'subnet-b'].map((key) => {
+    const record = ctx.journal.record(key);
+    if (!record?.id) throw new Error(`Step order bug: ${key} has no id yet`);
+    return { subnetId: record.id, zone: record.attrs.zone ?? '' };
+  });
+}
+
+async function describeInstance(ctx: StepContext, id: string): Promise<Instance | undefined> {
+  try {
+    return (await ctx.clients.ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }))).Reservations?.[0]?.Instances?.[0];
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
+function toFound(instance: Instance): Found {
+  return {
+    id: instance.InstanceId!,
+    attrs: {
+      zone: instance.Placement?.AvailabilityZone ?? '',
+      market: instance.InstanceLifecycle === 'spot' ? 'spot' : 'on-demand',
+      instanceType: instance.InstanceType ?? '',
+    },
+  };
+}
+
+function launchInput(ctx: StepContext, placement: Placement, market: 'spot' | 'on-demand', token: string): RunInstancesCommandInput {
+  const efsId = ctx.journal.record('efs')?.id;
+  const groupId = ctx.journal.record('sg-instance')?.id;
+  if (!efsId || !groupId) throw new Error('Step order bug: instance launched before EFS or its security group');
+  const userData = renderUserData({ config: ctx.config, region: ctx.clients.region, fileSystemId: efsId });
+  return {
+    ImageId: ctx.facts.amiId,
+    InstanceType: ctx.config.instanceType as RunInstancesCommandInput['InstanceType'],
+    MinCount: 1,
+    MaxCount: 1,
+    ClientToken: token,
+    IamInstanceProfile: { Name: names.instanceProfile(ctx.stack) },
+    // A public address lets the SSM agent reach AWS without a NAT gateway; no inbound rule makes it reachable.
+    NetworkInterfaces: [{ DeviceIndex: 0, SubnetId: placement.subnetId, Groups: [groupId], AssociatePublicIpAddress: true }],
+    // Hop limit 2 so containers can use IMDSv2 too.
+    MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled', HttpPutResponseHopLimit: 2 },
+    BlockDeviceMappings: [{
+      DeviceName: ctx.facts.rootDeviceName,
+      Ebs: { VolumeSize: ctx.config.rootVolumeGb, VolumeType: 'gp3', Encrypted: true, DeleteOnTermination: true },
+    }],
+    ...(market === 'spot'
+      ? { InstanceMarketOptions: { MarketType: 'spot', SpotOptions: { SpotInstanceType: 'one-time', InstanceInterruptionBehavior: 'terminate' } } }
+      : {}),
+    UserData: Buffer.from(userData).toString('base64'),
+    TagSpecifications: [
+      ...tagSpec(ctx, 'instance', 'instance', `gm-${ctx.stack}`),
+      ...tagSpec(ctx, 'volume', 'instance-root', `gm-${ctx.stack}-root`),
+      ...tagSpec(ctx, 'network-interface', 'instance-eni', `gm-${ctx.stack}-eni`),
+    ],
+  };
+}
+
+/** RunInstances, retrying exactly the "instance profile not visible yet" error a new profile causes. */
+async function runWithPropagationRetry(ctx: StepContext, input: RunInstancesCommandInput, waiting: (what: string) => void): Promise<Instance> {
+  const deadline = Date.now() + ctx.timing.profilePropagationTimeoutMs;
+  let delay = Math.max(10, ctx.timing.pollIntervalMs / 2);
+  for (;;) {
+    try {
+      const out = await retryNotFound(ctx, () => ctx.clients.ec2.send(new RunInstancesCommand(input)));
+      return out.Instances![0]!;
+    } catch (error) {
+      if (!isProfilePropagation(error) || Date.now() > deadline) throw error;
+      waiting('the new IAM instance profile to propagate');
+      await sleep(delay, ctx.signal);
+      delay = Math.min(delay * 2, ctx.timing.pollIntervalMs * 4);
+    }
+  }
+}
+
+/** Tries each AZ in the chosen market, then on-demand if allowed; says which fallback was taken. */
+async function launchWithFallback(ctx: StepContext, token: string, waiting: (what: string) => void): Promise<Instance> {
+  const markets: ('spot' | 'on-demand')[] = ctx.config.market === 'spot' && ctx.config.onDemandFallback ? ['spot', 'on-demand'] : [ctx.config.market];
+  const failures: string[] = [];
+  let attempt = 0;
+  for (const market of markets) {
+    for (const placement of placements(ctx)) {
+      const attemptToken = `${token}-${attempt++}`.slice(0, 64);
+      await ctx.journal.intent('instance', 'instance', attemptToken);
+      try {
+        const instance = await runWithPropagationRetry(ctx, launchInput(ctx, placement, market, attemptToken), waiting);
+        if (failures.length > 0) {
+          const fallback = market !== ctx.config.market
+            ? `No ${ctx.config.market} capacity (${failures.join('; ')}); launched on-demand in ${placement.zone} because on-demand fallback is allowed.`
+            : `${failures.join('; ')}; launched ${market} in ${placement.zone} instead.`;
+          await ctx.note(fallback);
+        }
+        return instance;
+      } catch (error) {
+        const code = awsErrorCode(error);
+        if (!code || !CAPACITY_CODES.has(code)) throw error;
+        failures.push(`${market} in ${placement.zone}: ${code}`);
+      }
+    }
+  }
+  const allowHint = ctx.config.market === 'spot' && !ctx.config.onDemandFallback
+    ? 'Allow on-demand fallback (onDemandFallback: true), choose another instance type or region, or try again later.'
+    : 'Choose another instance type or region, or try again later.';
+  throw new GeuseError({
+    code: 'NO_CAPACITY', kind: 'capacity', operation: 'ec2:RunInstances',
+    message: `AWS has no capacity for ${ctx.config.instanceType} right now (${failures.join('; ')}). No instance is running; the rest of the stack is in place.`,
+    nextStep: `${allowHint} Then run deploy again, or destroy to remove the rest.`,
+  });
+}
+
+export async function ensureInstance(ctx: StepContext, waiting: (what: string) => void): Promise<StepResult> {
+  stackVpcId(ctx);
+  const baseToken = `gm-${ctx.stack}-${Date.now().toString(36)}`;
+  const { found, outcome } = await ensureResource(ctx, {
+    key: 'instance', kind: 'instance',
+    describe: async (id) => {
+      const instance = await describeInstance(ctx, id);
+      return instance && LIVE_STATES.has(instance.State?.Name ?? '') ? toFound(instance) : undefined;
+    },
+    findOrphan: async () => {
+      const reservations = (await ctx.clients.ec2.send(new DescribeInstancesCommand({
+        Filters: [...ownedBy(ctx, 'instance'), { Name: 'instance-state-name', Values: [...LIVE_STATES] }],
+      }))).Reservations ?? [];
+      const instance = reservations.flatMap((r) => r.Instances ?? [])[0];
+      return instance ? toFound(instance) : undefined;
+    },
+    create: async () => toFound(await launchWithFallback(ctx, baseToken, waiting)),
+  });
+  const what = `instance ${found.id} to be running`;
+  const running = await pollUntil(async () => {
+    const instance = await describeInstance(ctx, found.id);
+    const state = instance?.State?.Name;
+    if (state === 'terminated' || state === 'shutting-down') {
+      throw classifyAwsError(new GeuseError({
+        code: 'INSTANCE_TERMINATED', kind: 'capacity', operation: 'ec2:RunInstances',
+        message: `Instance ${found.id} was terminated while starting (${instance?.StateReason?.Message ?? 'no reason given'}).`,
+        nextStep: 'Run deploy again to launch a new instance.',
+      }));
+    }
+    return state === 'running' ? instance : undefined;
+  }, { what, intervalMs: ctx.timing.pollIntervalMs, timeoutMs: ctx.timing.instanceRunningTimeoutMs, signal: ctx.signal, onWaiting: () => waiting(what) });
+  await ctx.journal.created('instance', 'instance', found.id, { ...toFound(running!).attrs, publicIp: running?.PublicIpAddress ?? '', privateIp: running?.PrivateIpAddress ?? '' });
+  const market = running?.InstanceLifecycle === 'spot' ? 'spot' : 'on-demand';
+  return { outcome, detail: `${found.id} (${ctx.config.instanceType}, ${market}, ${running?.Placement?.AvailabilityZone ?? ''})` };
+}

@@ -1,0 +1,150 @@
+import {
+  AssociateRouteTableCommand, AttachInternetGatewayCommand, CreateInternetGatewayCommand, CreateRouteCommand,
+  CreateRouteTableCommand, CreateSubnetCommand, CreateVpcCommand, DescribeInternetGatewaysCommand,
+  DescribeRouteTablesCommand, DescribeSubnetsCommand, DescribeVpcsCommand, ModifySubnetAttributeCommand,
+  ModifyVpcAttributeCommand,
+} from '@aws-sdk/client-ec2';
+import type { StepContext } from '../context';
+import type { StepResult } from '../plan/graph';
+import { isNotFound, awsErrorCode } from '../aws/classify';
+import { ensureResource, retryNotFound, type Found } from './ensure';
+import { ownedBy, tagSpec } from './ec2-tags';
+
+export const VPC_CIDR = '10.42.0.0/16';
+export const SUBNET_KEYS = ['subnet-a', 'subnet-b'] as const;
+const SUBNET_CIDRS = ['10.42.0.0/20', '10.42.16.0/20'];
+
+function requireId(ctx: StepContext, key: string): string {
+  const id = ctx.journal.record(key)?.id;
+  if (!id) throw new Error(`Step order bug: ${key} has no id yet`);
+  return id;
+}
+
+export async function ensureVpc(ctx: StepContext): Promise<StepResult> {
+  const { found, outcome } = await ensureResource(ctx, {
+    key: 'vpc', kind: 'vpc',
+    describe: async (id) => {
+      try {
+        const out = await ctx.clients.ec2.send(new DescribeVpcsCommand({ VpcIds: [id] }));
+        return out.Vpcs?.[0]?.VpcId ? { id } : undefined;
+      } catch (error) {
+        if (isNotFound(error)) return undefined;
+        throw error;
+      }
+    },
+    findOrphan: async () => {
+      const out = await ctx.clients.ec2.send(new DescribeVpcsCommand({ Filters: ownedBy(ctx, 'vpc') }));
+      const id = out.Vpcs?.[0]?.VpcId;
+      return id ? { id } : undefined;
+    },
+    create: async () => {
+      const out = await ctx.clients.ec2.send(new CreateVpcCommand({ CidrBlock: VPC_CIDR, TagSpecifications: tagSpec(ctx, 'vpc', 'vpc') }));
+      return { id: out.Vpc!.VpcId! };
+    },
+  });
+  // EFS mounts by DNS name, which needs DNS hostnames on; setting it again is harmless.
+  await retryNotFound(ctx, () => ctx.clients.ec2.send(new ModifyVpcAttributeCommand({ VpcId: found.id, EnableDnsHostnames: { Value: true } })));
+  return { outcome, detail: found.id };
+}
+
+export async function ensureSubnet(ctx: StepContext, index: 0 | 1): Promise<StepResult> {
+  const key = SUBNET_KEYS[index];
+  const zone = ctx.facts.zones[index]!;
+  const vpcId = requireId(ctx, 'vpc');
+  const toFound = (subnet: { SubnetId?: string; AvailabilityZone?: string }): Found => ({ id: subnet.SubnetId!, attrs: { zone: subnet.AvailabilityZone ?? zone } });
+  const { found, outcome } = await ensureResource(ctx, {
+    key, kind: 'subnet',
+    describe: async (id) => {
+      try {
+        const subnet = (await ctx.clients.ec2.send(new DescribeSubnetsCommand({ SubnetIds: [id] }))).Subnets?.[0];
+        return subnet ? toFound(subnet) : undefined;
+      } catch (error) {
+        if (isNotFound(error)) return undefined;
+        throw error;
+      }
+    },
+    findOrphan: async () => {
+      const subnet = (await ctx.clients.ec2.send(new DescribeSubnetsCommand({ Filters: ownedBy(ctx, key) }))).Subnets?.[0];
+      return subnet ? toFound(subnet) : undefined;
+    },
+    create: async () => {
+      const out = await retryNotFound(ctx, () => ctx.clients.ec2.send(new CreateSubnetCommand({
+        VpcId: vpcId, CidrBlock: SUBNET_CIDRS[index], AvailabilityZone: zone, TagSpecifications: tagSpec(ctx, 'subnet', key),
+      })));
+      return toFound(out.Subnet!);
+    },
+  });
+  // Public IPv4 lets the SSM agent reach AWS without a NAT gateway (which would cost more than the instance).
+  await retryNotFound(ctx, () => ctx.clients.ec2.send(new ModifySubnetAttributeCommand({ SubnetId: found.id, MapPublicIpOnLaunch: { Value: true } })));
+  return { outcome, detail: `${found.id} in ${found.attrs?.zone ?? zone}` };
+}
+
+export async function ensureInternetGateway(ctx: StepContext): Promise<StepResult> {
+  const vpcId = requireId(ctx, 'vpc');
+  const { found, outcome } = await ensureResource(ctx, {
+    key: 'igw', kind: 'internet-gateway',
+    describe: async (id) => {
+      try {
+        const igw = (await ctx.clients.ec2.send(new DescribeInternetGatewaysCommand({ InternetGatewayIds: [id] }))).InternetGateways?.[0];
+        return igw ? { id } : undefined;
+      } catch (error) {
+        if (isNotFound(error)) return undefined;
+        throw error;
+      }
+    },
+    findOrphan: async () => {
+      const igw = (await ctx.clients.ec2.send(new DescribeInternetGatewaysCommand({ Filters: ownedBy(ctx, 'igw') }))).InternetGateways?.[0];
+      return igw?.InternetGatewayId ? { id: igw.InternetGatewayId } : undefined;
+    },
+    create: async () => {
+      const out = await ctx.clients.ec2.send(new CreateInternetGatewayCommand({ TagSpecifications: tagSpec(ctx, 'internet-gateway', 'igw') }));
+      return { id: out.InternetGateway!.InternetGatewayId! };
+    },
+  });
+  const igw = (await ctx.clients.ec2.send(new DescribeInternetGatewaysCommand({ InternetGatewayIds: [found.id] }))).InternetGateways?.[0];
+  if (!igw?.Attachments?.some((a) => a.VpcId === vpcId)) {
+    await retryNotFound(ctx, () => ctx.clients.ec2.send(new AttachInternetGatewayCommand({ InternetGatewayId: found.id, VpcId: vpcId })));
+  }
+  return { outcome, detail: found.id };
+}
+
+export async function ensureRouteTable(ctx: StepContext): Promise<StepResult> {
+  const vpcId = requireId(ctx, 'vpc');
+  const igwId = requireId(ctx, 'igw');
+  const subnetIds = SUBNET_KEYS.map((key) => requireId(ctx, key));
+  const { found, outcome } = await ensureResource(ctx, {
+    key: 'route-table', kind: 'route-table',
+    describe: async (id) => {
+      try {
+        const table = (await ctx.clients.ec2.send(new DescribeRouteTablesCommand({ RouteTableIds: [id] }))).RouteTables?.[0];
+        return table ? { id } : undefined;
+      } catch (error) {
+        if (isNotFound(error)) return undefined;
+        throw error;
+      }
+    },
+    findOrphan: async () => {
+      const table = (await ctx.clients.ec2.send(new DescribeRouteTablesCommand({ Filters: ownedBy(ctx, 'route-table') }))).RouteTables?.[0];
+      return table?.RouteTableId ? { id: table.RouteTableId } : undefined;
+    },
+    create: async (token) => {
+      const out = await retryNotFound(ctx, () => ctx.clients.ec2.send(new CreateRouteTableCommand({
+        VpcId: vpcId, ClientToken: token, TagSpecifications: tagSpec(ctx, 'route-table', 'route-table'),
+      })));
+      return { id: out.RouteTable!.RouteTableId! };
+    },
+  });
+  const table = (await ctx.clients.ec2.send(new DescribeRouteTablesCommand({ RouteTableIds: [found.id] }))).RouteTables?.[0];
+  if (!table?.Routes?.some((route) => route.DestinationCidrBlock === '0.0.0.0/0' && route.GatewayId === igwId)) {
+    await retryNotFound(ctx, () => ctx.clients.ec2.send(new CreateRouteCommand({ RouteTableId: found.id, DestinationCidrBlock: '0.0.0.0/0', GatewayId: igwId })));
+  }
+  for (const subnetId of subnetIds) {
+    if (table?.Associations?.some((association) => association.SubnetId === subnetId)) continue;
+    try {
+      await retryNotFound(ctx, () => ctx.clients.ec2.send(new AssociateRouteTableCommand({ RouteTableId: found.id, SubnetId: subnetId })));
+    } catch (error) {
+      if (awsErrorCode(error) !== 'Resource.AlreadyAssociated') throw error;
+    }
+  }
+  return { outcome, detail: found.id };
+}

@@ -1,0 +1,67 @@
+import { randomBytes } from 'node:crypto';
+import { GetParameterCommand, ListTagsForResourceCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
+import type { StepContext } from '../context';
+import type { StepResult } from '../plan/graph';
+import { awsErrorCode, isNotFound } from '../aws/classify';
+import { refused } from '../errors';
+import { names, stackTags, tagValue, TAG_STACK_ID } from '../stack/naming';
+import { ensureResource } from './ensure';
+
+/** The stack's generated secrets. They protect the data on EFS, so they are kept with it. */
+export const SECRETS = [
+  { key: 'secret-postgres-password', name: 'postgres-password', bytes: 24 },
+  { key: 'secret-n8n-encryption-key', name: 'n8n-encryption-key', bytes: 32 },
+  { key: 'secret-n8n-owner-password', name: 'n8n-owner-password', bytes: 18 },
+] as const;
+
+/** CSPRNG-generated, URL-safe so it survives shells, env files and connection strings unquoted. */
+export function generateSecret(bytes: number): string {
+  return randomBytes(bytes).toString('base64url');
+}
+
+async function ownedParameter(ctx: StepContext, parameterName: string): Promise<boolean> {
+  try {
+    await ctx.clients.ssm.send(new GetParameterCommand({ Name: parameterName, WithDecryption: false }));
+  } catch (error) {
+    if (isNotFound(error)) return false;
+    throw error;
+  }
+  const tags = (await ctx.clients.ssm.send(new ListTagsForResourceCommand({ ResourceType: 'Parameter', ResourceId: parameterName }))).TagList;
+  if (tagValue(tags, TAG_STACK_ID) !== ctx.stackId) {
+    throw refused('NAME_TAKEN', `SSM parameter ${parameterName} already exists and does not belong to this stack.`,
+      'Choose another stack name, or adopt the existing stack with `geusemaker deploy <name> --adopt`.');
+  }
+  return true;
+}
+
+async function ensureSecret(ctx: StepContext, secret: (typeof SECRETS)[number]): Promise<'created' | 'reused'> {
+  const parameterName = names.parameter(ctx.stack, secret.name);
+  const existing = async () => ((await ownedParameter(ctx, parameterName)) ? { id: parameterName } : undefined);
+  const { outcome } = await ensureResource(ctx, {
+    key: secret.key, kind: 'ssm-parameter',
+    describe: existing,
+    findOrphan: existing,
+    create: async () => {
+      try {
+        // Overwrite is never set: a secret that exists protects data and must not change.
+        await ctx.clients.ssm.send(new PutParameterCommand({
+          Name: parameterName, Value: generateSecret(secret.bytes), Type: 'SecureString', Tier: 'Standard',
+          Description: `GeuseMaker stack ${ctx.stack}: ${secret.name}`, Tags: stackTags(ctx.stack, ctx.stackId, secret.key, parameterName),
+        }));
+      } catch (error) {
+        if (awsErrorCode(error) !== 'ParameterAlreadyExists' || !(await ownedParameter(ctx, parameterName))) throw error;
+      }
+      return { id: parameterName };
+    },
+  });
+  return outcome;
+}
+
+export async function ensureSecrets(ctx: StepContext): Promise<StepResult> {
+  const outcomes = await Promise.all(SECRETS.map((secret) => ensureSecret(ctx, secret)));
+  const reused = outcomes.filter((outcome) => outcome === 'reused').length;
+  return {
+    outcome: reused === SECRETS.length ? 'reused' : 'created',
+    detail: `${SECRETS.length} SecureStrings under ${names.parameterPath(ctx.stack)}${reused > 0 ? ` (${reused} kept from before)` : ''}`,
+  };
+}

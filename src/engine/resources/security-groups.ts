@@ -1,0 +1,105 @@
+import {
+  AuthorizeSecurityGroupIngressCommand, CreateSecurityGroupCommand, DescribeSecurityGroupsCommand,
+  RevokeSecurityGroupIngressCommand, type IpPermission, type SecurityGroup,
+} from '@aws-sdk/client-ec2';
+import type { StepContext } from '../context';
+import type { StepResult } from '../plan/graph';
+import { awsErrorCode, isNotFound } from '../aws/classify';
+import { PUBLISHABLE_SERVICES, SERVICE_PORTS } from '../stack/services';
+import { ensureResource, retryNotFound, type Found } from './ensure';
+import { ownedBy, tagSpec } from './ec2-tags';
+
+export const EFS_PORT = 2049;
+
+/** Resolves the VPC the stack lives in: ours, or the user's. */
+export function stackVpcId(ctx: StepContext): string {
+  const network = ctx.config.network;
+  if (network.mode === 'existing') return network.vpcId;
+  const id = ctx.journal.record('vpc')?.id;
+  if (!id) throw new Error('Step order bug: vpc has no id yet');
+  return id;
+}
+
+async function describeGroup(ctx: StepContext, id: string): Promise<SecurityGroup | undefined> {
+  try {
+    return (await ctx.clients.ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [id] }))).SecurityGroups?.[0];
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
+async function ensureGroup(ctx: StepContext, key: string, description: string): Promise<{ found: Found; outcome: 'created' | 'reused' }> {
+  const vpcId = stackVpcId(ctx);
+  return ensureResource(ctx, {
+    key, kind: 'security-group',
+    describe: async (id) => ((await describeGroup(ctx, id)) ? { id } : undefined),
+    findOrphan: async () => {
+      const group = (await ctx.clients.ec2.send(new DescribeSecurityGroupsCommand({ Filters: ownedBy(ctx, key) }))).SecurityGroups?.[0];
+      return group?.GroupId ? { id: group.GroupId } : undefined;
+    },
+    create: async () => {
+      const out = await retryNotFound(ctx, () => ctx.clients.ec2.send(new CreateSecurityGroupCommand({
+        GroupName: `gm-${ctx.stack}-${key}`, Description: description, VpcId: vpcId, TagSpecifications: tagSpec(ctx, 'security-group', key),
+      })));
+      return { id: out.GroupId! };
+    },
+  });
+}
+
+function ruleKey(permission: IpPermission, source: string): string {
+  return `${permission.IpProtocol}:${permission.FromPort}-${permission.ToPort}:${source}`;
+}
+
+function flatten(permissions: readonly IpPermission[]): Map<string, IpPermission> {
+  const rules = new Map<string, IpPermission>();
+  for (const permission of permissions) {
+    const base = { IpProtocol: permission.IpProtocol, FromPort: permission.FromPort, ToPort: permission.ToPort };
+    for (const range of permission.IpRanges ?? []) rules.set(ruleKey(permission, range.CidrIp ?? ''), { ...base, IpRanges: [{ CidrIp: range.CidrIp, Description: range.Description }] });
+    for (const range of permission.Ipv6Ranges ?? []) rules.set(ruleKey(permission, range.CidrIpv6 ?? ''), { ...base, Ipv6Ranges: [{ CidrIpv6: range.CidrIpv6 }] });
+    for (const pair of permission.UserIdGroupPairs ?? []) rules.set(ruleKey(permission, pair.GroupId ?? ''), { ...base, UserIdGroupPairs: [{ GroupId: pair.GroupId }] });
+  }
+  return rules;
+}
+
+/** Makes the group's inbound rules exactly the wanted ones (so switching access mode closes old ports). */
+async function reconcileIngress(ctx: StepContext, groupId: string, wanted: readonly IpPermission[]): Promise<void> {
+  const current = flatten((await retryNotFound(ctx, async () => {
+    const group = await describeGroup(ctx, groupId);
+    if (!group) throw Object.assign(new Error(`Security group ${groupId} not found`), { name: 'InvalidGroup.NotFound' });
+    return group;
+  })).IpPermissions ?? []);
+  const desired = flatten(wanted);
+  const extra = [...current.entries()].filter(([key]) => !desired.has(key)).map(([, rule]) => rule);
+  const missing = [...desired.entries()].filter(([key]) => !current.has(key)).map(([, rule]) => rule);
+  if (extra.length > 0) await ctx.clients.ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: extra }));
+  if (missing.length > 0) {
+    try {
+      await retryNotFound(ctx, () => ctx.clients.ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: missing })));
+    } catch (error) {
+      if (awsErrorCode(error) !== 'InvalidPermission.Duplicate') throw error;
+    }
+  }
+}
+
+export async function ensureInstanceSecurityGroup(ctx: StepContext): Promise<StepResult> {
+  const { found, outcome } = await ensureGroup(ctx, 'sg-instance', 'GeuseMaker instance: no inbound by default, services reached over SSM');
+  const access = ctx.config.access;
+  const wanted: IpPermission[] = access.mode === 'cidr'
+    ? PUBLISHABLE_SERVICES.filter((service) => ctx.config.services[service]).map((service) => ({
+        IpProtocol: 'tcp', FromPort: SERVICE_PORTS[service], ToPort: SERVICE_PORTS[service],
+        IpRanges: [{ CidrIp: access.cidr, Description: `${service} from the configured CIDR` }],
+      }))
+    : [];
+  await reconcileIngress(ctx, found.id, wanted);
+  const inbound = wanted.length === 0 ? 'no inbound rules' : `ports ${wanted.map((rule) => rule.FromPort).join(', ')} from ${access.mode === 'cidr' ? access.cidr : ''}`;
+  return { outcome, detail: `${found.id} (${inbound})` };
+}
+
+export async function ensureEfsSecurityGroup(ctx: StepContext): Promise<StepResult> {
+  const instanceGroupId = ctx.journal.record('sg-instance')?.id;
+  if (!instanceGroupId) throw new Error('Step order bug: sg-instance has no id yet');
+  const { found, outcome } = await ensureGroup(ctx, 'sg-efs', 'GeuseMaker EFS mount targets: NFS from the stack instance only');
+  await reconcileIngress(ctx, found.id, [{ IpProtocol: 'tcp', FromPort: EFS_PORT, ToPort: EFS_PORT, UserIdGroupPairs: [{ GroupId: instanceGroupId }] }]);
+  return { outcome, detail: `${found.id} (NFS 2049 from ${instanceGroupId} only)` };
+}

@@ -1,0 +1,118 @@
+import {
+  DescribeInstancesCommand, DescribeInternetGatewaysCommand, DescribeNetworkInterfacesCommand, DescribeRouteTablesCommand,
+  DescribeSecurityGroupsCommand, DescribeSubnetsCommand, DescribeVolumesCommand, DescribeVpcsCommand, type Filter, type Tag,
+} from '@aws-sdk/client-ec2';
+import { DescribeMountTargetsCommand, paginateDescribeFileSystems } from '@aws-sdk/client-efs';
+import { GetInstanceProfileCommand, GetRoleCommand } from '@aws-sdk/client-iam';
+import { DescribeParametersCommand, ListTagsForResourceCommand } from '@aws-sdk/client-ssm';
+import type { AwsClients } from '../aws/clients';
+import { isNotFound } from '../aws/classify';
+import { names, tagValue, TAG_RESOURCE, TAG_STACK, TAG_STACK_ID } from '../stack/naming';
+
+export type SweptKind =
+  | 'instance' | 'volume' | 'network-interface' | 'vpc' | 'subnet' | 'internet-gateway' | 'route-table'
+  | 'security-group' | 'efs' | 'mount-target' | 'iam-role' | 'instance-profile' | 'ssm-parameter';
+
+export interface SweptResource {
+  kind: SweptKind;
+  id: string;
+  /** Logical key and stack id from our tags; absent when the resource carries none (e.g. mount targets). */
+  key?: string;
+  stackId?: string;
+  state?: string;
+}
+
+function fromTags(kind: SweptKind, id: string, tags: Tag[] | undefined, state?: string): SweptResource {
+  return { kind, id, key: tagValue(tags, TAG_RESOURCE), stackId: tagValue(tags, TAG_STACK_ID), state };
+}
+
+async function ec2Sweep(clients: AwsClients, stack: string): Promise<SweptResource[]> {
+  const filters: Filter[] = [{ Name: `tag:${TAG_STACK}`, Values: [stack] }];
+  const { ec2 } = clients;
+  const [instances, volumes, enis, vpcs, subnets, igws, tables, groups] = await Promise.all([
+    ec2.send(new DescribeInstancesCommand({ Filters: [...filters, { Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped', 'shutting-down'] }] })),
+    ec2.send(new DescribeVolumesCommand({ Filters: filters })),
+    ec2.send(new DescribeNetworkInterfacesCommand({ Filters: filters })),
+    ec2.send(new DescribeVpcsCommand({ Filters: filters })),
+    ec2.send(new DescribeSubnetsCommand({ Filters: filters })),
+    ec2.send(new DescribeInternetGatewaysCommand({ Filters: filters })),
+    ec2.send(new DescribeRouteTablesCommand({ Filters: filters })),
+    ec2.send(new DescribeSecurityGroupsCommand({ Filters: filters })),
+  ]);
+  return [
+    ...(instances.Reservations ?? []).flatMap((r) => r.Instances ?? []).map((i) => fromTags('instance', i.InstanceId!, i.Tags, i.State?.Name)),
+    ...(volumes.Volumes ?? []).filter((v) => v.State !== 'deleted').map((v) => fromTags('volume', v.VolumeId!, v.Tags, v.State)),
+    ...(enis.NetworkInterfaces ?? []).map((n) => fromTags('network-interface', n.NetworkInterfaceId!, n.TagSet, n.Status)),
+    ...(vpcs.Vpcs ?? []).map((v) => fromTags('vpc', v.VpcId!, v.Tags)),
+    ...(subnets.Subnets ?? []).map((s) => fromTags('subnet', s.SubnetId!, s.Tags)),
+    ...(igws.InternetGateways ?? []).map((g) => fromTags('internet-gateway', g.InternetGatewayId!, g.Tags)),
+    ...(tables.RouteTables ?? []).map((t) => fromTags('route-table', t.RouteTableId!, t.Tags)),
+    ...(groups.SecurityGroups ?? []).map((g) => fromTags('security-group', g.GroupId!, g.Tags)),
+  ];
+}
+
+async function efsSweep(clients: AwsClients, stack: string): Promise<SweptResource[]> {
+  const found: SweptResource[] = [];
+  for await (const page of paginateDescribeFileSystems({ client: clients.efs }, {})) {
+    for (const fs of page.FileSystems ?? []) {
+      if (tagValue(fs.Tags, TAG_STACK) !== stack || fs.LifeCycleState === 'deleted') continue;
+      found.push(fromTags('efs', fs.FileSystemId!, fs.Tags, fs.LifeCycleState));
+    }
+  }
+  return found;
+}
+
+async function iamSweep(clients: AwsClients, stack: string): Promise<SweptResource[]> {
+  const found: SweptResource[] = [];
+  try {
+    const role = (await clients.iam.send(new GetRoleCommand({ RoleName: names.role(stack) }))).Role;
+    if (role) found.push(fromTags('iam-role', role.RoleName!, role.Tags));
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+  }
+  try {
+    const profile = (await clients.iam.send(new GetInstanceProfileCommand({ InstanceProfileName: names.instanceProfile(stack) }))).InstanceProfile;
+    if (profile) found.push(fromTags('instance-profile', profile.InstanceProfileName!, profile.Tags));
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+  }
+  return found;
+}
+
+async function parameterSweep(clients: AwsClients, stack: string): Promise<SweptResource[]> {
+  const found: SweptResource[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await clients.ssm.send(new DescribeParametersCommand({
+      ParameterFilters: [{ Key: 'Path', Option: 'Recursive', Values: [names.parameterPath(stack).replace(/\/$/, '')] }],
+      NextToken: nextToken,
+    }));
+    for (const parameter of page.Parameters ?? []) {
+      const tags = (await clients.ssm.send(new ListTagsForResourceCommand({ ResourceType: 'Parameter', ResourceId: parameter.Name! }))).TagList;
+      found.push(fromTags('ssm-parameter', parameter.Name!, tags));
+    }
+    nextToken = page.NextToken;
+  } while (nextToken);
+  return found;
+}
+
+/** Everything in the account (stack's region, plus global IAM) that carries this stack's name. */
+export async function sweepStack(clients: AwsClients, stack: string): Promise<SweptResource[]> {
+  const groups = await Promise.all([ec2Sweep(clients, stack), efsSweep(clients, stack), iamSweep(clients, stack), parameterSweep(clients, stack)]);
+  return groups.flat();
+}
+
+/** Mount targets carry no tags: list them through the stack's file systems. */
+export async function mountTargetsOf(clients: AwsClients, fileSystemIds: readonly string[]): Promise<SweptResource[]> {
+  const found: SweptResource[] = [];
+  for (const fileSystemId of fileSystemIds) {
+    try {
+      const targets = (await clients.efs.send(new DescribeMountTargetsCommand({ FileSystemId: fileSystemId }))).MountTargets ?? [];
+      for (const target of targets) found.push({ kind: 'mount-target', id: target.MountTargetId!, state: target.LifeCycleState });
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
+  }
+  return found;
+}
+

@@ -1,0 +1,91 @@
+import { z } from 'zod';
+import { AWS_REGIONS } from './regions';
+
+export const TIERS = ['dev', 'automation', 'gpu'] as const;
+export type Tier = (typeof TIERS)[number];
+/** Tiers the engine can deploy today; the others are refused at plan time. */
+export const DEPLOYABLE_TIERS: readonly Tier[] = ['dev'];
+
+export const SERVICE_NAMES = ['n8n', 'ollama', 'qdrant', 'crawl4ai', 'postgres'] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+export const stackNameSchema = z
+  .string({ error: 'is required: a stack name like "demo"' })
+  .min(3, { error: 'must be at least 3 characters' })
+  .max(24, { error: 'must be at most 24 characters, so names derived from it fit AWS limits' })
+  .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, {
+    error: 'may contain only lowercase letters, digits and single dashes, and must start and end with a letter or digit',
+  });
+
+const cidrSchema = z
+  .string()
+  .regex(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/, { error: 'must be an IPv4 CIDR such as 203.0.113.7/32' })
+  .refine((cidr) => {
+    const [address = '', bits = ''] = cidr.split('/');
+    return address.split('.').every((octet) => Number(octet) <= 255) && Number(bits) <= 32;
+  }, { error: 'has an octet above 255 or a prefix above /32' })
+  .refine((cidr) => Number(cidr.split('/')[1]) >= 8, {
+    error: 'is too wide: open service ports to your own address (e.g. x.x.x.x/32), never to the whole internet',
+  });
+
+export const networkSchema = z.discriminatedUnion('mode', [
+  z.strictObject({ mode: z.literal('new') }),
+  z.strictObject({
+    mode: z.literal('existing'),
+    vpcId: z.string().regex(/^vpc-[0-9a-f]+$/, { error: 'must look like vpc-0123abcd' }),
+    subnetIds: z
+      .array(z.string().regex(/^subnet-[0-9a-f]+$/, { error: 'must look like subnet-0123abcd' }))
+      .min(1, { error: 'needs at least one subnet' }),
+  }),
+], { error: 'must be { mode: new } or { mode: existing, vpcId, subnetIds }' });
+
+export const accessSchema = z.discriminatedUnion('mode', [
+  // Default: no inbound ports; services are reached over SSM port forwarding.
+  z.strictObject({ mode: z.literal('ssm') }),
+  z.strictObject({ mode: z.literal('cidr'), cidr: cidrSchema }),
+], { error: 'must be { mode: ssm } or { mode: cidr, cidr: x.x.x.x/32 }' });
+
+export const servicesSchema = z.strictObject({
+  n8n: z.boolean().default(true),
+  ollama: z.boolean().default(true),
+  qdrant: z.boolean().default(true),
+  crawl4ai: z.boolean().default(true),
+  postgres: z.boolean().default(true),
+});
+
+export const stackConfigSchema = z
+  .strictObject({
+    name: stackNameSchema,
+    tier: z.enum(TIERS, { error: `must be one of ${TIERS.join(', ')}` }).default('dev'),
+    region: z.enum(AWS_REGIONS, { error: 'is not an AWS region GeuseMaker knows (e.g. us-east-1, eu-west-1)' }).default('us-east-1'),
+    instanceType: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, { error: 'must look like an EC2 instance type such as t3.xlarge' })
+      .default('t3.xlarge'),
+    market: z.enum(['spot', 'on-demand'], { error: 'must be spot or on-demand' }).default('spot'),
+    onDemandFallback: z.boolean().default(true),
+    rootVolumeGb: z.number().int().min(30, { error: 'must be at least 30 GiB to hold the container images' }).max(2000).default(50),
+    network: networkSchema.default({ mode: 'new' }),
+    access: accessSchema.default({ mode: 'ssm' }),
+    services: servicesSchema.default({ n8n: true, ollama: true, qdrant: true, crawl4ai: true, postgres: true }),
+    ollamaModels: z
+      .array(z.string().regex(/^[a-z0-9][a-z0-9._\-/]*(:[a-zA-Z0-9._-]+)?$/, { error: 'must be an Ollama model name such as llama3.2:3b' }))
+      .default(['llama3.2:3b']),
+    keepDataOnDestroy: z.boolean().default(true),
+    monthlyBudgetUsd: z.number().positive().optional(),
+    profile: z.string().min(1).optional(),
+  })
+  .superRefine((config, ctx) => {
+    if (config.services.n8n && !config.services.postgres) {
+      ctx.addIssue({ code: 'custom', path: ['services', 'postgres'], message: 'must be on while n8n is on: n8n keeps its data in PostgreSQL' });
+    }
+  });
+
+export type StackConfig = z.output<typeof stackConfigSchema>;
+export type StackConfigInput = z.input<typeof stackConfigSchema>;
+
+/** Architecture is derived from the instance family: Graviton types end their family in "g" (m7g, t4g, c7gn). */
+export function architectureOf(instanceType: string): 'x86_64' | 'arm64' {
+  const family = instanceType.split('.')[0] ?? '';
+  return /^[a-z]+\d+[a-z]*g[a-z]*$/.test(family) && !/^(g\d|p\d|inf|trn)/.test(family) ? 'arm64' : 'x86_64';
+}

@@ -1,0 +1,112 @@
+import { DEPLOYABLE_TIERS, SERVICE_NAMES, TIERS, stackConfigSchema } from './config';
+import { AWS_REGIONS } from './regions';
+
+/** Wraps a list into comment lines of about 100 characters. */
+function commentList(items: readonly string[], indent = '#   '): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const item of items) {
+    const next = line === '' ? item : `${line}, ${item}`;
+    if (next.length > 96 && line !== '') {
+      lines.push(`${indent}${line},`);
+      line = item;
+    } else {
+      line = next;
+    }
+  }
+  if (line !== '') lines.push(`${indent}${line}`);
+  return lines.join('\n');
+}
+
+/**
+ * A commented geusemaker.yaml covering every setting. Values are the schema's defaults (read from the schema so the
+ * sample can't drift), so the file deploys exactly what no file would, and each line shows what to change.
+ */
+export function sampleConfigYaml(name = 'demo'): string {
+  // Defaults come from a known-good name; `name` itself may be anything the caller was given.
+  const d = stackConfigSchema.parse({ name: 'demo' });
+  const notYet = TIERS.filter((tier) => !DEPLOYABLE_TIERS.includes(tier));
+  const services = SERVICE_NAMES.map((service) => `  ${service}: ${String(d.services[service])}`).join('\n');
+  const models = d.ollamaModels.map((model) => `  - ${JSON.stringify(model)}`).join('\n');
+
+  return `# GeuseMaker stack configuration.
+#
+# Precedence, per setting: command-line flags > GEUSEMAKER_* environment variables > this file > defaults.
+# Mappings merge per field: a higher source that sets only services.ollama keeps the other service choices here;
+# a network or access with a different mode (e.g. --access-cidr) replaces the one here.
+# Every value below is the default; delete a line to keep the default, or change it.
+# Reference: docs/configuration.md.
+
+# Stack name (required): 3-24 characters, lowercase letters, digits and single dashes.
+# Every AWS resource is named and tagged from it. Flag: the name argument. Env: GEUSEMAKER_NAME.
+name: ${JSON.stringify(name)}
+
+# Size of the stack: ${TIERS.join(' | ')}.
+# Only ${DEPLOYABLE_TIERS.join(', ')} can be deployed today${notYet.length > 0 ? `; ${notYet.join(' and ')} are refused at plan time` : ''}.
+# Flag: --tier. Env: GEUSEMAKER_TIER.
+tier: ${d.tier}
+
+# AWS region to deploy to. Flag: --region. Env: GEUSEMAKER_REGION (AWS_REGION is not read). One of:
+${commentList(AWS_REGIONS)}
+region: ${d.region}
+
+# EC2 instance type, e.g. t3.xlarge, m7i.2xlarge, or Graviton (arm64) types such as m7g.xlarge.
+# Flag: --instance-type. Env: GEUSEMAKER_INSTANCE_TYPE.
+instanceType: ${d.instanceType}
+
+# How the instance is bought: spot (cheaper, can be reclaimed) | on-demand.
+# Flag: --market. Env: GEUSEMAKER_MARKET.
+market: ${d.market}
+
+# With market: spot, fall back to on-demand when spot capacity is unavailable: true | false.
+# Flag: --no-on-demand-fallback turns it off. Env: GEUSEMAKER_ON_DEMAND_FALLBACK (true/false/1/0/yes/no).
+onDemandFallback: ${String(d.onDemandFallback)}
+
+# Root disk size in GiB, a whole number from 30 to 2000 (the container images need at least 30).
+# Flag: --root-volume-gb. Env: GEUSEMAKER_ROOT_VOLUME_GB.
+rootVolumeGb: ${d.rootVolumeGb}
+
+# Network to deploy into.
+#   mode: new       - create a new VPC for this stack (default).
+#   mode: existing  - use your VPC and subnets:
+#     network:
+#       mode: existing
+#       vpcId: vpc-0123abcd
+#       subnetIds: [subnet-0123abcd, subnet-4567ef01]
+network:
+  mode: ${d.network.mode}
+
+# How you reach the services (n8n, Ollama, Qdrant, Crawl4AI).
+#   mode: ssm   - no inbound ports at all; services are reached over SSM port forwarding (default).
+#   mode: cidr  - service ports are open, but only to this IPv4 CIDR (use your own address, x.x.x.x/32;
+#                 nothing wider than /8 is accepted):
+#     access:
+#       mode: cidr
+#       cidr: 203.0.113.7/32
+# Flag: --access-cidr <cidr>. Env: GEUSEMAKER_ACCESS_CIDR. Either one sets mode: cidr.
+access:
+  mode: ${d.access.mode}
+
+# Which services run: true | false each. n8n keeps its data in PostgreSQL, so postgres must stay on while n8n is on.
+services:
+${services}
+
+# Ollama models to pull onto the instance, such as llama3.2:3b.
+# Env: GEUSEMAKER_OLLAMA_MODELS (comma-separated, e.g. "llama3.2:3b,nomic-embed-text").
+ollamaModels:
+${models}
+
+# Keep the data (the EFS file system and the stack's secrets) when the stack is destroyed: true | false.
+# Kept by default so a destroy can't lose your workflows; destroy with --delete-data to remove it as well.
+# Flag: --keep-data / --delete-data (destroy). Env: GEUSEMAKER_KEEP_DATA (true/false/1/0/yes/no).
+keepDataOnDestroy: ${String(d.keepDataOnDestroy)}
+
+# Optional: monthly budget in US dollars (a positive number). Unset by default.
+# Env: GEUSEMAKER_MONTHLY_BUDGET_USD.
+# monthlyBudgetUsd: 50
+
+# Optional: AWS profile from ~/.aws/config to deploy with. Unset by default: the usual AWS credential chain is used.
+# Flag: --profile. Env: GEUSEMAKER_PROFILE, else AWS_PROFILE (AWS_PROFILE ranks below this file).
+# profile: my-profile
+`;
+}

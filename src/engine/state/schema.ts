@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import { stackConfigSchema } from '../stack/config';
+
+export const CURRENT_SCHEMA_VERSION = 1;
+
+export const RESOURCE_KINDS = [
+  'vpc', 'subnet', 'internet-gateway', 'route-table', 'security-group', 'efs', 'mount-target',
+  'iam-role', 'instance-profile', 'ssm-parameter', 'instance',
+] as const;
+export type ResourceKind = (typeof RESOURCE_KINDS)[number];
+
+/**
+ * One journal entry. "intent" is written before the AWS call (with the idempotency token),
+ * "created" the moment AWS returns the id, "deleted" once AWS confirms it is gone.
+ */
+export const resourceRecordSchema = z.strictObject({
+  key: z.string().min(1),
+  kind: z.enum(RESOURCE_KINDS),
+  status: z.enum(['intent', 'created', 'deleted']),
+  id: z.string().min(1).optional(),
+  token: z.string().min(1).optional(),
+  /** Non-secret facts other steps or the UI need (AZ, ARN, DNS name…). */
+  attrs: z.record(z.string(), z.string()).default({}),
+  /** True when the resource was not created by us (an existing VPC or subnet): never deleted. */
+  external: z.boolean().default(false),
+  updatedAt: z.string(),
+});
+export type ResourceRecord = z.output<typeof resourceRecordSchema>;
+
+export const STACK_STATUSES = [
+  'new', 'deploying', 'deployed', 'deploy_failed', 'destroying', 'destroy_failed', 'destroyed',
+] as const;
+export type StackStatus = (typeof STACK_STATUSES)[number];
+
+export const stackStateSchema = z.strictObject({
+  schemaVersion: z.literal(CURRENT_SCHEMA_VERSION),
+  name: z.string().min(1),
+  /** Random id for this stack's lifetime, also tagged on every resource. */
+  stackId: z.string().min(1),
+  status: z.enum(STACK_STATUSES),
+  region: z.string().min(1),
+  config: stackConfigSchema,
+  resources: z.record(z.string(), resourceRecordSchema),
+  /** What the last deploy actually did about capacity (e.g. "spot in us-east-1b"). */
+  notes: z.array(z.string()).default([]),
+  lastError: z
+    .strictObject({ code: z.string(), message: z.string(), nextStep: z.string(), at: z.string() })
+    .optional(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type StackState = z.output<typeof stackStateSchema>;

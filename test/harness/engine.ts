@@ -1,0 +1,62 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createClients, type AwsClients, type ClientInstrument } from '../../src/engine/aws/clients';
+import type { EngineTiming } from '../../src/engine/context';
+import { Engine } from '../../src/engine/engine';
+import { stackConfigSchema, type StackConfig, type StackConfigInput } from '../../src/engine/stack/config';
+import { sweepStack, type SweptResource } from '../../src/engine/resources/sweep';
+import { mountTargetsOf } from '../../src/engine/resources/sweep';
+import { testEmulator } from './root-hooks';
+
+/** Polls fast: moto is instant, and latency models scale real AWS times down. */
+export const FAST_TIMING: Partial<EngineTiming> = {
+  pollIntervalMs: 20,
+  fileSystemTimeoutMs: 20_000,
+  mountTargetTimeoutMs: 20_000,
+  instanceRunningTimeoutMs: 20_000,
+  instanceTerminatedTimeoutMs: 20_000,
+  profilePropagationTimeoutMs: 10_000,
+  eventualConsistencyTimeoutMs: 10_000,
+};
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export function testEngine(options: { stateDir?: string; instrument?: ClientInstrument; maxAttempts?: number; timing?: Partial<EngineTiming> } = {}): Engine {
+  return new Engine({
+    stateDir: options.stateDir ?? tempDir('gm-state-'),
+    endpoint: testEmulator().endpoint,
+    maxAttempts: options.maxAttempts ?? 1,
+    timing: { ...FAST_TIMING, ...options.timing },
+    instrument: options.instrument,
+  });
+}
+
+export function devConfig(overrides: Partial<StackConfigInput> = {}): StackConfig {
+  return stackConfigSchema.parse({ name: 'demo', region: 'us-east-1', instanceType: 't3.xlarge', ...overrides });
+}
+
+/** Plain clients for assertions, without any injected faults. */
+export function inspector(region = 'us-east-1'): AwsClients {
+  return createClients({ region, endpoint: testEmulator().endpoint, maxAttempts: 1 });
+}
+
+/** Every resource in AWS that carries the stack's name, plus mount targets of its file systems. */
+export async function sweep(stack = 'demo', region = 'us-east-1'): Promise<SweptResource[]> {
+  const clients = inspector(region);
+  try {
+    const tagged = (await sweepStack(clients, stack)).filter((r) => r.state !== 'terminated' && r.state !== 'deleted');
+    const targets = await mountTargetsOf(clients, tagged.filter((r) => r.kind === 'efs').map((r) => r.id));
+    return [...tagged, ...targets.filter((t) => t.state !== 'deleted')];
+  } finally {
+    clients.destroy();
+  }
+}
+
+export function countByKind(resources: readonly SweptResource[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const r of resources) counts[r.kind] = (counts[r.kind] ?? 0) + 1;
+  return counts;
+}

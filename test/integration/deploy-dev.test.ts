@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { DescribeInstanceAttributeCommand, DescribeInstancesCommand, DescribeSecurityGroupsCommand, DescribeSubnetsCommand, DescribeVolumesCommand } from '@aws-sdk/client-ec2';
+import { DescribeFileSystemsCommand } from '@aws-sdk/client-efs';
+import { GetParametersByPathCommand } from '@aws-sdk/client-ssm';
+import { countByKind, devConfig, inspector, sweep, testEngine } from '../harness/engine';
+import { TAG_MANAGED_BY, TAG_STACK, tagValue } from '../../src/engine/stack/naming';
+
+describe('dev stack deploy and destroy (moto over HTTP)', function () {
+  this.timeout(120_000);
+
+  it('creates every resource tagged, encrypted, IMDSv2-only, closed to the internet, with no secret in UserData or state', async () => {
+    const engine = testEngine();
+    const result = await engine.deploy(devConfig());
+    const aws = inspector();
+    const resources = await sweep();
+    const counts = countByKind(resources);
+    for (const kind of ['vpc', 'internet-gateway', 'route-table', 'efs', 'iam-role', 'instance-profile', 'instance']) assert.equal(counts[kind], 1, `one ${kind}`);
+    assert.equal(counts.subnet, 2);
+    assert.equal(counts['security-group'], 2);
+    assert.equal(counts['mount-target'], 2);
+    assert.equal(counts['ssm-parameter'], 3);
+
+    const instanceId = result.state.resources.instance!.id!;
+    const instance = (await aws.ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }))).Reservations![0]!.Instances![0]!;
+    assert.equal(tagValue(instance.Tags, TAG_STACK), 'demo');
+    assert.equal(tagValue(instance.Tags, TAG_MANAGED_BY), 'geusemaker');
+    assert.equal(instance.MetadataOptions?.HttpTokens, 'required');
+    assert.match(instance.IamInstanceProfile?.Arn ?? '', /instance-profile\/geusemaker\/gm-demo-instance$/);
+
+    const volumes = (await aws.ec2.send(new DescribeVolumesCommand({ Filters: [{ Name: 'attachment.instance-id', Values: [instanceId] }] }))).Volumes ?? [];
+    assert.ok(volumes.length > 0);
+    for (const volume of volumes) assert.equal(volume.Encrypted, true, 'root volume encrypted');
+
+    const fs = (await aws.efs.send(new DescribeFileSystemsCommand({ FileSystemId: result.state.resources.efs!.id }))).FileSystems![0]!;
+    assert.equal(fs.Encrypted, true);
+    assert.equal(tagValue(fs.Tags, TAG_STACK), 'demo');
+
+    const groups = (await aws.ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: `tag:${TAG_STACK}`, Values: ['demo'] }] }))).SecurityGroups ?? [];
+    for (const group of groups) {
+      for (const permission of group.IpPermissions ?? []) {
+        assert.ok(!(permission.IpRanges ?? []).some((r) => r.CidrIp === '0.0.0.0/0'), `${group.GroupId} open to the internet`);
+        assert.ok(!(permission.Ipv6Ranges ?? []).some((r) => r.CidrIpv6 === '::/0'));
+      }
+    }
+    const subnets = (await aws.ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: `tag:${TAG_STACK}`, Values: ['demo'] }] }))).Subnets ?? [];
+    assert.equal(new Set(subnets.map((s) => s.AvailabilityZone)).size, 2, 'subnets in two AZs');
+
+    const secrets = (await aws.ssm.send(new GetParametersByPathCommand({ Path: '/geusemaker/demo/', WithDecryption: true }))).Parameters ?? [];
+    assert.equal(secrets.length, 3);
+    const userData = (await aws.ec2.send(new DescribeInstanceAttributeCommand({ InstanceId: instanceId, Attribute: 'userData' }))).UserData?.Value ?? '';
+    const userDataText = Buffer.from(userData, 'base64').toString('utf8');
+    assert.match(userDataText, /mount-efs/);
+    const stateText = readFileSync(engine.store.filePath('demo'), 'utf8');
+    for (const secret of secrets) {
+      assert.ok(secret.Value && secret.Value.length >= 16);
+      assert.ok(!userDataText.includes(secret.Value!), `UserData contains ${secret.Name}`);
+      assert.ok(!stateText.includes(secret.Value!), `state contains ${secret.Name}`);
+    }
+    aws.destroy();
+    engine.dispose();
+  });
+
+  it('keeps data on destroy, reattaches it on the next deploy, and --delete-data removes everything', async () => {
+    const engine = testEngine();
+    const first = await engine.deploy(devConfig());
+    const fsId = first.state.resources.efs!.id;
+    const destroyed = await engine.destroy('demo');
+    assert.equal(destroyed.stateRemoved, false);
+    assert.ok(destroyed.keptMonthlyCost, 'kept data cost is reported');
+    const afterKeep = countByKind(await sweep());
+    assert.deepEqual(afterKeep, { efs: 1, 'ssm-parameter': 3 });
+
+    const aws = inspector();
+    const secretsBefore = (await aws.ssm.send(new GetParametersByPathCommand({ Path: '/geusemaker/demo/', WithDecryption: true }))).Parameters!.map((p) => p.Value).sort();
+    const plan = await engine.plan(devConfig());
+    assert.equal(plan.items.find((i) => i.step === 'efs')?.action, 'keep');
+    const second = await engine.deploy(devConfig());
+    assert.equal(second.state.resources.efs!.id, fsId, 'same file system reattached');
+    const secretsAfter = (await aws.ssm.send(new GetParametersByPathCommand({ Path: '/geusemaker/demo/', WithDecryption: true }))).Parameters!.map((p) => p.Value).sort();
+    assert.deepEqual(secretsAfter, secretsBefore, 'same secrets reused');
+
+    const gone = await engine.destroy('demo', { deleteData: true });
+    assert.equal(gone.stateRemoved, true);
+    assert.deepEqual(await sweep(), []);
+    aws.destroy();
+    engine.dispose();
+  });
+});

@@ -1,0 +1,235 @@
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { invalidInput, type GeuseError } from '../engine/errors';
+import type { StackConfigInput } from '../engine/stack/config';
+
+export type Command = 'init' | 'plan' | 'deploy' | 'destroy' | 'list' | 'show' | 'state restore' | 'help' | 'version';
+
+export interface CliArgs {
+  command: Command;
+  /** The stack name argument, when given. */
+  name?: string;
+  /** Config settings from flags, for loadStackConfig (validated there, so its errors name the flag). */
+  flags: Partial<StackConfigInput>;
+  configPath?: string;
+  stateDir?: string;
+  endpoint?: string;
+  maxAttempts?: number;
+  json: boolean;
+  yes: boolean;
+  adopt: boolean;
+  deleteData: boolean;
+  force: boolean;
+  /** `init --name`. */
+  initName?: string;
+}
+
+const HELP_HINT = 'Run `geusemaker --help` for the commands and flags.';
+
+export const HELP_TEXT = `GeuseMaker: deploy a self-hosted AI stack (n8n, Ollama, Qdrant, Crawl4AI, PostgreSQL) to your AWS account.
+
+Usage: geusemaker <command> [name] [flags]
+
+Commands:
+  init [--name N] [--force]   Write a commented geusemaker.yaml in this folder
+  plan [name]                 Show what deploy would create, reuse and keep; changes nothing
+  deploy [name]               Create or finish the stack (asks first; --yes skips the question)
+  destroy [name]              Delete the stack; its data (EFS + secrets) is kept unless --delete-data
+  list                        Stacks known in the state folder
+  show [name]                 A stack's state: status, resources, notes, last error
+  state restore [name]        Replace a corrupt state file with its newest good backup
+
+The name may also come from the config file (name: ...) or GEUSEMAKER_NAME.
+
+Stack settings (override the config file and GEUSEMAKER_* variables; see docs/configuration.md):
+  --config <path>             Config file (default: ./geusemaker.yaml, .yml or .json)
+  --tier <dev|automation|gpu> Stack size (only dev deploys today)
+  --region <region>           AWS region, e.g. us-east-1
+  --instance-type <type>      EC2 instance type, e.g. t3.xlarge
+  --market <spot|on-demand>   How the instance is bought
+  --no-on-demand-fallback     With spot, don't fall back to on-demand
+  --root-volume-gb <n>        Root disk size in GiB (30-2000)
+  --access-cidr <cidr>        Open service ports to this CIDR only (default: none, use SSM)
+  --profile <name>            AWS profile (SSO profiles work too)
+
+Other flags:
+  -y, --yes                   Don't ask for confirmation
+  --json                      One JSON document on stdout; progress as JSON lines on stderr
+  --adopt                     deploy/plan: take over resources named for this stack that this machine doesn't know
+  --delete-data               destroy: delete the EFS file system and secrets as well
+  --state-dir <dir>           Where stack state lives (default: $GEUSEMAKER_STATE_DIR, else ~/.geusemaker/stacks)
+  --endpoint <url>            Send every AWS call to this endpoint (default: $GEUSEMAKER_AWS_ENDPOINT), e.g. a local emulator
+  --max-attempts <n>          Attempts per AWS call, including the first (default 8)
+  -h, --help                  This help
+  --version                   Print the version
+
+Exit codes: 0 success, 1 the operation failed, 2 invalid input, 3 refused (not confirmed, stack busy, name taken).
+`;
+
+const OPTIONS = {
+  config: { type: 'string' },
+  tier: { type: 'string' },
+  region: { type: 'string' },
+  'instance-type': { type: 'string' },
+  market: { type: 'string' },
+  'no-on-demand-fallback': { type: 'boolean' },
+  'root-volume-gb': { type: 'string' },
+  'access-cidr': { type: 'string' },
+  profile: { type: 'string' },
+  'state-dir': { type: 'string' },
+  endpoint: { type: 'string' },
+  'max-attempts': { type: 'string' },
+  yes: { type: 'boolean', short: 'y' },
+  json: { type: 'boolean' },
+  adopt: { type: 'boolean' },
+  'delete-data': { type: 'boolean' },
+  name: { type: 'string' },
+  force: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean' },
+} as const;
+
+type Flag = keyof typeof OPTIONS;
+
+const GLOBAL_FLAGS: readonly Flag[] = ['json', 'state-dir', 'endpoint', 'max-attempts', 'help', 'version'];
+const CONFIG_FLAGS: readonly Flag[] = ['config', 'tier', 'region', 'instance-type', 'market', 'no-on-demand-fallback', 'root-volume-gb', 'access-cidr', 'profile'];
+
+/** Flags each command accepts besides the global ones; anything else is an error rather than silently ignored. */
+const COMMAND_FLAGS: Record<Exclude<Command, 'help' | 'version'>, readonly Flag[]> = {
+  init: ['name', 'force', 'config'],
+  plan: [...CONFIG_FLAGS, 'adopt'],
+  deploy: [...CONFIG_FLAGS, 'adopt', 'yes'],
+  destroy: ['config', 'region', 'profile', 'yes', 'delete-data'],
+  list: [],
+  show: ['config'],
+  'state restore': ['config'],
+};
+
+/** Commands that take an optional stack name argument. */
+const TAKES_NAME: ReadonlySet<Command> = new Set(['plan', 'deploy', 'destroy', 'show', 'state restore']);
+
+const nonEmpty = (flag: string) => z.string().trim().min(1, { error: `--${flag} needs a value` });
+const wholeNumber = (flag: string) => z.string().trim().regex(/^\d+$/, { error: `--${flag} must be a whole number` }).transform(Number);
+
+/** Shapes and checks the parsed values; ranges of stack settings are left to the config schema. */
+const valuesSchema = z.object({
+  config: nonEmpty('config').optional(),
+  tier: z.string().optional(),
+  region: z.string().optional(),
+  'instance-type': z.string().optional(),
+  market: z.string().optional(),
+  'no-on-demand-fallback': z.boolean().optional(),
+  'root-volume-gb': wholeNumber('root-volume-gb').optional(),
+  'access-cidr': z.string().optional(),
+  profile: nonEmpty('profile').optional(),
+  'state-dir': nonEmpty('state-dir').optional(),
+  endpoint: z.url({ protocol: /^https?$/, error: '--endpoint must be an http(s) URL such as http://127.0.0.1:4566' }).optional(),
+  'max-attempts': wholeNumber('max-attempts')
+    .pipe(z.number().min(1, { error: '--max-attempts must be at least 1' }).max(20, { error: '--max-attempts must be at most 20' }))
+    .optional(),
+  yes: z.boolean().optional(),
+  json: z.boolean().optional(),
+  adopt: z.boolean().optional(),
+  'delete-data': z.boolean().optional(),
+  name: z.string().optional(),
+  force: z.boolean().optional(),
+  help: z.boolean().optional(),
+  version: z.boolean().optional(),
+});
+
+function usage(message: string): GeuseError {
+  return invalidInput('USAGE', message, HELP_HINT);
+}
+
+/** Turns argv into a command and its settings; every mistake is an invalid-input error naming the flag. */
+export function parseCliArgs(argv: readonly string[]): CliArgs {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const code = (error as { code?: unknown }).code;
+    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+      const flag = /'([^']+)'/.exec(message)?.[1] ?? message;
+      throw usage(`Unknown flag ${flag}.`);
+    }
+    // Node's own wording ("Option '--tier <value>' argument missing") already names the flag.
+    throw usage(`${message.split('\n')[0] ?? message}.`.replace(/\.\.$/, '.'));
+  }
+  const checked = valuesSchema.safeParse(parsed.values);
+  if (!checked.success) {
+    const issue = checked.error.issues[0];
+    const flag = issue?.path[0];
+    const given = typeof flag === 'string' ? (parsed.values as Record<string, unknown>)[flag] : undefined;
+    throw usage(`${issue?.message ?? 'Invalid flags'}${typeof given === 'string' ? ` (got ${JSON.stringify(given)})` : ''}.`);
+  }
+  const values = checked.data;
+  const positionals = parsed.positionals;
+
+  const base = { flags: {}, json: values.json ?? false, yes: false, adopt: false, deleteData: false, force: false };
+  if (values.help) return { ...base, command: 'help' };
+  if (values.version) return { ...base, command: 'version' };
+
+  const [first, ...rest] = positionals;
+  if (first === undefined) return { ...base, command: 'help' };
+  let command: Command;
+  let operands: string[];
+  if (first === 'state') {
+    const [sub, ...more] = rest;
+    if (sub !== 'restore') {
+      throw usage(sub === undefined ? '`geusemaker state` needs a subcommand: `geusemaker state restore [name]`.' : `Unknown command "state ${sub}"; the state command has one subcommand, restore.`);
+    }
+    command = 'state restore';
+    operands = more;
+  } else if (first === 'help') {
+    return { ...base, command: 'help' };
+  } else if (isCommand(first)) {
+    command = first;
+    operands = rest;
+  } else {
+    throw usage(`Unknown command "${first}". The commands are init, plan, deploy, destroy, list, show and state restore.`);
+  }
+
+  const allowed = new Set<Flag>([...GLOBAL_FLAGS, ...COMMAND_FLAGS[command]]);
+  for (const flag of Object.keys(parsed.values) as Flag[]) {
+    if (!allowed.has(flag)) throw usage(`The flag --${flag} does not apply to \`geusemaker ${command}\`.`);
+  }
+  const maxOperands = TAKES_NAME.has(command) ? 1 : 0;
+  if (operands.length > maxOperands) {
+    const extra = operands.slice(maxOperands).map((operand) => `"${operand}"`).join(', ');
+    throw usage(`Unexpected argument ${extra} for \`geusemaker ${command}\`${maxOperands === 1 ? ', which takes at most one stack name' : ''}.`);
+  }
+  const name = operands[0];
+
+  // Raw strings on purpose: resolveConfig's schema checks them and names the flag and value in its message.
+  const flags: Record<string, unknown> = {};
+  if (name !== undefined) flags.name = name;
+  if (values.tier !== undefined) flags.tier = values.tier;
+  if (values.region !== undefined) flags.region = values.region;
+  if (values['instance-type'] !== undefined) flags.instanceType = values['instance-type'];
+  if (values.market !== undefined) flags.market = values.market;
+  if (values['no-on-demand-fallback']) flags.onDemandFallback = false;
+  if (values['root-volume-gb'] !== undefined) flags.rootVolumeGb = values['root-volume-gb'];
+  if (values['access-cidr'] !== undefined) flags.access = { mode: 'cidr', cidr: values['access-cidr'] };
+  if (values.profile !== undefined) flags.profile = values.profile;
+
+  return {
+    command,
+    name,
+    flags: flags as Partial<StackConfigInput>,
+    configPath: values.config,
+    stateDir: values['state-dir'],
+    endpoint: values.endpoint,
+    maxAttempts: values['max-attempts'],
+    json: values.json ?? false,
+    yes: values.yes ?? false,
+    adopt: values.adopt ?? false,
+    deleteData: values['delete-data'] ?? false,
+    force: values.force ?? false,
+    initName: values.name,
+  };
+}
+
+function isCommand(word: string): word is Exclude<Command, 'state restore' | 'help' | 'version'> {
+  return word === 'init' || word === 'plan' || word === 'deploy' || word === 'destroy' || word === 'list' || word === 'show';
+}

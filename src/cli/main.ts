@@ -1,0 +1,365 @@
+// The pinned AWS SDK warns on every client under Node 20; the CLI supports Node 20, so the warning is noise.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { version } from '../../package.json';
+import type { ClientInstrument } from '../engine/aws/clients';
+import type { EngineTiming } from '../engine/context';
+import { Engine } from '../engine/engine';
+import { exitCodeFor, GeuseError, invalidInput, refused } from '../engine/errors';
+import type { DeployPlan } from '../engine/plan/plan';
+import type { DestroyPlan } from '../engine/destroy';
+import { stackNameSchema } from '../engine/stack/config';
+import { findConfigFile, loadStackConfig } from '../engine/stack/load';
+import { sampleConfigYaml } from '../engine/stack/sample';
+import { MachineIndex } from '../engine/state/index-file';
+import { defaultStateDir, geusemakerHome } from '../engine/state/paths';
+import { HELP_TEXT, parseCliArgs, type CliArgs } from './args';
+import { askYesNo, readStdinLine } from './prompt';
+import {
+  listingJson, ProgressPrinter, renderDeploySummary, renderDestroyPlan, renderDestroySummary, renderError, renderList, renderPlan, renderShow, shellQuote,
+} from './render';
+
+export interface CliIo {
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+  isTTY: boolean;
+  readLine?: () => Promise<string>;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+export interface CliOverrides {
+  instrument?: ClientInstrument;
+  timing?: Partial<EngineTiming>;
+}
+
+/** The real terminal. */
+export function processIo(): CliIo {
+  return {
+    stdout: (s) => process.stdout.write(s),
+    stderr: (s) => process.stderr.write(s),
+    isTTY: Boolean(process.stdin.isTTY),
+    readLine: readStdinLine,
+    env: process.env,
+    cwd: process.cwd(),
+  };
+}
+
+/** What every command needs; the engine is made on first use so init and --help never touch state or AWS. */
+class Session {
+  private engineInstance?: Engine;
+  readonly stateDir: string;
+  readonly endpoint?: string;
+
+  constructor(readonly io: CliIo, readonly args: CliArgs, private readonly overrides: CliOverrides) {
+    this.stateDir = args.stateDir !== undefined ? resolve(io.cwd, args.stateDir) : defaultStateDir(io.env);
+    const envEndpoint = io.env.GEUSEMAKER_AWS_ENDPOINT?.trim();
+    this.endpoint = args.endpoint ?? (envEndpoint ? envEndpoint : undefined);
+  }
+
+  get engine(): Engine {
+    this.engineInstance ??= new Engine({
+      stateDir: this.stateDir,
+      endpoint: this.endpoint,
+      maxAttempts: this.args.maxAttempts,
+      timing: this.overrides.timing,
+      instrument: this.overrides.instrument,
+      // The index follows the GEUSEMAKER_HOME this CLI was given, not necessarily the process's.
+      index: new MachineIndex(geusemakerHome(this.io.env)),
+    });
+    return this.engineInstance;
+  }
+
+  dispose(): void {
+    this.engineInstance?.dispose();
+  }
+
+  out(lines: readonly string[]): void {
+    if (lines.length > 0) this.io.stdout(`${lines.join('\n')}\n`);
+  }
+
+  err(lines: readonly string[]): void {
+    if (lines.length > 0) this.io.stderr(`${lines.join('\n')}\n`);
+  }
+
+  /** The one JSON document a --json run prints. */
+  json(document: unknown): void {
+    this.io.stdout(`${JSON.stringify(document, null, 2)}\n`);
+  }
+
+  loadConfig() {
+    return loadStackConfig({ cwd: this.io.cwd, configPath: this.args.configPath, flags: this.args.flags, env: this.io.env });
+  }
+
+  /** The stack name from the argument, else from the config file or GEUSEMAKER_NAME. */
+  async stackName(): Promise<string> {
+    if (this.args.name !== undefined) return this.args.name;
+    const hasSource = this.args.configPath !== undefined || findConfigFile(this.io.cwd) !== undefined || Boolean(this.io.env.GEUSEMAKER_NAME?.trim());
+    if (!hasSource) {
+      throw invalidInput('USAGE', `\`geusemaker ${this.args.command}\` needs a stack name, and there is no geusemaker.yaml here to take it from.`,
+        `Pass it: \`geusemaker ${this.args.command} <name>\` (\`geusemaker list\` shows the stacks).`);
+    }
+    return (await this.loadConfig()).config.name;
+  }
+
+  /** The same command line with the flags that locate the stack, for "to destroy it, run …" hints. */
+  command(words: readonly string[]): string {
+    const parts = ['geusemaker', ...words];
+    if (this.args.stateDir !== undefined) parts.push('--state-dir', this.stateDir);
+    if (this.args.endpoint !== undefined) parts.push('--endpoint', this.args.endpoint);
+    return parts.map(shellQuote).join(' ');
+  }
+}
+
+/** Runs one CLI invocation and returns its exit code; never throws. */
+export async function runCli(argv: string[], io: CliIo, overrides: CliOverrides = {}): Promise<number> {
+  let session: Session | undefined;
+  const json = argv.includes('--json');
+  try {
+    const args = parseCliArgs(argv);
+    session = new Session(io, args, overrides);
+    await dispatch(session);
+    return 0;
+  } catch (error) {
+    return report(io, json, error);
+  } finally {
+    session?.dispose();
+  }
+}
+
+async function dispatch(s: Session): Promise<void> {
+  switch (s.args.command) {
+    case 'help':
+      s.io.stdout(HELP_TEXT);
+      return;
+    case 'version':
+      if (s.args.json) s.json({ version });
+      else s.out([`geusemaker ${version}`]);
+      return;
+    case 'init':
+      return init(s);
+    case 'plan':
+      return plan(s);
+    case 'deploy':
+      return deploy(s);
+    case 'destroy':
+      return destroy(s);
+    case 'list':
+      return list(s);
+    case 'show':
+      return show(s);
+    case 'state restore':
+      return restore(s);
+  }
+}
+
+function report(io: CliIo, json: boolean, error: unknown): number {
+  if (error instanceof GeuseError) {
+    if (json) io.stdout(`${JSON.stringify({ error: { code: error.code, kind: error.kind, message: error.message, nextStep: error.nextStep } }, null, 2)}\n`);
+    else io.stderr(`${renderError(error).join('\n')}\n`);
+    return exitCodeFor(error);
+  }
+  const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  const message = `This is a bug in GeuseMaker: ${error instanceof Error ? error.message : String(error)}`;
+  const nextStep = 'Please report it with the command you ran and this output; the stack state is kept, so running the command again is safe.';
+  if (json) io.stdout(`${JSON.stringify({ error: { code: 'INTERNAL', kind: 'unknown', message, nextStep } }, null, 2)}\n`);
+  else io.stderr(`Error [INTERNAL]: ${message}\n${detail}\nNext: ${nextStep}\n`);
+  return 1;
+}
+
+// ---------------------------------------------------------------------------
+// Commands
+
+async function init(s: Session): Promise<void> {
+  const name = s.args.initName ?? 'demo';
+  const checked = stackNameSchema.safeParse(name);
+  if (!checked.success) {
+    throw invalidInput('CONFIG_INVALID', `name: ${checked.error.issues[0]?.message ?? 'is not valid'} (got ${JSON.stringify(name)}; from --name)`,
+      'Use 3 to 24 lowercase letters, digits and single dashes, like "demo".');
+  }
+  const path = resolve(s.io.cwd, s.args.configPath ?? 'geusemaker.yaml');
+  try {
+    // 'wx' refuses atomically if the file appeared meanwhile.
+    await writeFile(path, sampleConfigYaml(name), { flag: s.args.force ? 'w' : 'wx' });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') {
+      throw refused('CONFIG_EXISTS', `${path} already exists, and init does not overwrite it.`, 'Edit it, or pass --force to replace it with a fresh sample.');
+    }
+    throw invalidInput('CONFIG_UNWRITABLE', `Could not write ${path}: ${code ?? (error as Error).message}.`, 'Check that the folder exists and is writable by you.');
+  }
+  if (s.args.json) {
+    s.json({ path, name });
+    return;
+  }
+  const other = findConfigFile(s.io.cwd);
+  s.out([
+    `Wrote ${path} for stack ${name}; every setting is at its default and commented.`,
+    ...(other !== undefined && other !== path ? [`! ${other} is read first in this folder; pass --config ${shellQuote(path)} to use the new file.`] : []),
+    'Next: review it, then run `geusemaker plan` to see what deploy would create, and `geusemaker deploy`.',
+  ]);
+}
+
+async function plan(s: Session): Promise<void> {
+  const { config } = await s.loadConfig();
+  const result = await s.engine.plan(config, { adopt: s.args.adopt });
+  if (s.args.json) {
+    s.json(result);
+    return;
+  }
+  s.out([...renderPlan(result), '', `Nothing was changed. To apply it: ${s.command(['deploy', config.name])}`]);
+}
+
+/**
+ * Answers the engine's question: --yes proceeds, a terminal asks, anything else declines (the engine then
+ * refuses with nothing changed). Records why it declined so the error can say "pass --yes".
+ */
+function confirmer<P>(s: Session, question: string, printer: ProgressPrinter, show: (plan: P) => string[], needsAsking: (plan: P) => boolean) {
+  const outcome = { noTerminal: false };
+  const confirm = async (plan: P): Promise<boolean> => {
+    if (!s.args.json) s.out(show(plan));
+    if (s.args.yes || !needsAsking(plan)) {
+      printer.restart();
+      return true;
+    }
+    if (!s.io.isTTY || !s.io.readLine) {
+      outcome.noTerminal = true;
+      return false;
+    }
+    // In --json mode stdout is for the result, so the plan goes to the terminal on stderr.
+    if (s.args.json) s.err(show(plan));
+    const yes = await askYesNo(s.io, question);
+    if (yes) printer.restart();
+    return yes;
+  };
+  const explain = (error: unknown, operation: string, name: string): unknown => {
+    if (!outcome.noTerminal || !(error instanceof GeuseError) || error.code !== 'DECLINED') return error;
+    return refused('CONFIRMATION_REQUIRED',
+      `The ${operation} of stack ${name} needs confirmation, but there is no terminal to ask on (stdin is not a TTY), so nothing was changed.`,
+      `Pass --yes to ${operation} without the question: ${s.command([operation, name, '--yes'])}`);
+  };
+  return { confirm, explain };
+}
+
+/** Ctrl-C (or SIGTERM) once: the engine stops safely and records its state. Twice: exit at once. */
+async function interruptible<T>(s: Session, printer: ProgressPrinter, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (controller.signal.aborted) {
+      s.io.stderr('\nStopping immediately. Run the same command again to continue from the recorded state.\n');
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    }
+    controller.abort();
+    printer.listener({ type: 'note', message: 'Stopping safely: running steps finish and are recorded (Ctrl-C again to quit at once).' });
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    return await run(controller.signal);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+function progressPrinter(s: Session): ProgressPrinter {
+  return new ProgressPrinter((line) => s.io.stderr(`${line}\n`), s.args.json);
+}
+
+async function deploy(s: Session): Promise<void> {
+  const { config } = await s.loadConfig();
+  const printer = progressPrinter(s);
+  const { confirm, explain } = confirmer<DeployPlan>(s, `Deploy stack ${config.name}?`, printer, renderPlan, () => true);
+  let result;
+  try {
+    result = await interruptible(s, printer, (signal) =>
+      s.engine.deploy(config, { adopt: s.args.adopt, confirm, signal, onProgress: printer.listener }));
+  } catch (error) {
+    throw explain(error, 'deploy', config.name);
+  }
+  if (s.args.json) {
+    s.json(result);
+    return;
+  }
+  s.out(renderDeploySummary(result, printer.elapsedMs(), s.command(['destroy', config.name])));
+}
+
+async function destroy(s: Session): Promise<void> {
+  const { config } = await s.loadConfig();
+  const name = config.name;
+  const printer = progressPrinter(s);
+  // With nothing to delete there is nothing to confirm (kept data stays kept either way).
+  const { confirm, explain } = confirmer<DestroyPlan>(s, `Destroy stack ${name}?`, printer, renderDestroyPlan, (p) => p.toDelete.length > 0);
+  let result;
+  try {
+    result = await interruptible(s, printer, (signal) =>
+      s.engine.destroy(name, {
+        deleteData: s.args.deleteData, region: config.region, profile: config.profile, signal, onProgress: printer.listener,
+        confirm: (plan) => {
+          // With nothing to delete, the steps' "deleted" lines would only mislead.
+          if (plan.toDelete.length === 0) printer.mute();
+          return confirm(plan);
+        },
+      }));
+  } catch (error) {
+    throw explain(error, 'destroy', name);
+  }
+  if (s.args.json) {
+    s.json(result);
+    return;
+  }
+  s.out(renderDestroySummary(result, printer.elapsedMs(), s.command(['destroy', name, '--delete-data'])));
+}
+
+async function list(s: Session): Promise<void> {
+  const listings = await s.engine.list();
+  if (s.args.json) s.json({ stateDir: s.stateDir, stacks: listings.map(listingJson) });
+  else s.out(renderList(listings, s.stateDir));
+}
+
+async function show(s: Session): Promise<void> {
+  const name = await s.stackName();
+  const state = await s.engine.show(name);
+  if (!state) {
+    throw new GeuseError({
+      code: 'STACK_NOT_FOUND', kind: 'not-found',
+      message: `There is no stack named ${name} in ${s.stateDir}.`,
+      nextStep: 'Run `geusemaker list` to see the stacks there, or pass --state-dir if the stack lives elsewhere.',
+    });
+  }
+  if (s.args.json) s.json(state);
+  else s.out(renderShow(state));
+}
+
+async function restore(s: Session): Promise<void> {
+  const name = await s.stackName();
+  const engine = s.engine;
+  // Restoring while a deploy writes the same file would lose one of the two: take the stack's lock.
+  const lock = await engine.store.lock(name, 'restore');
+  let restored;
+  let hadFile = false;
+  try {
+    hadFile = existsSync(engine.store.filePath(name));
+    restored = await engine.restore(name);
+  } finally {
+    await lock.release();
+  }
+  if (s.args.json) {
+    s.json({ name, restoredFrom: restored.restoredFrom, stateFile: engine.store.filePath(name) });
+    return;
+  }
+  s.out([
+    `Restored stack ${name} from ${restored.restoredFrom}.`,
+    ...(hadFile ? [`The corrupt file is kept in ${engine.store.backupDir(name)} with a -corrupt suffix.`] : []),
+    `Check it with ${s.command(['show', name])}; a deploy then brings AWS and the state back in line.`,
+  ]);
+}
+
+if (require.main === module) {
+  runCli(process.argv.slice(2), processIo()).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,257 @@
+import type { DestroyPlan, DestroyResult } from '../engine/destroy';
+import type { DeployResult } from '../engine/deploy';
+import type { GeuseError } from '../engine/errors';
+import type { DeployPlan, PlanAction } from '../engine/plan/plan';
+import type { ProgressEvent, StepOutcome } from '../engine/progress';
+import type { SweptResource } from '../engine/resources/sweep';
+import { PUBLISHABLE_SERVICES, SERVICE_PORTS } from '../engine/stack/services';
+import type { StackConfig } from '../engine/stack/config';
+import type { StackState } from '../engine/state/schema';
+import type { StackListing } from '../engine/state/store';
+
+/** Human-readable output. Everything here returns lines; main.ts decides where they go. */
+
+function table(rows: readonly (readonly string[])[], indent = '  '): string[] {
+  const widths: number[] = [];
+  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  return rows.map((row) => `${indent}${row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  ')}`.trimEnd());
+}
+
+function describeMarket(config: StackConfig): string {
+  if (config.market === 'on-demand') return 'on-demand';
+  return config.onDemandFallback ? 'spot (on-demand fallback)' : 'spot (no fallback)';
+}
+
+function describeAccess(config: StackConfig): string {
+  return config.access.mode === 'ssm' ? 'SSM port forwarding (no inbound ports)' : `ports open to ${config.access.cidr} only`;
+}
+
+function enabledServices(config: StackConfig): string[] {
+  return Object.entries(config.services).filter(([, on]) => on).map(([service]) => service);
+}
+
+export function renderPlan(plan: DeployPlan): string[] {
+  const { config, facts } = plan;
+  const lines = [
+    `Plan for stack ${config.name}: ${config.tier} tier in ${config.region} (account ${facts.accountId})`,
+    `  ${config.instanceType} (${facts.architecture}), ${describeMarket(config)}, ${config.rootVolumeGb} GiB root disk, AZs ${facts.zones.join(', ')}`,
+    `  Access: ${describeAccess(config)}. Services: ${enabledServices(config).join(', ')}.`,
+  ];
+  if (plan.adoptedStackId) lines.push(`  Adopting resources of stack id ${plan.adoptedStackId}.`);
+  lines.push('');
+  const rows = plan.items.map((item) => [item.action, item.title, [item.ids.join(', '), item.note].filter((part) => part).join(' — ')]);
+  lines.push(...table([['ACTION', 'STEP', 'IDS / NOTES'], ...rows]));
+  const count = (action: PlanAction): number => plan.items.filter((item) => item.action === action).length;
+  lines.push('', `${count('create')} to create, ${count('reuse')} to reuse, ${count('keep')} to keep.`);
+  for (const warning of plan.warnings) lines.push(`! ${warning}`);
+  return lines;
+}
+
+function describeResources(resources: readonly SweptResource[]): string[] {
+  return table(resources.map((r) => [r.kind, r.id]), '    ');
+}
+
+export function renderDestroyPlan(plan: DestroyPlan): string[] {
+  const lines = [`Destroy stack ${plan.stack} in ${plan.region}:`];
+  if (plan.toDelete.length === 0 && plan.toKeep.length === 0) {
+    lines.push('  Nothing of this stack exists in AWS: there is nothing to delete.');
+    return lines;
+  }
+  if (plan.toDelete.length > 0) lines.push(`  Will delete (${plan.toDelete.length}):`, ...describeResources(plan.toDelete));
+  else lines.push('  Nothing left to delete.');
+  if (plan.toKeep.length > 0) {
+    lines.push(
+      `  Will keep (${plan.toKeep.length}): your data, the EFS file system and the stack's secrets, so a later deploy reattaches it.`,
+      ...describeResources(plan.toKeep),
+      '  Kept data costs EFS storage every month until deleted; pass --delete-data to delete it as well.',
+    );
+  } else if (!plan.keepData) {
+    lines.push('  Data (EFS file system and secrets) will be deleted too: --delete-data or keepDataOnDestroy: false.');
+  }
+  return lines;
+}
+
+const OUTCOME_WORDS: Record<StepOutcome, string> = {
+  created: 'created', reused: 'reused', kept: 'kept', deleted: 'deleted', gone: 'already gone', done: 'done',
+};
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)}s`;
+}
+
+/** Repeats a waiting line for the same thing at most this often, since the engine reports every poll. */
+const WAITING_REPEAT_MS = 15_000;
+
+/** One line per progress event, stamped with the time since the operation started. */
+export class ProgressPrinter {
+  private startedAt = Date.now();
+  private muted = false;
+  private readonly lastWaiting = new Map<string, { what: string; at: number }>();
+
+  constructor(private readonly write: (line: string) => void, private readonly json: boolean) {}
+
+  /** Restarts the stack clock (after the confirmation, so time spent answering doesn't count). */
+  restart(): void {
+    this.startedAt = Date.now();
+  }
+
+  /** Stops human lines (JSON events are always written: they are the machine's record). */
+  mute(): void {
+    this.muted = true;
+  }
+
+  elapsedMs(): number {
+    return Date.now() - this.startedAt;
+  }
+
+  readonly listener = (event: ProgressEvent): void => {
+    const elapsed = this.elapsedMs();
+    if (this.json) {
+      this.write(JSON.stringify({ event, stackElapsedMs: elapsed }));
+      return;
+    }
+    if (this.muted) return;
+    const line = this.format(event);
+    if (line !== undefined) this.write(`[${seconds(elapsed).padStart(7)}] ${line}`);
+  };
+
+  private format(event: ProgressEvent): string | undefined {
+    switch (event.type) {
+      case 'step-started':
+        return `→ ${event.title}`;
+      case 'step-waiting': {
+        const last = this.lastWaiting.get(event.step);
+        const now = Date.now();
+        if (last && last.what === event.waitingFor && now - last.at < WAITING_REPEAT_MS) return undefined;
+        this.lastWaiting.set(event.step, { what: event.waitingFor, at: now });
+        return `… waiting for ${event.waitingFor}${event.elapsedMs >= 1000 ? ` (${seconds(event.elapsedMs)})` : ''}`;
+      }
+      case 'step-done':
+        this.lastWaiting.delete(event.step);
+        return `✓ ${event.title} — ${OUTCOME_WORDS[event.outcome]}${event.detail ? ` ${event.detail}` : ''} (${seconds(event.elapsedMs)})`;
+      case 'step-failed':
+        this.lastWaiting.delete(event.step);
+        return `✗ ${event.title} — failed after ${seconds(event.elapsedMs)}: [${event.error.code}] ${event.error.message}`;
+      case 'note':
+        return `! ${event.message}`;
+    }
+  }
+}
+
+/** Quotes a word for a POSIX shell only when it needs it. */
+export function shellQuote(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+function reachLines(state: StackState, config: StackConfig): string[] {
+  const instance = state.resources.instance;
+  if (!instance?.id) return [];
+  const services = PUBLISHABLE_SERVICES.filter((service) => config.services[service]);
+  if (services.length === 0) return [];
+  const lines: string[] = [];
+  if (config.access.mode === 'ssm') {
+    const extra = [`--region ${config.region}`, ...(config.profile ? [`--profile ${shellQuote(config.profile)}`] : [])].join(' ');
+    lines.push('Reach the services over SSM port forwarding (needs the AWS CLI and its Session Manager plugin), one terminal each:');
+    for (const service of services) {
+      const port = SERVICE_PORTS[service];
+      lines.push(`  ${service.padEnd(8)} aws ssm start-session --target ${instance.id} --document-name AWS-StartPortForwardingSession --parameters portNumber=${port},localPortNumber=${port} ${extra}`);
+    }
+    lines.push(`  then open http://localhost:<port> (n8n: http://localhost:${SERVICE_PORTS.n8n}).`);
+  } else {
+    const ip = instance.attrs.publicIp;
+    lines.push(`Reach the services from ${config.access.cidr}:`);
+    for (const service of services) lines.push(`  ${service.padEnd(8)} http://${ip || '<public ip>'}:${SERVICE_PORTS[service]}`);
+  }
+  lines.push('The services start a few minutes after the instance boots (images and models are pulled first).');
+  return lines;
+}
+
+export function renderDeploySummary(result: DeployResult, elapsedMs: number, destroyCommand: string): string[] {
+  const { state } = result;
+  const instance = state.resources.instance;
+  const lines = ['', `Stack ${state.name} is deployed in ${state.region} (${seconds(elapsedMs)}).`];
+  if (instance?.id) {
+    const where = [instance.attrs.market, instance.attrs.zone].filter((part) => part).join(' in ');
+    lines.push(`  Instance: ${instance.id} (${state.config.instanceType}${where ? `, ${where}` : ''})`);
+  }
+  const efs = state.resources.efs;
+  if (efs?.id) lines.push(`  Data: EFS ${efs.id}`);
+  const reach = reachLines(state, state.config);
+  if (reach.length > 0) lines.push('', ...reach);
+  if (result.notes.length > 0) lines.push('', 'Notes:', ...result.notes.map((note) => `  ! ${note}`));
+  lines.push('', `To destroy it: ${destroyCommand}`, '  (keeps the data: EFS file system and secrets; add --delete-data to delete everything)');
+  return lines;
+}
+
+export function renderDestroySummary(result: DestroyResult & { plan: DestroyPlan }, elapsedMs: number, deleteDataCommand: string): string[] {
+  const { plan } = result;
+  if (plan.toDelete.length === 0 && plan.toKeep.length === 0) {
+    return ['', `Nothing of stack ${plan.stack} exists in AWS, so nothing was deleted${result.stateRemoved ? '; its state file (if any) is removed' : ''}.`];
+  }
+  const lines = ['', `Stack ${plan.stack} is destroyed (${seconds(elapsedMs)}).`];
+  if (result.kept.length > 0) {
+    lines.push('Kept (your data; a deploy with the same name reattaches it):', ...describeResources(result.kept));
+    if (result.keptMonthlyCost) lines.push(`  Costs about $${result.keptMonthlyCost.usd.toFixed(2)}/month: ${result.keptMonthlyCost.basis}.`);
+    lines.push(`To delete the data as well: ${deleteDataCommand}`);
+  } else {
+    lines.push('Nothing was kept; its state file is removed (a backup stays in the state folder).');
+  }
+  return lines;
+}
+
+export function renderList(listings: readonly StackListing[], stateDir: string): string[] {
+  if (listings.length === 0) return [`No stacks in ${stateDir}. Start with \`geusemaker init\`, then \`geusemaker deploy\`.`];
+  const rows = listings.map((entry) => {
+    const state = entry.state;
+    if (!state) return [entry.name, 'unreadable', '-', '-', '-'];
+    return [entry.name, state.status, state.region, state.resources.instance?.status === 'created' ? (state.resources.instance.id ?? '-') : '-', state.updatedAt];
+  });
+  const lines = table([['NAME', 'STATUS', 'REGION', 'INSTANCE', 'UPDATED'], ...rows], '');
+  for (const entry of listings) {
+    if (entry.error) lines.push('', `${entry.name}: [${entry.error.code}] ${entry.error.message}`, `  Next: ${entry.error.nextStep}`);
+  }
+  return lines;
+}
+
+export function listingJson(entry: StackListing): Record<string, unknown> {
+  if (!entry.state) return { name: entry.name, error: entry.error?.toJSON() };
+  const state = entry.state;
+  const instance = state.resources.instance;
+  return {
+    name: entry.name, status: state.status, region: state.region,
+    instanceId: instance?.status === 'created' ? instance.id : undefined, updatedAt: state.updatedAt,
+  };
+}
+
+export function renderShow(state: StackState): string[] {
+  const { config } = state;
+  const lines = [
+    `Stack ${state.name} (${state.status}) in ${state.region}`,
+    `  Stack id: ${state.stackId}; created ${state.createdAt}, updated ${state.updatedAt}`,
+    `  Config: ${config.tier} tier, ${config.instanceType}, ${describeMarket(config)}, ${config.rootVolumeGb} GiB root disk, network ${config.network.mode === 'new' ? 'new VPC' : `existing ${config.network.vpcId}`}`,
+    `  Access: ${describeAccess(config)}. Services: ${enabledServices(config).join(', ')}. Models: ${config.ollamaModels.join(', ') || 'none'}.`,
+    `  Data on destroy: ${config.keepDataOnDestroy ? 'kept' : 'deleted'}.${config.monthlyBudgetUsd !== undefined ? ` Budget: $${config.monthlyBudgetUsd}/month.` : ''}${config.profile ? ` Profile: ${config.profile}.` : ''}`,
+  ];
+  const records = Object.values(state.resources).sort((a, b) => a.key.localeCompare(b.key));
+  lines.push('', 'Resources:');
+  if (records.length === 0) lines.push('  none recorded');
+  else {
+    lines.push(...table(records.map((r) => {
+      const facts = Object.entries(r.attrs).filter(([key, value]) => value !== '' && ['zone', 'market', 'publicIp', 'privateIp'].includes(key)).map(([key, value]) => `${key} ${value}`);
+      return [r.key, r.id ?? '-', r.status + (r.external ? ' (yours, never deleted)' : ''), facts.join(', ')];
+    })));
+  }
+  if (state.notes.length > 0) lines.push('', 'Notes:', ...state.notes.map((note) => `  ! ${note}`));
+  if (state.lastError) {
+    lines.push('', `Last error (${state.lastError.at}): [${state.lastError.code}] ${state.lastError.message}`, `  Next: ${state.lastError.nextStep}`);
+  }
+  if (state.status === 'deployed') {
+    const reach = reachLines(state, config);
+    if (reach.length > 0) lines.push('', ...reach);
+  }
+  return lines;
+}
+
+export function renderError(error: GeuseError): string[] {
+  return [`Error [${error.code}]: ${error.message}`, `Next: ${error.nextStep}`];
+}

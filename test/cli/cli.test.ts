@@ -1,0 +1,322 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DescribeInstancesCommand, DescribeVpcsCommand } from '@aws-sdk/client-ec2';
+import { DescribeFileSystemsCommand } from '@aws-sdk/client-efs';
+import { runCli, type CliIo } from '../../src/cli/main';
+import { newStackState } from '../../src/engine/deploy';
+import { Engine } from '../../src/engine/engine';
+import { StateStore } from '../../src/engine/state/store';
+import { countByKind, devConfig, FAST_TIMING, inspector, sweep, tempDir } from '../harness/engine';
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+interface RunOptions {
+  cwd?: string;
+  stateDir?: string;
+  isTTY?: boolean;
+  /** Lines typed at the y/N question. */
+  answers?: string[];
+}
+
+/** Runs the CLI in-process against the test emulator (GEUSEMAKER_AWS_ENDPOINT), with fast polling and no retries. */
+async function cli(argv: string[], options: RunOptions = {}): Promise<Run> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const answers = [...(options.answers ?? [])];
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  // Keep the developer's shell settings out of the runs.
+  for (const key of Object.keys(env)) if (key.startsWith('GEUSEMAKER_') && key !== 'GEUSEMAKER_HOME' && key !== 'GEUSEMAKER_AWS_ENDPOINT') delete env[key];
+  const io: CliIo = {
+    stdout: (s) => out.push(s),
+    stderr: (s) => err.push(s),
+    isTTY: options.isTTY ?? false,
+    readLine: async () => answers.shift() ?? '',
+    env,
+    cwd: options.cwd ?? tempDir('gm-cli-cwd-'),
+  };
+  const withState = options.stateDir !== undefined ? [...argv, '--state-dir', options.stateDir] : argv;
+  const code = await runCli([...withState, '--max-attempts', '1'], io, { timing: FAST_TIMING });
+  return { code, stdout: out.join(''), stderr: err.join('') };
+}
+
+/** Nothing at all in the emulator: no stack-tagged resource, and no VPC, instance or file system of any name. */
+async function assertNothingCreated(): Promise<void> {
+  assert.deepEqual(await sweep(), []);
+  const aws = inspector();
+  try {
+    const vpcs = (await aws.ec2.send(new DescribeVpcsCommand({}))).Vpcs ?? [];
+    assert.deepEqual(vpcs.filter((vpc) => !vpc.IsDefault).map((vpc) => vpc.VpcId), []);
+    const reservations = (await aws.ec2.send(new DescribeInstancesCommand({}))).Reservations ?? [];
+    assert.deepEqual(reservations.flatMap((r) => r.Instances ?? []).map((i) => i.InstanceId), []);
+    assert.deepEqual((await aws.efs.send(new DescribeFileSystemsCommand({}))).FileSystems ?? [], []);
+  } finally {
+    aws.destroy();
+  }
+}
+
+/** Stdout of a --json run must be exactly one JSON document. */
+function parseJson(run: Run): Record<string, unknown> {
+  const value: unknown = JSON.parse(run.stdout);
+  assert.ok(typeof value === 'object' && value !== null && !Array.isArray(value), 'a JSON object');
+  return value as Record<string, unknown>;
+}
+
+/** A stack state with a good backup, written without touching AWS, then corrupted. */
+async function corruptStateWithBackup(stateDir: string): Promise<string> {
+  const store = new StateStore(stateDir);
+  const state = newStackState(devConfig());
+  await store.write(state);
+  await store.write({ ...state, notes: ['second version, so the first is a backup'] });
+  writeFileSync(store.filePath('demo'), '{ "schemaVersion": 1, "name": "demo", ');
+  return store.filePath('demo');
+}
+
+describe('geusemaker CLI', function () {
+  this.timeout(120_000);
+
+  describe('refuses bad input and refusals with the right exit code, creating nothing', () => {
+    for (const name of ['Bad_Name', 'ab', 'a'.repeat(30)]) {
+      it(`invalid name ${JSON.stringify(name)} → 2 naming name`, async () => {
+        const run = await cli(['deploy', name, '--yes'], { stateDir: tempDir('gm-cli-state-') });
+        assert.equal(run.code, 2, run.stderr);
+        assert.match(run.stderr, /Error \[CONFIG_INVALID\]/);
+        assert.match(run.stderr, /name: /);
+        assert.ok(run.stderr.includes(JSON.stringify(name)), 'names the value');
+        assert.match(run.stderr, /^Next: /m);
+        await assertNothingCreated();
+      });
+    }
+
+    it('unknown tier → 2 naming tier', async () => {
+      const run = await cli(['deploy', 'demo', '--tier', 'mega', '--yes'], { stateDir: tempDir('gm-cli-state-') });
+      assert.equal(run.code, 2, run.stderr);
+      assert.match(run.stderr, /tier: must be one of dev, automation, gpu \(got "mega"; from --tier\)/);
+      await assertNothingCreated();
+    });
+
+    it('tier gpu → 2, not available yet', async () => {
+      const run = await cli(['deploy', 'demo', '--tier', 'gpu', '--yes'], { stateDir: tempDir('gm-cli-state-') });
+      assert.equal(run.code, 2, run.stderr);
+      assert.match(run.stderr, /not available yet/);
+      await assertNothingCreated();
+    });
+
+    it('unknown region → 2 naming region', async () => {
+      const run = await cli(['deploy', 'demo', '--region', 'mars-north-1', '--yes'], { stateDir: tempDir('gm-cli-state-') });
+      assert.equal(run.code, 2, run.stderr);
+      assert.match(run.stderr, /region: .*"mars-north-1"/);
+      await assertNothingCreated();
+    });
+
+    it('a well-formed but unknown instance type → 2 naming instanceType', async () => {
+      const run = await cli(['deploy', 'demo', '--instance-type', 't3.bogus', '--yes'], { stateDir: tempDir('gm-cli-state-') });
+      assert.equal(run.code, 2, run.stderr);
+      assert.match(run.stderr, /instanceType: t3\.bogus/);
+      await assertNothingCreated();
+    });
+
+    it('malformed YAML config → 2 with the line', async () => {
+      const cwd = tempDir('gm-cli-cwd-');
+      writeFileSync(join(cwd, 'geusemaker.yaml'), 'name: demo\ntier: [dev\nregion: us-east-1\n');
+      const run = await cli(['deploy', '--yes'], { cwd, stateDir: tempDir('gm-cli-state-') });
+      assert.equal(run.code, 2, run.stderr);
+      assert.match(run.stderr, /CONFIG_MALFORMED/);
+      assert.match(run.stderr, /geusemaker\.yaml:\d+:\d+/);
+      assert.match(run.stderr, /at line \d+/);
+      await assertNothingCreated();
+    });
+
+    it('unknown config key → 2 naming it', async () => {
+      const cwd = tempDir('gm-cli-cwd-');
+      writeFileSync(join(cwd, 'geusemaker.yaml'), 'name: demo\ninstanceTyp: t3.xlarge\n');
+      const run = await cli(['deploy', '--yes'], { cwd, stateDir: tempDir('gm-cli-state-') });
+      assert.equal(run.code, 2, run.stderr);
+      assert.match(run.stderr, /instanceTyp: unknown setting; did you mean instanceType\? \(from .*geusemaker\.yaml line 2\)/);
+      await assertNothingCreated();
+    });
+
+    it('a corrupt state file → 2 naming the file and `geusemaker state restore`', async () => {
+      const stateDir = tempDir('gm-cli-state-');
+      const file = await corruptStateWithBackup(stateDir);
+      const run = await cli(['deploy', 'demo', '--yes'], { stateDir });
+      assert.equal(run.code, 2, run.stderr);
+      assert.match(run.stderr, /STATE_CORRUPT/);
+      assert.ok(run.stderr.includes(file), 'names the file');
+      assert.ok(run.stderr.includes('geusemaker state restore demo'), 'says how to restore');
+      await assertNothingCreated();
+    });
+
+    it('a second concurrent deploy → 3 naming the lock holder', async () => {
+      const stateDir = tempDir('gm-cli-state-');
+      const holder = new Engine({ stateDir, index: null });
+      const lock = await holder.store.lock('demo', 'deploy');
+      try {
+        const run = await cli(['deploy', 'demo', '--yes'], { stateDir });
+        assert.equal(run.code, 3, run.stderr);
+        assert.match(run.stderr, /STACK_LOCKED/);
+        assert.ok(run.stderr.includes(`a deploy started at ${lock.info.since} by process ${process.pid}`), run.stderr);
+      } finally {
+        await lock.release();
+        holder.dispose();
+      }
+      await assertNothingCreated();
+    });
+
+    it('deploy without --yes and no terminal → 3, saying to pass --yes', async () => {
+      const run = await cli(['deploy', 'demo'], { stateDir: tempDir('gm-cli-state-') });
+      assert.equal(run.code, 3, run.stderr);
+      assert.match(run.stderr, /CONFIRMATION_REQUIRED/);
+      assert.match(run.stderr, /Next: Pass --yes/);
+      assert.match(run.stdout, /create\s+VPC/, 'the plan was shown');
+      await assertNothingCreated();
+    });
+
+    it('answering no on a terminal → 3', async () => {
+      const run = await cli(['deploy', 'demo'], { stateDir: tempDir('gm-cli-state-'), isTTY: true, answers: ['n'] });
+      assert.equal(run.code, 3, run.stderr);
+      assert.match(run.stderr, /Deploy stack demo\? \[y\/N\]/);
+      assert.match(run.stderr, /DECLINED/);
+      await assertNothingCreated();
+    });
+
+    it('unknown flags and commands → 2 naming them and --help', async () => {
+      const flag = await cli(['deploy', 'demo', '--frobnicate']);
+      assert.equal(flag.code, 2);
+      assert.match(flag.stderr, /--frobnicate/);
+      assert.match(flag.stderr, /geusemaker --help/);
+      const misplaced = await cli(['list', '--delete-data']);
+      assert.equal(misplaced.code, 2);
+      assert.match(misplaced.stderr, /--delete-data does not apply to `geusemaker list`/);
+      const command = await cli(['deploi']);
+      assert.equal(command.code, 2);
+      assert.match(command.stderr, /Unknown command "deploi"/);
+      assert.match(command.stderr, /geusemaker --help/);
+      const json = await cli(['deploy', '--root-volume-gb', 'big', '--json']);
+      assert.equal(json.code, 2);
+      assert.deepEqual(Object.keys(parseJson(json)), ['error']);
+      assert.match(json.stdout, /--root-volume-gb must be a whole number/);
+      await assertNothingCreated();
+    });
+
+    it('show of an unknown stack → 1 with a clear message', async () => {
+      const run = await cli(['show', 'nothere'], { stateDir: tempDir('gm-cli-state-') });
+      assert.equal(run.code, 1);
+      assert.match(run.stderr, /Error \[STACK_NOT_FOUND\]: There is no stack named nothere/);
+    });
+  });
+
+  it('init writes a config that plan accepts, and refuses to overwrite it without --force', async () => {
+    const cwd = tempDir('gm-cli-cwd-');
+    const stateDir = tempDir('gm-cli-state-');
+    const init = await cli(['init', '--name', 'demo'], { cwd });
+    assert.equal(init.code, 0, init.stderr);
+    const file = join(cwd, 'geusemaker.yaml');
+    assert.match(readFileSync(file, 'utf8'), /^name: "demo"$/m);
+
+    const again = await cli(['init'], { cwd });
+    assert.equal(again.code, 3);
+    assert.match(again.stderr, /--force/);
+    assert.equal((await cli(['init', '--name', 'demo', '--force'], { cwd })).code, 0);
+
+    const plan = await cli(['plan'], { cwd, stateDir });
+    assert.equal(plan.code, 0, plan.stderr);
+    assert.match(plan.stdout, /Plan for stack demo/);
+    assert.match(plan.stdout, /create\s+EC2 instance/);
+    const planJson = await cli(['plan', '--json'], { cwd, stateDir });
+    assert.equal(planJson.code, 0, planJson.stderr);
+    assert.ok(Array.isArray(parseJson(planJson).items));
+    await assertNothingCreated();
+  });
+
+  it('deploy --yes --json: one JSON document on stdout, JSON lines on stderr; list/show --json; destroy --delete-data leaves nothing', async () => {
+    const stateDir = tempDir('gm-cli-state-');
+    const deploy = await cli(['deploy', 'demo', '--yes', '--json'], { stateDir });
+    assert.equal(deploy.code, 0, deploy.stderr);
+    const result = parseJson(deploy);
+    assert.deepEqual(Object.keys(result).sort(), ['notes', 'plan', 'state', 'timings']);
+    const events = deploy.stderr.trim().split('\n').map((line) => JSON.parse(line) as { event: { type: string } });
+    assert.ok(events.length > 10);
+    for (const line of events) assert.ok(line.event && typeof line.event.type === 'string');
+    assert.ok(events.some((line) => line.event.type === 'step-done'));
+
+    const list = await cli(['list', '--json'], { stateDir });
+    assert.equal(list.code, 0, list.stderr);
+    const stacks = parseJson(list).stacks as { name: string; status: string; instanceId?: string }[];
+    assert.equal(stacks.length, 1);
+    assert.equal(stacks[0]?.name, 'demo');
+    assert.equal(stacks[0]?.status, 'deployed');
+    assert.match(stacks[0]?.instanceId ?? '', /^i-/);
+
+    const show = await cli(['show', 'demo', '--json'], { stateDir });
+    assert.equal(show.code, 0, show.stderr);
+    const state = parseJson(show) as { name: string; status: string; resources: Record<string, { id?: string }> };
+    assert.equal(state.name, 'demo');
+    assert.equal(state.status, 'deployed');
+    assert.equal(state.resources.instance?.id, stacks[0]?.instanceId);
+
+    const human = await cli(['show', 'demo'], { stateDir });
+    assert.match(human.stdout, /Stack demo \(deployed\) in us-east-1/);
+    assert.match(human.stdout, /aws ssm start-session --target i-/);
+
+    const destroy = await cli(['destroy', 'demo', '--yes', '--delete-data', '--json'], { stateDir });
+    assert.equal(destroy.code, 0, destroy.stderr);
+    assert.equal(parseJson(destroy).stateRemoved, true);
+    assert.deepEqual(await sweep(), []);
+    const after = await cli(['list', '--json'], { stateDir });
+    assert.deepEqual(parseJson(after).stacks, []);
+  });
+
+  it('human deploy prints the plan, progress and a summary; destroy keeps data by default and says what it costs', async () => {
+    const stateDir = tempDir('gm-cli-state-');
+    const deploy = await cli(['deploy', 'demo', '--yes'], { stateDir });
+    assert.equal(deploy.code, 0, deploy.stderr);
+    assert.match(deploy.stdout, /create\s+VPC/);
+    assert.match(deploy.stderr, /^\[\s*\d+\.\ds\] ✓ VPC — created vpc-\w+ \(\d+\.\ds\)$/m);
+    assert.match(deploy.stdout, /Instance: i-\w+ \(t3\.xlarge, (spot|on-demand) in us-east-1\w\)/);
+    assert.match(deploy.stdout, /--document-name AWS-StartPortForwardingSession --parameters portNumber=5678,localPortNumber=5678/);
+    assert.ok(deploy.stdout.includes(`To destroy it: geusemaker destroy demo --state-dir ${stateDir}`));
+
+    const destroy = await cli(['destroy', 'demo', '--yes'], { stateDir });
+    assert.equal(destroy.code, 0, destroy.stderr);
+    assert.match(destroy.stdout, /Will keep \(4\)/);
+    assert.match(destroy.stdout, /Costs about \$\d+\.\d\d\/month/);
+    assert.deepEqual(countByKind(await sweep()), { efs: 1, 'ssm-parameter': 3 });
+
+    const all = await cli(['destroy', 'demo', '--yes', '--delete-data'], { stateDir });
+    assert.equal(all.code, 0, all.stderr);
+    assert.deepEqual(await sweep(), []);
+  });
+
+  it('state restore brings back a corrupted state file; list shows the corrupt entry without failing', async () => {
+    const stateDir = tempDir('gm-cli-state-');
+    assert.equal((await cli(['deploy', 'demo', '--yes'], { stateDir })).code, 0);
+    const file = join(stateDir, 'demo.json');
+    writeFileSync(file, 'not json at all');
+
+    const list = await cli(['list'], { stateDir });
+    assert.equal(list.code, 0, list.stderr);
+    assert.match(list.stdout, /demo\s+unreadable/);
+    assert.match(list.stdout, /STATE_CORRUPT/);
+    const show = await cli(['show', 'demo'], { stateDir });
+    assert.equal(show.code, 2);
+    assert.ok(show.stderr.includes('geusemaker state restore demo'));
+
+    const restore = await cli(['state', 'restore', 'demo'], { stateDir });
+    assert.equal(restore.code, 0, restore.stderr);
+    assert.match(restore.stdout, /Restored stack demo from .*\.backups/);
+    assert.ok(!existsSync(`${file}.lock`));
+    const shown = parseJson(await cli(['show', 'demo', '--json'], { stateDir }));
+    assert.equal(shown.name, 'demo');
+
+    const twice = await cli(['state', 'restore', 'demo'], { stateDir });
+    assert.equal(twice.code, 3, 'a valid file is never rolled back');
+
+    assert.equal((await cli(['destroy', 'demo', '--yes', '--delete-data'], { stateDir })).code, 0);
+    assert.deepEqual(await sweep(), []);
+  });
+});

@@ -339,10 +339,9 @@ async function restore(s: Session): Promise<void> {
   const engine = s.engine;
   // Restoring while a deploy writes the same file would lose one of the two: take the stack's lock.
   const lock = await engine.store.lock(name, 'restore');
+  const hadFile = existsSync(engine.store.filePath(name));
   let restored;
-  let hadFile = false;
   try {
-    hadFile = existsSync(engine.store.filePath(name));
     restored = await engine.restore(name);
   } finally {
     await lock.release();

@@ -27,7 +27,7 @@ export interface PollOptions {
   timeoutNextStep?: string;
 }
 
-/** Polls until check() returns a value; backs off gently up to 4× the interval so long waits cost fewer calls. */
+/** Polls until check() returns a value; backs off gently, to at most 2× the interval so a wait never ends long after AWS is ready. */
 export async function pollUntil<T>(check: () => Promise<T | undefined>, options: PollOptions): Promise<T> {
   const started = Date.now();
   let interval = options.intervalMs;
@@ -45,6 +45,6 @@ export async function pollUntil<T>(check: () => Promise<T | undefined>, options:
     }
     options.onWaiting?.(elapsed);
     await sleep(Math.min(interval, Math.max(0, options.timeoutMs - elapsed)), options.signal);
-    interval = Math.min(interval * 1.5, options.intervalMs * 4);
+    interval = Math.min(interval * 1.5, options.intervalMs * 2);
   }
 }

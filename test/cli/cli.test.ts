@@ -309,7 +309,7 @@ describe('geusemaker CLI', function () {
     const restore = await cli(['state', 'restore', 'demo'], { stateDir });
     assert.equal(restore.code, 0, restore.stderr);
     assert.match(restore.stdout, /Restored stack demo from .*\.backups/);
-    assert.ok(!existsSync(`${file}.lock`));
+    assert.ok(!existsSync(join(stateDir, 'demo.lock')), 'the lock is released');
     const shown = parseJson(await cli(['show', 'demo', '--json'], { stateDir }));
     assert.equal(shown.name, 'demo');
 

@@ -1,0 +1,79 @@
+import type { ClientInstrument, InstrumentableClient, ServiceName } from '../src/engine/aws/clients';
+
+/**
+ * Real-AWS latencies (AWS-REALITY.md) injected into moto's instant answers, scaled down so a
+ * benchmark runs in seconds: every call takes ~150 ms, a mount target needs ~90 s to become
+ * available, an instance ~40 s to run, and a new instance profile ~10 s before RunInstances accepts it.
+ */
+export interface LatencyModel {
+  scale: number;
+  callMs: number;
+  mountTargetMs: number;
+  instanceRunningMs: number;
+  profilePropagationMs: number;
+}
+
+export const REAL_LATENCIES: Omit<LatencyModel, 'scale'> = {
+  callMs: 150,
+  mountTargetMs: 90_000,
+  instanceRunningMs: 40_000,
+  profilePropagationMs: 10_000,
+};
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+interface MountTarget { MountTargetId?: string; LifeCycleState?: string }
+interface Instance { InstanceId?: string; State?: { Name?: string; Code?: number } }
+
+export class LatencyInjector {
+  readonly callsByOperation = new Map<string, number>();
+  private readonly mountTargetReadyAt = new Map<string, number>();
+  private readonly instanceReadyAt = new Map<string, number>();
+  private profileUsableAt = 0;
+
+  constructor(private readonly model: LatencyModel) {}
+
+  private scaled(ms: number): number {
+    return ms / this.model.scale;
+  }
+
+  readonly instrument: ClientInstrument = (client: InstrumentableClient, service: ServiceName) => {
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const command = String((context as { commandName?: string }).commandName ?? '').replace(/Command$/, '');
+        const operation = `${service}:${command}`;
+        this.callsByOperation.set(operation, (this.callsByOperation.get(operation) ?? 0) + 1);
+        await sleep(this.scaled(this.model.callMs));
+        if (operation === 'ec2:RunInstances' && Date.now() < this.profileUsableAt) {
+          throw Object.assign(new Error('Value (gm-bench-instance) for parameter iamInstanceProfile.name is invalid. Invalid IAM Instance Profile name'), {
+            name: 'InvalidParameterValue', $fault: 'client', $metadata: { httpStatusCode: 400 },
+          });
+        }
+        const result = await next(args);
+        const output = result.output as Record<string, unknown>;
+        const now = Date.now();
+        if (operation === 'iam:CreateInstanceProfile') this.profileUsableAt = now + this.scaled(this.model.profilePropagationMs);
+        if (operation === 'efs:CreateMountTarget') this.mountTargetReadyAt.set(String(output.MountTargetId), now + this.scaled(this.model.mountTargetMs));
+        if (operation === 'ec2:RunInstances') {
+          for (const instance of (output.Instances as Instance[] | undefined) ?? []) this.instanceReadyAt.set(String(instance.InstanceId), now + this.scaled(this.model.instanceRunningMs));
+        }
+        if (operation === 'efs:DescribeMountTargets') {
+          for (const target of (output.MountTargets as MountTarget[] | undefined) ?? []) {
+            if (target.LifeCycleState === 'available' && now < (this.mountTargetReadyAt.get(String(target.MountTargetId)) ?? 0)) target.LifeCycleState = 'creating';
+          }
+        }
+        if (operation === 'ec2:DescribeInstances') {
+          for (const reservation of (output.Reservations as { Instances?: Instance[] }[] | undefined) ?? []) {
+            for (const instance of reservation.Instances ?? []) {
+              if (instance.State?.Name === 'running' && now < (this.instanceReadyAt.get(String(instance.InstanceId)) ?? 0)) instance.State = { Name: 'pending', Code: 0 };
+            }
+          }
+        }
+        return result;
+      },
+      { step: 'initialize', name: 'geusemakerBenchLatency' },
+    );
+  };
+}

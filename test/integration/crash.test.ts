@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { countByKind, devConfig, sweep, tempDir, testEngine } from '../harness/engine';
+import { PROJECT_ROOT } from '../harness/emulator';
+
+const CHILD = join(PROJECT_ROOT, 'test', 'harness', 'cli-child.ts');
+
+/** Starts `geusemaker deploy demo --yes` and SIGKILLs it right after AWS has done `operation`. */
+function killDeployAfter(stateDir: string, operation: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    // One process (no tsx wrapper process), so the kill hits the process that holds the lock.
+    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, 'deploy', 'demo', '--yes', '--state-dir', stateDir, '--max-attempts', '1'], {
+      env: { ...process.env, GM_PAUSE_AFTER: operation, GM_PAUSE_MS: '30000' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stdout.resume();
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      if (stderr.includes(`@@after ${operation}`)) child.kill('SIGKILL');
+    });
+    child.on('exit', (_code, signal) => {
+      if (signal === 'SIGKILL') resolve(stderr);
+      else reject(new Error(`deploy ended (signal ${signal}) before ${operation} was reached:\n${stderr}`));
+    });
+  });
+}
+
+async function assertOneCompleteStack(): Promise<void> {
+  const counts = countByKind(await sweep());
+  assert.equal(counts.vpc, 1);
+  assert.equal(counts.efs, 1);
+  assert.equal(counts.instance, 1);
+  assert.equal(counts.subnet, 2);
+  assert.equal(counts['mount-target'], 2);
+  assert.equal(counts['security-group'], 2);
+  assert.equal(counts['ssm-parameter'], 3);
+}
+
+const KILL_POINTS = ['ec2:CreateVpc', 'efs:CreateFileSystem', 'ssm:PutParameter', 'ec2:CreateSecurityGroup', 'efs:CreateMountTarget', 'ec2:RunInstances'];
+
+describe('a CLI deploy killed with SIGKILL part-way', function () {
+  this.timeout(120_000);
+
+  for (const operation of KILL_POINTS) {
+    it(`killed right after ${operation}: re-running deploy finishes the stack without duplicates`, async () => {
+      const stateDir = tempDir('gm-kill-');
+      await killDeployAfter(stateDir, operation);
+      // The dead process's lock is stale: the next deploy takes it over.
+      const engine = testEngine({ stateDir });
+      const result = await engine.deploy(devConfig());
+      engine.dispose();
+      assert.equal(result.state.status, 'deployed');
+      await assertOneCompleteStack();
+    });
+
+    it(`killed right after ${operation}: destroy removes everything`, async () => {
+      const stateDir = tempDir('gm-kill-');
+      await killDeployAfter(stateDir, operation);
+      const engine = testEngine({ stateDir });
+      await engine.destroy('demo', { deleteData: true });
+      engine.dispose();
+      assert.deepEqual(await sweep(), []);
+    });
+  }
+});

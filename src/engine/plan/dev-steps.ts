@@ -30,8 +30,18 @@ export function devSteps(ctx: Pick<StepContext, 'config'>): StepSpec[] {
         { id: 'igw', title: 'Internet gateway', deps: ['vpc'], keys: ['igw'], run: (c) => ensureInternetGateway(c) },
         { id: 'route-table', title: 'Route table and internet route', deps: ['vpc', 'igw', 'subnet-a', 'subnet-b'], keys: ['route-table'], run: (c) => ensureRouteTable(c) },
       ]
-    : [];
-  const vpcDeps = newNetwork ? ['vpc'] : [];
+    : [{
+        // The user's own VPC and subnets: journaled as external so nothing ever deletes them.
+        id: 'network', title: 'Existing VPC and subnets', deps: [], keys: [],
+        run: async (c) => {
+          const network = c.config.network;
+          if (network.mode !== 'existing') throw new Error('Step order bug: existing-network step on a new network');
+          await c.journal.created('vpc', 'vpc', network.vpcId, {}, true);
+          for (const subnet of c.facts.existingSubnets ?? []) await c.journal.created(`subnet-${subnet.id}`, 'subnet', subnet.id, { zone: subnet.zone }, true);
+          return { outcome: 'reused', detail: `${network.vpcId} with ${(c.facts.existingSubnets ?? []).map((s) => s.id).join(', ')}` };
+        },
+      }];
+  const vpcDeps = newNetwork ? ['vpc'] : ['network'];
   const subnetDeps = newNetwork ? ['subnet-a', 'subnet-b'] : [];
   const mountTargets: StepSpec[] = newNetwork
     ? (['a', 'b'] as const).map((suffix) => ({
@@ -40,7 +50,7 @@ export function devSteps(ctx: Pick<StepContext, 'config'>): StepSpec[] {
         run: (c: StepContext, waiting: (what: string) => void) => ensureMountTarget(c, `mount-target-${suffix}`, `subnet-${suffix}`, waiting),
       }))
     : [{
-        id: 'mount-targets', title: 'EFS mount targets', deps: ['efs', 'sg-efs'], keys: [],
+        id: 'mount-targets', title: 'EFS mount targets', deps: ['efs', 'sg-efs', 'network'], keys: [],
         run: async (c, waiting) => {
           const zones = new Set<string>();
           const details: string[] = [];
@@ -63,7 +73,7 @@ export function devSteps(ctx: Pick<StepContext, 'config'>): StepSpec[] {
     { id: 'secrets', title: 'Secrets in Parameter Store', deps: [], keys: ['secret-postgres-password', 'secret-n8n-encryption-key', 'secret-n8n-owner-password'], run: (c) => ensureSecrets(c) },
     {
       id: 'instance', title: 'EC2 instance', keys: ['instance'],
-      deps: [...subnetDeps, ...(newNetwork ? ['route-table'] : []), 'sg-instance', 'instance-profile', 'efs', 'secrets'],
+      deps: [...subnetDeps, ...(newNetwork ? ['route-table'] : ['network']), 'sg-instance', 'instance-profile', 'efs', 'secrets'],
       run: (c, waiting) => ensureInstance(c, waiting),
     },
   ];

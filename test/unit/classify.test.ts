@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { classifyAwsError } from '../../src/engine/aws/classify';
+import { exitCodeFor, GeuseError } from '../../src/engine/errors';
+
+function awsError(name: string, message: string, status: number, operation?: string) {
+  return Object.assign(new Error(message), { name, $metadata: { httpStatusCode: status }, ...(operation ? { $operation: operation } : {}) });
+}
+
+describe('AWS error classification', () => {
+  const cases: [string, number, string][] = [
+    ['RequestLimitExceeded', 503, 'throttling'],
+    ['ThrottlingException', 400, 'throttling'],
+    ['InsufficientInstanceCapacity', 500, 'capacity'],
+    ['VcpuLimitExceeded', 400, 'quota'],
+    ['UnauthorizedOperation', 403, 'permission'],
+    ['InvalidVpcID.NotFound', 400, 'not-found'],
+    ['NoSuchEntity', 404, 'not-found'],
+    ['DependencyViolation', 400, 'conflict'],
+    ['EntityAlreadyExists', 409, 'conflict'],
+    ['InvalidParameterValue', 400, 'invalid-input'],
+    ['InternalError', 500, 'transient'],
+    ['SomethingNew', 418, 'unknown'],
+  ];
+  for (const [code, status, kind] of cases) {
+    it(`${code} is ${kind}, with plain words and a next step`, () => {
+      const error = classifyAwsError(awsError(code, 'details from AWS', status, 'ec2:CreateVpc'));
+      assert.equal(error.kind, kind);
+      assert.match(error.message, /ec2:CreateVpc/);
+      assert.match(error.message, /details from AWS/);
+      assert.ok(error.nextStep.length > 10);
+    });
+  }
+
+  it('an expired SSO session tells the user to sign in again with their profile', () => {
+    const error = classifyAwsError(awsError('CredentialsProviderError', 'The SSO session associated with this profile has expired or is otherwise invalid.', 0), { profile: 'work' });
+    assert.equal(error.kind, 'permission');
+    assert.match(error.nextStep, /aws sso login --profile work/);
+  });
+
+  it('an expired token from a call also points at sso login', () => {
+    const error = classifyAwsError(awsError('ExpiredToken', 'The security token included in the request is expired', 400), { profile: 'dev' });
+    assert.match(error.message, /expired/);
+    assert.match(error.nextStep, /aws sso login --profile dev/);
+  });
+
+  it('maps kinds to CLI exit codes: 2 for invalid input, 3 for refusals, 1 otherwise', () => {
+    assert.equal(exitCodeFor(new GeuseError({ code: 'X', kind: 'invalid-input', message: 'm', nextStep: 'n' })), 2);
+    assert.equal(exitCodeFor(new GeuseError({ code: 'X', kind: 'refused', message: 'm', nextStep: 'n' })), 3);
+    assert.equal(exitCodeFor(classifyAwsError(awsError('InternalError', 'x', 500))), 1);
+    assert.equal(exitCodeFor(new Error('bug')), 1);
+  });
+});

@@ -44,6 +44,10 @@ async function choosePort(): Promise<number> {
   const wanted = process.env.GEUSEMAKER_SANDBOX_PORT?.trim();
   if (wanted) {
     if (!/^\d+$/.test(wanted) || Number(wanted) > 65_535) throw new Error(`GEUSEMAKER_SANDBOX_PORT must be a port number, got ${JSON.stringify(wanted)}.`);
+    // moto would only log the clash and the start would time out after a minute; say it now.
+    if (Number(wanted) !== 0 && !(await isPortFree(Number(wanted)))) {
+      throw new Error(`GEUSEMAKER_SANDBOX_PORT=${wanted}, but that port is in use. Stop what uses it, pick another port, or unset the variable to use a free one.`);
+    }
     return Number(wanted);
   }
   // A fixed port keeps the printed commands valid across runs; fall back to any free port (0) when it's taken.
@@ -179,7 +183,8 @@ main().then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(`sandbox: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 1;
+    process.stderr.write(`sandbox: ${error instanceof Error ? error.message : String(error)} (emulator log: ${LOG_FILE})\n`);
+    // Exiting closes a half-started emulator's stdin, which stops it; waiting for the loop to drain could hang on it.
+    process.exit(1);
   },
 );

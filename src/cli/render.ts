@@ -72,7 +72,7 @@ export function renderDestroyPlan(plan: DestroyPlan): string[] {
 }
 
 const OUTCOME_WORDS: Record<StepOutcome, string> = {
-  created: 'created', reused: 'reused', kept: 'kept', deleted: 'deleted', gone: 'already gone', done: 'done',
+  created: 'created', reused: 'reused', kept: 'kept', deleted: 'deleted', gone: 'nothing to delete', done: 'done',
 };
 
 function seconds(ms: number): string {

@@ -57,36 +57,40 @@ function idsOf(resources: readonly SweptResource[], kind: SweptKind): string[] {
 function destroySteps(plan: DestroyPlan, clients: AwsClients, timing: EngineTiming, signal: AbortSignal | undefined, allFileSystems: string[]): GraphStep[] {
   const del = plan.toDelete;
   const ctxFor = (waiting: (what: string) => void): teardown.TeardownContext => ({ clients, timing, signal, waiting });
-  const step = (id: string, title: string, deps: string[], work: (ctx: teardown.TeardownContext) => Promise<void>): GraphStep => ({
+  // Each step says what it really did: deleted something, kept data, or found nothing to do.
+  const step = (id: string, title: string, deps: string[], targets: readonly string[], work: (ctx: teardown.TeardownContext) => Promise<void>, kept: readonly string[] = []): GraphStep => ({
     id, title, deps,
     run: async (waiting) => {
-      await work(ctxFor(waiting));
-      return { outcome: 'deleted' };
+      if (targets.length > 0) await work(ctxFor(waiting));
+      if (targets.length > 0) return { outcome: 'deleted', detail: targets.join(', ') };
+      return kept.length > 0 ? { outcome: 'kept', detail: kept.join(', ') } : { outcome: 'gone' };
     },
   });
+  const keptIds = (kind: SweptKind) => idsOf(plan.toKeep, kind);
   const roleName = idsOf(del, 'iam-role')[0];
   const profileName = idsOf(del, 'instance-profile')[0];
+  const leftovers = [...idsOf(del, 'volume'), ...idsOf(del, 'network-interface')];
   return [
-    step('instances', 'Terminate instances', [], (c) => teardown.terminateInstances(c, idsOf(del, 'instance'))),
-    step('leftovers', 'Leftover volumes and interfaces', ['instances'], (c) => teardown.deleteLeftovers(c, idsOf(del, 'volume'), idsOf(del, 'network-interface'))),
+    step('instances', 'Terminate instances', [], idsOf(del, 'instance'), (c) => teardown.terminateInstances(c, idsOf(del, 'instance'))),
+    step('leftovers', 'Leftover volumes and interfaces', ['instances'], leftovers, (c) => teardown.deleteLeftovers(c, idsOf(del, 'volume'), idsOf(del, 'network-interface'))),
     // Mount targets sit in the stack's subnets, so they go even when the file system is kept.
-    step('mount-targets', 'EFS mount targets', ['instances'], (c) => teardown.deleteMountTargets(c, allFileSystems)),
-    step('efs', 'EFS file system', ['mount-targets'], async (c) => {
+    step('mount-targets', 'EFS mount targets', ['instances'], idsOf(del, 'mount-target'), (c) => teardown.deleteMountTargets(c, allFileSystems)),
+    step('efs', 'EFS file system', ['mount-targets'], idsOf(del, 'efs'), async (c) => {
       for (const id of idsOf(del, 'efs')) await teardown.deleteFileSystem(c, id);
-    }),
-    step('security-groups', 'Security groups', ['instances', 'mount-targets', 'leftovers'], (c) => teardown.deleteSecurityGroups(c, idsOf(del, 'security-group'))),
-    step('internet-gateway', 'Internet gateway', ['instances', 'leftovers'], async (c) => {
+    }, keptIds('efs')),
+    step('security-groups', 'Security groups', ['instances', 'mount-targets', 'leftovers'], idsOf(del, 'security-group'), (c) => teardown.deleteSecurityGroups(c, idsOf(del, 'security-group'))),
+    step('internet-gateway', 'Internet gateway', ['instances', 'leftovers'], idsOf(del, 'internet-gateway'), async (c) => {
       for (const id of idsOf(del, 'internet-gateway')) await teardown.deleteInternetGateway(c, id);
     }),
-    step('route-table', 'Route table', ['instances'], async (c) => {
+    step('route-table', 'Route table', ['instances'], idsOf(del, 'route-table'), async (c) => {
       for (const id of idsOf(del, 'route-table')) await teardown.deleteRouteTable(c, id);
     }),
-    step('subnets', 'Subnets', ['route-table', 'mount-targets', 'leftovers'], (c) => teardown.deleteSubnets(c, idsOf(del, 'subnet'))),
-    step('vpc', 'VPC', ['subnets', 'security-groups', 'internet-gateway', 'route-table'], async (c) => {
+    step('subnets', 'Subnets', ['route-table', 'mount-targets', 'leftovers'], idsOf(del, 'subnet'), (c) => teardown.deleteSubnets(c, idsOf(del, 'subnet'))),
+    step('vpc', 'VPC', ['subnets', 'security-groups', 'internet-gateway', 'route-table'], idsOf(del, 'vpc'), async (c) => {
       for (const id of idsOf(del, 'vpc')) await teardown.deleteVpc(c, id);
     }),
-    step('iam', 'IAM role and instance profile', ['instances'], (c) => teardown.deleteIamRoleAndProfile(c, roleName, profileName)),
-    step('secrets', 'Secrets', [], (c) => teardown.deleteParameters(c, idsOf(del, 'ssm-parameter'))),
+    step('iam', 'IAM role and instance profile', ['instances'], [roleName, profileName].filter((n): n is string => n !== undefined), (c) => teardown.deleteIamRoleAndProfile(c, roleName, profileName)),
+    step('secrets', 'Secrets', [], idsOf(del, 'ssm-parameter'), (c) => teardown.deleteParameters(c, idsOf(del, 'ssm-parameter')), keptIds('ssm-parameter')),
   ];
 }
 

@@ -56,9 +56,14 @@ export async function startEmulator(options: { logFile?: string; port?: number }
     child.stderr?.resume();
   }
   const port = await new Promise<number>((resolvePort, reject) => {
+    const fail = (error: Error): void => {
+      // Never leave a half-started emulator behind (e.g. when its port was taken).
+      if (child.exitCode === null) child.kill('SIGKILL');
+      reject(error);
+    };
     const lines = createInterface({ input: child.stdout! });
-    const timer = setTimeout(() => reject(new Error('The AWS emulator did not start within 60 s.')), 60_000);
-    child.once('exit', (code) => reject(new Error(`The AWS emulator exited early (code ${code}).`)));
+    const timer = setTimeout(() => fail(new Error(`The AWS emulator did not start within 60 s${options.logFile ? `; see ${options.logFile}` : ''}.`)), 60_000);
+    child.once('exit', (code) => fail(new Error(`The AWS emulator exited early (code ${code}).`)));
     lines.once('line', (line) => {
       clearTimeout(timer);
       resolvePort((JSON.parse(line) as { port: number }).port);

@@ -5,6 +5,7 @@ import { DescribeFileSystemsCommand } from '@aws-sdk/client-efs';
 import { GetParametersByPathCommand } from '@aws-sdk/client-ssm';
 import { countByKind, devConfig, inspector, sweep, testEngine } from '../harness/engine';
 import { TAG_MANAGED_BY, TAG_STACK, tagValue } from '../../src/engine/stack/naming';
+import type { ProgressEvent } from '../../src/engine/progress';
 
 describe('dev stack deploy and destroy (moto over HTTP)', function () {
   this.timeout(120_000);
@@ -65,8 +66,13 @@ describe('dev stack deploy and destroy (moto over HTTP)', function () {
     const engine = testEngine();
     const first = await engine.deploy(devConfig());
     const fsId = first.state.resources.efs!.id;
-    const destroyed = await engine.destroy('demo');
+    const events: ProgressEvent[] = [];
+    const destroyed = await engine.destroy('demo', { onProgress: (e) => events.push(e) });
     assert.equal(destroyed.stateRemoved, false);
+    const outcome = (step: string) => events.find((e) => e.type === 'step-done' && e.step === step);
+    assert.equal(outcome('efs')?.type === 'step-done' && outcome('efs')?.outcome, 'kept', 'progress says the file system is kept');
+    assert.equal(outcome('secrets')?.type === 'step-done' && outcome('secrets')?.outcome, 'kept');
+    assert.equal(outcome('vpc')?.type === 'step-done' && outcome('vpc')?.outcome, 'deleted');
     assert.ok(destroyed.keptMonthlyCost, 'kept data cost is reported');
     const afterKeep = countByKind(await sweep());
     assert.deepEqual(afterKeep, { efs: 1, 'ssm-parameter': 3 });

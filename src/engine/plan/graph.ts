@@ -66,7 +66,8 @@ export async function runGraph(steps: readonly GraphStep[], options: GraphRunOpt
   };
 
   for (;;) {
-    if (options.signal?.aborted) firstError ??= cancelled();
+    // A cancel only matters while steps remain: once the last one has started, let it finish as a success.
+    if (options.signal?.aborted && started.size < steps.length) firstError ??= cancelled();
     if (!firstError) {
       for (const step of steps) {
         if (!started.has(step.id) && step.deps.every((dep) => done.has(dep))) launch(step);

@@ -69,10 +69,10 @@ describe('dev stack deploy and destroy (moto over HTTP)', function () {
     const events: ProgressEvent[] = [];
     const destroyed = await engine.destroy('demo', { onProgress: (e) => events.push(e) });
     assert.equal(destroyed.stateRemoved, false);
-    const outcome = (step: string) => events.find((e) => e.type === 'step-done' && e.step === step);
-    assert.equal(outcome('efs')?.type === 'step-done' && outcome('efs')?.outcome, 'kept', 'progress says the file system is kept');
-    assert.equal(outcome('secrets')?.type === 'step-done' && outcome('secrets')?.outcome, 'kept');
-    assert.equal(outcome('vpc')?.type === 'step-done' && outcome('vpc')?.outcome, 'deleted');
+    const outcome = (step: string) => events.flatMap((e) => (e.type === 'step-done' && e.step === step ? [e.outcome] : []))[0];
+    assert.equal(outcome('efs'), 'kept', 'progress says the file system is kept');
+    assert.equal(outcome('secrets'), 'kept');
+    assert.equal(outcome('vpc'), 'deleted');
     assert.ok(destroyed.keptMonthlyCost, 'kept data cost is reported');
     const afterKeep = countByKind(await sweep());
     assert.deepEqual(afterKeep, { efs: 1, 'ssm-parameter': 3 });

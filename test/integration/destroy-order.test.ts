@@ -3,6 +3,7 @@ import { GeuseError } from '../../src/engine/errors';
 import type { ProgressEvent } from '../../src/engine/progress';
 import { countByKind, devConfig, sweep, tempDir, testEngine } from '../harness/engine';
 import { StrictAws } from '../harness/strict-aws';
+import { FaultInjector } from '../harness/faults';
 
 describe('destroy order and cancellation', function () {
   this.timeout(120_000);
@@ -29,7 +30,7 @@ describe('destroy order and cancellation', function () {
       signal: controller.signal,
       onProgress: (event) => {
         events.push(event);
-        if (event.type === 'step-started' && event.step === 'instance') controller.abort();
+        if (event.type === 'step-done' && event.step === 'vpc') controller.abort();
       },
     }), (error: unknown) => error instanceof GeuseError && error.kind === 'cancelled' && /journal/.test(error.message));
     assert.ok(events.some((e) => e.type === 'step-done' && e.elapsedMs >= 0), 'done events carry elapsed time');
@@ -43,5 +44,31 @@ describe('destroy order and cancellation', function () {
     assert.equal(counts.vpc, 1);
     assert.equal(counts.instance, 1);
     assert.equal(counts.efs, 1);
+  });
+});
+
+describe('a destroy that fails part-way', function () {
+  this.timeout(120_000);
+
+  it('keeps the state as destroy_failed, and a re-run finishes the job', async () => {
+    const stateDir = tempDir('gm-destroy-fail-');
+    const engine = testEngine({ stateDir });
+    await engine.deploy(devConfig());
+    engine.dispose();
+    const faults = new FaultInjector([{ operation: 'ec2:DeleteVpc', mode: 'before', error: { name: 'UnauthorizedOperation', message: 'You are not authorized to perform this operation.', status: 403 } }]);
+    const failing = testEngine({ stateDir, instrument: faults.instrument });
+    await assert.rejects(failing.destroy('demo', { deleteData: true }), (error: unknown) => error instanceof GeuseError && /ec2:DeleteVpc/.test(error.message));
+    const state = await failing.show('demo');
+    failing.dispose();
+    assert.equal(state?.status, 'destroy_failed');
+    assert.ok(state?.resources.vpc?.id, 'the journal still knows the VPC');
+    assert.equal(countByKind(await sweep()).vpc, 1);
+
+    const retry = testEngine({ stateDir });
+    const result = await retry.destroy('demo', { deleteData: true });
+    assert.equal(result.stateRemoved, true);
+    assert.equal(await retry.show('demo'), undefined);
+    retry.dispose();
+    assert.deepEqual(await sweep(), []);
   });
 });

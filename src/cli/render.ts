@@ -159,8 +159,11 @@ function reachLines(state: StackState, config: StackConfig): string[] {
     lines.push(`  then open http://localhost:<port> (n8n: http://localhost:${SERVICE_PORTS.n8n}).`);
   } else {
     const ip = instance.attrs.publicIp;
-    lines.push(`Reach the services from ${config.access.cidr}:`);
-    for (const service of services) lines.push(`  ${service.padEnd(8)} http://${ip || '<public ip>'}:${SERVICE_PORTS[service]}`);
+    // In cidr mode everything goes through the reverse proxy on port 80.
+    const base = `http://${ip || '<public ip>'}`;
+    lines.push(`Reach the services from ${config.access.cidr} through the stack's proxy:`);
+    for (const service of services) lines.push(`  ${service.padEnd(8)} ${base}/${service === 'n8n' ? '' : `${service}/`}`);
+    lines.push(`  Ollama asks for the proxy login: user admin, password in the SecureString /geusemaker/${config.name}/proxy-password.`);
   }
   lines.push('The services start a few minutes after the instance boots (images and models are pulled first).');
   return lines;

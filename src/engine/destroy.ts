@@ -6,7 +6,7 @@ import type { ProgressListener } from './progress';
 import { Journal, type StateWriter } from './state/journal';
 import type { StackState } from './state/schema';
 import { runGraph, type GraphStep } from './plan/graph';
-import { mountTargetsOf, sweepStack, type SweptKind, type SweptResource } from './resources/sweep';
+import { isRuntimeStatus, mountTargetsOf, sweepStack, type SweptKind, type SweptResource } from './resources/sweep';
 import { describeFileSystemById } from './resources/efs-describe';
 import * as teardown from './resources/teardown';
 
@@ -45,7 +45,7 @@ export async function collectResources(clients: AwsClients, stack: string, state
 }
 
 export function planDestroyFrom(stack: string, region: string, resources: SweptResource[], keepData: boolean): DestroyPlan {
-  const keep = (r: SweptResource) => keepData && DATA_KINDS.includes(r.kind);
+  const keep = (r: SweptResource) => keepData && DATA_KINDS.includes(r.kind) && !isRuntimeStatus(r);
   return { stack, region, keepData, toDelete: resources.filter((r) => !keep(r)), toKeep: resources.filter(keep) };
 }
 
@@ -62,8 +62,9 @@ function destroySteps(plan: DestroyPlan, clients: AwsClients, timing: EngineTimi
     id, title, deps,
     run: async (waiting) => {
       if (targets.length > 0) await work(ctxFor(waiting));
-      if (targets.length > 0) return { outcome: 'deleted', detail: targets.join(', ') };
-      return kept.length > 0 ? { outcome: 'kept', detail: kept.join(', ') } : { outcome: 'gone' };
+      // Kept data is what the user must hear about, even when something beside it was deleted.
+      if (kept.length > 0) return { outcome: 'kept', detail: `${kept.join(', ')}${targets.length > 0 ? `; deleted ${targets.join(', ')}` : ''}` };
+      return targets.length > 0 ? { outcome: 'deleted', detail: targets.join(', ') } : { outcome: 'gone' };
     },
   });
   const keptIds = (kind: SweptKind) => idsOf(plan.toKeep, kind);
@@ -135,7 +136,7 @@ export async function applyDestroy(options: ApplyDestroyOptions): Promise<Destro
   try {
     await runGraph(destroySteps(plan, clients, options.timing, options.signal, allFileSystems), { signal: options.signal, onProgress: options.onProgress });
     const remaining = await collectResources(clients, plan.stack, undefined);
-    const left = remaining.filter((r) => !(plan.keepData && DATA_KINDS.includes(r.kind)));
+    const left = remaining.filter((r) => !(plan.keepData && DATA_KINDS.includes(r.kind) && !isRuntimeStatus(r)));
     if (left.length > 0) {
       throw new GeuseError({
         code: 'DESTROY_INCOMPLETE', kind: 'transient',
@@ -148,7 +149,7 @@ export async function applyDestroy(options: ApplyDestroyOptions): Promise<Destro
     await journal?.setStatus('destroy_failed', classified).catch(() => undefined);
     throw classified;
   }
-  const kept = plan.keepData ? (await collectResources(clients, plan.stack, undefined)).filter((r) => DATA_KINDS.includes(r.kind)) : [];
+  const kept = plan.keepData ? (await collectResources(clients, plan.stack, undefined)).filter((r) => DATA_KINDS.includes(r.kind) && !isRuntimeStatus(r)) : [];
   if (kept.length === 0) {
     await options.store.remove(plan.stack);
     return { kept, stateRemoved: true };

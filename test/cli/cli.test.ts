@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { SECRETS } from '../../src/engine/resources/secrets';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DescribeInstancesCommand, DescribeVpcsCommand } from '@aws-sdk/client-ec2';
@@ -283,9 +284,9 @@ describe('geusemaker CLI', function () {
 
     const destroy = await cli(['destroy', 'demo', '--yes'], { stateDir });
     assert.equal(destroy.code, 0, destroy.stderr);
-    assert.match(destroy.stdout, /Will keep \(4\)/);
+    assert.match(destroy.stdout, new RegExp(`Will keep \\(${SECRETS.length + 1}\\)`), 'the file system and every secret');
     assert.match(destroy.stdout, /Costs about \$\d+\.\d\d\/month/);
-    assert.deepEqual(countByKind(await sweep()), { efs: 1, 'ssm-parameter': 3 });
+    assert.deepEqual(countByKind(await sweep()), { efs: 1, 'ssm-parameter': SECRETS.length });
 
     const all = await cli(['destroy', 'demo', '--yes', '--delete-data'], { stateDir });
     assert.equal(all.code, 0, all.stderr);

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { SECRETS } from '../../src/engine/resources/secrets';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { countByKind, devConfig, sweep, tempDir, testEngine } from '../harness/engine';
@@ -35,7 +36,7 @@ async function assertOneCompleteStack(): Promise<void> {
   assert.equal(counts.subnet, 2);
   assert.equal(counts['mount-target'], 2);
   assert.equal(counts['security-group'], 2);
-  assert.equal(counts['ssm-parameter'], 3);
+  assert.equal(counts['ssm-parameter'], SECRETS.length);
 }
 
 const KILL_POINTS = ['ec2:CreateVpc', 'efs:CreateFileSystem', 'ssm:PutParameter', 'ec2:CreateSecurityGroup', 'efs:CreateMountTarget', 'ec2:RunInstances'];

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import { SECRETS } from '../../src/engine/resources/secrets';
 import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { DescribeInstanceAttributeCommand, DescribeInstancesCommand, DescribeSecurityGroupsCommand, DescribeSubnetsCommand, DescribeVolumesCommand } from '@aws-sdk/client-ec2';
 import { DescribeFileSystemsCommand } from '@aws-sdk/client-efs';
-import { GetParametersByPathCommand } from '@aws-sdk/client-ssm';
+import { GetParametersByPathCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
 import { countByKind, devConfig, inspector, sweep, testEngine } from '../harness/engine';
 import { TAG_MANAGED_BY, TAG_STACK, tagValue } from '../../src/engine/stack/naming';
 import type { ProgressEvent } from '../../src/engine/progress';
@@ -20,7 +22,7 @@ describe('dev stack deploy and destroy (moto over HTTP)', function () {
     assert.equal(counts.subnet, 2);
     assert.equal(counts['security-group'], 2);
     assert.equal(counts['mount-target'], 2);
-    assert.equal(counts['ssm-parameter'], 3);
+    assert.equal(counts['ssm-parameter'], SECRETS.length);
 
     const instanceId = result.state.resources.instance!.id!;
     const instance = (await aws.ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }))).Reservations![0]!.Instances![0]!;
@@ -48,9 +50,11 @@ describe('dev stack deploy and destroy (moto over HTTP)', function () {
     assert.equal(new Set(subnets.map((s) => s.AvailabilityZone)).size, 2, 'subnets in two AZs');
 
     const secrets = (await aws.ssm.send(new GetParametersByPathCommand({ Path: '/geusemaker/demo/', WithDecryption: true }))).Parameters ?? [];
-    assert.equal(secrets.length, 3);
+    assert.equal(secrets.length, SECRETS.length);
     const userData = (await aws.ec2.send(new DescribeInstanceAttributeCommand({ InstanceId: instanceId, Attribute: 'userData' }))).UserData?.Value ?? '';
-    const userDataText = Buffer.from(userData, 'base64').toString('utf8');
+    const userDataBytes = Buffer.from(userData, 'base64');
+    // UserData is sent gzip-compressed (magic bytes 1f 8b); cloud-init unpacks it on the instance.
+    const userDataText = (userDataBytes[0] === 0x1f && userDataBytes[1] === 0x8b ? gunzipSync(userDataBytes) : userDataBytes).toString('utf8');
     assert.match(userDataText, /mount-efs/);
     const stateText = readFileSync(engine.store.filePath('demo'), 'utf8');
     for (const secret of secrets) {
@@ -66,6 +70,10 @@ describe('dev stack deploy and destroy (moto over HTTP)', function () {
     const engine = testEngine();
     const first = await engine.deploy(devConfig());
     const fsId = first.state.resources.efs!.id;
+    // What the instance's bootstrap writes with its role: untagged, the stack's own, never data.
+    const writer = inspector();
+    await writer.ssm.send(new PutParameterCommand({ Name: '/geusemaker/demo/status/bootstrap', Type: 'String', Value: '{"state":"ok","step":"finish","at":"2026-11-23T00:00:00Z"}' }));
+    writer.destroy();
     const events: ProgressEvent[] = [];
     const destroyed = await engine.destroy('demo', { onProgress: (e) => events.push(e) });
     assert.equal(destroyed.stateRemoved, false);
@@ -75,10 +83,11 @@ describe('dev stack deploy and destroy (moto over HTTP)', function () {
     assert.equal(outcome('vpc'), 'deleted');
     assert.ok(destroyed.keptMonthlyCost, 'kept data cost is reported');
     const afterKeep = countByKind(await sweep());
-    assert.deepEqual(afterKeep, { efs: 1, 'ssm-parameter': 3 });
+    assert.deepEqual(afterKeep, { efs: 1, 'ssm-parameter': SECRETS.length });
 
     const aws = inspector();
-    const secretsBefore = (await aws.ssm.send(new GetParametersByPathCommand({ Path: '/geusemaker/demo/', WithDecryption: true }))).Parameters!.map((p) => p.Value).sort();
+    const secretsBefore = (await aws.ssm.send(new GetParametersByPathCommand({ Path: '/geusemaker/demo/', WithDecryption: true, Recursive: true }))).Parameters!.map((p) => p.Value).sort();
+    assert.equal(secretsBefore.length, SECRETS.length, 'the bootstrap status went with the instance; only secrets are kept');
     const plan = await engine.plan(devConfig());
     assert.equal(plan.items.find((i) => i.step === 'efs')?.action, 'keep');
     const second = await engine.deploy(devConfig());

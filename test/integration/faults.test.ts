@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { SECRETS } from '../../src/engine/resources/secrets';
 import { GeuseError } from '../../src/engine/errors';
 import { countByKind, devConfig, sweep, testEngine, tempDir } from '../harness/engine';
 import { FaultInjector, type FaultRule } from '../harness/faults';
@@ -48,7 +49,7 @@ async function assertExactlyOneStack(): Promise<void> {
   assert.equal(counts.subnet, 2, 'two subnets');
   assert.equal(counts['security-group'], 2, 'two security groups');
   assert.equal(counts['mount-target'], 2, 'two mount targets');
-  assert.equal(counts['ssm-parameter'], 3, 'three secrets');
+  assert.equal(counts['ssm-parameter'], SECRETS.length, 'every secret once');
 }
 
 describe('fault injection on every mutating call of a dev deploy', function () {

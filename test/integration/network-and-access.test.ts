@@ -35,13 +35,13 @@ describe('existing networks and access modes', function () {
     assert.deepEqual(await sweep(), []);
   });
 
-  it('cidr access opens only the enabled services, only to that CIDR, never PostgreSQL; a later ssm deploy closes them', async () => {
+  it('cidr access opens only the proxy port, only to that CIDR; a later ssm deploy closes it', async () => {
     const engine = testEngine();
     await engine.deploy(devConfig({ access: { mode: 'cidr', cidr: '203.0.113.7/32' }, services: { crawl4ai: false } }));
     const aws = inspector();
     const instanceGroup = async () => (await aws.ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: `tag:${TAG_STACK}`, Values: ['demo'] }, { Name: 'tag:geusemaker:resource', Values: ['sg-instance'] }] }))).SecurityGroups![0]!;
     const open = (await instanceGroup()).IpPermissions ?? [];
-    assert.deepEqual(open.map((p) => p.FromPort).sort(), [11434, 5678, 6333].sort());
+    assert.deepEqual(open.map((p) => p.FromPort), [80]);
     for (const permission of open) assert.deepEqual(permission.IpRanges?.map((r) => r.CidrIp), ['203.0.113.7/32']);
     await engine.deploy(devConfig({ access: { mode: 'ssm' } }));
     assert.deepEqual((await instanceGroup()).IpPermissions ?? [], []);

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { SECRETS } from '../../src/engine/resources/secrets';
 import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import { GeuseError } from '../../src/engine/errors';
 import { countByKind, devConfig, inspector, sweep, testEngine } from '../harness/engine';
@@ -93,7 +94,7 @@ describe('real-AWS behaviours injected as errors (AWS-REALITY.md)', function () 
     const counts = countByKind(await sweep());
     assert.deepEqual(
       { vpc: counts.vpc, efs: counts.efs, instance: counts.instance, subnet: counts.subnet, sg: counts['security-group'], mt: counts['mount-target'], param: counts['ssm-parameter'] },
-      { vpc: 1, efs: 1, instance: 1, subnet: 2, sg: 2, mt: 2, param: 3 },
+      { vpc: 1, efs: 1, instance: 1, subnet: 2, sg: 2, mt: 2, param: SECRETS.length },
     );
   });
 });

@@ -50,3 +50,16 @@ describe('AWS error classification', () => {
     assert.equal(exitCodeFor(new Error('bug')), 1);
   });
 });
+
+describe('generated secrets', () => {
+  it('owner passwords always carry a digit, an uppercase and a lowercase letter (n8n refuses others)', async () => {
+    const { generateSecret } = await import('../../src/engine/resources/secrets');
+    for (let i = 0; i < 500; i++) {
+      const secret = generateSecret(18, true);
+      assert.match(secret, /[0-9]/);
+      assert.match(secret, /[A-Z]/);
+      assert.match(secret, /[a-z]/);
+    }
+    assert.notEqual(generateSecret(32), generateSecret(32));
+  });
+});

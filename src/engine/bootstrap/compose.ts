@@ -1,21 +1,86 @@
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { z } from 'zod';
-import { SERVICE_NAMES, type StackConfig } from '../stack/config';
-import { fill, readTemplate } from './templates';
+import { SERVICE_NAMES } from '../stack/config';
+import type { BootstrapInput } from './input';
+import { readTemplate } from './templates';
 
-const versionsSchema = z.object(Object.fromEntries(SERVICE_NAMES.map((name) => [name, z.string().regex(/:[^:]+$/).refine((image) => !image.endsWith(':latest'))])) as Record<(typeof SERVICE_NAMES)[number], z.ZodString>);
-const blocksSchema = z.record(z.string(), z.string());
+/** Every container the compose file can hold: the configurable services plus the GPU and proxy extras. */
+export const COMPOSE_SERVICES = [...SERVICE_NAMES, 'comfyui', 'nginx'] as const;
+export type ComposeServiceName = (typeof COMPOSE_SERVICES)[number];
 
-export function renderCompose(config: StackConfig): string {
-  const versions = versionsSchema.parse(JSON.parse(readTemplate('versions.json')));
-  const blocks = blocksSchema.parse(parse(readTemplate('compose/services.yml')));
-  const bind = config.access.mode === 'cidr' ? '0.0.0.0' : '127.0.0.1';
-  const services = SERVICE_NAMES.filter((name) => config.services[name]).map((name) => {
-    const block = blocks[name];
-    if (!block) throw new Error(`templates/compose/services.yml has no block for ${name}`);
-    // The database is never published, whatever the access mode.
-    return fill(block, { IMAGE: versions[name], BIND: name === 'postgres' ? '127.0.0.1' : bind }).trimEnd();
-  });
-  return `services:\n${services.join('\n')}\n`;
+/** The bootstrap writes the secrets here and runs `docker compose --env-file` with it; the compose file only references them. */
+export const COMPOSE_ENV_FILE = '/etc/geusemaker/stack.env';
+/** Variables the env file must define; compose refuses to start when one is missing. */
+export const COMPOSE_SECRET_VARS = ['POSTGRES_PASSWORD', 'N8N_ENCRYPTION_KEY', 'QDRANT_API_KEY', 'CRAWL4AI_API_TOKEN'] as const;
+/** Where the bootstrap writes renderNginx's output and the basic-auth file the compose file mounts. */
+export const NGINX_SITE_PATH = '/etc/geusemaker/nginx-site.conf';
+export const HTPASSWD_PATH = '/etc/geusemaker/htpasswd';
+
+export interface ComposeOptions {
+  /** Per-stack image overrides; each must still carry an explicit tag other than latest. */
+  images?: Partial<Record<ComposeServiceName, string>>;
 }
 
+const imageSchema = z
+  .string()
+  .regex(/^[^\s@]+:[\w][\w.-]{0,127}$/, { error: 'must name an explicit tag, e.g. repo/image:1.2.3' })
+  .refine((image) => !image.endsWith(':latest'), { error: 'must not use the latest tag' });
+const versionsSchema = z.object(
+  Object.fromEntries(COMPOSE_SERVICES.map((name) => [name, imageSchema])) as Record<ComposeServiceName, typeof imageSchema>,
+);
+const serviceSchema = z.looseObject({ environment: z.record(z.string(), z.string()).optional() });
+type ComposeService = z.infer<typeof serviceSchema>;
+const blocksSchema = z.record(z.string(), serviceSchema);
+
+const GPU_RESERVATION = { resources: { reservations: { devices: [{ driver: 'nvidia', count: 'all', capabilities: ['gpu'] }] } } };
+
+/**
+ * nginx runs only when something reaches the instance over the network: the CIDR access mode or a public URL
+ * (load balancer or CloudFront). Plain SSM forwards straight to the 127.0.0.1 ports, where a proxy adds nothing.
+ */
+export function needsProxy(input: BootstrapInput): boolean {
+  return input.config.access.mode !== 'ssm' || input.publicUrl !== undefined;
+}
+
+/** Services the stack runs, in start order of their dependencies. */
+export function composeServices(input: BootstrapInput): ComposeServiceName[] {
+  const on: ComposeServiceName[] = SERVICE_NAMES.filter((name) => input.config.services[name]);
+  if (input.gpu) on.push('comfyui');
+  if (needsProxy(input)) on.push('nginx');
+  return on;
+}
+
+/** The compose file; secrets stay ${VAR} references that `docker compose --env-file COMPOSE_ENV_FILE` resolves. */
+export function renderCompose(input: BootstrapInput, options: ComposeOptions = {}): string {
+  const versions = versionsSchema.parse({ ...(JSON.parse(readTemplate('versions.json')) as object), ...options.images });
+  const blocks = blocksSchema.parse(parse(readTemplate('compose/services.yml')));
+  const names = composeServices(input);
+  const services: Record<string, ComposeService> = {};
+  for (const name of names) {
+    const block = blocks[name];
+    if (!block) throw new Error(`templates/compose/services.yml has no block for ${name}`);
+    // image first keeps the rendered file readable.
+    const service: ComposeService = { image: versions[name], ...structuredClone(block) };
+    if (input.gpu && (name === 'ollama' || name === 'comfyui')) service.deploy = structuredClone(GPU_RESERVATION);
+    if (name === 'n8n') service.environment = { ...service.environment, ...n8nUrlEnv(input) };
+    if (name === 'nginx') {
+      // The one port that leaves the host; the security group or load balancer decides who reaches it.
+      service.ports = ['80:80'];
+      const upstreams = names.filter((other) => other !== 'nginx' && other !== 'postgres');
+      service.depends_on = Object.fromEntries(upstreams.map((other) => [other, { condition: 'service_started' }]));
+    }
+    services[name] = service;
+  }
+  return `# Rendered by GeuseMaker. Run with: docker compose --env-file ${COMPOSE_ENV_FILE} up -d\n${stringify({ services }, { lineWidth: 0 })}`;
+}
+
+function n8nUrlEnv(input: BootstrapInput): Record<string, string> {
+  const env: Record<string, string> = {};
+  if (needsProxy(input)) env.N8N_PROXY_HOPS = '1';
+  if (input.publicUrl === undefined) return env;
+  const base = input.publicUrl.endsWith('/') ? input.publicUrl : `${input.publicUrl}/`;
+  env.WEBHOOK_URL = base;
+  env.N8N_EDITOR_BASE_URL = base;
+  env.N8N_SECURE_COOKIE = new URL(base).protocol === 'https:' ? 'true' : 'false';
+  return env;
+}

@@ -1,23 +1,134 @@
-import { SERVICE_NAMES, type StackConfig } from '../stack/config';
+import { gzipSync } from 'node:zlib';
+import { z } from 'zod';
 import { names } from '../stack/naming';
+import type { SECRETS } from '../resources/secrets';
+import type { BootstrapInput } from './input';
+import { COMPOSE_ENV_FILE, composeServices, needsProxy, renderCompose, type COMPOSE_SECRET_VARS, type ComposeServiceName } from './compose';
+import { renderNginx } from './nginx';
+import { bootstrapStatusParameter } from './status';
 import { fill, readTemplate } from './templates';
-import { renderCompose } from './compose';
 
-export interface UserDataInput {
-  config: StackConfig;
-  region: string;
-  fileSystemId: string;
+/** EC2's limit on UserData, counted before base64. */
+export const USERDATA_LIMIT_BYTES = 16_384;
+/** What a rendered variant may use: a quarter of the limit stays free for growth. */
+export const USERDATA_BUDGET_BYTES = USERDATA_LIMIT_BYTES * 0.75;
+
+export interface RenderedUserData {
+  /** The shell script as cloud-init runs it. */
+  script: string;
+  /** The bytes sent as UserData (base64-encode them for RunInstances). */
+  payload: Buffer;
+  /** Whether payload is gzip: cloud-init detects and unpacks gzip user data itself, no MIME wrapper needed. */
+  compressed: boolean;
 }
 
-/** UserData for Amazon Linux 2023. It names where secrets live, never their values. */
-export function renderUserData(input: UserDataInput): string {
+type SecretName = (typeof SECRETS)[number]['name'];
+
+/** Parameter behind each variable the compose file requires, and the services that need it: only those of running services are fetched. */
+const ENV_SECRETS: Record<(typeof COMPOSE_SECRET_VARS)[number], { parameter: SecretName; usedBy: ComposeServiceName[] }> = {
+  POSTGRES_PASSWORD: { parameter: 'postgres-password', usedBy: ['postgres', 'n8n'] },
+  N8N_ENCRYPTION_KEY: { parameter: 'n8n-encryption-key', usedBy: ['n8n'] },
+  QDRANT_API_KEY: { parameter: 'qdrant-api-key', usedBy: ['qdrant'] },
+  CRAWL4AI_API_TOKEN: { parameter: 'crawl4ai-api-token', usedBy: ['crawl4ai'] },
+};
+
+/** nginx's basic-auth login, for the services without one of their own (Ollama, ComfyUI). */
+export const PROXY_USER = 'admin';
+const PROXY_SECRET: SecretName = 'proxy-password';
+
+/** Data directories on EFS, owned by the uid each image runs as. Crawl4AI is stateless and nginx reads /etc only. */
+const SERVICE_DIRS: Partial<Record<ComposeServiceName, { dirs: string[]; uid: number }>> = {
+  n8n: { dirs: ['n8n'], uid: 1000 },
+  postgres: { dirs: ['postgres'], uid: 999 },
+  ollama: { dirs: ['ollama'], uid: 0 },
+  qdrant: { dirs: ['qdrant'], uid: 0 },
+  comfyui: { dirs: ['comfyui', 'comfyui/models', 'comfyui/input', 'comfyui/output', 'comfyui/custom_nodes'], uid: 0 },
+};
+
+/** Local HTTP health endpoints; PostgreSQL is checked with pg_isready. */
+const HEALTH_URLS: Partial<Record<ComposeServiceName, string>> = {
+  n8n: 'http://127.0.0.1:5678/healthz',
+  ollama: 'http://127.0.0.1:11434/api/version',
+  qdrant: 'http://127.0.0.1:6333/healthz',
+  crawl4ai: 'http://127.0.0.1:11235/health',
+  comfyui: 'http://127.0.0.1:8188/system_stats',
+  nginx: 'http://127.0.0.1:80/healthz',
+};
+
+const composePluginSchema = z.object({ version: z.string().regex(/^v\d+\.\d+\.\d+$/), sha256: z.object({ x86_64: z.string().regex(/^[0-9a-f]{64}$/), aarch64: z.string().regex(/^[0-9a-f]{64}$/) }) });
+
+/** Embedded files are quoted heredocs: their text is written verbatim, so only the delimiter line is forbidden. */
+function heredocBody(text: string, delimiter: string): string {
+  const body = text.trimEnd();
+  if (body.split('\n').includes(delimiter)) throw new Error(`An embedded file contains the line ${delimiter}`);
+  return body;
+}
+
+/** Values land in single quotes or bare array words, so anything outside this set is refused rather than escaped. */
+function safe(value: string, what: string): string {
+  if (!/^[A-Za-z0-9._:/@=-]+$/.test(value)) throw new Error(`${what} "${value}" cannot be placed in the bootstrap script`);
+  return value;
+}
+
+function words(values: string[], what: string): string {
+  return values.map((value) => `'${safe(value, what)}'`).join(' ');
+}
+
+function installPart(input: BootstrapInput): string {
+  if (input.os !== 'al2023') return readTemplate('userdata/install-ubuntu.sh').trimEnd();
+  const plugin = composePluginSchema.parse(JSON.parse(readTemplate('userdata/compose-plugin.json')));
+  const arch = input.architecture === 'arm64' ? 'aarch64' : 'x86_64';
+  return fill(readTemplate('userdata/install-al2023.sh'), {
+    COMPOSE_VERSION: plugin.version, COMPOSE_ARCH: arch, COMPOSE_SHA256: plugin.sha256[arch],
+  }).trimEnd();
+}
+
+/** The bootstrap script for one stack and OS variant. It names where secrets live, never their values. */
+export function renderUserDataScript(input: BootstrapInput): string {
   const { config } = input;
-  return fill(readTemplate('userdata/al2023.sh'), {
-    STACK: config.name,
-    REGION: input.region,
-    EFS_ID: input.fileSystemId,
-    PARAM_PATH: names.parameterPath(config.name),
-    COMPOSE_B64: Buffer.from(renderCompose(config)).toString('base64'),
-    SERVICE_DIRS: SERVICE_NAMES.filter((name) => config.services[name]).join(' '),
+  if (!/^fs-[0-9a-f]+$/.test(input.fileSystemId)) throw new Error(`"${input.fileSystemId}" is not an EFS file system id`);
+  if (COMPOSE_ENV_FILE !== '/etc/geusemaker/stack.env') throw new Error('compose.ts and the bootstrap disagree on the env file path');
+  const services = composeServices(input);
+  const on = (name: ComposeServiceName) => services.includes(name);
+  const proxy = needsProxy(input);
+  const dirs = services.flatMap((name) => {
+    const spec = SERVICE_DIRS[name];
+    return spec ? spec.dirs.map((dir) => `${dir}:${spec.uid}:700`) : [];
   });
+  const health = services.flatMap((name) => HEALTH_URLS[name] ?? []);
+  const secretEnv = Object.entries(ENV_SECRETS).filter(([, secret]) => secret.usedBy.some(on)).map(([env, secret]) => `${env}=${secret.parameter}`);
+  return fill(readTemplate('userdata/bootstrap.sh'), {
+    STACK: safe(config.name, 'stack name'),
+    REGION: safe(input.region, 'region'),
+    EFS_ID: input.fileSystemId,
+    PARAM_PATH: safe(names.parameterPath(config.name), 'parameter path'),
+    STATUS_PARAM: safe(bootstrapStatusParameter(config.name), 'status parameter'),
+    VARIANT: `${input.os} ${input.architecture}${input.gpu ? ' gpu' : ''}`,
+    GPU: input.gpu ? '1' : '0',
+    POSTGRES: on('postgres') ? '1' : '0',
+    N8N: on('n8n') ? '1' : '0',
+    PROXY: proxy ? '1' : '0',
+    PROXY_USER,
+    PROXY_SECRET,
+    SERVICE_DIRS: words(dirs, 'directory'),
+    SECRET_ENV: words(secretEnv, 'secret'),
+    HEALTH_URLS: words(health, 'health URL'),
+    OLLAMA_MODELS: on('ollama') ? words(config.ollamaModels, 'Ollama model') : '',
+    INSTALL: installPart(input),
+    COMPOSE: heredocBody(renderCompose(input), 'GM_COMPOSE_EOF'),
+    NGINX: proxy ? heredocBody(renderNginx(input), 'GM_NGINX_EOF') : '',
+  });
+}
+
+/**
+ * UserData for one stack: the script, gzip-compressed. Compression keeps every variant, compose file included,
+ * far below EC2's 16 KiB limit without fetching files at boot; cloud-init unpacks gzip user data by itself.
+ */
+export function renderUserData(input: BootstrapInput): RenderedUserData {
+  const script = renderUserDataScript(input);
+  const payload = gzipSync(Buffer.from(script, 'utf8'), { level: 9 });
+  if (payload.length > USERDATA_LIMIT_BYTES) {
+    throw new Error(`UserData for stack ${input.config.name} is ${payload.length} bytes compressed, above EC2's ${USERDATA_LIMIT_BYTES}`);
+  }
+  return { script, payload, compressed: true };
 }

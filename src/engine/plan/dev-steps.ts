@@ -4,7 +4,7 @@ import { ensureInternetGateway, ensureRouteTable, ensureSubnet, ensureVpc } from
 import { ensureEfsSecurityGroup, ensureInstanceSecurityGroup } from '../resources/security-groups';
 import { ensureFileSystem, ensureMountTarget } from '../resources/efs';
 import { ensureInstanceProfile, ensureRole } from '../resources/iam';
-import { ensureSecrets } from '../resources/secrets';
+import { ensureSecrets, SECRETS } from '../resources/secrets';
 import { ensureInstance } from '../resources/instance';
 
 /** A step of the dev tier: what it creates (journal keys), what it needs, and how. */
@@ -70,7 +70,7 @@ export function devSteps(ctx: Pick<StepContext, 'config'>): StepSpec[] {
     ...mountTargets,
     { id: 'iam-role', title: 'IAM role (SSM + own secrets)', deps: [], keys: ['iam-role'], run: (c) => ensureRole(c) },
     { id: 'instance-profile', title: 'IAM instance profile', deps: ['iam-role'], keys: ['instance-profile'], run: (c) => ensureInstanceProfile(c) },
-    { id: 'secrets', title: 'Secrets in Parameter Store', deps: [], keys: ['secret-postgres-password', 'secret-n8n-encryption-key', 'secret-n8n-owner-password'], run: (c) => ensureSecrets(c) },
+    { id: 'secrets', title: 'Secrets in Parameter Store', deps: [], keys: SECRETS.map((secret) => secret.key), run: (c) => ensureSecrets(c) },
     {
       id: 'instance', title: 'EC2 instance', keys: ['instance'],
       deps: [...subnetDeps, ...(newNetwork ? ['route-table'] : ['network']), 'sg-instance', 'instance-profile', 'efs', 'secrets'],

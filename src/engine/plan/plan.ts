@@ -7,7 +7,7 @@ import type { PlanFacts } from '../context';
 import { GeuseError, invalidInput, refused } from '../errors';
 import { DEPLOYABLE_TIERS, type StackConfig } from '../stack/config';
 import type { StackState } from '../state/schema';
-import { sweepStack, type SweptResource } from '../resources/sweep';
+import { isRuntimeStatus, sweepStack, type SweptResource } from '../resources/sweep';
 import { devSteps } from './dev-steps';
 
 export type PlanAction = 'create' | 'reuse' | 'keep';
@@ -94,7 +94,7 @@ async function checkExistingNetwork(clients: AwsClients, config: StackConfig, zo
 }
 
 function foreignResources(swept: readonly SweptResource[], state: StackState | undefined): SweptResource[] {
-  return swept.filter((resource) => resource.stackId !== state?.stackId && resource.state !== 'terminated');
+  return swept.filter((resource) => resource.stackId !== state?.stackId && resource.state !== 'terminated' && !isRuntimeStatus(resource));
 }
 
 function nameTaken(config: StackConfig, foreign: readonly SweptResource[]): GeuseError {

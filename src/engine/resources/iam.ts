@@ -7,6 +7,7 @@ import type { StepResult } from '../plan/graph';
 import { awsErrorCode, isNotFound } from '../aws/classify';
 import { refused } from '../errors';
 import { names, stackTags, tagValue, TAG_STACK_ID } from '../stack/naming';
+import { bootstrapStatusParameter } from '../bootstrap/status';
 import { ensureResource } from './ensure';
 
 export const SSM_CORE_POLICY_ARN = 'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore';
@@ -16,14 +17,16 @@ const trustPolicy = JSON.stringify({
   Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
 });
 
-/** The instance may read only its own stack's parameters, and decrypt them only through SSM. */
+/** The instance may read only its own stack's parameters, decrypt them only through SSM, and write only its bootstrap status. */
 export function secretsPolicy(ctx: Pick<StepContext, 'stack' | 'facts' | 'clients'>): string {
   const region = ctx.clients.region;
   const parameterArn = `arn:aws:ssm:${region}:${ctx.facts.accountId}:parameter${names.parameterPath(ctx.stack)}*`;
+  const statusArn = `arn:aws:ssm:${region}:${ctx.facts.accountId}:parameter${bootstrapStatusParameter(ctx.stack)}`;
   return JSON.stringify({
     Version: '2012-10-17',
     Statement: [
       { Sid: 'ReadOwnStackSecrets', Effect: 'Allow', Action: ['ssm:GetParameter', 'ssm:GetParameters', 'ssm:GetParametersByPath'], Resource: parameterArn },
+      { Sid: 'WriteBootstrapStatus', Effect: 'Allow', Action: 'ssm:PutParameter', Resource: statusArn },
       { Sid: 'DecryptThroughSsmOnly', Effect: 'Allow', Action: 'kms:Decrypt', Resource: '*', Condition: { StringEquals: { 'kms:ViaService': `ssm.${region}.amazonaws.com` } } },
     ],
   });

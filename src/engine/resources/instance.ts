@@ -61,7 +61,10 @@ function launchInput(ctx: StepContext, placement: Placement, market: 'spot' | 'o
   const efsId = ctx.journal.record('efs')?.id;
   const groupId = ctx.journal.record('sg-instance')?.id;
   if (!efsId || !groupId) throw new Error('Step order bug: instance launched before EFS or its security group');
-  const userData = renderUserData({ config: ctx.config, region: ctx.clients.region, fileSystemId: efsId });
+  // The dev tier boots Amazon Linux 2023 (plan.ts resolves that AMI); GPU stacks are not deployable yet.
+  const userData = renderUserData({
+    config: ctx.config, region: ctx.clients.region, fileSystemId: efsId, os: 'al2023', architecture: ctx.facts.architecture, gpu: false,
+  });
   return {
     ImageId: ctx.facts.amiId,
     InstanceType: ctx.config.instanceType as RunInstancesCommandInput['InstanceType'],
@@ -80,7 +83,7 @@ function launchInput(ctx: StepContext, placement: Placement, market: 'spot' | 'o
     ...(market === 'spot'
       ? { InstanceMarketOptions: { MarketType: 'spot', SpotOptions: { SpotInstanceType: 'one-time', InstanceInterruptionBehavior: 'terminate' } } }
       : {}),
-    UserData: Buffer.from(userData).toString('base64'),
+    UserData: userData.payload.toString('base64'),
     TagSpecifications: [
       ...tagSpec(ctx, 'instance', 'instance', `gm-${ctx.stack}`),
       ...tagSpec(ctx, 'volume', 'instance-root', `gm-${ctx.stack}-root`),

@@ -7,16 +7,24 @@ import { refused } from '../errors';
 import { names, stackTags, tagValue, TAG_STACK_ID } from '../stack/naming';
 import { ensureResource } from './ensure';
 
-/** The stack's generated secrets. They protect the data on EFS, so they are kept with it. */
+/** The stack's generated secrets. They protect or open the data on EFS, so they are kept with it. */
 export const SECRETS = [
   { key: 'secret-postgres-password', name: 'postgres-password', bytes: 24 },
   { key: 'secret-n8n-encryption-key', name: 'n8n-encryption-key', bytes: 32 },
-  { key: 'secret-n8n-owner-password', name: 'n8n-owner-password', bytes: 18 },
+  // n8n requires a digit, an uppercase and a lowercase letter in the owner password.
+  { key: 'secret-n8n-owner-password', name: 'n8n-owner-password', bytes: 18, allClasses: true },
+  { key: 'secret-qdrant-api-key', name: 'qdrant-api-key', bytes: 32 },
+  { key: 'secret-crawl4ai-api-token', name: 'crawl4ai-api-token', bytes: 32 },
+  // Basic-auth password for services with no login of their own (Ollama, ComfyUI) behind the proxy.
+  { key: 'secret-proxy-password', name: 'proxy-password', bytes: 18 },
 ] as const;
 
 /** CSPRNG-generated, URL-safe so it survives shells, env files and connection strings unquoted. */
-export function generateSecret(bytes: number): string {
-  return randomBytes(bytes).toString('base64url');
+export function generateSecret(bytes: number, allClasses = false): string {
+  for (;;) {
+    const secret = randomBytes(bytes).toString('base64url');
+    if (!allClasses || (/[0-9]/.test(secret) && /[A-Z]/.test(secret) && /[a-z]/.test(secret))) return secret;
+  }
 }
 
 async function ownedParameter(ctx: StepContext, parameterName: string): Promise<boolean> {
@@ -45,7 +53,7 @@ async function ensureSecret(ctx: StepContext, secret: (typeof SECRETS)[number]):
       try {
         // Overwrite is never set: a secret that exists protects data and must not change.
         await ctx.clients.ssm.send(new PutParameterCommand({
-          Name: parameterName, Value: generateSecret(secret.bytes), Type: 'SecureString', Tier: 'Standard',
+          Name: parameterName, Value: generateSecret(secret.bytes, 'allClasses' in secret && secret.allClasses), Type: 'SecureString', Tier: 'Standard',
           Description: `GeuseMaker stack ${ctx.stack}: ${secret.name}`, Tags: stackTags(ctx.stack, ctx.stackId, secret.key, parameterName),
         }));
       } catch (error) {

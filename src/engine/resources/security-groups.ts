@@ -5,11 +5,11 @@ import {
 import type { StepContext } from '../context';
 import type { StepResult } from '../plan/graph';
 import { awsErrorCode, isNotFound } from '../aws/classify';
-import { PUBLISHABLE_SERVICES, SERVICE_PORTS } from '../stack/services';
 import { ensureResource, retryNotFound, type Found } from './ensure';
 import { ownedBy, tagSpec } from './ec2-tags';
 
 export const EFS_PORT = 2049;
+export const PROXY_PORT = 80;
 
 /** Resolves the VPC the stack lives in: ours, or the user's. */
 export function stackVpcId(ctx: StepContext): string {
@@ -85,11 +85,9 @@ async function reconcileIngress(ctx: StepContext, groupId: string, wanted: reado
 export async function ensureInstanceSecurityGroup(ctx: StepContext): Promise<StepResult> {
   const { found, outcome } = await ensureGroup(ctx, 'sg-instance', 'GeuseMaker instance: no inbound by default, services reached over SSM');
   const access = ctx.config.access;
+  // Services bind to loopback; in cidr mode the reverse proxy on port 80 is the one door, open only to that CIDR.
   const wanted: IpPermission[] = access.mode === 'cidr'
-    ? PUBLISHABLE_SERVICES.filter((service) => ctx.config.services[service]).map((service) => ({
-        IpProtocol: 'tcp', FromPort: SERVICE_PORTS[service], ToPort: SERVICE_PORTS[service],
-        IpRanges: [{ CidrIp: access.cidr, Description: `${service} from the configured CIDR` }],
-      }))
+    ? [{ IpProtocol: 'tcp', FromPort: PROXY_PORT, ToPort: PROXY_PORT, IpRanges: [{ CidrIp: access.cidr, Description: 'GeuseMaker proxy from the configured CIDR' }] }]
     : [];
   await reconcileIngress(ctx, found.id, wanted);
   const inbound = wanted.length === 0 ? 'no inbound rules' : `ports ${wanted.map((rule) => rule.FromPort).join(', ')} from ${access.mode === 'cidr' ? access.cidr : ''}`;

@@ -9,6 +9,17 @@ import type { AwsClients } from '../aws/clients';
 import { isNotFound } from '../aws/classify';
 import { names, tagValue, TAG_RESOURCE, TAG_STACK, TAG_STACK_ID } from '../stack/naming';
 
+export const STATUS_PARAMETER_KEY = 'bootstrap-status';
+
+function statusPath(stack: string): string {
+  return `${names.parameterPath(stack)}status/`;
+}
+
+/** Whether a swept resource is the stack's own runtime status rather than something it created and tagged. */
+export function isRuntimeStatus(resource: SweptResource): boolean {
+  return resource.kind === 'ssm-parameter' && resource.key === STATUS_PARAMETER_KEY;
+}
+
 export type SweptKind =
   | 'instance' | 'volume' | 'network-interface' | 'vpc' | 'subnet' | 'internet-gateway' | 'route-table'
   | 'security-group' | 'efs' | 'mount-target' | 'iam-role' | 'instance-profile' | 'ssm-parameter';
@@ -88,6 +99,11 @@ async function parameterSweep(clients: AwsClients, stack: string): Promise<Swept
       NextToken: nextToken,
     }));
     for (const parameter of page.Parameters ?? []) {
+      // The instance writes its bootstrap status itself, untagged: it is the stack's, and never data.
+      if (parameter.Name!.startsWith(statusPath(stack))) {
+        found.push({ kind: 'ssm-parameter', id: parameter.Name!, key: STATUS_PARAMETER_KEY });
+        continue;
+      }
       const tags = (await clients.ssm.send(new ListTagsForResourceCommand({ ResourceType: 'Parameter', ResourceId: parameter.Name! }))).TagList;
       found.push(fromTags('ssm-parameter', parameter.Name!, tags));
     }

@@ -1,0 +1,278 @@
+#!/bin/bash
+# GeuseMaker bootstrap, rendered by src/engine/bootstrap/userdata.ts. It names where secrets live, never their values.
+# cloud-init runs it once per instance; every step is idempotent so a second run converges, and
+# geusemaker.service brings the stack back after a reboot. GM_ROOT prefixes every path written (tests); empty on EC2.
+set -euo pipefail
+# errtrace so the ERR trap also fires inside functions; xtrace stays off because a traced line could show a secret.
+set -o errtrace
+set +x
+umask 022
+GM_ROOT="${GM_ROOT:-}"
+STACK='{{STACK}}'
+REGION='{{REGION}}'
+EFS_ID='{{EFS_ID}}'
+PARAM_PATH='{{PARAM_PATH}}'
+STATUS_PARAM='{{STATUS_PARAM}}'
+VARIANT='{{VARIANT}}'
+GPU={{GPU}}
+POSTGRES={{POSTGRES}}
+N8N={{N8N}}
+PROXY={{PROXY}}
+PROXY_USER='{{PROXY_USER}}'
+PROXY_SECRET='{{PROXY_SECRET}}'
+SERVICE_DIRS=({{SERVICE_DIRS}})
+SECRET_ENV=({{SECRET_ENV}})
+HEALTH_URLS=({{HEALTH_URLS}})
+OLLAMA_MODELS=({{OLLAMA_MODELS}})
+ETC="$GM_ROOT/etc/geusemaker"
+ENV_FILE="$ETC/stack.env"
+COMPOSE_FILE="$ETC/docker-compose.yml"
+EFS="$GM_ROOT/mnt/efs"
+LOG_DIR="$GM_ROOT/var/log/geusemaker"
+LOG="$LOG_DIR/bootstrap.log"
+SELF="$GM_ROOT/usr/local/sbin/geusemaker-bootstrap"
+UNITS="$GM_ROOT/etc/systemd/system"
+IMDS=http://169.254.169.254/latest
+# Every wait is bounded; the bounds are overridable so tests run in milliseconds.
+EFS_TRIES="${GM_EFS_TRIES:-60}"
+EFS_SLEEP="${GM_EFS_SLEEP:-10}"
+HEALTH_TRIES="${GM_HEALTH_TRIES:-60}"
+HEALTH_SLEEP="${GM_HEALTH_SLEEP:-10}"
+SPOT_POLL="${GM_SPOT_POLL:-5}"
+STEP=start
+
+mkdir -p "$LOG_DIR"
+chmod 700 "$LOG_DIR"
+exec >>"$LOG" 2>&1
+
+log() { printf '%s %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*"; }
+step() { STEP="$1"; log "== step $1"; }
+# Status lives in an SSM parameter, not an instance tag: the engine already reads the stack's parameter path,
+# the role needs only PutParameter on this one name, and tags are readable by anyone who can describe instances.
+status() {
+  aws ssm put-parameter --region "$REGION" --name "$STATUS_PARAM" --type String --overwrite \
+    --value "{\"state\":\"$1\",\"step\":\"$STEP\",\"at\":\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\"}" >/dev/null ||
+    log "could not write $STATUS_PARAM (state $1)"
+}
+die() { trap - ERR; log "FAILED at step $STEP: $*"; status failed; exit 1; }
+on_err() { trap - ERR; log "FAILED at step $STEP (exit $1)"; status failed; exit "$1"; }
+compose() { docker compose --project-name geusemaker --env-file "$ENV_FILE" -f "$COMPOSE_FILE" "$@"; }
+secret() { aws ssm get-parameter --region "$REGION" --with-decryption --name "$PARAM_PATH$1" --query Parameter.Value --output text; }
+wait_for() {
+  local what="$1" attempt=1
+  shift
+  until "$@" >/dev/null 2>&1; do
+    [ "$attempt" -lt "$HEALTH_TRIES" ] || die "$what not healthy after $HEALTH_TRIES checks"
+    attempt=$((attempt + 1))
+    sleep "$HEALTH_SLEEP"
+  done
+  log "healthy: $what"
+}
+
+# Runs as geusemaker-spot-watch.service: on a spot interruption notice (about two minutes ahead), stop the
+# containers so PostgreSQL checkpoints to EFS, and record the event.
+spot_watch() {
+  STEP=spot-watch
+  log "spot interruption watcher started"
+  local token
+  while :; do
+    token=$(curl -fsS -m 2 -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 300' "$IMDS/api/token") || token=
+    # instance-action answers 404 until AWS schedules an interruption.
+    if [ -n "$token" ] && curl -fsS -m 2 -o /dev/null -H "X-aws-ec2-metadata-token: $token" "$IMDS/meta-data/spot/instance-action" 2>/dev/null; then
+      log "spot interruption notice: stopping the containers"
+      compose stop -t 60 || log "docker compose stop failed"
+      status interrupted
+      return 0
+    fi
+    sleep "$SPOT_POLL"
+  done
+}
+
+{{INSTALL}}
+
+if [ "${1:-}" = spot-watch ]; then
+  spot_watch
+  exit 0
+fi
+trap 'on_err $?' ERR
+log "GeuseMaker bootstrap for stack $STACK ($VARIANT)"
+# First, so that every later step, failed ones included, can report its status.
+step aws-cli
+install_aws_cli
+status running
+
+if [ "$GPU" = 1 ]; then
+  step gpu-check
+  command -v nvidia-smi >/dev/null || die "nvidia-smi not found: GPU stacks need a Deep Learning AMI with the NVIDIA driver"
+  gpus=$(nvidia-smi -L) || die "nvidia-smi failed: the NVIDIA driver is not working"
+  [[ "$gpus" == *"GPU "* ]] || die "no GPU visible to the NVIDIA driver"
+  command -v nvidia-ctk >/dev/null || die "NVIDIA container toolkit (nvidia-ctk) not found"
+  log "GPUs: $gpus"
+fi
+
+step install-packages
+# Deep Learning AMIs ship Docker with the NVIDIA runtime configured; installing a second Docker would conflict.
+if [ "$GPU" = 1 ] && docker compose version >/dev/null 2>&1; then
+  log "Docker and compose already present"
+else
+  install_docker
+fi
+install_efs_client
+systemctl enable --now docker
+
+step mount-efs
+mkdir -p "$EFS" "$GM_ROOT/etc"
+grep -qs ' /mnt/efs ' "$GM_ROOT/etc/fstab" || echo "$FSTAB_LINE" >>"$GM_ROOT/etc/fstab"
+# A new file system's mount targets take minutes to become reachable.
+attempt=1
+until mountpoint -q "$EFS"; do
+  [ "$attempt" -le "$EFS_TRIES" ] || die "EFS $EFS_ID not mounted after $EFS_TRIES attempts: check its mount targets and NFS (2049) from this instance"
+  mount "$EFS" && break
+  log "EFS not reachable yet (attempt $attempt/$EFS_TRIES); retrying in ${EFS_SLEEP}s"
+  attempt=$((attempt + 1))
+  sleep "$EFS_SLEEP"
+done
+
+step service-dirs
+# Owned by the user each image runs as, never world-writable.
+for spec in "${SERVICE_DIRS[@]}"; do
+  IFS=: read -r dir uid mode <<<"$spec"
+  mkdir -p "$EFS/$dir"
+  chown "$uid:$uid" "$EFS/$dir"
+  chmod "$mode" "$EFS/$dir"
+done
+mkdir -p "$EFS/.geusemaker"
+chmod 700 "$EFS/.geusemaker"
+
+step secrets
+mkdir -p "$ETC"
+chmod 700 "$ETC"
+umask 077
+: >"$ENV_FILE.tmp"
+for pair in "${SECRET_ENV[@]}"; do
+  value=$(secret "${pair#*=}") || die "cannot read parameter $PARAM_PATH${pair#*=}"
+  [ -n "$value" ] || die "parameter $PARAM_PATH${pair#*=} is empty"
+  printf '%s=%s\n' "${pair%%=*}" "$value" >>"$ENV_FILE.tmp"
+done
+unset value
+chmod 600 "$ENV_FILE.tmp"
+mv -f "$ENV_FILE.tmp" "$ENV_FILE"
+umask 022
+
+step write-files
+cat >"$COMPOSE_FILE" <<'GM_COMPOSE_EOF'
+{{COMPOSE}}
+GM_COMPOSE_EOF
+chmod 600 "$COMPOSE_FILE"
+if [ "$PROXY" = 1 ]; then
+  cat >"$ETC/nginx-site.conf" <<'GM_NGINX_EOF'
+{{NGINX}}
+GM_NGINX_EOF
+  chmod 644 "$ETC/nginx-site.conf"
+  proxy_password=$(secret "$PROXY_SECRET") || die "cannot read parameter $PARAM_PATH$PROXY_SECRET"
+  # {SHA} (base64 SHA-1) is a scheme nginx reads natively; its workers run as gid 101 and must read the file.
+  proxy_hash=$(printf '%s' "$proxy_password" | openssl dgst -sha1 -binary | base64)
+  unset proxy_password
+  umask 077
+  printf '%s:{SHA}%s\n' "$PROXY_USER" "$proxy_hash" >"$ETC/htpasswd.tmp"
+  umask 022
+  chown 0:101 "$ETC/htpasswd.tmp"
+  chmod 640 "$ETC/htpasswd.tmp"
+  mv -f "$ETC/htpasswd.tmp" "$ETC/htpasswd"
+fi
+# The watcher service runs this same script in spot-watch mode.
+mkdir -p "${SELF%/*}" "$UNITS"
+[ "$0" -ef "$SELF" ] || cp -f "$0" "$SELF"
+chmod 700 "$SELF"
+cat >"$UNITS/geusemaker.service" <<'GM_UNIT_EOF'
+[Unit]
+Description=GeuseMaker stack
+Requires=docker.service
+After=docker.service network-online.target
+Wants=network-online.target
+RequiresMountsFor=/mnt/efs
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/usr/bin/docker compose --project-name geusemaker --env-file /etc/geusemaker/stack.env -f /etc/geusemaker/docker-compose.yml up -d
+ExecStop=/usr/bin/docker compose --project-name geusemaker --env-file /etc/geusemaker/stack.env -f /etc/geusemaker/docker-compose.yml stop -t 60
+TimeoutStopSec=120
+
+[Install]
+WantedBy=multi-user.target
+GM_UNIT_EOF
+cat >"$UNITS/geusemaker-spot-watch.service" <<'GM_UNIT_EOF'
+[Unit]
+Description=GeuseMaker spot interruption watcher
+After=docker.service
+
+[Service]
+ExecStart=/usr/local/sbin/geusemaker-bootstrap spot-watch
+Restart=on-failure
+RestartSec=5
+
+[Install]
+WantedBy=multi-user.target
+GM_UNIT_EOF
+chmod 644 "$UNITS/geusemaker.service" "$UNITS/geusemaker-spot-watch.service"
+systemctl daemon-reload
+
+step pull-images
+# compose pulls the services concurrently; the limit keeps a small instance's disk and network from thrashing.
+export COMPOSE_PARALLEL_LIMIT=4
+for attempt in 1 2 3; do
+  compose pull --quiet && break
+  [ "$attempt" -lt 3 ] || die "docker compose pull failed 3 times"
+  log "image pull failed (attempt $attempt/3); retrying"
+  sleep "$HEALTH_SLEEP"
+done
+
+step start
+compose up -d --remove-orphans
+systemctl enable geusemaker.service
+systemctl enable --now geusemaker-spot-watch.service
+
+step wait-health
+[ "$POSTGRES" = 0 ] || wait_for postgres compose exec -T postgres pg_isready -q -U n8n
+for url in "${HEALTH_URLS[@]}"; do
+  wait_for "$url" curl -fsS -m 5 "$url"
+done
+
+if [ "$N8N" = 1 ]; then
+  step n8n-owner
+  # n8n has no CLI command that creates the owner, so this is the REST call its setup screen makes. The owner
+  # lives in PostgreSQL on EFS, so a marker on EFS keeps the call to once per stack, across instances.
+  marker="$EFS/.geusemaker/n8n-owner-set"
+  if [ -e "$marker" ]; then
+    log "n8n owner already set up"
+  else
+    owner_password=$(secret n8n-owner-password)
+    # The body goes through stdin: the password never reaches a process list or this log.
+    printf '{"email":"admin@%s.local","firstName":"GeuseMaker","lastName":"Admin","password":"%s"}' "$STACK" "$owner_password" |
+      curl -fsS -m 30 -o /dev/null -X POST -H 'Content-Type: application/json' --data-binary @- http://127.0.0.1:5678/rest/owner/setup
+    unset owner_password
+    touch "$marker"
+    log "n8n owner admin@$STACK.local set up"
+  fi
+fi
+
+if [ "${#OLLAMA_MODELS[@]}" -gt 0 ]; then
+  step ollama-models
+  # Pulls take minutes to hours, so they run detached; a failed pull is logged and does not fail the boot.
+  (
+    trap - ERR
+    set +e
+    for model in "${OLLAMA_MODELS[@]}"; do
+      log "pulling $model"
+      compose exec -T ollama ollama pull "$model" || log "pull of $model failed"
+    done
+    log "model pulls finished"
+  ) >>"$LOG_DIR/ollama-pull.log" 2>&1 </dev/null &
+  disown
+  log "model pulls running in the background, progress in $LOG_DIR/ollama-pull.log"
+fi
+
+step finish
+status ok
+log "bootstrap complete for stack $STACK"

@@ -1,0 +1,303 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { renderCompose } from '../../src/engine/bootstrap/compose';
+import type { BootstrapInput } from '../../src/engine/bootstrap/input';
+import { renderUserData, USERDATA_BUDGET_BYTES } from '../../src/engine/bootstrap/userdata';
+import { generateSecret } from '../../src/engine/resources/secrets';
+import { stackConfigSchema, TIERS } from '../../src/engine/stack/config';
+
+const SHELLCHECK = existsSync('/usr/bin/shellcheck') ? '/usr/bin/shellcheck' : 'shellcheck';
+const PLATFORMS = [['al2023', 'x86_64'], ['al2023', 'arm64'], ['ubuntu-22.04', 'x86_64'], ['ubuntu-24.04', 'x86_64']] as const;
+
+function variants(): [string, BootstrapInput][] {
+  const out: [string, BootstrapInput][] = [];
+  for (const [os, architecture] of PLATFORMS) {
+    for (const tier of TIERS) {
+      for (const access of ['ssm', 'cidr'] as const) {
+        const config = stackConfigSchema.parse({
+          name: 'demo', tier, instanceType: tier === 'gpu' ? 'g5.xlarge' : 't3.xlarge',
+          access: access === 'ssm' ? { mode: 'ssm' } : { mode: 'cidr', cidr: '203.0.113.7/32' },
+        });
+        const input: BootstrapInput = { config, region: 'us-east-1', fileSystemId: 'fs-0123456789abcdef0', os, architecture, gpu: tier === 'gpu' };
+        out.push([`${os} ${architecture} ${tier} ${access}`, input]);
+      }
+    }
+  }
+  return out;
+}
+
+/** What the stub `aws ssm get-parameter` prints for a parameter: recognisable, so a leak is easy to find. */
+const fakeSecret = (parameter: string) => `FAKE-SECRET-${parameter}-7f3a9c`;
+const SECRET_NAMES = ['postgres-password', 'n8n-encryption-key', 'qdrant-api-key', 'crawl4ai-api-token', 'n8n-owner-password', 'proxy-password'];
+
+/** One stub for every tool: logs its argv, then imitates just enough of the tool. */
+const STUB = `#!/bin/bash
+name=\${0##*/}
+printf '%s %s\\n' "$name" "$*" >>"$STUB_CALLS"
+arg_after() { local want="$1"; shift; while [ $# -gt 1 ]; do [ "$1" = "$want" ] && { printf '%s' "$2"; return; }; shift; done; }
+case "$name" in
+  aws)
+    case "$*" in
+      *get-parameter*) p=$(arg_after --name "$@"); printf 'FAKE-SECRET-%s-7f3a9c\\n' "\${p##*/}" ;;
+      *put-parameter*) printf '%s\\n' "$(arg_after --value "$@")" >>"$STUB_STATE/status" ;;
+    esac ;;
+  mount) [ -z "\${STUB_MOUNT_FAIL:-}" ] || { echo 'mount.nfs4: Connection timed out' >&2; exit 32; }; touch "$STUB_STATE/mounted" ;;
+  mountpoint) [ -e "$STUB_STATE/mounted" ] || exit 1 ;;
+  sha256sum) case "$*" in *--status*) exit 1 ;; esac ;;
+  nvidia-smi) echo 'GPU 0: NVIDIA A10G (UUID: GPU-00000000)' ;;
+  docker) case " $* " in *" \${STUB_DOCKER_FAIL:-none} "*) echo 'docker: simulated failure' >&2; exit 1 ;; esac ;;
+  curl)
+    case "$*" in
+      *api/token*) echo token ;;
+      *spot/instance-action*)
+        n=$(( $(cat "$STUB_STATE/polls" 2>/dev/null || echo 0) + 1 )); echo "$n" >"$STUB_STATE/polls"
+        [ "$n" -gt "\${STUB_SPOT_AFTER:-999}" ] || exit 22 ;;
+      *--data-binary*) cat >"$STUB_STATE/curl-stdin" ;;
+    esac ;;
+esac
+exit 0
+`;
+const TOOLS = ['dnf', 'apt-get', 'snap', 'docker', 'mount', 'mountpoint', 'aws', 'curl', 'systemctl', 'nvidia-smi', 'nvidia-ctk', 'install', 'chown', 'useradd', 'sha256sum'];
+
+interface Boot {
+  dir: string;
+  root: string;
+  run: (env?: Record<string, string>, args?: string[]) => { status: number | null; stderr: string };
+  calls: () => string[];
+  statuses: () => { state: string; step: string; at: string }[];
+  log: () => string;
+}
+
+function prepare(script: string, omit: string[] = []): Boot {
+  const dir = mkdtempSync(join(tmpdir(), 'gm-boot-'));
+  const bin = join(dir, 'bin');
+  const root = join(dir, 'root');
+  const state = join(dir, 'state');
+  for (const path of [bin, root, state]) mkdirSync(path);
+  for (const tool of TOOLS.filter((name) => !omit.includes(name))) {
+    writeFileSync(join(bin, tool), STUB);
+    chmodSync(join(bin, tool), 0o755);
+  }
+  const scriptPath = join(dir, 'userdata.sh');
+  writeFileSync(scriptPath, script);
+  const calls = join(dir, 'calls.log');
+  writeFileSync(calls, '');
+  return {
+    dir, root,
+    run: (env = {}, args = []) => {
+      const result = spawnSync('bash', [scriptPath, ...args], {
+        env: {
+          PATH: `${bin}:/usr/bin:/bin`, HOME: dir, GM_ROOT: root, STUB_CALLS: calls, STUB_STATE: state,
+          GM_EFS_TRIES: '3', GM_EFS_SLEEP: '0', GM_HEALTH_TRIES: '2', GM_HEALTH_SLEEP: '0', GM_SPOT_POLL: '0', ...env,
+        },
+        encoding: 'utf8', timeout: 30_000,
+      });
+      return { status: result.status, stderr: result.stderr };
+    },
+    calls: () => readFileSync(calls, 'utf8').split('\n').filter(Boolean),
+    statuses: () => (existsSync(join(state, 'status')) ? readFileSync(join(state, 'status'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { state: string; step: string; at: string }) : []),
+    log: () => readFileSync(join(root, 'var/log/geusemaker/bootstrap.log'), 'utf8'),
+  };
+}
+
+const mode = (path: string) => (statSync(path).mode & 0o777).toString(8);
+const steps = (log: string) => [...log.matchAll(/^\S+ == step (\S+)$/gm)].map((match) => match[1]);
+const indexOf = (calls: string[], pattern: RegExp) => calls.findIndex((call) => pattern.test(call));
+
+async function waitForFile(path: string, text: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if (existsSync(path) && readFileSync(path, 'utf8').includes(text)) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  assert.fail(`${path} never contained "${text}"`);
+}
+
+describe('bootstrap UserData', function () {
+  this.timeout(120_000);
+  const dirs: string[] = [];
+  after(() => {
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+  const boot = (script: string, omit?: string[]) => {
+    const prepared = prepare(script, omit);
+    dirs.push(prepared.dir);
+    return prepared;
+  };
+
+  describe('every variant passes shellcheck and fits EC2 with a quarter to spare', () => {
+    for (const [label, input] of variants()) {
+      it(label, () => {
+        const { script, payload, compressed } = renderUserData(input);
+        assert.ok(payload.length <= USERDATA_BUDGET_BYTES, `${payload.length} bytes > ${USERDATA_BUDGET_BYTES}`);
+        assert.equal(compressed, true);
+        assert.equal(gunzipSync(payload).toString('utf8'), script, 'payload is the gzip of the script');
+        const check = spawnSync(SHELLCHECK, ['-s', 'bash', '-'], { input: script, encoding: 'utf8' });
+        assert.equal(check.status, 0, check.stdout + check.stderr);
+        for (const line of script.split('\n').filter((l) => l.includes('shellcheck disable='))) {
+          assert.match(line, /disable=\S+\s+#?\s*\S/, `shellcheck directive without a reason: ${line}`);
+        }
+      });
+    }
+  });
+
+  it('no rendered variant holds a secret value, enables xtrace or prints a fetched value', () => {
+    // Secret values are generated the way the engine does; none can have reached a renderer that never sees them.
+    const generated = Array.from({ length: 20 }, () => generateSecret(24));
+    for (const [label, input] of variants()) {
+      const { script } = renderUserData(input);
+      for (const value of generated) assert.ok(!script.includes(value), label);
+      assert.doesNotMatch(script, /^\s*set -[a-z]*x|set -o xtrace/m, `${label}: xtrace would print secrets`);
+      assert.doesNotMatch(script, /echo "\$(value|owner_password|proxy_password)"/, label);
+      for (const name of SECRET_NAMES) assert.ok(!script.includes(fakeSecret(name)), label);
+    }
+  });
+
+  describe('dry boot with stub tools in a temporary root', () => {
+    for (const [label, input] of variants().filter(([, i]) => i.architecture === 'x86_64' || i.config.tier === 'dev')) {
+      it(`${label}: runs every step in order, writes the files root-only, leaks no secret`, async () => {
+        const { script } = renderUserData(input);
+        const b = boot(script);
+        const result = b.run();
+        assert.equal(result.status, 0, `${b.log()}\n${result.stderr}`);
+        const log = b.log();
+        const proxy = input.config.access.mode === 'cidr';
+        assert.deepEqual(steps(log), [
+          'aws-cli', ...(input.gpu ? ['gpu-check'] : []), 'install-packages', 'mount-efs', 'service-dirs', 'secrets', 'write-files',
+          'pull-images', 'start', 'wait-health', 'n8n-owner', 'ollama-models', 'finish',
+        ]);
+        assert.match(log, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ == step mount-efs$/m, 'steps carry a UTC timestamp');
+
+        const calls = b.calls();
+        const installer = input.os === 'al2023' ? /^dnf install -y -q docker$/ : /^apt-get install -y -q docker\.io docker-compose-v2$/;
+        const order = [
+          input.gpu ? /^nvidia-smi -L$/ : installer,
+          /^mount \S+\/mnt\/efs$/,
+          /^aws ssm get-parameter .*--name \/geusemaker\/demo\/postgres-password /,
+          /^docker compose --project-name geusemaker --env-file \S+\/etc\/geusemaker\/stack\.env -f \S+ pull --quiet$/,
+          /^docker compose .* up -d --remove-orphans$/,
+          /^systemctl enable geusemaker\.service$/,
+          /^systemctl enable --now geusemaker-spot-watch\.service$/,
+          /^curl -fsS -m 5 http:\/\/127\.0\.0\.1:5678\/healthz$/,
+          /^curl .*--data-binary @- http:\/\/127\.0\.0\.1:5678\/rest\/owner\/setup$/,
+        ].map((pattern) => {
+          const at = indexOf(calls, pattern);
+          assert.ok(at >= 0, `no call matching ${pattern}:\n${calls.join('\n')}`);
+          return at;
+        });
+        assert.deepEqual(order, [...order].sort((x, y) => x - y), `calls out of order:\n${calls.join('\n')}`);
+        if (input.gpu) assert.equal(indexOf(calls, installer), -1, 'the Deep Learning AMI keeps its own Docker');
+        if (input.os === 'al2023' && !input.gpu) {
+          assert.ok(indexOf(calls, /^curl .*compose\/releases\/download\/v\d+\.\d+\.\d+\/docker-compose-linux-(x86_64|aarch64)$/) >= 0);
+          assert.ok(indexOf(calls, /^sha256sum -c -$/) >= 0, 'the compose plugin checksum is verified');
+        }
+
+        const etc = join(b.root, 'etc/geusemaker');
+        assert.equal(mode(etc), '700');
+        assert.equal(mode(join(etc, 'stack.env')), '600');
+        const env = readFileSync(join(etc, 'stack.env'), 'utf8');
+        assert.match(env, new RegExp(`^POSTGRES_PASSWORD=${fakeSecret('postgres-password')}$`, 'm'));
+        assert.match(env, new RegExp(`^N8N_ENCRYPTION_KEY=${fakeSecret('n8n-encryption-key')}$`, 'm'));
+        assert.ok(!env.includes(fakeSecret('n8n-owner-password')) && !env.includes(fakeSecret('proxy-password')), 'login passwords are not kept in the env file');
+        for (const name of ['qdrant', 'crawl4ai']) {
+          const variable = name === 'qdrant' ? 'QDRANT_API_KEY' : 'CRAWL4AI_API_TOKEN';
+          assert.match(env, new RegExp(`^${variable}=FAKE-SECRET-`, 'm'), `${variable} for ${name}`);
+        }
+        assert.equal(readFileSync(join(etc, 'docker-compose.yml'), 'utf8'), `${renderCompose(input).trimEnd()}\n`);
+        assert.equal(mode(join(etc, 'docker-compose.yml')), '600');
+        assert.equal(existsSync(join(etc, 'nginx-site.conf')), proxy);
+        if (proxy) {
+          assert.equal(mode(join(etc, 'htpasswd')), '640');
+          const hash = createHash('sha1').update(fakeSecret('proxy-password')).digest('base64');
+          assert.equal(readFileSync(join(etc, 'htpasswd'), 'utf8'), `admin:{SHA}${hash}\n`);
+        }
+        for (const unit of ['geusemaker.service', 'geusemaker-spot-watch.service']) assert.ok(existsSync(join(b.root, 'etc/systemd/system', unit)));
+        assert.equal(mode(join(b.root, 'usr/local/sbin/geusemaker-bootstrap')), '700');
+        assert.match(readFileSync(join(b.root, 'etc/fstab'), 'utf8'), input.os === 'al2023' ? /^fs-0123456789abcdef0:\/ \/mnt\/efs efs _netdev,tls,iam 0 0$/m : /^fs-0123456789abcdef0\.efs\.us-east-1\.amazonaws\.com:\/ \/mnt\/efs nfs4 nfsvers=4\.1,/m);
+        for (const dir of ['n8n', 'postgres', 'ollama', 'qdrant', ...(input.gpu ? ['comfyui/models'] : [])]) assert.equal(mode(join(b.root, 'mnt/efs', dir)), '700', dir);
+        assert.ok(calls.includes(`chown 1000:1000 ${b.root}/mnt/efs/n8n`));
+        assert.ok(calls.includes(`chown 999:999 ${b.root}/mnt/efs/postgres`));
+
+        const owner = readFileSync(join(b.dir, 'state/curl-stdin'), 'utf8');
+        assert.match(owner, /"email":"admin@demo\.local"/);
+        assert.ok(owner.includes(`"password":"${fakeSecret('n8n-owner-password')}"`), 'the owner password went through stdin');
+        const pullLog = join(b.root, 'var/log/geusemaker/ollama-pull.log');
+        await waitForFile(pullLog, 'model pulls finished');
+        assert.ok(b.calls().some((call) => /^docker compose .* exec -T ollama ollama pull llama3\.2:3b$/.test(call)));
+
+        const statuses = b.statuses();
+        assert.equal(statuses[0]?.state, 'running');
+        assert.deepEqual({ ...statuses.at(-1), at: '' }, { state: 'ok', step: 'finish', at: '' });
+        assert.match(statuses.at(-1)?.at ?? '', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+
+        const visible = `${b.log()}\n${readFileSync(pullLog, 'utf8')}\n${b.calls().join('\n')}\n${result.stderr}`;
+        for (const name of SECRET_NAMES) assert.ok(!visible.includes(fakeSecret(name)), `${name} appears in a log or a command line`);
+      });
+    }
+  });
+
+  it('runs again without duplicating the fstab entry or setting the n8n owner twice', () => {
+    const [, input] = variants()[0]!;
+    const b = boot(renderUserData(input).script);
+    assert.equal(b.run().status, 0);
+    assert.equal(b.run().status, 0, b.log());
+    assert.equal(readFileSync(join(b.root, 'etc/fstab'), 'utf8').split('\n').filter((line) => line.includes(' /mnt/efs ')).length, 1);
+    assert.equal(b.calls().filter((call) => call.includes('/rest/owner/setup')).length, 1);
+    assert.match(b.log(), /n8n owner already set up/);
+  });
+
+  it('stops with the failed step and a failed status when EFS never mounts', () => {
+    const [, input] = variants()[0]!;
+    const b = boot(renderUserData(input).script);
+    const result = b.run({ STUB_MOUNT_FAIL: '1' });
+    assert.notEqual(result.status, 0);
+    const log = b.log();
+    assert.match(log, /FAILED at step mount-efs: EFS fs-0123456789abcdef0 not mounted after 3 attempts/);
+    assert.deepEqual(steps(log).at(-1), 'mount-efs');
+    assert.equal(b.calls().filter((call) => call.startsWith('mount ')).length, 3, 'the retry count is bounded');
+    assert.equal(indexOf(b.calls(), /get-parameter|compose .* up/), -1, 'nothing after the mount ran');
+    assert.deepEqual(b.statuses().at(-1) && { state: b.statuses().at(-1)!.state, step: b.statuses().at(-1)!.step }, { state: 'failed', step: 'mount-efs' });
+  });
+
+  it('stops a GPU stack whose AMI has no NVIDIA driver before installing anything', () => {
+    const [, input] = variants().find(([, i]) => i.gpu)!;
+    const b = boot(renderUserData(input).script, ['nvidia-smi']);
+    assert.notEqual(b.run().status, 0);
+    assert.match(b.log(), /FAILED at step gpu-check: nvidia-smi not found/);
+    assert.equal(indexOf(b.calls(), /^(dnf|apt-get|mount) /), -1);
+    assert.equal(b.statuses().at(-1)?.state, 'failed');
+    assert.equal(b.statuses().at(-1)?.step, 'gpu-check');
+  });
+
+  it('records an unexpected command failure through the ERR trap with its step and exit code', () => {
+    const [, input] = variants()[0]!;
+    const b = boot(renderUserData(input).script);
+    assert.notEqual(b.run({ STUB_DOCKER_FAIL: 'up' }).status, 0);
+    assert.match(b.log(), /FAILED at step start \(exit 1\)/);
+    assert.equal(b.statuses().at(-1)?.step, 'start');
+    assert.equal(b.statuses().at(-1)?.state, 'failed');
+  });
+
+  it('the spot watcher polls IMDSv2 until a notice, then stops the containers and records the interruption', () => {
+    const [, input] = variants()[0]!;
+    const b = boot(renderUserData(input).script);
+    assert.equal(b.run().status, 0);
+    const watcher = spawnSync('bash', [join(b.root, 'usr/local/sbin/geusemaker-bootstrap'), 'spot-watch'], {
+      env: { PATH: `${join(b.dir, 'bin')}:/usr/bin:/bin`, GM_ROOT: b.root, STUB_CALLS: join(b.dir, 'calls.log'), STUB_STATE: join(b.dir, 'state'), GM_SPOT_POLL: '0', STUB_SPOT_AFTER: '2' },
+      encoding: 'utf8', timeout: 30_000,
+    });
+    assert.equal(watcher.status, 0, watcher.stderr);
+    const calls = b.calls();
+    assert.equal(calls.filter((call) => call.includes('spot/instance-action')).length, 3, 'polled until the third answer was a notice');
+    assert.ok(calls.some((call) => /^curl .*-X PUT -H X-aws-ec2-metadata-token-ttl-seconds: 300 http:\/\/169\.254\.169\.254\/latest\/api\/token$/.test(call)));
+    assert.ok(calls.some((call) => /^curl .*-H X-aws-ec2-metadata-token: token http:\/\/169\.254\.169\.254\/latest\/meta-data\/spot\/instance-action$/.test(call)));
+    assert.ok(calls.at(-1) !== undefined && indexOf(calls, /^docker compose .* stop -t 60$/) > indexOf(calls, /spot\/instance-action/));
+    assert.match(b.log(), /spot interruption notice: stopping the containers/);
+    assert.equal(b.statuses().at(-1)?.state, 'interrupted');
+    assert.equal(b.statuses().at(-1)?.step, 'spot-watch');
+  });
+});

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { invalidInput, type GeuseError } from '../engine/errors';
 import type { StackConfigInput } from '../engine/stack/config';
 
-export type Command = 'init' | 'plan' | 'deploy' | 'destroy' | 'list' | 'show' | 'state restore' | 'help' | 'version';
+export type Command = 'init' | 'plan' | 'deploy' | 'destroy' | 'list' | 'show' | 'render' | 'state restore' | 'help' | 'version';
 
 export interface CliArgs {
   command: Command;
@@ -22,6 +22,10 @@ export interface CliArgs {
   force: boolean;
   /** `init --name`. */
   initName?: string;
+  /** `render`: OS, architecture and output folder. */
+  os?: 'al2023' | 'ubuntu-22.04' | 'ubuntu-24.04';
+  arch?: 'x86_64' | 'arm64';
+  out?: string;
 }
 
 const HELP_HINT = 'Run `geusemaker --help` for the commands and flags.';
@@ -37,6 +41,8 @@ Commands:
   destroy [name]              Delete the stack; its data (EFS + secrets) is kept unless --delete-data
   list                        Stacks known in the state folder
   show [name]                 A stack's state: status, resources, notes, last error
+  render [name] --out DIR     Write exactly what would run on the instance (UserData, compose, env, nginx)
+                              [--os al2023|ubuntu-22.04|ubuntu-24.04] [--arch x86_64|arm64]
   state restore [name]        Replace a corrupt state file with its newest good backup
 
 The name may also come from the config file (name: ...) or GEUSEMAKER_NAME.
@@ -85,6 +91,9 @@ const OPTIONS = {
   'delete-data': { type: 'boolean' },
   name: { type: 'string' },
   force: { type: 'boolean' },
+  os: { type: 'string' },
+  arch: { type: 'string' },
+  out: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
 } as const;
@@ -102,11 +111,12 @@ const COMMAND_FLAGS: Record<Exclude<Command, 'help' | 'version'>, readonly Flag[
   destroy: ['config', 'region', 'profile', 'yes', 'delete-data'],
   list: [],
   show: ['config'],
+  render: [...CONFIG_FLAGS, 'os', 'arch', 'out'],
   'state restore': ['config'],
 };
 
 /** Commands that take an optional stack name argument. */
-const TAKES_NAME: ReadonlySet<Command> = new Set(['plan', 'deploy', 'destroy', 'show', 'state restore']);
+const TAKES_NAME: ReadonlySet<Command> = new Set(['plan', 'deploy', 'destroy', 'show', 'render', 'state restore']);
 
 const nonEmpty = (flag: string) => z.string().trim().min(1, { error: `--${flag} needs a value` });
 const wholeNumber = (flag: string) => z.string().trim().regex(/^\d+$/, { error: `--${flag} must be a whole number` }).transform(Number);
@@ -133,6 +143,9 @@ const valuesSchema = z.object({
   'delete-data': z.boolean().optional(),
   name: z.string().optional(),
   force: z.boolean().optional(),
+  os: z.enum(['al2023', 'ubuntu-22.04', 'ubuntu-24.04'], { error: '--os must be al2023, ubuntu-22.04 or ubuntu-24.04' }).optional(),
+  arch: z.enum(['x86_64', 'arm64'], { error: '--arch must be x86_64 or arm64' }).optional(),
+  out: nonEmpty('out').optional(),
   help: z.boolean().optional(),
   version: z.boolean().optional(),
 });
@@ -227,9 +240,12 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     deleteData: values['delete-data'] ?? false,
     force: values.force ?? false,
     initName: values.name,
+    os: values.os,
+    arch: values.arch,
+    out: values.out,
   };
 }
 
 function isCommand(word: string): word is Exclude<Command, 'state restore' | 'help' | 'version'> {
-  return word === 'init' || word === 'plan' || word === 'deploy' || word === 'destroy' || word === 'list' || word === 'show';
+  return word === 'init' || word === 'plan' || word === 'deploy' || word === 'destroy' || word === 'list' || word === 'show' || word === 'render';
 }

@@ -2,8 +2,8 @@
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { version } from '../../package.json';
 import type { ClientInstrument } from '../engine/aws/clients';
 import type { EngineTiming } from '../engine/context';
@@ -11,7 +11,8 @@ import { Engine } from '../engine/engine';
 import { exitCodeFor, GeuseError, invalidInput, refused } from '../engine/errors';
 import type { DeployPlan } from '../engine/plan/plan';
 import type { DestroyPlan } from '../engine/destroy';
-import { stackNameSchema } from '../engine/stack/config';
+import { architectureOf, stackNameSchema } from '../engine/stack/config';
+import { instanceFiles } from '../engine/bootstrap/preview';
 import { findConfigFile, loadStackConfig } from '../engine/stack/load';
 import { sampleConfigYaml } from '../engine/stack/sample';
 import { MachineIndex } from '../engine/state/index-file';
@@ -151,6 +152,8 @@ async function dispatch(s: Session): Promise<void> {
       return list(s);
     case 'show':
       return show(s);
+    case 'render':
+      return render(s);
     case 'state restore':
       return restore(s);
   }
@@ -332,6 +335,34 @@ async function show(s: Session): Promise<void> {
   }
   if (s.args.json) s.json(state);
   else s.out(renderShow(state));
+}
+
+/** Writes the instance files for review; secret values never appear, only the parameters they come from. */
+async function render(s: Session): Promise<void> {
+  if (!s.args.out) throw invalidInput('USAGE', '`geusemaker render` needs --out <folder> to write the files to.', 'Run e.g. `geusemaker render demo --out ./instance-files`.');
+  const { config } = await s.loadConfig();
+  const state = await s.engine.show(config.name);
+  const fileSystemId = state?.resources.efs?.status === 'created' ? state.resources.efs.id : undefined;
+  const files = instanceFiles({
+    config, region: config.region,
+    // Before the first deploy the file system id is not known yet; a placeholder keeps the files reviewable.
+    fileSystemId: fileSystemId ?? 'fs-00000000',
+    os: s.args.os ?? 'al2023',
+    architecture: s.args.arch ?? architectureOf(config.instanceType),
+    gpu: config.tier === 'gpu',
+  });
+  const out = resolve(s.io.cwd, s.args.out);
+  await mkdir(out, { recursive: true });
+  for (const file of files) await writeFile(join(out, file.name), file.content, { mode: 0o600 });
+  if (s.args.json) {
+    s.json({ out, fileSystemId: fileSystemId ?? null, files: files.map((f) => ({ name: f.name, description: f.description })) });
+    return;
+  }
+  s.out([
+    `Instance files for stack ${config.name} (${config.tier}, ${s.args.os ?? 'al2023'}) in ${out}:`,
+    ...files.map((f) => `  ${f.name.padEnd(20)} ${f.description}`),
+    ...(fileSystemId ? [] : ['  (not deployed yet: the EFS id is a placeholder, fs-00000000)']),
+  ]);
 }
 
 async function restore(s: Session): Promise<void> {

@@ -32,6 +32,17 @@ const ENV_SECRETS: Record<(typeof COMPOSE_SECRET_VARS)[number], { parameter: Sec
   CRAWL4AI_API_TOKEN: { parameter: 'crawl4ai-api-token', usedBy: ['crawl4ai'] },
 };
 
+/** The env file's variables and the parameter each is read from, for the services that are on. */
+function secretEnvOf(services: readonly ComposeServiceName[]): [string, SecretName][] {
+  return Object.entries(ENV_SECRETS).filter(([, secret]) => secret.usedBy.some((name) => services.includes(name))).map(([env, secret]) => [env, secret.parameter]);
+}
+
+/** The env file as the instance writes it, each value replaced by the parameter it is read from at boot. */
+export function previewEnvFile(input: BootstrapInput): string {
+  const path = names.parameterPath(input.config.name);
+  return secretEnvOf(composeServices(input)).map(([env, parameter]) => `${env}=<SecureString ${path}${parameter}>\n`).join('');
+}
+
 /** nginx's basic-auth login, for the services without one of their own (Ollama, ComfyUI). */
 export const PROXY_USER = 'admin';
 const PROXY_SECRET: SecretName = 'proxy-password';
@@ -96,7 +107,7 @@ export function renderUserDataScript(input: BootstrapInput): string {
     return spec ? spec.dirs.map((dir) => `${dir}:${spec.uid}:700`) : [];
   });
   const health = services.flatMap((name) => HEALTH_URLS[name] ?? []);
-  const secretEnv = Object.entries(ENV_SECRETS).filter(([, secret]) => secret.usedBy.some(on)).map(([env, secret]) => `${env}=${secret.parameter}`);
+  const secretEnv = secretEnvOf(services).map(([env, parameter]) => `${env}=${parameter}`);
   return fill(readTemplate('userdata/bootstrap.sh'), {
     STACK: safe(config.name, 'stack name'),
     REGION: safe(input.region, 'region'),

@@ -67,7 +67,3 @@ export function cancelled(): GeuseError {
     nextStep: 'Run deploy again to finish the stack, or destroy to remove what was created.',
   });
 }
-
-export function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw cancelled();
-}

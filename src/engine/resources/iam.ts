@@ -94,8 +94,11 @@ export async function ensureRole(ctx: StepContext): Promise<StepResult> {
 export async function ensureInstanceProfile(ctx: StepContext): Promise<StepResult> {
   const profileName = names.instanceProfile(ctx.stack);
   const roleName = names.role(ctx.stack);
+  // The last description read, so the role check below needs no second GetInstanceProfile.
+  let described: Awaited<ReturnType<typeof getProfile>>;
   const fromExisting = async () => {
     const profile = await getProfile(ctx, profileName);
+    described = profile;
     if (!profile) return undefined;
     assertOurs(ctx, 'instance profile', profileName, profile.Tags);
     return { id: profileName, attrs: { arn: profile.Arn ?? '' } };
@@ -109,6 +112,7 @@ export async function ensureInstanceProfile(ctx: StepContext): Promise<StepResul
         const out = await ctx.clients.iam.send(new CreateInstanceProfileCommand({
           InstanceProfileName: profileName, Path: names.iamPath, Tags: stackTags(ctx.stack, ctx.stackId, 'instance-profile', profileName),
         }));
+        described = out.InstanceProfile;
         return { id: profileName, attrs: { arn: out.InstanceProfile?.Arn ?? '' } };
       } catch (error) {
         if (awsErrorCode(error) !== 'EntityAlreadyExists') throw error;
@@ -118,8 +122,7 @@ export async function ensureInstanceProfile(ctx: StepContext): Promise<StepResul
       }
     },
   });
-  const profile = await getProfile(ctx, profileName);
-  if (!profile?.Roles?.some((role) => role.RoleName === roleName)) {
+  if (!described?.Roles?.some((role) => role.RoleName === roleName)) {
     await ctx.clients.iam.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: profileName, RoleName: roleName }));
   }
   return { outcome, detail: profileName };

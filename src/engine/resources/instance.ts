@@ -1,14 +1,13 @@
 import { DescribeInstancesCommand, RunInstancesCommand, type Instance, type RunInstancesCommandInput } from '@aws-sdk/client-ec2';
 import type { StepContext } from '../context';
 import type { StepResult } from '../plan/graph';
-import { awsErrorCode, classifyAwsError, isNotFound } from '../aws/classify';
+import { awsErrorCode, isNotFound } from '../aws/classify';
 import { GeuseError } from '../errors';
 import { renderUserData } from '../bootstrap/userdata';
 import { names } from '../stack/naming';
 import { pollUntil, sleep } from '../wait';
 import { ensureResource, retryNotFound, type Found } from './ensure';
 import { ownedBy, tagSpec } from './ec2-tags';
-import { stackVpcId } from './security-groups';
 
 /** Errors after which another AZ or market may succeed (AWS-REALITY.md: the SDK does not retry these). */
 const CAPACITY_CODES = new Set([
@@ -145,7 +144,6 @@ async function launchWithFallback(ctx: StepContext, token: string, waiting: (wha
 }
 
 export async function ensureInstance(ctx: StepContext, waiting: (what: string) => void): Promise<StepResult> {
-  stackVpcId(ctx);
   const baseToken = `gm-${ctx.stack}-${Date.now().toString(36)}`;
   const { found, outcome } = await ensureResource(ctx, {
     key: 'instance', kind: 'instance',
@@ -167,11 +165,11 @@ export async function ensureInstance(ctx: StepContext, waiting: (what: string) =
     const instance = await describeInstance(ctx, found.id);
     const state = instance?.State?.Name;
     if (state === 'terminated' || state === 'shutting-down') {
-      throw classifyAwsError(new GeuseError({
+      throw new GeuseError({
         code: 'INSTANCE_TERMINATED', kind: 'capacity', operation: 'ec2:RunInstances',
         message: `Instance ${found.id} was terminated while starting (${instance?.StateReason?.Message ?? 'no reason given'}).`,
         nextStep: 'Run deploy again to launch a new instance.',
-      }));
+      });
     }
     return state === 'running' ? instance : undefined;
   }, { what, intervalMs: ctx.timing.pollIntervalMs, timeoutMs: ctx.timing.instanceRunningTimeoutMs, signal: ctx.signal, onWaiting: () => waiting(what) });

@@ -1,6 +1,8 @@
 import type * as vscode from 'vscode';
+import { activateExtension } from './vscode/activate';
 
-// The UI arrives in later issues; activation registers nothing yet.
-export function activate(_context: vscode.ExtensionContext): void {}
+export function activate(context: vscode.ExtensionContext): void {
+  activateExtension(context);
+}
 
 export function deactivate(): void {}

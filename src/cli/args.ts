@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { invalidInput, type GeuseError } from '../engine/errors';
 import type { StackConfigInput } from '../engine/stack/config';
 
-export type Command = 'init' | 'plan' | 'deploy' | 'destroy' | 'list' | 'show' | 'render' | 'state restore' | 'help' | 'version';
+export type Command = 'init' | 'plan' | 'deploy' | 'destroy' | 'pause' | 'resume' | 'list' | 'show' | 'render' | 'state restore' | 'help' | 'version';
 
 export interface CliArgs {
   command: Command;
@@ -39,6 +39,8 @@ Commands:
   plan [name]                 Show what deploy would create, reuse and keep; changes nothing
   deploy [name]               Create or finish the stack (asks first; --yes skips the question)
   destroy [name]              Delete the stack; its data (EFS + secrets) is kept unless --delete-data
+  pause [name]                Terminate the instance, keep network and data (stops the hourly compute cost)
+  resume [name]               Launch the instance of a paused stack again, on the same data
   list                        Stacks known in the state folder
   show [name]                 A stack's state: status, resources, notes, last error
   render [name] --out DIR     Write exactly what would run on the instance (UserData, compose, env, nginx)
@@ -109,6 +111,8 @@ const COMMAND_FLAGS: Record<Exclude<Command, 'help' | 'version'>, readonly Flag[
   plan: [...CONFIG_FLAGS, 'adopt'],
   deploy: [...CONFIG_FLAGS, 'adopt', 'yes'],
   destroy: ['config', 'region', 'profile', 'yes', 'delete-data'],
+  pause: ['config'],
+  resume: ['config'],
   list: [],
   show: ['config'],
   render: [...CONFIG_FLAGS, 'os', 'arch', 'out'],
@@ -116,7 +120,7 @@ const COMMAND_FLAGS: Record<Exclude<Command, 'help' | 'version'>, readonly Flag[
 };
 
 /** Commands that take an optional stack name argument. */
-const TAKES_NAME: ReadonlySet<Command> = new Set(['plan', 'deploy', 'destroy', 'show', 'render', 'state restore']);
+const TAKES_NAME: ReadonlySet<Command> = new Set(['plan', 'deploy', 'destroy', 'pause', 'resume', 'show', 'render', 'state restore']);
 
 const nonEmpty = (flag: string) => z.string().trim().min(1, { error: `--${flag} needs a value` });
 const wholeNumber = (flag: string) => z.string().trim().regex(/^\d+$/, { error: `--${flag} must be a whole number` }).transform(Number);
@@ -200,7 +204,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     command = first;
     operands = rest;
   } else {
-    throw usage(`Unknown command "${first}". The commands are init, plan, deploy, destroy, list, show and state restore.`);
+    throw usage(`Unknown command "${first}". The commands are init, plan, deploy, destroy, pause, resume, list, show, render and state restore.`);
   }
 
   const allowed = new Set<Flag>([...GLOBAL_FLAGS, ...COMMAND_FLAGS[command]]);
@@ -247,5 +251,5 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
 }
 
 function isCommand(word: string): word is Exclude<Command, 'state restore' | 'help' | 'version'> {
-  return word === 'init' || word === 'plan' || word === 'deploy' || word === 'destroy' || word === 'list' || word === 'show' || word === 'render';
+  return word === 'init' || word === 'plan' || word === 'deploy' || word === 'destroy' || word === 'pause' || word === 'resume' || word === 'list' || word === 'show' || word === 'render';
 }

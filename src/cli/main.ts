@@ -148,6 +148,10 @@ async function dispatch(s: Session): Promise<void> {
       return deploy(s);
     case 'destroy':
       return destroy(s);
+    case 'pause':
+      return pause(s);
+    case 'resume':
+      return resume(s);
     case 'list':
       return list(s);
     case 'show':
@@ -315,6 +319,32 @@ async function destroy(s: Session): Promise<void> {
     return;
   }
   s.out(renderDestroySummary(result, printer.elapsedMs(), s.command(['destroy', name, '--delete-data'])));
+}
+
+async function pause(s: Session): Promise<void> {
+  const name = await s.stackName();
+  const printer = progressPrinter(s);
+  const result = await interruptible(s, printer, (signal) => s.engine.pause(name, { signal, onProgress: printer.listener }));
+  if (s.args.json) {
+    s.json(result);
+    return;
+  }
+  s.out([
+    `Stack ${name} is paused: ${result.terminated.length > 0 ? `instance ${result.terminated.join(', ')} terminated` : 'no instance was running'}; compute no longer bills.`,
+    `Kept: ${result.kept.join(', ') || 'nothing'} (EFS storage keeps billing).`,
+    `To run it again: ${s.command(['resume', name])}`,
+  ]);
+}
+
+async function resume(s: Session): Promise<void> {
+  const name = await s.stackName();
+  const printer = progressPrinter(s);
+  const result = await interruptible(s, printer, (signal) => s.engine.resume(name, { signal, onProgress: printer.listener }));
+  if (s.args.json) {
+    s.json(result);
+    return;
+  }
+  s.out(renderDeploySummary(result, printer.elapsedMs(), s.command(['destroy', name])));
 }
 
 async function list(s: Session): Promise<void> {

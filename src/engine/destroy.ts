@@ -115,7 +115,7 @@ export interface DestroyResult {
 // EFS Standard storage list price in us-east-1; the cost engine replaces this with live prices.
 const EFS_STANDARD_USD_PER_GB_MONTH = 0.3;
 
-async function keptCost(clients: AwsClients, kept: readonly SweptResource[]): Promise<DestroyResult['keptMonthlyCost']> {
+export async function keptCost(clients: AwsClients, kept: readonly SweptResource[]): Promise<DestroyResult['keptMonthlyCost']> {
   const fileSystems = kept.filter((r) => r.kind === 'efs');
   if (fileSystems.length === 0) return undefined;
   let bytes = 0;

@@ -1,8 +1,16 @@
 import { createClients, type AwsClients, type ClientInstrument } from './aws/clients';
 import { DEFAULT_TIMING, type EngineTiming } from './context';
 import { applyDeploy, type DeployResult } from './deploy';
-import { applyDestroy, collectResources, planDestroyFrom, type DestroyPlan, type DestroyResult } from './destroy';
+import { applyDestroy, collectResources, keptCost, planDestroyFrom, type DestroyPlan, type DestroyResult } from './destroy';
+import { GetParameterCommand } from '@aws-sdk/client-ssm';
+import { findStacksInAccount, importStackState, type AccountStack } from './account-scan';
+import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
+import { classifyAwsError, isNotFound } from './aws/classify';
+import { bootstrapStatusParameter, bootstrapStatusSchema, type BootstrapStatus } from './bootstrap/status';
 import { refused } from './errors';
+import { applyPause, type PauseResult } from './pause';
+import { names } from './stack/naming';
+import type { SECRETS } from './resources/secrets';
 import { planDeploy, type DeployPlan } from './plan/plan';
 import { silentProgress, type ProgressListener } from './progress';
 import type { StackConfig } from './stack/config';
@@ -85,6 +93,11 @@ export class Engine {
     return { plan: planDestroyFrom(name, region, resources, keepData), state };
   }
 
+  /** What the data a destroy keeps will cost per month, for the confirmation (undefined when nothing is kept). */
+  keptMonthlyCost(plan: DestroyPlan, profile?: string): Promise<DestroyResult['keptMonthlyCost']> {
+    return keptCost(this.clients(plan.region, profile), plan.toKeep);
+  }
+
   async destroy(name: string, options: OperationOptions & { deleteData?: boolean; region?: string; profile?: string; confirm?: Confirm<DestroyPlan> } = {}): Promise<DestroyResult & { plan: DestroyPlan }> {
     const lock = await this.store.lock(name, 'destroy');
     try {
@@ -96,6 +109,91 @@ export class Engine {
     } finally {
       await lock.release();
     }
+  }
+
+  /** Terminates the compute and keeps network and data, under the stack's lock. */
+  async pause(name: string, options: OperationOptions = {}): Promise<PauseResult> {
+    const lock = await this.store.lock(name, 'pause');
+    try {
+      const state = await this.requireState(name);
+      return await applyPause({ clients: this.clients(state.region, state.config.profile), store: this.store, state, timing: this.timing, signal: options.signal, onProgress: options.onProgress ?? silentProgress });
+    } finally {
+      await lock.release();
+    }
+  }
+
+  /** Launches the compute again on the same network and data: a deploy of the stack's recorded config. */
+  async resume(name: string, options: OperationOptions = {}): Promise<DeployResult & { plan: DeployPlan }> {
+    const state = await this.requireState(name);
+    if (state.status !== 'paused') {
+      throw refused('NOT_PAUSED', `Stack ${name} is ${state.status}, not paused.`, state.status === 'deployed' ? 'It is already running.' : `Deploy it with \`geusemaker deploy ${name}\`.`);
+    }
+    return this.deploy(state.config, options);
+  }
+
+  /** What AWS says now about the stack's compute: the instance state (or "none") and the bootstrap report. */
+  async liveStatus(name: string): Promise<{ instanceState: string; bootstrap?: BootstrapStatus }> {
+    const state = await this.requireState(name);
+    const instance = Object.values(state.resources).find((r) => r.kind === 'instance' && r.status === 'created' && r.id);
+    if (!instance?.id) return { instanceState: 'none' };
+    const clients = this.clients(state.region, state.config.profile);
+    let instanceState = 'terminated';
+    try {
+      const out = await clients.ec2.send(new DescribeInstancesCommand({ InstanceIds: [instance.id] }));
+      instanceState = out.Reservations?.[0]?.Instances?.[0]?.State?.Name ?? 'terminated';
+    } catch (error) {
+      if (!isNotFound(error)) throw classifyAwsError(error, { profile: clients.profile });
+    }
+    return { instanceState, bootstrap: await this.bootstrapStatus(name) };
+  }
+
+  /** The instance's own report of its bootstrap (running / ok / failed at a step / interrupted), if it wrote one. */
+  async bootstrapStatus(name: string): Promise<BootstrapStatus | undefined> {
+    const state = await this.requireState(name);
+    try {
+      const out = await this.clients(state.region, state.config.profile).ssm.send(new GetParameterCommand({ Name: bootstrapStatusParameter(name) }));
+      const parsed = bootstrapStatusSchema.safeParse(JSON.parse(out.Parameter?.Value ?? 'null'));
+      return parsed.success ? parsed.data : undefined;
+    } catch (error) {
+      if (isNotFound(error) || error instanceof SyntaxError) return undefined;
+      throw classifyAwsError(error, { profile: state.config.profile });
+    }
+  }
+
+  /** A stack secret's value, for the one UI action that hands it to the user (the clipboard); never logged. */
+  async readSecret(name: string, secret: (typeof SECRETS)[number]['name']): Promise<string> {
+    const state = await this.requireState(name);
+    const out = await this.clients(state.region, state.config.profile).ssm.send(new GetParameterCommand({ Name: names.parameter(name, secret), WithDecryption: true }));
+    const value = out.Parameter?.Value;
+    if (!value) throw refused('SECRET_MISSING', `Stack ${name} has no ${secret} parameter.`, `Deploy the stack again to recreate its secrets.`);
+    return value;
+  }
+
+  /** Stacks tagged in one region of the account, marked with whether this store already tracks them. */
+  async findInAccount(region: string, profile?: string): Promise<(AccountStack & { tracked: boolean })[]> {
+    const found = await findStacksInAccount(this.clients(region, profile));
+    const known = new Set((await this.store.list()).map((listing) => listing.name));
+    return found.map((stack) => ({ ...stack, tracked: known.has(stack.name) }));
+  }
+
+  /** Starts tracking a stack found in the account; refuses to overwrite a stack this store already has. */
+  async importFromAccount(name: string, region: string, profile?: string): Promise<StackState> {
+    const lock = await this.store.lock(name, 'import');
+    try {
+      if (await this.store.read(name)) throw refused('ALREADY_TRACKED', `Stack ${name} is already tracked here.`, 'Refresh the Stacks view.');
+      const state = await importStackState(this.clients(region, profile), name);
+      if (profile) state.config.profile = profile;
+      await this.store.write(state);
+      return state;
+    } finally {
+      await lock.release();
+    }
+  }
+
+  private async requireState(name: string): Promise<StackState> {
+    const state = await this.store.read(name);
+    if (!state) throw refused('STACK_UNKNOWN', `No stack named ${name} is recorded in ${this.options.stateDir}.`, 'Check the name with `geusemaker list`, or find it in the account from the Stacks view.');
+    return state;
   }
 
   show(name: string): Promise<StackState | undefined> {

@@ -24,6 +24,9 @@ SERVICE_DIRS=({{SERVICE_DIRS}})
 SECRET_ENV=({{SECRET_ENV}})
 HEALTH_URLS=({{HEALTH_URLS}})
 OLLAMA_MODELS=({{OLLAMA_MODELS}})
+# dir=commit=url of each ComfyUI custom node (GPU stacks), and the uid ComfyUI runs as.
+COMFY_NODES=({{COMFY_NODES}})
+COMFY_UID={{COMFY_UID}}
 ETC="$GM_ROOT/etc/geusemaker"
 ENV_FILE="$ETC/stack.env"
 COMPOSE_FILE="$ETC/docker-compose.yml"
@@ -217,6 +220,30 @@ WantedBy=multi-user.target
 GM_UNIT_EOF
 chmod 644 "$UNITS/geusemaker.service" "$UNITS/geusemaker-spot-watch.service"
 systemctl daemon-reload
+
+if [ "${#COMFY_NODES[@]}" -gt 0 ]; then
+  step comfyui-nodes
+  # Each node is checked out at its pinned commit before ComfyUI starts; one already there is left alone. The
+  # image's first-start script only clones nodes that are missing, and its pull cannot move a detached HEAD.
+  command -v git >/dev/null 2>&1 || install_git
+  for spec in "${COMFY_NODES[@]}"; do
+    IFS='=' read -r dir commit url <<<"$spec"
+    node="$EFS/comfyui/custom_nodes/$dir"
+    if [ "$(git -C "$node" rev-parse HEAD 2>/dev/null)" = "$commit" ]; then
+      log "$dir already at $commit"
+      continue
+    fi
+    if [ ! -d "$node/.git" ]; then
+      rm -rf "$node"
+      git -c advice.detachedHead=false clone -q --no-checkout "$url" "$node" || die "cannot clone $url"
+    else
+      git -C "$node" fetch -q origin "$commit" || die "cannot fetch $commit from $url"
+    fi
+    git -c advice.detachedHead=false -C "$node" checkout -q --detach "$commit" || die "$url has no commit $commit"
+    chown -R "$COMFY_UID:$COMFY_UID" "$node"
+    log "$dir checked out at $commit"
+  done
+fi
 
 step pull-images
 # compose pulls the services concurrently; the limit keeps a small instance's disk and network from thrashing.

@@ -18,5 +18,8 @@ install_aws_cli() {
 install_efs_client() {
   dnf install -y -q amazon-efs-utils
 }
+install_git() {
+  dnf install -y -q git
+}
 # efs-utils mounts over TLS (stunnel) and authorizes with the instance role.
 FSTAB_LINE="$EFS_ID:/ /mnt/efs efs _netdev,tls,iam 0 0"

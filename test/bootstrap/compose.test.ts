@@ -53,6 +53,12 @@ ajv.removeKeyword('id');
 ajv.addKeyword({ keyword: 'id', schemaType: 'string' });
 const validate = ajv.compile(schema);
 
+/** A version is a dotted number (16.8, v1.13.4, 1.27.4-alpine) or a build date (cu124-slim-20250317) in the tag. */
+function namesVersion(image: string): boolean {
+  const tag = image.slice(image.lastIndexOf(':') + 1);
+  return tag.split(/[-_]/).some((part) => /^v?\d+(\.\d+)+$/.test(part) || /^\d+(\.\d+)+[a-z]*$/.test(part) || /^\d{8}$/.test(part));
+}
+
 const SECRET_KEY = /PASSWORD|SECRET|_KEY$|TOKEN/;
 const REFERENCE = /^\$\{([A-Z0-9_]+)(:\?[^}]*)?\}$/;
 const GPU_RESERVATION = { resources: { reservations: { devices: [{ driver: 'nvidia', count: 'all', capabilities: ['gpu'] }] } } };
@@ -69,10 +75,11 @@ describe('compose file', () => {
         assert.ok(validate(doc), ajv.errorsText(validate.errors, { separator: '\n' }));
       });
 
-      it('pins every image to an explicit tag other than latest', () => {
+      it('pins every image to a tag that names a version, never latest or a floating line like cu124-slim', () => {
         for (const [service, spec] of services) {
           assert.match(spec.image ?? '', /^[^\s@]+:[\w][\w.-]*$/, `${service} image`);
           assert.doesNotMatch(spec.image ?? '', /:latest$/, `${service} image`);
+          assert.ok(namesVersion(spec.image ?? ''), `${service} image ${spec.image} has no version in its tag`);
         }
       });
 
@@ -162,5 +169,12 @@ describe('compose file', () => {
     assert.equal(doc.services.ollama?.image, 'ollama/ollama:0.6.0');
     assert.throws(() => renderCompose(base, { images: { ollama: 'ollama/ollama:latest' } }), /latest/);
     assert.throws(() => renderCompose(base, { images: { ollama: 'ollama/ollama' } }), /explicit tag/);
+    assert.throws(() => renderCompose({ ...base, gpu: true }, { images: { comfyui: 'yanwk/comfyui-boot:cu124-slim' } }), /names a version/);
+    assert.throws(() => renderCompose(base, { images: { nginx: 'nginx:stable-alpine' } }), /names a version/);
+  });
+
+  it('the semantic check itself tells versioned tags from floating ones', () => {
+    for (const image of ['postgres:16.8', 'qdrant/qdrant:v1.13.4', 'nginx:1.27.4-alpine', 'yanwk/comfyui-boot:cu124-slim-20250317']) assert.ok(namesVersion(image), image);
+    for (const image of ['yanwk/comfyui-boot:cu124-slim', 'nginx:stable-alpine', 'ollama/ollama:rocm', 'postgres:16']) assert.ok(!namesVersion(image), image);
   });
 });

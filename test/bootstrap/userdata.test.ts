@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { renderCompose } from '../../src/engine/bootstrap/compose';
 import type { BootstrapInput } from '../../src/engine/bootstrap/input';
-import { renderUserData, USERDATA_BUDGET_BYTES } from '../../src/engine/bootstrap/userdata';
+import { comfyNodePins, efsUtilsPin, renderUserData, USERDATA_BUDGET_BYTES } from '../../src/engine/bootstrap/userdata';
 import { generateSecret } from '../../src/engine/resources/secrets';
 import { stackConfigSchema, TIERS } from '../../src/engine/stack/config';
 
@@ -48,7 +48,31 @@ case "$name" in
     esac ;;
   mount) [ -z "\${STUB_MOUNT_FAIL:-}" ] || { echo 'mount.nfs4: Connection timed out' >&2; exit 32; }; touch "$STUB_STATE/mounted" ;;
   mountpoint) [ -e "$STUB_STATE/mounted" ] || exit 1 ;;
-  sha256sum) case "$*" in *--status*) exit 1 ;; esac ;;
+  # Reads its input as the real one does; leaving it unread would kill the writer with SIGPIPE under pipefail.
+  sha256sum) cat >/dev/null; case "$*" in *--status*) exit 1 ;; esac ;;
+  dpkg-query) [ -e "$STUB_STATE/efs-utils-installed" ] && cat "$STUB_STATE/efs-utils-installed" ;;
+  apt-get)
+    case "$*" in
+      *amazon-efs-utils-*_all.deb*) deb=\${*: -1}; deb=\${deb##*/amazon-efs-utils-}; printf '%s' "\${deb%-*_all.deb}" >"$STUB_STATE/efs-utils-installed" ;;
+    esac ;;
+  git)
+    # A clone is an empty .git whose HEAD file holds the commit: --branch resolves through $STUB_STATE/tags, checkout sets it.
+    dir=.
+    while [ "\${1:-}" = -c ] || [ "\${1:-}" = -C ]; do [ "$1" = -C ] && dir="$2"; shift 2; done
+    case "\${1:-}" in
+      clone)
+        case "$*" in *"\${STUB_GIT_FAIL:-none}"*) echo 'fatal: unable to access repository' >&2; exit 128 ;; esac
+        dest=\${*: -1}
+        mkdir -p "$dest/.git"
+        tag=$(arg_after --branch "$@")
+        if [ -n "$tag" ]; then
+          awk -v t="$tag" '$1 == t { print $2 }' "$STUB_STATE/tags" >"$dest/.git/HEAD-commit"
+          printf '#!/bin/bash\nmkdir -p build\ntouch build/amazon-efs-utils-%s-1_all.deb\necho build-deb.sh >>"$STUB_CALLS"\n' "\${tag#v}" >"$dest/build-deb.sh"
+          chmod +x "$dest/build-deb.sh"
+        fi ;;
+      checkout) printf '%s\n' "\${*: -1}" >"$dir/.git/HEAD-commit" ;;
+      rev-parse) [ -s "$dir/.git/HEAD-commit" ] || exit 128; cat "$dir/.git/HEAD-commit" ;;
+    esac ;;
   nvidia-smi) echo 'GPU 0: NVIDIA A10G (UUID: GPU-00000000)' ;;
   docker) case " $* " in *" \${STUB_DOCKER_FAIL:-none} "*) echo 'docker: simulated failure' >&2; exit 1 ;; esac ;;
   curl)
@@ -62,7 +86,9 @@ case "$name" in
 esac
 exit 0
 `;
-const TOOLS = ['dnf', 'apt-get', 'snap', 'docker', 'mount', 'mountpoint', 'aws', 'curl', 'systemctl', 'nvidia-smi', 'nvidia-ctk', 'install', 'chown', 'useradd', 'sha256sum'];
+const TOOLS = ['dnf', 'apt-get', 'snap', 'docker', 'mount', 'mountpoint', 'aws', 'curl', 'systemctl', 'nvidia-smi', 'nvidia-ctk', 'install', 'chown', 'useradd', 'sha256sum', 'git', 'dpkg-query'];
+const EFS_UTILS = efsUtilsPin();
+const COMFY_NODES = comfyNodePins();
 
 interface Boot {
   dir: string;
@@ -73,7 +99,7 @@ interface Boot {
   log: () => string;
 }
 
-function prepare(script: string, omit: string[] = []): Boot {
+function prepare(script: string, omit: string[] = [], tagCommit?: string): Boot {
   const dir = mkdtempSync(join(tmpdir(), 'gm-boot-'));
   const bin = join(dir, 'bin');
   const root = join(dir, 'root');
@@ -87,6 +113,8 @@ function prepare(script: string, omit: string[] = []): Boot {
   writeFileSync(scriptPath, script);
   const calls = join(dir, 'calls.log');
   writeFileSync(calls, '');
+  // What upstream's tag resolves to; a test may make it resolve elsewhere.
+  writeFileSync(join(state, 'tags'), `${EFS_UTILS.tag} ${tagCommit ?? EFS_UTILS.commit}\n`);
   return {
     dir, root,
     run: (env = {}, args = []) => {
@@ -123,8 +151,8 @@ describe('bootstrap UserData', function () {
   after(() => {
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   });
-  const boot = (script: string, omit?: string[]) => {
-    const prepared = prepare(script, omit);
+  const boot = (script: string, omit?: string[], tagCommit?: string) => {
+    const prepared = prepare(script, omit, tagCommit);
     dirs.push(prepared.dir);
     return prepared;
   };
@@ -168,16 +196,32 @@ describe('bootstrap UserData', function () {
         const proxy = input.config.access.mode === 'cidr';
         assert.deepEqual(steps(log), [
           'aws-cli', ...(input.gpu ? ['gpu-check'] : []), 'install-packages', 'mount-efs', 'service-dirs', 'secrets', 'write-files',
-          'pull-images', 'start', 'wait-health', 'n8n-owner', 'ollama-models', 'finish',
+          ...(input.gpu ? ['comfyui-nodes'] : []), 'pull-images', 'start', 'wait-health', 'n8n-owner', 'ollama-models', 'finish',
         ]);
         assert.match(log, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ == step mount-efs$/m, 'steps carry a UTC timestamp');
 
         const calls = b.calls();
         const installer = input.os === 'al2023' ? /^dnf install -y -q docker$/ : /^apt-get install -y -q docker\.io docker-compose-v2$/;
+        const ubuntu = input.os !== 'al2023';
+        const efsUtils = ubuntu
+          ? [
+            new RegExp(`^git -c advice\\.detachedHead=false clone -q --depth 1 --branch ${EFS_UTILS.tag} https://github\\.com/aws/efs-utils\\.git \\S+$`),
+            /^git -C \S+ rev-parse HEAD$/,
+            /^build-deb\.sh$/,
+            new RegExp(`^apt-get install -y -q \\S+/build/amazon-efs-utils-${EFS_UTILS.version.replaceAll('.', '\\.')}-1_all\\.deb$`),
+          ]
+          : [/^dnf install -y -q amazon-efs-utils$/];
+        const nodes = input.gpu ? COMFY_NODES.flatMap((node) => [
+          new RegExp(`^git -c advice\\.detachedHead=false clone -q --no-checkout ${node.url.replaceAll('.', '\\.')} \\S+/mnt/efs/comfyui/custom_nodes/${node.dir}$`),
+          new RegExp(`^git -c advice\\.detachedHead=false -C \\S+/mnt/efs/comfyui/custom_nodes/${node.dir} checkout -q --detach ${node.commit}$`),
+        ]) : [];
         const order = [
           input.gpu ? /^nvidia-smi -L$/ : installer,
+          // efs-utils is installed (Ubuntu: built from the pinned commit) before the first mount.
+          ...efsUtils,
           /^mount \S+\/mnt\/efs$/,
           /^aws ssm get-parameter .*--name \/geusemaker\/demo\/postgres-password /,
+          ...nodes,
           /^docker compose --project-name geusemaker --env-file \S+\/etc\/geusemaker\/stack\.env -f \S+ pull --quiet$/,
           /^docker compose .* up -d --remove-orphans$/,
           /^systemctl enable geusemaker\.service$/,
@@ -191,6 +235,13 @@ describe('bootstrap UserData', function () {
         });
         assert.deepEqual(order, [...order].sort((x, y) => x - y), `calls out of order:\n${calls.join('\n')}`);
         if (input.gpu) assert.equal(indexOf(calls, installer), -1, 'the Deep Learning AMI keeps its own Docker');
+        if (!input.gpu) assert.equal(indexOf(calls, /custom_nodes/), -1, 'ComfyUI nodes only on GPU stacks');
+        if (!ubuntu) assert.equal(indexOf(calls, /efs-utils\.git|build-deb/), -1, 'Amazon Linux takes efs-utils from dnf');
+        for (const node of input.gpu ? COMFY_NODES : []) {
+          const dir = join(b.root, 'mnt/efs/comfyui/custom_nodes', node.dir);
+          assert.equal(readFileSync(join(dir, '.git/HEAD-commit'), 'utf8').trim(), node.commit, `${node.dir} at its pinned commit`);
+          assert.ok(calls.includes(`chown -R 0:0 ${dir}`), `${node.dir} owned by the uid ComfyUI runs as`);
+        }
         if (input.os === 'al2023' && !input.gpu) {
           assert.ok(indexOf(calls, /^curl .*compose\/releases\/download\/v\d+\.\d+\.\d+\/docker-compose-linux-(x86_64|aarch64)$/) >= 0);
           assert.ok(indexOf(calls, /^sha256sum -c -$/) >= 0, 'the compose plugin checksum is verified');
@@ -217,7 +268,9 @@ describe('bootstrap UserData', function () {
         }
         for (const unit of ['geusemaker.service', 'geusemaker-spot-watch.service']) assert.ok(existsSync(join(b.root, 'etc/systemd/system', unit)));
         assert.equal(mode(join(b.root, 'usr/local/sbin/geusemaker-bootstrap')), '700');
-        assert.match(readFileSync(join(b.root, 'etc/fstab'), 'utf8'), input.os === 'al2023' ? /^fs-0123456789abcdef0:\/ \/mnt\/efs efs _netdev,tls,iam 0 0$/m : /^fs-0123456789abcdef0\.efs\.us-east-1\.amazonaws\.com:\/ \/mnt\/efs nfs4 nfsvers=4\.1,/m);
+        // Every OS mounts through efs-utils, over TLS, authorized by the instance role.
+        assert.match(readFileSync(join(b.root, 'etc/fstab'), 'utf8'), /^fs-0123456789abcdef0:\/ \/mnt\/efs efs _netdev,tls,iam 0 0$/m);
+        assert.doesNotMatch(readFileSync(join(b.root, 'etc/fstab'), 'utf8'), /nfs4/);
         for (const dir of ['n8n', 'postgres', 'ollama', 'qdrant', ...(input.gpu ? ['comfyui/models'] : [])]) assert.equal(mode(join(b.root, 'mnt/efs', dir)), '700', dir);
         assert.ok(calls.includes(`chown 1000:1000 ${b.root}/mnt/efs/n8n`));
         assert.ok(calls.includes(`chown 999:999 ${b.root}/mnt/efs/postgres`));
@@ -248,6 +301,37 @@ describe('bootstrap UserData', function () {
     assert.equal(readFileSync(join(b.root, 'etc/fstab'), 'utf8').split('\n').filter((line) => line.includes(' /mnt/efs ')).length, 1);
     assert.equal(b.calls().filter((call) => call.includes('/rest/owner/setup')).length, 1);
     assert.match(b.log(), /n8n owner already set up/);
+  });
+
+  it('on Ubuntu GPU, a second run neither rebuilds efs-utils nor re-clones the ComfyUI nodes already at their commits', () => {
+    const [, input] = variants().find(([, i]) => i.gpu && i.os === 'ubuntu-22.04')!;
+    const b = boot(renderUserData(input).script);
+    assert.equal(b.run().status, 0, b.log());
+    const first = b.calls().length;
+    assert.equal(b.run().status, 0, b.log());
+    const again = b.calls().slice(first);
+    assert.equal(indexOf(again, /^git .*clone|^build-deb|amazon-efs-utils-.*\.deb$/), -1, `second run repeated work:\n${again.join('\n')}`);
+    assert.match(b.log(), new RegExp(`amazon-efs-utils ${EFS_UTILS.version.replaceAll('.', '\\.')} already installed`));
+    for (const node of COMFY_NODES) assert.ok(b.log().includes(`${node.dir} already at ${node.commit}`), node.dir);
+  });
+
+  it('refuses an efs-utils tag that no longer points at the pinned commit, before anything is mounted', () => {
+    const [, input] = variants().find(([, i]) => i.os === 'ubuntu-24.04')!;
+    const b = boot(renderUserData(input).script, [], '0000000000000000000000000000000000000000');
+    assert.notEqual(b.run().status, 0);
+    assert.match(b.log(), new RegExp(`FAILED at step install-packages: efs-utils ${EFS_UTILS.tag} is not the pinned commit ${EFS_UTILS.commit}`));
+    assert.equal(indexOf(b.calls(), /^build-deb|^mount /), -1, 'nothing was built or mounted');
+    assert.deepEqual([b.statuses().at(-1)?.state, b.statuses().at(-1)?.step], ['failed', 'install-packages']);
+  });
+
+  it('stops a GPU boot whose ComfyUI node cannot be cloned, naming the step, before anything starts', () => {
+    const [, input] = variants().find(([, i]) => i.gpu && i.os === 'al2023')!;
+    const failing = COMFY_NODES.at(-1)!;
+    const b = boot(renderUserData(input).script);
+    assert.notEqual(b.run({ STUB_GIT_FAIL: failing.url }).status, 0);
+    assert.match(b.log(), new RegExp(`FAILED at step comfyui-nodes: cannot clone ${failing.url.replaceAll('.', '\\.')}`));
+    assert.equal(indexOf(b.calls(), /compose .* (pull|up)/), -1, 'no image pulled, no container started');
+    assert.deepEqual([b.statuses().at(-1)?.state, b.statuses().at(-1)?.step], ['failed', 'comfyui-nodes']);
   });
 
   it('stops with the failed step and a failed status when EFS never mounts', () => {

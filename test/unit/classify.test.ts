@@ -34,6 +34,7 @@ describe('AWS error classification', () => {
   it('an expired SSO session tells the user to sign in again with their profile', () => {
     const error = classifyAwsError(awsError('CredentialsProviderError', 'The SSO session associated with this profile has expired or is otherwise invalid.', 0), { profile: 'work' });
     assert.equal(error.kind, 'permission');
+    assert.equal(error.code, 'AWS_CREDENTIALS_EXPIRED');
     assert.match(error.nextStep, /aws sso login --profile work/);
   });
 
@@ -41,6 +42,12 @@ describe('AWS error classification', () => {
     const error = classifyAwsError(awsError('ExpiredToken', 'The security token included in the request is expired', 400), { profile: 'dev' });
     assert.match(error.message, /expired/);
     assert.match(error.nextStep, /aws sso login --profile dev/);
+  });
+
+  it('missing credentials have their own code, so the editor can offer to choose a profile', () => {
+    const error = classifyAwsError(awsError('CredentialsProviderError', 'Could not load credentials from any providers', 0));
+    assert.equal(error.code, 'AWS_NO_CREDENTIALS');
+    assert.equal(classifyAwsError(awsError('AccessDenied', 'not allowed', 403)).code, 'AWS_PERMISSION');
   });
 
   it('maps kinds to CLI exit codes: 2 for invalid input, 3 for refusals, 1 otherwise', () => {

@@ -76,6 +76,13 @@ function describeOperation(operation: string | undefined): string {
   return operation ? `AWS call ${operation}` : 'An AWS call';
 }
 
+/** Credential problems get their own codes: the UI offers a different fix for each (sign in, choose a profile). */
+function credentialCode(code: string, awsMessage: string): string | undefined {
+  if (/ExpiredToken|expired|SSO/i.test(`${code} ${awsMessage}`)) return 'AWS_CREDENTIALS_EXPIRED';
+  if (code === 'CredentialsProviderError' || code === 'TokenProviderError') return 'AWS_NO_CREDENTIALS';
+  return undefined;
+}
+
 function plainWords(kind: ErrorKind, code: string, awsMessage: string, ctx: ClassifyContext): { message: string; nextStep: string } {
   const op = describeOperation(ctx.operation);
   const detail = awsMessage ? ` AWS said: ${awsMessage}` : '';
@@ -88,10 +95,10 @@ function plainWords(kind: ErrorKind, code: string, awsMessage: string, ctx: Clas
     case 'quota':
       return { message: `${op} failed because an account limit was reached (${code}).${detail}`, nextStep: 'Remove unused resources or request a higher limit in the Service Quotas console, then run again.' };
     case 'permission':
-      if (/ExpiredToken|expired|SSO/i.test(`${code} ${awsMessage}`)) {
+      if (credentialCode(code, awsMessage) === 'AWS_CREDENTIALS_EXPIRED') {
         return { message: `Your AWS credentials have expired (${code}).${detail}`, nextStep: `Sign in again: run \`aws sso login${profileFlag}\` (or refresh your credentials), then run the command again.` };
       }
-      if (code === 'CredentialsProviderError' || code === 'TokenProviderError') {
+      if (credentialCode(code, awsMessage) === 'AWS_NO_CREDENTIALS') {
         return { message: `No usable AWS credentials were found (${code}).${detail}`, nextStep: `Configure credentials (\`aws configure${profileFlag}\` or \`aws sso login${profileFlag}\`), or pass --profile, then run again.` };
       }
       return { message: `${op} was denied: these credentials are not allowed to do it (${code}).${detail}`, nextStep: `Grant the permission for ${ctx.operation ?? 'this action'} to your IAM user or role, or use another --profile, then run again.` };
@@ -120,7 +127,8 @@ export function classifyAwsError(error: unknown, ctx: ClassifyContext = {}): Geu
   const status = error.$metadata?.httpStatusCode;
   const kind = kindOf(code, status);
   const words = plainWords(kind, code, error.message ?? '', ctx);
-  return new GeuseError({ code: `AWS_${kind.toUpperCase().replace('-', '_')}`, kind, ...words, cause: error, operation: ctx.operation });
+  const geuseCode = (kind === 'permission' ? credentialCode(code, error.message ?? '') : undefined) ?? `AWS_${kind.toUpperCase().replace('-', '_')}`;
+  return new GeuseError({ code: geuseCode, kind, ...words, cause: error, operation: ctx.operation });
 }
 
 /** The AWS error code of something thrown, or undefined when it is not an AWS error. */

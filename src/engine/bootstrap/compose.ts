@@ -21,10 +21,13 @@ export interface ComposeOptions {
   images?: Partial<Record<ComposeServiceName, string>>;
 }
 
+/** A tag names a version when it holds a dotted number (1.2, v1.13.4) or a build date (20250317); cu124-slim only names a line of builds. */
+export const VERSIONED_TAG = /(^|\D)(v?\d+(\.\d+)+|\d{8})(\D|$)/;
 const imageSchema = z
   .string()
   .regex(/^[^\s@]+:[\w][\w.-]{0,127}$/, { error: 'must name an explicit tag, e.g. repo/image:1.2.3' })
-  .refine((image) => !image.endsWith(':latest'), { error: 'must not use the latest tag' });
+  .refine((image) => !image.endsWith(':latest'), { error: 'must not use the latest tag' })
+  .refine((image) => VERSIONED_TAG.test(image.slice(image.lastIndexOf(':') + 1)), { error: 'must use a tag that names a version (e.g. 1.2.3 or a build date), not a floating one' });
 const versionsSchema = z.object(
   Object.fromEntries(COMPOSE_SERVICES.map((name) => [name, imageSchema])) as Record<ComposeServiceName, typeof imageSchema>,
 );

@@ -67,6 +67,21 @@ const HEALTH_URLS: Partial<Record<ComposeServiceName, string>> = {
 };
 
 const composePluginSchema = z.object({ version: z.string().regex(/^v\d+\.\d+\.\d+$/), sha256: z.object({ x86_64: z.string().regex(/^[0-9a-f]{64}$/), aarch64: z.string().regex(/^[0-9a-f]{64}$/) }) });
+const commitSchema = z.string().regex(/^[0-9a-f]{40}$/, { error: 'must be a full 40-character commit id' });
+const efsUtilsSchema = z.object({ tag: z.string().regex(/^v\d+\.\d+\.\d+$/), version: z.string().regex(/^\d+\.\d+\.\d+(-\d+)?$/), commit: commitSchema });
+const comfyNodesSchema = z.object({
+  nodes: z.array(z.object({ dir: z.string().regex(/^[A-Za-z0-9._-]+$/), url: z.string().regex(/^https:\/\/github\.com\/[\w.-]+\/[\w.-]+\.git$/), commit: commitSchema })),
+});
+
+/** The pinned efs-utils release Ubuntu builds at boot (Amazon Linux installs it from its own repository). */
+export function efsUtilsPin(): z.infer<typeof efsUtilsSchema> {
+  return efsUtilsSchema.parse(JSON.parse(readTemplate('userdata/efs-utils.json')));
+}
+
+/** The ComfyUI custom nodes a GPU stack installs at first boot, each at an exact commit. */
+export function comfyNodePins(): z.infer<typeof comfyNodesSchema>['nodes'] {
+  return comfyNodesSchema.parse(JSON.parse(readTemplate('userdata/comfyui-nodes.json'))).nodes;
+}
 
 /** Embedded files are quoted heredocs: their text is written verbatim, so only the delimiter line is forbidden. */
 function heredocBody(text: string, delimiter: string): string {
@@ -86,7 +101,10 @@ function words(values: string[], what: string): string {
 }
 
 function installPart(input: BootstrapInput): string {
-  if (input.os !== 'al2023') return readTemplate('userdata/install-ubuntu.sh').trimEnd();
+  if (input.os !== 'al2023') {
+    const efs = efsUtilsPin();
+    return fill(readTemplate('userdata/install-ubuntu.sh'), { EFS_UTILS_TAG: efs.tag, EFS_UTILS_VERSION: efs.version, EFS_UTILS_COMMIT: efs.commit }).trimEnd();
+  }
   const plugin = composePluginSchema.parse(JSON.parse(readTemplate('userdata/compose-plugin.json')));
   const arch = input.architecture === 'arm64' ? 'aarch64' : 'x86_64';
   return fill(readTemplate('userdata/install-al2023.sh'), {
@@ -125,6 +143,8 @@ export function renderUserDataScript(input: BootstrapInput): string {
     SECRET_ENV: words(secretEnv, 'secret'),
     HEALTH_URLS: words(health, 'health URL'),
     OLLAMA_MODELS: on('ollama') ? words(config.ollamaModels, 'Ollama model') : '',
+    COMFY_NODES: on('comfyui') ? words(comfyNodePins().map((node) => `${node.dir}=${node.commit}=${node.url}`), 'ComfyUI node') : '',
+    COMFY_UID: String(SERVICE_DIRS.comfyui?.uid ?? 0),
     INSTALL: installPart(input),
     COMPOSE: heredocBody(renderCompose(input), 'GM_COMPOSE_EOF'),
     NGINX: proxy ? heredocBody(renderNginx(input), 'GM_NGINX_EOF') : '',

@@ -28,7 +28,7 @@ export const resourceRecordSchema = z.strictObject({
 export type ResourceRecord = z.output<typeof resourceRecordSchema>;
 
 export const STACK_STATUSES = [
-  'new', 'deploying', 'deployed', 'deploy_failed', 'destroying', 'destroy_failed', 'destroyed',
+  'new', 'deploying', 'deployed', 'deploy_failed', 'pausing', 'paused', 'destroying', 'destroy_failed', 'destroyed',
 ] as const;
 export type StackStatus = (typeof STACK_STATUSES)[number];
 

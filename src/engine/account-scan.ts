@@ -1,0 +1,77 @@
+import { DescribeInstancesCommand, paginateDescribeTags } from '@aws-sdk/client-ec2';
+import { paginateDescribeFileSystems } from '@aws-sdk/client-efs';
+import type { AwsClients } from './aws/clients';
+import { newStackState } from './deploy';
+import { stackConfigSchema, type StackConfig } from './stack/config';
+import { tagValue, TAG_STACK } from './stack/naming';
+import { isRuntimeStatus, sweepStack, type SweptKind } from './resources/sweep';
+import type { ResourceKind, StackState } from './state/schema';
+
+/** A stack found by its tags in one region of the account. */
+export interface AccountStack {
+  name: string;
+  region: string;
+  /** Live resources carrying the stack's tags. */
+  resourceCount: number;
+  /** Whether compute is running, so the UI can warn that something costs money. */
+  running: boolean;
+}
+
+/**
+ * Every stack carrying our tags in one region: one paginated EC2 DescribeTags plus the EFS list, so a
+ * stack whose state file was lost (or lives on another machine) is never invisible.
+ */
+export async function findStacksInAccount(clients: AwsClients): Promise<AccountStack[]> {
+  const candidates = new Set<string>();
+  for await (const page of paginateDescribeTags({ client: clients.ec2 }, { Filters: [{ Name: 'key', Values: [TAG_STACK] }] })) {
+    for (const tag of page.Tags ?? []) if (tag.Value) candidates.add(tag.Value);
+  }
+  for await (const page of paginateDescribeFileSystems({ client: clients.efs }, {})) {
+    for (const fs of page.FileSystems ?? []) {
+      const stack = tagValue(fs.Tags, TAG_STACK);
+      if (stack && fs.LifeCycleState !== 'deleted') candidates.add(stack);
+    }
+  }
+  // Tags outlive their resources for a while (terminated instances keep theirs for an hour), so each
+  // candidate is confirmed with the same sweep destroy uses.
+  const stacks = await Promise.all([...candidates].map(async (name): Promise<AccountStack | undefined> => {
+    const live = (await sweepStack(clients, name)).filter((r) => !isRuntimeStatus(r) && r.state !== 'terminated' && r.state !== 'deleted');
+    if (live.length === 0) return undefined;
+    const running = live.some((r) => r.kind === 'instance' && r.state !== 'shutting-down' && r.state !== 'stopped');
+    return { name, region: clients.region, resourceCount: live.length, running };
+  }));
+  return stacks.filter((stack): stack is AccountStack => stack !== undefined).sort((a, b) => a.name.localeCompare(b.name));
+}
+
+const journalKinds: Partial<Record<SweptKind, ResourceKind>> = {
+  vpc: 'vpc', subnet: 'subnet', 'internet-gateway': 'internet-gateway', 'route-table': 'route-table',
+  'security-group': 'security-group', efs: 'efs', 'iam-role': 'iam-role', 'instance-profile': 'instance-profile',
+  'ssm-parameter': 'ssm-parameter', instance: 'instance',
+};
+
+/**
+ * A state for a stack found in the account but tracked nowhere here: its tagged resources journaled as
+ * created, so show, pause and destroy work on it. The config is rebuilt from what AWS says (name, region,
+ * instance type, market) and defaults; a later deploy from the user's own config replaces it.
+ */
+export async function importStackState(clients: AwsClients, name: string): Promise<StackState> {
+  const swept = (await sweepStack(clients, name)).filter((r) => r.state !== 'terminated' && r.state !== 'shutting-down');
+  const instance = swept.find((r) => r.kind === 'instance');
+  let overrides: Partial<StackConfig> = {};
+  if (instance) {
+    const found = (await clients.ec2.send(new DescribeInstancesCommand({ InstanceIds: [instance.id] }))).Reservations?.[0]?.Instances?.[0];
+    overrides = { instanceType: found?.InstanceType, market: found?.InstanceLifecycle === 'spot' ? 'spot' : 'on-demand' };
+  }
+  const config = stackConfigSchema.parse({ name, region: clients.region, ...overrides });
+  const stackId = swept.find((r) => r.stackId)?.stackId;
+  const state = newStackState(config, stackId);
+  const now = new Date().toISOString();
+  for (const resource of swept) {
+    const kind = journalKinds[resource.kind];
+    if (!kind || !resource.key) continue;
+    state.resources[resource.key] = { key: resource.key, kind, status: 'created', id: resource.id, attrs: {}, external: false, updatedAt: now };
+  }
+  state.status = instance ? 'deployed' : 'destroyed';
+  state.notes = [`imported from the account's tags at ${now}; the config was rebuilt from AWS, so check it before deploying`];
+  return state;
+}

@@ -1,0 +1,59 @@
+import type { AwsClients } from './aws/clients';
+import { classifyAwsError } from './aws/classify';
+import type { EngineTiming } from './context';
+import { refused } from './errors';
+import type { ProgressListener } from './progress';
+import { Journal, type StateWriter } from './state/journal';
+import type { StackState } from './state/schema';
+import { runGraph } from './plan/graph';
+import { terminateInstances } from './resources/teardown';
+
+export interface PauseOptions {
+  clients: AwsClients;
+  store: StateWriter;
+  state: StackState;
+  timing: EngineTiming;
+  signal?: AbortSignal;
+  onProgress: ProgressListener;
+}
+
+/** What a pause stops paying for, and what it keeps. */
+export interface PauseResult {
+  terminated: string[];
+  kept: string[];
+}
+
+/**
+ * Terminates the stack's compute and keeps everything else (network, file system, secrets), so the
+ * hourly instance cost stops and a resume launches a new instance on the same data.
+ */
+export async function applyPause(options: PauseOptions): Promise<PauseResult> {
+  const { state } = options;
+  if (state.status !== 'deployed' && state.status !== 'deploy_failed' && state.status !== 'pausing') {
+    throw refused('NOT_PAUSABLE', `Stack ${state.name} is ${state.status}; only a deployed stack can be paused.`,
+      state.status === 'paused' ? `It is already paused: resume it with \`geusemaker resume ${state.name}\`.` : 'Deploy it first, or destroy it.');
+  }
+  const journal = new Journal(options.store, state);
+  const instances = journal.records().filter((r) => r.kind === 'instance' && r.status !== 'deleted');
+  const ids = instances.flatMap((r) => (r.id ? [r.id] : []));
+  await journal.setStatus('pausing');
+  try {
+    await runGraph([{
+      id: 'instance', title: 'Terminate the instance (data stays on EFS)', deps: [],
+      run: async (waiting) => {
+        await terminateInstances({ clients: options.clients, timing: options.timing, signal: options.signal, waiting }, ids);
+        return ids.length > 0 ? { outcome: 'deleted', detail: ids.join(', ') } : { outcome: 'gone' };
+      },
+    }], { signal: options.signal, onProgress: options.onProgress });
+  } catch (error) {
+    const classified = classifyAwsError(error, { profile: options.clients.profile });
+    await journal.setStatus('deployed', classified).catch(() => undefined);
+    throw classified;
+  }
+  // The record goes, so the next deploy (resume) launches a fresh instance instead of looking for this one.
+  await journal.forget(instances.map((r) => r.key));
+  await journal.note(`paused at ${new Date().toISOString()}: instance ${ids.join(', ') || '(none)'} terminated, data kept`);
+  await journal.setStatus('paused');
+  const kept = journal.records().filter((r) => r.status === 'created' && r.id).map((r) => `${r.kind} ${r.id}`);
+  return { terminated: ids, kept };
+}

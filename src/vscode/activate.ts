@@ -1,0 +1,69 @@
+import * as vscode from 'vscode';
+import { EngineHost } from './engine-host';
+import { Refresher } from './refresher';
+import { StatusBar } from './status-bar';
+import { StacksTreeProvider, type HealthSource } from './tree/provider';
+import type { CommandContext } from './commands/context';
+import { chooseProfileCommand, chooseRegionCommand, findStacksCommand } from './commands/aws-settings';
+import { copyIdCommand, DOC_SCHEME, openDocsCommand, openInConsoleCommand, previewInstanceFilesCommand, ReadOnlyDocuments, showDetailsCommand } from './commands/inspect';
+import { deployCommand, destroyCommand, pauseCommand, resumeCommand } from './commands/lifecycle';
+import { registerConnectCommands } from './commands/connect';
+
+/** Wires the engine to the editor: the Stacks view, the commands, the status bar. */
+export function activateExtension(context: vscode.ExtensionContext): void {
+  const log = vscode.window.createOutputChannel('GeuseMaker', { log: true });
+  const host = new EngineHost(context);
+  const liveHealth: HealthSource = async (entry) => {
+    const engine = host.engineFor(entry.ref.stateDir);
+    const live = await engine.liveStatus(entry.ref.name);
+    return { checkedAt: new Date().toISOString(), services: {}, instanceState: live.instanceState, bootstrap: live.bootstrap };
+  };
+  const tree = new StacksTreeProvider(host, liveHealth);
+  const view = vscode.window.createTreeView('geusemaker.stacks', { treeDataProvider: tree, showCollapseAll: true });
+  const ctx: CommandContext = { extension: context, host, tree, log };
+  const statusBar = new StatusBar(host, tree);
+  const refresher = new Refresher({
+    intervalSeconds: () => host.settings.refreshIntervalSeconds,
+    fast: () => tree.anyTransitional,
+    failing: () => tree.lastError !== undefined,
+    refresh: () => tree.refresh(),
+  });
+  const docs = new ReadOnlyDocuments();
+  for (const problem of host.problems) log.warn(problem.message);
+
+  const register = (id: string, run: (...args: unknown[]) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(id, run));
+  register('geusemaker.deploy', (arg) => deployCommand(ctx, arg));
+  register('geusemaker.destroy', (arg) => destroyCommand(ctx, arg));
+  register('geusemaker.pause', (arg) => pauseCommand(ctx, arg));
+  register('geusemaker.resume', (arg) => resumeCommand(ctx, arg));
+  register('geusemaker.refresh', async () => {
+    await tree.refresh();
+    refresher.restart();
+  });
+  register('geusemaker.showDetails', (arg) => showDetailsCommand(ctx, docs, arg));
+  register('geusemaker.previewInstanceFiles', (arg) => previewInstanceFilesCommand(ctx, docs, arg));
+  register('geusemaker.copyId', (arg) => copyIdCommand(arg));
+  register('geusemaker.openInConsole', (arg) => openInConsoleCommand(arg));
+  register('geusemaker.openDocs', () => openDocsCommand(ctx));
+  register('geusemaker.chooseProfile', () => chooseProfileCommand(ctx));
+  register('geusemaker.chooseRegion', () => chooseRegionCommand(ctx));
+  register('geusemaker.findStacks', () => findStacksCommand(ctx));
+  register('geusemaker.showCost', () => vscode.window.showInformationMessage('The cost panel is not built yet. Stack details show the instance type and market; the status bar shows what is running.', 'Show Stack Details')
+    .then((pick) => (pick ? vscode.commands.executeCommand('geusemaker.showDetails') : undefined)));
+  registerConnectCommands(ctx, register);
+
+  context.subscriptions.push(
+    log, host, tree, view, statusBar, refresher,
+    vscode.workspace.registerTextDocumentContentProvider(DOC_SCHEME, docs),
+    view.onDidChangeVisibility((event) => refresher.setVisible(event.visible)),
+    tree.onDidChangeTreeData(() => statusBar.update()),
+    host.onDidChange(() => {
+      for (const problem of host.problems) log.warn(problem.message);
+      void tree.refresh();
+      refresher.restart();
+    }),
+  );
+  refresher.setVisible(view.visible);
+  // The status bar counts running stacks even while the view is closed; one cheap read of the state files.
+  void tree.refresh({ health: view.visible });
+}

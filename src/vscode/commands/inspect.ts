@@ -1,0 +1,95 @@
+import * as vscode from 'vscode';
+import { renderShow } from '../../cli/render';
+import { instanceFiles } from '../../engine/bootstrap/preview';
+import { architectureOf } from '../../engine/stack/config';
+import { consoleUrl } from '../console-links';
+import { showError } from '../ui-errors';
+import { pickStack, type CommandContext } from './context';
+import type { TreeNode } from '../tree/nodes';
+
+/** Read-only documents: stack details and instance file previews are generated, never files on disk. */
+export const DOC_SCHEME = 'geusemaker';
+
+export class ReadOnlyDocuments implements vscode.TextDocumentContentProvider {
+  private readonly contents = new Map<string, string>();
+  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
+  readonly onDidChange = this.changed.event;
+
+  set(uri: vscode.Uri, text: string): void {
+    this.contents.set(uri.toString(), text);
+    this.changed.fire(uri);
+  }
+
+  provideTextDocumentContent(uri: vscode.Uri): string {
+    return this.contents.get(uri.toString()) ?? 'This document is no longer available; run the command again.';
+  }
+}
+
+async function openReadOnly(docs: ReadOnlyDocuments, path: string, text: string, language?: string): Promise<void> {
+  const uri = vscode.Uri.from({ scheme: DOC_SCHEME, path });
+  docs.set(uri, text);
+  const doc = await vscode.workspace.openTextDocument(uri);
+  if (language) await vscode.languages.setTextDocumentLanguage(doc, language);
+  await vscode.window.showTextDocument(doc, { preview: false });
+}
+
+export async function showDetailsCommand(ctx: CommandContext, docs: ReadOnlyDocuments, arg?: unknown): Promise<void> {
+  try {
+    const target = await pickStack(ctx, arg, 'show');
+    if (!target) return;
+    const state = await target.engine.show(target.name);
+    if (!state) throw new Error(`Stack ${target.name} is no longer recorded in ${target.entry.ref.stateDir}.`);
+    const lines = renderShow(state);
+    if (state.status === 'deployed') {
+      const live = await target.engine.liveStatus(target.name).catch(() => undefined);
+      if (live) lines.push('', `Live: instance ${live.instanceState}${live.bootstrap ? `; bootstrap ${live.bootstrap.state} (step ${live.bootstrap.step}, ${live.bootstrap.at})` : '; no bootstrap report yet'}`);
+    }
+    lines.push('', `State file: ${target.entry.ref.stateDir}/${state.name}.json`);
+    await openReadOnly(docs, `/${state.name} details.txt`, `${lines.join('\n')}\n`);
+  } catch (error) {
+    await showError(error, ctx.log, ctx.host.profile);
+  }
+}
+
+/** The files the instance would run, for review before (or after) deploying; secrets appear only as parameter names. */
+export async function previewInstanceFilesCommand(ctx: CommandContext, docs: ReadOnlyDocuments, arg?: unknown): Promise<void> {
+  try {
+    const target = await pickStack(ctx, arg, 'preview');
+    if (!target?.entry.state) return;
+    const { config, resources } = target.entry.state;
+    const fileSystemId = resources.efs?.status === 'created' && resources.efs.id ? resources.efs.id : 'fs-00000000';
+    const files = instanceFiles({ config, region: config.region, fileSystemId, os: 'al2023', architecture: architectureOf(config.instanceType), gpu: config.tier === 'gpu' })
+      .filter((file) => typeof file.content === 'string');
+    const picked = await vscode.window.showQuickPick(files.map((file) => ({ label: file.name, detail: file.description, file })), {
+      title: `Instance files of ${config.name}${fileSystemId === 'fs-00000000' ? ' (not deployed: the EFS id is a placeholder)' : ''}`, canPickMany: true,
+    });
+    for (const { file } of picked ?? []) {
+      const language = file.name.endsWith('.yml') ? 'yaml' : file.name.endsWith('.sh') ? 'shellscript' : file.name.endsWith('.conf') ? 'nginx' : 'properties';
+      await openReadOnly(docs, `/${config.name}/${file.name}`, String(file.content), language);
+    }
+  } catch (error) {
+    await showError(error, ctx.log, ctx.host.profile);
+  }
+}
+
+function resourceOf(arg: unknown): Extract<TreeNode, { kind: 'resource' }> | undefined {
+  return typeof arg === 'object' && arg !== null && (arg as TreeNode).kind === 'resource' ? arg as Extract<TreeNode, { kind: 'resource' }> : undefined;
+}
+
+export async function copyIdCommand(arg?: unknown): Promise<void> {
+  const node = resourceOf(arg);
+  if (!node?.record.id) return;
+  await vscode.env.clipboard.writeText(node.record.id);
+  void vscode.window.setStatusBarMessage(`Copied ${node.record.id}`, 3000);
+}
+
+export async function openInConsoleCommand(arg?: unknown): Promise<void> {
+  const node = resourceOf(arg);
+  if (!node?.record.id || !node.entry.state) return;
+  await vscode.env.openExternal(vscode.Uri.parse(consoleUrl(node.record.kind, node.record.id, node.entry.state.region)));
+}
+
+export async function openDocsCommand(ctx: CommandContext): Promise<void> {
+  const readme = vscode.Uri.joinPath(ctx.extension.extensionUri, 'README.md');
+  await vscode.commands.executeCommand('markdown.showPreview', readme);
+}

@@ -1,0 +1,23 @@
+import type { ResourceKind } from '../engine/state/schema';
+
+/** The AWS console page for one of a stack's resources. */
+export function consoleUrl(kind: ResourceKind, id: string, region: string): string {
+  const host = `https://${region}.console.aws.amazon.com`;
+  const q = `region=${region}`;
+  const enc = encodeURIComponent;
+  switch (kind) {
+    case 'vpc': return `${host}/vpcconsole/home?${q}#VpcDetails:VpcId=${enc(id)}`;
+    case 'subnet': return `${host}/vpcconsole/home?${q}#SubnetDetails:subnetId=${enc(id)}`;
+    case 'internet-gateway': return `${host}/vpcconsole/home?${q}#InternetGateway:internetGatewayId=${enc(id)}`;
+    case 'route-table': return `${host}/vpcconsole/home?${q}#RouteTableDetails:RouteTableId=${enc(id)}`;
+    case 'security-group': return `${host}/ec2/home?${q}#SecurityGroup:groupId=${enc(id)}`;
+    case 'instance': return `${host}/ec2/home?${q}#InstanceDetails:instanceId=${enc(id)}`;
+    case 'efs': return `${host}/efs/home?${q}#/file-systems/${enc(id)}`;
+    // Mount targets have no page of their own; their ids are not file system ids, so show the list.
+    case 'mount-target': return `${host}/efs/home?${q}#/file-systems`;
+    // IAM is global; the console shows the profile on its role's page.
+    case 'iam-role':
+    case 'instance-profile': return `https://console.aws.amazon.com/iam/home#/roles/details/${enc(id)}`;
+    case 'ssm-parameter': return `${host}/systems-manager/parameters/${enc(id.replace(/^\//, ''))}/description?${q}`;
+  }
+}

@@ -1,0 +1,78 @@
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import { Engine } from '../engine/engine';
+import { parseSettings, SETTING_KEYS, type Settings, type SettingsProblem } from './settings';
+
+/**
+ * Owns the engines the extension talks to: one for this workspace's state folder, and read-mostly ones
+ * for other workspaces' folders (from the machine index). Rebuilt when a setting that shapes them changes.
+ */
+export class EngineHost implements vscode.Disposable {
+  private engines = new Map<string, Engine>();
+  private current: { settings: Settings; problems: SettingsProblem[] };
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChange = this.changed.event;
+  private readonly subscription: vscode.Disposable;
+
+  constructor(private readonly context: vscode.ExtensionContext) {
+    this.current = this.readSettings();
+    this.subscription = vscode.workspace.onDidChangeConfiguration((event) => {
+      if (!event.affectsConfiguration('geusemaker')) return;
+      this.current = this.readSettings();
+      this.reset();
+      this.changed.fire();
+    });
+  }
+
+  get settings(): Settings {
+    return this.current.settings;
+  }
+
+  /** Settings that were refused (each falls back to its default until fixed). */
+  get problems(): readonly SettingsProblem[] {
+    return this.current.problems;
+  }
+
+  /** Where this workspace's stacks live: the setting, else the workspace's own storage, else global storage. */
+  get stateDir(): string {
+    if (this.settings.stateDirectory) return this.settings.stateDirectory;
+    const base = this.context.storageUri ?? this.context.globalStorageUri;
+    return join(base.fsPath, 'stacks');
+  }
+
+  get engine(): Engine {
+    return this.engineFor(this.stateDir);
+  }
+
+  engineFor(stateDir: string): Engine {
+    let engine = this.engines.get(stateDir);
+    if (!engine) {
+      engine = new Engine({ stateDir, endpoint: this.settings.endpoint || undefined });
+      this.engines.set(stateDir, engine);
+    }
+    return engine;
+  }
+
+  /** The profile for calls that are not about one stack (new stacks, account scans). */
+  get profile(): string | undefined {
+    return this.settings.awsProfile || undefined;
+  }
+
+  private readSettings() {
+    const config = vscode.workspace.getConfiguration('geusemaker');
+    const raw: Partial<Record<keyof Settings, unknown>> = {};
+    for (const key of SETTING_KEYS) raw[key] = config.get(key);
+    return parseSettings(raw);
+  }
+
+  private reset(): void {
+    for (const engine of this.engines.values()) engine.dispose();
+    this.engines.clear();
+  }
+
+  dispose(): void {
+    this.reset();
+    this.subscription.dispose();
+    this.changed.dispose();
+  }
+}

@@ -1,0 +1,31 @@
+import * as vscode from 'vscode';
+import type { EngineHost } from './engine-host';
+import type { StacksTreeProvider } from './tree/provider';
+import { statusLook } from './tree/status';
+
+/** Profile and region in use, and how many stacks bill by the hour right now; click opens the cost view. */
+export class StatusBar implements vscode.Disposable {
+  private readonly item = vscode.window.createStatusBarItem('geusemaker.status', vscode.StatusBarAlignment.Left, 50);
+
+  constructor(private readonly host: EngineHost, private readonly tree: StacksTreeProvider) {
+    this.item.name = 'GeuseMaker';
+    this.item.command = 'geusemaker.showCost';
+    this.update();
+    this.item.show();
+  }
+
+  update(): void {
+    const { awsProfile, region } = this.host.settings;
+    const billing = this.tree.entries.filter((entry) => entry.state && statusLook(entry.state.status).billing);
+    const profile = awsProfile || 'default credentials';
+    this.item.text = `$(cloud) ${profile} · ${region}${billing.length > 0 ? ` · $(vm-running) ${billing.length} running` : ''}`;
+    const tooltip = new vscode.MarkdownString(`**GeuseMaker**\n\nProfile: ${profile}  \nRegion for new stacks: ${region}${this.host.settings.endpoint ? `  \nEndpoint: ${this.host.settings.endpoint} (emulator)` : ''}\n\n`
+      + (billing.length > 0 ? `Billing by the hour: ${billing.map((entry) => entry.ref.name).join(', ')}` : 'Nothing is billing by the hour.'));
+    this.item.tooltip = tooltip;
+    this.item.backgroundColor = this.host.problems.length > 0 ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+  }
+
+  dispose(): void {
+    this.item.dispose();
+  }
+}

@@ -8,7 +8,10 @@ import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import { classifyAwsError, isNotFound } from './aws/classify';
 import { bootstrapStatusParameter, bootstrapStatusSchema, type BootstrapStatus } from './bootstrap/status';
 import { refused } from './errors';
+import { HealthTracker } from './health/tracker';
+import { checkStackHealth, followStackLogs, openSession, ssmServices, stackLogs, type OpenedSession, type SessionKind, type SsmFactory, type StackHealth } from './operate';
 import { applyPause, type PauseResult } from './pause';
+import type { FollowOptions, LogChunk, LogCursor } from './ssm/logs';
 import { names } from './stack/naming';
 import type { SECRETS } from './resources/secrets';
 import { planDeploy, type DeployPlan } from './plan/plan';
@@ -25,6 +28,8 @@ export interface EngineOptions {
   maxAttempts?: number;
   timing?: Partial<EngineTiming>;
   instrument?: ClientInstrument;
+  /** Replaces SSM pieces moto cannot answer (Run Command output, sessions, agent status): tests and recorded replays. */
+  ssm?: SsmFactory;
   /** Machine-wide index of stacks; pass null to skip it (tests of isolated stores). */
   index?: MachineIndex | null;
 }
@@ -42,6 +47,7 @@ export class Engine {
   readonly store: StateStore;
   readonly timing: EngineTiming;
   private readonly clientCache = new Map<string, AwsClients>();
+  private readonly trackers = new Map<string, HealthTracker>();
 
   constructor(private readonly options: EngineOptions) {
     const index = options.index === null ? undefined : (options.index ?? new MachineIndex());
@@ -188,6 +194,45 @@ export class Engine {
     } finally {
       await lock.release();
     }
+  }
+
+  /** One health round over SSM Run Command, with each service's history (consecutive failures, severity). */
+  async health(name: string, options: { signal?: AbortSignal } = {}): Promise<StackHealth> {
+    const state = await this.requireState(name);
+    let tracker = this.trackers.get(name);
+    if (!tracker) {
+      tracker = new HealthTracker();
+      this.trackers.set(name, tracker);
+    }
+    return checkStackHealth(this.ssmOf(state), tracker, state, options.signal);
+  }
+
+  /** The next piece of a container's or the bootstrap's log after the cursor. */
+  async logs(name: string, cursor: LogCursor, options: { signal?: AbortSignal } = {}): Promise<LogChunk> {
+    const state = await this.requireState(name);
+    return stackLogs(this.ssmOf(state), state, cursor, options.signal);
+  }
+
+  /** Follows a log until the signal aborts. */
+  async followLogs(name: string, cursor: LogCursor, options: FollowOptions): Promise<AsyncGenerator<LogChunk, void, undefined>> {
+    const state = await this.requireState(name);
+    return followStackLogs(this.ssmOf(state), state, cursor, options);
+  }
+
+  /** Starts an SSM session (shell or port forward); the caller hands it to session-manager-plugin and ends it with endSession. */
+  async startSession(name: string, kind: SessionKind, options: { signal?: AbortSignal } = {}): Promise<OpenedSession & { region: string; profile?: string; endpoint?: string }> {
+    const state = await this.requireState(name);
+    const opened = await openSession(this.ssmOf(state), state, kind, options.signal);
+    return { ...opened, region: state.region, profile: state.config.profile, endpoint: this.options.endpoint };
+  }
+
+  async endSession(name: string, sessionId: string): Promise<void> {
+    const state = await this.requireState(name);
+    await this.ssmOf(state).sessions.terminate(sessionId);
+  }
+
+  private ssmOf(state: StackState) {
+    return ssmServices(this.clients(state.region, state.config.profile), this.options.ssm);
   }
 
   private async requireState(name: string): Promise<StackState> {

@@ -8,16 +8,13 @@ import { chooseProfileCommand, chooseRegionCommand, findStacksCommand } from './
 import { copyIdCommand, DOC_SCHEME, openDocsCommand, openInConsoleCommand, previewInstanceFilesCommand, ReadOnlyDocuments, showDetailsCommand } from './commands/inspect';
 import { deployCommand, destroyCommand, pauseCommand, resumeCommand } from './commands/lifecycle';
 import { registerConnectCommands } from './commands/connect';
+import { stackHealthView } from './health-view';
 
 /** Wires the engine to the editor: the Stacks view, the commands, the status bar. */
 export function activateExtension(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('GeuseMaker', { log: true });
   const host = new EngineHost(context);
-  const liveHealth: HealthSource = async (entry) => {
-    const engine = host.engineFor(entry.ref.stateDir);
-    const live = await engine.liveStatus(entry.ref.name);
-    return { checkedAt: new Date().toISOString(), services: {}, instanceState: live.instanceState, bootstrap: live.bootstrap };
-  };
+  const liveHealth: HealthSource = (entry, signal) => stackHealthView(host.engineFor(entry.ref.stateDir), entry.ref.name, signal);
   const tree = new StacksTreeProvider(host, liveHealth);
   const view = vscode.window.createTreeView('geusemaker.stacks', { treeDataProvider: tree, showCollapseAll: true });
   const ctx: CommandContext = { extension: context, host, tree, log };
@@ -50,10 +47,10 @@ export function activateExtension(context: vscode.ExtensionContext): void {
   register('geusemaker.findStacks', () => findStacksCommand(ctx));
   register('geusemaker.showCost', () => vscode.window.showInformationMessage('The cost panel is not built yet. Stack details show the instance type and market; the status bar shows what is running.', 'Show Stack Details')
     .then((pick) => (pick ? vscode.commands.executeCommand('geusemaker.showDetails') : undefined)));
-  registerConnectCommands(ctx, register);
+  const connections = registerConnectCommands(ctx, register);
 
   context.subscriptions.push(
-    log, host, tree, view, statusBar, refresher,
+    log, host, tree, view, statusBar, refresher, connections,
     vscode.workspace.registerTextDocumentContentProvider(DOC_SCHEME, docs),
     view.onDidChangeVisibility((event) => refresher.setVisible(event.visible)),
     tree.onDidChangeTreeData(() => statusBar.update()),

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { Engine } from '../engine/engine';
+import { replayFromFile } from '../engine/ssm/replay';
 import { parseSettings, SETTING_KEYS, type Settings, type SettingsProblem } from './settings';
 
 /**
@@ -47,7 +48,8 @@ export class EngineHost implements vscode.Disposable {
   engineFor(stateDir: string): Engine {
     let engine = this.engines.get(stateDir);
     if (!engine) {
-      engine = new Engine({ stateDir, endpoint: this.settings.endpoint || undefined });
+      const replay = process.env.GEUSEMAKER_SSM_REPLAY;
+      engine = new Engine({ stateDir, endpoint: this.settings.endpoint || undefined, ssm: replay ? replayFromFile(replay) : undefined });
       this.engines.set(stateDir, engine);
     }
     return engine;

@@ -1,6 +1,5 @@
 import type { GeuseError } from '../../engine/errors';
-import type { ServiceName } from '../../engine/stack/config';
-import { SERVICE_PORTS } from '../../engine/stack/services';
+import { servicesOf as catalogueServices, type CatalogueService } from '../../engine/health/catalogue';
 import type { ResourceRecord, StackState } from '../../engine/state/schema';
 import type { StackEntry, StackListingResult } from '../stacks-source';
 import { healthLook, statusLook, type HealthStatus } from './status';
@@ -27,7 +26,7 @@ export interface StackHealthView {
 }
 
 export interface ServiceRow {
-  name: ServiceName;
+  name: CatalogueService;
   port: number;
   /** Path under the stack's reverse proxy; absent for services never opened in a browser (PostgreSQL). */
   proxyPath?: string;
@@ -38,7 +37,7 @@ export type TreeNode =
   | { kind: 'section'; section: 'services' | 'resources' | 'endpoints'; entry: StackEntry; health?: StackHealthView }
   | { kind: 'service'; entry: StackEntry; service: ServiceRow; health?: ServiceHealthView }
   | { kind: 'resource'; entry: StackEntry; record: ResourceRecord }
-  | { kind: 'endpoint'; entry: StackEntry; label: string; detail: string; url?: string; service?: ServiceName }
+  | { kind: 'endpoint'; entry: StackEntry; label: string; detail: string; url?: string; service?: CatalogueService }
   | { kind: 'other-workspaces'; entries: StackEntry[] }
   | { kind: 'loading' }
   | { kind: 'error'; error: Pick<GeuseError, 'code' | 'message' | 'nextStep'>; scope: 'root' | 'stack'; stackKey?: string };
@@ -56,12 +55,9 @@ export interface NodeView {
   command?: { command: string; title: string };
 }
 
-const PROXY_PATHS: Record<ServiceName, string | undefined> = { n8n: '/', ollama: '/ollama/', qdrant: '/qdrant/', crawl4ai: '/crawl4ai/', postgres: undefined };
-
+/** The stack's services from the one catalogue (ports, proxy paths), in compose order. */
 export function servicesOf(state: StackState): ServiceRow[] {
-  return (Object.keys(state.config.services) as ServiceName[])
-    .filter((name) => state.config.services[name])
-    .map((name) => ({ name, port: SERVICE_PORTS[name], proxyPath: PROXY_PATHS[name] }));
+  return catalogueServices(state.config).map((spec) => ({ name: spec.name, port: spec.port, proxyPath: spec.proxyPrefix }));
 }
 
 export function rootNodes(listing: StackListingResult, health: ReadonlyMap<string, StackHealthView> = new Map()): TreeNode[] {

@@ -1,0 +1,72 @@
+import type { AwsClients } from './aws/clients';
+import { refused } from './errors';
+import { servicesOf } from './health/catalogue';
+import { checkOnInstance, type InstanceHealth } from './health/on-instance';
+import { HealthTracker } from './health/tracker';
+import type { ServiceHealth } from './health/types';
+import { SsmAgentDirectory, type AgentDirectory } from './ssm/agents';
+import type { SsmApi } from './ssm/api';
+import { fetchLogs, follow, type FollowOptions, type LogChunk, type LogCursor } from './ssm/logs';
+import { SsmCommandRunner, type CommandRunner } from './ssm/run-command';
+import { portForwardRequest, shellRequest, SsmSessionApi, type SessionApi, type SessionRequest, type StartedSession } from './ssm/session';
+import type { StackState } from './state/schema';
+
+/** The SSM-backed pieces, swappable because moto answers none of Run Command output, sessions or agent status. */
+export interface SsmServices {
+  runner: CommandRunner;
+  agents: AgentDirectory;
+  sessions: SessionApi;
+}
+
+export type SsmFactory = (ssm: SsmApi) => Partial<SsmServices>;
+
+export function ssmServices(clients: AwsClients, factory?: SsmFactory): SsmServices {
+  const custom = factory?.(clients.ssm) ?? {};
+  return {
+    runner: custom.runner ?? new SsmCommandRunner(clients.ssm),
+    agents: custom.agents ?? new SsmAgentDirectory(clients.ssm),
+    sessions: custom.sessions ?? new SsmSessionApi(clients.ssm),
+  };
+}
+
+/** The stack's live instance id, or a refusal that says why there is none. */
+export function instanceIdOf(state: StackState): string {
+  const record = Object.values(state.resources).find((r) => r.kind === 'instance' && r.status === 'created' && r.id);
+  if (!record?.id) {
+    const why = state.status === 'paused' ? 'it is paused' : state.status === 'destroyed' ? 'it is destroyed (only its data is kept)' : 'no instance is recorded';
+    throw refused('NO_INSTANCE', `Stack ${state.name} has no running instance: ${why}.`,
+      state.status === 'paused' ? `Resume it first (\`geusemaker resume ${state.name}\`).` : `Deploy it first (\`geusemaker deploy ${state.name}\`).`);
+  }
+  return record.id;
+}
+
+export interface StackHealth extends Omit<InstanceHealth, 'checks'> {
+  services: ServiceHealth[];
+}
+
+/** One health round for a stack, folded into the stack's history (1 failure warns, 3 in a row are critical). */
+export async function checkStackHealth(ssm: SsmServices, tracker: HealthTracker, state: StackState, signal?: AbortSignal): Promise<StackHealth> {
+  const result = await checkOnInstance({ runner: ssm.runner, agents: ssm.agents }, instanceIdOf(state), servicesOf(state.config), { signal });
+  return { agent: result.agent, bootstrap: result.bootstrap, services: tracker.update(result.checks) };
+}
+
+export function stackLogs(ssm: SsmServices, state: StackState, cursor: LogCursor, signal?: AbortSignal): Promise<LogChunk> {
+  return fetchLogs(ssm.runner, instanceIdOf(state), cursor, { signal });
+}
+
+export function followStackLogs(ssm: SsmServices, state: StackState, cursor: LogCursor, options: FollowOptions): AsyncGenerator<LogChunk, void, undefined> {
+  return follow(ssm.runner, instanceIdOf(state), cursor, options);
+}
+
+export type SessionKind = { kind: 'shell' } | { kind: 'port'; remotePort: number; localPort: number };
+
+export interface OpenedSession {
+  session: StartedSession;
+  request: SessionRequest;
+}
+
+export async function openSession(ssm: SsmServices, state: StackState, kind: SessionKind, signal?: AbortSignal): Promise<OpenedSession> {
+  const instanceId = instanceIdOf(state);
+  const request = kind.kind === 'shell' ? shellRequest(instanceId) : portForwardRequest(instanceId, kind.remotePort, kind.localPort);
+  return { session: await ssm.sessions.start(request, signal), request };
+}

@@ -49,10 +49,15 @@ export class EngineHost implements vscode.Disposable {
     let engine = this.engines.get(stateDir);
     if (!engine) {
       const replay = process.env.GEUSEMAKER_SSM_REPLAY;
-      engine = new Engine({ stateDir, endpoint: this.settings.endpoint || undefined, ssm: replay ? replayFromFile(replay) : undefined });
+      engine = new Engine({ stateDir, endpoint: this.endpoint, ssm: replay ? replayFromFile(replay) : undefined });
       this.engines.set(stateDir, engine);
     }
     return engine;
+  }
+
+  /** The endpoint setting, else GEUSEMAKER_AWS_ENDPOINT from the editor's environment (as the CLI reads it). */
+  get endpoint(): string | undefined {
+    return this.settings.endpoint || process.env.GEUSEMAKER_AWS_ENDPOINT || undefined;
   }
 
   /** The profile for calls that are not about one stack (new stacks, account scans). */

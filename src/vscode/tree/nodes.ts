@@ -157,7 +157,8 @@ export function viewOf(node: TreeNode): NodeView {
     }
     case 'resource':
       return {
-        id: `${keyOf(node.entry)}::resource::${node.record.key}`, label: `${node.record.kind} ${node.record.key === node.record.kind ? '' : `(${node.record.key})`}`.trim(),
+        // The key says which one (subnet-a, sg-efs, secret-qdrant-api-key); the icon and tooltip say the kind.
+        id: `${keyOf(node.entry)}::resource::${node.record.key}`, label: node.record.key,
         description: node.record.id, tooltip: `**${node.record.kind}** \`${node.record.id}\`${node.record.external ? '\n\nNot created by GeuseMaker: never deleted by it.' : ''}`,
         icon: { id: RESOURCE_ICONS[node.record.kind] ?? 'symbol-misc' }, contextValue: 'resource', collapsible: 'none',
       };

@@ -1,0 +1,139 @@
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { devConfig, sweep, tempDir, testEngine } from '../harness/engine';
+import { PROJECT_ROOT } from '../harness/emulator';
+import { testEmulator } from '../harness/root-hooks';
+import {
+  captureFailure, ensureCodeServer, FAKE_PLUGIN_DIR, openView, packageExtension, pathWithFakePlugin, runCommand, screenshot,
+  startVsCode, treeItem, waitForFakePlugin, waitForNotification, type VsCode,
+} from '../harness/vscode-e2e';
+
+/** Picks the quick-pick row whose label starts with `label` (stack and service pickers). */
+async function pick(page: Page, label: string): Promise<void> {
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(label);
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: label }).first().waitFor();
+  await page.keyboard.press('Enter');
+}
+
+async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+async function expand(page: Page, label: string): Promise<void> {
+  const row = treeItem(page, label).first();
+  await row.waitFor({ timeout: 30_000 });
+  if ((await row.getAttribute('aria-expanded')) !== 'true') await row.click();
+}
+
+describe('VS Code e2e: the Stacks view and its commands (against moto; StartSession from a recorded-shape response)', function () {
+  let vscode: VsCode | undefined;
+
+  before(async function () {
+    this.timeout(20 * 60_000);
+    await ensureCodeServer();
+    await packageExtension();
+  });
+
+  afterEach(async function () {
+    await captureFailure(this.currentTest, vscode);
+    await vscode?.stop();
+    vscode = undefined;
+  });
+
+  function start(stateDir: string, settings: Record<string, unknown> = {}) {
+    return startVsCode({
+      settings: { 'geusemaker.endpoint': testEmulator().endpoint, 'geusemaker.stateDirectory': stateDir, 'geusemaker.refreshIntervalSeconds': 3600, ...settings },
+      env: {
+        PATH: pathWithFakePlugin(),
+        GEUSEMAKER_HOME: process.env.GEUSEMAKER_HOME,
+        GM_FAKE_PLUGIN_LOG: join(stateDir, 'fake-plugin.jsonl'),
+        GEUSEMAKER_SSM_REPLAY: join(FAKE_PLUGIN_DIR, 'ssm-replay.json'),
+      },
+    });
+  }
+
+  it('shows a deployed stack with services and resources, refreshes, follows logs, opens an SSM terminal, and destroys after confirmation', async function () {
+    this.timeout(300_000);
+    const stateDir = tempDir('gm-e2e-state-');
+    const engine = testEngine({ stateDir });
+    const deployed = await engine.deploy(devConfig());
+    vscode = await start(stateDir);
+    const { page } = vscode;
+
+    await openView(page, 'GeuseMaker');
+    await expand(page, 'demo');
+    for (const section of ['Services', 'Resources', 'Endpoints']) await treeItem(page, section).first().waitFor();
+    for (const service of ['n8n', 'ollama', 'qdrant', 'crawl4ai', 'postgres']) await treeItem(page, service).first().waitFor();
+    await expand(page, 'Resources');
+    const vpcId = deployed.state.resources.vpc?.id ?? '';
+    await page.locator('.part.sidebar .monaco-list-row', { hasText: vpcId }).first().waitFor();
+    const shot = await screenshot(page, 'stacks-tree');
+    mkdirSync(join(PROJECT_ROOT, 'docs', 'images'), { recursive: true });
+    copyFileSync(shot, join(PROJECT_ROOT, 'docs', 'images', 'stacks-tree.png'));
+
+    // Refresh picks up a stack deployed after the view opened.
+    await engine.deploy(devConfig({ name: 'second' }));
+    await runCommand(page, 'GeuseMaker: Refresh');
+    await treeItem(page, 'second').first().waitFor({ timeout: 30_000 });
+
+    // Show Logs from the palette: stack, then service, then the stack's log channel opens.
+    await runCommand(page, 'GeuseMaker: Show Logs');
+    await pick(page, 'demo');
+    await pick(page, 'n8n');
+    // The Output view's channel picker is a <select>; its value is the channel shown.
+    const picker = page.locator('.part.panel select').filter({ has: page.locator('option', { hasText: 'GeuseMaker: demo logs' }) }).first();
+    await picker.waitFor({ state: 'attached', timeout: 30_000 });
+    await waitUntil(async () => (await picker.inputValue()) === 'GeuseMaker: demo logs', 'the demo log channel to be shown');
+    await page.locator('.part.panel .view-lines', { hasText: '[n8n] following' }).first().waitFor({ timeout: 30_000 });
+
+    // Open Terminal: the plugin gets its seven argv entries; the session token only in the environment.
+    await runCommand(page, 'GeuseMaker: Open Terminal');
+    await pick(page, 'demo');
+    const [started] = await waitForFakePlugin(join(stateDir, 'fake-plugin.jsonl'));
+    const argv = started?.argv ?? [];
+    assert.equal(argv.length + 1, 7, `program + 6 arguments: ${JSON.stringify(argv)}`);
+    const [envName, region, operation, profile, request, endpoint] = argv;
+    assert.match(envName ?? '', /^AWS_SSM_START_SESSION_RESPONSE/);
+    assert.equal(region, 'us-east-1');
+    assert.equal(operation, 'StartSession');
+    assert.equal(profile, '');
+    assert.deepEqual(JSON.parse(request ?? '{}'), { Target: deployed.state.resources.instance?.id });
+    assert.equal(endpoint, testEmulator().endpoint);
+    const token = 'AAEAAXVwb2hT8b0J7Xq9e2dGRlc3QtdG9rZW4tdmFsdWUtZm9yLWdldXNlbWFrZXItdGVzdHM=';
+    assert.ok(!argv.some((arg) => arg.includes(token)), 'no token in argv');
+    assert.match(started?.env?.[envName ?? ''] ?? '', new RegExp(token.replace(/[+/=]/g, '\\$&')), 'the token travels in the named env var');
+
+    // Destroy asks first (and again before deleting data); the stack leaves the tree.
+    await runCommand(page, 'GeuseMaker: Destroy Stack');
+    await pick(page, 'second');
+    const dialog = page.locator('.monaco-dialog-box');
+    await dialog.waitFor({ timeout: 30_000 });
+    assert.match((await dialog.textContent()) ?? '', /Destroy stack second\?[\s\S]*Will delete/);
+    await dialog.getByRole('button', { name: 'Destroy Everything' }).click();
+    await page.locator('.monaco-dialog-box', { hasText: 'Delete the data of stack second' }).getByRole('button', { name: 'Delete Data' }).click();
+    await waitForNotification(page, /Stack second is destroyed/, 120_000);
+    await treeItem(page, 'second').first().waitFor({ state: 'detached', timeout: 30_000 });
+    assert.deepEqual(await sweep('second'), [], 'nothing of the stack is left in AWS');
+    assert.ok((await sweep('demo')).length > 0, 'the other stack is untouched');
+    engine.dispose();
+  });
+
+  it('a broken endpoint setting shows the error node with its message', async function () {
+    this.timeout(180_000);
+    const stateDir = tempDir('gm-e2e-state-');
+    vscode = await start(stateDir, { 'geusemaker.endpoint': 'localhost:4566' });
+    const { page } = vscode;
+    await openView(page, 'GeuseMaker');
+    const row = treeItem(page, 'Could not load stacks').first();
+    await row.waitFor({ timeout: 30_000 });
+    assert.match((await row.textContent()) ?? '', /geusemaker\.endpoint must be an http\(s\) URL/);
+  });
+});

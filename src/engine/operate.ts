@@ -1,9 +1,11 @@
 import type { AwsClients } from './aws/clients';
 import { refused } from './errors';
-import { servicesOf } from './health/catalogue';
+import { PROXY_USER } from './bootstrap/userdata';
+import { servicesOf, type ServiceSpec } from './health/catalogue';
+import { checkPublicUrl } from './health/end-to-end';
 import { checkOnInstance, type InstanceHealth } from './health/on-instance';
 import { HealthTracker } from './health/tracker';
-import type { ServiceHealth } from './health/types';
+import type { ServiceCheck, ServiceHealth } from './health/types';
 import { SsmAgentDirectory, type AgentDirectory } from './ssm/agents';
 import type { SsmApi } from './ssm/api';
 import { fetchLogs, follow, type FollowOptions, type LogChunk, type LogCursor } from './ssm/logs';
@@ -40,14 +42,37 @@ export function instanceIdOf(state: StackState): string {
   return record.id;
 }
 
-export interface StackHealth extends Omit<InstanceHealth, 'checks'> {
-  services: ServiceHealth[];
+/** The stack's public entry point (the proxy on port 80) when its access mode has one. */
+export function publicUrlOf(state: StackState): string | undefined {
+  if (state.config.access.mode !== 'cidr') return undefined;
+  const instance = Object.values(state.resources).find((r) => r.kind === 'instance' && r.status === 'created');
+  return instance?.attrs.publicIp ? `http://${instance.attrs.publicIp}/` : undefined;
 }
 
-/** One health round for a stack, folded into the stack's history (1 failure warns, 3 in a row are critical). */
-export async function checkStackHealth(ssm: SsmServices, tracker: HealthTracker, state: StackState, signal?: AbortSignal): Promise<StackHealth> {
-  const result = await checkOnInstance({ runner: ssm.runner, agents: ssm.agents }, instanceIdOf(state), servicesOf(state.config), { signal });
-  return { agent: result.agent, bootstrap: result.bootstrap, services: tracker.update(result.checks) };
+export interface StackHealth extends Omit<InstanceHealth, 'checks'> {
+  services: ServiceHealth[];
+  /** The same services checked end to end through the public URL, when the stack has one. */
+  publicChecks?: ServiceCheck[];
+}
+
+/**
+ * One health round for a stack, folded into the stack's history (1 failure warns, 3 in a row are critical).
+ * On the instance over SSM always; through the public URL too when there is one (with the proxy login).
+ */
+export async function checkStackHealth(ssm: SsmServices, tracker: HealthTracker, state: StackState, options: { signal?: AbortSignal; proxyPassword?: () => Promise<string> } = {}): Promise<StackHealth> {
+  const services = servicesOf(state.config);
+  const publicUrl = publicUrlOf(state);
+  const [result, publicChecks] = await Promise.all([
+    checkOnInstance({ runner: ssm.runner, agents: ssm.agents }, instanceIdOf(state), services, { signal: options.signal }),
+    publicUrl ? publicCheck(publicUrl, services, options) : Promise.resolve(undefined),
+  ]);
+  return { agent: result.agent, bootstrap: result.bootstrap, services: tracker.update(result.checks), publicChecks };
+}
+
+async function publicCheck(publicUrl: string, services: ServiceSpec[], options: { signal?: AbortSignal; proxyPassword?: () => Promise<string> }): Promise<ServiceCheck[]> {
+  // Without the login, services behind the proxy password come back "unknown", which is still worth showing.
+  const password = await options.proxyPassword?.().catch(() => undefined);
+  return checkPublicUrl(publicUrl, services, { signal: options.signal, auth: password ? { user: PROXY_USER, password } : undefined });
 }
 
 export function stackLogs(ssm: SsmServices, state: StackState, cursor: LogCursor, signal?: AbortSignal): Promise<LogChunk> {

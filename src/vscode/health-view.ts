@@ -16,6 +16,11 @@ export async function stackHealthView(engine: Engine, name: string, signal: Abor
     for (const service of health.services) {
       view.services[service.service] = { status: service.status, latencyMs: service.latencyMs, lastError: service.lastError, severity: service.severity };
     }
+    // End-to-end failures through the public URL count too: the user reaches the services that way.
+    for (const check of health.publicChecks ?? []) {
+      const shown = view.services[check.service];
+      if (check.status === 'unhealthy' && shown?.status === 'healthy') view.services[check.service] = { ...shown, status: 'unhealthy', lastError: `through the public URL: ${check.lastError ?? 'failed'}`, severity: 'warning' };
+    }
     const reasons = new Set(health.services.filter((s) => s.status === 'unknown' && s.lastError).map((s) => s.lastError));
     if (reasons.size === 1 && health.services.every((s) => s.status === 'unknown')) view.note = [...reasons][0];
   } catch (error) {

@@ -1,4 +1,5 @@
 import type { GeuseError } from '../../engine/errors';
+import { publicUrlOf } from '../../engine/operate';
 import { servicesOf as catalogueServices, type CatalogueService } from '../../engine/health/catalogue';
 import type { ResourceRecord, StackState } from '../../engine/state/schema';
 import type { StackEntry, StackListingResult } from '../stacks-source';
@@ -71,16 +72,9 @@ export function keyOf(entry: StackEntry): string {
   return `${entry.ref.stateDir}::${entry.ref.name}`;
 }
 
-/** Live instance public address, recorded when the instance came up. */
-function publicIp(state: StackState): string | undefined {
-  const instance = Object.values(state.resources).find((r) => r.kind === 'instance' && r.status === 'created');
-  return instance?.attrs.publicIp || undefined;
-}
-
+/** The stack's public URL without its trailing slash, for joining proxy paths. */
 export function publicBaseUrl(state: StackState): string | undefined {
-  if (state.config.access.mode !== 'cidr') return undefined;
-  const ip = publicIp(state);
-  return ip ? `http://${ip}` : undefined;
+  return publicUrlOf(state)?.replace(/\/$/, '');
 }
 
 export function childrenOf(node: TreeNode, health: ReadonlyMap<string, StackHealthView> = new Map()): TreeNode[] {

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { estimateHourly, type HourlyEstimate } from '../engine/cost/hourly';
 import type { EngineHost } from './engine-host';
 import type { StacksTreeProvider } from './tree/provider';
 import { statusLook } from './tree/status';
@@ -18,9 +19,13 @@ export class StatusBar implements vscode.Disposable {
     const { awsProfile, region } = this.host.settings;
     const billing = this.tree.entries.filter((entry) => entry.state && statusLook(entry.state.status).billing);
     const profile = awsProfile || 'default credentials';
-    this.item.text = `$(cloud) ${profile} · ${region}${billing.length > 0 ? ` · $(vm-running) ${billing.length} running` : ''}`;
+    const estimates = billing.map((entry) => estimateHourly(entry.state!.config));
+    const known = estimates.filter((e): e is HourlyEstimate => e !== undefined);
+    const total = known.reduce((sum, e) => sum + e.usd, 0);
+    const money = known.length === 0 ? '' : ` ${known.some((e) => e.upperBound) ? '≤ ' : ''}$${total.toFixed(2)}/h`;
+    this.item.text = `$(cloud) ${profile} · ${region}${billing.length > 0 ? ` · $(vm-running) ${billing.length} running${money}` : ''}`;
     const tooltip = new vscode.MarkdownString(`**GeuseMaker**\n\nProfile: ${profile}  \nRegion for new stacks: ${region}${this.host.settings.endpoint ? `  \nEndpoint: ${this.host.settings.endpoint} (emulator)` : ''}\n\n`
-      + (billing.length > 0 ? `Billing by the hour: ${billing.map((entry) => entry.ref.name).join(', ')}` : 'Nothing is billing by the hour.'));
+      + (billing.length > 0 ? `Billing by the hour: ${billing.map((entry) => entry.ref.name).join(', ')}${known.length < billing.length ? ' (some instance types have no bundled price)' : ''}. Estimated from bundled us-east-1 list prices; spot stacks show their ceiling.` : 'Nothing is billing by the hour.'));
     this.item.tooltip = tooltip;
     this.item.backgroundColor = this.host.problems.length > 0 ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
   }

@@ -43,15 +43,18 @@ describe('the Stacks tree as a user sees it', () => {
 
   it('a stack shows tier and status, with the status\'s icon and a context value the menus key on', () => {
     const view = viewOf({ kind: 'stack', entry: entry(stack('alpha')) });
-    assert.equal(view.description, 'dev · running');
+    assert.equal(view.description, 'dev · running · ≤ $0.177/h est.', 't3.xlarge spot: its on-demand ceiling plus 50 GiB gp3 and a public IPv4');
     assert.equal(view.icon?.id, 'vm-running');
     assert.equal(view.contextValue, 'stack.deployed');
     assert.match(view.tooltip ?? '', /Region: us-east-1/);
     assert.match(view.tooltip ?? '', /t3\.xlarge \(spot\)/);
-    const paused = viewOf({ kind: 'stack', entry: entry(stack('alpha', 'paused')), hourlyUsd: 0.05 });
+    const paused = viewOf({ kind: 'stack', entry: entry(stack('alpha', 'paused')) });
     assert.equal(paused.contextValue, 'stack.paused');
     assert.doesNotMatch(paused.description ?? '', /\$/, 'a paused stack has no hourly compute cost');
-    assert.match(viewOf({ kind: 'stack', entry: entry(stack('alpha')), hourlyUsd: 0.0499 }).description ?? '', /\$0\.050\/h/);
+    assert.match(view.tooltip ?? '', /Cost: .*bundled|list prices/);
+    const onDemand = stack('alpha');
+    onDemand.config.market = 'on-demand';
+    assert.match(viewOf({ kind: 'stack', entry: entry(onDemand) }).description ?? '', / \$0\.177\/h est\.$/);
   });
 
   it('a stack whose instance is gone behind our back, or whose bootstrap failed, says so', () => {

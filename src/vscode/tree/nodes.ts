@@ -1,4 +1,5 @@
 import type { GeuseError } from '../../engine/errors';
+import { estimateHourly, formatHourly } from '../../engine/cost/hourly';
 import { publicUrlOf } from '../../engine/operate';
 import { servicesOf as catalogueServices, type CatalogueService } from '../../engine/health/catalogue';
 import type { ResourceRecord, StackState } from '../../engine/state/schema';
@@ -34,7 +35,7 @@ export interface ServiceRow {
 }
 
 export type TreeNode =
-  | { kind: 'stack'; entry: StackEntry; health?: StackHealthView; hourlyUsd?: number }
+  | { kind: 'stack'; entry: StackEntry; health?: StackHealthView }
   | { kind: 'section'; section: 'services' | 'resources' | 'endpoints'; entry: StackEntry; health?: StackHealthView }
   | { kind: 'service'; entry: StackEntry; service: ServiceRow; health?: ServiceHealthView }
   | { kind: 'resource'; entry: StackEntry; record: ResourceRecord }
@@ -121,7 +122,7 @@ const SECTION_ICONS = { services: 'server-process', resources: 'cloud', endpoint
 
 export function viewOf(node: TreeNode): NodeView {
   switch (node.kind) {
-    case 'stack': return stackView(node.entry, node.health, node.hourlyUsd);
+    case 'stack': return stackView(node.entry, node.health);
     case 'other-workspaces':
       return {
         id: 'other-workspaces', label: 'Other workspaces', description: `${node.entries.length} stack${node.entries.length === 1 ? '' : 's'}`,
@@ -179,7 +180,7 @@ const RESOURCE_ICONS: Partial<Record<string, string>> = {
   'security-group': 'shield', efs: 'database', 'mount-target': 'plug', 'iam-role': 'person', 'instance-profile': 'person', 'ssm-parameter': 'key',
 };
 
-function stackView(entry: StackEntry, health: StackHealthView | undefined, hourlyUsd: number | undefined): NodeView {
+function stackView(entry: StackEntry, health: StackHealthView | undefined): NodeView {
   const id = `${entry.origin}::${keyOf(entry)}`;
   const state = entry.state;
   if (!state) {
@@ -192,10 +193,12 @@ function stackView(entry: StackEntry, health: StackHealthView | undefined, hourl
   const unhealthy = health && Object.values(health.services).some((s) => s?.severity === 'critical');
   const drifted = state.status === 'deployed' && health?.instanceState && health.instanceState !== 'running' ? `instance ${health.instanceState}` : undefined;
   const booting = state.status === 'deployed' && health?.bootstrap && health.bootstrap.state !== 'ok' ? `bootstrap ${health.bootstrap.state}${health.bootstrap.state === 'failed' ? ` at ${health.bootstrap.step}` : ''}` : undefined;
-  const description = [state.config.tier, drifted ?? booting ?? look.label, hourlyUsd !== undefined && look.billing ? `$${hourlyUsd.toFixed(3)}/h` : undefined].filter(Boolean).join(' · ');
+  const hourly = look.billing ? estimateHourly(state.config) : undefined;
+  const description = [state.config.tier, drifted ?? booting ?? look.label, hourly ? formatHourly(hourly) : undefined].filter(Boolean).join(' · ');
   const tooltip = [
     `**${state.name}** — ${look.label}`,
     `Region: ${state.region}  \nInstance: ${state.config.instanceType} (${state.config.market})  \nCreated: ${state.createdAt}`,
+    ...(hourly ? [`Cost: ${formatHourly(hourly)} — ${hourly.basis}`] : []),
     ...(entry.origin === 'other' ? [`State folder: \`${entry.ref.stateDir}\``] : []),
     ...(state.lastError ? [`Last error (${state.lastError.code}): ${state.lastError.message}\n\n${state.lastError.nextStep}`] : []),
   ];

@@ -1,8 +1,13 @@
 import type * as vscode from 'vscode';
 import { activateExtension } from './vscode/activate';
 
+let running: { deactivate(): Promise<void> } | undefined;
+
 export function activate(context: vscode.ExtensionContext): void {
-  activateExtension(context);
+  running = activateExtension(context);
 }
 
-export function deactivate(): void {}
+export async function deactivate(): Promise<void> {
+  await running?.deactivate();
+  running = undefined;
+}

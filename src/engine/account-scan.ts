@@ -71,7 +71,8 @@ export async function importStackState(clients: AwsClients, name: string): Promi
     if (!kind || !resource.key) continue;
     state.resources[resource.key] = { key: resource.key, kind, status: 'created', id: resource.id, attrs: {}, external: false, updatedAt: now };
   }
-  state.status = instance ? 'deployed' : 'destroyed';
+  // Network without compute is a paused stack (resume works); data alone is what a destroy keeps.
+  state.status = instance ? 'deployed' : swept.some((r) => r.kind === 'vpc') ? 'paused' : 'destroyed';
   state.notes = [`imported from the account's tags at ${now}; the config was rebuilt from AWS, so check it before deploying`];
   return state;
 }

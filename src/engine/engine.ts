@@ -204,7 +204,7 @@ export class Engine {
       tracker = new HealthTracker();
       this.trackers.set(name, tracker);
     }
-    return checkStackHealth(this.ssmOf(state), tracker, state, { signal: options.signal, proxyPassword: () => this.readSecret(name, 'proxy-password') });
+    return checkStackHealth(this.ssmOf(state), tracker, state, { signal: options.signal });
   }
 
   /** The next piece of a container's or the bootstrap's log after the cursor. */

@@ -1,7 +1,6 @@
 import type { AwsClients } from './aws/clients';
 import { refused } from './errors';
-import { PROXY_USER } from './bootstrap/userdata';
-import { servicesOf, type ServiceSpec } from './health/catalogue';
+import { servicesOf } from './health/catalogue';
 import { checkPublicUrl } from './health/end-to-end';
 import { checkOnInstance, type InstanceHealth } from './health/on-instance';
 import { HealthTracker } from './health/tracker';
@@ -57,22 +56,18 @@ export interface StackHealth extends Omit<InstanceHealth, 'checks'> {
 
 /**
  * One health round for a stack, folded into the stack's history (1 failure warns, 3 in a row are critical).
- * On the instance over SSM always; through the public URL too when there is one (with the proxy login).
+ * On the instance over SSM always; through the public URL too when there is one. That check goes without the
+ * proxy login: the URL is plain HTTP, so polling must not send the password every round; services behind the
+ * login come back "unknown" there and their on-instance result stands.
  */
-export async function checkStackHealth(ssm: SsmServices, tracker: HealthTracker, state: StackState, options: { signal?: AbortSignal; proxyPassword?: () => Promise<string> } = {}): Promise<StackHealth> {
+export async function checkStackHealth(ssm: SsmServices, tracker: HealthTracker, state: StackState, options: { signal?: AbortSignal } = {}): Promise<StackHealth> {
   const services = servicesOf(state.config);
   const publicUrl = publicUrlOf(state);
   const [result, publicChecks] = await Promise.all([
     checkOnInstance({ runner: ssm.runner, agents: ssm.agents }, instanceIdOf(state), services, { signal: options.signal }),
-    publicUrl ? publicCheck(publicUrl, services, options) : Promise.resolve(undefined),
+    publicUrl ? checkPublicUrl(publicUrl, services, { signal: options.signal }) : Promise.resolve(undefined),
   ]);
   return { agent: result.agent, bootstrap: result.bootstrap, services: tracker.update(result.checks), publicChecks };
-}
-
-async function publicCheck(publicUrl: string, services: ServiceSpec[], options: { signal?: AbortSignal; proxyPassword?: () => Promise<string> }): Promise<ServiceCheck[]> {
-  // Without the login, services behind the proxy password come back "unknown", which is still worth showing.
-  const password = await options.proxyPassword?.().catch(() => undefined);
-  return checkPublicUrl(publicUrl, services, { signal: options.signal, auth: password ? { user: PROXY_USER, password } : undefined });
 }
 
 export function stackLogs(ssm: SsmServices, state: StackState, cursor: LogCursor, signal?: AbortSignal): Promise<LogChunk> {

@@ -11,7 +11,7 @@ import { registerConnectCommands } from './commands/connect';
 import { stackHealthView } from './health-view';
 
 /** Wires the engine to the editor: the Stacks view, the commands, the status bar. */
-export function activateExtension(context: vscode.ExtensionContext): void {
+export function activateExtension(context: vscode.ExtensionContext): { deactivate(): Promise<void> } {
   const log = vscode.window.createOutputChannel('GeuseMaker', { log: true });
   const host = new EngineHost(context);
   const liveHealth: HealthSource = (entry, signal) => stackHealthView(host.engineFor(entry.ref.stateDir), entry.ref.name, signal);
@@ -22,7 +22,7 @@ export function activateExtension(context: vscode.ExtensionContext): void {
   const refresher = new Refresher({
     intervalSeconds: () => host.settings.refreshIntervalSeconds,
     fast: () => tree.anyTransitional,
-    failing: () => tree.lastError !== undefined,
+    failing: () => tree.lastRoundFailed,
     refresh: () => tree.refresh(),
   });
   const docs = new ReadOnlyDocuments();
@@ -34,13 +34,13 @@ export function activateExtension(context: vscode.ExtensionContext): void {
   register('geusemaker.pause', (arg) => pauseCommand(ctx, arg));
   register('geusemaker.resume', (arg) => resumeCommand(ctx, arg));
   register('geusemaker.refresh', async () => {
-    await tree.refresh();
+    await tree.refresh({ force: true });
     refresher.restart();
   });
   register('geusemaker.showDetails', (arg) => showDetailsCommand(ctx, docs, arg));
   register('geusemaker.previewInstanceFiles', (arg) => previewInstanceFilesCommand(ctx, docs, arg));
-  register('geusemaker.copyId', (arg) => copyIdCommand(arg));
-  register('geusemaker.openInConsole', (arg) => openInConsoleCommand(arg));
+  register('geusemaker.copyId', (arg) => copyIdCommand(ctx, arg));
+  register('geusemaker.openInConsole', (arg) => openInConsoleCommand(ctx, arg));
   register('geusemaker.openDocs', () => openDocsCommand(ctx));
   register('geusemaker.chooseProfile', () => chooseProfileCommand(ctx));
   register('geusemaker.chooseRegion', () => chooseRegionCommand(ctx));
@@ -56,11 +56,14 @@ export function activateExtension(context: vscode.ExtensionContext): void {
     tree.onDidChangeTreeData(() => statusBar.update()),
     host.onDidChange(() => {
       for (const problem of host.problems) log.warn(problem.message);
-      void tree.refresh();
+      void tree.refresh({ health: view.visible, force: true });
       refresher.restart();
     }),
   );
-  refresher.setVisible(view.visible);
-  // The status bar counts running stacks even while the view is closed; one cheap read of the state files.
-  void tree.refresh({ health: view.visible });
+  // Visible: the refresher's first tick loads everything. Hidden: one cheap read of the state files, so the
+  // status bar counts running stacks.
+  if (view.visible) refresher.setVisible(true);
+  else void tree.refresh({ health: false });
+  // VS Code awaits deactivate: open SSM sessions are ended on the AWS side before the window goes.
+  return { deactivate: () => connections.shutdown() };
 }

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { Engine } from '../engine/engine';
+import { invalidInput } from '../engine/errors';
 import { replayFromFile } from '../engine/ssm/replay';
 import { parseSettings, SETTING_KEYS, type Settings, type SettingsProblem } from './settings';
 
@@ -19,8 +20,11 @@ export class EngineHost implements vscode.Disposable {
     this.current = this.readSettings();
     this.subscription = vscode.workspace.onDidChangeConfiguration((event) => {
       if (!event.affectsConfiguration('geusemaker')) return;
+      const before = this.endpoint;
       this.current = this.readSettings();
-      this.reset();
+      // Engines depend only on the endpoint. Replaced ones are not disposed: a deploy may still be running on
+      // them, and their idle sockets close by themselves.
+      if (this.endpoint !== before) this.engines.clear();
       this.changed.fire();
     });
   }
@@ -32,6 +36,18 @@ export class EngineHost implements vscode.Disposable {
   /** Settings that were refused (each falls back to its default until fixed). */
   get problems(): readonly SettingsProblem[] {
     return this.current.problems;
+  }
+
+  /**
+   * Refuses AWS work while a setting that decides where calls go is invalid: falling back to the default
+   * endpoint (real AWS) or region would act on an account or region the user did not mean.
+   */
+  assertUsable(): void {
+    const blocking = this.problems.filter((p) => ['geusemaker.endpoint', 'geusemaker.region', 'geusemaker.awsProfile', 'geusemaker.stateDirectory'].includes(p.setting));
+    if (blocking.length > 0) {
+      throw invalidInput('SETTINGS_INVALID', `Nothing was sent to AWS: ${blocking.map((p) => p.message.replace(/; using the default until it is fixed\.$/, '.')).join(' ')}`,
+        'Fix the setting in Settings (search "geusemaker"), then run the command again.');
+    }
   }
 
   /** Where this workspace's stacks live: the setting, else the workspace's own storage, else global storage. */
@@ -48,7 +64,8 @@ export class EngineHost implements vscode.Disposable {
   engineFor(stateDir: string): Engine {
     let engine = this.engines.get(stateDir);
     if (!engine) {
-      const replay = process.env.GEUSEMAKER_SSM_REPLAY;
+      // Recorded SSM answers stand in for calls the emulator lacks; never when talking to real AWS.
+      const replay = this.endpoint && isLoopback(this.endpoint) ? process.env.GEUSEMAKER_SSM_REPLAY : undefined;
       engine = new Engine({ stateDir, endpoint: this.endpoint, ssm: replay ? replayFromFile(replay) : undefined });
       this.engines.set(stateDir, engine);
     }
@@ -72,14 +89,18 @@ export class EngineHost implements vscode.Disposable {
     return parseSettings(raw);
   }
 
-  private reset(): void {
+  dispose(): void {
     for (const engine of this.engines.values()) engine.dispose();
     this.engines.clear();
-  }
-
-  dispose(): void {
-    this.reset();
     this.subscription.dispose();
     this.changed.dispose();
+  }
+}
+
+function isLoopback(url: string): boolean {
+  try {
+    return ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(url).hostname);
+  } catch {
+    return false;
   }
 }

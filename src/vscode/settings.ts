@@ -1,3 +1,4 @@
+import { isAbsolute } from 'node:path';
 import { z } from 'zod';
 import { AWS_REGIONS } from '../engine/stack/regions';
 import { TIERS } from '../engine/stack/config';
@@ -7,7 +8,7 @@ export const settingsSchema = z.object({
   awsProfile: z.string().trim().regex(/^[\w+=,.@/-]*$/, { error: 'must be a profile name from ~/.aws/config (letters, digits, and _+=,.@-/)' }).default(''),
   region: z.enum(AWS_REGIONS, { error: 'is not an AWS region GeuseMaker knows (e.g. us-east-1)' }).default('us-east-1'),
   endpoint: z.union([z.literal(''), z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://127.0.0.1:5000, or empty for real AWS' })]).default(''),
-  stateDirectory: z.string().default(''),
+  stateDirectory: z.string().refine((value) => value === '' || isAbsolute(value), { error: 'must be an absolute folder path, or empty for this workspace\'s storage' }).default(''),
   refreshIntervalSeconds: z.number({ error: 'must be a number of seconds' }).int().min(5, { error: 'must be at least 5 seconds' }).max(3600).default(30),
   defaultTier: z.enum(TIERS, { error: `must be one of ${TIERS.join(', ')}` }).default('dev'),
   defaultInstanceType: z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, { error: 'must look like an EC2 instance type such as t3.xlarge' }).default('t3.xlarge'),

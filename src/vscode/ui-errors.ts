@@ -24,6 +24,8 @@ export function fixesFor(error: GeuseError, profile: string | undefined): FixAct
         { title: 'Install Plugin', run: () => vscode.env.openExternal(vscode.Uri.parse('https://docs.aws.amazon.com/systems-manager/latest/userguide/session-manager-working-with-install-plugin.html')) },
         { title: 'Set Path', run: () => vscode.commands.executeCommand('workbench.action.openSettings', 'geusemaker.sessionManagerPluginPath') },
       ];
+    case 'AWS_PERMISSION':
+      return [{ title: 'Open IAM Console', run: () => vscode.env.openExternal(vscode.Uri.parse('https://console.aws.amazon.com/iam/home#/home')) }];
     case 'SETTINGS_INVALID':
       return [{ title: 'Open Settings', run: () => vscode.commands.executeCommand('workbench.action.openSettings', 'geusemaker') }];
     default:

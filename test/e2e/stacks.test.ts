@@ -7,7 +7,7 @@ import { PROJECT_ROOT } from '../harness/emulator';
 import { testEmulator } from '../harness/root-hooks';
 import {
   captureFailure, ensureCodeServer, FAKE_PLUGIN_DIR, openView, packageExtension, pathWithFakePlugin, runCommand, screenshot,
-  startVsCode, treeItem, waitForFakePlugin, waitForNotification, type VsCode,
+  readFakePluginLog, startVsCode, treeItem, waitForFakePlugin, waitForNotification, type VsCode,
 } from '../harness/vscode-e2e';
 
 /** Picks the quick-pick row whose label starts with `label` (stack and service pickers). */
@@ -97,7 +97,8 @@ describe('VS Code e2e: the Stacks view and its commands (against moto; StartSess
     // Open Terminal: the plugin gets its seven argv entries; the session token only in the environment.
     await runCommand(page, 'GeuseMaker: Open Terminal');
     await pick(page, 'demo');
-    const [started] = await waitForFakePlugin(join(stateDir, 'fake-plugin.jsonl'));
+    const pluginLog = join(stateDir, 'fake-plugin.jsonl');
+    const [started] = await waitForFakePlugin(pluginLog);
     const argv = started?.argv ?? [];
     assert.equal(argv.length + 1, 7, `program + 6 arguments: ${JSON.stringify(argv)}`);
     const [envName, region, operation, profile, request, endpoint] = argv;
@@ -110,6 +111,14 @@ describe('VS Code e2e: the Stacks view and its commands (against moto; StartSess
     const token = 'AAEAAXVwb2hT8b0J7Xq9e2dGRlc3QtdG9rZW4tdmFsdWUtZm9yLWdldXNlbWFrZXItdGVzdHM=';
     assert.ok(!argv.some((arg) => arg.includes(token)), 'no token in argv');
     assert.match(started?.env?.[envName ?? ''] ?? '', new RegExp(token.replace(/[+/=]/g, '\\$&')), 'the token travels in the named env var');
+
+    // Closing the terminal ends the plugin and the SSM session.
+    await runCommand(page, 'Terminal: Kill the Active Terminal Instance');
+    await waitUntil(async () => readFakePluginLog(pluginLog).some((r) => r.event === 'stopped'), 'the plugin to stop');
+    await runCommand(page, 'Output: Show Output Channels...');
+    await page.locator('.quick-input-widget input').fill('GeuseMaker');
+    await page.locator('.quick-input-widget .monaco-list-row', { has: page.locator('.label-name', { hasText: /^GeuseMaker$/ }) }).first().click();
+    await page.locator('.part.panel .view-lines', { hasText: 'Ended SSM session gm-user-0a1b2c3d4e5f67890 of stack demo' }).first().waitFor({ timeout: 30_000 });
 
     // Destroy asks first (and again before deleting data); the stack leaves the tree.
     await runCommand(page, 'GeuseMaker: Destroy Stack');
@@ -135,5 +144,20 @@ describe('VS Code e2e: the Stacks view and its commands (against moto; StartSess
     const row = treeItem(page, 'Could not load stacks').first();
     await row.waitFor({ timeout: 30_000 });
     assert.match((await row.textContent()) ?? '', /geusemaker\.endpoint must be an http\(s\) URL/);
+  });
+
+  it('an endpoint that does not answer shows the stack with a retry node carrying the classified message', async function () {
+    this.timeout(180_000);
+    const stateDir = tempDir('gm-e2e-state-');
+    const engine = testEngine({ stateDir });
+    await engine.deploy(devConfig());
+    engine.dispose();
+    vscode = await start(stateDir, { 'geusemaker.endpoint': 'http://127.0.0.1:9' });
+    const { page } = vscode;
+    await openView(page, 'GeuseMaker');
+    await expand(page, 'demo');
+    const row = treeItem(page, 'Could not reach AWS').first();
+    await row.waitFor({ timeout: 120_000 });
+    assert.match((await row.textContent()) ?? '', /ECONNREFUSED|network/i);
   });
 });

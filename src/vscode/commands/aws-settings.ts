@@ -41,6 +41,7 @@ export async function chooseRegionCommand(ctx: CommandContext): Promise<void> {
 export async function findStacksCommand(ctx: CommandContext): Promise<void> {
   const { region } = ctx.host.settings;
   try {
+    ctx.host.assertUsable();
     const found = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Looking for GeuseMaker stacks in ${region}…`, cancellable: false },
       () => ctx.host.engine.findInAccount(region, ctx.host.profile));
     const known = new Set(ctx.tree.entries.map((entry) => entry.ref.name));

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { z } from 'zod';
 import type { Engine } from '../../engine/engine';
 import type { EngineHost } from '../engine-host';
 import type { StackEntry } from '../stacks-source';
@@ -20,11 +21,21 @@ export interface PickedStack {
   engine: Engine;
 }
 
+const NODE_KINDS = ['stack', 'section', 'service', 'resource', 'endpoint', 'other-workspaces', 'loading', 'error', 'empty'] as const;
+const nodeShape = z.looseObject({ kind: z.enum(NODE_KINDS) });
+
+/**
+ * A command's argument as one of our tree nodes. VS Code passes back the element objects the provider gave
+ * it; anything else (a palette run, another extension's call) is not treated as a node.
+ */
+export function treeNodeOf(arg: unknown): TreeNode | undefined {
+  return nodeShape.safeParse(arg).success ? arg as TreeNode : undefined;
+}
+
 /** Tree nodes that carry a stack (the stack itself or anything under it). */
 export function entryOfNode(arg: unknown): StackEntry | undefined {
-  if (typeof arg !== 'object' || arg === null || !('kind' in arg)) return undefined;
-  const node = arg as TreeNode;
-  return 'entry' in node ? node.entry : undefined;
+  const node = treeNodeOf(arg);
+  return node && 'entry' in node ? node.entry : undefined;
 }
 
 /**
@@ -32,7 +43,9 @@ export function entryOfNode(arg: unknown): StackEntry | undefined {
  * `accept` narrows the pick (e.g. only running stacks for Open Terminal); undefined when the user backs out.
  */
 export async function pickStack(ctx: CommandContext, arg: unknown, purpose: string, accept: (entry: StackEntry) => boolean = () => true): Promise<PickedStack | undefined> {
+  ctx.host.assertUsable();
   let entry = entryOfNode(arg);
+  // A name (from a notification button or another command): this workspace's stack first.
   if (!entry && typeof arg === 'string') entry = ctx.tree.entries.find((candidate) => candidate.ref.name === arg);
   if (!entry) {
     if (ctx.tree.entries.length === 0) await ctx.tree.refresh({ health: false });

@@ -1,10 +1,11 @@
 import * as vscode from 'vscode';
 import { renderShow } from '../../cli/render';
 import { instanceFiles } from '../../engine/bootstrap/preview';
+import { refused } from '../../engine/errors';
 import { architectureOf } from '../../engine/stack/config';
 import { consoleUrl } from '../console-links';
 import { showError } from '../ui-errors';
-import { pickStack, type CommandContext } from './context';
+import { pickStack, treeNodeOf, type CommandContext } from './context';
 import type { TreeNode } from '../tree/nodes';
 
 /** Read-only documents: stack details and instance file previews are generated, never files on disk. */
@@ -38,7 +39,7 @@ export async function showDetailsCommand(ctx: CommandContext, docs: ReadOnlyDocu
     const target = await pickStack(ctx, arg, 'show');
     if (!target) return;
     const state = await target.engine.show(target.name);
-    if (!state) throw new Error(`Stack ${target.name} is no longer recorded in ${target.entry.ref.stateDir}.`);
+    if (!state) throw refused('STACK_UNKNOWN', `Stack ${target.name} is no longer recorded in ${target.entry.ref.stateDir}.`, 'Refresh the Stacks view.');
     const lines = renderShow(state);
     if (state.status === 'deployed') {
       const live = await target.engine.liveStatus(target.name).catch(() => undefined);
@@ -72,21 +73,38 @@ export async function previewInstanceFilesCommand(ctx: CommandContext, docs: Rea
   }
 }
 
-function resourceOf(arg: unknown): Extract<TreeNode, { kind: 'resource' }> | undefined {
-  return typeof arg === 'object' && arg !== null && (arg as TreeNode).kind === 'resource' ? arg as Extract<TreeNode, { kind: 'resource' }> : undefined;
+type ResourceNode = Extract<TreeNode, { kind: 'resource' }>;
+
+/** The resource from the tree node, or a pick of stack then resource when run from the palette. */
+async function pickResource(ctx: CommandContext, arg: unknown, purpose: string): Promise<{ id: string; kind: ResourceNode['record']['kind']; region: string } | undefined> {
+  const node = treeNodeOf(arg);
+  if (node?.kind === 'resource' && node.record.id && node.entry.state) return { id: node.record.id, kind: node.record.kind, region: node.entry.state.region };
+  const target = await pickStack(ctx, arg, purpose);
+  const state = target?.entry.state;
+  if (!state) return undefined;
+  const records = Object.values(state.resources).filter((r) => r.status === 'created' && r.id);
+  const picked = await vscode.window.showQuickPick(records.map((r) => ({ label: r.key, description: `${r.kind} ${r.id}`, record: r })), { title: `Which resource of ${state.name}?` });
+  return picked?.record.id ? { id: picked.record.id, kind: picked.record.kind, region: state.region } : undefined;
 }
 
-export async function copyIdCommand(arg?: unknown): Promise<void> {
-  const node = resourceOf(arg);
-  if (!node?.record.id) return;
-  await vscode.env.clipboard.writeText(node.record.id);
-  void vscode.window.setStatusBarMessage(`Copied ${node.record.id}`, 3000);
+export async function copyIdCommand(ctx: CommandContext, arg?: unknown): Promise<void> {
+  try {
+    const resource = await pickResource(ctx, arg, 'copy a resource ID of');
+    if (!resource) return;
+    await vscode.env.clipboard.writeText(resource.id);
+    void vscode.window.setStatusBarMessage(`Copied ${resource.id}`, 3000);
+  } catch (error) {
+    await showError(error, ctx.log, ctx.host.profile);
+  }
 }
 
-export async function openInConsoleCommand(arg?: unknown): Promise<void> {
-  const node = resourceOf(arg);
-  if (!node?.record.id || !node.entry.state) return;
-  await vscode.env.openExternal(vscode.Uri.parse(consoleUrl(node.record.kind, node.record.id, node.entry.state.region)));
+export async function openInConsoleCommand(ctx: CommandContext, arg?: unknown): Promise<void> {
+  try {
+    const resource = await pickResource(ctx, arg, 'open in the AWS console a resource of');
+    if (resource) await vscode.env.openExternal(vscode.Uri.parse(consoleUrl(resource.kind, resource.id, resource.region)));
+  } catch (error) {
+    await showError(error, ctx.log, ctx.host.profile);
+  }
 }
 
 export async function openDocsCommand(ctx: CommandContext): Promise<void> {

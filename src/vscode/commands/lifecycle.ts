@@ -3,6 +3,7 @@ import { renderDestroyPlan, renderPlan } from '../../cli/render';
 import { invalidInput } from '../../engine/errors';
 import { DEPLOYABLE_TIERS, stackConfigSchema, stackNameSchema, TIERS, type StackConfig, type StackConfigInput, type Tier } from '../../engine/stack/config';
 import { findConfigFile, loadStackConfig } from '../../engine/stack/load';
+import { estimateHourly, formatHourly } from '../../engine/cost/hourly';
 import { withEngineProgress } from '../progress';
 import { showError } from '../ui-errors';
 import { pickStack, type CommandContext } from './context';
@@ -87,6 +88,7 @@ async function configFromWorkspace(ctx: CommandContext): Promise<StackConfig | '
 
 export async function deployCommand(ctx: CommandContext, arg?: unknown): Promise<void> {
   try {
+    ctx.host.assertUsable();
     let config: StackConfig | undefined;
     const target = arg === undefined ? undefined : await pickStack(ctx, arg, 'deploy');
     if (target?.entry.state) config = target.entry.state.config;
@@ -148,7 +150,7 @@ export async function destroyCommand(ctx: CommandContext, arg?: unknown): Promis
 
 export async function pauseCommand(ctx: CommandContext, arg?: unknown): Promise<void> {
   try {
-    const target = await pickStack(ctx, arg, 'pause', (entry) => entry.state?.status === 'deployed');
+    const target = await pickStack(ctx, arg, 'pause', (entry) => entry.state?.status === 'deployed' || entry.state?.status === 'deploy_failed');
     if (!target) return;
     const go = await vscode.window.showWarningMessage(`Pause stack ${target.name}?`, {
       modal: true, detail: 'The instance is terminated, so its hourly cost stops. The network, the EFS file system and the secrets stay; Resume launches a new instance on the same data. Work not saved to EFS is lost.',
@@ -166,7 +168,12 @@ export async function pauseCommand(ctx: CommandContext, arg?: unknown): Promise<
 export async function resumeCommand(ctx: CommandContext, arg?: unknown): Promise<void> {
   try {
     const target = await pickStack(ctx, arg, 'resume', (entry) => entry.state?.status === 'paused');
-    if (!target) return;
+    if (!target?.entry.state) return;
+    const hourly = estimateHourly(target.entry.state.config);
+    const go = await vscode.window.showInformationMessage(`Resume stack ${target.name}?`, {
+      modal: true, detail: `A new ${target.entry.state.config.instanceType} (${target.entry.state.config.market}) starts on the kept data and bills by the hour${hourly ? `: ${formatHourly(hourly)}` : ''}.`,
+    }, 'Resume');
+    if (go !== 'Resume') return;
     await withEngineProgress(`Resuming stack ${target.name}`, ctx.log, (options) => target.engine.resume(target.name, options));
     await ctx.tree.refresh();
     void vscode.window.showInformationMessage(`Stack ${target.name} is running again on its kept data.`);

@@ -42,6 +42,7 @@ export type TreeNode =
   | { kind: 'endpoint'; entry: StackEntry; label: string; detail: string; url?: string; service?: CatalogueService }
   | { kind: 'other-workspaces'; entries: StackEntry[] }
   | { kind: 'loading' }
+  | { kind: 'empty'; id: string; text: string }
   | { kind: 'error'; error: Pick<GeuseError, 'code' | 'message' | 'nextStep'>; scope: 'root' | 'stack'; stackKey?: string };
 
 /** What a node looks like, with no vscode types: the provider turns it into a TreeItem. */
@@ -54,7 +55,8 @@ export interface NodeView {
   icon?: { id: string; color?: string };
   contextValue: string;
   collapsible: 'none' | 'collapsed' | 'expanded';
-  command?: { command: string; title: string };
+  /** Run on click; `withNode` passes the node as the argument (as inline actions do). */
+  command?: { command: string; title: string; withNode?: boolean };
 }
 
 /** The stack's services from the one catalogue (ports, proxy paths), in compose order. */
@@ -90,20 +92,27 @@ export function childrenOf(node: TreeNode, health: ReadonlyMap<string, StackHeal
     case 'section': {
       const state = node.entry.state;
       if (!state) return [];
-      if (node.section === 'services') {
-        return servicesOf(state).map((service) => ({ kind: 'service', entry: node.entry, service, health: node.health?.services[service.name] }));
-      }
-      if (node.section === 'resources') {
-        return Object.values(state.resources)
-          .filter((record) => record.status === 'created' && record.id)
-          .sort((a, b) => RESOURCE_ORDER.indexOf(a.kind) - RESOURCE_ORDER.indexOf(b.kind) || a.key.localeCompare(b.key))
-          .map((record) => ({ kind: 'resource', entry: node.entry, record }));
-      }
-      return endpointsOf(node.entry, state);
+      const children = sectionChildren(node.section, node.entry, state, node.health);
+      return children.length > 0 ? children : [{ kind: 'empty', id: `${keyOf(node.entry)}::${node.section}::empty`, text: EMPTY_TEXT[node.section] }];
     }
     default:
       return [];
   }
+}
+
+const EMPTY_TEXT = { services: 'No services are turned on', resources: 'Nothing exists in AWS yet', endpoints: 'No endpoints' } as const;
+
+function sectionChildren(section: 'services' | 'resources' | 'endpoints', entry: StackEntry, state: StackState, health: StackHealthView | undefined): TreeNode[] {
+  if (section === 'services') {
+    return servicesOf(state).map((service) => ({ kind: 'service', entry, service, health: health?.services[service.name] }));
+  }
+  if (section === 'resources') {
+    return Object.values(state.resources)
+      .filter((record) => record.status === 'created' && record.id)
+      .sort((a, b) => RESOURCE_ORDER.indexOf(a.kind) - RESOURCE_ORDER.indexOf(b.kind) || a.key.localeCompare(b.key))
+      .map((record) => ({ kind: 'resource', entry, record }));
+  }
+  return endpointsOf(entry, state);
 }
 
 const RESOURCE_ORDER = ['instance', 'vpc', 'subnet', 'internet-gateway', 'route-table', 'security-group', 'efs', 'mount-target', 'iam-role', 'instance-profile', 'ssm-parameter'];
@@ -162,7 +171,10 @@ export function viewOf(node: TreeNode): NodeView {
         id: `${keyOf(node.entry)}::endpoint::${node.label}`, label: node.label, description: node.detail,
         tooltip: node.url ? `Open ${node.url}` : 'Reached through an SSM port-forwarding tunnel: use Open Service.',
         icon: { id: node.url ? 'globe' : 'plug' }, contextValue: 'endpoint', collapsible: 'none',
+        command: { command: 'geusemaker.openService', title: 'Open', withNode: true },
       };
+    case 'empty':
+      return { id: node.id, label: node.text, contextValue: 'empty', collapsible: 'none' };
     case 'loading':
       return { id: 'loading', label: 'Loading stacks…', icon: { id: 'loading~spin' }, contextValue: 'loading', collapsible: 'none' };
     case 'error':

@@ -9,7 +9,11 @@ import { classifyAwsError, isNotFound } from './aws/classify';
 import { bootstrapStatusParameter, bootstrapStatusSchema, type BootstrapStatus } from './bootstrap/status';
 import { refused } from './errors';
 import { HealthTracker } from './health/tracker';
-import { checkStackHealth, followStackLogs, openSession, ssmServices, stackLogs, type OpenedSession, type SessionKind, type SsmFactory, type StackHealth } from './operate';
+import type { CatalogueService } from './health/catalogue';
+import { discoverNetworks, type DiscoveredVpc } from './discovery/networks';
+import { describeCandidateTypes, type InstanceTypeInfo } from './discovery/instance-types';
+import type { Tier } from './stack/config';
+import { checkStackHealth, followStackLogs, openSession, restartOnInstance, ssmServices, stackLogs, type OpenedSession, type SessionKind, type SsmFactory, type StackHealth } from './operate';
 import { applyPause, type PauseResult } from './pause';
 import type { FollowOptions, LogChunk, LogCursor } from './ssm/logs';
 import { names } from './stack/naming';
@@ -229,6 +233,22 @@ export class Engine {
   async endSession(name: string, sessionId: string): Promise<void> {
     const state = await this.requireState(name);
     await this.ssmOf(state).sessions.terminate(sessionId);
+  }
+
+  /** VPCs and subnets of a region (which are public, which AZs), for choosing an existing network. */
+  discoverNetworks(region: string, profile?: string): Promise<DiscoveredVpc[]> {
+    return discoverNetworks(this.clients(region, profile));
+  }
+
+  /** The tier's candidate instance types offered in the region, with vCPU, memory, GPU and the AZs offering them. */
+  instanceTypes(region: string, tier: Tier, profile?: string): Promise<InstanceTypeInfo[]> {
+    return describeCandidateTypes(this.clients(region, profile), tier);
+  }
+
+  /** Restarts one service's container on the instance (`docker compose restart`), over SSM Run Command. */
+  async restartService(name: string, service: CatalogueService, options: { signal?: AbortSignal } = {}): Promise<void> {
+    const state = await this.requireState(name);
+    await restartOnInstance(this.ssmOf(state), state, service, options.signal);
   }
 
   private ssmOf(state: StackState) {

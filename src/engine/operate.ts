@@ -1,6 +1,6 @@
 import type { AwsClients } from './aws/clients';
 import { refused } from './errors';
-import { servicesOf } from './health/catalogue';
+import { servicesOf, type CatalogueService } from './health/catalogue';
 import { checkPublicUrl } from './health/end-to-end';
 import { checkOnInstance, type InstanceHealth } from './health/on-instance';
 import { HealthTracker } from './health/tracker';
@@ -89,4 +89,20 @@ export async function openSession(ssm: SsmServices, state: StackState, kind: Ses
   const instanceId = instanceIdOf(state);
   const request = kind.kind === 'shell' ? shellRequest(instanceId) : portForwardRequest(instanceId, kind.remotePort, kind.localPort);
   return { session: await ssm.sessions.start(request, signal), request };
+}
+
+/** The compose command that restarts one service, as the bootstrap runs compose (same project, env and file). */
+export function restartScript(service: CatalogueService): string[] {
+  if (!/^[a-z0-9-]+$/.test(service)) throw new Error(`Not a service name: ${service}`);
+  return [
+    'set -eu',
+    `docker compose --project-name geusemaker --env-file /etc/geusemaker/stack.env -f /etc/geusemaker/docker-compose.yml restart ${service}`,
+  ];
+}
+
+export async function restartOnInstance(ssm: SsmServices, state: StackState, service: CatalogueService, signal?: AbortSignal): Promise<void> {
+  if (!servicesOf(state.config).some((spec) => spec.name === service)) {
+    throw refused('SERVICE_NOT_IN_STACK', `Stack ${state.name} does not run ${service}.`, 'Pick one of the services the stack shows.');
+  }
+  await ssm.runner.run(instanceIdOf(state), restartScript(service), { timeoutSeconds: 180, signal, comment: `GeuseMaker restart ${service}` });
 }

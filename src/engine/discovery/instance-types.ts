@@ -1,0 +1,68 @@
+import { DescribeInstanceTypesCommand, paginateDescribeInstanceTypeOfferings, type _InstanceType } from '@aws-sdk/client-ec2';
+import { z } from 'zod';
+import type { AwsClients } from '../aws/clients';
+import { classifyAwsError } from '../aws/classify';
+import type { Tier } from '../stack/config';
+
+/** Instance types the wizard offers per tier: general purpose for CPU tiers, the allowed GPU families for gpu. */
+export const CANDIDATE_TYPES: Record<Tier, readonly string[]> = {
+  dev: ['t3.large', 't3.xlarge', 't3.2xlarge', 't3a.xlarge', 't4g.xlarge', 'm7i.large', 'm7i.xlarge', 'm7g.xlarge', 'm6i.xlarge', 'r6i.large', 'r6i.xlarge'],
+  automation: ['t3.xlarge', 't3.2xlarge', 'm7i.large', 'm7i.xlarge', 'm7i.2xlarge', 'm7g.xlarge', 'm6i.xlarge', 'm6i.2xlarge', 'r6i.xlarge'],
+  gpu: ['g4dn.xlarge', 'g4dn.2xlarge', 'g5.xlarge', 'g5.2xlarge', 'g6.xlarge', 'g6.2xlarge', 'g6e.xlarge'],
+};
+
+export interface InstanceTypeInfo {
+  type: string;
+  vcpus: number;
+  memoryGiB: number;
+  architecture: 'x86_64' | 'arm64';
+  gpus: number;
+  gpuName?: string;
+  gpuMemoryGiB?: number;
+  /** AZs of the region that offer it. */
+  zones: string[];
+}
+
+const typeSchema = z.object({
+  InstanceType: z.string(),
+  VCpuInfo: z.object({ DefaultVCpus: z.number() }),
+  MemoryInfo: z.object({ SizeInMiB: z.number() }),
+  ProcessorInfo: z.object({ SupportedArchitectures: z.array(z.string()) }).optional(),
+  GpuInfo: z.object({
+    Gpus: z.array(z.object({ Name: z.string().optional(), Manufacturer: z.string().optional(), Count: z.number().optional(), MemoryInfo: z.object({ SizeInMiB: z.number() }).optional() })).optional(),
+    TotalGpuMemoryInMiB: z.number().optional(),
+  }).optional(),
+});
+
+/** The tier's candidate types that the region offers, with their sizes and the AZs offering each. */
+export async function describeCandidateTypes(clients: AwsClients, tier: Tier): Promise<InstanceTypeInfo[]> {
+  const candidates = CANDIDATE_TYPES[tier];
+  try {
+    const zones = new Map<string, string[]>();
+    for await (const page of paginateDescribeInstanceTypeOfferings({ client: clients.ec2 }, {
+      LocationType: 'availability-zone', Filters: [{ Name: 'instance-type', Values: [...candidates] }],
+    })) {
+      for (const offering of page.InstanceTypeOfferings ?? []) {
+        if (!offering.InstanceType || !offering.Location) continue;
+        zones.set(offering.InstanceType, [...(zones.get(offering.InstanceType) ?? []), offering.Location]);
+      }
+    }
+    const offered = candidates.filter((type) => zones.has(type));
+    if (offered.length === 0) return [];
+    const out = await clients.ec2.send(new DescribeInstanceTypesCommand({ InstanceTypes: offered as _InstanceType[] }));
+    return (out.InstanceTypes ?? []).map((raw) => {
+      const t = typeSchema.parse(raw);
+      const gpu = t.GpuInfo?.Gpus?.[0];
+      return {
+        type: t.InstanceType, vcpus: t.VCpuInfo.DefaultVCpus, memoryGiB: t.MemoryInfo.SizeInMiB / 1024,
+        architecture: t.ProcessorInfo?.SupportedArchitectures.includes('arm64') ? 'arm64' as const : 'x86_64' as const,
+        gpus: t.GpuInfo?.Gpus?.reduce((n, g) => n + (g.Count ?? 0), 0) ?? 0,
+        gpuName: gpu ? [gpu.Manufacturer, gpu.Name].filter(Boolean).join(' ') : undefined,
+        gpuMemoryGiB: t.GpuInfo?.TotalGpuMemoryInMiB !== undefined ? t.GpuInfo.TotalGpuMemoryInMiB / 1024 : undefined,
+        zones: (zones.get(t.InstanceType) ?? []).sort(),
+      };
+    }).sort((a, b) => candidates.indexOf(a.type) - candidates.indexOf(b.type));
+  } catch (error) {
+    throw classifyAwsError(error, { profile: clients.profile });
+  }
+}

@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { parse } from 'yaml';
+import { GeuseError } from '../../src/engine/errors';
+import type { DiscoveredVpc } from '../../src/engine/discovery/networks';
+import { stackConfigSchema } from '../../src/engine/stack/config';
+import { configYaml, draftToConfig, tierChoices, validateStep } from '../../src/vscode/wizard/model';
+import { EMPTY_PROGRESS, foldProgress } from '../../src/vscode/wizard/progress-model';
+
+const none = { existingNames: new Set<string>() };
+
+const vpc: DiscoveredVpc = {
+  id: 'vpc-0abc', cidr: '10.0.0.0/16', isDefault: false, publicZones: ['us-east-1a'],
+  subnets: [
+    { id: 'subnet-1', zone: 'us-east-1a', cidr: '10.0.1.0/24', public: true },
+    { id: 'subnet-2', zone: 'us-east-1b', cidr: '10.0.2.0/24', public: false },
+  ],
+};
+
+describe('deploy wizard model', () => {
+  it('checks each step with the engine\'s own schema and shows only that step\'s errors', () => {
+    const draft = { name: 'Bad_Name', instanceType: 'huge', access: { mode: 'cidr' as const, cidr: '0.0.0.0/0' } };
+    assert.deepEqual(validateStep('basics', draft, none).map((e) => e.field), ['name']);
+    assert.deepEqual(validateStep('instance', draft, none).map((e) => e.field), ['instanceType']);
+    const access = validateStep('access', draft, none);
+    assert.equal(access[0]?.field, 'access.cidr');
+    assert.match(access[0]?.message ?? '', /too wide/);
+    assert.deepEqual(validateStep('services', draft, none), []);
+  });
+
+  it('refuses a name already used here and a tier this version cannot deploy', () => {
+    const errors = validateStep('basics', { name: 'demo', tier: 'gpu' }, { existingNames: new Set(['demo']) });
+    assert.deepEqual(errors.map((e) => e.field), ['name', 'tier']);
+    assert.match(errors[0]?.message ?? '', /already exists/);
+  });
+
+  it('an existing network needs a public subnet of that VPC, and two public AZs for load-balancer tiers', () => {
+    const ctx = { existingNames: new Set<string>(), networks: [vpc] };
+    const base = { name: 'demo', region: 'us-east-1' as const };
+    assert.deepEqual(validateStep('network', { ...base, network: { mode: 'existing', vpcId: 'vpc-0abc', subnetIds: ['subnet-1'] } }, ctx), []);
+    assert.match(validateStep('network', { ...base, network: { mode: 'existing', vpcId: 'vpc-0abc', subnetIds: ['subnet-2'] } }, ctx)[0]?.message ?? '', /internet gateway/);
+    assert.match(validateStep('network', { ...base, network: { mode: 'existing', vpcId: 'vpc-0abc', subnetIds: ['subnet-9'] } }, ctx)[0]?.message ?? '', /subnet-9 is not in vpc-0abc/);
+    assert.match(validateStep('network', { ...base, network: { mode: 'existing', vpcId: 'vpc-0fff', subnetIds: ['subnet-1'] } }, ctx)[0]?.message ?? '', /not a VPC/);
+    const alb = validateStep('network', { ...base, tier: 'automation', network: { mode: 'existing', vpcId: 'vpc-0abc', subnetIds: ['subnet-1', 'subnet-2'] } }, ctx);
+    assert.ok(alb.some((e) => /two availability zones; these cover 1/.test(e.message)));
+  });
+
+  it('produces the same config the engine would parse, or every blocking error', () => {
+    const ok = draftToConfig({ name: 'demo', market: 'on-demand' }, none);
+    assert.ok('config' in ok);
+    assert.deepEqual(ok.config, stackConfigSchema.parse({ name: 'demo', market: 'on-demand' }));
+    const bad = draftToConfig({ name: 'x' }, none);
+    assert.ok('errors' in bad && bad.errors.length > 0);
+  });
+
+  it('offers every tier with what it adds and an indicative monthly cost; only deployable ones are selectable', () => {
+    const tiers = tierChoices('on-demand');
+    assert.deepEqual(tiers.map((t) => [t.tier, t.deployable]), [['dev', true], ['automation', false], ['gpu', false]]);
+    // t3.xlarge 0.1664 + 50 GiB gp3 (4.00/month) + IPv4 0.005, for 730 h: 121.47 + 4.00 + 3.65 = 129.12
+    assert.equal(tiers[0]?.monthlyUsd, 129);
+    assert.match(tiers[0]?.basis ?? '', /estimated/);
+  });
+
+  it('"Save as geusemaker.yaml" writes the name and only what differs from the defaults, and reads back the same', () => {
+    const config = stackConfigSchema.parse({ name: 'demo', instanceType: 't3.2xlarge', access: { mode: 'cidr', cidr: '203.0.113.7/32' } });
+    const text = configYaml(config);
+    const data = parse(text) as Record<string, unknown>;
+    assert.deepEqual(Object.keys(data).sort(), ['access', 'instanceType', 'name']);
+    assert.deepEqual(stackConfigSchema.parse(data), config);
+  });
+
+  it('folds engine progress into rows: started, waiting with what for, done or failed with the next step', () => {
+    let view = EMPTY_PROGRESS;
+    view = foldProgress(view, { type: 'step-started', step: 'efs', title: 'EFS file system' });
+    view = foldProgress(view, { type: 'step-waiting', step: 'efs', waitingFor: 'EFS mount target in us-east-1b', elapsedMs: 4200 });
+    assert.deepEqual(view.rows[0], { step: 'efs', title: 'EFS file system', state: 'waiting', elapsedMs: 4200, detail: 'waiting for EFS mount target in us-east-1b…' });
+    view = foldProgress(view, { type: 'step-done', step: 'efs', title: 'EFS file system', outcome: 'created', detail: 'fs-1', elapsedMs: 9000 });
+    view = foldProgress(view, { type: 'step-failed', step: 'instance', title: 'Instance', elapsedMs: 10, error: new GeuseError({ code: 'X', kind: 'capacity', message: 'No capacity.', nextStep: 'Try another type.' }) });
+    view = foldProgress(view, { type: 'note', message: 'spot in us-east-1b' });
+    assert.deepEqual(view.rows.map((r) => [r.step, r.state, r.detail]), [['efs', 'done', 'created: fs-1'], ['instance', 'failed', 'No capacity. Try another type.']]);
+    assert.deepEqual(view.notes, ['spot in us-east-1b']);
+  });
+});

@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { PriceCache, PRICE_TTL_MS } from '../../src/engine/cost/cache';
+import { onDemandInstanceFilters, pickOnDemandPrice } from '../../src/engine/cost/price-list';
+import { tempDir } from '../harness/engine';
+
+const fixture = (name: string) => JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'pricing', name), 'utf8')) as { PriceList: string[] };
+
+describe('Price List parsing (recorded-shape responses)', () => {
+  it('filters for one Linux, shared-tenancy, no-software, capacity-Used SKU in the stack\'s region', () => {
+    const fields = Object.fromEntries(onDemandInstanceFilters('t3.xlarge', 'eu-west-1').map((f) => [f.Field, f.Value]));
+    assert.deepEqual(fields, {
+      instanceType: 't3.xlarge', regionCode: 'eu-west-1', operatingSystem: 'Linux', tenancy: 'Shared', preInstalledSw: 'NA', capacitystatus: 'Used', licenseModel: 'No License required',
+    });
+  });
+
+  it('picks the on-demand hourly USD price from the JSON strings', () => {
+    const price = pickOnDemandPrice(fixture('get-products-t3-xlarge.json').PriceList, 'Hrs');
+    assert.ok('usd' in price);
+    assert.equal(price.usd, 0.1664);
+    assert.equal(price.sku, 'Q5KJ7Y6KQ4X8C4ES');
+  });
+
+  it('refuses to guess when the filters matched a $0 reservation SKU too, and ignores entries that are not JSON', () => {
+    const loose = pickOnDemandPrice(fixture('get-products-t3-xlarge-unfiltered.json').PriceList, 'Hrs');
+    assert.ok('problem' in loose);
+    assert.match(loose.problem, /2 different on-demand prices/);
+    const none = pickOnDemandPrice(['not json', '{"product":1}'], 'Hrs');
+    assert.ok('problem' in none && /no on-demand price/.test(none.problem));
+  });
+});
+
+describe('price cache on disk', () => {
+  it('answers within the TTL, offers stale values only when asked, and survives a corrupt file', async () => {
+    let now = 1_000_000;
+    const dir = tempDir('gm-prices-');
+    const cache = new PriceCache(dir, () => now);
+    await cache.set('spot:t3.xlarge:us-east-1', 0.05);
+    assert.equal((await cache.get('spot:t3.xlarge:us-east-1', z.number(), PRICE_TTL_MS.spot))?.value, 0.05);
+    now += PRICE_TTL_MS.spot + 1;
+    assert.equal(await cache.get('spot:t3.xlarge:us-east-1', z.number(), PRICE_TTL_MS.spot), undefined, 'expired');
+    const stale = await new PriceCache(dir, () => now).get('spot:t3.xlarge:us-east-1', z.number(), PRICE_TTL_MS.spot, { stale: true });
+    assert.equal(stale?.value, 0.05, 'read back from disk by a new cache');
+    assert.equal(stale?.ageMs, PRICE_TTL_MS.spot + 1);
+    await import('node:fs/promises').then((fs) => fs.writeFile(join(dir, 'prices.json'), '{broken'));
+    assert.equal(await new PriceCache(dir).get('spot:t3.xlarge:us-east-1', z.number(), PRICE_TTL_MS.spot, { stale: true }), undefined);
+  });
+});

@@ -24,4 +24,16 @@ export default tseslint.config(
       }],
     },
   },
+  {
+    // Webviews render text only: anything that parses a string as HTML could run what a message carries.
+    files: ['webview/**/*.ts'],
+    rules: {
+      'no-restricted-properties': ['error',
+        { property: 'innerHTML', message: 'Use textContent or DOM building (webview/shared/dom.ts).' },
+        { property: 'outerHTML', message: 'Use textContent or DOM building (webview/shared/dom.ts).' },
+        { property: 'insertAdjacentHTML', message: 'Use DOM building (webview/shared/dom.ts).' },
+        { object: 'document', property: 'write', message: 'Never write markup into the webview.' },
+      ],
+    },
+  },
 );

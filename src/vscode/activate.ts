@@ -9,6 +9,8 @@ import { copyIdCommand, DOC_SCHEME, openDocsCommand, openInConsoleCommand, previ
 import { deployCommand, destroyCommand, pauseCommand, resumeCommand } from './commands/lifecycle';
 import { registerConnectCommands } from './commands/connect';
 import { stackHealthView } from './health-view';
+import { HealthPanels } from './panels/health-panel';
+import { HEALTH_VIEW_TYPE } from '../protocol/health';
 
 /** Wires the engine to the editor: the Stacks view, the commands, the status bar. */
 export function activateExtension(context: vscode.ExtensionContext): { deactivate(): Promise<void> } {
@@ -48,6 +50,9 @@ export function activateExtension(context: vscode.ExtensionContext): { deactivat
   register('geusemaker.showCost', () => vscode.window.showInformationMessage('The cost panel is not built yet. Stack details show the instance type and market; the status bar shows what is running.', 'Show Stack Details')
     .then((pick) => (pick ? vscode.commands.executeCommand('geusemaker.showDetails') : undefined)));
   const connections = registerConnectCommands(ctx, register);
+  const healthPanels = new HealthPanels(ctx);
+  register('geusemaker.showHealth', (arg) => healthPanels.showCommand(arg));
+  context.subscriptions.push(healthPanels, vscode.window.registerWebviewPanelSerializer(HEALTH_VIEW_TYPE, healthPanels.serializer));
 
   context.subscriptions.push(
     log, host, tree, view, statusBar, refresher, connections,

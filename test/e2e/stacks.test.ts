@@ -30,7 +30,13 @@ async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs 
 async function expand(page: Page, label: string): Promise<void> {
   const row = treeItem(page, label).first();
   await row.waitFor({ timeout: 30_000 });
-  if ((await row.getAttribute('aria-expanded')) !== 'true') await row.click();
+  // The tree re-renders as health lands; a click on a row being replaced is lost, so click until it is open.
+  await waitUntil(async () => {
+    if ((await row.getAttribute('aria-expanded')) === 'true') return true;
+    await row.click().catch(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    return (await row.getAttribute('aria-expanded')) === 'true';
+  }, `tree row ${label} to expand`);
 }
 
 describe('VS Code e2e: the Stacks view and its commands (against moto; StartSession from a recorded-shape response)', function () {

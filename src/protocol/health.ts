@@ -1,0 +1,73 @@
+import * as z from 'zod';
+import { CATALOGUE_SERVICES } from '../engine/health/catalogue';
+import { HEALTH_STATUSES } from '../engine/health/types';
+import { isoTime, readySchema, rejectedSchema, requestId, responseSchema, text } from './common';
+
+/** The health panel's messages, both ways; the panel's view type and its persisted state. */
+
+export const HEALTH_VIEW_TYPE = 'geusemaker.health';
+/** Checks kept per service for the history chart. */
+export const HISTORY_LENGTH = 40;
+
+const serviceName = z.enum(CATALOGUE_SERVICES);
+const status = z.enum(HEALTH_STATUSES);
+const latencyMs = z.number().nonnegative().max(3_600_000);
+
+export const historyPointSchema = z.strictObject({ at: isoTime, status, latencyMs: latencyMs.optional() });
+export type HistoryPoint = z.infer<typeof historyPointSchema>;
+
+export const serviceRowSchema = z.strictObject({
+  name: serviceName,
+  displayName: text(64),
+  status,
+  severity: z.enum(['ok', 'warning', 'critical']),
+  latencyMs: latencyMs.optional(),
+  checkedAt: isoTime,
+  consecutiveFailures: z.number().int().nonnegative().max(1_000_000),
+  lastError: text(2000).optional(),
+  via: z.enum(['instance', 'public-url']),
+  /** Reachable in a browser (PostgreSQL is not). */
+  canOpen: z.boolean(),
+  history: z.array(historyPointSchema).max(HISTORY_LENGTH),
+});
+export type ServiceRow = z.infer<typeof serviceRowSchema>;
+
+export const stackTargetSchema = z.strictObject({ name: text(128).min(1), stateDir: text(4096).min(1) });
+export type StackTarget = z.infer<typeof stackTargetSchema>;
+
+export const healthSnapshotSchema = z.strictObject({
+  target: stackTargetSchema,
+  region: text(32),
+  /** When the last round finished; absent before the first. */
+  checkedAt: isoTime.optional(),
+  services: z.array(serviceRowSchema).max(16),
+  /** Why every service is unknown (e.g. the SSM agent is not online yet). */
+  note: text(2000).optional(),
+  /** The round failed as a whole (AWS unreachable, stack gone). */
+  error: text(2000).optional(),
+  checking: z.boolean(),
+  refreshSeconds: z.number().int().min(1).max(86_400),
+});
+export type HealthSnapshot = z.infer<typeof healthSnapshotSchema>;
+
+export const healthUpdateSchema = z.strictObject({ type: z.literal('health'), snapshot: healthSnapshotSchema });
+
+export const hostToHealthSchema = z.discriminatedUnion('type', [healthUpdateSchema, responseSchema]);
+export type HostToHealth = z.infer<typeof hostToHealthSchema>;
+
+const serviceRequest = <K extends string>(type: K) => z.strictObject({ type: z.literal(type), id: requestId, service: serviceName });
+
+export const healthToHostSchema = z.discriminatedUnion('type', [
+  readySchema,
+  rejectedSchema,
+  z.strictObject({ type: z.literal('refresh'), id: requestId }),
+  serviceRequest('showLogs'),
+  serviceRequest('restart'),
+  serviceRequest('open'),
+]);
+export type HealthToHost = z.infer<typeof healthToHostSchema>;
+export type HealthRequest = Extract<HealthToHost, { id: number }>;
+
+/** What the webview keeps with setState, and the serializer gets back after a reload. */
+export const healthPanelStateSchema = z.strictObject({ version: z.literal(1), snapshot: healthSnapshotSchema });
+export type HealthPanelState = z.infer<typeof healthPanelStateSchema>;

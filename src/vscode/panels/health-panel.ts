@@ -1,0 +1,220 @@
+import * as vscode from 'vscode';
+import { classifyAwsError } from '../../engine/aws/classify';
+import { servicesOf, type ServiceSpec } from '../../engine/health/catalogue';
+import { healthPanelStateSchema, healthToHostSchema, HEALTH_VIEW_TYPE, type HealthRequest, type HealthSnapshot, type HealthToHost, type HostToHealth, type StackTarget } from '../../protocol/health';
+import { pickStack, type CommandContext, type PickedStack } from '../commands/context';
+import type { StackEntry } from '../stacks-source';
+import { keyOf, type TreeNode } from '../tree/nodes';
+import { showError } from '../ui-errors';
+import { listen, post } from '../webview/channel';
+import { loadPanel, panelOptions } from '../webview/panel';
+import { foldHistory, historyOf, toSnapshot, type History } from './health-snapshot';
+
+type Outcome = { error?: string; cancelled?: true };
+
+const running = (entry: StackEntry) => entry.state?.status === 'deployed' || entry.state?.status === 'deploy_failed';
+const targetOf = (stack: PickedStack): StackTarget => ({ name: stack.name, stateDir: stack.entry.ref.stateDir });
+
+/** The node the tree would pass for a service, so Show Logs and Open skip their pickers. */
+function serviceNode(entry: StackEntry, spec: ServiceSpec): TreeNode {
+  return { kind: 'service', entry, service: { name: spec.name, port: spec.port, proxyPath: spec.proxyPrefix } };
+}
+
+/** One stack's health panel: polls while visible, stops when hidden or closed, answers the webview's requests. */
+class HealthPanel {
+  private history: History;
+  private snapshot: HealthSnapshot;
+  private round?: { controller: AbortController; done: Promise<void> };
+  private timer?: NodeJS.Timeout;
+  private disposed = false;
+  private visible: boolean;
+  private readonly subscriptions: vscode.Disposable[];
+
+  constructor(private readonly panel: vscode.WebviewPanel, private readonly stack: PickedStack, private readonly ctx: CommandContext, restored: HealthSnapshot | undefined, onClosed: () => void) {
+    this.visible = panel.visible;
+    this.history = restored ? historyOf(restored) : new Map();
+    this.snapshot = { ...(restored ?? { services: [] }), target: targetOf(stack), region: stack.entry.state?.region ?? '', checking: true, refreshSeconds: this.seconds() };
+    panel.title = `Health: ${stack.name}`;
+    panel.iconPath = vscode.Uri.joinPath(ctx.extension.extensionUri, 'media', 'geusemaker.svg');
+    loadPanel(panel.webview, ctx.extension.extensionUri, 'health', `Health of ${stack.name}`);
+    this.subscriptions = [
+      listen(panel.webview, healthToHostSchema, (message) => void this.handle(message), (line) => ctx.log.warn(`Health panel of ${stack.name}: ${line}`)),
+      // Fires on focus changes too: only a hidden→shown change starts a round.
+      panel.onDidChangeViewState(() => {
+        if (panel.visible === this.visible) return;
+        this.visible = panel.visible;
+        if (this.visible) void this.poll();
+        else this.pause();
+      }),
+      panel.onDidDispose(() => {
+        this.disposed = true;
+        this.pause();
+        for (const subscription of this.subscriptions) subscription.dispose();
+        onClosed();
+      }),
+    ];
+    if (panel.visible) void this.poll();
+  }
+
+  reveal(): void {
+    this.panel.reveal();
+  }
+
+  close(): void {
+    this.panel.dispose();
+  }
+
+  private seconds(): number {
+    return this.ctx.host.settings.refreshIntervalSeconds;
+  }
+
+  private send(): void {
+    if (!this.disposed) void post<HostToHealth>(this.panel.webview, { type: 'health', snapshot: this.snapshot });
+  }
+
+  /** Runs a round now (or joins the one running) and schedules the next while the panel stays visible. */
+  private poll(): Promise<void> {
+    clearTimeout(this.timer);
+    if (this.round) return this.round.done;
+    const controller = new AbortController();
+    this.snapshot = { ...this.snapshot, checking: true, refreshSeconds: this.seconds() };
+    this.send();
+    const done = this.check(controller.signal).finally(() => {
+      if (this.round?.controller === controller) this.round = undefined;
+      if (!controller.signal.aborted && this.panel.visible && !this.disposed) this.timer = setTimeout(() => void this.poll(), this.seconds() * 1000);
+    });
+    this.round = { controller, done };
+    return done;
+  }
+
+  private pause(): void {
+    clearTimeout(this.timer);
+    this.round?.controller.abort();
+    this.round = undefined;
+    this.snapshot = { ...this.snapshot, checking: false };
+  }
+
+  private async check(signal: AbortSignal): Promise<void> {
+    try {
+      const health = await this.stack.engine.health(this.stack.name, { signal });
+      if (signal.aborted) return;
+      this.history = foldHistory(this.history, health);
+      this.snapshot = toSnapshot(targetOf(this.stack), this.snapshot.region, health, this.history, this.seconds());
+    } catch (error) {
+      if (signal.aborted) return;
+      const classified = classifyAwsError(error);
+      this.ctx.log.warn(`Health of ${this.stack.name}: ${classified.message}`);
+      this.snapshot = { ...this.snapshot, checking: false, error: [classified.message, classified.nextStep].filter(Boolean).join(' ').slice(0, 2000) };
+    }
+    this.send();
+  }
+
+  private async handle(message: HealthToHost): Promise<void> {
+    switch (message.type) {
+      case 'ready':
+        this.send();
+        return;
+      case 'rejected':
+        this.ctx.log.warn(`Health panel of ${this.stack.name}: the panel rejected a message: ${message.reason}`);
+        return;
+      case 'refresh':
+        await this.poll();
+        return this.respond(message.id, {});
+      default:
+        return this.respond(message.id, await this.act(message));
+    }
+  }
+
+  private respond(id: number, outcome: Outcome): void {
+    if (!this.disposed) void post<HostToHealth>(this.panel.webview, { type: 'response', id, ...outcome });
+  }
+
+  private async act(request: Exclude<HealthRequest, { type: 'refresh' }>): Promise<Outcome> {
+    const { entry, name } = this.stack;
+    // The schema allows any catalogue service; only the stack's own are acted on.
+    const spec = entry.state ? servicesOf(entry.state.config).find((s) => s.name === request.service) : undefined;
+    if (!spec) return { error: `Stack ${name} does not run ${request.service}.` };
+    try {
+      switch (request.type) {
+        case 'showLogs':
+          await vscode.commands.executeCommand('geusemaker.showLogs', serviceNode(entry, spec));
+          return {};
+        case 'open':
+          if (spec.proxyPrefix === undefined) return { error: `${spec.displayName} is not opened in a browser.` };
+          await vscode.commands.executeCommand('geusemaker.openService', serviceNode(entry, spec));
+          return {};
+        case 'restart':
+          return await this.restart(spec);
+      }
+    } catch (error) {
+      const classified = classifyAwsError(error);
+      await showError(error, this.ctx.log, this.ctx.host.profile);
+      return { error: classified.message.slice(0, 2000) };
+    }
+  }
+
+  private async restart(spec: ServiceSpec): Promise<Outcome> {
+    const name = this.stack.name;
+    const answer = await vscode.window.showWarningMessage(`Restart ${spec.displayName} on stack ${name}?`, {
+      modal: true,
+      detail: `Runs "docker compose restart ${spec.name}" on the instance over SSM. The service is unavailable for a few seconds to a few minutes.`,
+    }, 'Restart');
+    if (answer !== 'Restart') return { cancelled: true };
+    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Restarting ${spec.displayName} on ${name}…` },
+      () => this.stack.engine.restartService(name, spec.name));
+    this.ctx.log.info(`Restarted ${spec.name} on stack ${name}`);
+    void this.poll();
+    return {};
+  }
+}
+
+/** The Show Health Panel command and the serializer that brings panels back after a window reload. */
+export class HealthPanels implements vscode.Disposable {
+  private readonly panels = new Map<string, HealthPanel>();
+
+  constructor(private readonly ctx: CommandContext) {}
+
+  async showCommand(arg: unknown): Promise<void> {
+    try {
+      const stack = await pickStack(this.ctx, arg, 'show the health of', running);
+      if (!stack) return;
+      const existing = this.panels.get(keyOf(stack.entry));
+      if (existing) return existing.reveal();
+      const panel = vscode.window.createWebviewPanel(HEALTH_VIEW_TYPE, `Health: ${stack.name}`, vscode.ViewColumn.Active, panelOptions(this.ctx.extension.extensionUri));
+      this.adopt(panel, stack);
+    } catch (error) {
+      await showError(error, this.ctx.log, this.ctx.host.profile);
+    }
+  }
+
+  /** Restores only stacks this window knows; the saved state is checked like any message from a webview. */
+  readonly serializer: vscode.WebviewPanelSerializer = {
+    deserializeWebviewPanel: async (panel, state) => {
+      const parsed = healthPanelStateSchema.safeParse(state);
+      const stack = parsed.success ? await this.find(parsed.data.snapshot.target).catch(() => undefined) : undefined;
+      if (!parsed.success || !stack || this.panels.has(keyOf(stack.entry))) {
+        this.ctx.log.warn(`A health panel was not restored: ${parsed.success ? `stack ${parsed.data.snapshot.target.name} is not in this window (or already shown)` : 'its saved state is not valid'}`);
+        panel.dispose();
+        return;
+      }
+      this.adopt(panel, stack, parsed.data.snapshot);
+    },
+  };
+
+  dispose(): void {
+    // Each panel's onDidDispose removes it from the map.
+    for (const panel of [...this.panels.values()]) panel.close();
+  }
+
+  private adopt(panel: vscode.WebviewPanel, stack: PickedStack, restored?: HealthSnapshot): void {
+    const key = keyOf(stack.entry);
+    this.panels.set(key, new HealthPanel(panel, stack, this.ctx, restored, () => this.panels.delete(key)));
+  }
+
+  private async find(target: StackTarget): Promise<PickedStack | undefined> {
+    const match = () => this.ctx.tree.entries.find((entry) => entry.ref.name === target.name && entry.ref.stateDir === target.stateDir && entry.state);
+    if (!match()) await this.ctx.tree.refresh({ health: false });
+    const entry = match();
+    return entry ? { entry, name: entry.ref.name, engine: this.ctx.host.engineFor(entry.ref.stateDir) } : undefined;
+  }
+}

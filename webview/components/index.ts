@@ -1,0 +1,2 @@
+export { button, type Button, type ButtonOptions } from './button';
+export { spinner } from './spinner';

@@ -1,0 +1,78 @@
+import type { HealthSnapshot, ServiceRow } from '../../src/protocol/health';
+import { button, spinner } from '../components';
+import { el } from '../shared/dom';
+import { historyChart } from './chart';
+import { latency, summary, timeOfDay, via } from './format';
+
+export type ServiceAction = 'showLogs' | 'restart' | 'open';
+
+export interface View {
+  snapshot?: HealthSnapshot;
+  /** Requests in flight, as `service:action` or `refresh`: their buttons are disabled. */
+  busy: ReadonlySet<string>;
+  /** The outcome of the last action. */
+  notice?: { text: string; error: boolean };
+  onRefresh(): void;
+  onAction(action: ServiceAction, service: ServiceRow): void;
+}
+
+const STATUS_WORDS: Record<ServiceRow['status'], string> = {
+  healthy: 'Healthy', starting: 'Starting', unhealthy: 'Unhealthy', stopped: 'Stopped', unknown: 'Unknown',
+};
+
+function fact(term: string, value: string, title?: string): HTMLElement[] {
+  return [el('dt', { text: term }), el('dd', { text: value, attrs: title ? { title } : {} })];
+}
+
+function serviceCard(row: ServiceRow, view: View): HTMLElement {
+  const headingId = `service-${row.name}`;
+  const key = (action: ServiceAction) => `${row.name}:${action}`;
+  const actions = el('div', { className: 'actions' },
+    button({ label: 'Show Logs', key: key('showLogs'), secondary: true, disabled: view.busy.has(key('showLogs')), onClick: () => view.onAction('showLogs', row) }),
+    button({ label: 'Restart', key: key('restart'), secondary: true, title: `docker compose restart ${row.name}`, disabled: view.busy.has(key('restart')), onClick: () => view.onAction('restart', row) }),
+  );
+  if (row.canOpen) actions.append(button({ label: 'Open', key: key('open'), disabled: view.busy.has(key('open')), onClick: () => view.onAction('open', row) }));
+  const card = el('section', { className: `service severity-${row.severity}`, attrs: { 'aria-labelledby': headingId, role: 'listitem' } },
+    el('header', {},
+      el('h2', { text: row.displayName, attrs: { id: headingId } }),
+      el('span', { className: `status status-${row.status}`, text: STATUS_WORDS[row.status] }),
+    ),
+    el('dl', {},
+      ...fact('Latency', latency(row.latencyMs)),
+      ...fact('Last check', timeOfDay(row.checkedAt), row.checkedAt),
+      ...fact('Failures in a row', String(row.consecutiveFailures)),
+      ...fact('Checked', via(row)),
+    ),
+    historyChart(row),
+  );
+  if (row.lastError) card.append(el('p', { className: 'last-error' }, el('span', { className: 'label', text: 'Last error: ' }), el('span', { className: 'error-text', text: row.lastError })));
+  card.append(actions);
+  return card;
+}
+
+/** Builds the whole panel; the caller swaps it in (and restores focus). */
+export function renderHealth(view: View): HTMLElement {
+  const snapshot = view.snapshot;
+  const main = el('main', { attrs: { 'aria-busy': String(snapshot?.checking ?? true) } });
+  if (!snapshot) {
+    main.append(el('p', { className: 'summary' }, spinner('Loading'), el('span', { text: ' Waiting for the first health check…' })));
+    return main;
+  }
+  const meta = [snapshot.region, snapshot.checkedAt ? `checked ${timeOfDay(snapshot.checkedAt)}` : 'not checked yet', `every ${snapshot.refreshSeconds} s while open`].filter(Boolean).join(' · ');
+  const refresh = button({ label: 'Refresh', key: 'refresh', disabled: snapshot.checking || view.busy.has('refresh'), onClick: view.onRefresh });
+  main.append(
+    el('header', { className: 'top' },
+      el('div', {},
+        el('h1', { text: `Health of ${snapshot.target.name}` }),
+        el('p', { className: 'summary', text: summary(snapshot), attrs: { role: 'status' } }),
+        el('p', { className: 'meta', text: meta }),
+      ),
+      el('div', { className: 'top-actions' }, ...(snapshot.checking ? [spinner('Checking')] : []), refresh),
+    ),
+  );
+  if (snapshot.error) main.append(el('p', { className: 'banner error', text: snapshot.error, attrs: { role: 'alert' } }));
+  if (snapshot.note) main.append(el('p', { className: 'banner note', text: snapshot.note }));
+  main.append(el('p', { className: `notice${view.notice?.error ? ' error' : ''}`, text: view.notice?.text ?? '', attrs: { 'aria-live': 'polite' } }));
+  main.append(el('div', { className: 'services', attrs: { role: 'list' } }, ...snapshot.services.map((row) => serviceCard(row, view))));
+  return main;
+}

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import type { FrameLocator, Page } from 'playwright-core';
 import { devConfig, tempDir, testEngine } from '../harness/engine';
-import { testEmulator } from '../harness/root-hooks';
-import { captureFailure, ensureCodeServer, FAKE_PLUGIN_DIR, openView, packageExtension, pathWithFakePlugin, runCommand, screenshot, startVsCode, treeItem, type VsCode } from '../harness/vscode-e2e';
+import { openView, runCommand, screenshot, treeItem } from '../harness/vscode-e2e';
+import { pick, useVsCode } from '../harness/vscode-session';
 
 /** The document inside a webview panel: VS Code nests it in a frame inside the webview's frame. */
 function panelFrame(page: Page): FrameLocator {
@@ -11,19 +10,7 @@ function panelFrame(page: Page): FrameLocator {
 }
 
 describe('VS Code e2e: the health panel (against moto, which runs no commands: every service is unknown)', function () {
-  let vscode: VsCode | undefined;
-
-  before(async function () {
-    this.timeout(20 * 60_000);
-    await ensureCodeServer();
-    await packageExtension();
-  });
-
-  afterEach(async function () {
-    await captureFailure(this.currentTest, vscode);
-    await vscode?.stop();
-    vscode = undefined;
-  });
+  const session = useVsCode();
 
   it('opens from the palette for a deployed stack and shows each service as unknown with the reason', async function () {
     this.timeout(300_000);
@@ -31,20 +18,13 @@ describe('VS Code e2e: the health panel (against moto, which runs no commands: e
     const engine = testEngine({ stateDir });
     await engine.deploy(devConfig());
     engine.dispose();
-    vscode = await startVsCode({
-      settings: { 'geusemaker.endpoint': testEmulator().endpoint, 'geusemaker.stateDirectory': stateDir, 'geusemaker.refreshIntervalSeconds': 3600 },
-      env: { PATH: pathWithFakePlugin(), GEUSEMAKER_HOME: process.env.GEUSEMAKER_HOME, GEUSEMAKER_SSM_REPLAY: join(FAKE_PLUGIN_DIR, 'ssm-replay.json') },
-    });
+    const vscode = await session.start(stateDir);
     const { page } = vscode;
     await openView(page, 'GeuseMaker');
     await treeItem(page, 'demo').first().waitFor({ timeout: 30_000 });
 
     await runCommand(page, 'GeuseMaker: Show Health Panel');
-    const input = page.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible' });
-    await input.fill('demo');
-    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'demo' }).first().waitFor();
-    await page.keyboard.press('Enter');
+    await pick(page, 'demo');
 
     await page.locator('.tab', { hasText: 'Health: demo' }).first().waitFor({ timeout: 30_000 });
     const panel = panelFrame(page);

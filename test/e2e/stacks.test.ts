@@ -5,19 +5,8 @@ import type { Page } from 'playwright-core';
 import { devConfig, sweep, tempDir, testEngine } from '../harness/engine';
 import { PROJECT_ROOT } from '../harness/emulator';
 import { testEmulator } from '../harness/root-hooks';
-import {
-  captureFailure, ensureCodeServer, FAKE_PLUGIN_DIR, openView, packageExtension, pathWithFakePlugin, runCommand, screenshot,
-  readFakePluginLog, startVsCode, treeItem, waitForFakePlugin, waitForNotification, type VsCode,
-} from '../harness/vscode-e2e';
-
-/** Picks the quick-pick row whose label starts with `label` (stack and service pickers). */
-async function pick(page: Page, label: string): Promise<void> {
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible' });
-  await input.fill(label);
-  await page.locator('.quick-input-widget .monaco-list-row', { hasText: label }).first().waitFor();
-  await page.keyboard.press('Enter');
-}
+import { openView, readFakePluginLog, runCommand, screenshot, treeItem, waitForFakePlugin, waitForNotification } from '../harness/vscode-e2e';
+import { pick, useVsCode } from '../harness/vscode-session';
 
 async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -40,39 +29,15 @@ async function expand(page: Page, label: string): Promise<void> {
 }
 
 describe('VS Code e2e: the Stacks view and its commands (against moto; StartSession from a recorded-shape response)', function () {
-  let vscode: VsCode | undefined;
-
-  before(async function () {
-    this.timeout(20 * 60_000);
-    await ensureCodeServer();
-    await packageExtension();
-  });
-
-  afterEach(async function () {
-    await captureFailure(this.currentTest, vscode);
-    await vscode?.stop();
-    vscode = undefined;
-  });
-
-  function start(stateDir: string, settings: Record<string, unknown> = {}) {
-    return startVsCode({
-      settings: { 'geusemaker.endpoint': testEmulator().endpoint, 'geusemaker.stateDirectory': stateDir, 'geusemaker.refreshIntervalSeconds': 3600, ...settings },
-      env: {
-        PATH: pathWithFakePlugin(),
-        GEUSEMAKER_HOME: process.env.GEUSEMAKER_HOME,
-        GM_FAKE_PLUGIN_LOG: join(stateDir, 'fake-plugin.jsonl'),
-        GEUSEMAKER_SSM_REPLAY: join(FAKE_PLUGIN_DIR, 'ssm-replay.json'),
-      },
-    });
-  }
+  const session = useVsCode();
+  const start = (stateDir: string, settings: Record<string, unknown> = {}) => session.start(stateDir, settings);
 
   it('shows a deployed stack with services and resources, refreshes, follows logs, opens an SSM terminal, and destroys after confirmation', async function () {
     this.timeout(300_000);
     const stateDir = tempDir('gm-e2e-state-');
     const engine = testEngine({ stateDir });
     const deployed = await engine.deploy(devConfig());
-    vscode = await start(stateDir);
-    const { page } = vscode;
+    const { page } = await start(stateDir);
 
     await openView(page, 'GeuseMaker');
     await expand(page, 'demo');
@@ -144,8 +109,7 @@ describe('VS Code e2e: the Stacks view and its commands (against moto; StartSess
   it('a broken endpoint setting shows the error node with its message', async function () {
     this.timeout(180_000);
     const stateDir = tempDir('gm-e2e-state-');
-    vscode = await start(stateDir, { 'geusemaker.endpoint': 'localhost:4566' });
-    const { page } = vscode;
+    const { page } = await start(stateDir, { 'geusemaker.endpoint': 'localhost:4566' });
     await openView(page, 'GeuseMaker');
     const row = treeItem(page, 'Could not load stacks').first();
     await row.waitFor({ timeout: 30_000 });
@@ -158,8 +122,7 @@ describe('VS Code e2e: the Stacks view and its commands (against moto; StartSess
     const engine = testEngine({ stateDir });
     await engine.deploy(devConfig());
     engine.dispose();
-    vscode = await start(stateDir, { 'geusemaker.endpoint': 'http://127.0.0.1:9' });
-    const { page } = vscode;
+    const { page } = await start(stateDir, { 'geusemaker.endpoint': 'http://127.0.0.1:9' });
     await openView(page, 'GeuseMaker');
     await expand(page, 'demo');
     const row = treeItem(page, 'Could not reach AWS').first();

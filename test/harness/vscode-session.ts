@@ -1,0 +1,47 @@
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { testEmulator } from './root-hooks';
+import { captureFailure, ensureCodeServer, FAKE_PLUGIN_DIR, packageExtension, pathWithFakePlugin, startVsCode, type VsCode } from './vscode-e2e';
+
+/**
+ * The set-up every e2e suite shares: code-server installed and the extension packaged once (first run on a
+ * machine: minutes), one VS Code per test pointed at moto and a state folder, stopped after each test (with a
+ * screenshot and log tail when it failed). Call inside a `describe`.
+ */
+export function useVsCode(): { start(stateDir: string, settings?: Record<string, unknown>): Promise<VsCode> } {
+  let current: VsCode | undefined;
+  before(async function () {
+    this.timeout(20 * 60_000);
+    await ensureCodeServer();
+    await packageExtension();
+  });
+  afterEach(async function () {
+    await captureFailure(this.currentTest, current);
+    await current?.stop();
+    current = undefined;
+  });
+  return {
+    async start(stateDir, settings = {}) {
+      current = await startVsCode({
+        settings: { 'geusemaker.endpoint': testEmulator().endpoint, 'geusemaker.stateDirectory': stateDir, 'geusemaker.refreshIntervalSeconds': 3600, ...settings },
+        env: {
+          PATH: pathWithFakePlugin(),
+          GEUSEMAKER_HOME: process.env.GEUSEMAKER_HOME,
+          GM_FAKE_PLUGIN_LOG: join(stateDir, 'fake-plugin.jsonl'),
+          // moto has no StartSession: the extension replays a recorded-shape answer (honoured on loopback only).
+          GEUSEMAKER_SSM_REPLAY: join(FAKE_PLUGIN_DIR, 'ssm-replay.json'),
+        },
+      });
+      return current;
+    },
+  };
+}
+
+/** Picks the quick-pick row whose label contains `label` (stack and service pickers). */
+export async function pick(page: Page, label: string): Promise<void> {
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(label);
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: label }).first().waitFor();
+  await page.keyboard.press('Enter');
+}

@@ -1,0 +1,44 @@
+import type { InstanceTypeInfo } from '../discovery/instance-types';
+import type { PriceBook, PriceSource } from './prices';
+
+/** Below this saving, spot's interruptions are not worth it (a setting in the extension). */
+export const DEFAULT_SPOT_MIN_SAVING = 0.2;
+
+export interface Placement {
+  type: InstanceTypeInfo;
+  onDemand?: { usd: number; source: PriceSource };
+  /** Cheapest spot price among the AZs that offer the type. */
+  spot?: { usd: number; zone: string; source: PriceSource };
+  /** 1 - spot / on-demand, when both are known. */
+  savings?: number;
+  recommended: { market: 'spot' | 'on-demand'; why: string };
+}
+
+export function recommendMarket(onDemand: number | undefined, spot: number | undefined, minSaving = DEFAULT_SPOT_MIN_SAVING): Placement['recommended'] {
+  if (spot === undefined) return { market: 'on-demand', why: 'no spot price is available for this type here' };
+  if (onDemand === undefined) return { market: 'spot', why: 'no on-demand price to compare with' };
+  const saving = 1 - spot / onDemand;
+  if (saving < minSaving) {
+    return { market: 'on-demand', why: `spot saves only ${Math.round(saving * 100)}% (under ${Math.round(minSaving * 100)}%), not worth interruptions` };
+  }
+  return { market: 'spot', why: `spot saves ${Math.round(saving * 100)}% versus on-demand` };
+}
+
+/** Types ranked by their cheapest price (spot where recommended), with the cheapest offered AZ for each. */
+export async function rankPlacements(book: PriceBook, types: readonly InstanceTypeInfo[], region: string, minSaving = DEFAULT_SPOT_MIN_SAVING): Promise<Placement[]> {
+  const placements = await Promise.all(types.map(async (type): Promise<Placement> => {
+    const [onDemand, spot] = await Promise.all([book.onDemandHourly(type.type, region), book.spotHourly(type.type, region)]);
+    const offered = spot?.value.filter((price) => type.zones.includes(price.zone)) ?? [];
+    const cheapest = offered[0];
+    const recommended = recommendMarket(onDemand?.value, cheapest?.usdPerHour, minSaving);
+    return {
+      type,
+      onDemand: onDemand ? { usd: onDemand.value, source: onDemand.source } : undefined,
+      spot: cheapest && spot ? { usd: cheapest.usdPerHour, zone: cheapest.zone, source: spot.source } : undefined,
+      savings: onDemand && cheapest ? 1 - cheapest.usdPerHour / onDemand.value : undefined,
+      recommended,
+    };
+  }));
+  const price = (p: Placement) => (p.recommended.market === 'spot' ? p.spot?.usd : p.onDemand?.usd) ?? Number.POSITIVE_INFINITY;
+  return placements.sort((a, b) => price(a) - price(b) || a.type.type.localeCompare(b.type.type));
+}

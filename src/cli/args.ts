@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { invalidInput, type GeuseError } from '../engine/errors';
 import type { StackConfigInput } from '../engine/stack/config';
 
-export type Command = 'init' | 'plan' | 'deploy' | 'destroy' | 'pause' | 'resume' | 'list' | 'show' | 'render' | 'state restore' | 'help' | 'version';
+export type Command = 'init' | 'plan' | 'deploy' | 'destroy' | 'pause' | 'resume' | 'prices' | 'cost' | 'list' | 'show' | 'render' | 'state restore' | 'help' | 'version';
 
 export interface CliArgs {
   command: Command;
@@ -19,6 +19,7 @@ export interface CliArgs {
   yes: boolean;
   adopt: boolean;
   deleteData: boolean;
+  allowOverBudget?: boolean;
   force: boolean;
   /** `init --name`. */
   initName?: string;
@@ -41,6 +42,8 @@ Commands:
   destroy [name]              Delete the stack; its data (EFS + secrets) is kept unless --delete-data
   pause [name]                Terminate the instance, keep network and data (stops the hourly compute cost)
   resume [name]               Launch the instance of a paused stack again, on the same data
+  prices [--tier T]           Instance types for a tier in --region, cheapest first: on-demand, cheapest spot AZ, savings
+  cost [name]                 Monthly estimate per stack and in total, broken down, with each price's source
   list                        Stacks known in the state folder
   show [name]                 A stack's state: status, resources, notes, last error
   render [name] --out DIR     Write exactly what would run on the instance (UserData, compose, env, nginx)
@@ -65,6 +68,7 @@ Other flags:
   --json                      One JSON document on stdout; progress as JSON lines on stderr
   --adopt                     deploy/plan: take over resources named for this stack that this machine doesn't know
   --delete-data               destroy: delete the EFS file system and secrets as well
+  --allow-over-budget         deploy: go ahead although the estimate exceeds monthlyBudgetUsd
   --state-dir <dir>           Where stack state lives (default: $GEUSEMAKER_STATE_DIR, else ~/.geusemaker/stacks)
   --endpoint <url>            Send every AWS call to this endpoint (default: $GEUSEMAKER_AWS_ENDPOINT), e.g. a local emulator
   --max-attempts <n>          Attempts per AWS call, including the first (default 8)
@@ -91,6 +95,7 @@ const OPTIONS = {
   json: { type: 'boolean' },
   adopt: { type: 'boolean' },
   'delete-data': { type: 'boolean' },
+  'allow-over-budget': { type: 'boolean' },
   name: { type: 'string' },
   force: { type: 'boolean' },
   os: { type: 'string' },
@@ -109,9 +114,11 @@ const CONFIG_FLAGS: readonly Flag[] = ['config', 'tier', 'region', 'instance-typ
 const COMMAND_FLAGS: Record<Exclude<Command, 'help' | 'version'>, readonly Flag[]> = {
   init: ['name', 'force', 'config'],
   plan: [...CONFIG_FLAGS, 'adopt'],
-  deploy: [...CONFIG_FLAGS, 'adopt', 'yes'],
+  deploy: [...CONFIG_FLAGS, 'adopt', 'yes', 'allow-over-budget'],
   destroy: ['config', 'region', 'profile', 'yes', 'delete-data'],
   pause: ['config'],
+  prices: ['tier', 'region', 'profile'],
+  cost: ['config'],
   resume: ['config'],
   list: [],
   show: ['config'],
@@ -120,7 +127,7 @@ const COMMAND_FLAGS: Record<Exclude<Command, 'help' | 'version'>, readonly Flag[
 };
 
 /** Commands that take an optional stack name argument. */
-const TAKES_NAME: ReadonlySet<Command> = new Set(['plan', 'deploy', 'destroy', 'pause', 'resume', 'show', 'render', 'state restore']);
+const TAKES_NAME: ReadonlySet<Command> = new Set(['plan', 'deploy', 'destroy', 'pause', 'resume', 'cost', 'show', 'render', 'state restore']);
 
 const nonEmpty = (flag: string) => z.string().trim().min(1, { error: `--${flag} needs a value` });
 const wholeNumber = (flag: string) => z.string().trim().regex(/^\d+$/, { error: `--${flag} must be a whole number` }).transform(Number);
@@ -145,6 +152,7 @@ const valuesSchema = z.object({
   json: z.boolean().optional(),
   adopt: z.boolean().optional(),
   'delete-data': z.boolean().optional(),
+  'allow-over-budget': z.boolean().optional(),
   name: z.string().optional(),
   force: z.boolean().optional(),
   os: z.enum(['al2023', 'ubuntu-22.04', 'ubuntu-24.04'], { error: '--os must be al2023, ubuntu-22.04 or ubuntu-24.04' }).optional(),
@@ -204,7 +212,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     command = first;
     operands = rest;
   } else {
-    throw usage(`Unknown command "${first}". The commands are init, plan, deploy, destroy, pause, resume, list, show, render and state restore.`);
+    throw usage(`Unknown command "${first}". The commands are init, plan, deploy, destroy, pause, resume, prices, cost, list, show, render and state restore.`);
   }
 
   const allowed = new Set<Flag>([...GLOBAL_FLAGS, ...COMMAND_FLAGS[command]]);
@@ -242,6 +250,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     yes: values.yes ?? false,
     adopt: values.adopt ?? false,
     deleteData: values['delete-data'] ?? false,
+    allowOverBudget: values['allow-over-budget'] ?? false,
     force: values.force ?? false,
     initName: values.name,
     os: values.os,
@@ -251,5 +260,5 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
 }
 
 function isCommand(word: string): word is Exclude<Command, 'state restore' | 'help' | 'version'> {
-  return word === 'init' || word === 'plan' || word === 'deploy' || word === 'destroy' || word === 'pause' || word === 'resume' || word === 'list' || word === 'show' || word === 'render';
+  return word === 'init' || word === 'plan' || word === 'deploy' || word === 'destroy' || word === 'pause' || word === 'resume' || word === 'prices' || word === 'cost' || word === 'list' || word === 'show' || word === 'render';
 }

@@ -19,6 +19,7 @@ import { MachineIndex } from '../engine/state/index-file';
 import { defaultStateDir, geusemakerHome } from '../engine/state/paths';
 import { HELP_TEXT, parseCliArgs, type CliArgs } from './args';
 import { askYesNo, readStdinLine } from './prompt';
+import { renderCost, renderPlacements } from './render-cost';
 import {
   listingJson, ProgressPrinter, renderDeploySummary, renderDestroyPlan, renderDestroySummary, renderError, renderList, renderPlan, renderShow, shellQuote,
 } from './render';
@@ -152,6 +153,10 @@ async function dispatch(s: Session): Promise<void> {
       return pause(s);
     case 'resume':
       return resume(s);
+    case 'prices':
+      return prices(s);
+    case 'cost':
+      return cost(s);
     case 'list':
       return list(s);
     case 'show':
@@ -283,7 +288,7 @@ async function deploy(s: Session): Promise<void> {
   let result;
   try {
     result = await interruptible(s, printer, (signal) =>
-      s.engine.deploy(config, { adopt: s.args.adopt, confirm, signal, onProgress: printer.listener }));
+      s.engine.deploy(config, { adopt: s.args.adopt, allowOverBudget: s.args.allowOverBudget, confirm, signal, onProgress: printer.listener }));
   } catch (error) {
     throw explain(error, 'deploy', config.name);
   }
@@ -345,6 +350,30 @@ async function resume(s: Session): Promise<void> {
     return;
   }
   s.out(renderDeploySummary(result, printer.elapsedMs(), s.command(['destroy', name])));
+}
+
+async function prices(s: Session): Promise<void> {
+  // No stack is involved: region, tier and profile come from flags, GEUSEMAKER_* or the config file; the name is a stand-in.
+  const { config } = await loadStackConfig({ cwd: s.io.cwd, configPath: s.args.configPath, flags: { name: 'prices', ...s.args.flags }, env: s.io.env });
+  const placements = await s.engine.placements(config.region, config.tier, config.profile);
+  if (s.args.json) {
+    s.json({ region: config.region, tier: config.tier, placements });
+    return;
+  }
+  s.out(renderPlacements(config.region, config.tier, placements));
+}
+
+async function cost(s: Session): Promise<void> {
+  const listings = await s.engine.list();
+  const wanted = s.args.name ?? (findConfigFile(s.io.cwd) ? (await s.loadConfig()).config.name : undefined);
+  const states = listings.flatMap((l) => (l.state && (wanted === undefined || l.name === wanted) ? [l.state] : []));
+  if (wanted !== undefined && states.length === 0) throw invalidInput('STACK_NOT_FOUND', `There is no stack named ${wanted} in ${s.stateDir}.`, 'Run `geusemaker list` to see the stacks.');
+  const estimates = await Promise.all(states.map(async (state) => ({ name: state.name, status: state.status, estimate: await s.engine.estimate(state.config) })));
+  if (s.args.json) {
+    s.json({ stacks: estimates, totalUsd: Math.round(estimates.reduce((sum, e) => sum + e.estimate.totalUsd, 0) * 100) / 100 });
+    return;
+  }
+  s.out(renderCost(estimates));
 }
 
 async function list(s: Session): Promise<void> {

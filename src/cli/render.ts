@@ -11,7 +11,7 @@ import type { StackListing } from '../engine/state/store';
 
 /** Human-readable output. Everything here returns lines; main.ts decides where they go. */
 
-function table(rows: readonly (readonly string[])[], indent = '  '): string[] {
+export function table(rows: readonly (readonly string[])[], indent = '  '): string[] {
   const widths: number[] = [];
   for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
   return rows.map((row) => `${indent}${row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  ')}`.trimEnd());

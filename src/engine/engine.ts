@@ -9,6 +9,13 @@ import { classifyAwsError, isNotFound } from './aws/classify';
 import { bootstrapStatusParameter, bootstrapStatusSchema, type BootstrapStatus } from './bootstrap/status';
 import { refused } from './errors';
 import { HealthTracker } from './health/tracker';
+import { join } from 'node:path';
+import { PriceCache } from './cost/cache';
+import { DEFAULT_ASSUMPTIONS, estimateMonthly, type Assumptions, type MonthlyEstimate } from './cost/estimate';
+import { rankPlacements, type Placement } from './cost/placement';
+import { PriceBook } from './cost/prices';
+import { pricingRegionFor, SdkPricingApi, type PricingApi } from './cost/pricing-api';
+import { geusemakerHome } from './state/paths';
 import type { CatalogueService } from './health/catalogue';
 import { discoverNetworks, type DiscoveredVpc } from './discovery/networks';
 import { describeCandidateTypes, type InstanceTypeInfo } from './discovery/instance-types';
@@ -32,6 +39,10 @@ export interface EngineOptions {
   maxAttempts?: number;
   timing?: Partial<EngineTiming>;
   instrument?: ClientInstrument;
+  /** Replaces the Price List API (moto has none): tests give recorded answers. */
+  pricing?: () => PricingApi;
+  /** Where fetched prices are cached (default: <GEUSEMAKER_HOME>/cache). */
+  cacheDir?: string;
   /** Replaces SSM pieces moto cannot answer (Run Command output, sessions, agent status): tests and recorded replays. */
   ssm?: SsmFactory;
   /** Machine-wide index of stacks; pass null to skip it (tests of isolated stores). */
@@ -52,6 +63,7 @@ export class Engine {
   readonly timing: EngineTiming;
   private readonly clientCache = new Map<string, AwsClients>();
   private readonly trackers = new Map<string, HealthTracker>();
+  private readonly pricingClients = new Map<string, SdkPricingApi>();
 
   constructor(private readonly options: EngineOptions) {
     const index = options.index === null ? undefined : (options.index ?? new MachineIndex());
@@ -72,6 +84,8 @@ export class Engine {
   dispose(): void {
     for (const clients of this.clientCache.values()) clients.destroy();
     this.clientCache.clear();
+    for (const pricing of this.pricingClients.values()) pricing.destroy();
+    this.pricingClients.clear();
   }
 
   async plan(config: StackConfig, options: { adopt?: boolean } = {}): Promise<DeployPlan> {
@@ -80,12 +94,13 @@ export class Engine {
   }
 
   /** Plan, confirm, apply — all under the stack's lock, so a second deploy or destroy is refused. */
-  async deploy(config: StackConfig, options: OperationOptions & { adopt?: boolean; confirm?: Confirm<DeployPlan> } = {}): Promise<DeployResult & { plan: DeployPlan }> {
+  async deploy(config: StackConfig, options: OperationOptions & { adopt?: boolean; allowOverBudget?: boolean; confirm?: Confirm<DeployPlan> } = {}): Promise<DeployResult & { plan: DeployPlan }> {
     const lock = await this.store.lock(config.name, 'deploy');
     try {
       const existing = await this.store.read(config.name);
       const clients = this.clients(config.region, config.profile);
       const plan = await planDeploy(clients, config, existing, { adopt: options.adopt });
+      if (config.monthlyBudgetUsd !== undefined && !options.allowOverBudget) await this.refuseOverBudget(config, config.monthlyBudgetUsd);
       if (options.confirm && !(await options.confirm(plan))) throw declined('deploy', config.name);
       const result = await applyDeploy({ clients, store: this.store, plan, existing, timing: this.timing, signal: options.signal, onProgress: options.onProgress ?? silentProgress });
       return { ...result, plan };
@@ -249,6 +264,45 @@ export class Engine {
   async restartService(name: string, service: CatalogueService, options: { signal?: AbortSignal } = {}): Promise<void> {
     const state = await this.requireState(name);
     await restartOnInstance(this.ssmOf(state), state, service, options.signal);
+  }
+
+  /** Live (or cached, or bundled) prices for one region and profile. */
+  priceBook(region: string, profile?: string): PriceBook {
+    const key = `${pricingRegionFor(region)}|${profile ?? ''}`;
+    let pricing = this.options.pricing?.() ?? this.pricingClients.get(key);
+    if (!pricing) {
+      const client = new SdkPricingApi({ region, profile, endpoint: this.options.endpoint });
+      this.pricingClients.set(key, client);
+      pricing = client;
+    }
+    return new PriceBook({ clients: this.clients(region, profile), pricing, cache: new PriceCache(this.options.cacheDir ?? join(geusemakerHome(), 'cache')) });
+  }
+
+  /** The tier's instance types offered in the region, cheapest first, with the cheapest AZ and a market recommendation. */
+  async placements(region: string, tier: Tier, profile?: string): Promise<Placement[]> {
+    return rankPlacements(this.priceBook(region, profile), await this.instanceTypes(region, tier, profile), region);
+  }
+
+  /** A month of the stack, broken down: compute at the chosen market's price (spot: cheapest AZ), the rest from list prices and assumptions. */
+  async estimate(config: StackConfig, assumptions: Assumptions = DEFAULT_ASSUMPTIONS): Promise<MonthlyEstimate> {
+    const book = this.priceBook(config.region, config.profile);
+    const onDemand = await book.onDemandHourly(config.instanceType, config.region);
+    const spot = config.market === 'spot' ? (await book.spotHourly(config.instanceType, config.region)) : undefined;
+    const cheapest = spot?.value[0];
+    const compute = cheapest && spot ? { usdPerHour: cheapest.usdPerHour, source: spot.source }
+      : onDemand ? { usdPerHour: onDemand.value, source: onDemand.source } : undefined;
+    if (!compute) {
+      throw refused('NO_PRICE', `No price is known for ${config.instanceType} in ${config.region}: the Price List API gave none and the bundled table lacks it.`,
+        'Check the instance type, or allow pricing:GetProducts for these credentials.');
+    }
+    return estimateMonthly(config, compute, assumptions);
+  }
+
+  private async refuseOverBudget(config: StackConfig, budget: number): Promise<void> {
+    const estimate = await this.estimate(config);
+    if (estimate.totalUsd <= budget) return;
+    throw refused('OVER_BUDGET', `Stack ${config.name} is estimated at $${estimate.totalUsd.toFixed(2)}/month, over its budget of $${budget.toFixed(2)}/month (${estimate.lines.map((l) => `${l.item} $${l.usd.toFixed(2)}`).join(', ')}).`,
+      'Choose a smaller instance type or spot, raise monthlyBudgetUsd, or deploy anyway with --allow-over-budget.');
   }
 
   private ssmOf(state: StackState) {

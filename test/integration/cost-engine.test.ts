@@ -104,3 +104,24 @@ describe('cost engine (Price List from recorded-shape responses; spot prices fro
     });
   });
 });
+
+describe('budgets at deploy', function () {
+  this.timeout(120_000);
+
+  it('refuses a stack whose estimate alone exceeds its budget, creating nothing, unless allowed', async () => {
+    const { testEngine, devConfig, sweep } = await import('../harness/engine');
+    const { GeuseError } = await import('../../src/engine/errors');
+    const engine = testEngine();
+    await assert.rejects(engine.deploy(devConfig({ monthlyBudgetUsd: 5 })), (error: unknown) => {
+      assert.ok(error instanceof GeuseError);
+      assert.equal(error.code, 'OVER_BUDGET');
+      assert.match(error.message, /over its budget of \$5\.00\/month \(compute \$/);
+      assert.match(error.nextStep, /--allow-over-budget/);
+      return true;
+    });
+    assert.deepEqual(await sweep(), [], 'nothing was created');
+    const allowed = await engine.deploy(devConfig({ monthlyBudgetUsd: 5 }), { allowOverBudget: true });
+    assert.equal(allowed.state.status, 'deployed');
+    engine.dispose();
+  });
+});

@@ -1,0 +1,33 @@
+import type { MonthlyEstimate } from '../engine/cost/estimate';
+import type { Placement } from '../engine/cost/placement';
+import { describeSource } from '../engine/cost/prices';
+import type { StackStatus } from '../engine/state/schema';
+import { table } from './render';
+
+const usd = (value: number | undefined, digits = 4) => (value === undefined ? '-' : `$${value.toFixed(digits)}`);
+
+export function renderPlacements(region: string, tier: string, placements: readonly Placement[]): string[] {
+  if (placements.length === 0) return [`No ${tier}-tier instance types are offered in ${region}.`];
+  const rows = placements.map((p) => [
+    p.type.type,
+    `${p.type.vcpus} vCPU, ${p.type.memoryGiB} GiB${p.type.gpus > 0 ? `, ${p.type.gpus}× ${p.type.gpuName ?? 'GPU'} ${p.type.gpuMemoryGiB ?? '?'} GiB` : ''}`,
+    p.onDemand ? `${usd(p.onDemand.usd)} (${describeSource(p.onDemand.source)})` : '-',
+    p.spot ? `${usd(p.spot.usd)} in ${p.spot.zone} (${describeSource(p.spot.source)})` : '-',
+    p.savings === undefined ? '-' : `${Math.round(p.savings * 100)}%`,
+    `${p.recommended.market}: ${p.recommended.why}`,
+  ]);
+  return [`Instance types for the ${tier} tier in ${region}, cheapest first (per hour, Linux):`, '', ...table([['TYPE', 'SIZE', 'ON-DEMAND', 'CHEAPEST SPOT', 'SAVES', 'RECOMMENDED'], ...rows])];
+}
+
+export function renderCost(stacks: readonly { name: string; status: StackStatus; estimate: MonthlyEstimate }[]): string[] {
+  if (stacks.length === 0) return ['No stacks in this state folder.'];
+  const lines: string[] = [];
+  for (const { name, status, estimate } of stacks) {
+    lines.push(`Stack ${name} (${status}): about ${usd(estimate.totalUsd, 2)}/month if it runs all month`);
+    lines.push(...table(estimate.lines.map((line) => [line.item, usd(line.usd, 2), line.source, line.basis]), '    '));
+    lines.push('');
+  }
+  const total = stacks.reduce((sum, s) => sum + s.estimate.totalUsd, 0);
+  lines.push(`Total: about ${usd(total, 2)}/month. Assumptions (EFS size, data out, LCUs, CloudFront traffic) are stated on each line.`);
+  return lines;
+}

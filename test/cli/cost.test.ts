@@ -1,0 +1,43 @@
+import assert from 'node:assert/strict';
+import { runCli, type CliIo } from '../../src/cli/main';
+import { FAST_TIMING, tempDir } from '../harness/engine';
+
+/** The CLI in-process against moto; moto has no Price List API, so on-demand prices fall back to the bundled table. */
+async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: CliIo = { stdout: (s) => out.push(s), stderr: (s) => err.push(s), isTTY: false, readLine: async () => '', env: { ...process.env }, cwd: tempDir('gm-cli-cwd-') };
+  const code = await runCli(argv, io, { timing: FAST_TIMING });
+  return { code, stdout: out.join(''), stderr: err.join('') };
+}
+
+describe('geusemaker prices and cost (spot from moto; on-demand estimated: moto has no Price List API)', function () {
+  this.timeout(120_000);
+
+  it('prices lists the tier\'s types cheapest first, with the cheapest spot AZ and each price\'s source', async () => {
+    const text = await cli(['prices', '--region', 'us-east-1']);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /Instance types for the dev tier in us-east-1, cheapest first/);
+    assert.match(text.stdout, /t3\.xlarge +4 vCPU, 16 GiB +\$0\.1664 \(estimated\)/);
+    assert.match(text.stdout, /in us-east-1[a-f] \((live|cached \d+ min ago)\)/);
+    const json = await cli(['prices', '--region', 'us-east-1', '--tier', 'gpu', '--json']);
+    const doc = JSON.parse(json.stdout) as { placements: { type: { type: string; gpus: number } }[] };
+    assert.ok(doc.placements.length > 0 && doc.placements.every((p) => p.type.gpus > 0));
+  });
+
+  it('cost estimates every stack in the folder, broken down, and refuses an unknown name', async () => {
+    const stateDir = tempDir('gm-cli-state-');
+    const deployed = await cli(['deploy', 'demo', '--yes', '--state-dir', stateDir]);
+    assert.equal(deployed.code, 0, deployed.stderr);
+    const text = await cli(['cost', '--state-dir', stateDir]);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /Stack demo \(deployed\): about \$\d+\.\d\d\/month/);
+    for (const item of ['compute', 'ebs', 'efs', 'public-ipv4', 'data-transfer']) assert.match(text.stdout, new RegExp(`\\n +${item} +\\$`));
+    assert.match(text.stdout, /Total: about \$/);
+    const json = JSON.parse((await cli(['cost', 'demo', '--json', '--state-dir', stateDir])).stdout) as { totalUsd: number; stacks: { name: string }[] };
+    assert.deepEqual(json.stacks.map((s) => s.name), ['demo']);
+    assert.ok(json.totalUsd > 0);
+    assert.equal((await cli(['cost', 'nope', '--state-dir', stateDir])).code, 2);
+    assert.equal((await cli(['destroy', 'demo', '--yes', '--delete-data', '--state-dir', stateDir])).code, 0);
+  });
+});

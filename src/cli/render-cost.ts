@@ -1,5 +1,6 @@
 import type { MonthlyEstimate } from '../engine/cost/estimate';
 import type { Placement } from '../engine/cost/placement';
+import type { CostToDate } from '../engine/cost/to-date';
 import { describeSource } from '../engine/cost/prices';
 import type { StackStatus } from '../engine/state/schema';
 import { table } from './render';
@@ -19,11 +20,11 @@ export function renderPlacements(region: string, tier: string, placements: reado
   return [`Instance types for the ${tier} tier in ${region}, cheapest first (per hour, Linux):`, '', ...table([['TYPE', 'SIZE', 'ON-DEMAND', 'CHEAPEST SPOT', 'SAVES', 'RECOMMENDED'], ...rows])];
 }
 
-export function renderCost(stacks: readonly { name: string; status: StackStatus; estimate: MonthlyEstimate }[]): string[] {
+export function renderCost(stacks: readonly { name: string; status: StackStatus; estimate: MonthlyEstimate; toDate: CostToDate }[]): string[] {
   if (stacks.length === 0) return ['No stacks in this state folder.'];
   const lines: string[] = [];
-  for (const { name, status, estimate } of stacks) {
-    lines.push(`Stack ${name} (${status}): about ${usd(estimate.totalUsd, 2)}/month if it runs all month`);
+  for (const { name, status, estimate, toDate } of stacks) {
+    lines.push(`Stack ${name} (${status}): about ${usd(estimate.totalUsd, 2)}/month if it runs all month; ${usd(toDate.totalUsd, 2)} so far (${toDate.basis})`);
     lines.push(...table(estimate.lines.map((line) => [line.item, usd(line.usd, 2), line.source, line.basis]), '    '));
     lines.push('');
   }

@@ -21,7 +21,7 @@ export function newStackState(config: StackConfig, stackId: string = randomUUID(
   const now = new Date().toISOString();
   return {
     schemaVersion: CURRENT_SCHEMA_VERSION, name: config.name, stackId, status: 'new', region: config.region,
-    config, resources: {}, notes: [], createdAt: now, updatedAt: now,
+    config, resources: {}, notes: [], compute: [], createdAt: now, updatedAt: now,
   };
 }
 

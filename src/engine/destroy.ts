@@ -8,6 +8,7 @@ import type { StackState } from './state/schema';
 import { runGraph, type GraphStep } from './plan/graph';
 import { isRuntimeStatus, mountTargetsOf, sweepStack, type SweptKind, type SweptResource } from './resources/sweep';
 import { describeFileSystemById } from './resources/efs-describe';
+import { EFS_STANDARD_USD_PER_GB_MONTH } from './cost/fallback-prices';
 import * as teardown from './resources/teardown';
 
 /** Kinds kept when data is kept: the file system and the secrets that protect what is on it. */
@@ -112,8 +113,6 @@ export interface DestroyResult {
   stateRemoved: boolean;
 }
 
-// EFS Standard storage list price in us-east-1; the cost engine replaces this with live prices.
-const EFS_STANDARD_USD_PER_GB_MONTH = 0.3;
 
 export async function keptCost(clients: AwsClients, kept: readonly SweptResource[]): Promise<DestroyResult['keptMonthlyCost']> {
   const fileSystems = kept.filter((r) => r.kind === 'efs');
@@ -156,6 +155,7 @@ export async function applyDestroy(options: ApplyDestroyOptions): Promise<Destro
   }
   if (journal) {
     const keptIds = new Set(kept.map((r) => r.id));
+    await journal.computeEnded(journal.state.compute.map((c) => c.instanceId));
     await journal.forget(Object.values(journal.state.resources).filter((r) => !r.id || !keptIds.has(r.id)).map((r) => r.key));
     await journal.setStatus('destroyed');
   }

@@ -14,6 +14,10 @@ import { PriceCache } from './cost/cache';
 import { DEFAULT_ASSUMPTIONS, estimateMonthly, type Assumptions, type MonthlyEstimate } from './cost/estimate';
 import { rankPlacements, type Placement } from './cost/placement';
 import { PriceBook } from './cost/prices';
+import { spotHistory } from './cost/spot';
+import { costToDate, type CostToDate } from './cost/to-date';
+import { EFS_STANDARD_USD_PER_GB_MONTH } from './cost/fallback-prices';
+import { describeFileSystemById } from './resources/efs-describe';
 import { pricingRegionFor, SdkPricingApi, type PricingApi } from './cost/pricing-api';
 import { geusemakerHome } from './state/paths';
 import type { CatalogueService } from './health/catalogue';
@@ -296,6 +300,19 @@ export class Engine {
         'Check the instance type, or allow pricing:GetProducts for these credentials.');
     }
     return estimateMonthly(config, compute, assumptions);
+  }
+
+  /** What the stack has cost so far, from its recorded instance runs and the prices in force then. */
+  async costToDate(name: string, now: Date = new Date()): Promise<CostToDate> {
+    const state = await this.requireState(name);
+    const clients = this.clients(state.region, state.config.profile);
+    const book = this.priceBook(state.region, state.config.profile);
+    const fileSystemId = state.resources.efs?.status === 'created' ? state.resources.efs.id : undefined;
+    const bytes = fileSystemId ? (await describeFileSystemById(clients, fileSystemId).catch(() => undefined))?.SizeInBytes?.Value ?? 0 : 0;
+    return costToDate(state, {
+      onDemandHourly: async (type) => (await book.onDemandHourly(type, state.region))?.value,
+      spotHistory: (type, zone, start, end) => spotHistory(clients, type, zone, start, end).catch(() => []),
+    }, { sizeGb: bytes / 1024 ** 3, usdPerGbMonth: EFS_STANDARD_USD_PER_GB_MONTH }, now);
   }
 
   private async refuseOverBudget(config: StackConfig, budget: number): Promise<void> {

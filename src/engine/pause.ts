@@ -51,6 +51,7 @@ export async function applyPause(options: PauseOptions): Promise<PauseResult> {
     throw classified;
   }
   // The record goes, so the next deploy (resume) launches a fresh instance instead of looking for this one.
+  await journal.computeEnded(ids);
   await journal.forget(instances.map((r) => r.key));
   await journal.note(`paused at ${new Date().toISOString()}: instance ${ids.join(', ') || '(none)'} terminated, data kept`);
   await journal.setStatus('paused');

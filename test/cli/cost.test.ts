@@ -31,7 +31,7 @@ describe('geusemaker prices and cost (spot from moto; on-demand estimated: moto 
     assert.equal(deployed.code, 0, deployed.stderr);
     const text = await cli(['cost', '--state-dir', stateDir]);
     assert.equal(text.code, 0, text.stderr);
-    assert.match(text.stdout, /Stack demo \(deployed\): about \$\d+\.\d\d\/month/);
+    assert.match(text.stdout, /Stack demo \(deployed\): about \$\d+\.\d\d\/month if it runs all month; \$\d+\.\d\d so far \(1 instance run\(s\)/);
     for (const item of ['compute', 'ebs', 'efs', 'public-ipv4', 'data-transfer']) assert.match(text.stdout, new RegExp(`\\n +${item} +\\$`));
     assert.match(text.stdout, /Total: about \$/);
     const json = JSON.parse((await cli(['cost', 'demo', '--json', '--state-dir', stateDir])).stdout) as { totalUsd: number; stacks: { name: string }[] };

@@ -23,6 +23,9 @@ describe('pause, resume, live status and finding stacks in the account', functio
     assert.equal(afterPause['security-group'], before['security-group']);
     const state = await engine.show('demo');
     assert.equal(state?.status, 'paused');
+    assert.equal(state?.compute.length, 1, 'the instance\'s running time is kept for cost to date');
+    assert.equal(state?.compute[0]?.instanceId, firstInstance);
+    assert.ok(state?.compute[0]?.endedAt, 'and it ended with the pause');
     assert.equal(state?.resources.instance, undefined);
     assert.equal((await engine.liveStatus('demo')).instanceState, 'none');
     await assert.rejects(engine.pause('demo'), (error: unknown) => error instanceof GeuseError && error.code === 'NOT_PAUSABLE' && /already paused/.test(error.nextStep));
@@ -32,6 +35,7 @@ describe('pause, resume, live status and finding stacks in the account', functio
     assert.equal(resumed.state.resources.efs?.id, fileSystem, 'same data');
     assert.notEqual(resumed.state.resources.instance?.id, firstInstance, 'a new instance');
     assert.deepEqual(countByKind(await sweep()), before, 'nothing duplicated');
+    assert.deepEqual(resumed.state.compute.map((c) => [c.instanceId, c.endedAt === undefined]), [[firstInstance, false], [resumed.state.resources.instance?.id, true]]);
     await assert.rejects(engine.resume('demo'), (error: unknown) => error instanceof GeuseError && error.code === 'NOT_PAUSED');
     engine.dispose();
   });

@@ -7,15 +7,15 @@ import { GeuseError } from '../../src/engine/errors';
 import { stackConfigSchema } from '../../src/engine/stack/config';
 import { writeFileAtomic } from '../../src/engine/state/atomic';
 import { MachineIndex } from '../../src/engine/state/index-file';
-import { migrateDocument, type MigrationTable } from '../../src/engine/state/migrations';
+import { migrateDocument, MIGRATIONS, type MigrationTable } from '../../src/engine/state/migrations';
 import { defaultStateDir, geusemakerHome } from '../../src/engine/state/paths';
-import { stackStateSchema, type StackState } from '../../src/engine/state/schema';
+import { CURRENT_SCHEMA_VERSION, stackStateSchema, type StackState } from '../../src/engine/state/schema';
 import { MAX_BACKUPS, StateStore } from '../../src/engine/state/store';
 
 function demoState(overrides: Partial<StackState> = {}): StackState {
   const at = new Date().toISOString();
   return stackStateSchema.parse({
-    schemaVersion: 1,
+    schemaVersion: CURRENT_SCHEMA_VERSION,
     name: 'demo',
     stackId: 'abc',
     status: 'new',
@@ -142,7 +142,7 @@ describe('state store', () => {
     it('refuses a state file from a newer GeuseMaker with an upgrade message', async () => {
       await store.write(demoState());
       const doc = JSON.parse(await readFile(store.filePath('demo'), 'utf8')) as Record<string, unknown>;
-      await writeFile(store.filePath('demo'), JSON.stringify({ ...doc, schemaVersion: 2 }));
+      await writeFile(store.filePath('demo'), JSON.stringify({ ...doc, schemaVersion: CURRENT_SCHEMA_VERSION + 1 }));
       const error = await rejectsWith(store.read('demo'), 'STATE_TOO_NEW');
       assert.equal(error.kind, 'refused');
       assert.match(error.message, /newer GeuseMaker/);
@@ -198,7 +198,9 @@ describe('state store', () => {
   });
 
   describe('migrations', () => {
+    // A made-up version 0 (the name was "stackName") in front of the real steps.
     const table: MigrationTable = {
+      ...MIGRATIONS,
       0: (doc) => {
         const { stackName, ...rest } = doc;
         return { ...rest, name: stackName };
@@ -208,18 +210,26 @@ describe('state store', () => {
     it('migrates a version-0 document step by step', () => {
       const current = JSON.parse(JSON.stringify(demoState())) as Record<string, unknown>;
       const { name, ...withoutName } = current;
-      const result = migrateDocument({ ...withoutName, schemaVersion: 0, stackName: name }, table, 1);
+      const result = migrateDocument({ ...withoutName, schemaVersion: 0, stackName: name }, table);
       assert.ok(result.ok);
       assert.equal(result.migratedFrom, 0);
       assert.deepEqual(stackStateSchema.parse(result.doc), demoState({ createdAt: current.createdAt as string, updatedAt: current.updatedAt as string }));
     });
 
     it('reports a missing step and a too-new version', () => {
-      const missing = migrateDocument({ schemaVersion: 0 }, {}, 1);
+      const missing = migrateDocument({ schemaVersion: 0 }, {});
       assert.equal(missing.ok, false);
       assert.equal(!missing.ok && missing.reason, 'no-migration');
-      const tooNew = migrateDocument({ schemaVersion: 3 }, table, 1);
+      const tooNew = migrateDocument({ schemaVersion: CURRENT_SCHEMA_VERSION + 1 }, table);
       assert.equal(!tooNew.ok && tooNew.reason, 'too-new');
+    });
+
+    it('a version-1 stack with a running instance gets an open compute interval from its journal', () => {
+      const v1: Record<string, unknown> = { ...JSON.parse(JSON.stringify(demoState())) as Record<string, unknown>, schemaVersion: 1, compute: undefined };
+      v1.resources = { instance: { key: 'instance', kind: 'instance', status: 'created', id: 'i-1', attrs: { zone: 'us-east-1b', market: 'spot' }, external: false, updatedAt: '2026-11-01T00:00:00.000Z' } };
+      const result = migrateDocument(v1);
+      assert.ok(result.ok);
+      assert.deepEqual(stackStateSchema.parse(result.doc).compute, [{ instanceId: 'i-1', instanceType: 't3.xlarge', market: 'spot', zone: 'us-east-1b', startedAt: '2026-11-01T00:00:00.000Z' }]);
     });
 
     it('store.read runs the migrations', async () => {

@@ -1,5 +1,5 @@
 import type { StackConfig } from '../stack/config';
-import { EBS_GP3_USD_PER_GB_MONTH, HOURS_PER_MONTH, PUBLIC_IPV4_USD_PER_HOUR } from './fallback-prices';
+import { EBS_GP3_USD_PER_GB_MONTH, EFS_STANDARD_USD_PER_GB_MONTH, HOURS_PER_MONTH, PUBLIC_IPV4_USD_PER_HOUR } from './fallback-prices';
 import type { PriceSource } from './prices';
 
 /** What the estimate cannot know, stated next to the numbers and editable. */
@@ -15,7 +15,6 @@ export const DEFAULT_ASSUMPTIONS: Assumptions = { efsGb: 20, dataOutGb: 10, albL
 
 /** us-east-1 list prices for the items without a live lookup yet (each line says so). */
 const LIST = {
-  efsStandardGbMonth: 0.3,
   albHour: 0.0225,
   albLcuHour: 0.008,
   cloudFrontGbPriceClass100: 0.085,
@@ -48,7 +47,7 @@ export function estimateMonthly(config: Pick<StackConfig, 'tier' | 'rootVolumeGb
   const lines: EstimateLine[] = [
     { item: 'compute', usd: round(compute.usdPerHour * HOURS_PER_MONTH), basis: `${config.instanceType} ${config.market} at $${compute.usdPerHour.toFixed(4)}/h × ${HOURS_PER_MONTH} h`, source: compute.source.kind },
     { item: 'ebs', usd: round(config.rootVolumeGb * EBS_GP3_USD_PER_GB_MONTH), basis: `${config.rootVolumeGb} GiB gp3 root volume at $${EBS_GP3_USD_PER_GB_MONTH}/GB-month`, source: 'estimated' },
-    { item: 'efs', usd: round(assumptions.efsGb * LIST.efsStandardGbMonth), basis: `${assumptions.efsGb} GB on EFS Standard (assumed) at $${LIST.efsStandardGbMonth}/GB-month`, source: 'estimated' },
+    { item: 'efs', usd: round(assumptions.efsGb * EFS_STANDARD_USD_PER_GB_MONTH), basis: `${assumptions.efsGb} GB on EFS Standard (assumed) at $${EFS_STANDARD_USD_PER_GB_MONTH}/GB-month`, source: 'estimated' },
     { item: 'public-ipv4', usd: round(PUBLIC_IPV4_USD_PER_HOUR * HOURS_PER_MONTH), basis: `one public IPv4 address at $${PUBLIC_IPV4_USD_PER_HOUR}/h`, source: 'estimated' },
   ];
   if (config.tier === 'automation' || config.tier === 'gpu') {

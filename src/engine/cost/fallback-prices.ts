@@ -25,3 +25,5 @@ export const EBS_GP3_USD_PER_GB_MONTH = 0.08;
 /** Every public IPv4 address, in use or not, since February 2024. */
 export const PUBLIC_IPV4_USD_PER_HOUR = 0.005;
 export const HOURS_PER_MONTH = 730;
+/** EFS Standard storage, per GB-month. */
+export const EFS_STANDARD_USD_PER_GB_MONTH = 0.3;

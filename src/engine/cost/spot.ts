@@ -36,3 +36,23 @@ export async function currentSpotPrices(clients: AwsClients, instanceType: strin
   }
   return [...newest.values()].map(({ zone, usdPerHour, since }) => ({ zone, usdPerHour, since })).sort((a, b) => a.usdPerHour - b.usdPerHour || a.zone.localeCompare(b.zone));
 }
+
+/** Spot price records for one AZ over [start, end]; AWS includes the record in force at `start`. */
+export async function spotHistory(clients: AwsClients, instanceType: string, zone: string, start: Date, end: Date): Promise<{ at: string; usdPerHour: number }[]> {
+  const points: { at: string; usdPerHour: number }[] = [];
+  try {
+    for await (const page of paginateDescribeSpotPriceHistory({ client: clients.ec2 }, {
+      InstanceTypes: [instanceType as _InstanceType], ProductDescriptions: ['Linux/UNIX'], AvailabilityZone: zone, StartTime: start, EndTime: end,
+    })) {
+      for (const raw of page.SpotPriceHistory ?? []) {
+        const entry = entrySchema.safeParse(raw);
+        if (entry.success && entry.data.AvailabilityZone === zone && Number.isFinite(Number(entry.data.SpotPrice))) {
+          points.push({ at: entry.data.Timestamp.toISOString(), usdPerHour: Number(entry.data.SpotPrice) });
+        }
+      }
+    }
+  } catch (error) {
+    throw classifyAwsError(error, { profile: clients.profile });
+  }
+  return points;
+}

@@ -175,5 +175,9 @@ export async function ensureInstance(ctx: StepContext, waiting: (what: string) =
   }, { what, intervalMs: ctx.timing.pollIntervalMs, timeoutMs: ctx.timing.instanceRunningTimeoutMs, signal: ctx.signal, onWaiting: () => waiting(what) });
   await ctx.journal.created('instance', 'instance', found.id, { ...toFound(running!).attrs, publicIp: running?.PublicIpAddress ?? '', privateIp: running?.PrivateIpAddress ?? '' });
   const market = running?.InstanceLifecycle === 'spot' ? 'spot' : 'on-demand';
+  await ctx.journal.computeStarted({
+    instanceId: found.id, instanceType: running?.InstanceType ?? ctx.config.instanceType, market,
+    zone: running?.Placement?.AvailabilityZone ?? '', startedAt: (running?.LaunchTime ?? new Date()).toISOString(),
+  });
   return { outcome, detail: `${found.id} (${ctx.config.instanceType}, ${market}, ${running?.Placement?.AvailabilityZone ?? ''})` };
 }

@@ -1,5 +1,5 @@
 import type { GeuseError } from '../errors';
-import type { ResourceKind, ResourceRecord, StackState, StackStatus } from './schema';
+import type { ComputeInterval, ResourceKind, ResourceRecord, StackState, StackStatus } from './schema';
 
 export interface StateWriter {
   write(state: StackState): Promise<void>;
@@ -58,6 +58,20 @@ export class Journal {
     return this.update((state) => {
       state.status = status;
       state.lastError = error ? { code: error.code, message: error.message, nextStep: error.nextStep, at: now() } : undefined;
+    });
+  }
+
+  /** An instance began running (once per instance id, so a re-run of deploy that reuses it adds nothing). */
+  computeStarted(interval: Omit<ComputeInterval, 'endedAt'>): Promise<void> {
+    return this.update((state) => {
+      if (!state.compute.some((c) => c.instanceId === interval.instanceId)) state.compute = [...state.compute, interval];
+    });
+  }
+
+  /** Instances confirmed gone: their open intervals end now. */
+  computeEnded(instanceIds: readonly string[], at: string = now()): Promise<void> {
+    return this.update((state) => {
+      state.compute = state.compute.map((c) => (instanceIds.includes(c.instanceId) && !c.endedAt ? { ...c, endedAt: at } : c));
     });
   }
 

@@ -8,8 +8,23 @@ export type Migration = (doc: StateDocument) => StateDocument;
 /** Key N holds the step from version N to N+1. */
 export type MigrationTable = Readonly<Partial<Record<number, Migration>>>;
 
-/** Version 1 is the first and current version: nothing to migrate yet. */
-export const MIGRATIONS: MigrationTable = {};
+/**
+ * 1 → 2 adds `compute` (instance running intervals for cost to date). A version-1 stack with a live instance
+ * gets an open interval from when its journal recorded the instance: the best start time it has.
+ */
+export const MIGRATIONS: MigrationTable = {
+  1: (doc) => {
+    const resources = (doc.resources ?? {}) as Record<string, { kind?: string; status?: string; id?: string; attrs?: Record<string, string>; updatedAt?: string }>;
+    const config = (doc.config ?? {}) as { instanceType?: string };
+    const compute = Object.values(resources)
+      .filter((r) => r.kind === 'instance' && r.status === 'created' && r.id)
+      .map((r) => ({
+        instanceId: r.id, instanceType: config.instanceType ?? 'unknown',
+        market: r.attrs?.market === 'spot' ? 'spot' : 'on-demand', zone: r.attrs?.zone ?? '', startedAt: r.updatedAt ?? String(doc.createdAt ?? ''),
+      }));
+    return { ...doc, compute };
+  },
+};
 
 export type MigrationResult =
   | { ok: true; doc: unknown; migratedFrom?: number }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { stackConfigSchema } from '../stack/config';
 
-export const CURRENT_SCHEMA_VERSION = 1;
+export const CURRENT_SCHEMA_VERSION = 2;
 
 export const RESOURCE_KINDS = [
   'vpc', 'subnet', 'internet-gateway', 'route-table', 'security-group', 'efs', 'mount-target',
@@ -32,6 +32,20 @@ export const STACK_STATUSES = [
 ] as const;
 export type StackStatus = (typeof STACK_STATUSES)[number];
 
+/**
+ * One stretch of time an instance of the stack ran (from launch to termination), for cost to date.
+ * `endedAt` is absent while it runs; recorded by deploy (launch), pause and destroy (termination).
+ */
+export const computeIntervalSchema = z.strictObject({
+  instanceId: z.string().min(1),
+  instanceType: z.string().min(1),
+  market: z.enum(['spot', 'on-demand']),
+  zone: z.string(),
+  startedAt: z.string(),
+  endedAt: z.string().optional(),
+});
+export type ComputeInterval = z.output<typeof computeIntervalSchema>;
+
 export const stackStateSchema = z.strictObject({
   schemaVersion: z.literal(CURRENT_SCHEMA_VERSION),
   name: z.string().min(1),
@@ -43,6 +57,8 @@ export const stackStateSchema = z.strictObject({
   resources: z.record(z.string(), resourceRecordSchema),
   /** What the last deploy actually did about capacity (e.g. "spot in us-east-1b"). */
   notes: z.array(z.string()).default([]),
+  /** Every instance's running time (schema version 2). */
+  compute: z.array(computeIntervalSchema).default([]),
   lastError: z
     .strictObject({ code: z.string(), message: z.string(), nextStep: z.string(), at: z.string() })
     .optional(),

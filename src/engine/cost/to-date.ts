@@ -1,0 +1,70 @@
+import type { ComputeInterval, StackState } from '../state/schema';
+import { EBS_GP3_USD_PER_GB_MONTH, HOURS_PER_MONTH, PUBLIC_IPV4_USD_PER_HOUR } from './fallback-prices';
+
+/** A spot price record: the price from `at` until the next record. */
+export interface PricePoint {
+  at: string;
+  usdPerHour: number;
+}
+
+/** What cost to date needs to know about prices; the engine answers from AWS, tests from fixed numbers. */
+export interface HistoricPrices {
+  onDemandHourly(instanceType: string): Promise<number | undefined>;
+  /** Spot records for the zone covering [start, end], including the one in force at start. */
+  spotHistory(instanceType: string, zone: string, start: Date, end: Date): Promise<PricePoint[]>;
+}
+
+const HOUR_MS = 3_600_000;
+
+/** Integrates a step function of prices over [start, end): each record holds until the next one. */
+export function integrateSpot(points: readonly PricePoint[], start: Date, end: Date): number {
+  const sorted = [...points].map((p) => ({ at: Date.parse(p.at), usd: p.usdPerHour })).sort((a, b) => a.at - b.at);
+  if (sorted.length === 0 || end <= start) return 0;
+  let total = 0;
+  for (let i = 0; i < sorted.length; i++) {
+    const from = Math.max(i === 0 ? start.getTime() : sorted[i]!.at, start.getTime());
+    const to = Math.min(sorted[i + 1]?.at ?? end.getTime(), end.getTime());
+    if (to > from) total += ((to - from) / HOUR_MS) * sorted[i]!.usd;
+  }
+  return total;
+}
+
+export interface CostToDate {
+  computeUsd: number;
+  storageUsd: number;
+  ipv4Usd: number;
+  totalUsd: number;
+  /** Hours each instance ran, for the breakdown. */
+  intervals: { instanceId: string; market: string; hours: number; usd: number; priced: 'spot history' | 'on-demand' | 'unknown' }[];
+  basis: string;
+}
+
+/**
+ * What the stack has cost so far: every instance's running time at the price in force (spot history over the
+ * interval, else on-demand), its root volume and public IPv4 while it ran, plus EFS storage since creation
+ * (at the file system's size now, stated as an assumption) — which keeps accruing after a destroy that kept data.
+ */
+export async function costToDate(state: StackState, prices: HistoricPrices, efs: { sizeGb: number; usdPerGbMonth: number }, now: Date = new Date()): Promise<CostToDate> {
+  const intervals = await Promise.all(state.compute.map(async (interval: ComputeInterval) => {
+    const start = new Date(interval.startedAt);
+    const end = interval.endedAt ? new Date(interval.endedAt) : now;
+    const hours = Math.max(0, (end.getTime() - start.getTime()) / HOUR_MS);
+    if (interval.market === 'spot' && interval.zone) {
+      const points = await prices.spotHistory(interval.instanceType, interval.zone, start, end);
+      if (points.length > 0) return { instanceId: interval.instanceId, market: interval.market, hours, usd: integrateSpot(points, start, end), priced: 'spot history' as const };
+    }
+    const hourly = await prices.onDemandHourly(interval.instanceType);
+    return { instanceId: interval.instanceId, market: interval.market, hours, usd: hourly === undefined ? 0 : hourly * hours, priced: hourly === undefined ? 'unknown' as const : 'on-demand' as const };
+  }));
+  const runningHours = intervals.reduce((sum, i) => sum + i.hours, 0);
+  const computeUsd = intervals.reduce((sum, i) => sum + i.usd, 0);
+  const volumeUsd = (state.config.rootVolumeGb * EBS_GP3_USD_PER_GB_MONTH * runningHours) / HOURS_PER_MONTH;
+  const sinceCreation = Math.max(0, (now.getTime() - Date.parse(state.createdAt)) / HOUR_MS);
+  const efsUsd = (efs.sizeGb * efs.usdPerGbMonth * sinceCreation) / HOURS_PER_MONTH;
+  const ipv4Usd = PUBLIC_IPV4_USD_PER_HOUR * runningHours;
+  const storageUsd = volumeUsd + efsUsd;
+  return {
+    computeUsd, storageUsd, ipv4Usd, totalUsd: computeUsd + storageUsd + ipv4Usd, intervals,
+    basis: `${intervals.length} instance run(s), ${runningHours.toFixed(1)} h in all; EFS at ${efs.sizeGb} GB (its size now) for ${sinceCreation.toFixed(1)} h since the stack was created`,
+  };
+}

@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { newStackState } from '../../src/engine/deploy';
+import { costToDate, integrateSpot, type HistoricPrices } from '../../src/engine/cost/to-date';
+import { stackConfigSchema } from '../../src/engine/stack/config';
+
+const near = (actual: number, expected: number) => assert.ok(Math.abs(actual - expected) < 1e-6, `${actual} ≈ ${expected}`);
+
+describe('cost to date', () => {
+  it('integrates spot prices as a step function over the interval', () => {
+    const points = [{ at: '2026-11-01T00:00:00Z', usdPerHour: 0.05 }, { at: '2026-11-01T02:00:00Z', usdPerHour: 0.08 }];
+    // From 01:00 to 03:00: one hour at 0.05, one at 0.08.
+    near(integrateSpot(points, new Date('2026-11-01T01:00:00Z'), new Date('2026-11-01T03:00:00Z')), 0.13);
+    near(integrateSpot([], new Date(0), new Date(HOUR)), 0);
+  });
+
+  it('across a spot interruption: two instances at different prices with a gap, storage for the whole time', async () => {
+    const state = newStackState(stackConfigSchema.parse({ name: 'demo', rootVolumeGb: 73 }));
+    state.createdAt = '2026-11-01T00:00:00.000Z';
+    state.compute = [
+      // 10 h on spot in us-east-1a at 0.05, then interrupted
+      { instanceId: 'i-1', instanceType: 't3.xlarge', market: 'spot', zone: 'us-east-1a', startedAt: '2026-11-01T00:00:00.000Z', endedAt: '2026-11-01T10:00:00.000Z' },
+      // 2 h gap, then 8 h on demand (fallback) at 0.1664, still running at "now"
+      { instanceId: 'i-2', instanceType: 't3.xlarge', market: 'on-demand', zone: 'us-east-1b', startedAt: '2026-11-01T12:00:00.000Z' },
+    ];
+    const prices: HistoricPrices = {
+      onDemandHourly: async () => 0.1664,
+      spotHistory: async (_type, zone) => (zone === 'us-east-1a' ? [{ at: '2026-10-31T20:00:00Z', usdPerHour: 0.05 }] : []),
+    };
+    const now = new Date('2026-11-01T20:00:00.000Z');
+    const result = await costToDate(state, prices, { sizeGb: 7.3, usdPerGbMonth: 0.3 }, now);
+    near(result.intervals[0]!.usd, 0.5);
+    near(result.intervals[1]!.usd, 8 * 0.1664);
+    near(result.computeUsd, 0.5 + 1.3312);
+    // root volume: 73 GB × $0.08 × 18 h / 730 h = 0.144; EFS: 7.3 GB × $0.3 × 20 h / 730 h = 0.06
+    near(result.storageUsd, 0.144 + 0.06);
+    near(result.ipv4Usd, 18 * 0.005);
+    near(result.totalUsd, 1.8312 + 0.204 + 0.09);
+    assert.equal(result.intervals[0]!.priced, 'spot history');
+  });
+
+  it('after a destroy that kept data, compute stops and EFS keeps accruing', async () => {
+    const state = newStackState(stackConfigSchema.parse({ name: 'demo' }));
+    state.createdAt = '2026-11-01T00:00:00.000Z';
+    state.status = 'destroyed';
+    state.compute = [{ instanceId: 'i-1', instanceType: 't3.xlarge', market: 'on-demand', zone: 'us-east-1a', startedAt: '2026-11-01T00:00:00.000Z', endedAt: '2026-11-01T01:00:00.000Z' }];
+    const prices: HistoricPrices = { onDemandHourly: async () => 0.2, spotHistory: async () => [] };
+    const day1 = await costToDate(state, prices, { sizeGb: 73, usdPerGbMonth: 0.3 }, new Date('2026-11-02T00:00:00.000Z'));
+    const day2 = await costToDate(state, prices, { sizeGb: 73, usdPerGbMonth: 0.3 }, new Date('2026-11-03T00:00:00.000Z'));
+    near(day1.computeUsd, 0.2);
+    near(day2.computeUsd, 0.2);
+    // 73 GB × 0.3 / 730 h = $0.03 per hour of EFS, 24 h more on day 2
+    near(day2.storageUsd - day1.storageUsd, 24 * 0.03);
+  });
+});
+
+const HOUR = 3_600_000;

@@ -125,3 +125,19 @@ describe('budgets at deploy', function () {
     engine.dispose();
   });
 });
+
+describe('placement at deploy', function () {
+  this.timeout(120_000);
+
+  it('a new network puts its first subnet (where a spot instance goes first) in the cheapest spot AZ', async () => {
+    const { testEngine, devConfig } = await import('../harness/engine');
+    const { currentSpotPrices } = await import('../../src/engine/cost/spot');
+    const engine = testEngine();
+    const plan = await engine.plan(devConfig({ market: 'spot' }));
+    const offeredZones = (await engine.instanceTypes('us-east-1', 'dev')).find((t) => t.type === 't3.xlarge')?.zones ?? [];
+    const prices = (await currentSpotPrices(inspector(), 't3.xlarge')).filter((p) => offeredZones.includes(p.zone));
+    const priceOf = (zone: string | undefined) => prices.find((p) => p.zone === zone)?.usdPerHour;
+    assert.equal(priceOf(plan.facts.zones[0]), Math.min(...prices.map((p) => p.usdPerHour)), `zones ${plan.facts.zones.join(', ')}; prices ${JSON.stringify(prices)}`);
+    engine.dispose();
+  });
+});

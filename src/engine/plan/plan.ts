@@ -1,3 +1,4 @@
+import { currentSpotPrices } from '../cost/spot';
 import { DescribeImagesCommand, DescribeInstanceTypeOfferingsCommand, DescribeInstanceTypesCommand, DescribeSubnetsCommand, DescribeVpcsCommand } from '@aws-sdk/client-ec2';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
@@ -104,6 +105,16 @@ function nameTaken(config: StackConfig, foreign: readonly SweptResource[]): Geus
     `To take them over, run \`geusemaker deploy ${config.name} --adopt\`; to remove them, run \`geusemaker destroy ${config.name} --delete-data\`; or choose another name.`);
 }
 
+/**
+ * Offered AZs with the cheapest current spot price first: a new network's first subnet (where the instance
+ * goes first) lands there. Prices are a preference, never a requirement: without them the order is kept.
+ */
+async function cheapestSpotFirst(clients: AwsClients, instanceType: string, zones: readonly string[]): Promise<string[]> {
+  const prices = await currentSpotPrices(clients, instanceType).catch(() => []);
+  const rank = (zone: string) => prices.find((p) => p.zone === zone)?.usdPerHour ?? Number.POSITIVE_INFINITY;
+  return [...zones].sort((a, b) => rank(a) - rank(b));
+}
+
 export interface PlanOptions {
   adopt?: boolean;
 }
@@ -138,9 +149,10 @@ export async function planDeploy(clients: AwsClients, config: StackConfig, state
     adoptedStackId = [...ids][0];
     warnings.push(`Adopting ${foreign.length} existing resource(s) named for stack ${config.name}.`);
   }
+  const ordered = config.network.mode === 'new' && config.market === 'spot' ? await cheapestSpotFirst(clients, config.instanceType, zones) : zones;
   const facts: PlanFacts = {
     accountId: identity.Account ?? '000000000000', architecture, amiId: ami.amiId, rootDeviceName: ami.rootDeviceName,
-    zones: config.network.mode === 'new' ? zones.slice(0, 2) : zones, existingSubnets: existingSubnets.length > 0 ? existingSubnets : undefined,
+    zones: config.network.mode === 'new' ? ordered.slice(0, 2) : zones, existingSubnets: existingSubnets.length > 0 ? existingSubnets : undefined,
   };
   const items: PlanItem[] = devSteps({ config }).map((spec) => {
     const records = spec.keys.map((key) => state?.resources[key]).filter((r) => r?.status === 'created' && r.id);

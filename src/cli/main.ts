@@ -370,6 +370,7 @@ async function cost(s: Session): Promise<void> {
   if (wanted !== undefined && states.length === 0) throw invalidInput('STACK_NOT_FOUND', `There is no stack named ${wanted} in ${s.stateDir}.`, 'Run `geusemaker list` to see the stacks.');
   const estimates = await Promise.all(states.map(async (state) => ({
     name: state.name, status: state.status, estimate: await s.engine.estimate(state.config), toDate: await s.engine.costToDate(state.name),
+    budget: await s.engine.budget(state.name),
   })));
   if (s.args.json) {
     s.json({ stacks: estimates, totalUsd: Math.round(estimates.reduce((sum, e) => sum + e.estimate.totalUsd, 0) * 100) / 100 });

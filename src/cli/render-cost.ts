@@ -1,6 +1,6 @@
 import type { MonthlyEstimate } from '../engine/cost/estimate';
 import type { Placement } from '../engine/cost/placement';
-import type { CostToDate } from '../engine/cost/to-date';
+import type { BudgetStatus, CostToDate } from '../engine/cost/to-date';
 import { describeSource } from '../engine/cost/prices';
 import type { StackStatus } from '../engine/state/schema';
 import { table } from './render';
@@ -20,12 +20,17 @@ export function renderPlacements(region: string, tier: string, placements: reado
   return [`Instance types for the ${tier} tier in ${region}, cheapest first (per hour, Linux):`, '', ...table([['TYPE', 'SIZE', 'ON-DEMAND', 'CHEAPEST SPOT', 'SAVES', 'RECOMMENDED'], ...rows])];
 }
 
-export function renderCost(stacks: readonly { name: string; status: StackStatus; estimate: MonthlyEstimate; toDate: CostToDate }[]): string[] {
+export function renderCost(stacks: readonly { name: string; status: StackStatus; estimate: MonthlyEstimate; toDate: CostToDate; budget?: BudgetStatus }[]): string[] {
   if (stacks.length === 0) return ['No stacks in this state folder.'];
   const lines: string[] = [];
-  for (const { name, status, estimate, toDate } of stacks) {
+  for (const { name, status, estimate, toDate, budget } of stacks) {
     lines.push(`Stack ${name} (${status}): about ${usd(estimate.totalUsd, 2)}/month if it runs all month; ${usd(toDate.totalUsd, 2)} so far (${toDate.basis})`);
     lines.push(...table(estimate.lines.map((line) => [line.item, usd(line.usd, 2), line.source, line.basis]), '    '));
+    if (budget) {
+      const share = Math.round((budget.projectedUsd / budget.budgetUsd) * 100);
+      const mark = budget.reached.length > 0 ? '! ' : '  ';
+      lines.push(`  ${mark}Budget: ${usd(budget.monthToDateUsd, 2)} this month so far, projected ${usd(budget.projectedUsd, 2)} of ${usd(budget.budgetUsd, 2)} (${share}%)${budget.reached.includes(100) ? ': over budget' : budget.reached.includes(80) ? ': past 80%' : ''}`);
+    }
     lines.push('');
   }
   const total = stacks.reduce((sum, s) => sum + s.estimate.totalUsd, 0);

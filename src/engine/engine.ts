@@ -15,8 +15,8 @@ import { DEFAULT_ASSUMPTIONS, estimateMonthly, type Assumptions, type MonthlyEst
 import { rankPlacements, type Placement } from './cost/placement';
 import { PriceBook } from './cost/prices';
 import { spotHistory } from './cost/spot';
-import { costToDate, type CostToDate } from './cost/to-date';
-import { EFS_STANDARD_USD_PER_GB_MONTH } from './cost/fallback-prices';
+import { budgetStatus, costToDate, startOfMonth, type BudgetStatus, type CostToDate } from './cost/to-date';
+import { EFS_STANDARD_USD_PER_GB_MONTH, HOURS_PER_MONTH } from './cost/fallback-prices';
 import { describeFileSystemById } from './resources/efs-describe';
 import { pricingRegionFor, SdkPricingApi, type PricingApi } from './cost/pricing-api';
 import { geusemakerHome } from './state/paths';
@@ -303,7 +303,7 @@ export class Engine {
   }
 
   /** What the stack has cost so far, from its recorded instance runs and the prices in force then. */
-  async costToDate(name: string, now: Date = new Date()): Promise<CostToDate> {
+  async costToDate(name: string, now: Date = new Date(), from?: Date): Promise<CostToDate> {
     const state = await this.requireState(name);
     const clients = this.clients(state.region, state.config.profile);
     const book = this.priceBook(state.region, state.config.profile);
@@ -312,7 +312,20 @@ export class Engine {
     return costToDate(state, {
       onDemandHourly: async (type) => (await book.onDemandHourly(type, state.region))?.value,
       spotHistory: (type, zone, start, end) => spotHistory(clients, type, zone, start, end).catch(() => []),
-    }, { sizeGb: bytes / 1024 ** 3, usdPerGbMonth: EFS_STANDARD_USD_PER_GB_MONTH }, now);
+    }, { sizeGb: bytes / 1024 ** 3, usdPerGbMonth: EFS_STANDARD_USD_PER_GB_MONTH }, now, from);
+  }
+
+  /** The month projected from month-to-date and today's hourly rate, against the stack's budget (undefined without one). */
+  async budget(name: string, now: Date = new Date()): Promise<BudgetStatus | undefined> {
+    const state = await this.requireState(name);
+    const budget = state.config.monthlyBudgetUsd;
+    if (budget === undefined) return undefined;
+    const [monthToDate, estimate] = await Promise.all([this.costToDate(name, now, startOfMonth(now)), this.estimate(state.config)]);
+    // Running: the whole estimate accrues by the hour; otherwise only the kept storage does.
+    const perHour = state.status === 'deployed' || state.status === 'deploying'
+      ? estimate.totalUsd / HOURS_PER_MONTH
+      : (estimate.lines.find((line) => line.item === 'efs')?.usd ?? 0) / HOURS_PER_MONTH;
+    return budgetStatus(budget, monthToDate.totalUsd, perHour, now);
   }
 
   private async refuseOverBudget(config: StackConfig, budget: number): Promise<void> {

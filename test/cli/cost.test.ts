@@ -3,10 +3,10 @@ import { runCli, type CliIo } from '../../src/cli/main';
 import { FAST_TIMING, tempDir } from '../harness/engine';
 
 /** The CLI in-process against moto; moto has no Price List API, so on-demand prices fall back to the bundled table. */
-async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function cli(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   const out: string[] = [];
   const err: string[] = [];
-  const io: CliIo = { stdout: (s) => out.push(s), stderr: (s) => err.push(s), isTTY: false, readLine: async () => '', env: { ...process.env }, cwd: tempDir('gm-cli-cwd-') };
+  const io: CliIo = { stdout: (s) => out.push(s), stderr: (s) => err.push(s), isTTY: false, readLine: async () => '', env: { ...process.env, ...env }, cwd: tempDir('gm-cli-cwd-') };
   const code = await runCli(argv, io, { timing: FAST_TIMING });
   return { code, stdout: out.join(''), stderr: err.join('') };
 }
@@ -27,13 +27,15 @@ describe('geusemaker prices and cost (spot from moto; on-demand estimated: moto 
 
   it('cost estimates every stack in the folder, broken down, and refuses an unknown name', async () => {
     const stateDir = tempDir('gm-cli-state-');
-    const deployed = await cli(['deploy', 'demo', '--yes', '--state-dir', stateDir]);
+    // A $1 budget: far over, so deploying needs the override, and cost then says so.
+    const deployed = await cli(['deploy', 'demo', '--yes', '--state-dir', stateDir, '--allow-over-budget'], { GEUSEMAKER_MONTHLY_BUDGET_USD: '1' });
     assert.equal(deployed.code, 0, deployed.stderr);
     const text = await cli(['cost', '--state-dir', stateDir]);
     assert.equal(text.code, 0, text.stderr);
     assert.match(text.stdout, /Stack demo \(deployed\): about \$\d+\.\d\d\/month if it runs all month; \$\d+\.\d\d so far \(1 instance run\(s\)/);
     for (const item of ['compute', 'ebs', 'efs', 'public-ipv4', 'data-transfer']) assert.match(text.stdout, new RegExp(`\\n +${item} +\\$`));
     assert.match(text.stdout, /Total: about \$/);
+    assert.match(text.stdout, /! Budget: \$\d+\.\d\d this month so far, projected \$\d+\.\d\d of \$1\.00 \(\d+%\): over budget/);
     const json = JSON.parse((await cli(['cost', 'demo', '--json', '--state-dir', stateDir])).stdout) as { totalUsd: number; stacks: { name: string }[] };
     assert.deepEqual(json.stacks.map((s) => s.name), ['demo']);
     assert.ok(json.totalUsd > 0);

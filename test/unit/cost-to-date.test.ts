@@ -54,3 +54,43 @@ describe('cost to date', () => {
 });
 
 const HOUR = 3_600_000;
+
+describe('budgets', () => {
+  it('projects the month from month-to-date plus the current hourly rate; 80% and 100% are reached in turn', async () => {
+    const { budgetStatus } = await import('../../src/engine/cost/to-date');
+    // 10 days left in a 30-day November at 00:00 on the 21st: 240 h
+    const now = new Date('2026-11-21T00:00:00Z');
+    const low = budgetStatus(100, 50, 0.1, now);
+    near(low.projectedUsd, 74);
+    assert.deepEqual(low.reached, []);
+    assert.deepEqual(budgetStatus(100, 60, 0.1, now).reached, [80]);
+    assert.deepEqual(budgetStatus(100, 80, 0.1, now).reached, [80, 100]);
+  });
+
+  it('month to date leaves out what ran before the month began', async () => {
+    const state = newStackState(stackConfigSchema.parse({ name: 'demo' }));
+    state.createdAt = '2026-10-31T00:00:00.000Z';
+    state.compute = [
+      { instanceId: 'i-old', instanceType: 't3.xlarge', market: 'on-demand', zone: 'a', startedAt: '2026-10-31T00:00:00.000Z', endedAt: '2026-10-31T10:00:00.000Z' },
+      { instanceId: 'i-new', instanceType: 't3.xlarge', market: 'on-demand', zone: 'a', startedAt: '2026-10-31T20:00:00.000Z' },
+    ];
+    const prices: HistoricPrices = { onDemandHourly: async () => 1, spotHistory: async () => [] };
+    const result = await costToDate(state, prices, { sizeGb: 0, usdPerGbMonth: 0.3 }, new Date('2026-11-01T05:00:00.000Z'), new Date('2026-11-01T00:00:00.000Z'));
+    assert.deepEqual(result.intervals.map((i) => [i.instanceId, i.hours]), [['i-new', 5]]);
+    near(result.computeUsd, 5);
+  });
+});
+
+describe('budget notices in the editor', () => {
+  it('shows each threshold once per month, the highest first, and again next month', async () => {
+    const { budgetNoticeKey, thresholdsToNotify } = await import('../../src/vscode/budget-watcher-rules');
+    const shown = new Set<string>();
+    const november = new Date('2026-11-21T00:00:00Z');
+    const status = { budgetUsd: 100, monthToDateUsd: 90, projectedUsd: 120, reached: [80, 100] as (80 | 100)[] };
+    assert.deepEqual(thresholdsToNotify(status, (p) => shown.has(budgetNoticeKey('s', p, november))), [100, 80]);
+    for (const p of status.reached) shown.add(budgetNoticeKey('s', p, november));
+    assert.deepEqual(thresholdsToNotify(status, (p) => shown.has(budgetNoticeKey('s', p, november))), []);
+    const december = new Date('2026-12-02T00:00:00Z');
+    assert.deepEqual(thresholdsToNotify(status, (p) => shown.has(budgetNoticeKey('s', p, december))), [100, 80]);
+  });
+});

@@ -44,9 +44,12 @@ export interface CostToDate {
  * interval, else on-demand), its root volume and public IPv4 while it ran, plus EFS storage since creation
  * (at the file system's size now, stated as an assumption) — which keeps accruing after a destroy that kept data.
  */
-export async function costToDate(state: StackState, prices: HistoricPrices, efs: { sizeGb: number; usdPerGbMonth: number }, now: Date = new Date()): Promise<CostToDate> {
-  const intervals = await Promise.all(state.compute.map(async (interval: ComputeInterval) => {
-    const start = new Date(interval.startedAt);
+export async function costToDate(state: StackState, prices: HistoricPrices, efs: { sizeGb: number; usdPerGbMonth: number }, now: Date = new Date(), from?: Date): Promise<CostToDate> {
+  // `from` clips everything to a period (month to date); intervals entirely before it cost nothing in it.
+  const clip = (at: Date) => (from && at < from ? from : at);
+  const runs = state.compute.filter((interval) => !from || !interval.endedAt || new Date(interval.endedAt) > from);
+  const intervals = await Promise.all(runs.map(async (interval: ComputeInterval) => {
+    const start = clip(new Date(interval.startedAt));
     const end = interval.endedAt ? new Date(interval.endedAt) : now;
     const hours = Math.max(0, (end.getTime() - start.getTime()) / HOUR_MS);
     if (interval.market === 'spot' && interval.zone) {
@@ -59,7 +62,7 @@ export async function costToDate(state: StackState, prices: HistoricPrices, efs:
   const runningHours = intervals.reduce((sum, i) => sum + i.hours, 0);
   const computeUsd = intervals.reduce((sum, i) => sum + i.usd, 0);
   const volumeUsd = (state.config.rootVolumeGb * EBS_GP3_USD_PER_GB_MONTH * runningHours) / HOURS_PER_MONTH;
-  const sinceCreation = Math.max(0, (now.getTime() - Date.parse(state.createdAt)) / HOUR_MS);
+  const sinceCreation = Math.max(0, (now.getTime() - clip(new Date(state.createdAt)).getTime()) / HOUR_MS);
   const efsUsd = (efs.sizeGb * efs.usdPerGbMonth * sinceCreation) / HOURS_PER_MONTH;
   const ipv4Usd = PUBLIC_IPV4_USD_PER_HOUR * runningHours;
   const storageUsd = volumeUsd + efsUsd;
@@ -67,4 +70,26 @@ export async function costToDate(state: StackState, prices: HistoricPrices, efs:
     computeUsd, storageUsd, ipv4Usd, totalUsd: computeUsd + storageUsd + ipv4Usd, intervals,
     basis: `${intervals.length} instance run(s), ${runningHours.toFixed(1)} h in all; EFS at ${efs.sizeGb} GB (its size now) for ${sinceCreation.toFixed(1)} h since the stack was created`,
   };
+}
+
+export interface BudgetStatus {
+  budgetUsd: number;
+  monthToDateUsd: number;
+  /** Month to date plus the current hourly rate until the month ends. */
+  projectedUsd: number;
+  /** Thresholds (percent of the budget) the projection has reached: 80, 100. */
+  reached: (80 | 100)[];
+}
+
+export function startOfMonth(now: Date): Date {
+  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
+}
+
+/** Projects the month from what it has cost so far and what it costs per hour now. */
+export function budgetStatus(budgetUsd: number, monthToDateUsd: number, hourlyNowUsd: number, now: Date): BudgetStatus {
+  const monthEnd = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1));
+  const hoursLeft = Math.max(0, (monthEnd.getTime() - now.getTime()) / HOUR_MS);
+  const projectedUsd = monthToDateUsd + hourlyNowUsd * hoursLeft;
+  const reached = ([80, 100] as const).filter((percent) => projectedUsd >= (budgetUsd * percent) / 100);
+  return { budgetUsd, monthToDateUsd, projectedUsd, reached: [...reached] };
 }

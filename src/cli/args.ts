@@ -20,6 +20,8 @@ export interface CliArgs {
   adopt: boolean;
   deleteData: boolean;
   allowOverBudget?: boolean;
+  /** prices: just this type. */
+  onlyInstanceType?: string;
   force: boolean;
   /** `init --name`. */
   initName?: string;
@@ -42,7 +44,8 @@ Commands:
   destroy [name]              Delete the stack; its data (EFS + secrets) is kept unless --delete-data
   pause [name]                Terminate the instance, keep network and data (stops the hourly compute cost)
   resume [name]               Launch the instance of a paused stack again, on the same data
-  prices [--tier T]           Instance types for a tier in --region, cheapest first: on-demand, cheapest spot AZ, savings
+  prices [--tier T | --gpu] [--instance-type T]
+                              Instance types in --region, cheapest first: on-demand, cheapest spot AZ, savings
   cost [name]                 Monthly estimate per stack and in total, broken down, with each price's source
   list                        Stacks known in the state folder
   show [name]                 A stack's state: status, resources, notes, last error
@@ -96,6 +99,7 @@ const OPTIONS = {
   adopt: { type: 'boolean' },
   'delete-data': { type: 'boolean' },
   'allow-over-budget': { type: 'boolean' },
+  gpu: { type: 'boolean' },
   name: { type: 'string' },
   force: { type: 'boolean' },
   os: { type: 'string' },
@@ -117,7 +121,7 @@ const COMMAND_FLAGS: Record<Exclude<Command, 'help' | 'version'>, readonly Flag[
   deploy: [...CONFIG_FLAGS, 'adopt', 'yes', 'allow-over-budget'],
   destroy: ['config', 'region', 'profile', 'yes', 'delete-data'],
   pause: ['config'],
-  prices: ['tier', 'region', 'profile'],
+  prices: ['tier', 'gpu', 'instance-type', 'region', 'profile'],
   cost: ['config'],
   resume: ['config'],
   list: [],
@@ -153,6 +157,7 @@ const valuesSchema = z.object({
   adopt: z.boolean().optional(),
   'delete-data': z.boolean().optional(),
   'allow-over-budget': z.boolean().optional(),
+  gpu: z.boolean().optional(),
   name: z.string().optional(),
   force: z.boolean().optional(),
   os: z.enum(['al2023', 'ubuntu-22.04', 'ubuntu-24.04'], { error: '--os must be al2023, ubuntu-22.04 or ubuntu-24.04' }).optional(),
@@ -230,6 +235,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
   const flags: Record<string, unknown> = {};
   if (name !== undefined) flags.name = name;
   if (values.tier !== undefined) flags.tier = values.tier;
+  if (values.gpu) flags.tier = 'gpu';
   if (values.region !== undefined) flags.region = values.region;
   if (values['instance-type'] !== undefined) flags.instanceType = values['instance-type'];
   if (values.market !== undefined) flags.market = values.market;
@@ -251,6 +257,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     adopt: values.adopt ?? false,
     deleteData: values['delete-data'] ?? false,
     allowOverBudget: values['allow-over-budget'] ?? false,
+    onlyInstanceType: values['instance-type'],
     force: values.force ?? false,
     initName: values.name,
     os: values.os,

@@ -355,7 +355,7 @@ async function resume(s: Session): Promise<void> {
 async function prices(s: Session): Promise<void> {
   // No stack is involved: region, tier and profile come from flags, GEUSEMAKER_* or the config file; the name is a stand-in.
   const { config } = await loadStackConfig({ cwd: s.io.cwd, configPath: s.args.configPath, flags: { name: 'prices', ...s.args.flags }, env: s.io.env });
-  const placements = await s.engine.placements(config.region, config.tier, config.profile);
+  const placements = await s.engine.placements(config.region, config.tier, config.profile, s.args.onlyInstanceType ? [config.instanceType] : undefined);
   if (s.args.json) {
     s.json({ region: config.region, tier: config.tier, placements });
     return;

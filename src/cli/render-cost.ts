@@ -26,6 +26,9 @@ export function renderCost(stacks: readonly { name: string; status: StackStatus;
   for (const { name, status, estimate, toDate, budget } of stacks) {
     lines.push(`Stack ${name} (${status}): about ${usd(estimate.totalUsd, 2)}/month if it runs all month; ${usd(toDate.totalUsd, 2)} so far (${toDate.basis})`);
     lines.push(...table(estimate.lines.map((line) => [line.item, usd(line.usd, 2), line.source, line.basis]), '    '));
+    if (estimate.spotSavings) {
+      lines.push(`    spot saves ${estimate.spotSavings.percent}% on compute: ${usd(estimate.spotSavings.savedUsd, 2)}/month against ${usd(estimate.spotSavings.onDemandComputeUsd, 2)} on demand`);
+    }
     if (budget) {
       const share = Math.round((budget.projectedUsd / budget.budgetUsd) * 100);
       const mark = budget.reached.length > 0 ? '! ' : '  ';

@@ -260,8 +260,8 @@ export class Engine {
   }
 
   /** The tier's candidate instance types offered in the region, with vCPU, memory, GPU and the AZs offering them. */
-  instanceTypes(region: string, tier: Tier, profile?: string): Promise<InstanceTypeInfo[]> {
-    return describeCandidateTypes(this.clients(region, profile), tier);
+  instanceTypes(region: string, tier: Tier, profile?: string, only?: readonly string[]): Promise<InstanceTypeInfo[]> {
+    return describeCandidateTypes(this.clients(region, profile), tier, only);
   }
 
   /** Restarts one service's container on the instance (`docker compose restart`), over SSM Run Command. */
@@ -283,8 +283,8 @@ export class Engine {
   }
 
   /** The tier's instance types offered in the region, cheapest first, with the cheapest AZ and a market recommendation. */
-  async placements(region: string, tier: Tier, profile?: string): Promise<Placement[]> {
-    return rankPlacements(this.priceBook(region, profile), await this.instanceTypes(region, tier, profile), region);
+  async placements(region: string, tier: Tier, profile?: string, only?: readonly string[]): Promise<Placement[]> {
+    return rankPlacements(this.priceBook(region, profile), await this.instanceTypes(region, tier, profile, only), region);
   }
 
   /** A month of the stack, broken down: compute at the chosen market's price (spot: cheapest AZ), the rest from list prices and assumptions. */
@@ -299,7 +299,13 @@ export class Engine {
       throw refused('NO_PRICE', `No price is known for ${config.instanceType} in ${config.region}: the Price List API gave none and the bundled table lacks it.`,
         'Check the instance type, or allow pricing:GetProducts for these credentials.');
     }
-    return estimateMonthly(config, compute, assumptions);
+    const estimate = estimateMonthly(config, compute, assumptions);
+    if (cheapest && onDemand && onDemand.value > 0) {
+      const onDemandComputeUsd = Math.round(onDemand.value * HOURS_PER_MONTH * 100) / 100;
+      const spotCompute = estimate.lines.find((line) => line.item === 'compute')?.usd ?? 0;
+      estimate.spotSavings = { onDemandComputeUsd, savedUsd: Math.round((onDemandComputeUsd - spotCompute) * 100) / 100, percent: Math.round((1 - cheapest.usdPerHour / onDemand.value) * 100) };
+    }
+    return estimate;
   }
 
   /** What the stack has cost so far, from its recorded instance runs and the prices in force then. */

@@ -20,7 +20,10 @@ describe('geusemaker prices and cost (spot from moto; on-demand estimated: moto 
     assert.match(text.stdout, /Instance types for the dev tier in us-east-1, cheapest first/);
     assert.match(text.stdout, /t3\.xlarge +4 vCPU, 16 GiB +\$0\.1664 \(estimated\)/);
     assert.match(text.stdout, /in us-east-1[a-f] \((live|cached \d+ min ago)\)/);
-    const json = await cli(['prices', '--region', 'us-east-1', '--tier', 'gpu', '--json']);
+    const one = await cli(['prices', '--region', 'us-east-1', '--instance-type', 'm7i.large']);
+    assert.match(one.stdout, /m7i\.large/);
+    assert.doesNotMatch(one.stdout, /t3\.xlarge/);
+    const json = await cli(['prices', '--region', 'us-east-1', '--gpu', '--json']);
     const doc = JSON.parse(json.stdout) as { placements: { type: { type: string; gpus: number } }[] };
     assert.ok(doc.placements.length > 0 && doc.placements.every((p) => p.type.gpus > 0));
   });
@@ -35,6 +38,7 @@ describe('geusemaker prices and cost (spot from moto; on-demand estimated: moto 
     assert.match(text.stdout, /Stack demo \(deployed\): about \$\d+\.\d\d\/month if it runs all month; \$\d+\.\d\d so far \(1 instance run\(s\)/);
     for (const item of ['compute', 'ebs', 'efs', 'public-ipv4', 'data-transfer']) assert.match(text.stdout, new RegExp(`\\n +${item} +\\$`));
     assert.match(text.stdout, /Total: about \$/);
+    assert.match(text.stdout, /spot saves -?\d+% on compute: \$-?\d+\.\d\d\/month against \$121\.47 on demand/, 't3.xlarge at the bundled $0.1664/h × 730 h');
     assert.match(text.stdout, /! Budget: \$\d+\.\d\d this month so far, projected \$\d+\.\d\d of \$1\.00 \(\d+%\): over budget/);
     const json = JSON.parse((await cli(['cost', 'demo', '--json', '--state-dir', stateDir])).stdout) as { totalUsd: number; stacks: { name: string }[] };
     assert.deepEqual(json.stacks.map((s) => s.name), ['demo']);

@@ -71,6 +71,22 @@ describe('cost engine (Price List from recorded-shape responses; spot prices fro
     assert.equal(recommendMarket(0.1, undefined).market, 'on-demand');
   });
 
+  it('per-AZ spot prices (injected through the interface): the cheapest offered AZ wins, an AZ not offering the type never does', async () => {
+    const clients = inspector();
+    const spot = async () => [
+      { zone: 'us-east-1f', usdPerHour: 0.01, since: '2026-11-23T00:00:00.000Z' },
+      { zone: 'us-east-1c', usdPerHour: 0.04, since: '2026-11-23T00:00:00.000Z' },
+      { zone: 'us-east-1a', usdPerHour: 0.05, since: '2026-11-23T00:00:00.000Z' },
+    ];
+    const book = new PriceBook({ clients, pricing: new RecordedPricing(), cache: new PriceCache(tempDir('gm-prices-')), spot });
+    const type = { type: 't3.xlarge', vcpus: 4, memoryGiB: 16, architecture: 'x86_64' as const, gpus: 0, zones: ['us-east-1a', 'us-east-1c'] };
+    const [placement] = await rankPlacements(book, [type], 'us-east-1');
+    assert.equal(placement?.spot?.zone, 'us-east-1c', 'us-east-1f is cheaper but does not offer the type');
+    assert.equal(placement?.spot?.usd, 0.04);
+    near(placement?.savings, 1 - 0.04 / 0.1664);
+    assert.equal(placement?.recommended.market, 'spot');
+  });
+
   describe('monthly estimates against hand-computed values (730 h; 50 GiB gp3; 20 GB EFS; 10 GB out, inside the free 100 GB)', () => {
     it('dev, spot t3.medium at $0.0130/h: 9.49 + 4.00 + 6.00 + 3.65 = $23.14', () => {
       const estimate = estimateMonthly(stackConfigSchema.parse({ name: 'abc', instanceType: 't3.medium', market: 'spot' }), { usdPerHour: 0.013, source: { kind: 'live' } });

@@ -23,6 +23,15 @@ describe('Price List parsing (recorded-shape responses)', () => {
     assert.equal(price.sku, 'Q5KJ7Y6KQ4X8C4ES');
   });
 
+  it('among several SKUs (a $0 reservation, Windows, SQL, unused reservation), picks the Linux capacity-Used one', () => {
+    const price = pickOnDemandPrice(fixture('get-products-t3-xlarge-several-skus.json').PriceList, 'Hrs', onDemandInstanceFilters('t3.xlarge', 'us-east-1'));
+    assert.ok('usd' in price, JSON.stringify(price));
+    assert.equal(price.sku, 'Q5KJ7Y6KQ4X8C4ES');
+    assert.equal(price.usd, 0.1664);
+    assert.match(price.description ?? '', /On Demand Linux t3\.xlarge/);
+    assert.ok('problem' in pickOnDemandPrice(fixture('get-products-t3-xlarge-several-skus.json').PriceList, 'GB-Mo', onDemandInstanceFilters('t3.xlarge', 'us-east-1')), 'the dimension\'s unit must match too');
+  });
+
   it('refuses to guess when the filters matched a $0 reservation SKU too, and ignores entries that are not JSON', () => {
     const loose = pickOnDemandPrice(fixture('get-products-t3-xlarge-unfiltered.json').PriceList, 'Hrs');
     assert.ok('problem' in loose);

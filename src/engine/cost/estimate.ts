@@ -35,6 +35,8 @@ export interface MonthlyEstimate {
   lines: EstimateLine[];
   totalUsd: number;
   assumptions: Assumptions;
+  /** For spot stacks: what the same month of compute would cost on demand, and the share spot saves. */
+  spotSavings?: { onDemandComputeUsd: number; savedUsd: number; percent: number };
 }
 
 const round = (usd: number) => Math.round(usd * 100) / 100;

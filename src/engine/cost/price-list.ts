@@ -68,11 +68,13 @@ export function parseProduct(entry: string): z.infer<typeof productSchema> | und
  * the first-tier dimension (beginRange 0) of the OnDemand term with a USD price. Several distinct
  * prices mean the filters were too loose, which is refused rather than guessed.
  */
-export function pickOnDemandPrice(entries: readonly string[], unit: string): ListPrice | { problem: string } {
+export function pickOnDemandPrice(entries: readonly string[], unit: string, expected: readonly PriceFilter[] = []): ListPrice | { problem: string } {
   const found: ListPrice[] = [];
   for (const entry of entries) {
     const product = parseProduct(entry);
     if (!product) continue;
+    // The filters are checked again here: a product that does not match them (Windows, a reservation) never counts.
+    if (expected.some((filter) => product.product.attributes[filter.Field] !== filter.Value)) continue;
     for (const term of Object.values(product.terms.OnDemand ?? {})) {
       for (const dimension of Object.values(term.priceDimensions)) {
         const usd = Number(dimension.pricePerUnit.USD);

@@ -31,7 +31,7 @@ const spotSchema = z.array(z.object({ zone: z.string(), usdPerHour: z.number(), 
  * Never throws for a price it can estimate: a denied or unreachable Price List must not stop a plan.
  */
 export class PriceBook {
-  constructor(private readonly deps: { clients: AwsClients; pricing: PricingApi; cache: PriceCache }) {}
+  constructor(private readonly deps: { clients: AwsClients; pricing: PricingApi; cache: PriceCache; spot?: (instanceType: string) => Promise<SpotPrice[]> }) {}
 
   async onDemandHourly(instanceType: string, region: string, signal?: AbortSignal): Promise<Priced | undefined> {
     const key = `ondemand:${region}:${instanceType}`;
@@ -39,7 +39,8 @@ export class PriceBook {
     if (fresh) return { value: fresh.value, source: { kind: 'cached', ageMs: fresh.ageMs } };
     let reason: string;
     try {
-      const picked = pickOnDemandPrice(await this.deps.pricing.getProducts('AmazonEC2', onDemandInstanceFilters(instanceType, region), signal), 'Hrs');
+      const filters = onDemandInstanceFilters(instanceType, region);
+      const picked = pickOnDemandPrice(await this.deps.pricing.getProducts('AmazonEC2', filters, signal), 'Hrs', filters);
       if ('usd' in picked) {
         await this.deps.cache.set(key, picked.usd);
         return { value: picked.usd, source: { kind: 'live' } };
@@ -61,7 +62,7 @@ export class PriceBook {
     const fresh = await this.deps.cache.get(key, spotSchema, PRICE_TTL_MS.spot);
     if (fresh) return { value: fresh.value, source: { kind: 'cached', ageMs: fresh.ageMs } };
     try {
-      const prices = await currentSpotPrices(this.deps.clients, instanceType);
+      const prices = await (this.deps.spot ?? ((type: string) => currentSpotPrices(this.deps.clients, type)))(instanceType);
       if (prices.length > 0) {
         await this.deps.cache.set(key, prices);
         return { value: prices, source: { kind: 'live' } };

@@ -35,8 +35,8 @@ const typeSchema = z.object({
 });
 
 /** The tier's candidate types that the region offers, with their sizes and the AZs offering each. */
-export async function describeCandidateTypes(clients: AwsClients, tier: Tier): Promise<InstanceTypeInfo[]> {
-  const candidates = CANDIDATE_TYPES[tier];
+export async function describeCandidateTypes(clients: AwsClients, tier: Tier, only?: readonly string[]): Promise<InstanceTypeInfo[]> {
+  const candidates = only ?? CANDIDATE_TYPES[tier];
   try {
     const zones = new Map<string, string[]>();
     for await (const page of paginateDescribeInstanceTypeOfferings({ client: clients.ec2 }, {

@@ -1,6 +1,20 @@
 import { classifyAwsError } from '../engine/aws/classify';
 import type { Engine } from '../engine/engine';
+import { HOURS_PER_MONTH } from '../engine/cost/fallback-prices';
 import type { StackHealthView } from './tree/nodes';
+
+/** The running stack's price per hour from the cost engine (prices are cached, so this is cheap on refresh). */
+async function hourlyOf(engine: Engine, name: string): Promise<StackHealthView['hourly']> {
+  const state = await engine.show(name);
+  if (!state) return undefined;
+  const estimate = await engine.estimate(state.config);
+  const compute = estimate.lines.find((line) => line.item === 'compute');
+  return {
+    usd: estimate.totalUsd / HOURS_PER_MONTH,
+    source: compute?.source ?? 'estimated',
+    basis: `${compute?.basis ?? ''}; plus storage, IPv4 and assumptions — about $${estimate.totalUsd.toFixed(2)}/month`,
+  };
+}
 
 /**
  * What the tree shows for a running stack: the instance as EC2 sees it (an AWS failure here is the stack's
@@ -11,6 +25,7 @@ export async function stackHealthView(engine: Engine, name: string, signal: Abor
   const live = await engine.liveStatus(name);
   const view: StackHealthView = { checkedAt, services: {}, instanceState: live.instanceState, bootstrap: live.bootstrap };
   if (live.instanceState !== 'running') return view;
+  view.hourly = await hourlyOf(engine, name).catch(() => undefined);
   try {
     const health = await engine.health(name, { signal });
     for (const service of health.services) {

@@ -23,6 +23,8 @@ export interface StackHealthView {
   instanceState?: string;
   /** The instance's own bootstrap report. */
   bootstrap?: { state: string; step: string };
+  /** The engine's hourly price for the running stack (live, cached or estimated), replacing the bundled estimate. */
+  hourly?: { usd: number; source: string; basis: string };
   /** Reaching AWS failed: shown as a retry node under the stack. */
   error?: Pick<GeuseError, 'code' | 'message' | 'nextStep'>;
 }
@@ -205,12 +207,15 @@ function stackView(entry: StackEntry, health: StackHealthView | undefined): Node
   const unhealthy = health && Object.values(health.services).some((s) => s?.severity === 'critical');
   const drifted = state.status === 'deployed' && health?.instanceState && health.instanceState !== 'running' ? `instance ${health.instanceState}` : undefined;
   const booting = state.status === 'deployed' && health?.bootstrap && health.bootstrap.state !== 'ok' ? `bootstrap ${health.bootstrap.state}${health.bootstrap.state === 'failed' ? ` at ${health.bootstrap.step}` : ''}` : undefined;
-  const hourly = look.billing ? estimateHourly(state.config) : undefined;
-  const description = [state.config.tier, drifted ?? booting ?? look.label, hourly ? formatHourly(hourly) : undefined].filter(Boolean).join(' · ');
+  const bundled = look.billing ? estimateHourly(state.config) : undefined;
+  const hourly = look.billing && health?.hourly
+    ? { text: `$${health.hourly.usd.toFixed(3)}/h ${health.hourly.source === 'live' ? 'live' : health.hourly.source.startsWith('cached') ? 'cached' : 'est.'}`, basis: health.hourly.basis }
+    : bundled ? { text: formatHourly(bundled), basis: bundled.basis } : undefined;
+  const description = [state.config.tier, drifted ?? booting ?? look.label, hourly?.text].filter(Boolean).join(' · ');
   const tooltip = [
     `**${state.name}** — ${look.label}`,
     `Region: ${state.region}  \nInstance: ${state.config.instanceType} (${state.config.market})  \nCreated: ${state.createdAt}`,
-    ...(hourly ? [`Cost: ${formatHourly(hourly)} — ${hourly.basis}`] : []),
+    ...(hourly ? [`Cost: ${hourly.text} — ${hourly.basis}`] : []),
     ...(entry.origin === 'other' ? [`State folder: \`${entry.ref.stateDir}\``] : []),
     ...(state.lastError ? [`Last error (${state.lastError.code}): ${state.lastError.message}\n\n${state.lastError.nextStep}`] : []),
   ];

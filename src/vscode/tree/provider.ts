@@ -85,6 +85,11 @@ export class StacksTreeProvider implements vscode.TreeDataProvider<TreeNode>, vs
     }
   }
 
+  /** The cost engine's hourly price of a running stack from the last health round, if there was one. */
+  hourlyOf(entry: StackEntry): number | undefined {
+    return this.health.get(keyOf(entry))?.hourly?.usd;
+  }
+
   /** Whether any stack is mid-change, so the refresher polls faster. */
   get anyTransitional(): boolean {
     return this.entries.some((entry) => ['deploying', 'pausing', 'destroying'].includes(entry.state?.status ?? ''));

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { EngineHost } from './engine-host';
 import { Refresher } from './refresher';
+import { BudgetWatcher } from './budget-watcher';
 import { StatusBar } from './status-bar';
 import { StacksTreeProvider, type HealthSource } from './tree/provider';
 import type { CommandContext } from './commands/context';
@@ -11,6 +12,8 @@ import { registerConnectCommands } from './commands/connect';
 import { stackHealthView } from './health-view';
 import { HealthPanels } from './panels/health-panel';
 import { HEALTH_VIEW_TYPE } from '../protocol/health';
+import { WizardPanels } from './panels/wizard-panel';
+import { WIZARD_VIEW_TYPE } from '../protocol/wizard';
 
 /** Wires the engine to the editor: the Stacks view, the commands, the status bar. */
 export function activateExtension(context: vscode.ExtensionContext): { deactivate(): Promise<void> } {
@@ -21,6 +24,7 @@ export function activateExtension(context: vscode.ExtensionContext): { deactivat
   const view = vscode.window.createTreeView('geusemaker.stacks', { treeDataProvider: tree, showCollapseAll: true });
   const ctx: CommandContext = { extension: context, host, tree, log };
   const statusBar = new StatusBar(host, tree);
+  const budgets = new BudgetWatcher(host, tree, context.globalState, log);
   const refresher = new Refresher({
     intervalSeconds: () => host.settings.refreshIntervalSeconds,
     fast: () => tree.anyTransitional,
@@ -31,7 +35,9 @@ export function activateExtension(context: vscode.ExtensionContext): { deactivat
   for (const problem of host.problems) log.warn(problem.message);
 
   const register = (id: string, run: (...args: unknown[]) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(id, run));
-  register('geusemaker.deploy', (arg) => deployCommand(ctx, arg));
+  const wizard = new WizardPanels(ctx);
+  context.subscriptions.push(wizard, vscode.window.registerWebviewPanelSerializer(WIZARD_VIEW_TYPE, wizard.serializer));
+  register('geusemaker.deploy', (arg) => deployCommand(ctx, arg, () => wizard.open()));
   register('geusemaker.destroy', (arg) => destroyCommand(ctx, arg));
   register('geusemaker.pause', (arg) => pauseCommand(ctx, arg));
   register('geusemaker.resume', (arg) => resumeCommand(ctx, arg));
@@ -55,7 +61,7 @@ export function activateExtension(context: vscode.ExtensionContext): { deactivat
   context.subscriptions.push(healthPanels, vscode.window.registerWebviewPanelSerializer(HEALTH_VIEW_TYPE, healthPanels.serializer));
 
   context.subscriptions.push(
-    log, host, tree, view, statusBar, refresher, connections,
+    log, host, tree, view, statusBar, budgets, refresher, connections,
     vscode.workspace.registerTextDocumentContentProvider(DOC_SCHEME, docs),
     view.onDidChangeVisibility((event) => refresher.setVisible(event.visible)),
     tree.onDidChangeTreeData(() => statusBar.update()),

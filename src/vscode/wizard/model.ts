@@ -5,9 +5,11 @@ import { HOURS_PER_MONTH } from '../../engine/cost/fallback-prices';
 import type { DiscoveredVpc } from '../../engine/discovery/networks';
 import { DEPLOYABLE_TIERS, stackConfigSchema, TIERS, type StackConfig, type StackConfigInput, type Tier } from '../../engine/stack/config';
 
-/** The wizard's steps, in order. */
-export const WIZARD_STEPS = ['basics', 'network', 'instance', 'services', 'access', 'review'] as const;
-export type WizardStep = (typeof WIZARD_STEPS)[number];
+import { WIZARD_STEPS, type WizardStepName } from '../../protocol/wizard';
+
+/** The wizard's steps, in order (declared with the protocol, which carries them). */
+export { WIZARD_STEPS };
+export type WizardStep = WizardStepName;
 
 /** Which config fields each step edits: an error on a field is shown on (and blocks) that step. */
 const STEP_FIELDS: Record<WizardStep, readonly string[]> = {

@@ -1,0 +1,146 @@
+import * as z from 'zod';
+import { CATALOGUE_SERVICES } from '../engine/health/catalogue';
+import type { Tier } from '../engine/stack/config';
+import { isoTime, readySchema, rejectedSchema, requestId, responseSchema, text } from './common';
+
+/** The deploy wizard's messages, both ways; its view type and persisted state. */
+
+export const WIZARD_VIEW_TYPE = 'geusemaker.wizard';
+export const WIZARD_STEPS = ['basics', 'network', 'instance', 'services', 'access', 'review'] as const;
+export type WizardStepName = (typeof WIZARD_STEPS)[number];
+
+/**
+ * The engine's tiers, spelled out: importing them would bundle the engine schema's zod import (with every
+ * locale) into the webview. test/unit/wizard-protocol.test.ts checks the two lists agree.
+ */
+export const WIZARD_TIERS = ['dev', 'automation', 'gpu'] as const satisfies readonly Tier[];
+const tier = z.enum(WIZARD_TIERS);
+const market = z.enum(['spot', 'on-demand']);
+const usd = z.number().nonnegative().max(1_000_000);
+const short = text(64);
+
+/**
+ * What the user has typed so far. Only shapes and sizes are checked here: a wrong value (a bad name, a wide
+ * CIDR) must reach the host's validation, which answers with the engine schema's message for it.
+ */
+export const draftSchema = z.strictObject({
+  name: short,
+  tier,
+  profile: short.optional(),
+  region: short,
+  network: z.discriminatedUnion('mode', [
+    z.strictObject({ mode: z.literal('new') }),
+    z.strictObject({ mode: z.literal('existing'), vpcId: short, subnetIds: z.array(short).max(32) }),
+  ]),
+  instanceType: short,
+  market,
+  onDemandFallback: z.boolean(),
+  services: z.strictObject({ n8n: z.boolean(), ollama: z.boolean(), qdrant: z.boolean(), crawl4ai: z.boolean(), postgres: z.boolean() }),
+  ollamaModels: z.array(short).max(16),
+  access: z.discriminatedUnion('mode', [
+    z.strictObject({ mode: z.literal('ssm') }),
+    z.strictObject({ mode: z.literal('cidr'), cidr: short }),
+  ]),
+});
+export type Draft = z.infer<typeof draftSchema>;
+
+export const fieldErrorSchema = z.strictObject({ field: text(80), message: text(500) });
+export type WizardFieldError = z.infer<typeof fieldErrorSchema>;
+
+export const tierChoiceSchema = z.strictObject({ tier, adds: text(300), deployable: z.boolean(), monthlyUsd: usd.optional(), basis: text(300).optional() });
+export const modelChoiceSchema = z.strictObject({ name: short, sizeGB: z.number().nonnegative().max(1000), what: text(120) });
+
+/** Sent once the webview is ready: everything the first steps need, and the settings' defaults. */
+export const initSchema = z.strictObject({
+  type: z.literal('init'),
+  draft: draftSchema,
+  tiers: z.array(tierChoiceSchema).max(8),
+  profiles: z.array(short).max(100),
+  regions: z.array(short).max(64),
+  models: z.array(modelChoiceSchema).max(32),
+  /** A workspace folder is open, so "Save as geusemaker.yaml" has somewhere to write. */
+  canSave: z.boolean(),
+});
+export type WizardInit = z.infer<typeof initSchema>;
+
+export const subnetSchema = z.strictObject({ id: short, zone: short, cidr: short, public: z.boolean() });
+export const vpcSchema = z.strictObject({
+  id: short, name: text(256).optional(), cidr: short, isDefault: z.boolean(), stack: short.optional(),
+  subnets: z.array(subnetSchema).max(200), publicZones: z.array(short).max(32),
+});
+export type WizardVpc = z.infer<typeof vpcSchema>;
+export const networksSchema = z.strictObject({ type: z.literal('networks'), region: short, vpcs: z.array(vpcSchema).max(100) });
+
+export const instanceChoiceSchema = z.strictObject({
+  type: short, vcpus: z.number().int().nonnegative().max(1024), memoryGiB: z.number().nonnegative().max(100_000),
+  gpus: z.number().int().nonnegative().max(64), gpuName: short.optional(), gpuMemoryGiB: z.number().nonnegative().max(10_000).optional(),
+  zones: z.array(short).max(32),
+  /** Bundled list price: always "estimated" in this version. */
+  onDemandUsdPerHour: usd.optional(),
+});
+export type InstanceChoice = z.infer<typeof instanceChoiceSchema>;
+export const instanceTypesSchema = z.strictObject({ type: z.literal('instanceTypes'), region: short, tier, types: z.array(instanceChoiceSchema).max(64) });
+
+/** The host's verdict on one step of a draft (the answer to `check`, by its id). */
+export const checkedSchema = z.strictObject({ type: z.literal('checked'), id: requestId, errors: z.array(fieldErrorSchema).max(40) });
+
+export const reviewSchema = z.strictObject({
+  summary: z.array(text(500)).max(10),
+  items: z.array(z.strictObject({ title: text(200), action: z.enum(['create', 'reuse', 'keep']), ids: z.array(text(128)).max(20), note: text(500).optional() })).max(100),
+  warnings: z.array(text(1000)).max(20),
+  monthly: z.strictObject({
+    totalUsd: usd, lines: z.array(z.strictObject({ item: text(120), usd })).max(12),
+    source: z.literal('estimated'), assumptions: z.array(text(300)).max(8),
+  }).optional(),
+});
+export type WizardReview = z.infer<typeof reviewSchema>;
+export const planSchema = z.strictObject({ type: z.literal('plan'), review: reviewSchema });
+
+export const progressRowSchema = z.strictObject({
+  step: short, title: text(200), state: z.enum(['running', 'waiting', 'done', 'failed']),
+  elapsedMs: z.number().nonnegative().max(86_400_000), detail: text(2000).optional(),
+});
+export const progressStateSchema = z.strictObject({
+  operation: z.enum(['deploy', 'rollback']),
+  phase: z.enum(['running', 'cancelling', 'done', 'failed', 'cancelled', 'interrupted']),
+  stack: short,
+  startedAt: isoTime,
+  endedAt: isoTime.optional(),
+  rows: z.array(progressRowSchema).max(100),
+  notes: z.array(text(1000)).max(50),
+  error: z.strictObject({ message: text(2000), nextStep: text(1000) }).optional(),
+  /** After a deploy: what can be opened. */
+  services: z.array(z.strictObject({ name: z.enum(CATALOGUE_SERVICES), displayName: short, canOpen: z.boolean() })).max(16).optional(),
+});
+export type WizardProgress = z.infer<typeof progressStateSchema>;
+export const progressSchema = z.strictObject({ type: z.literal('progress'), progress: progressStateSchema });
+
+export const hostToWizardSchema = z.discriminatedUnion('type', [initSchema, networksSchema, instanceTypesSchema, checkedSchema, planSchema, progressSchema, responseSchema]);
+export type HostToWizard = z.infer<typeof hostToWizardSchema>;
+
+const request = <K extends string, S extends z.ZodRawShape>(type: K, shape: S) => z.strictObject({ type: z.literal(type), id: requestId, ...shape });
+
+export const wizardToHostSchema = z.discriminatedUnion('type', [
+  readySchema,
+  rejectedSchema,
+  request('check', { step: z.enum(WIZARD_STEPS), draft: draftSchema }),
+  request('discover', { region: short, profile: short.optional() }),
+  request('instanceTypes', { region: short, tier, profile: short.optional() }),
+  request('plan', { draft: draftSchema }),
+  request('save', { draft: draftSchema }),
+  request('deploy', { draft: draftSchema }),
+  request('cancel', {}),
+  request('rollback', {}),
+  request('open', { service: z.enum(CATALOGUE_SERVICES) }),
+]);
+export type WizardToHost = z.infer<typeof wizardToHostSchema>;
+export type WizardRequest = Extract<WizardToHost, { id: number }>;
+
+/** What the webview keeps with setState; the serializer checks it before reopening the panel. */
+export const wizardPanelStateSchema = z.strictObject({
+  version: z.literal(1),
+  step: z.enum(WIZARD_STEPS),
+  draft: draftSchema,
+  progress: progressStateSchema.optional(),
+});
+export type WizardPanelState = z.infer<typeof wizardPanelStateSchema>;

@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import type { FrameLocator, Page } from 'playwright-core';
+import { tempDir } from '../harness/engine';
+import { openView, runCommand, screenshot, treeItem } from '../harness/vscode-e2e';
+import { useVsCode } from '../harness/vscode-session';
+
+/** The document inside a webview panel: VS Code nests it in a frame inside the webview's frame. */
+function panelFrame(page: Page): FrameLocator {
+  return page.frameLocator('iframe.webview.ready').last().frameLocator('iframe#active-frame');
+}
+
+describe('VS Code e2e: the deploy wizard (against moto)', function () {
+  const session = useVsCode();
+
+  it('opens from the palette, walks the six steps, deploys, and the stack appears in the Stacks tree', async function () {
+    this.timeout(400_000);
+    const stateDir = tempDir('gm-e2e-state-');
+    const vscode = await session.start(stateDir);
+    const { page } = vscode;
+    await openView(page, 'GeuseMaker');
+
+    await runCommand(page, 'GeuseMaker: Deploy Stack');
+    await page.locator('.tab', { hasText: 'Deploy a Stack' }).first().waitFor({ timeout: 30_000 });
+    const panel = panelFrame(page);
+    const next = panel.locator('[data-key="next"]');
+    const step = (n: number) => panel.locator('.step-title', { hasText: `Step ${n} of 6` }).waitFor({ timeout: 60_000 });
+
+    await step(1);
+    const name = panel.locator('vscode-textfield[data-key="name"] input');
+    await name.fill('Wizard');
+    await panel.locator('[data-error-for="name"] span', { hasText: /lowercase/ }).waitFor({ timeout: 30_000 });
+    await name.fill('wizard');
+    await panel.locator('[data-error-for="name"]:empty').waitFor({ state: 'attached' });
+    await next.click();
+
+    // moto answers discovery: its default VPC is listed with its subnets.
+    await step(2);
+    await panel.locator('[data-key="network-mode:existing"]').click();
+    await panel.locator('[data-key^="vpc:vpc-"]').first().waitFor({ timeout: 60_000 });
+    await panel.locator('[data-key="network-mode:new"]').click();
+    await next.click();
+
+    await step(3);
+    await panel.locator('[data-key="instanceType:t3.xlarge"]').waitFor({ timeout: 60_000 });
+    await panel.locator('[data-key="instanceType:t3.xlarge"]').click();
+    await panel.locator('[data-key="market:on-demand"]').click();
+    await next.click();
+    await step(4);
+    await next.click();
+    await step(5);
+    await next.click();
+
+    await step(6);
+    await panel.locator('table.plan tbody tr').first().waitFor({ timeout: 120_000 });
+    assert.match((await panel.locator('.summary-line').first().textContent()) ?? '', /Stack wizard: dev tier in us-east-1/);
+    await screenshot(page, 'wizard-review-code-server');
+    await panel.locator('[data-key="deploy"]').click();
+
+    await panel.locator('table.progress tbody tr').first().waitFor({ timeout: 60_000 });
+    await panel.locator('h1', { hasText: 'Stack wizard is deployed' }).waitFor({ timeout: 300_000 });
+    assert.ok(await panel.locator('.service-list [data-key="open:n8n"]').count() === 1, 'n8n can be opened');
+    await screenshot(page, 'wizard-deployed-code-server');
+
+    await treeItem(page, 'wizard').first().waitFor({ timeout: 60_000 });
+    assert.doesNotMatch(vscode.logs(), /Refused to (load|execute|apply)|Content Security Policy/i, 'no CSP violations in the browser console');
+  });
+});

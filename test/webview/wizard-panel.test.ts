@@ -1,0 +1,280 @@
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { PROJECT_ROOT } from '../harness/emulator';
+import { OLLAMA_MODELS } from '../../src/engine/stack/models';
+import { AWS_REGIONS } from '../../src/engine/stack/regions';
+import { wizardPanelStateSchema, wizardToHostSchema, type HostToWizard, type WizardProgress, type WizardRequest } from '../../src/protocol/wizard';
+import { defaultDraft, draftInput, instanceChoices, vpcChoices } from '../../src/vscode/wizard/draft';
+import { tierChoices, validateStep } from '../../src/vscode/wizard/model';
+import { reviewOf } from '../../src/vscode/wizard/review';
+import { startHarness, type Harness, type PanelPage } from './harness';
+import { samplePlan, sampleProgress, TYPES, VPCS } from './wizard-fixtures';
+
+const INIT: HostToWizard = {
+  type: 'init', draft: defaultDraft({ tier: 'dev', region: 'us-east-1', instanceType: 't3.xlarge', market: 'spot' }),
+  tiers: tierChoices('spot'), profiles: ['default', 'work-sso'], regions: [...AWS_REGIONS], models: OLLAMA_MODELS.map((m) => ({ ...m })), canSave: true,
+};
+
+/**
+ * Plays the extension: answers the panel's requests with the real wizard model (validateStep, reviewOf) and
+ * fixtures for AWS, and records every request. `progress` decides what a deploy sends.
+ */
+const hosts: { stop(): Promise<void> }[] = [];
+
+function fakeHost(panel: PanelPage, options: { deploy?: (name: string) => WizardProgress[] } = {}) {
+  const requests: WizardRequest[] = [];
+  let seen = 0;
+  let stopped = false;
+  // A page that closes (or a failed test) ends the loop, so mocha is never kept waiting.
+  panel.page.once('close', () => (stopped = true));
+  const answer = async (request: WizardRequest): Promise<void> => {
+    const send = (message: HostToWizard) => panel.send(message);
+    switch (request.type) {
+      case 'check': {
+        const errors = validateStep(request.step, draftInput(request.draft), { existingNames: new Set(['taken']), networks: VPCS });
+        await send({ type: 'checked', id: request.id, errors });
+        break;
+      }
+      case 'discover':
+        await send({ type: 'networks', region: request.region, vpcs: vpcChoices(VPCS) });
+        break;
+      case 'instanceTypes':
+        await send({ type: 'instanceTypes', region: request.region, tier: request.tier, types: instanceChoices(TYPES) });
+        break;
+      case 'plan':
+        await send({ type: 'plan', review: reviewOf(samplePlan(request.draft.name)) });
+        break;
+      case 'deploy':
+        for (const progress of options.deploy?.(request.draft.name) ?? []) await send({ type: 'progress', progress });
+        break;
+      default:
+        break;
+    }
+    await send({ type: 'response', id: request.id });
+  };
+  const loop = (async () => {
+    while (!stopped) {
+      const posted = await panel.posted().catch(() => []);
+      for (const message of posted.slice(seen)) {
+        const parsed = wizardToHostSchema.safeParse(message);
+        assert.ok(parsed.success, `posted message matches the protocol: ${JSON.stringify(message)}`);
+        if ('id' in parsed.data) {
+          requests.push(parsed.data);
+          await answer(parsed.data);
+        }
+      }
+      seen = posted.length;
+      await new Promise((resolve) => setTimeout(resolve, 30));
+    }
+  })();
+  const host = { requests, stop: async () => { stopped = true; await loop; } };
+  hosts.push(host);
+  return host;
+}
+
+const key = (k: string) => `[data-key="${k}"]`;
+
+describe('deploy wizard bundle in headless Chromium (harness host)', function () {
+  this.timeout(90_000);
+  let harness: Harness;
+
+  before(async () => {
+    harness = await startHarness();
+  });
+  afterEach(async () => {
+    await Promise.all(hosts.splice(0).map((host) => host.stop()));
+  });
+  after(async () => harness?.close());
+
+  it('walks all six steps with the host\'s checks; invalid input shows the inline error and blocks Next; the review renders the host\'s plan; Deploy turns into live progress', async () => {
+    const panel = await harness.open('wizard', { theme: 'dark' });
+    const { page } = panel;
+    const host = fakeHost(panel, { deploy: (name) => [sampleProgress(name), sampleProgress(name, 'done')].map((p, i) => (i === 1 ? { ...p, rows: p.rows.map((r) => ({ ...r, state: 'done' as const, detail: 'created' })), services: [{ name: 'n8n', displayName: 'n8n', canOpen: true }, { name: 'postgres', displayName: 'PostgreSQL', canOpen: false }] } : p)) });
+    await panel.send(INIT);
+    const next = page.locator(key('next'));
+    const nameInput = page.locator(`vscode-textfield${key('name')} input`);
+
+    // Step 1: an invalid name is refused inline, Next stays blocked; a taken name too; then a good one.
+    await nameInput.fill('Bad_Name');
+    await page.locator('[data-error-for="name"] span', { hasText: /lowercase letters/ }).waitFor();
+    assert.equal(await next.evaluate((b) => b.hasAttribute('disabled')), true, 'Next is disabled while the step has errors');
+    await next.click({ force: true });
+    assert.match((await page.locator('.step-title').textContent()) ?? '', /Step 1 of 6/, 'Next did not advance');
+    await nameInput.fill('taken');
+    await page.locator('[data-error-for="name"] span', { hasText: /already exists/ }).waitFor();
+    await nameInput.fill('demo');
+    await page.locator('[data-error-for="name"]:empty').waitFor({ state: 'attached' });
+    // A tier this version cannot deploy is refused by the host's check.
+    await page.locator(key('tier:gpu')).click();
+    await page.locator('[data-error-for="tier"] span', { hasText: /cannot be deployed by this version/ }).waitFor();
+    await page.locator(key('tier:dev')).click();
+    await page.locator('[data-error-for="tier"]:empty').waitFor({ state: 'attached' });
+    await next.click();
+
+    // Step 2: existing network → discovered VPCs; a private-only VPC is refused inline.
+    await page.locator('.step-title', { hasText: 'Step 2 of 6' }).waitFor();
+    await page.locator(key('network-mode:existing')).click();
+    await page.locator(key('vpc:vpc-0a1b2c3d')).click();
+    await page.locator('[data-error-for="network.subnetIds"] span, [data-error-for="network.vpcId"] span, [data-error-for="network"] span').first().waitFor();
+    await page.locator(key('vpc:vpc-0def4017')).click();
+    await page.locator(key('subnet:subnet-0a1')).waitFor();
+    assert.match((await page.locator('.subnets .hint').textContent()) ?? '', /cover 2 availability zones.*need two AZs/);
+    await page.locator('[data-error-for="network.subnetIds"]:empty').waitFor({ state: 'attached' });
+    await next.click();
+
+    // Step 3: the tier's types with sizes and estimated prices; on-demand turns the fallback off.
+    await page.locator('.step-title', { hasText: 'Step 3 of 6' }).waitFor();
+    await page.locator(key('instanceType:m7i.xlarge')).click();
+    assert.match((await page.locator(key('instanceType:t3.xlarge')).textContent()) ?? '', /4 vCPU · 16 GiB memory · on-demand \$0\.166\/h \(estimated\)/);
+    await next.click();
+
+    // Step 4: services and models with download sizes; n8n without PostgreSQL is refused.
+    await page.locator('.step-title', { hasText: 'Step 4 of 6' }).waitFor();
+    await page.locator(key('service:postgres')).click();
+    await page.locator('[data-error-for="services"] span', { hasText: /PostgreSQL/ }).waitFor();
+    await page.locator(key('service:postgres')).click();
+    await page.locator('[data-error-for="services"]:empty').waitFor({ state: 'attached' });
+    await page.locator(key('model:nomic-embed-text')).click();
+    await page.locator('.hint', { hasText: 'Downloads 2.3 GB' }).waitFor();
+    await next.click();
+
+    // Step 5: my IP only; a too-wide range is refused inline, from the keyboard too.
+    await page.locator('.step-title', { hasText: 'Step 5 of 6' }).waitFor();
+    assert.equal(await page.locator(key('access:alb')).evaluate((r) => r.hasAttribute('disabled')), true, 'load balancer not available yet');
+    await page.locator(key('access:cidr')).click();
+    const cidr = page.locator(`vscode-textfield${key('cidr')} input`);
+    await cidr.fill('0.0.0.0/0');
+    await page.locator('[data-error-for="access.cidr"] span', { hasText: /too wide/ }).waitFor();
+    assert.equal(await next.evaluate((b) => b.hasAttribute('disabled')), true);
+    await cidr.fill('203.0.113.7/32');
+    await page.locator('[data-error-for="access.cidr"]:empty').waitFor({ state: 'attached' });
+    await next.focus();
+    await page.keyboard.press('Enter');
+
+    // Step 6: the plan the host sent, with the estimate and warnings.
+    await page.locator('.step-title', { hasText: 'Step 6 of 6' }).waitFor();
+    await page.locator('table.plan tbody tr').nth(7).waitFor();
+    assert.deepEqual(await page.locator('table.plan td.action').allTextContents(), ['Create', 'Create', 'Create', 'Create', 'Reuse', 'Keep', 'Create', 'Create']);
+    assert.equal(await page.locator('.counts').textContent(), '6 to create, 1 to reuse, 1 to keep.');
+    assert.match((await page.locator('table.estimate tfoot').textContent()) ?? '', /Total \(estimated\)\$129\/month/);
+    assert.match((await page.locator('.banner.warning').textContent()) ?? '', /No default VPC/);
+    await page.locator(key('save')).click();
+    await page.locator('.notice', { hasText: 'Saved geusemaker.yaml' }).waitFor();
+    await page.locator(key('deploy')).click();
+
+    // Deploying: progress rows, then the services with Open.
+    await page.locator('h1', { hasText: 'Stack demo is deployed' }).waitFor();
+    assert.equal(await page.locator('table.progress tbody tr').count(), 4);
+    assert.equal(await page.locator('.elapsed').textContent(), '3 min 25 s');
+    await page.locator('.service-list ' + key('open:n8n')).click();
+    for (let i = 0; i < 100 && !host.requests.some((r) => r.type === 'open'); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    await host.stop();
+
+    const types = host.requests.map((r) => r.type);
+    for (const type of ['check', 'discover', 'instanceTypes', 'plan', 'save', 'deploy', 'open']) assert.ok(types.includes(type as WizardRequest['type']), `sent ${type}`);
+    const deploy = host.requests.find((r) => r.type === 'deploy');
+    assert.deepEqual(deploy?.type === 'deploy' ? deploy.draft : undefined, {
+      name: 'demo', tier: 'dev', region: 'us-east-1', network: { mode: 'existing', vpcId: 'vpc-0def4017', subnetIds: ['subnet-0a1', 'subnet-0b1'] },
+      instanceType: 'm7i.xlarge', market: 'spot', onDemandFallback: true, services: { n8n: true, ollama: true, qdrant: true, crawl4ai: true, postgres: true },
+      ollamaModels: ['llama3.2:3b', 'nomic-embed-text'], access: { mode: 'cidr', cidr: '203.0.113.7/32' },
+    });
+    assert.deepEqual(host.requests.at(-1), { type: 'open', id: host.requests.at(-1)?.id, service: 'n8n' });
+    assert.ok(wizardPanelStateSchema.safeParse(await panel.state()).success, 'setState got a valid panel state');
+    assert.deepEqual(await panel.violations(), [], 'no Content Security Policy violations');
+    assert.deepEqual(panel.console, []);
+    await page.close();
+  });
+
+  it('a cancelled deploy offers Resume Deploy and Roll Back; a failure shows the classified message and next step; a reload restores the live view', async () => {
+    const draft = { ...INIT.type === 'init' ? INIT.draft : defaultDraft({ tier: 'dev', region: 'us-east-1', instanceType: 't3.xlarge', market: 'spot' }), name: 'demo' };
+    const panel = await harness.open('wizard', { theme: 'light', state: { version: 1, step: 'review', draft, progress: sampleProgress('demo') } });
+    const { page } = panel;
+    const host = fakeHost(panel);
+    // Restored from getState before the host says anything: the live view with Cancel.
+    await page.locator(key('cancel')).click();
+    await panel.send(INIT);
+    await panel.send({ type: 'progress', progress: { ...sampleProgress('demo'), phase: 'cancelled', endedAt: '2025-06-01T12:01:05.000Z' } });
+    await page.locator('h1', { hasText: 'was cancelled' }).waitFor();
+    await page.locator(key('resume')).click();
+    await page.locator(key('rollback')).click();
+    await panel.send({ type: 'progress', progress: { ...sampleProgress('demo', 'failed'), error: { message: 'Spot capacity is not available for t3.xlarge in us-east-1a.', nextStep: 'Choose on-demand or another instance type, then deploy again.' } } });
+    await page.locator('.banner.error .next-step', { hasText: 'Next step: Choose on-demand' }).waitFor();
+    assert.equal(await page.locator('.banner.error .error-message').textContent(), 'Spot capacity is not available for t3.xlarge in us-east-1a.');
+    assert.equal(await page.locator('table.progress tr[data-state="waiting"] .detail').textContent(), 'waiting for EFS mount target in us-east-1b…');
+    await host.stop();
+    assert.deepEqual(host.requests.map((r) => r.type), ['cancel', 'deploy', 'rollback']);
+    await page.close();
+  });
+
+  it('rejects hostile and malformed messages from the host and renders nothing they carry as HTML', async () => {
+    const panel = await harness.open('wizard', { theme: 'dark', state: { version: 1, step: '<img src=x onerror=alert(1)>' } });
+    const { page } = panel;
+    await page.locator('main').waitFor();
+    assert.match((await page.locator('main').textContent()) ?? '', /Loading the wizard/, 'an invalid saved state is ignored');
+    const good = INIT.type === 'init' ? INIT : undefined;
+    assert.ok(good);
+    const hostile: unknown[] = [
+      { type: 'eval', code: 'window.pwned = 1' },
+      { type: 'init' },
+      { ...good, canSave: 'yes' },
+      { ...good, draft: { ...good.draft, tier: '<script>' } },
+      { ...good, extra: '<script>window.pwned = 1</script>' },
+      { type: 'progress', progress: { ...sampleProgress('demo'), phase: 'exploded' } },
+      { type: 'plan', review: { summary: ['x'.repeat(300_000)], items: [], warnings: [] } },
+      { type: 'checked', id: 0, errors: [] },
+      'init', null, 42,
+    ];
+    for (const message of hostile) await panel.send(message);
+    const deadline = Date.now() + 10_000;
+    let rejected: { reason: string }[] = [];
+    while (Date.now() < deadline) {
+      rejected = (await panel.posted()).filter((m): m is { type: 'rejected'; reason: string } => typeof m === 'object' && m !== null && (m as { type?: unknown }).type === 'rejected');
+      if (rejected.length >= hostile.length) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.equal(rejected.length, hostile.length, `every hostile message was reported: ${JSON.stringify(rejected)}`);
+    assert.ok(rejected.some((r) => /too large/.test(r.reason)));
+    assert.ok(rejected.every((r) => !r.reason.includes('<')), 'reasons never echo the hostile content');
+    assert.match((await page.locator('main').textContent()) ?? '', /Loading the wizard/, 'nothing rejected was rendered');
+
+    // Valid messages whose strings carry markup: shown as text, never parsed.
+    const img = '<img src=x onerror="window.pwned = 1">';
+    await panel.send({ ...good, tiers: good.tiers.map((t) => ({ ...t, adds: `${img}${t.adds}` })), draft: { ...good.draft, name: img } });
+    await page.locator(key('tier:dev')).waitFor();
+    assert.match((await page.locator(key('tier:dev')).textContent()) ?? '', /^dev.*<img src=x/);
+    await panel.send({ type: 'progress', progress: { ...sampleProgress(img), error: { message: `<script>window.pwned = 1</script>`, nextStep: img } } });
+    await page.locator('.banner.error .error-message').waitFor();
+    assert.equal(await page.locator('.banner.error .error-message').textContent(), '<script>window.pwned = 1</script>');
+    assert.equal(await page.locator('body img').count(), 0);
+    assert.equal(await page.locator('body script').count(), 1, 'only the bundle');
+    assert.equal(await page.evaluate('window.pwned'), undefined);
+    assert.deepEqual(await panel.violations(), []);
+    await page.close();
+  });
+
+  for (const theme of ['dark', 'light'] as const) {
+    it(`saves screenshots in the ${theme} theme (docs/images/wizard-${theme}.png, wizard-progress-${theme}.png)`, async () => {
+      const panel = await harness.open('wizard', { theme, viewport: { width: 1080, height: 900 } });
+      const host = fakeHost(panel);
+      await panel.send(INIT);
+      const { page } = panel;
+      await page.locator(`vscode-textfield${key('name')} input`).fill('demo');
+      for (let step = 2; step <= 6; step++) {
+        await page.locator('[data-error-for="*"]:empty').waitFor({ state: 'attached' });
+        await page.locator(key('next')).click();
+        await page.locator('.step-title', { hasText: `Step ${step} of 6` }).waitFor();
+      }
+      await page.locator('table.plan tbody tr').nth(7).waitFor();
+      const dir = join(PROJECT_ROOT, 'docs', 'images');
+      mkdirSync(dir, { recursive: true });
+      await page.screenshot({ path: join(dir, `wizard-${theme}.png`), fullPage: true });
+      // Started 3 min 25 s ago, so the ticking elapsed time reads like a real deploy.
+      await panel.send({ type: 'progress', progress: { ...sampleProgress('demo'), startedAt: new Date(Date.now() - 205_000).toISOString() } });
+      await page.locator('table.progress tbody tr').nth(3).waitFor();
+      await page.screenshot({ path: join(dir, `wizard-progress-${theme}.png`), fullPage: true });
+      await host.stop();
+      await page.close();
+    });
+  }
+});

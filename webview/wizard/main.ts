@@ -1,0 +1,200 @@
+import '../shared/zod-jitless';
+import './wizard.css';
+import { hostToWizardSchema, WIZARD_STEPS, wizardPanelStateSchema, type Draft, type HostToWizard, type WizardFieldError, type WizardInit, type WizardPanelState, type WizardProgress, type WizardToHost, type WizardVpc, type InstanceChoice, type WizardReview } from '../../src/protocol/wizard';
+import { WebviewChannel } from '../shared/channel';
+import { vscodeApi } from '../shared/vscode-api';
+import { fillErrorSlots } from './fields';
+import { elapsedOf } from './progress-view';
+import { renderWizard } from './render';
+import type { Loadable, WizardView } from './view';
+
+const api = vscodeApi();
+// State saved by an earlier load is checked like any message: it survives reloads and could be stale.
+const saved = wizardPanelStateSchema.safeParse(api.getState());
+let step = saved.success ? saved.data.step : 'basics';
+let draft: Draft | undefined = saved.success ? saved.data.draft : undefined;
+let progress: WizardProgress | undefined = saved.success ? saved.data.progress : undefined;
+let init: WizardInit | undefined;
+let errors: WizardFieldError[] = [];
+let networks: WizardView['networks'];
+let types: WizardView['types'];
+let review: WizardView['review'];
+let notice: WizardView['notice'];
+const busy = new Set<string>();
+/** Only the newest check's answer counts: older ones judged a draft that has since changed. */
+let latestCheck = 0;
+let checkTimer: ReturnType<typeof setTimeout> | undefined;
+
+const channel = new WebviewChannel<HostToWizard, WizardToHost>(api, hostToWizardSchema, (message) => {
+  switch (message.type) {
+    case 'init':
+      init = message;
+      draft ??= message.draft;
+      break;
+    case 'checked':
+      if (message.id !== latestCheck) return;
+      errors = message.errors;
+      // Typing goes on in a field: patch the errors in place instead of re-rendering under the caret.
+      fillErrorSlots(root, errors);
+      setNextEnabled();
+      return;
+    case 'networks':
+      if (networks?.key === message.region) networks = { ...networks, loading: false, value: message.vpcs };
+      break;
+    case 'instanceTypes':
+      if (types?.key === typesKey()) types = { ...types, loading: false, value: message.types };
+      break;
+    case 'plan':
+      if (review) review = { ...review, loading: false, value: message.review };
+      break;
+    case 'progress':
+      progress = message.progress;
+      break;
+  }
+  save();
+  draw();
+  if (message.type === 'init') enterStep();
+});
+
+function save(): void {
+  if (!draft) return;
+  const state: WizardPanelState = { version: 1, step, draft, ...(progress ? { progress } : {}) };
+  api.setState(state);
+}
+
+const typesKey = () => (draft ? `${draft.region}|${draft.tier}|${draft.profile ?? ''}` : '');
+
+/** Asks the host to check the current step; resolves once its verdict is in. */
+async function check(): Promise<void> {
+  if (!draft) return;
+  const current = draft;
+  const checking = step;
+  await channel.request((id) => {
+    latestCheck = id;
+    return { type: 'check', id, step: checking, draft: current };
+  });
+}
+
+function scheduleCheck(): void {
+  clearTimeout(checkTimer);
+  checkTimer = setTimeout(() => void check(), 200);
+}
+
+/** Loads what a step shows from the host: discovered VPCs, instance types, the plan. */
+async function load<T>(key: string, set: (value: Loadable<T>) => void, send: (id: number) => Extract<WizardToHost, { id: number }>): Promise<void> {
+  set({ key, loading: true });
+  draw();
+  const response = await channel.request(send);
+  if (response.error) set({ key, loading: false, error: response.error });
+  draw();
+}
+
+function enterStep(): void {
+  // The live view replaces the steps: nothing to load for them.
+  if (!draft || progress) return;
+  const d = draft;
+  if (step === 'network' && d.network.mode === 'existing' && (networks?.key !== d.region || networks.error)) {
+    void load<WizardVpc[]>(d.region, (v) => (networks = v), (id) => ({ type: 'discover', id, region: d.region, ...(d.profile ? { profile: d.profile } : {}) }));
+  }
+  if (step === 'instance' && (types?.key !== typesKey() || types.error)) {
+    void load<InstanceChoice[]>(typesKey(), (v) => (types = v), (id) => ({ type: 'instanceTypes', id, region: d.region, tier: d.tier, ...(d.profile ? { profile: d.profile } : {}) }));
+  }
+  if (step === 'review') void load<WizardReview>('plan', (v) => (review = v), (id) => ({ type: 'plan', id, draft: d }));
+  if (step !== 'review') scheduleCheck();
+}
+
+async function request(key: string, send: (id: number) => Extract<WizardToHost, { id: number }>, done?: string): Promise<boolean> {
+  busy.add(key);
+  draw();
+  const response = await channel.request(send);
+  busy.delete(key);
+  notice = response.error ? { text: response.error, error: true } : response.cancelled || !done ? undefined : { text: done, error: false };
+  draw();
+  return !response.error && !response.cancelled;
+}
+
+function setNextEnabled(): void {
+  const next = root.querySelector<HTMLElement & { disabled: boolean }>('[data-key="next"]');
+  if (next) next.disabled = errors.length > 0 || busy.has('next');
+}
+
+function go(to: number): void {
+  const target = WIZARD_STEPS[to];
+  if (!target) return;
+  step = target;
+  errors = [];
+  notice = undefined;
+  save();
+  draw();
+  enterStep();
+}
+
+// Only until the host's init arrives; never sent anywhere.
+const placeholderDraft: Draft = {
+  name: '', tier: 'dev', region: 'us-east-1', network: { mode: 'new' }, instanceType: 't3.xlarge', market: 'spot', onDemandFallback: true,
+  services: { n8n: true, ollama: true, qdrant: true, crawl4ai: true, postgres: true }, ollamaModels: [], access: { mode: 'ssm' },
+};
+
+/** Typing changes the draft without a re-render: callbacks read the current draft, never the one drawn. */
+const current = (): Draft => draft ?? placeholderDraft;
+
+const view = (d: Draft): WizardView => ({
+  init, step, draft: d, errors, networks, types, review, progress, busy, notice,
+  change: (update) => {
+    draft = update(current());
+    save();
+    draw();
+    enterStep();
+  },
+  type: (update) => {
+    draft = update(current());
+    save();
+    scheduleCheck();
+  },
+  next: () => void (async () => {
+    clearTimeout(checkTimer);
+    busy.add('next');
+    setNextEnabled();
+    await check();
+    busy.delete('next');
+    if (errors.length === 0) go(WIZARD_STEPS.indexOf(step) + 1);
+    else draw();
+  })(),
+  back: () => go(WIZARD_STEPS.indexOf(step) - 1),
+  retry: (what) => {
+    if (what === 'networks') networks = undefined;
+    if (what === 'types') types = undefined;
+    enterStep();
+  },
+  save: () => void request('save', (id) => ({ type: 'save', id, draft: current() }), 'Saved geusemaker.yaml in the workspace folder.'),
+  deploy: () => void request('deploy', (id) => ({ type: 'deploy', id, draft: current() })),
+  cancel: () => void request('cancel', (id) => ({ type: 'cancel', id })),
+  rollback: () => void request('rollback', (id) => ({ type: 'rollback', id })),
+  restart: () => {
+    progress = undefined;
+    go(0);
+  },
+  open: (service) => void request(`open:${service}`, (id) => ({ type: 'open', id, service: service as Extract<WizardToHost, { type: 'open' }>['service'] })),
+});
+
+const root = document.body.appendChild(document.createElement('div'));
+let focusKey: string | undefined;
+document.addEventListener('focusin', (event) => {
+  focusKey = event.target instanceof HTMLElement ? event.target.closest<HTMLElement>('[data-key]')?.dataset.key : undefined;
+});
+
+/** Re-renders everything, keeping keyboard focus on the same control. */
+function draw(): void {
+  const key = focusKey;
+  root.replaceChildren(renderWizard(draft ? view(draft) : { ...view(placeholderDraft), init: undefined }));
+  if (key) requestAnimationFrame(() => root.querySelector<HTMLElement>(`[data-key="${CSS.escape(key)}"]`)?.focus());
+}
+
+// The elapsed time ticks without a re-render (which would disturb focus and screen readers).
+setInterval(() => {
+  const elapsed = root.querySelector('.elapsed');
+  if (elapsed && progress) elapsed.textContent = elapsedOf(progress);
+}, 1000);
+
+draw();
+channel.post({ type: 'ready' });

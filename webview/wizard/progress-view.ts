@@ -1,0 +1,88 @@
+import type { WizardProgress } from '../../src/protocol/wizard';
+import { button, spinner } from '../components';
+import { el } from '../shared/dom';
+import { duration } from './format';
+import type { WizardView } from './view';
+
+/** The panel once Deploy is pressed: live rows, elapsed time, Cancel, then resume/rollback or the services. */
+
+const STATE_WORDS = { running: 'Running', waiting: 'Waiting', done: 'Done', failed: 'Failed' } as const;
+
+const HEADINGS: Record<WizardProgress['phase'], (p: WizardProgress) => string> = {
+  running: (p) => `${p.operation === 'deploy' ? 'Deploying' : 'Rolling back'} stack ${p.stack}`,
+  cancelling: (p) => `Cancelling the ${p.operation} of ${p.stack}: stopping at the next safe point…`,
+  done: (p) => (p.operation === 'deploy' ? `Stack ${p.stack} is deployed` : `Stack ${p.stack} is rolled back`),
+  failed: (p) => `The ${p.operation} of ${p.stack} failed`,
+  cancelled: (p) => `The ${p.operation} of ${p.stack} was cancelled`,
+  interrupted: (p) => `The ${p.operation} of ${p.stack} was interrupted by a window reload`,
+};
+
+/** Whole elapsed time of the run: to now while it runs. */
+export function elapsedOf(progress: WizardProgress, now = Date.now()): string {
+  const end = progress.endedAt ? Date.parse(progress.endedAt) : now;
+  return duration(end - Date.parse(progress.startedAt));
+}
+
+function rows(progress: WizardProgress): HTMLElement {
+  return el('table', { className: 'progress' },
+    el('thead', {}, el('tr', {}, el('th', { text: 'Step' }), el('th', { text: 'State' }), el('th', { text: 'Time' }), el('th', { text: 'Detail' }))),
+    el('tbody', {}, ...progress.rows.map((row) => el('tr', { className: 'row', attrs: { 'data-step': row.step, 'data-state': row.state } },
+      el('td', { text: row.title }),
+      el('td', { className: `state state-${row.state}`, text: STATE_WORDS[row.state] }),
+      el('td', { className: 'time', text: duration(row.elapsedMs) }),
+      el('td', { className: 'detail', text: row.detail ?? '' }),
+    ))),
+  );
+}
+
+function actions(progress: WizardProgress, view: WizardView): HTMLElement {
+  const bar = el('div', { className: 'actions' });
+  const busy = (key: string) => view.busy.has(key);
+  if (progress.phase === 'running') bar.append(button({ label: 'Cancel', key: 'cancel', secondary: true, disabled: busy('cancel'), onClick: view.cancel }));
+  const stopped = progress.phase === 'failed' || progress.phase === 'cancelled' || progress.phase === 'interrupted';
+  if (stopped && progress.operation === 'deploy') {
+    bar.append(
+      button({ label: 'Resume Deploy', key: 'resume', disabled: busy('deploy'), title: 'Deploy again: the engine picks up where it stopped', onClick: view.deploy }),
+      button({ label: 'Roll Back', key: 'rollback', secondary: true, disabled: busy('rollback'), title: 'Destroy what this deploy created (asks first)', onClick: view.rollback }),
+    );
+  }
+  if (stopped && progress.operation === 'rollback') bar.append(button({ label: 'Retry Roll Back', key: 'rollback', disabled: busy('rollback'), onClick: view.rollback }));
+  if (progress.phase === 'done' && progress.operation === 'rollback') bar.append(button({ label: 'Back to the Wizard', key: 'restart', secondary: true, onClick: view.restart }));
+  return bar;
+}
+
+function services(progress: WizardProgress, view: WizardView): HTMLElement {
+  return el('section', { className: 'group services' },
+    el('h2', { text: 'Services' }),
+    el('p', { className: 'hint', text: 'They start on the instance over the next minutes; Open starts an SSM tunnel (or uses the public URL).' }),
+    el('ul', { className: 'service-list' }, ...(progress.services ?? []).map((s) => el('li', {},
+      el('span', { text: s.displayName }),
+      ...(s.canOpen ? [button({ label: 'Open', key: `open:${s.name}`, disabled: view.busy.has(`open:${s.name}`), title: `Open ${s.displayName}`, onClick: () => view.open(s.name) })] : [el('span', { className: 'hint', text: 'internal only' })]),
+    ))),
+  );
+}
+
+export function progressView(progress: WizardProgress, view: WizardView): HTMLElement[] {
+  const running = progress.phase === 'running' || progress.phase === 'cancelling';
+  const waiting = [...progress.rows].reverse().find((row) => row.state === 'waiting');
+  const head = el('header', { className: 'top' },
+    el('div', {},
+      el('h1', { text: HEADINGS[progress.phase](progress) }),
+      el('p', { className: 'meta' }, el('span', { text: 'Elapsed ' }), el('span', { className: 'elapsed', text: elapsedOf(progress) })),
+    ),
+    ...(running ? [spinner('Working')] : []),
+  );
+  const parts: HTMLElement[] = [head, el('p', { className: 'now', text: running && waiting?.detail ? `${waiting.title}: ${waiting.detail}` : '', attrs: { role: 'status' } })];
+  if (progress.error) {
+    parts.push(el('div', { className: 'banner error', attrs: { role: 'alert' } }, el('p', { className: 'error-message', text: progress.error.message }), el('p', { className: 'next-step', text: `Next step: ${progress.error.nextStep}` })));
+  }
+  if (progress.phase === 'cancelled' || progress.phase === 'interrupted') {
+    parts.push(el('p', { className: 'banner note', text: 'Everything created so far is in the stack\'s journal: Resume Deploy continues from there, Roll Back removes it.' }));
+  }
+  parts.push(rows(progress));
+  if (progress.notes.length > 0) parts.push(el('ul', { className: 'notes' }, ...progress.notes.map((n) => el('li', { text: n }))));
+  if (progress.phase === 'done' && progress.operation === 'deploy') parts.push(services(progress, view));
+  parts.push(el('p', { className: `notice${view.notice?.error ? ' error' : ''}`, text: view.notice?.text ?? '', attrs: { 'aria-live': 'polite' } }));
+  parts.push(actions(progress, view));
+  return parts;
+}

@@ -1,0 +1,62 @@
+import { WIZARD_STEPS, type WizardStepName } from '../../src/protocol/wizard';
+import { button, spinner } from '../components';
+import { el } from '../shared/dom';
+import { fillErrorSlots, stepErrorSlot } from './fields';
+import { progressView } from './progress-view';
+import { accessStep, reviewStep, servicesStep } from './steps-finish';
+import { basicsStep, instanceStep, networkStep } from './steps-setup';
+import type { WizardView } from './view';
+
+const TITLES: Record<WizardStepName, string> = {
+  basics: 'Name and tier', network: 'Account and network', instance: 'Instance', services: 'Services', access: 'Access', review: 'Review',
+};
+
+const BODIES: Record<WizardStepName, (view: WizardView) => HTMLElement[]> = {
+  basics: basicsStep, network: networkStep, instance: instanceStep, services: servicesStep, access: accessStep, review: reviewStep,
+};
+
+function stepList(current: WizardStepName): HTMLElement {
+  const index = WIZARD_STEPS.indexOf(current);
+  return el('ol', { className: 'steps', attrs: { 'aria-label': 'Steps' } }, ...WIZARD_STEPS.map((step, i) => el('li', {
+    className: i === index ? 'current' : i < index ? 'done' : 'todo', text: TITLES[step],
+    attrs: i === index ? { 'aria-current': 'step' } : {},
+  })));
+}
+
+function navigation(view: WizardView): HTMLElement {
+  const index = WIZARD_STEPS.indexOf(view.step);
+  const bar = el('div', { className: 'actions' });
+  if (index > 0) bar.append(button({ label: 'Back', key: 'back', secondary: true, onClick: view.back }));
+  if (view.step === 'review') {
+    const ready = Boolean(view.review?.value) && !view.review?.loading;
+    if (view.init?.canSave) bar.append(button({ label: 'Save as geusemaker.yaml', key: 'save', secondary: true, disabled: !ready || view.busy.has('save'), onClick: view.save }));
+    bar.append(button({ label: 'Deploy', key: 'deploy', disabled: !ready || view.busy.has('deploy'), onClick: view.deploy }));
+  } else {
+    bar.append(button({ label: 'Next', key: 'next', disabled: view.errors.length > 0 || view.busy.has('next'), title: 'Checks this step, then goes on', onClick: view.next }));
+  }
+  return bar;
+}
+
+/** The whole panel; the caller swaps it in and restores focus. */
+export function renderWizard(view: WizardView): HTMLElement {
+  const main = el('main');
+  if (view.progress) {
+    main.append(...progressView(view.progress, view));
+    return main;
+  }
+  if (!view.init) {
+    main.append(el('p', { className: 'loading' }, spinner('Loading'), el('span', { text: ' Loading the wizard…' })));
+    return main;
+  }
+  const index = WIZARD_STEPS.indexOf(view.step);
+  main.append(
+    el('header', { className: 'top' }, el('h1', { text: 'Deploy a stack' }), stepList(view.step)),
+    el('h2', { className: 'step-title', text: `Step ${index + 1} of ${WIZARD_STEPS.length}: ${TITLES[view.step]}`, attrs: { id: 'step-title' } }),
+    el('div', { className: 'step', attrs: { role: 'group', 'aria-labelledby': 'step-title' } }, ...BODIES[view.step](view)),
+    stepErrorSlot(),
+    el('p', { className: `notice${view.notice?.error ? ' error' : ''}`, text: view.notice?.text ?? '', attrs: { 'aria-live': 'polite' } }),
+    navigation(view),
+  );
+  fillErrorSlots(main, view.errors);
+  return main;
+}

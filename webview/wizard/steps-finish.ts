@@ -1,0 +1,112 @@
+import type { Draft, WizardReview } from '../../src/protocol/wizard';
+import { checkbox, radioGroup, spinner, textfield, button } from '../components';
+import { el } from '../shared/dom';
+import { errorId, errorSlot, field, hint, section } from './fields';
+import { money } from './format';
+import type { WizardView } from './view';
+
+/** Steps 4–6: services, access, review. */
+
+type ServiceName = keyof Draft['services'];
+const SERVICES: readonly { name: ServiceName; label: string }[] = [
+  { name: 'n8n', label: 'n8n — workflow automation (needs PostgreSQL)' },
+  { name: 'ollama', label: 'Ollama — local language models' },
+  { name: 'qdrant', label: 'Qdrant — vector database' },
+  { name: 'crawl4ai', label: 'Crawl4AI — web crawler for LLMs' },
+  { name: 'postgres', label: 'PostgreSQL — database' },
+];
+
+export function servicesStep(view: WizardView): HTMLElement[] {
+  const { draft } = view;
+  const services = section('Services',
+    ...SERVICES.map((s) => checkbox({
+      label: s.label, key: `service:${s.name}`, checked: draft.services[s.name],
+      onChange: (on) => view.change((d) => ({ ...d, services: { ...d.services, [s.name]: on } })),
+    })),
+    errorSlot('services'),
+  );
+  if (draft.tier === 'gpu') services.append(hint('GPU stacks add ComfyUI with LTX-2 video generation.'));
+  const parts = [services];
+  if (draft.services.ollama) {
+    const models = view.init?.models ?? [];
+    const total = models.filter((m) => draft.ollamaModels.includes(m.name)).reduce((sum, m) => sum + m.sizeGB, 0);
+    parts.push(section('Ollama models to pre-pull',
+      ...models.map((m) => checkbox({
+        label: `${m.name} — ${m.sizeGB} GB download, ${m.what}`, key: `model:${m.name}`, checked: draft.ollamaModels.includes(m.name),
+        onChange: (on) => view.change((d) => ({ ...d, ollamaModels: on ? [...d.ollamaModels.filter((n) => n !== m.name), m.name] : d.ollamaModels.filter((n) => n !== m.name) })),
+      })),
+      hint(`Downloads ${total.toFixed(1)} GB on first boot; more can be pulled later.`),
+      errorSlot('ollamaModels'),
+    ));
+  }
+  return parts;
+}
+
+type AccessChoice = 'ssm' | 'cidr' | 'alb' | 'cloudfront';
+
+export function accessStep(view: WizardView): HTMLElement[] {
+  const { draft } = view;
+  const group = section('Access',
+    radioGroup<AccessChoice>({
+      label: 'Access', key: 'access', value: draft.access.mode,
+      choices: [
+        { value: 'ssm', label: 'SSM tunnels only (recommended)', description: 'Nothing public: services open through an encrypted Session Manager tunnel to your machine.' },
+        { value: 'cidr', label: 'My IP only', description: 'Port 80 (the password-protected proxy) is open to one address range you give.' },
+        { value: 'alb', label: 'Load balancer', description: 'A public HTTPS URL through an Application Load Balancer — not available in this version.', disabled: true },
+        { value: 'cloudfront', label: 'CloudFront', description: 'A CDN URL in front of the load balancer — not available in this version.', disabled: true },
+      ],
+      onChange: (mode) => view.change((d) => ({ ...d, access: mode === 'cidr' ? { mode: 'cidr', cidr: d.access.mode === 'cidr' ? d.access.cidr : '' } : { mode: 'ssm' } })),
+    }),
+    errorSlot('access'),
+  );
+  if (draft.access.mode === 'cidr') {
+    const cidr = draft.access.cidr;
+    group.append(
+      el('h3', { text: 'Your address range' }),
+      field('access.cidr', textfield({ value: cidr, label: 'Your address range', placeholder: '203.0.113.7/32', key: 'cidr', describedBy: errorId('access.cidr'), onInput: (value) => view.type((d) => ({ ...d, access: { mode: 'cidr', cidr: value } })) })),
+      hint('Your public IPv4 address with /32 (search "what is my IP").'),
+      errorSlot('access.cidr'),
+    );
+  }
+  return [group];
+}
+
+const ACTION_WORDS: Record<WizardReview['items'][number]['action'], string> = { create: 'Create', reuse: 'Reuse', keep: 'Keep' };
+
+function planTable(review: WizardReview): HTMLElement {
+  const count = (action: string) => review.items.filter((i) => i.action === action).length;
+  return section('Plan',
+    el('table', { className: 'plan' },
+      el('thead', {}, el('tr', {}, el('th', { text: 'Action' }), el('th', { text: 'What' }), el('th', { text: 'IDs / notes' }))),
+      el('tbody', {}, ...review.items.map((item) => el('tr', { className: `action-${item.action}` },
+        el('td', { className: 'action', text: ACTION_WORDS[item.action] }), el('td', { text: item.title }),
+        el('td', { text: [item.ids.join(', '), item.note].filter(Boolean).join(' — ') }),
+      ))),
+    ),
+    el('p', { className: 'counts', text: `${count('create')} to create, ${count('reuse')} to reuse, ${count('keep')} to keep.` }),
+  );
+}
+
+function estimate(monthly: NonNullable<WizardReview['monthly']>): HTMLElement {
+  return section('Monthly estimate',
+    el('table', { className: 'estimate' },
+      el('tbody', {}, ...monthly.lines.map((line) => el('tr', {}, el('td', { text: line.item }), el('td', { className: 'usd', text: money(line.usd) })))),
+      el('tfoot', {}, el('tr', {}, el('th', { text: 'Total (estimated)' }), el('th', { className: 'usd', text: `${money(monthly.totalUsd)}/month` }))),
+    ),
+    el('ul', { className: 'assumptions' }, ...monthly.assumptions.map((a) => el('li', { text: a }))),
+  );
+}
+
+export function reviewStep(view: WizardView): HTMLElement[] {
+  const review = view.review;
+  if (!review || review.loading) return [el('p', { className: 'loading' }, spinner('Planning'), el('span', { text: ' Asking the engine for a plan…' }))];
+  if (review.error || !review.value) {
+    return [el('div', { className: 'banner error', attrs: { role: 'alert' } }, el('p', { text: review.error ?? 'No plan.' }), button({ label: 'Plan Again', key: 'retry:plan', secondary: true, onClick: () => view.retry('review') }))];
+  }
+  const value = review.value;
+  const parts = [section('Summary', ...value.summary.map((line) => el('p', { className: 'summary-line', text: line })))];
+  if (value.warnings.length > 0) parts.push(el('div', { className: 'banner warning', attrs: { role: 'note' } }, el('h2', { text: 'Warnings' }), el('ul', {}, ...value.warnings.map((w) => el('li', { text: w })))));
+  parts.push(planTable(value));
+  parts.push(value.monthly ? estimate(value.monthly) : hint('No estimate: the bundled price list does not know this instance type.'));
+  return parts;
+}

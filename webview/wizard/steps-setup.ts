@@ -1,0 +1,131 @@
+import type { Draft, WizardVpc } from '../../src/protocol/wizard';
+import { button, checkbox, radioGroup, select, spinner, textfield } from '../components';
+import { el } from '../shared/dom';
+import { errorId, errorSlot, field, hint, section } from './fields';
+import { instanceFacts, money, vpcDescription, vpcLabel } from './format';
+import type { Loadable, WizardView } from './view';
+
+/** Steps 1–3: name and tier, AWS account and network, instance. */
+
+const ALB_TIERS: readonly Draft['tier'][] = ['automation', 'gpu'];
+
+function loading<T>(what: Loadable<T> | undefined, label: string, retry: () => void): HTMLElement | undefined {
+  if (!what || what.loading) return el('p', { className: 'loading' }, spinner(label), el('span', { text: ` ${label}…` }));
+  if (what.error) {
+    return el('div', { className: 'banner error', attrs: { role: 'alert' } },
+      el('p', { text: what.error }), button({ label: 'Retry', key: `retry:${label}`, secondary: true, onClick: retry }));
+  }
+  return undefined;
+}
+
+export function basicsStep(view: WizardView): HTMLElement[] {
+  const tiers = view.init?.tiers ?? [];
+  return [
+    section('Name',
+      hint('Lowercase letters, digits and dashes; it names every AWS resource of the stack.'),
+      field('name', textfield({ value: view.draft.name, label: 'Stack name', placeholder: 'demo', key: 'name', describedBy: errorId('name'), onInput: (name) => view.type((d) => ({ ...d, name })) })),
+      errorSlot('name'),
+    ),
+    section('Tier',
+      radioGroup({
+        label: 'Tier', key: 'tier', value: view.draft.tier,
+        choices: tiers.map((t) => ({
+          value: t.tier, label: `${t.tier}${t.monthlyUsd === undefined ? '' : ` — about ${money(t.monthlyUsd)}/month (estimated)`}`,
+          description: `${t.adds}${t.deployable ? '' : ' Not deployable by this version yet.'}`,
+        })),
+        onChange: (tier) => view.change((d) => ({ ...d, tier })),
+      }),
+      hint(tiers[0]?.basis ? `Monthly figures: ${tiers[0].basis}.` : 'Monthly figures are estimated from list prices.'),
+      errorSlot('tier'),
+    ),
+  ];
+}
+
+function subnetPicker(view: WizardView, vpc: WizardVpc, chosen: readonly string[]): HTMLElement {
+  const toggle = (id: string, on: boolean) => view.change((d) => (d.network.mode !== 'existing' ? d : {
+    ...d, network: { ...d.network, subnetIds: on ? [...d.network.subnetIds.filter((s) => s !== id), id] : d.network.subnetIds.filter((s) => s !== id) },
+  }));
+  const zones = new Set(vpc.subnets.filter((s) => s.public && chosen.includes(s.id)).map((s) => s.zone));
+  const alb = ALB_TIERS.includes(view.draft.tier);
+  return el('div', { className: 'subnets' },
+    el('h3', { text: 'Subnets' }),
+    ...vpc.subnets.map((s) => checkbox({
+      label: `${s.id} · ${s.zone} · ${s.cidr} · ${s.public ? 'public' : 'private (no internet gateway route)'}`,
+      checked: chosen.includes(s.id), key: `subnet:${s.id}`, onChange: (on) => toggle(s.id, on),
+    })),
+    hint(`Chosen public subnets cover ${zones.size} availability zone${zones.size === 1 ? '' : 's'}. ${alb ? `The ${view.draft.tier} tier's load balancer needs public subnets in two AZs.` : 'The dev tier needs one public subnet; tiers with a load balancer need two AZs.'}`),
+    errorSlot('network.subnetIds'),
+  );
+}
+
+export function networkStep(view: WizardView): HTMLElement[] {
+  const { draft } = view;
+  const profiles = [{ value: '', label: 'Default credentials (environment, default profile, SSO)' }, ...(view.init?.profiles ?? []).map((p) => ({ value: p, label: p }))];
+  const account = section('AWS account',
+    el('label', { text: 'Profile' }),
+    select({ label: 'AWS profile', key: 'profile', value: draft.profile ?? '', options: profiles, onChange: (profile) => view.change((d) => { const { profile: _old, ...rest } = d; return profile ? { ...rest, profile } : rest; }) }),
+    el('label', { text: 'Region' }),
+    select({ label: 'Region', key: 'region', value: draft.region, options: (view.init?.regions ?? [draft.region]).map((r) => ({ value: r, label: r })), onChange: (region) => view.change((d) => ({ ...d, region, network: { mode: 'new' } })) }),
+    errorSlot('region'), errorSlot('profile'),
+  );
+  const mode = radioGroup({
+    label: 'Network', key: 'network-mode', value: draft.network.mode,
+    choices: [
+      { value: 'new', label: 'Create a new VPC', description: 'Its own VPC, public subnets in two AZs and an internet gateway; destroyed with the stack.' },
+      { value: 'existing', label: 'Use an existing VPC', description: 'Pick a VPC discovered in this region and the subnets to use.' },
+    ],
+    onChange: (value) => view.change((d) => ({ ...d, network: value === 'new' ? { mode: 'new' } : { mode: 'existing', vpcId: '', subnetIds: [] } })),
+  });
+  const network = section('Network', mode, errorSlot('network'));
+  if (draft.network.mode === 'existing') {
+    const existing = draft.network;
+    const status = loading(view.networks, 'Discovering VPCs', () => view.retry('networks'));
+    const vpcs = view.networks?.value ?? [];
+    if (status) network.append(status);
+    else if (vpcs.length === 0) network.append(hint(`No VPCs in ${draft.region}: create a new one.`));
+    else {
+      network.append(
+        el('h3', { text: 'VPC' }),
+        radioGroup({
+          label: 'VPC', key: 'vpc', value: existing.vpcId || undefined,
+          choices: vpcs.map((v) => ({ value: v.id, label: vpcLabel(v), description: vpcDescription(v) })),
+          onChange: (vpcId) => view.change((d) => ({ ...d, network: { mode: 'existing', vpcId, subnetIds: (vpcs.find((v) => v.id === vpcId)?.subnets ?? []).filter((s) => s.public).map((s) => s.id) } })),
+        }),
+        errorSlot('network.vpcId'),
+      );
+      const vpc = vpcs.find((v) => v.id === existing.vpcId);
+      if (vpc) network.append(subnetPicker(view, vpc, existing.subnetIds));
+    }
+  }
+  return [account, network];
+}
+
+export function instanceStep(view: WizardView): HTMLElement[] {
+  const { draft } = view;
+  const status = loading(view.types, 'Finding instance types', () => view.retry('types'));
+  const types = view.types?.value ?? [];
+  const picker = section(`Instance type for the ${draft.tier} tier in ${draft.region}`);
+  if (status) picker.append(status);
+  else if (types.length === 0) picker.append(hint(`${draft.region} offers none of this tier's instance types.`));
+  else {
+    picker.append(radioGroup({
+      label: 'Instance type', key: 'instanceType', value: draft.instanceType,
+      choices: types.map((t) => ({ value: t.type, label: t.type, description: instanceFacts(t) })),
+      onChange: (instanceType) => view.change((d) => ({ ...d, instanceType })),
+    }), hint('Prices are bundled us-east-1 list prices (estimated); live prices come in a later version.'));
+  }
+  picker.append(errorSlot('instanceType'));
+  const market = section('Market',
+    radioGroup({
+      label: 'Market', key: 'market', value: draft.market,
+      choices: [
+        { value: 'spot', label: 'Spot', description: 'Usually 60–70% cheaper; AWS may reclaim it with two minutes\' notice (data stays on EFS).' },
+        { value: 'on-demand', label: 'On-demand', description: 'Full price, never reclaimed.' },
+      ],
+      onChange: (value) => view.change((d) => ({ ...d, market: value })),
+    }),
+    checkbox({ label: 'Fall back to on-demand when spot has no capacity', key: 'fallback', checked: draft.onDemandFallback, disabled: draft.market !== 'spot', onChange: (onDemandFallback) => view.change((d) => ({ ...d, onDemandFallback })) }),
+    errorSlot('market'), errorSlot('onDemandFallback'),
+  );
+  return [picker, market];
+}

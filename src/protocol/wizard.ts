@@ -90,7 +90,7 @@ export const reviewSchema = z.strictObject({
   warnings: z.array(text(1000)).max(20),
   monthly: z.strictObject({
     totalUsd: usd, lines: z.array(z.strictObject({ item: text(120), usd })).max(12),
-    source: z.literal('estimated'), assumptions: z.array(text(300)).max(8),
+    source: z.enum(['live', 'cached', 'estimated']), assumptions: z.array(text(300)).max(8),
   }).optional(),
 });
 export type WizardReview = z.infer<typeof reviewSchema>;

@@ -80,3 +80,18 @@ describe('deploy wizard model', () => {
     assert.deepEqual(view.notes, ['spot in us-east-1b']);
   });
 });
+
+describe('wizard review with the cost engine\'s estimate', () => {
+  it('carries the engine\'s lines, total and price source, within the protocol', async () => {
+    const { estimateMonthly } = await import('../../src/engine/cost/estimate');
+    const { fromEngineEstimate } = await import('../../src/vscode/wizard/review');
+    const { reviewSchema } = await import('../../src/protocol/wizard');
+    const estimate = estimateMonthly({ tier: 'dev', rootVolumeGb: 50, instanceType: 't3.medium', market: 'spot' }, { usdPerHour: 0.013, source: { kind: 'live' } });
+    const monthly = fromEngineEstimate(estimate);
+    assert.equal(monthly.source, 'live');
+    assert.equal(monthly.totalUsd, 23.14);
+    assert.deepEqual(monthly.lines.map((l) => l.item), ['Instance', 'Root disk (gp3)', 'EFS storage', 'Public IPv4 address', 'Data out']);
+    assert.ok(monthly.assumptions.some((a) => /assumed/.test(a)));
+    assert.ok(reviewSchema.safeParse({ summary: [], items: [], warnings: [], monthly }).success);
+  });
+});

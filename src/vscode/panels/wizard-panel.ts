@@ -154,8 +154,10 @@ class WizardPanel {
       }
       case 'plan': {
         this.ctx.host.assertUsable();
-        const plan = await engine.plan(await this.config(request.draft));
-        this.send({ type: 'plan', review: reviewOf(plan) });
+        const config = await this.config(request.draft);
+        // Live prices where AWS gives them; without them the bundled estimate still lets the user review.
+        const [plan, estimate] = await Promise.all([engine.plan(config), engine.estimate(config).catch(() => undefined)]);
+        this.send({ type: 'plan', review: reviewOf(plan, estimate) });
         return {};
       }
       case 'save':

@@ -1,4 +1,5 @@
 import { EBS_GP3_USD_PER_GB_MONTH, FALLBACK_REGION, HOURS_PER_MONTH, ON_DEMAND_USD_PER_HOUR, PUBLIC_IPV4_USD_PER_HOUR } from '../../engine/cost/fallback-prices';
+import type { EstimateLine, MonthlyEstimate } from '../../engine/cost/estimate';
 import type { DeployPlan } from '../../engine/plan/plan';
 import type { StackConfig } from '../../engine/stack/config';
 import type { WizardReview } from '../../protocol/wizard';
@@ -29,11 +30,29 @@ export function monthlyEstimate(config: StackConfig): WizardReview['monthly'] {
   };
 }
 
-/** What the review step shows: the engine's plan, bounded for the protocol, and the estimate. */
-export function reviewOf(plan: DeployPlan): WizardReview {
+const ITEM_WORDS: Record<EstimateLine['item'], string> = {
+  compute: 'Instance', ebs: 'Root disk (gp3)', efs: 'EFS storage', 'public-ipv4': 'Public IPv4 address', alb: 'Load balancer', cloudfront: 'CloudFront', 'data-transfer': 'Data out',
+};
+
+/** The cost engine's estimate in the protocol's shape: each line's basis (price, assumption) becomes an assumption line. */
+export function fromEngineEstimate(estimate: MonthlyEstimate): NonNullable<WizardReview['monthly']> {
+  const compute = estimate.lines.find((line) => line.item === 'compute');
+  return {
+    totalUsd: cents(estimate.totalUsd),
+    lines: estimate.lines.slice(0, 12).map((line) => ({ item: cut(ITEM_WORDS[line.item], 120), usd: cents(line.usd) })),
+    source: compute?.source ?? 'estimated',
+    assumptions: [
+      ...estimate.lines.slice(0, 6).map((line) => cut(`${ITEM_WORDS[line.item]}: ${line.basis} (${line.source})`, 300)),
+      ...(estimate.spotSavings ? [cut(`Spot saves ${estimate.spotSavings.percent}% on compute against on-demand.`, 300)] : []),
+    ].slice(0, 8),
+  };
+}
+
+/** What the review step shows: the engine's plan, bounded for the protocol, and the estimate (the cost engine's when given). */
+export function reviewOf(plan: DeployPlan, estimate?: MonthlyEstimate): WizardReview {
   const { config, facts } = plan;
   const services = Object.entries(config.services).filter(([, on]) => on).map(([name]) => name);
-  const monthly = monthlyEstimate(config);
+  const monthly = estimate ? fromEngineEstimate(estimate) : monthlyEstimate(config);
   return {
     summary: [
       `Stack ${config.name}: ${config.tier} tier in ${config.region}, account ${facts.accountId}`,

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { devConfig, sweep, tempDir, testEngine } from '../harness/engine';
-import { PROJECT_ROOT } from '../harness/emulator';
 import { testEmulator } from '../harness/root-hooks';
 import { openView, readFakePluginLog, runCommand, screenshot, treeItem, waitForFakePlugin, waitForNotification } from '../harness/vscode-e2e';
 import { pick, useVsCode } from '../harness/vscode-session';
+import { screenshotDir } from '../harness/screenshots';
 
 async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -47,8 +47,7 @@ describe('VS Code e2e: the Stacks view and its commands (against moto; StartSess
     const vpcId = deployed.state.resources.vpc?.id ?? '';
     await page.locator('.part.sidebar .monaco-list-row', { hasText: vpcId }).first().waitFor();
     const shot = await screenshot(page, 'stacks-tree');
-    mkdirSync(join(PROJECT_ROOT, 'docs', 'images'), { recursive: true });
-    copyFileSync(shot, join(PROJECT_ROOT, 'docs', 'images', 'stacks-tree.png'));
+    copyFileSync(shot, join(screenshotDir(), 'stacks-tree.png'));
 
     // Refresh picks up a stack deployed after the view opened.
     await engine.deploy(devConfig({ name: 'second' }));

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { PROJECT_ROOT } from '../harness/emulator';
 import { healthPanelStateSchema, healthToHostSchema, type HealthSnapshot } from '../../src/protocol/health';
 import { startHarness, type Harness, type PanelPage } from './harness';
 import { sampleSnapshot, unknownSnapshot } from './fixtures';
+import { screenshotDir } from '../harness/screenshots';
 
 const update = (snapshot: HealthSnapshot) => ({ type: 'health', snapshot });
 
@@ -154,8 +153,7 @@ describe('health panel bundle in headless Chromium (harness host)', function () 
       const panel = await harness.open('health', { theme, viewport: { width: 1080, height: 720 } });
       await panel.send(update(sampleSnapshot()));
       await panel.page.locator('section.service').nth(4).waitFor();
-      const dir = join(PROJECT_ROOT, 'docs', 'images');
-      mkdirSync(dir, { recursive: true });
+      const dir = screenshotDir();
       await panel.page.screenshot({ path: join(dir, `health-panel-${theme}.png`), fullPage: true });
       await panel.page.close();
     });

@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { PROJECT_ROOT } from '../harness/emulator';
 import { OLLAMA_MODELS } from '../../src/engine/stack/models';
 import { AWS_REGIONS } from '../../src/engine/stack/regions';
 import { wizardPanelStateSchema, wizardToHostSchema, type HostToWizard, type WizardProgress, type WizardRequest } from '../../src/protocol/wizard';
@@ -10,6 +8,7 @@ import { tierChoices, validateStep } from '../../src/vscode/wizard/model';
 import { reviewOf } from '../../src/vscode/wizard/review';
 import { startHarness, type Harness, type PanelPage } from './harness';
 import { samplePlan, sampleProgress, TYPES, VPCS } from './wizard-fixtures';
+import { screenshotDir } from '../harness/screenshots';
 
 const INIT: HostToWizard = {
   type: 'init', draft: defaultDraft({ tier: 'dev', region: 'us-east-1', instanceType: 't3.xlarge', market: 'spot' }),
@@ -266,8 +265,7 @@ describe('deploy wizard bundle in headless Chromium (harness host)', function ()
         await page.locator('.step-title', { hasText: `Step ${step} of 6` }).waitFor();
       }
       await page.locator('table.plan tbody tr').nth(7).waitFor();
-      const dir = join(PROJECT_ROOT, 'docs', 'images');
-      mkdirSync(dir, { recursive: true });
+      const dir = screenshotDir();
       await page.screenshot({ path: join(dir, `wizard-${theme}.png`), fullPage: true });
       // Started 3 min 25 s ago, so the ticking elapsed time reads like a real deploy.
       await panel.send({ type: 'progress', progress: { ...sampleProgress('demo'), startedAt: new Date(Date.now() - 205_000).toISOString() } });

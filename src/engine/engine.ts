@@ -173,12 +173,12 @@ export class Engine {
     } catch (error) {
       if (!isNotFound(error)) throw classifyAwsError(error, { profile: clients.profile });
     }
-    return { instanceState, bootstrap: await this.bootstrapStatus(name) };
+    return { instanceState, bootstrap: await this.bootstrapOf(state) };
   }
 
   /** The instance's own report of its bootstrap (running / ok / failed at a step / interrupted), if it wrote one. */
-  async bootstrapStatus(name: string): Promise<BootstrapStatus | undefined> {
-    const state = await this.requireState(name);
+  private async bootstrapOf(state: StackState): Promise<BootstrapStatus | undefined> {
+    const name = state.name;
     try {
       const out = await this.clients(state.region, state.config.profile).ssm.send(new GetParameterCommand({ Name: bootstrapStatusParameter(name) }));
       const parsed = bootstrapStatusSchema.safeParse(JSON.parse(out.Parameter?.Value ?? 'null'));

@@ -19,7 +19,8 @@ import { WIZARD_VIEW_TYPE } from '../protocol/wizard';
 export function activateExtension(context: vscode.ExtensionContext): { deactivate(): Promise<void> } {
   const log = vscode.window.createOutputChannel('GeuseMaker', { log: true });
   const host = new EngineHost(context);
-  const liveHealth: HealthSource = (entry, signal) => stackHealthView(host.engineFor(entry.ref.stateDir), entry.ref.name, signal);
+  // Only running stacks get here, so the entry's state (just read by the refresh) is there.
+  const liveHealth: HealthSource = (entry, signal) => stackHealthView(host.engineFor(entry.ref.stateDir), entry.ref.name, entry.state!.config, signal);
   const tree = new StacksTreeProvider(host, liveHealth);
   const view = vscode.window.createTreeView('geusemaker.stacks', { treeDataProvider: tree, showCollapseAll: true });
   const ctx: CommandContext = { extension: context, host, tree, log };

@@ -1,13 +1,12 @@
 import { classifyAwsError } from '../engine/aws/classify';
 import type { Engine } from '../engine/engine';
+import type { StackConfig } from '../engine/stack/config';
 import { HOURS_PER_MONTH } from '../engine/cost/fallback-prices';
 import type { StackHealthView } from './tree/nodes';
 
 /** The running stack's price per hour from the cost engine (prices are cached, so this is cheap on refresh). */
-async function hourlyOf(engine: Engine, name: string): Promise<StackHealthView['hourly']> {
-  const state = await engine.show(name);
-  if (!state) return undefined;
-  const estimate = await engine.estimate(state.config);
+async function hourlyOf(engine: Engine, config: StackConfig): Promise<StackHealthView['hourly']> {
+  const estimate = await engine.estimate(config);
   const compute = estimate.lines.find((line) => line.item === 'compute');
   return {
     usd: estimate.totalUsd / HOURS_PER_MONTH,
@@ -20,12 +19,12 @@ async function hourlyOf(engine: Engine, name: string): Promise<StackHealthView['
  * What the tree shows for a running stack: the instance as EC2 sees it (an AWS failure here is the stack's
  * error node), then each service's health over SSM (a failure there only marks the services unknown).
  */
-export async function stackHealthView(engine: Engine, name: string, signal: AbortSignal): Promise<StackHealthView> {
+export async function stackHealthView(engine: Engine, name: string, config: StackConfig, signal: AbortSignal): Promise<StackHealthView> {
   const checkedAt = new Date().toISOString();
   const live = await engine.liveStatus(name);
   const view: StackHealthView = { checkedAt, services: {}, instanceState: live.instanceState, bootstrap: live.bootstrap };
   if (live.instanceState !== 'running') return view;
-  view.hourly = await hourlyOf(engine, name).catch(() => undefined);
+  view.hourly = await hourlyOf(engine, config).catch(() => undefined);
   try {
     const health = await engine.health(name, { signal });
     for (const service of health.services) {

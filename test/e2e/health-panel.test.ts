@@ -1,13 +1,7 @@
 import assert from 'node:assert/strict';
-import type { FrameLocator, Page } from 'playwright-core';
 import { devConfig, tempDir, testEngine } from '../harness/engine';
-import { openView, runCommand, screenshot, treeItem } from '../harness/vscode-e2e';
+import { openView, panelFrame, runCommand, screenshot, treeItem } from '../harness/vscode-e2e';
 import { pick, useVsCode } from '../harness/vscode-session';
-
-/** The document inside a webview panel: VS Code nests it in a frame inside the webview's frame. */
-function panelFrame(page: Page): FrameLocator {
-  return page.frameLocator('iframe.webview.ready').last().frameLocator('iframe#active-frame');
-}
 
 describe('VS Code e2e: the health panel (against moto, which runs no commands: every service is unknown)', function () {
   const session = useVsCode();

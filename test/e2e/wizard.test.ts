@@ -1,13 +1,7 @@
 import assert from 'node:assert/strict';
-import type { FrameLocator, Page } from 'playwright-core';
 import { tempDir } from '../harness/engine';
-import { openView, runCommand, screenshot, treeItem } from '../harness/vscode-e2e';
+import { openView, panelFrame, runCommand, screenshot, treeItem } from '../harness/vscode-e2e';
 import { useVsCode } from '../harness/vscode-session';
-
-/** The document inside a webview panel: VS Code nests it in a frame inside the webview's frame. */
-function panelFrame(page: Page): FrameLocator {
-  return page.frameLocator('iframe.webview.ready').last().frameLocator('iframe#active-frame');
-}
 
 describe('VS Code e2e: the deploy wizard (against moto)', function () {
   const session = useVsCode();

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { chromium, type Browser, type FrameLocator, type Locator, type Page } from 'playwright-core';
 import { PROJECT_ROOT } from './emulator';
 
 /**
@@ -336,6 +336,11 @@ function readExtensionHostLog(logsDir: string): string {
 /** A CSS string literal, for attribute selectors built from labels. */
 function cssString(text: string): string {
   return `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
+/** The document inside the newest webview panel: VS Code nests it in a frame inside the webview's frame. */
+export function panelFrame(page: Page): FrameLocator {
+  return page.frameLocator('iframe.webview.ready').last().frameLocator('iframe#active-frame');
 }
 
 /** Runs a command from the Command Palette by its title (as shown there, e.g. "GeuseMaker: Deploy a Stack"). */

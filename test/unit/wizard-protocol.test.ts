@@ -6,7 +6,8 @@ import { checkMessage, MAX_MESSAGE_CHARS } from '../../src/protocol/receiver';
 import { hostToWizardSchema, WIZARD_TIERS, wizardToHostSchema, type WizardToHost } from '../../src/protocol/wizard';
 import { defaultDraft, draftInput, instanceChoices, vpcChoices } from '../../src/vscode/wizard/draft';
 import { draftToConfig } from '../../src/vscode/wizard/model';
-import { monthlyEstimate, reviewOf } from '../../src/vscode/wizard/review';
+import { reviewOf } from '../../src/vscode/wizard/review';
+import { estimateMonthly } from '../../src/engine/cost/estimate';
 import { applyEvent, finishRun, startRun } from '../../src/vscode/wizard/run-model';
 import { samplePlan, TYPES, VPCS } from '../webview/wizard-fixtures';
 
@@ -57,12 +58,14 @@ describe('deploy wizard protocol and host-side shapes', () => {
     const types = instanceChoices(TYPES);
     assert.equal(types.find((t) => t.type === 't3.xlarge')?.onDemandUsdPerHour, 0.1664);
     assert.ok(hostToWizardSchema.safeParse({ type: 'instanceTypes', region: 'us-east-1', tier: 'dev', types }).success);
-    const review = reviewOf(samplePlan('demo'));
+    const plan = samplePlan('demo');
+    const review = reviewOf(plan, estimateMonthly(plan.config, { usdPerHour: 0.1664, source: { kind: 'estimated', reason: 'bundled' } }));
     assert.ok(hostToWizardSchema.safeParse({ type: 'plan', review }).success);
-    // t3.xlarge 0.1664 × 730 = 121.47, 50 GiB × 0.08 = 4.00, IPv4 0.005 × 730 = 3.65
-    assert.deepEqual(review.monthly?.lines.map((l) => l.usd), [121.47, 4, 3.65]);
-    assert.equal(review.monthly?.totalUsd, 129.12);
-    assert.equal(monthlyEstimate(stackConfigSchema.parse({ name: 'demo', instanceType: 'x9.huge' })), undefined);
+    // t3.xlarge 0.1664 × 730 = 121.47, 50 GiB × 0.08 = 4.00, 20 GB EFS (assumed) × 0.3 = 6.00, IPv4 0.005 × 730 = 3.65, data out 0
+    assert.deepEqual(review.monthly?.lines.map((l) => l.usd), [121.47, 4, 6, 3.65, 0]);
+    assert.equal(review.monthly?.totalUsd, 135.12);
+    assert.equal(review.monthly?.source, 'estimated');
+    assert.equal(reviewOf(plan).monthly, undefined, 'no price known: no second guess');
   });
 
   it('folds a run: rows from engine events, then done with the services, cancelled, or failed with the next step', () => {

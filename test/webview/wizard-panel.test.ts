@@ -6,6 +6,7 @@ import { wizardPanelStateSchema, wizardToHostSchema, type HostToWizard, type Wiz
 import { defaultDraft, draftInput, instanceChoices, vpcChoices } from '../../src/vscode/wizard/draft';
 import { tierChoices, validateStep } from '../../src/vscode/wizard/model';
 import { reviewOf } from '../../src/vscode/wizard/review';
+import { estimateMonthly } from '../../src/engine/cost/estimate';
 import { startHarness, type Harness, type PanelPage } from './harness';
 import { samplePlan, sampleProgress, TYPES, VPCS } from './wizard-fixtures';
 import { screenshotDir } from '../harness/screenshots';
@@ -41,9 +42,12 @@ function fakeHost(panel: PanelPage, options: { deploy?: (name: string) => Wizard
       case 'instanceTypes':
         await send({ type: 'instanceTypes', region: request.region, tier: request.tier, types: instanceChoices(TYPES) });
         break;
-      case 'plan':
-        await send({ type: 'plan', review: reviewOf(samplePlan(request.draft.name)) });
+      case 'plan': {
+        // As the real host: the plan with the cost engine's estimate (here at the bundled t3.xlarge price).
+        const plan = samplePlan(request.draft.name);
+        await send({ type: 'plan', review: reviewOf(plan, estimateMonthly(plan.config, { usdPerHour: 0.1664, source: { kind: 'estimated', reason: 'bundled' } })) });
         break;
+      }
       case 'deploy':
         for (const progress of options.deploy?.(request.draft.name) ?? []) await send({ type: 'progress', progress });
         break;
@@ -156,7 +160,7 @@ describe('deploy wizard bundle in headless Chromium (harness host)', function ()
     await page.locator('table.plan tbody tr').nth(7).waitFor();
     assert.deepEqual(await page.locator('table.plan td.action').allTextContents(), ['Create', 'Create', 'Create', 'Create', 'Reuse', 'Keep', 'Create', 'Create']);
     assert.equal(await page.locator('.counts').textContent(), '6 to create, 1 to reuse, 1 to keep.');
-    assert.match((await page.locator('table.estimate tfoot').textContent()) ?? '', /Total \(estimated\)\$129\/month/);
+    assert.match((await page.locator('table.estimate tfoot').textContent()) ?? '', /Total \(estimated\)\$135\/month/);
     assert.match((await page.locator('.banner.warning').textContent()) ?? '', /No default VPC/);
     await page.locator(key('save')).click();
     await page.locator('.notice', { hasText: 'Saved geusemaker.yaml' }).waitFor();

@@ -2,6 +2,7 @@ import '../shared/zod-jitless';
 import './health.css';
 import { healthPanelStateSchema, hostToHealthSchema, type HealthPanelState, type HealthSnapshot, type HealthToHost, type HostToHealth } from '../../src/protocol/health';
 import { WebviewChannel } from '../shared/channel';
+import { focusKeepingRoot } from '../shared/redraw';
 import { vscodeApi } from '../shared/vscode-api';
 import { renderHealth, type ServiceAction, type View } from './render';
 
@@ -41,19 +42,11 @@ const view = (): View => ({
   onAction: (action, row) => void run(`${row.name}:${action}`, (id) => ({ type: action, id, service: row.name }), DONE[action](row.displayName)),
 });
 
-const root = document.body.appendChild(document.createElement('div'));
-// The last control that had focus: a re-render (or a button disabled while its request runs) must not lose it.
-let focusKey: string | undefined;
-document.addEventListener('focusin', (event) => {
-  focusKey = event.target instanceof HTMLElement ? event.target.closest<HTMLElement>('[data-key]')?.dataset.key : undefined;
-});
+const screen = focusKeepingRoot();
 
 /** Re-renders everything, keeping keyboard focus on the same control. */
 function draw(): void {
-  const key = focusKey;
-  root.replaceChildren(renderHealth(view()));
-  // After the components' first update: until then they are not focusable.
-  if (key) requestAnimationFrame(() => root.querySelector<HTMLElement>(`[data-key="${CSS.escape(key)}"]`)?.focus());
+  screen.replace(renderHealth(view()));
 }
 
 draw();

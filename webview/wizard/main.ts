@@ -2,6 +2,7 @@ import '../shared/zod-jitless';
 import './wizard.css';
 import { hostToWizardSchema, WIZARD_STEPS, wizardPanelStateSchema, type Draft, type HostToWizard, type WizardFieldError, type WizardInit, type WizardPanelState, type WizardProgress, type WizardToHost, type WizardVpc, type InstanceChoice, type WizardReview } from '../../src/protocol/wizard';
 import { WebviewChannel } from '../shared/channel';
+import { focusKeepingRoot } from '../shared/redraw';
 import { vscodeApi } from '../shared/vscode-api';
 import { fillErrorSlots } from './fields';
 import { elapsedOf } from './progress-view';
@@ -177,17 +178,12 @@ const view = (d: Draft): WizardView => ({
   open: (service) => void request(`open:${service}`, (id) => ({ type: 'open', id, service: service as Extract<WizardToHost, { type: 'open' }>['service'] })),
 });
 
-const root = document.body.appendChild(document.createElement('div'));
-let focusKey: string | undefined;
-document.addEventListener('focusin', (event) => {
-  focusKey = event.target instanceof HTMLElement ? event.target.closest<HTMLElement>('[data-key]')?.dataset.key : undefined;
-});
+const screen = focusKeepingRoot();
+const root = screen.root;
 
 /** Re-renders everything, keeping keyboard focus on the same control. */
 function draw(): void {
-  const key = focusKey;
-  root.replaceChildren(renderWizard(draft ? view(draft) : { ...view(placeholderDraft), init: undefined }));
-  if (key) requestAnimationFrame(() => root.querySelector<HTMLElement>(`[data-key="${CSS.escape(key)}"]`)?.focus());
+  screen.replace(renderWizard(draft ? view(draft) : { ...view(placeholderDraft), init: undefined }));
 }
 
 // The elapsed time ticks without a re-render (which would disturb focus and screen readers).

@@ -59,8 +59,11 @@ describe('VS Code e2e: smoke', function () {
     const sidebar = await openView(page, 'GeuseMaker');
     const welcome = welcomeView(page);
     await welcome.getByText('No GeuseMaker stacks').waitFor({ timeout: 30_000 });
+    // The welcome content can re-render while the extension's first refresh lands: wait, don't sample once.
     for (const name of ['Deploy a Stack', 'Choose AWS Profile', 'Open Docs']) {
-      assert.ok(await welcome.getByRole('button', { name, exact: true }).isVisible(), `welcome button "${name}" is visible`);
+      const button = welcome.getByRole('button', { name, exact: true });
+      await button.waitFor({ state: 'visible', timeout: 15_000 }).catch(() => undefined);
+      assert.ok(await button.isVisible(), `welcome button "${name}" is visible`);
     }
     assert.match((await sidebar.locator('.composite.title').textContent()) ?? '', /GeuseMaker/i);
     await screenshot(page, 'smoke-geusemaker-view');

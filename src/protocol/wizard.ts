@@ -60,6 +60,8 @@ export const initSchema = z.strictObject({
   models: z.array(modelChoiceSchema).max(32),
   /** A workspace folder is open, so "Save as geusemaker.yaml" has somewhere to write. */
   canSave: z.boolean(),
+  /** The workspace's geusemaker.yaml (or .yml/.json), when there is one to start from. */
+  configFile: text(300).optional(),
 });
 export type WizardInit = z.infer<typeof initSchema>;
 
@@ -71,12 +73,21 @@ export const vpcSchema = z.strictObject({
 export type WizardVpc = z.infer<typeof vpcSchema>;
 export const networksSchema = z.strictObject({ type: z.literal('networks'), region: short, vpcs: z.array(vpcSchema).max(100) });
 
+/** Where a price came from, as the UI shows it next to the number ("live", "cached 12 min ago", "estimated"). */
+export const priceSourceSchema = z.strictObject({ kind: z.enum(['live', 'cached', 'estimated']), label: text(200) });
+export type WizardPriceSource = z.infer<typeof priceSourceSchema>;
+
 export const instanceChoiceSchema = z.strictObject({
   type: short, vcpus: z.number().int().nonnegative().max(1024), memoryGiB: z.number().nonnegative().max(100_000),
   gpus: z.number().int().nonnegative().max(64), gpuName: short.optional(), gpuMemoryGiB: z.number().nonnegative().max(10_000).optional(),
   zones: z.array(short).max(32),
-  /** Bundled list price: always "estimated" in this version. */
-  onDemandUsdPerHour: usd.optional(),
+  /** From the cost engine: live, cached or the bundled table (estimated), each labelled. */
+  onDemand: z.strictObject({ usd, source: priceSourceSchema }).optional(),
+  /** The cheapest spot price among the AZs that offer the type, and that AZ. */
+  spot: z.strictObject({ usd, zone: short, source: priceSourceSchema }).optional(),
+  /** How much cheaper spot is than on-demand, in percent. */
+  savingsPercent: z.number().int().min(-1000).max(100).optional(),
+  recommended: z.strictObject({ market, why: text(300) }).optional(),
 });
 export type InstanceChoice = z.infer<typeof instanceChoiceSchema>;
 export const instanceTypesSchema = z.strictObject({ type: z.literal('instanceTypes'), region: short, tier, types: z.array(instanceChoiceSchema).max(64) });
@@ -96,6 +107,9 @@ export const reviewSchema = z.strictObject({
 export type WizardReview = z.infer<typeof reviewSchema>;
 export const planSchema = z.strictObject({ type: z.literal('plan'), review: reviewSchema });
 
+/** Lines of the bootstrap log the progress view keeps. */
+export const BOOTSTRAP_TAIL_LINES = 40;
+
 export const progressRowSchema = z.strictObject({
   step: short, title: text(200), state: z.enum(['running', 'waiting', 'done', 'failed']),
   elapsedMs: z.number().nonnegative().max(86_400_000), detail: text(2000).optional(),
@@ -109,13 +123,23 @@ export const progressStateSchema = z.strictObject({
   rows: z.array(progressRowSchema).max(100),
   notes: z.array(text(1000)).max(50),
   error: z.strictObject({ message: text(2000), nextStep: text(1000) }).optional(),
+  /** The instance's bootstrap log, followed over SSM once the instance is up, until it reports ok or failed. */
+  bootstrap: z.strictObject({
+    state: z.enum(['waiting', 'running', 'ok', 'failed', 'interrupted', 'stopped']),
+    step: short.optional(),
+    lines: z.array(text(500)).max(BOOTSTRAP_TAIL_LINES),
+    note: text(500).optional(),
+  }).optional(),
   /** After a deploy: what can be opened. */
   services: z.array(z.strictObject({ name: z.enum(CATALOGUE_SERVICES), displayName: short, canOpen: z.boolean() })).max(16).optional(),
 });
 export type WizardProgress = z.infer<typeof progressStateSchema>;
 export const progressSchema = z.strictObject({ type: z.literal('progress'), progress: progressStateSchema });
 
-export const hostToWizardSchema = z.discriminatedUnion('type', [initSchema, networksSchema, instanceTypesSchema, checkedSchema, planSchema, progressSchema, responseSchema]);
+/** A draft the host filled in (from geusemaker.yaml): the webview replaces its own and goes to the first step. */
+export const draftMessageSchema = z.strictObject({ type: z.literal('draft'), draft: draftSchema, source: text(300), extras: z.array(text(300)).max(20) });
+
+export const hostToWizardSchema = z.discriminatedUnion('type', [initSchema, networksSchema, instanceTypesSchema, checkedSchema, planSchema, progressSchema, draftMessageSchema, responseSchema]);
 export type HostToWizard = z.infer<typeof hostToWizardSchema>;
 
 const request = <K extends string, S extends z.ZodRawShape>(type: K, shape: S) => z.strictObject({ type: z.literal(type), id: requestId, ...shape });
@@ -132,6 +156,7 @@ export const wizardToHostSchema = z.discriminatedUnion('type', [
   request('cancel', {}),
   request('rollback', {}),
   request('open', { service: z.enum(CATALOGUE_SERVICES) }),
+  request('loadFile', {}),
 ]);
 export type WizardToHost = z.infer<typeof wizardToHostSchema>;
 export type WizardRequest = Extract<WizardToHost, { id: number }>;
@@ -142,5 +167,7 @@ export const wizardPanelStateSchema = z.strictObject({
   step: z.enum(WIZARD_STEPS),
   draft: draftSchema,
   progress: progressStateSchema.optional(),
+  /** The config file the draft started from: after a reload the host reads its other settings again. */
+  fromFile: text(300).optional(),
 });
 export type WizardPanelState = z.infer<typeof wizardPanelStateSchema>;

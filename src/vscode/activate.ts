@@ -13,6 +13,7 @@ import { stackHealthView } from './health-view';
 import { HealthPanels } from './panels/health-panel';
 import { HEALTH_VIEW_TYPE } from '../protocol/health';
 import { WizardPanels } from './panels/wizard-panel';
+import { openWizardFromFile } from './commands/deploy-from-file';
 import { WIZARD_VIEW_TYPE } from '../protocol/wizard';
 
 /** Wires the engine to the editor: the Stacks view, the commands, the status bar. */
@@ -39,6 +40,7 @@ export function activateExtension(context: vscode.ExtensionContext): { deactivat
   const wizard = new WizardPanels(ctx);
   context.subscriptions.push(wizard, vscode.window.registerWebviewPanelSerializer(WIZARD_VIEW_TYPE, wizard.serializer));
   register('geusemaker.deploy', (arg) => deployCommand(ctx, arg, () => wizard.open()));
+  register('geusemaker.deployFromFile', (arg) => openWizardFromFile(wizard, arg));
   register('geusemaker.destroy', (arg) => destroyCommand(ctx, arg));
   register('geusemaker.pause', (arg) => pauseCommand(ctx, arg));
   register('geusemaker.resume', (arg) => resumeCommand(ctx, arg));

@@ -4,12 +4,12 @@ import { CATALOGUE } from '../../src/engine/health/catalogue';
 import { stackConfigSchema, TIERS } from '../../src/engine/stack/config';
 import { checkMessage, MAX_MESSAGE_CHARS } from '../../src/protocol/receiver';
 import { hostToWizardSchema, WIZARD_TIERS, wizardToHostSchema, type WizardToHost } from '../../src/protocol/wizard';
-import { defaultDraft, draftInput, instanceChoices, vpcChoices } from '../../src/vscode/wizard/draft';
+import { defaultDraft, draftInput, instanceChoices, placementChoices, vpcChoices } from '../../src/vscode/wizard/draft';
 import { draftToConfig } from '../../src/vscode/wizard/model';
 import { reviewOf } from '../../src/vscode/wizard/review';
 import { estimateMonthly } from '../../src/engine/cost/estimate';
 import { applyEvent, finishRun, startRun } from '../../src/vscode/wizard/run-model';
-import { samplePlan, TYPES, VPCS } from '../webview/wizard-fixtures';
+import { PLACEMENTS, samplePlan, TYPES, VPCS } from '../webview/wizard-fixtures';
 
 const draft = { ...defaultDraft({ tier: 'dev', region: 'us-east-1', instanceType: 't3.xlarge', market: 'spot' }), name: 'demo' };
 
@@ -55,8 +55,14 @@ describe('deploy wizard protocol and host-side shapes', () => {
 
   it('what the host sends is valid by the protocol: networks, types with estimated prices, the review, progress', () => {
     assert.ok(hostToWizardSchema.safeParse({ type: 'networks', region: 'us-east-1', vpcs: vpcChoices(VPCS) }).success);
-    const types = instanceChoices(TYPES);
-    assert.equal(types.find((t) => t.type === 't3.xlarge')?.onDemandUsdPerHour, 0.1664);
+    const types = placementChoices(PLACEMENTS);
+    assert.deepEqual(types.find((t) => t.type === 't3.xlarge'), {
+      type: 't3.xlarge', vcpus: 4, memoryGiB: 16, gpus: 0, zones: ['us-east-1a', 'us-east-1b', 'us-east-1c'],
+      onDemand: { usd: 0.1664, source: { kind: 'live', label: 'live' } }, spot: { usd: 0.0499, zone: 'us-east-1b', source: { kind: 'live', label: 'live' } },
+      savingsPercent: 70, recommended: { market: 'spot', why: 'spot saves 70% versus on-demand' },
+    });
+    assert.deepEqual(types.find((t) => t.type === 'm7i.xlarge')?.onDemand?.source, { kind: 'estimated', label: 'estimated: us-east-1 list price from the bundled table (AccessDeniedException)' });
+    assert.deepEqual(instanceChoices(TYPES).find((t) => t.type === 't3.xlarge')?.onDemand, undefined, 'sizes alone carry no price');
     assert.ok(hostToWizardSchema.safeParse({ type: 'instanceTypes', region: 'us-east-1', tier: 'dev', types }).success);
     const plan = samplePlan('demo');
     const review = reviewOf(plan, estimateMonthly(plan.config, { usdPerHour: 0.1664, source: { kind: 'estimated', reason: 'bundled' } }));

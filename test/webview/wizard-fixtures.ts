@@ -1,4 +1,5 @@
 import type { InstanceTypeInfo } from '../../src/engine/discovery/instance-types';
+import { recommendMarket, type Placement } from '../../src/engine/cost/placement';
 import type { DiscoveredVpc } from '../../src/engine/discovery/networks';
 import type { DeployPlan } from '../../src/engine/plan/plan';
 import { stackConfigSchema } from '../../src/engine/stack/config';
@@ -24,6 +25,17 @@ export const TYPES: InstanceTypeInfo[] = [
   { type: 't3.xlarge', vcpus: 4, memoryGiB: 16, architecture: 'x86_64', gpus: 0, zones },
   { type: 'm7i.xlarge', vcpus: 4, memoryGiB: 16, architecture: 'x86_64', gpus: 0, zones },
   { type: 't4g.xlarge', vcpus: 4, memoryGiB: 16, architecture: 'arm64', gpus: 0, zones },
+];
+
+/** The cost engine's answer for TYPES: live, cached and bundled prices; m7i spot saves too little to recommend. */
+export const PLACEMENTS: Placement[] = [
+  { type: TYPES[1]!, onDemand: { usd: 0.1664, source: { kind: 'live' } }, spot: { usd: 0.0499, zone: 'us-east-1b', source: { kind: 'live' } }, savings: 1 - 0.0499 / 0.1664, recommended: recommendMarket(0.1664, 0.0499) },
+  { type: TYPES[0]!, onDemand: { usd: 0.0832, source: { kind: 'cached', ageMs: 12 * 60_000 } }, recommended: recommendMarket(0.0832, undefined) },
+  {
+    type: TYPES[2]!, onDemand: { usd: 0.2016, source: { kind: 'estimated', reason: 'us-east-1 list price from the bundled table (AccessDeniedException)' } },
+    spot: { usd: 0.1814, zone: 'us-east-1c', source: { kind: 'live' } }, savings: 1 - 0.1814 / 0.2016, recommended: recommendMarket(0.2016, 0.1814),
+  },
+  { type: TYPES[3]!, recommended: recommendMarket(undefined, undefined) },
 ];
 
 export function samplePlan(name: string): DeployPlan {

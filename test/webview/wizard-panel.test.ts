@@ -2,19 +2,22 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { OLLAMA_MODELS } from '../../src/engine/stack/models';
 import { AWS_REGIONS } from '../../src/engine/stack/regions';
-import { wizardPanelStateSchema, wizardToHostSchema, type HostToWizard, type WizardProgress, type WizardRequest } from '../../src/protocol/wizard';
-import { defaultDraft, draftInput, instanceChoices, vpcChoices } from '../../src/vscode/wizard/draft';
+import { draftSchema, wizardPanelStateSchema, wizardToHostSchema, type HostToWizard, type WizardProgress, type WizardRequest } from '../../src/protocol/wizard';
+import { defaultDraft, draftFromFile, draftInput, placementChoices, vpcChoices } from '../../src/vscode/wizard/draft';
 import { tierChoices, validateStep } from '../../src/vscode/wizard/model';
 import { reviewOf } from '../../src/vscode/wizard/review';
 import { estimateMonthly } from '../../src/engine/cost/estimate';
 import { startHarness, type Harness, type PanelPage } from './harness';
-import { samplePlan, sampleProgress, TYPES, VPCS } from './wizard-fixtures';
+import { PLACEMENTS, samplePlan, sampleProgress, VPCS } from './wizard-fixtures';
 import { screenshotDir } from '../harness/screenshots';
 
 const INIT: HostToWizard = {
   type: 'init', draft: defaultDraft({ tier: 'dev', region: 'us-east-1', instanceType: 't3.xlarge', market: 'spot' }),
   tiers: tierChoices('spot'), profiles: ['default', 'work-sso'], regions: [...AWS_REGIONS], models: OLLAMA_MODELS.map((m) => ({ ...m })), canSave: true,
 };
+
+/** A geusemaker.yaml as parsed: two settings the wizard has steps for, one it does not, one it cannot hold. */
+const FILE = { name: 'from-file', instanceType: 'm7i.xlarge', rootVolumeGb: 100, market: 7 };
 
 /**
  * Plays the extension: answers the panel's requests with the real wizard model (validateStep, reviewOf) and
@@ -40,12 +43,18 @@ function fakeHost(panel: PanelPage, options: { deploy?: (name: string) => Wizard
         await send({ type: 'networks', region: request.region, vpcs: vpcChoices(VPCS) });
         break;
       case 'instanceTypes':
-        await send({ type: 'instanceTypes', region: request.region, tier: request.tier, types: instanceChoices(TYPES) });
+        await send({ type: 'instanceTypes', region: request.region, tier: request.tier, types: placementChoices(PLACEMENTS) });
         break;
       case 'plan': {
         // As the real host: the plan with the cost engine's estimate (here at the bundled t3.xlarge price).
         const plan = samplePlan(request.draft.name);
         await send({ type: 'plan', review: reviewOf(plan, estimateMonthly(plan.config, { usdPerHour: 0.1664, source: { kind: 'estimated', reason: 'bundled' } })) });
+        break;
+      }
+      case 'loadFile': {
+        // As the real host: the file's settings through draftFromFile, the ones without a step kept aside.
+        const loaded = draftFromFile(FILE, INIT.type === 'init' ? INIT.draft : defaultDraft({ tier: 'dev', region: 'us-east-1', instanceType: 't3.xlarge', market: 'spot' }), (c) => draftSchema.safeParse(c));
+        await send({ type: 'draft', draft: loaded.draft, source: 'geusemaker.yaml', extras: loaded.notes });
         break;
       }
       case 'deploy':
@@ -126,10 +135,17 @@ describe('deploy wizard bundle in headless Chromium (harness host)', function ()
     await page.locator('[data-error-for="network.subnetIds"]:empty').waitFor({ state: 'attached' });
     await next.click();
 
-    // Step 3: the tier's types with sizes and estimated prices; on-demand turns the fallback off.
+    // Step 3: the cost engine's ranking with sizes, prices and their sources, the cheapest spot AZ and the advice.
     await page.locator('.step-title', { hasText: 'Step 3 of 6' }).waitFor();
+    assert.deepEqual((await page.locator('vscode-radio[data-key^="instanceType:"]').evaluateAll((radios) => radios.map((r) => r.getAttribute('data-key')))),
+      ['instanceType:t3.xlarge', 'instanceType:t3.large', 'instanceType:m7i.xlarge', 'instanceType:t4g.xlarge'], 'cheapest first, as the engine ranked them');
+    assert.match((await page.locator(key('instanceType:t3.xlarge')).textContent()) ?? '', /4 vCPU · 16 GiB memory · on-demand \$0\.166\/h \(live\) · spot \$0\.050\/h in us-east-1b \(live\) · spot saves 70%/);
+    assert.match((await page.locator(key('instanceType:t3.large')).textContent()) ?? '', /on-demand \$0\.083\/h \(cached 12 min ago\)/);
+    assert.match((await page.locator(key('instanceType:t4g.xlarge')).textContent()) ?? '', /on-demand price unknown/);
+    await page.locator('.hint', { hasText: 'Some prices are estimated from us-east-1 list price from the bundled table (AccessDeniedException).' }).waitFor();
+    await page.locator('.recommendation', { hasText: 'Recommended for t3.xlarge: Spot — spot saves 70% versus on-demand.' }).waitFor();
     await page.locator(key('instanceType:m7i.xlarge')).click();
-    assert.match((await page.locator(key('instanceType:t3.xlarge')).textContent()) ?? '', /4 vCPU · 16 GiB memory · on-demand \$0\.166\/h \(estimated\)/);
+    await page.locator('.recommendation[data-market="on-demand"]', { hasText: /Recommended for m7i\.xlarge: On-demand — spot saves only 10% \(under 20%\)/ }).waitFor();
     await next.click();
 
     // Step 4: services and models with download sizes; n8n without PostgreSQL is refused.
@@ -210,6 +226,50 @@ describe('deploy wizard bundle in headless Chromium (harness host)', function ()
     await page.close();
   });
 
+  it('starts from the workspace\'s geusemaker.yaml: the steps show its settings, the others are listed as kept, a value it cannot hold is named', async () => {
+    const panel = await harness.open('wizard', { theme: 'dark' });
+    const { page } = panel;
+    const host = fakeHost(panel);
+    await panel.send({ ...INIT, configFile: 'geusemaker.yaml' } as HostToWizard);
+    await page.locator(key('loadFile')).click();
+    await page.locator('h2', { hasText: 'Started from a file' }).waitFor();
+    assert.equal(await page.locator(`vscode-textfield${key('name')} input`).inputValue(), 'from-file');
+    assert.deepEqual(await page.locator('.file-notes li').allTextContents(), [
+      'market: the wizard cannot show 7; using "spot" instead',
+      'rootVolumeGb: 100 (kept from the file)',
+    ]);
+    assert.equal(await page.locator(key('loadFile')).count(), 0, 'the button gives way to what was loaded');
+    await page.locator(key('next')).click();
+    await page.locator('.step-title', { hasText: 'Step 2 of 6' }).waitFor();
+    await page.locator(key('next')).click();
+    await page.locator('.step-title', { hasText: 'Step 3 of 6' }).waitFor();
+    assert.equal(await page.locator(key('instanceType:m7i.xlarge')).evaluate((r) => (r as unknown as { checked: boolean }).checked), true, 'the file\'s instance type is chosen');
+    const state = wizardPanelStateSchema.parse(await panel.state());
+    assert.equal(state.fromFile, 'geusemaker.yaml', 'a reload knows which file to read the kept settings from');
+    await host.stop();
+    assert.ok(host.requests.some((r) => r.type === 'loadFile'));
+    await page.close();
+  });
+
+  it('follows the bootstrap log once the instance is up: its lines as text, the step, and the end state', async () => {
+    const panel = await harness.open('wizard', { theme: 'dark' });
+    const { page } = panel;
+    await panel.send(INIT);
+    const img = '<img src=x onerror="window.pwned = 1">';
+    const base = sampleProgress('demo', 'done');
+    await panel.send({ type: 'progress', progress: { ...base, bootstrap: { state: 'waiting', lines: [], note: 'The instance is starting; its log appears once the SSM agent answers (usually within two minutes).' } } });
+    await page.locator('.bootstrap .bootstrap-state', { hasText: 'Waiting for the instance to answer over SSM' }).waitFor();
+    const lines = ['2025-06-01T12:02:01Z [install-docker] start', '2025-06-01T12:02:30Z [mount-efs] start', img];
+    await panel.send({ type: 'progress', progress: { ...base, bootstrap: { state: 'running', step: 'pull-images', lines } } });
+    await page.locator('.bootstrap .bootstrap-state', { hasText: 'Running (step pull-images)' }).waitFor();
+    assert.equal(await page.locator('.bootstrap pre.log').textContent(), lines.join('\n'));
+    assert.equal(await page.locator('body img').count(), 0, 'log lines are text, never HTML');
+    await panel.send({ type: 'progress', progress: { ...base, bootstrap: { state: 'failed', step: 'compose-up', lines } } });
+    await page.locator('.bootstrap[data-state="failed"] .bootstrap-state', { hasText: 'Failed (step compose-up)' }).waitFor();
+    assert.equal(await page.evaluate('window.pwned'), undefined);
+    await page.close();
+  });
+
   it('rejects hostile and malformed messages from the host and renders nothing they carry as HTML', async () => {
     const panel = await harness.open('wizard', { theme: 'dark', state: { version: 1, step: '<img src=x onerror=alert(1)>' } });
     const { page } = panel;
@@ -256,7 +316,7 @@ describe('deploy wizard bundle in headless Chromium (harness host)', function ()
     await page.close();
   });
 
-  for (const theme of ['dark', 'light'] as const) {
+  for (const theme of ['dark', 'light', 'high-contrast'] as const) {
     it(`saves screenshots in the ${theme} theme (docs/images/wizard-${theme}.png, wizard-progress-${theme}.png)`, async () => {
       const panel = await harness.open('wizard', { theme, viewport: { width: 1080, height: 900 } });
       const host = fakeHost(panel);
@@ -272,7 +332,11 @@ describe('deploy wizard bundle in headless Chromium (harness host)', function ()
       const dir = screenshotDir();
       await page.screenshot({ path: join(dir, `wizard-${theme}.png`), fullPage: true });
       // Started 3 min 25 s ago, so the ticking elapsed time reads like a real deploy.
-      await panel.send({ type: 'progress', progress: { ...sampleProgress('demo'), startedAt: new Date(Date.now() - 205_000).toISOString() } });
+      await panel.send({ type: 'progress', progress: {
+        ...sampleProgress('demo'), startedAt: new Date(Date.now() - 205_000).toISOString(),
+        rows: sampleProgress('demo').rows.map((row) => (row.step === 'instance' ? { ...row, state: 'done' as const, elapsedMs: 41_000, detail: 'created: i-0abc (spot, us-east-1a)' } : row)),
+        bootstrap: { state: 'running', step: 'pull-images', lines: ['2025-06-01T12:02:01Z [install-docker] docker 27.5.1 and compose v2.32.4 installed', '2025-06-01T12:02:29Z [mount-efs] fs-0123 mounted at /mnt/efs (tls)', '2025-06-01T12:02:31Z [pull-images] pulling 5 images in parallel'] },
+      } });
       await page.locator('table.progress tbody tr').nth(3).waitFor();
       await page.screenshot({ path: join(dir, `wizard-progress-${theme}.png`), fullPage: true });
       await host.stop();

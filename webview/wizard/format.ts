@@ -1,4 +1,4 @@
-import type { InstanceChoice, WizardVpc } from '../../src/protocol/wizard';
+import type { InstanceChoice, WizardPriceSource, WizardVpc } from '../../src/protocol/wizard';
 
 /** Words and numbers the wizard shows (pure, no DOM). */
 
@@ -20,8 +20,31 @@ export function gib(value: number): string {
 export function instanceFacts(choice: InstanceChoice): string {
   const parts = [`${choice.vcpus} vCPU`, `${gib(choice.memoryGiB)} memory`];
   if (choice.gpus > 0) parts.push(`${choice.gpus} × ${choice.gpuName ?? 'GPU'}${choice.gpuMemoryGiB === undefined ? '' : `, ${gib(choice.gpuMemoryGiB)} GPU memory`}`);
-  parts.push(choice.onDemandUsdPerHour === undefined ? 'price unknown' : `on-demand ${hourly(choice.onDemandUsdPerHour)} (estimated)`);
+  parts.push(...priceFacts(choice));
   return parts.join(' · ');
+}
+
+/** "live", "cached 12 min ago" or "estimated" (the reason for an estimate is shown once, under the list). */
+export function sourceWord(source: WizardPriceSource): string {
+  return source.kind === 'estimated' ? 'estimated' : source.label;
+}
+
+export function priceFacts(choice: InstanceChoice): string[] {
+  const parts: string[] = [];
+  parts.push(choice.onDemand ? `on-demand ${hourly(choice.onDemand.usd)} (${sourceWord(choice.onDemand.source)})` : 'on-demand price unknown');
+  if (choice.spot) parts.push(`spot ${hourly(choice.spot.usd)} in ${choice.spot.zone} (${sourceWord(choice.spot.source)})`);
+  if (choice.savingsPercent !== undefined) parts.push(choice.savingsPercent >= 0 ? `spot saves ${choice.savingsPercent}%` : `spot costs ${-choice.savingsPercent}% more`);
+  return parts;
+}
+
+/** Why some prices are estimates, once for the whole list (the first reason; they are usually all the same). */
+export function estimatedReason(choices: readonly InstanceChoice[]): string | undefined {
+  for (const choice of choices) {
+    for (const source of [choice.onDemand?.source, choice.spot?.source]) {
+      if (source?.kind === 'estimated') return source.label;
+    }
+  }
+  return undefined;
 }
 
 export function vpcLabel(vpc: WizardVpc): string {

@@ -15,6 +15,7 @@ const saved = wizardPanelStateSchema.safeParse(api.getState());
 let step = saved.success ? saved.data.step : 'basics';
 let draft: Draft | undefined = saved.success ? saved.data.draft : undefined;
 let progress: WizardProgress | undefined = saved.success ? saved.data.progress : undefined;
+let fromFile: WizardView['fromFile'] = saved.success && saved.data.fromFile ? { source: saved.data.fromFile, notes: [] } : undefined;
 let init: WizardInit | undefined;
 let errors: WizardFieldError[] = [];
 let networks: WizardView['networks'];
@@ -51,15 +52,25 @@ const channel = new WebviewChannel<HostToWizard, WizardToHost>(api, hostToWizard
     case 'progress':
       progress = message.progress;
       break;
+    case 'draft':
+      // A new starting point: what was loaded for the old draft no longer applies.
+      draft = message.draft;
+      fromFile = { source: message.source, notes: message.extras };
+      step = 'basics';
+      errors = [];
+      networks = undefined;
+      types = undefined;
+      review = undefined;
+      break;
   }
   save();
   draw();
-  if (message.type === 'init') enterStep();
+  if (message.type === 'init' || message.type === 'draft') enterStep();
 });
 
 function save(): void {
   if (!draft) return;
-  const state: WizardPanelState = { version: 1, step, draft, ...(progress ? { progress } : {}) };
+  const state: WizardPanelState = { version: 1, step, draft, ...(progress ? { progress } : {}), ...(fromFile ? { fromFile: fromFile.source } : {}) };
   api.setState(state);
 }
 
@@ -140,7 +151,7 @@ const placeholderDraft: Draft = {
 const current = (): Draft => draft ?? placeholderDraft;
 
 const view = (d: Draft): WizardView => ({
-  init, step, draft: d, errors, networks, types, review, progress, busy, notice,
+  init, step, draft: d, errors, networks, types, review, progress, busy, notice, fromFile,
   change: (update) => {
     draft = update(current());
     save();
@@ -175,6 +186,7 @@ const view = (d: Draft): WizardView => ({
     progress = undefined;
     go(0);
   },
+  loadFile: () => void request('loadFile', (id) => ({ type: 'loadFile', id })),
   open: (service) => void request(`open:${service}`, (id) => ({ type: 'open', id, service: service as Extract<WizardToHost, { type: 'open' }>['service'] })),
 });
 

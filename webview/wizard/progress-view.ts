@@ -62,6 +62,28 @@ function services(progress: WizardProgress, view: WizardView): HTMLElement {
   );
 }
 
+const BOOTSTRAP_WORDS: Record<NonNullable<WizardProgress['bootstrap']>['state'], string> = {
+  waiting: 'Waiting for the instance to answer over SSM',
+  running: 'Running',
+  ok: 'Finished: the services are up',
+  failed: 'Failed',
+  interrupted: 'Interrupted by a spot reclaim',
+  stopped: 'No longer followed',
+};
+
+/** The last lines of /var/log/geusemaker/bootstrap.log while the instance sets itself up. */
+function bootstrapLog(bootstrap: NonNullable<WizardProgress['bootstrap']>): HTMLElement {
+  const state = `${BOOTSTRAP_WORDS[bootstrap.state]}${bootstrap.step ? ` (step ${bootstrap.step})` : ''}`;
+  return el('section', { className: 'group bootstrap', attrs: { 'data-state': bootstrap.state } },
+    el('h2', { text: 'Instance bootstrap' }),
+    el('p', { className: `bootstrap-state state-${bootstrap.state}`, text: state, attrs: { role: 'status' } }),
+    ...(bootstrap.note ? [el('p', { className: 'hint', text: bootstrap.note })] : []),
+    ...(bootstrap.lines.length > 0
+      ? [el('pre', { className: 'log', text: bootstrap.lines.join('\n'), attrs: { tabindex: '0', 'aria-label': 'Bootstrap log, last lines' } })]
+      : []),
+  );
+}
+
 export function progressView(progress: WizardProgress, view: WizardView): HTMLElement[] {
   const running = progress.phase === 'running' || progress.phase === 'cancelling';
   const waiting = [...progress.rows].reverse().find((row) => row.state === 'waiting');
@@ -81,6 +103,7 @@ export function progressView(progress: WizardProgress, view: WizardView): HTMLEl
   }
   parts.push(rows(progress));
   if (progress.notes.length > 0) parts.push(el('ul', { className: 'notes' }, ...progress.notes.map((n) => el('li', { text: n }))));
+  if (progress.bootstrap && progress.operation === 'deploy') parts.push(bootstrapLog(progress.bootstrap));
   if (progress.phase === 'done' && progress.operation === 'deploy') parts.push(services(progress, view));
   parts.push(el('p', { className: `notice${view.notice?.error ? ' error' : ''}`, text: view.notice?.text ?? '', attrs: { 'aria-live': 'polite' } }));
   parts.push(actions(progress, view));

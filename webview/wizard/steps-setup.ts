@@ -1,8 +1,8 @@
-import type { Draft, WizardVpc } from '../../src/protocol/wizard';
+import type { Draft, InstanceChoice, WizardVpc } from '../../src/protocol/wizard';
 import { button, checkbox, radioGroup, select, spinner, textfield } from '../components';
 import { el } from '../shared/dom';
 import { errorId, errorSlot, field, hint, section } from './fields';
-import { instanceFacts, money, vpcDescription, vpcLabel } from './format';
+import { estimatedReason, instanceFacts, money, vpcDescription, vpcLabel } from './format';
 import type { Loadable, WizardView } from './view';
 
 /** Steps 1–3: name and tier, AWS account and network, instance. */
@@ -18,9 +18,26 @@ function loading<T>(what: Loadable<T> | undefined, label: string, retry: () => v
   return undefined;
 }
 
+/** Start from the workspace's config file, or say what was taken from it. */
+function fromFile(view: WizardView): HTMLElement[] {
+  if (view.fromFile) {
+    return [section('Started from a file',
+      hint(`Filled in from ${view.fromFile.source}. Deploy and "Save as geusemaker.yaml" use what the steps show.`),
+      ...(view.fromFile.notes.length > 0 ? [el('ul', { className: 'file-notes' }, ...view.fromFile.notes.map((note) => el('li', { text: note })))] : []),
+    )];
+  }
+  const file = view.init?.configFile;
+  if (!file) return [];
+  return [section('Start from a file',
+    hint(`This workspace has ${file}.`),
+    button({ label: `Start from ${file}`, key: 'loadFile', secondary: true, disabled: view.busy.has('loadFile'), onClick: view.loadFile }),
+  )];
+}
+
 export function basicsStep(view: WizardView): HTMLElement[] {
   const tiers = view.init?.tiers ?? [];
   return [
+    ...fromFile(view),
     section('Name',
       hint('Lowercase letters, digits and dashes; it names every AWS resource of the stack.'),
       field('name', textfield({ value: view.draft.name, label: 'Stack name', placeholder: 'demo', key: 'name', describedBy: errorId('name'), onInput: (name) => view.type((d) => ({ ...d, name })) })),
@@ -100,6 +117,13 @@ export function networkStep(view: WizardView): HTMLElement[] {
   return [account, network];
 }
 
+/** The cost engine's advice for the chosen type, with its reason (e.g. spot saving under the threshold). */
+function recommendation(choice: InstanceChoice | undefined): HTMLElement[] {
+  if (!choice?.recommended) return [];
+  const market = choice.recommended.market === 'spot' ? 'Spot' : 'On-demand';
+  return [el('p', { className: 'recommendation', attrs: { 'data-market': choice.recommended.market }, text: `Recommended for ${choice.type}: ${market} — ${choice.recommended.why}.` })];
+}
+
 export function instanceStep(view: WizardView): HTMLElement[] {
   const { draft } = view;
   const status = loading(view.types, 'Finding instance types', () => view.retry('types'));
@@ -112,7 +136,9 @@ export function instanceStep(view: WizardView): HTMLElement[] {
       label: 'Instance type', key: 'instanceType', value: draft.instanceType,
       choices: types.map((t) => ({ value: t.type, label: t.type, description: instanceFacts(t) })),
       onChange: (instanceType) => view.change((d) => ({ ...d, instanceType })),
-    }), hint('Prices are bundled us-east-1 list prices (estimated); live prices come in a later version.'));
+    }), hint('Cheapest first, each at its recommended market. On-demand prices come from the AWS Price List, spot prices from the current spot price history of the AZs that offer the type.'));
+    const reason = estimatedReason(types);
+    if (reason) picker.append(hint(`Some prices are ${reason.replace(/^estimated: /, 'estimated from ')}.`));
   }
   picker.append(errorSlot('instanceType'));
   const market = section('Market',
@@ -124,6 +150,7 @@ export function instanceStep(view: WizardView): HTMLElement[] {
       ],
       onChange: (value) => view.change((d) => ({ ...d, market: value })),
     }),
+    ...recommendation(types.find((t) => t.type === draft.instanceType)),
     checkbox({ label: 'Fall back to on-demand when spot has no capacity', key: 'fallback', checked: draft.onDemandFallback, disabled: draft.market !== 'spot', onChange: (onDemandFallback) => view.change((d) => ({ ...d, onDemandFallback })) }),
     errorSlot('market'), errorSlot('onDemandFallback'),
   );

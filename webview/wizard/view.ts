@@ -20,6 +20,8 @@ export interface WizardView {
   progress?: WizardProgress;
   busy: ReadonlySet<string>;
   notice?: { text: string; error: boolean };
+  /** The config file this draft started from, and what the wizard kept from it without a step. */
+  fromFile?: { source: string; notes: string[] };
   /** A structural change: re-render. */
   change(update: (draft: Draft) => Draft): void;
   /** A typed change: no re-render (it would move the caret), only a check. */
@@ -33,4 +35,6 @@ export interface WizardView {
   rollback(): void;
   restart(): void;
   open(service: string): void;
+  /** Fill the draft from the workspace's geusemaker.yaml. */
+  loadFile(): void;
 }

@@ -1,4 +1,5 @@
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import * as vscode from 'vscode';
 import { renderDestroyPlan } from '../../cli/render';
 import { listAwsProfiles } from '../../engine/aws/profiles';
@@ -8,15 +9,18 @@ import type { DiscoveredVpc } from '../../engine/discovery/networks';
 import { servicesOf } from '../../engine/health/catalogue';
 import { AWS_REGIONS } from '../../engine/stack/regions';
 import { OLLAMA_MODELS } from '../../engine/stack/models';
-import type { StackConfig } from '../../engine/stack/config';
-import { hostToWizardSchema, wizardPanelStateSchema, wizardToHostSchema, WIZARD_VIEW_TYPE, type Draft, type HostToWizard, type WizardProgress, type WizardRequest, type WizardToHost } from '../../protocol/wizard';
+import type { StackConfig, StackConfigInput } from '../../engine/stack/config';
+import { CONFIG_FILE_NAMES, findConfigFile, parseConfigFile } from '../../engine/stack/load';
+import { draftSchema, hostToWizardSchema, wizardPanelStateSchema, wizardToHostSchema, WIZARD_VIEW_TYPE, type Draft, type HostToWizard, type WizardProgress, type WizardRequest, type WizardToHost } from '../../protocol/wizard';
 import type { CommandContext } from '../commands/context';
 import type { TreeNode } from '../tree/nodes';
 import { listen, post } from '../webview/channel';
 import { loadPanel, panelOptions } from '../webview/panel';
-import { defaultDraft, draftInput, instanceChoices, vpcChoices } from '../wizard/draft';
+import { isFinal, type BootstrapView } from '../wizard/bootstrap-model';
+import { defaultDraft, draftFromFile, draftInput, placementChoices, vpcChoices } from '../wizard/draft';
 import { configYaml, draftToConfig, tierChoices, validateStep, type StepContext } from '../wizard/model';
 import { reviewOf } from '../wizard/review';
+import { BootstrapTail } from './bootstrap-tail';
 import { WizardRun } from './wizard-run';
 
 type Outcome = { error?: string; cancelled?: true };
@@ -38,11 +42,19 @@ class WizardPanel {
   private readonly networks = new Map<string, DiscoveredVpc[]>();
   private disposed = false;
   private readonly subscriptions: vscode.Disposable[];
+  /** Settings from the config file the draft started from that no step edits: deployed as written. */
+  private extras: Record<string, unknown> = {};
+  /** A file to load once the webview is ready (Deploy from geusemaker.yaml). */
+  private pendingFile?: string;
+  private tail?: BootstrapTail;
 
-  constructor(private readonly panel: vscode.WebviewPanel, private readonly ctx: CommandContext, restored: WizardProgress | undefined, onClosed: () => void) {
+  constructor(private readonly panel: vscode.WebviewPanel, private readonly ctx: CommandContext, restored: { progress?: WizardProgress; fromFile?: string } | undefined, onClosed: () => void) {
     // A run the window reload cut short: the engine's journal has it; the panel offers resume or rollback.
-    if (restored && (restored.phase === 'running' || restored.phase === 'cancelling')) restored = { ...restored, phase: 'interrupted' };
-    this.restored = restored;
+    let progress = restored?.progress;
+    if (progress && (progress.phase === 'running' || progress.phase === 'cancelling')) progress = { ...progress, phase: 'interrupted' };
+    this.restored = progress;
+    // The file's other settings are not in the webview's state: read them again.
+    if (restored?.fromFile) void this.readExtras(restored.fromFile);
     panel.title = 'Deploy a Stack';
     panel.iconPath = vscode.Uri.joinPath(ctx.extension.extensionUri, 'media', 'geusemaker.svg');
     loadPanel(panel.webview, ctx.extension.extensionUri, 'wizard', 'Deploy a GeuseMaker stack');
@@ -50,6 +62,7 @@ class WizardPanel {
       listen(panel.webview, wizardToHostSchema, (message) => void this.handle(message), (line) => ctx.log.warn(`Deploy wizard: ${line}`)),
       panel.onDidDispose(() => {
         this.disposed = true;
+        this.tail?.stop();
         // Closing the panel does not stop a deploy: the engine finishes it and the tree shows it.
         for (const subscription of this.subscriptions) subscription.dispose();
         onClosed();
@@ -60,6 +73,14 @@ class WizardPanel {
   reveal(): void {
     this.panel.reveal();
   }
+
+  /** Fills the wizard from a config file (now, or once the webview has said it is ready). */
+  startFrom(file: string): void {
+    if (this.initialized) void this.loadFile(file).then((outcome) => outcome.error && void vscode.window.showErrorMessage(outcome.error));
+    else this.pendingFile = file;
+  }
+
+  private initialized = false;
 
   close(): void {
     this.panel.dispose();
@@ -111,9 +132,70 @@ class WizardPanel {
       regions: [...AWS_REGIONS],
       models: OLLAMA_MODELS.map((m) => ({ ...m })),
       canSave: Boolean(vscode.workspace.workspaceFolders?.length),
+      ...(this.workspaceConfigFile() ? { configFile: basename(this.workspaceConfigFile()!) } : {}),
     });
+    this.initialized = true;
     const progress = this.run?.progress ?? this.restored;
     if (progress) this.send({ type: 'progress', progress });
+    // A reload cut a bootstrap tail short: the instance may still be booting.
+    if (!this.run && progress?.operation === 'deploy' && progress.phase === 'done' && progress.bootstrap && !isFinal(progress.bootstrap)) this.tailBootstrap(progress.stack);
+    if (this.pendingFile) {
+      const file = this.pendingFile;
+      this.pendingFile = undefined;
+      const outcome = await this.loadFile(file);
+      if (outcome.error) void vscode.window.showErrorMessage(outcome.error);
+    }
+  }
+
+  private workspaceConfigFile(): string | undefined {
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    return folder ? findConfigFile(folder.uri.fsPath) : undefined;
+  }
+
+  /** Reads a config file into a draft; the settings no step edits are kept here and merged into the config. */
+  private async loadFile(file: string | undefined = this.workspaceConfigFile()): Promise<Outcome> {
+    if (!file) return { error: 'This workspace has no geusemaker.yaml, geusemaker.yml or geusemaker.json in its first folder.' };
+    if (this.run?.running) return { error: 'A deploy is running in this panel; start from the file once it has finished.' };
+    const { settings, profile } = this.ctx.host;
+    const defaults = defaultDraft({ tier: settings.defaultTier, region: settings.region, instanceType: settings.defaultInstanceType, market: settings.defaultMarket, profile });
+    const raw = parseConfigFile(file, await readFile(file, 'utf8'));
+    const loaded = draftFromFile(raw, defaults, (candidate) => draftSchema.safeParse(candidate));
+    this.extras = loaded.extras;
+    this.ctx.log.info(`Deploy wizard: started from ${file}`);
+    this.send({ type: 'draft', draft: loaded.draft, source: basename(file), extras: loaded.notes });
+    return {};
+  }
+
+  private async readExtras(source: string): Promise<void> {
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    if (!folder || !(CONFIG_FILE_NAMES as readonly string[]).includes(source)) return;
+    try {
+      const file = join(folder.uri.fsPath, source);
+      this.extras = draftFromFile(parseConfigFile(file, await readFile(file, 'utf8')), defaultDraft({ tier: 'dev', region: 'us-east-1', instanceType: 't3.xlarge', market: 'spot' }), (c) => draftSchema.safeParse(c)).extras;
+    } catch (error) {
+      this.ctx.log.warn(`Deploy wizard: could not read ${source} again after the reload: ${classifyAwsError(error).message}`);
+    }
+  }
+
+  /** The engine's input: the draft over the file's other settings. */
+  private input(draft: Draft): StackConfigInput {
+    return { ...this.extras, ...draftInput(draft) } as StackConfigInput;
+  }
+
+  private updateBootstrap(view: BootstrapView): void {
+    if (this.run) this.run.setBootstrap(view);
+    else if (this.restored) {
+      this.restored = { ...this.restored, bootstrap: view };
+      this.send({ type: 'progress', progress: this.restored });
+    }
+  }
+
+  /** Follows the new instance's bootstrap log into the progress view (reads only). */
+  private tailBootstrap(stack: string): void {
+    this.tail?.stop();
+    const tail = new BootstrapTail(this.ctx.host.engine, stack, (view) => this.updateBootstrap(view));
+    this.tail = tail;
+    void tail.start().catch((error: unknown) => this.ctx.log.warn(`Deploy wizard: bootstrap log of ${stack}: ${classifyAwsError(error).message}`));
   }
 
   /** Names in use here; the stack this panel is deploying is not "taken" by its own earlier attempt. */
@@ -126,7 +208,7 @@ class WizardPanel {
   }
 
   private async config(draft: Draft): Promise<StackConfig> {
-    const result = draftToConfig(draftInput(draft), await this.context(draft.region));
+    const result = draftToConfig(this.input(draft), await this.context(draft.region));
     if ('errors' in result) throw invalidInput('CONFIG_INVALID', result.errors.map((e) => `${e.field} ${e.message}`).join('; ').slice(0, 1500), 'Go back to the step with that setting and correct it.');
     return result.config;
   }
@@ -135,7 +217,7 @@ class WizardPanel {
     const engine = this.ctx.host.engine;
     switch (request.type) {
       case 'check': {
-        const errors = validateStep(request.step, draftInput(request.draft), await this.context(request.draft.region));
+        const errors = validateStep(request.step, this.input(request.draft), await this.context(request.draft.region));
         this.send({ type: 'checked', id: request.id, errors: errors.slice(0, 40).map((e) => ({ field: e.field.slice(0, 80), message: e.message.slice(0, 500) })) });
         return {};
       }
@@ -148,8 +230,9 @@ class WizardPanel {
       }
       case 'instanceTypes': {
         this.ctx.host.assertUsable();
-        const types = await engine.instanceTypes(request.region, request.tier, request.profile);
-        this.send({ type: 'instanceTypes', region: request.region, tier: request.tier, types: instanceChoices(types) });
+        // Ranked by the cost engine; a price it cannot get live comes cached or from the bundled table, labelled so.
+        const placements = await engine.placements(request.region, request.tier, request.profile);
+        this.send({ type: 'instanceTypes', region: request.region, tier: request.tier, types: placementChoices(placements) });
         return {};
       }
       case 'plan': {
@@ -171,6 +254,8 @@ class WizardPanel {
         return this.rollback();
       case 'open':
         return this.open(request.service);
+      case 'loadFile':
+        return this.loadFile();
     }
   }
 
@@ -191,6 +276,8 @@ class WizardPanel {
   private startRun(operation: WizardProgress['operation'], stack: string): WizardRun | undefined {
     if (this.run?.running) return undefined;
     this.restored = undefined;
+    this.tail?.stop();
+    this.tail = undefined;
     this.run = new WizardRun(operation, stack, this.ctx.log, (progress) => this.send({ type: 'progress', progress }));
     return this.run;
   }
@@ -200,7 +287,14 @@ class WizardPanel {
     const run = this.startRun('deploy', config.name);
     if (!run) return { error: 'A deploy or rollback is already running in this panel.' };
     const error = await run.run(async (options) => {
-      await this.ctx.host.engine.deploy(config, options);
+      await this.ctx.host.engine.deploy(config, {
+        ...options,
+        onProgress: (event) => {
+          options.onProgress?.(event);
+          // From here the instance exists and writes its bootstrap log.
+          if (event.type === 'step-done' && event.step === 'instance') this.tailBootstrap(config.name);
+        },
+      });
       return { services: servicesOf(config) };
     });
     void this.ctx.tree.refresh();
@@ -245,10 +339,13 @@ export class WizardPanels implements vscode.Disposable {
 
   constructor(private readonly ctx: CommandContext) {}
 
-  open(): void {
-    if (this.current) return this.current.reveal();
-    const panel = vscode.window.createWebviewPanel(WIZARD_VIEW_TYPE, 'Deploy a Stack', vscode.ViewColumn.Active, panelOptions(this.ctx.extension.extensionUri));
-    this.adopt(panel);
+  /** Opens (or shows) the wizard; with a config file, the wizard starts from it. */
+  open(file?: string): void {
+    if (!this.current) {
+      const panel = vscode.window.createWebviewPanel(WIZARD_VIEW_TYPE, 'Deploy a Stack', vscode.ViewColumn.Active, panelOptions(this.ctx.extension.extensionUri));
+      this.adopt(panel);
+    } else this.current.reveal();
+    if (file) this.current?.startFrom(file);
   }
 
   /** The saved state is checked like any message; the webview restores its own draft from it. */
@@ -260,7 +357,7 @@ export class WizardPanels implements vscode.Disposable {
       }
       const parsed = wizardPanelStateSchema.safeParse(state);
       if (!parsed.success) this.ctx.log.warn('Deploy wizard: its saved state is not valid; it starts over');
-      this.adopt(panel, parsed.success ? parsed.data.progress : undefined);
+      this.adopt(panel, parsed.success ? parsed.data : undefined);
     },
   };
 
@@ -268,7 +365,7 @@ export class WizardPanels implements vscode.Disposable {
     this.current?.close();
   }
 
-  private adopt(panel: vscode.WebviewPanel, restored?: WizardProgress): void {
+  private adopt(panel: vscode.WebviewPanel, restored?: { progress?: WizardProgress; fromFile?: string }): void {
     const wizard = new WizardPanel(panel, this.ctx, restored, () => {
       if (this.current === wizard) this.current = undefined;
     });

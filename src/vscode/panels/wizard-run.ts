@@ -26,6 +26,12 @@ export class WizardRun {
     return this.progress.phase === 'running' || this.progress.phase === 'cancelling';
   }
 
+  /** The bootstrap log tail, which goes on after the deploy itself has finished. */
+  setBootstrap(bootstrap: NonNullable<WizardProgress['bootstrap']>): void {
+    this.progress = { ...this.progress, bootstrap };
+    this.schedule();
+  }
+
   cancel(): void {
     if (this.progress.phase !== 'running') return;
     this.log.warn(`Wizard ${this.progress.operation} of ${this.progress.stack}: cancel requested; stopping at the next safe point`);

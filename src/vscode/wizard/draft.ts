@@ -1,8 +1,9 @@
 import type { InstanceTypeInfo } from '../../engine/discovery/instance-types';
 import type { DiscoveredVpc } from '../../engine/discovery/networks';
-import { ON_DEMAND_USD_PER_HOUR } from '../../engine/cost/fallback-prices';
+import type { Placement } from '../../engine/cost/placement';
+import { describeSource, type PriceSource } from '../../engine/cost/prices';
 import type { StackConfigInput, Tier } from '../../engine/stack/config';
-import type { Draft, InstanceChoice, WizardVpc } from '../../protocol/wizard';
+import type { Draft, InstanceChoice, WizardPriceSource, WizardVpc } from '../../protocol/wizard';
 
 /** Conversions between the protocol's shapes and the engine's (pure, no vscode). */
 
@@ -46,14 +47,64 @@ export function vpcChoices(vpcs: readonly DiscoveredVpc[]): WizardVpc[] {
   }));
 }
 
-/** The tier's types with their sizes and the bundled on-demand price (estimated: live prices come later). */
+/** A price's source as the UI labels it. */
+export function sourceLabel(source: PriceSource): WizardPriceSource {
+  const label = source.kind === 'estimated' ? `estimated: ${source.reason}` : describeSource(source);
+  return { kind: source.kind, label: cut(label, 200) };
+}
+
+/** The tier's types with their sizes, without prices (when the cost engine could not be asked at all). */
 export function instanceChoices(types: readonly InstanceTypeInfo[]): InstanceChoice[] {
-  return types.slice(0, 64).map((t) => {
-    const price = ON_DEMAND_USD_PER_HOUR[t.type];
+  return types.slice(0, 64).map((t) => ({
+    type: cut(t.type), vcpus: t.vcpus, memoryGiB: t.memoryGiB, gpus: t.gpus, zones: t.zones.slice(0, 32).map((z) => cut(z)),
+    ...(t.gpuName ? { gpuName: cut(t.gpuName) } : {}), ...(t.gpuMemoryGiB === undefined ? {} : { gpuMemoryGiB: t.gpuMemoryGiB }),
+  }));
+}
+
+/** The cost engine's ranking (cheapest first): on-demand, cheapest spot and its AZ, savings, the recommended market. */
+export function placementChoices(placements: readonly Placement[]): InstanceChoice[] {
+  return placements.slice(0, 64).map((p) => {
+    const [choice] = instanceChoices([p.type]);
     return {
-      type: cut(t.type), vcpus: t.vcpus, memoryGiB: t.memoryGiB, gpus: t.gpus, zones: t.zones.slice(0, 32).map((z) => cut(z)),
-      ...(t.gpuName ? { gpuName: cut(t.gpuName) } : {}), ...(t.gpuMemoryGiB === undefined ? {} : { gpuMemoryGiB: t.gpuMemoryGiB }),
-      ...(price === undefined ? {} : { onDemandUsdPerHour: price }),
+      ...choice!,
+      ...(p.onDemand ? { onDemand: { usd: p.onDemand.usd, source: sourceLabel(p.onDemand.source) } } : {}),
+      ...(p.spot ? { spot: { usd: p.spot.usd, zone: cut(p.spot.zone), source: sourceLabel(p.spot.source) } } : {}),
+      ...(p.savings === undefined || !Number.isFinite(p.savings) ? {} : { savingsPercent: Math.max(-1000, Math.min(100, Math.round(p.savings * 100))) }),
+      recommended: { market: p.recommended.market, why: cut(p.recommended.why, 300) },
     };
   });
+}
+
+/** The config keys the wizard's steps edit; anything else in a file is carried through untouched. */
+const DRAFT_KEYS = ['name', 'tier', 'profile', 'region', 'network', 'instanceType', 'market', 'onDemandFallback', 'services', 'ollamaModels', 'access'] as const;
+
+export interface DraftFromFile {
+  draft: Draft;
+  /** Settings the wizard has no step for (rootVolumeGb, monthlyBudgetUsd, …): kept and deployed as written. */
+  extras: Record<string, unknown>;
+  /** Each extra as "key: value", and each setting the wizard could not take, for the user to see. */
+  notes: string[];
+}
+
+/**
+ * A parsed config file as the wizard's starting point. Values are not judged here: the wizard's steps check
+ * them with the engine's schema and show each problem on its step. Only a value the draft cannot even hold
+ * (a wrong type) falls back to the default, and says so.
+ */
+export function draftFromFile(raw: Record<string, unknown>, defaults: Draft, parse: (candidate: unknown) => { success: true; data: Draft } | { success: false }): DraftFromFile {
+  const notes: string[] = [];
+  let draft: Draft = defaults;
+  for (const key of DRAFT_KEYS) {
+    if (!(key in raw)) continue;
+    const withValue = parse({ ...draft, [key]: key === 'services' && isObject(raw[key]) ? { ...defaults.services, ...raw[key] } : raw[key] });
+    if (withValue.success) draft = withValue.data;
+    else notes.push(`${key}: the wizard cannot show ${cut(JSON.stringify(raw[key]) ?? String(raw[key]), 80)}; using ${cut(JSON.stringify(draft[key]) ?? 'the default', 80)} instead`);
+  }
+  const extras = Object.fromEntries(Object.entries(raw).filter(([key]) => !(DRAFT_KEYS as readonly string[]).includes(key)));
+  for (const [key, value] of Object.entries(extras)) notes.push(cut(`${key}: ${JSON.stringify(value)} (kept from the file)`, 300));
+  return { draft, extras, notes: notes.slice(0, 20) };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -79,7 +79,8 @@ function networkErrors(draft: StackConfigInput, ctx: StepContext): FieldError[] 
 
 /** The config the wizard produces, or the errors that stop it. */
 export function draftToConfig(draft: StackConfigInput, ctx: StepContext): { config: StackConfig } | { errors: FieldError[] } {
-  const errors = WIZARD_STEPS.flatMap((step) => (step === 'review' ? [] : validateStep(step, draft, ctx)));
+  // The review checks every field, including settings kept from a file that no step edits.
+  const errors = validateStep('review', draft, ctx);
   if (errors.length > 0) return { errors };
   return { config: stackConfigSchema.parse(draft) };
 }

@@ -22,7 +22,10 @@ const TARGET = 1.1;
 
 function scaledTiming(scale: number): EngineTiming {
   const timing = { ...DEFAULT_TIMING };
-  for (const key of Object.keys(timing) as (keyof EngineTiming)[]) timing[key] = timing[key] / scale;
+  for (const key of Object.keys(timing) as (keyof EngineTiming)[]) {
+    const value = timing[key];
+    if (value !== undefined) timing[key] = value / scale;
+  }
   return timing;
 }
 

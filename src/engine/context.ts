@@ -13,6 +13,11 @@ export interface EngineTiming {
   profilePropagationTimeoutMs: number;
   /** DependencyViolation while ENIs linger, NotFound right after our own creates. */
   eventualConsistencyTimeoutMs: number;
+  /** ALB provisioning → active, and a load balancer's deletion (minutes on real AWS). */
+  loadBalancerTimeoutMs: number;
+  /** Override the stack's timeouts.targetHealthyMinutes / cloudFrontDeployedMinutes (benchmarks scale them). */
+  targetHealthyTimeoutMs?: number;
+  distributionDeployedTimeoutMs?: number;
 }
 
 export const DEFAULT_TIMING: EngineTiming = {
@@ -23,6 +28,7 @@ export const DEFAULT_TIMING: EngineTiming = {
   instanceTerminatedTimeoutMs: 10 * 60_000,
   profilePropagationTimeoutMs: 2 * 60_000,
   eventualConsistencyTimeoutMs: 10 * 60_000,
+  loadBalancerTimeoutMs: 15 * 60_000,
 };
 
 /** Facts resolved read-only at plan time and used by the steps. */
@@ -35,6 +41,8 @@ export interface PlanFacts {
   zones: string[];
   /** Existing-network mode: the user's subnets that are in offered AZs, with their AZ. */
   existingSubnets?: { id: string; zone: string }[];
+  /** Existing-network mode, automation/gpu: one public subnet per AZ (at least two AZs) for the load balancer. */
+  loadBalancerSubnets?: string[];
 }
 
 export interface StepContext {

@@ -6,7 +6,7 @@ import type { ProgressListener } from './progress';
 import type { StackConfig } from './stack/config';
 import { Journal, type StateWriter } from './state/journal';
 import { CURRENT_SCHEMA_VERSION, type ResourceKind, type StackState } from './state/schema';
-import { devSteps, toGraph } from './plan/dev-steps';
+import { stackSteps, toGraph } from './plan/dev-steps';
 import { runGraph, type StepTiming } from './plan/graph';
 import type { DeployPlan } from './plan/plan';
 import { sweepStack, type SweptKind } from './resources/sweep';
@@ -29,6 +29,7 @@ const adoptableKinds: Partial<Record<SweptKind, ResourceKind>> = {
   vpc: 'vpc', subnet: 'subnet', 'internet-gateway': 'internet-gateway', 'route-table': 'route-table',
   'security-group': 'security-group', efs: 'efs', 'iam-role': 'iam-role', 'instance-profile': 'instance-profile',
   'ssm-parameter': 'ssm-parameter', instance: 'instance',
+  'load-balancer': 'load-balancer', 'target-group': 'target-group', 'cloudfront-distribution': 'cloudfront-distribution',
 };
 
 /** Journals adopted resources as intents, so each step finds and takes over its resource instead of creating one. */
@@ -49,7 +50,7 @@ export interface ApplyOptions {
   onProgress: ProgressListener;
 }
 
-/** Runs the dev-tier graph; resumable: after any failure or crash, running it again finishes the stack. */
+/** Runs the stack's step graph (dev, automation or gpu); resumable: after any failure or crash, running it again finishes the stack. */
 export async function applyDeploy(options: ApplyOptions): Promise<DeployResult> {
   const { plan, clients } = options;
   const base = options.existing ?? newStackState(plan.config, plan.adoptedStackId);
@@ -74,7 +75,7 @@ export async function applyDeploy(options: ApplyOptions): Promise<DeployResult> 
     },
   };
   try {
-    const timings = await runGraph(toGraph(devSteps(ctx), ctx), { signal: options.signal, onProgress: options.onProgress });
+    const timings = await runGraph(toGraph(stackSteps(ctx), ctx), { signal: options.signal, onProgress: options.onProgress });
     await journal.setStatus('deployed');
     return { state: journal.state, timings, notes };
   } catch (error) {

@@ -27,6 +27,7 @@ const journalKinds: Record<string, SweptKind> = {
   vpc: 'vpc', subnet: 'subnet', 'internet-gateway': 'internet-gateway', 'route-table': 'route-table',
   'security-group': 'security-group', efs: 'efs', 'mount-target': 'mount-target', 'iam-role': 'iam-role',
   'instance-profile': 'instance-profile', 'ssm-parameter': 'ssm-parameter', instance: 'instance',
+  'load-balancer': 'load-balancer', 'target-group': 'target-group', 'cloudfront-distribution': 'cloudfront-distribution',
 };
 
 /** Union of what the journal knows and what carries the stack's tags in AWS (a lost journal never hides a resource). */
@@ -74,20 +75,27 @@ function destroySteps(plan: DestroyPlan, clients: AwsClients, timing: EngineTimi
   const leftovers = [...idsOf(del, 'volume'), ...idsOf(del, 'network-interface')];
   return [
     step('instances', 'Terminate instances', [], idsOf(del, 'instance'), (c) => teardown.terminateInstances(c, idsOf(del, 'instance'))),
+    // CloudFront's disable → deploy → delete takes minutes and needs nothing else gone, so it runs beside the
+    // instances; the load balancer it points at goes only after it, so viewers never hit a dangling origin.
+    step('cloudfront', 'CloudFront distribution (disable, wait, delete)', [], idsOf(del, 'cloudfront-distribution'), async (c) => {
+      for (const id of idsOf(del, 'cloudfront-distribution')) await teardown.deleteDistribution(c, id);
+    }),
+    step('load-balancer', 'Load balancer (with its listeners)', ['instances', 'cloudfront'], idsOf(del, 'load-balancer'), (c) => teardown.deleteLoadBalancers(c, idsOf(del, 'load-balancer'))),
+    step('target-groups', 'Target groups', ['load-balancer'], idsOf(del, 'target-group'), (c) => teardown.deleteTargetGroups(c, idsOf(del, 'target-group'))),
     step('leftovers', 'Leftover volumes and interfaces', ['instances'], leftovers, (c) => teardown.deleteLeftovers(c, idsOf(del, 'volume'), idsOf(del, 'network-interface'))),
     // Mount targets sit in the stack's subnets, so they go even when the file system is kept.
     step('mount-targets', 'EFS mount targets', ['instances'], idsOf(del, 'mount-target'), (c) => teardown.deleteMountTargets(c, allFileSystems)),
     step('efs', 'EFS file system', ['mount-targets'], idsOf(del, 'efs'), async (c) => {
       for (const id of idsOf(del, 'efs')) await teardown.deleteFileSystem(c, id);
     }, keptIds('efs')),
-    step('security-groups', 'Security groups', ['instances', 'mount-targets', 'leftovers'], idsOf(del, 'security-group'), (c) => teardown.deleteSecurityGroups(c, idsOf(del, 'security-group'))),
-    step('internet-gateway', 'Internet gateway', ['instances', 'leftovers'], idsOf(del, 'internet-gateway'), async (c) => {
+    step('security-groups', 'Security groups', ['instances', 'mount-targets', 'leftovers', 'load-balancer'], idsOf(del, 'security-group'), (c) => teardown.deleteSecurityGroups(c, idsOf(del, 'security-group'))),
+    step('internet-gateway', 'Internet gateway', ['instances', 'leftovers', 'load-balancer'], idsOf(del, 'internet-gateway'), async (c) => {
       for (const id of idsOf(del, 'internet-gateway')) await teardown.deleteInternetGateway(c, id);
     }),
     step('route-table', 'Route table', ['instances'], idsOf(del, 'route-table'), async (c) => {
       for (const id of idsOf(del, 'route-table')) await teardown.deleteRouteTable(c, id);
     }),
-    step('subnets', 'Subnets', ['route-table', 'mount-targets', 'leftovers'], idsOf(del, 'subnet'), (c) => teardown.deleteSubnets(c, idsOf(del, 'subnet'))),
+    step('subnets', 'Subnets', ['route-table', 'mount-targets', 'leftovers', 'load-balancer'], idsOf(del, 'subnet'), (c) => teardown.deleteSubnets(c, idsOf(del, 'subnet'))),
     step('vpc', 'VPC', ['subnets', 'security-groups', 'internet-gateway', 'route-table'], idsOf(del, 'vpc'), async (c) => {
       for (const id of idsOf(del, 'vpc')) await teardown.deleteVpc(c, id);
     }),

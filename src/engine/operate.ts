@@ -11,6 +11,7 @@ import { fetchLogs, follow, type FollowOptions, type LogChunk, type LogCursor } 
 import { SsmCommandRunner, type CommandRunner } from './ssm/run-command';
 import { portForwardRequest, shellRequest, SsmSessionApi, type SessionApi, type SessionRequest, type StartedSession } from './ssm/session';
 import type { StackState } from './state/schema';
+import { publicUrlFrom } from './resources/public-url';
 
 /** The SSM-backed pieces, swappable because moto answers none of Run Command output, sessions or agent status. */
 export interface SsmServices {
@@ -41,11 +42,9 @@ export function instanceIdOf(state: StackState): string {
   return record.id;
 }
 
-/** The stack's public entry point (the proxy on port 80) when its access mode has one. */
+/** The stack's public entry point (CloudFront, the load balancer, or the proxy on port 80) when its access mode has one. */
 export function publicUrlOf(state: StackState): string | undefined {
-  if (state.config.access.mode !== 'cidr') return undefined;
-  const instance = Object.values(state.resources).find((r) => r.kind === 'instance' && r.status === 'created');
-  return instance?.attrs.publicIp ? `http://${instance.attrs.publicIp}/` : undefined;
+  return publicUrlFrom(state.config, state.resources);
 }
 
 export interface StackHealth extends Omit<InstanceHealth, 'checks'> {

@@ -19,5 +19,12 @@ export function consoleUrl(kind: ResourceKind, id: string, region: string): stri
     case 'iam-role':
     case 'instance-profile': return `https://console.aws.amazon.com/iam/home#/roles/details/${enc(id)}`;
     case 'ssm-parameter': return `${host}/systems-manager/parameters/${enc(id.replace(/^\//, ''))}/description?${q}`;
+    // ELBv2 ids are ARNs; the console finds them by ARN. Listeners and rules show on their load balancer's page.
+    case 'load-balancer':
+    case 'listener':
+    case 'listener-rule': return `${host}/ec2/home?${q}#LoadBalancers:search=${enc(kind === 'load-balancer' ? id : id.split('/').slice(1, 4).join('/'))}`;
+    case 'target-group': return `${host}/ec2/home?${q}#TargetGroup:targetGroupArn=${enc(id)}`;
+    // CloudFront is global: no region in its console.
+    case 'cloudfront-distribution': return `https://console.aws.amazon.com/cloudfront/v4/home#/distributions/${enc(id)}`;
   }
 }

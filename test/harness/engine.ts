@@ -18,6 +18,7 @@ export const FAST_TIMING: Partial<EngineTiming> = {
   instanceTerminatedTimeoutMs: 20_000,
   profilePropagationTimeoutMs: 10_000,
   eventualConsistencyTimeoutMs: 10_000,
+  loadBalancerTimeoutMs: 10_000,
 };
 
 export function tempDir(prefix: string): string {
@@ -36,6 +37,11 @@ export function testEngine(options: { stateDir?: string; instrument?: ClientInst
 
 export function devConfig(overrides: Partial<StackConfigInput> = {}): StackConfig {
   return stackConfigSchema.parse({ name: 'demo', region: 'us-east-1', instanceType: 't3.xlarge', ...overrides });
+}
+
+/** An automation stack (load balancer, optionally CloudFront) of the same shape as devConfig. */
+export function automationConfig(overrides: Partial<StackConfigInput> = {}): StackConfig {
+  return devConfig({ tier: 'automation', access: { mode: 'load-balancer' }, ...overrides });
 }
 
 /** Plain clients for assertions, without any injected faults. */

@@ -1,4 +1,7 @@
+import { CloudFrontClient } from '@aws-sdk/client-cloudfront';
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
 import { EFSClient } from '@aws-sdk/client-efs';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { SSMClient } from '@aws-sdk/client-ssm';
@@ -18,7 +21,8 @@ export interface AwsAccessOptions {
   instrument?: ClientInstrument;
 }
 
-export type ServiceName = 'ec2' | 'efs' | 'iam' | 'ssm' | 'sts';
+/** IAM action prefixes, so an operation reads like the permission it needs (elasticloadbalancing:CreateLoadBalancer). */
+export type ServiceName = 'ec2' | 'efs' | 'iam' | 'ssm' | 'sts' | 'elasticloadbalancing' | 'cloudfront' | 'servicequotas';
 
 /** Any SDK v3 client exposes its middleware stack; that is all instrumentation needs. */
 export interface InstrumentableClient {
@@ -36,6 +40,10 @@ export interface AwsClients {
   iam: IAMClient;
   ssm: SSMClient;
   sts: STSClient;
+  elbv2: ElasticLoadBalancingV2Client;
+  /** CloudFront is global; its API lives in us-east-1 whatever the stack's region. */
+  cloudfront: CloudFrontClient;
+  quotas: ServiceQuotasClient;
   destroy(): void;
 }
 
@@ -70,7 +78,12 @@ export function createClients(options: AwsAccessOptions): AwsClients {
   const iam = new IAMClient(shared);
   const ssm = new SSMClient(shared);
   const sts = new STSClient(shared);
-  const all: [InstrumentableClient, ServiceName][] = [[ec2, 'ec2'], [efs, 'efs'], [iam, 'iam'], [ssm, 'ssm'], [sts, 'sts']];
+  const elbv2 = new ElasticLoadBalancingV2Client(shared);
+  const cloudfront = new CloudFrontClient({ ...shared, region: 'us-east-1' });
+  const quotas = new ServiceQuotasClient(shared);
+  const all: [InstrumentableClient, ServiceName][] = [
+    [ec2, 'ec2'], [efs, 'efs'], [iam, 'iam'], [ssm, 'ssm'], [sts, 'sts'], [elbv2, 'elasticloadbalancing'], [cloudfront, 'cloudfront'], [quotas, 'servicequotas'],
+  ];
   for (const [client, service] of all) {
     client.middlewareStack.add(annotateOperation(service), { step: 'initialize', name: 'geusemakerAnnotateOperation' });
   }
@@ -78,9 +91,9 @@ export function createClients(options: AwsAccessOptions): AwsClients {
   return {
     region: options.region,
     profile: options.profile,
-    ec2, efs, iam, ssm, sts,
+    ec2, efs, iam, ssm, sts, elbv2, cloudfront, quotas,
     destroy() {
-      for (const client of [ec2, efs, iam, ssm, sts]) client.destroy();
+      for (const client of [ec2, efs, iam, ssm, sts, elbv2, cloudfront, quotas]) client.destroy();
     },
   };
 }

@@ -1,13 +1,17 @@
 import type { StepContext } from '../context';
 import type { GraphStep, StepResult } from './graph';
 import { ensureInternetGateway, ensureRouteTable, ensureSubnet, ensureVpc } from '../resources/network';
-import { ensureEfsSecurityGroup, ensureInstanceSecurityGroup } from '../resources/security-groups';
+import { ensureAlbSecurityGroup, ensureEfsSecurityGroup, ensureInstanceSecurityGroup } from '../resources/security-groups';
 import { ensureFileSystem, ensureMountTarget } from '../resources/efs';
 import { ensureInstanceProfile, ensureRole } from '../resources/iam';
-import { ensureSecrets, SECRETS } from '../resources/secrets';
+import { ensureSecrets, stackSecrets } from '../resources/secrets';
 import { ensureInstance } from '../resources/instance';
+import { ensureListeners, ensureLoadBalancer, ensureTargetGroup, registerAndWaitHealthy } from '../resources/load-balancer';
+import { ensureDistribution, waitDistributionDeployed } from '../resources/cloudfront';
+import { LB_KEYS } from '../resources/public-url';
+import { LOAD_BALANCED_TIERS, usesCloudFront } from '../stack/config';
 
-/** A step of the dev tier: what it creates (journal keys), what it needs, and how. */
+/** A step of a stack: what it creates (journal keys), what it needs, and how. */
 export interface StepSpec {
   id: string;
   title: string;
@@ -17,10 +21,15 @@ export interface StepSpec {
 }
 
 /**
- * The dev tier as data. Later tiers add steps (load balancer, CloudFront) to this graph rather than
- * subclassing it. The instance does not wait for mount targets: its UserData retries the mount.
+ * A stack as data: the dev tier's steps, plus the load balancer (automation, gpu) and CloudFront (gpu, or
+ * automation with cloudFront: true) as more steps in the same graph. The instance does not wait for mount
+ * targets: its UserData retries the mount.
  */
 export function devSteps(ctx: Pick<StepContext, 'config'>): StepSpec[] {
+  return stackSteps(ctx);
+}
+
+export function stackSteps(ctx: Pick<StepContext, 'config'>): StepSpec[] {
   const newNetwork = ctx.config.network.mode === 'new';
   const network: StepSpec[] = newNetwork
     ? [
@@ -62,18 +71,50 @@ export function devSteps(ctx: Pick<StepContext, 'config'>): StepSpec[] {
           return { outcome: 'done', detail: details.join(', ') };
         },
       }];
+  const balanced = LOAD_BALANCED_TIERS.includes(ctx.config.tier);
+  const cloudFront = balanced && usesCloudFront(ctx.config);
+  // The instance launches once the public URL is known (n8n's webhook and editor URLs follow it): that is the
+  // distribution's domain, or the load balancer's DNS name; both exist right after their create call returns.
+  const publicUrlDeps = cloudFront ? ['cloudfront'] : balanced ? ['alb'] : [];
+  const loadBalancer: StepSpec[] = balanced
+    ? [
+        { id: 'sg-alb', title: 'Load balancer security group', deps: vpcDeps, keys: [LB_KEYS.securityGroup], run: (c) => ensureAlbSecurityGroup(c) },
+        {
+          // Internet-facing needs the internet gateway attached (and a route) first.
+          id: 'alb', title: 'Application Load Balancer', keys: [LB_KEYS.loadBalancer],
+          deps: ['sg-alb', ...(newNetwork ? ['subnet-a', 'subnet-b', 'route-table'] : ['network'])],
+          run: (c) => ensureLoadBalancer(c),
+        },
+        { id: 'target-group', title: 'Target group (health check /healthz)', deps: vpcDeps, keys: [LB_KEYS.targetGroup], run: (c) => ensureTargetGroup(c) },
+        {
+          id: 'listeners', title: cloudFront ? 'Listener (403 unless the CloudFront origin header)' : 'Listeners',
+          deps: ['alb', 'target-group', ...(cloudFront ? ['secrets'] : [])],
+          keys: [LB_KEYS.httpListener, ...(ctx.config.certificateArn ? [LB_KEYS.httpsListener] : []), ...(cloudFront ? [LB_KEYS.originRule] : [])],
+          run: (c) => ensureListeners(c),
+        },
+        { id: 'target-healthy', title: 'Instance healthy behind the load balancer', deps: ['instance', 'listeners'], keys: [], run: (c, waiting) => registerAndWaitHealthy(c, waiting) },
+      ]
+    : [];
+  const distribution: StepSpec[] = cloudFront
+    ? [
+        { id: 'cloudfront', title: 'CloudFront distribution', deps: ['alb', 'secrets'], keys: [LB_KEYS.distribution], run: (c) => ensureDistribution(c) },
+        { id: 'cloudfront-deployed', title: 'CloudFront deployed (5–20 min)', deps: ['cloudfront'], keys: [], run: (c, waiting) => waitDistributionDeployed(c, waiting) },
+      ]
+    : [];
   return [
     ...network,
-    { id: 'sg-instance', title: 'Instance security group', deps: vpcDeps, keys: ['sg-instance'], run: (c) => ensureInstanceSecurityGroup(c) },
+    ...loadBalancer,
+    ...distribution,
+    { id: 'sg-instance', title: 'Instance security group', deps: [...vpcDeps, ...(balanced ? ['sg-alb'] : [])], keys: ['sg-instance'], run: (c) => ensureInstanceSecurityGroup(c) },
     { id: 'sg-efs', title: 'EFS security group', deps: [...vpcDeps, 'sg-instance'], keys: ['sg-efs'], run: (c) => ensureEfsSecurityGroup(c) },
     { id: 'efs', title: 'Encrypted EFS file system', deps: [], keys: ['efs'], run: (c, waiting) => ensureFileSystem(c, waiting) },
     ...mountTargets,
     { id: 'iam-role', title: 'IAM role (SSM + own secrets)', deps: [], keys: ['iam-role'], run: (c) => ensureRole(c) },
     { id: 'instance-profile', title: 'IAM instance profile', deps: ['iam-role'], keys: ['instance-profile'], run: (c) => ensureInstanceProfile(c) },
-    { id: 'secrets', title: 'Secrets in Parameter Store', deps: [], keys: SECRETS.map((secret) => secret.key), run: (c) => ensureSecrets(c) },
+    { id: 'secrets', title: 'Secrets in Parameter Store', deps: [], keys: stackSecrets(ctx.config).map((secret) => secret.key), run: (c) => ensureSecrets(c) },
     {
       id: 'instance', title: 'EC2 instance', keys: ['instance'],
-      deps: [...subnetDeps, ...(newNetwork ? ['route-table'] : ['network']), 'sg-instance', 'instance-profile', 'efs', 'secrets'],
+      deps: [...subnetDeps, ...(newNetwork ? ['route-table'] : ['network']), 'sg-instance', 'instance-profile', 'efs', 'secrets', ...publicUrlDeps],
       run: (c, waiting) => ensureInstance(c, waiting),
     },
   ];

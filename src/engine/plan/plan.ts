@@ -10,6 +10,7 @@ import { DEPLOYABLE_TIERS, type StackConfig } from '../stack/config';
 import type { StackState } from '../state/schema';
 import { isRuntimeStatus, sweepStack, type SweptResource } from '../resources/sweep';
 import { devSteps } from './dev-steps';
+import { loadBalancerSubnetsOf } from '../resources/load-balancer-network';
 
 export type PlanAction = 'create' | 'reuse' | 'keep';
 
@@ -135,10 +136,11 @@ export async function planDeploy(clients: AwsClients, config: StackConfig, state
     throw invalidInput('CONFIG_INVALID', `instanceType: ${config.instanceType} is offered in ${zones.length} AZ(s) of ${config.region}; a new network needs two.`,
       'Choose an instance type offered more widely, or another region.');
   }
-  const [ami, existingSubnets, swept] = await Promise.all([
+  const [ami, existingSubnets, swept, loadBalancerSubnets] = await Promise.all([
     resolveAmi(clients, architecture, config.profile),
     checkExistingNetwork(clients, config, zones),
     checked(() => sweepStack(clients, config.name), config.profile),
+    loadBalancerSubnetsOf(clients, config),
   ]);
   const foreign = foreignResources(swept, state);
   const warnings: string[] = [];
@@ -153,6 +155,7 @@ export async function planDeploy(clients: AwsClients, config: StackConfig, state
   const facts: PlanFacts = {
     accountId: identity.Account ?? '000000000000', architecture, amiId: ami.amiId, rootDeviceName: ami.rootDeviceName,
     zones: config.network.mode === 'new' ? ordered.slice(0, 2) : zones, existingSubnets: existingSubnets.length > 0 ? existingSubnets : undefined,
+    loadBalancerSubnets,
   };
   const items: PlanItem[] = devSteps({ config }).map((spec) => {
     const records = spec.keys.map((key) => state?.resources[key]).filter((r) => r?.status === 'created' && r.id);

@@ -7,6 +7,7 @@ import { renderUserData } from '../bootstrap/userdata';
 import { names } from '../stack/naming';
 import { pollUntil, sleep } from '../wait';
 import { ensureResource, retryNotFound, type Found } from './ensure';
+import { publicUrlFrom } from './public-url';
 import { ownedBy, tagSpec } from './ec2-tags';
 
 /** Errors after which another AZ or market may succeed (AWS-REALITY.md: the SDK does not retry these). */
@@ -62,7 +63,7 @@ function launchInput(ctx: StepContext, placement: Placement, market: 'spot' | 'o
   if (!efsId || !groupId) throw new Error('Step order bug: instance launched before EFS or its security group');
   // The dev tier boots Amazon Linux 2023 (plan.ts resolves that AMI); GPU stacks are not deployable yet.
   const userData = renderUserData({
-    config: ctx.config, region: ctx.clients.region, fileSystemId: efsId, os: 'al2023', architecture: ctx.facts.architecture, gpu: false,
+    config: ctx.config, region: ctx.clients.region, fileSystemId: efsId, publicUrl: publicUrlFrom(ctx.config, ctx.journal.state.resources), os: 'al2023', architecture: ctx.facts.architecture, gpu: false,
   });
   return {
     ImageId: ctx.facts.amiId,

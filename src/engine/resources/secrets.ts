@@ -4,6 +4,7 @@ import type { StepContext } from '../context';
 import type { StepResult } from '../plan/graph';
 import { awsErrorCode, isNotFound } from '../aws/classify';
 import { refused } from '../errors';
+import { usesCloudFront, type StackConfig } from '../stack/config';
 import { names, stackTags, tagValue, TAG_STACK_ID } from '../stack/naming';
 import { ensureResource } from './ensure';
 
@@ -18,6 +19,23 @@ export const SECRETS = [
   // Basic-auth password for services with no login of their own (Ollama, ComfyUI) behind the proxy.
   { key: 'secret-proxy-password', name: 'proxy-password', bytes: 18 },
 ] as const;
+
+type SecretSpec = { key: string; name: string; bytes: number; allClasses?: boolean };
+
+/** CloudFront sends it as a header; the load balancer forwards only requests that carry it (no bypass of CloudFront). */
+export const ORIGIN_SECRET = { key: 'secret-origin-header', name: 'origin-header', bytes: 32 } as const;
+
+/** The secrets a stack needs: the origin header only when CloudFront fronts it. */
+export function stackSecrets(config: StackConfig): readonly SecretSpec[] {
+  return usesCloudFront(config) ? [...SECRETS, ORIGIN_SECRET] : SECRETS;
+}
+
+/** A secret's value, for configuring AWS (never written to state, logs or progress). */
+export async function secretValue(ctx: StepContext, secret: SecretSpec): Promise<string> {
+  const value = (await ctx.clients.ssm.send(new GetParameterCommand({ Name: names.parameter(ctx.stack, secret.name), WithDecryption: true }))).Parameter?.Value;
+  if (!value) throw new Error(`Step order bug: secret ${secret.name} has no value yet`);
+  return value;
+}
 
 /** CSPRNG-generated, URL-safe so it survives shells, env files and connection strings unquoted. */
 export function generateSecret(bytes: number, allClasses = false): string {
@@ -42,7 +60,7 @@ async function ownedParameter(ctx: StepContext, parameterName: string): Promise<
   return true;
 }
 
-async function ensureSecret(ctx: StepContext, secret: (typeof SECRETS)[number]): Promise<'created' | 'reused'> {
+async function ensureSecret(ctx: StepContext, secret: SecretSpec): Promise<'created' | 'reused'> {
   const parameterName = names.parameter(ctx.stack, secret.name);
   const existing = async () => ((await ownedParameter(ctx, parameterName)) ? { id: parameterName } : undefined);
   const { outcome } = await ensureResource(ctx, {
@@ -53,7 +71,7 @@ async function ensureSecret(ctx: StepContext, secret: (typeof SECRETS)[number]):
       try {
         // Overwrite is never set: a secret that exists protects data and must not change.
         await ctx.clients.ssm.send(new PutParameterCommand({
-          Name: parameterName, Value: generateSecret(secret.bytes, 'allClasses' in secret && secret.allClasses), Type: 'SecureString', Tier: 'Standard',
+          Name: parameterName, Value: generateSecret(secret.bytes, secret.allClasses === true), Type: 'SecureString', Tier: 'Standard',
           Description: `GeuseMaker stack ${ctx.stack}: ${secret.name}`, Tags: stackTags(ctx.stack, ctx.stackId, secret.key, parameterName),
         }));
       } catch (error) {
@@ -66,10 +84,11 @@ async function ensureSecret(ctx: StepContext, secret: (typeof SECRETS)[number]):
 }
 
 export async function ensureSecrets(ctx: StepContext): Promise<StepResult> {
-  const outcomes = await Promise.all(SECRETS.map((secret) => ensureSecret(ctx, secret)));
+  const secrets = stackSecrets(ctx.config);
+  const outcomes = await Promise.all(secrets.map((secret) => ensureSecret(ctx, secret)));
   const reused = outcomes.filter((outcome) => outcome === 'reused').length;
   return {
-    outcome: reused === SECRETS.length ? 'reused' : 'created',
-    detail: `${SECRETS.length} SecureStrings under ${names.parameterPath(ctx.stack)}${reused > 0 ? ` (${reused} kept from before)` : ''}`,
+    outcome: reused === secrets.length ? 'reused' : 'created',
+    detail: `${secrets.length} SecureStrings under ${names.parameterPath(ctx.stack)}${reused > 0 ? ` (${reused} kept from before)` : ''}`,
   };
 }

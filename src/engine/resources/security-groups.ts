@@ -82,16 +82,34 @@ async function reconcileIngress(ctx: StepContext, groupId: string, wanted: reado
   }
 }
 
+export const HTTPS_PORT = 443;
+
 export async function ensureInstanceSecurityGroup(ctx: StepContext): Promise<StepResult> {
   const { found, outcome } = await ensureGroup(ctx, 'sg-instance', 'GeuseMaker instance: no inbound by default, services reached over SSM');
   const access = ctx.config.access;
-  // Services bind to loopback; in cidr mode the reverse proxy on port 80 is the one door, open only to that CIDR.
+  const albGroupId = access.mode === 'load-balancer' ? ctx.journal.record('sg-alb')?.id : undefined;
+  if (access.mode === 'load-balancer' && !albGroupId) throw new Error('Step order bug: sg-alb has no id yet');
+  // Services bind to loopback; the reverse proxy on port 80 is the one door: open only to the CIDR (cidr mode)
+  // or only to the load balancer's group (automation/gpu), never to an address range on those tiers.
   const wanted: IpPermission[] = access.mode === 'cidr'
     ? [{ IpProtocol: 'tcp', FromPort: PROXY_PORT, ToPort: PROXY_PORT, IpRanges: [{ CidrIp: access.cidr, Description: 'GeuseMaker proxy from the configured CIDR' }] }]
-    : [];
+    : albGroupId ? [{ IpProtocol: 'tcp', FromPort: PROXY_PORT, ToPort: PROXY_PORT, UserIdGroupPairs: [{ GroupId: albGroupId }] }] : [];
   await reconcileIngress(ctx, found.id, wanted);
-  const inbound = wanted.length === 0 ? 'no inbound rules' : `ports ${wanted.map((rule) => rule.FromPort).join(', ')} from ${access.mode === 'cidr' ? access.cidr : ''}`;
+  const source = access.mode === 'cidr' ? access.cidr : `the load balancer's group ${albGroupId ?? ''}`;
+  const inbound = wanted.length === 0 ? 'no inbound rules' : `port ${PROXY_PORT} from ${source} only`;
   return { outcome, detail: `${found.id} (${inbound})` };
+}
+
+/** The load balancer's group: HTTP (and HTTPS with a certificate) from the internet, or from the configured CIDR. */
+export async function ensureAlbSecurityGroup(ctx: StepContext): Promise<StepResult> {
+  const access = ctx.config.access;
+  if (access.mode !== 'load-balancer') throw new Error('Step order bug: load balancer group without load-balancer access');
+  const { found, outcome } = await ensureGroup(ctx, 'sg-alb', 'GeuseMaker load balancer: HTTP/HTTPS from the allowed sources');
+  const cidr = access.cidr ?? '0.0.0.0/0';
+  const ports = ctx.config.certificateArn ? [PROXY_PORT, HTTPS_PORT] : [PROXY_PORT];
+  const description = access.cidr ? 'GeuseMaker load balancer from the configured CIDR' : 'GeuseMaker load balancer from the internet';
+  await reconcileIngress(ctx, found.id, ports.map((port) => ({ IpProtocol: 'tcp', FromPort: port, ToPort: port, IpRanges: [{ CidrIp: cidr, Description: description }] })));
+  return { outcome, detail: `${found.id} (ports ${ports.join(', ')} from ${access.cidr ?? 'the internet'})` };
 }
 
 export async function ensureEfsSecurityGroup(ctx: StepContext): Promise<StepResult> {

@@ -5,7 +5,9 @@ import {
 import { DescribeMountTargetsCommand, paginateDescribeFileSystems } from '@aws-sdk/client-efs';
 import { GetInstanceProfileCommand, GetRoleCommand } from '@aws-sdk/client-iam';
 import { DescribeParametersCommand, ListTagsForResourceCommand } from '@aws-sdk/client-ssm';
+import { DescribeTagsCommand, paginateDescribeLoadBalancers, paginateDescribeTargetGroups } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { AwsClients } from '../aws/clients';
+import { findStackDistributions } from './cloudfront';
 import { isNotFound } from '../aws/classify';
 import { names, tagValue, TAG_RESOURCE, TAG_STACK, TAG_STACK_ID } from '../stack/naming';
 
@@ -22,7 +24,8 @@ export function isRuntimeStatus(resource: SweptResource): boolean {
 
 export type SweptKind =
   | 'instance' | 'volume' | 'network-interface' | 'vpc' | 'subnet' | 'internet-gateway' | 'route-table'
-  | 'security-group' | 'efs' | 'mount-target' | 'iam-role' | 'instance-profile' | 'ssm-parameter';
+  | 'security-group' | 'efs' | 'mount-target' | 'iam-role' | 'instance-profile' | 'ssm-parameter'
+  | 'load-balancer' | 'target-group' | 'cloudfront-distribution';
 
 export interface SweptResource {
   kind: SweptKind;
@@ -112,9 +115,37 @@ async function parameterSweep(clients: AwsClients, stack: string): Promise<Swept
   return found;
 }
 
-/** Everything in the account (stack's region, plus global IAM) that carries this stack's name. */
+/** ELBv2 has no tag filter on describes: list, then read tags 20 ARNs at a time. */
+async function elbSweep(clients: AwsClients, stack: string): Promise<SweptResource[]> {
+  const candidates: { kind: SweptKind; arn: string; state?: string }[] = [];
+  for await (const page of paginateDescribeLoadBalancers({ client: clients.elbv2 }, {})) {
+    for (const lb of page.LoadBalancers ?? []) candidates.push({ kind: 'load-balancer', arn: lb.LoadBalancerArn!, state: lb.State?.Code });
+  }
+  for await (const page of paginateDescribeTargetGroups({ client: clients.elbv2 }, {})) {
+    for (const group of page.TargetGroups ?? []) candidates.push({ kind: 'target-group', arn: group.TargetGroupArn! });
+  }
+  const found: SweptResource[] = [];
+  for (let i = 0; i < candidates.length; i += 20) {
+    const batch = candidates.slice(i, i + 20);
+    const described = (await clients.elbv2.send(new DescribeTagsCommand({ ResourceArns: batch.map((c) => c.arn) }))).TagDescriptions ?? [];
+    for (const candidate of batch) {
+      const tags = described.find((d) => d.ResourceArn === candidate.arn)?.Tags;
+      if (tagValue(tags, TAG_STACK) === stack) found.push(fromTags(candidate.kind, candidate.arn, tags, candidate.state));
+    }
+  }
+  return found;
+}
+
+async function cloudFrontSweep(clients: AwsClients, stack: string): Promise<SweptResource[]> {
+  return (await findStackDistributions(clients, stack)).map((d) => fromTags('cloudfront-distribution', d.id, d.tags.map((t) => ({ Key: t.Key, Value: t.Value })), d.status));
+}
+
+/** Everything in the account (stack's region, plus global IAM and CloudFront) that carries this stack's name. */
 export async function sweepStack(clients: AwsClients, stack: string): Promise<SweptResource[]> {
-  const groups = await Promise.all([ec2Sweep(clients, stack), efsSweep(clients, stack), iamSweep(clients, stack), parameterSweep(clients, stack)]);
+  const groups = await Promise.all([
+    ec2Sweep(clients, stack), efsSweep(clients, stack), iamSweep(clients, stack), parameterSweep(clients, stack),
+    elbSweep(clients, stack), cloudFrontSweep(clients, stack),
+  ]);
   return groups.flat();
 }
 

@@ -10,6 +10,8 @@ import {
   ListAttachedRolePoliciesCommand, ListRolePoliciesCommand, RemoveRoleFromInstanceProfileCommand, GetInstanceProfileCommand,
 } from '@aws-sdk/client-iam';
 import { DeleteParametersCommand } from '@aws-sdk/client-ssm';
+import { DeleteLoadBalancerCommand, DeleteTargetGroupCommand, DescribeLoadBalancersCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { DeleteDistributionCommand, GetDistributionCommand, GetDistributionConfigCommand, UpdateDistributionCommand } from '@aws-sdk/client-cloudfront';
 import type { AwsClients } from '../aws/clients';
 import { awsErrorCode, isNotFound } from '../aws/classify';
 import type { EngineTiming } from '../context';
@@ -70,6 +72,62 @@ export async function terminateInstances(ctx: TeardownContext, ids: readonly str
   await pollUntil(async () => ((await live()).length === 0 ? true : undefined), {
     what, intervalMs: ctx.timing.pollIntervalMs, timeoutMs: ctx.timing.instanceTerminatedTimeoutMs, signal: ctx.signal, onWaiting: () => ctx.waiting(what),
   });
+}
+
+/**
+ * CloudFront deletes only a disabled, deployed distribution, and every write needs the newest ETag:
+ * read config + ETag → update Enabled=false (IfMatch) → wait Deployed → delete with the ETag of that last read.
+ */
+export async function deleteDistribution(ctx: TeardownContext, id: string): Promise<void> {
+  const { cloudfront } = ctx.clients;
+  const what = `CloudFront distribution ${id} to finish disabling`;
+  for (let attempt = 0; ; attempt++) {
+    let current;
+    try {
+      current = await cloudfront.send(new GetDistributionConfigCommand({ Id: id }));
+    } catch (error) {
+      if (isNotFound(error)) return;
+      throw error;
+    }
+    if (current.DistributionConfig?.Enabled) {
+      await cloudfront.send(new UpdateDistributionCommand({ Id: id, IfMatch: current.ETag, DistributionConfig: { ...current.DistributionConfig, Enabled: false } }));
+    }
+    const etag = await pollUntil(async () => {
+      const got = await cloudfront.send(new GetDistributionCommand({ Id: id }));
+      if (got.Distribution?.Status === 'Deployed') return got.ETag ?? '';
+      ctx.waiting(`${what} (${got.Distribution?.Status ?? 'unknown'}; CloudFront usually takes 5–20 min)`);
+      return undefined;
+    }, { what, intervalMs: ctx.timing.pollIntervalMs * 2, timeoutMs: ctx.timing.distributionDeployedTimeoutMs ?? 45 * 60_000, signal: ctx.signal, onWaiting: () => undefined });
+    try {
+      await cloudfront.send(new DeleteDistributionCommand({ Id: id, IfMatch: etag }));
+      return;
+    } catch (error) {
+      const code = awsErrorCode(error);
+      if (isNotFound(error)) return;
+      // Someone changed it meanwhile (PreconditionFailed) or it is not yet disabled: start over from a fresh read.
+      if ((code !== 'PreconditionFailed' && code !== 'DistributionNotDisabled') || attempt >= 3) throw error;
+    }
+  }
+}
+
+/** Deleting a load balancer deletes its listeners and rules; wait until it is gone so its ENIs start to go. */
+export async function deleteLoadBalancers(ctx: TeardownContext, arns: readonly string[]): Promise<void> {
+  for (const arn of arns) await ignoreGone(() => ctx.clients.elbv2.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: arn })));
+  const what = `load balancer ${arns.join(', ')} to be deleted`;
+  await pollUntil(async () => {
+    try {
+      const left = (await ctx.clients.elbv2.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [...arns] }))).LoadBalancers ?? [];
+      return left.length === 0 ? true : undefined;
+    } catch (error) {
+      if (isNotFound(error)) return true;
+      throw error;
+    }
+  }, { what, intervalMs: ctx.timing.pollIntervalMs, timeoutMs: ctx.timing.loadBalancerTimeoutMs, signal: ctx.signal, onWaiting: () => ctx.waiting(what) });
+}
+
+/** ResourceInUse while a listener still uses the group (the load balancer's deletion is still settling). */
+export async function deleteTargetGroups(ctx: TeardownContext, arns: readonly string[]): Promise<void> {
+  for (const arn of arns) await untilDependentsGone(ctx, `target group ${arn}`, () => ctx.clients.elbv2.send(new DeleteTargetGroupCommand({ TargetGroupArn: arn })));
 }
 
 export async function deleteMountTargets(ctx: TeardownContext, fileSystemIds: readonly string[]): Promise<void> {

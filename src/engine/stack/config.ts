@@ -4,7 +4,9 @@ import { AWS_REGIONS } from './regions';
 export const TIERS = ['dev', 'automation', 'gpu'] as const;
 export type Tier = (typeof TIERS)[number];
 /** Tiers the engine can deploy today; the others are refused at plan time. */
-export const DEPLOYABLE_TIERS: readonly Tier[] = ['dev'];
+export const DEPLOYABLE_TIERS: readonly Tier[] = ['dev', 'automation'];
+/** Tiers served through an Application Load Balancer (and CloudFront: always on gpu, optional on automation). */
+export const LOAD_BALANCED_TIERS: readonly Tier[] = ['automation', 'gpu'];
 
 export const SERVICE_NAMES = ['n8n', 'ollama', 'qdrant', 'crawl4ai', 'postgres'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
@@ -43,7 +45,19 @@ export const accessSchema = z.discriminatedUnion('mode', [
   // Default: no inbound ports; services are reached over SSM port forwarding.
   z.strictObject({ mode: z.literal('ssm') }),
   z.strictObject({ mode: z.literal('cidr'), cidr: cidrSchema }),
-], { error: 'must be { mode: ssm } or { mode: cidr, cidr: x.x.x.x/32 }' });
+  // automation/gpu: the load balancer is the one door, open to the internet or only to `cidr`; the instance takes port 80 from it alone.
+  z.strictObject({ mode: z.literal('load-balancer'), cidr: cidrSchema.optional() }),
+], { error: 'must be { mode: ssm }, { mode: cidr, cidr: x.x.x.x/32 } or (automation/gpu) { mode: load-balancer } with an optional cidr' });
+
+const certificateArnSchema = z
+  .string()
+  .regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]{36}$/, { error: 'must be an ACM certificate ARN such as arn:aws:acm:us-east-1:123456789012:certificate/<uuid>' });
+
+/** How long deploy waits on slow AWS steps; real AWS needs minutes for both (AWS-REALITY.md). */
+export const timeoutsSchema = z.strictObject({
+  targetHealthyMinutes: z.number().positive().max(120).default(20),
+  cloudFrontDeployedMinutes: z.number().positive().max(180).default(35),
+});
 
 export const servicesSchema = z.strictObject({
   n8n: z.boolean().default(true),
@@ -72,6 +86,11 @@ export const stackConfigSchema = z
       .array(z.string().regex(/^[a-z0-9][a-z0-9._\-/]*(:[a-zA-Z0-9._-]+)?$/, { error: 'must be an Ollama model name such as llama3.2:3b' }))
       .default(['llama3.2:3b']),
     keepDataOnDestroy: z.boolean().default(true),
+    /** automation: put CloudFront (HTTPS, HTTP/2+3) in front of the load balancer; gpu always has it. */
+    cloudFront: z.boolean().optional(),
+    /** ACM certificate for an HTTPS:443 listener on the load balancer (automation without CloudFront). */
+    certificateArn: certificateArnSchema.optional(),
+    timeouts: timeoutsSchema.default({ targetHealthyMinutes: 20, cloudFrontDeployedMinutes: 35 }),
     monthlyBudgetUsd: z.number().positive().optional(),
     profile: z.string().min(1).optional(),
   })
@@ -79,7 +98,38 @@ export const stackConfigSchema = z
     if (config.services.n8n && !config.services.postgres) {
       ctx.addIssue({ code: 'custom', path: ['services', 'postgres'], message: 'must be on while n8n is on: n8n keeps its data in PostgreSQL' });
     }
+    checkTierAccess(config, (path, message) => ctx.addIssue({ code: 'custom', path, message }));
   });
+
+/** Whether the stack has CloudFront in front of its load balancer. */
+export function usesCloudFront(config: Pick<StackConfig, 'tier' | 'cloudFront'>): boolean {
+  return config.tier === 'gpu' || (config.tier === 'automation' && config.cloudFront === true);
+}
+
+function checkTierAccess(
+  config: { tier: Tier; region: string; access: z.output<typeof accessSchema>; cloudFront?: boolean; certificateArn?: string },
+  issue: (path: (string | number)[], message: string) => void,
+): void {
+  const balanced = LOAD_BALANCED_TIERS.includes(config.tier);
+  if (balanced && config.access.mode !== 'load-balancer') {
+    issue(['access'], `the ${config.tier} tier is reached through its load balancer: set access: { mode: load-balancer } (add cidr: x.x.x.x/32 to admit only your address)`);
+  }
+  if (!balanced && config.access.mode === 'load-balancer') {
+    issue(['access', 'mode'], 'load-balancer needs tier automation or gpu; the dev tier uses ssm or cidr');
+  }
+  if (config.cloudFront !== undefined && config.tier !== 'automation') {
+    issue(['cloudFront'], config.tier === 'gpu' ? 'is always on for the gpu tier; leave it out' : 'needs tier automation (gpu always has CloudFront)');
+  }
+  const cloudFront = usesCloudFront({ tier: config.tier, cloudFront: config.cloudFront });
+  if (cloudFront && config.access.mode === 'load-balancer' && config.access.cidr) {
+    issue(['access', 'cidr'], 'cannot be combined with CloudFront: CloudFront reaches the load balancer from its edge addresses; a secret origin header keeps everyone else out');
+  }
+  if (config.certificateArn && (!balanced || cloudFront)) {
+    issue(['certificateArn'], balanced ? 'is for a load balancer without CloudFront; with CloudFront, HTTPS comes from CloudFront' : 'needs tier automation (a load balancer to put the certificate on)');
+  } else if (config.certificateArn && config.certificateArn.split(':')[3] !== config.region) {
+    issue(['certificateArn'], `must be a certificate in the stack's region ${config.region}: a load balancer uses ACM certificates of its own region`);
+  }
+}
 
 export type StackConfig = z.output<typeof stackConfigSchema>;
 export type StackConfigInput = z.input<typeof stackConfigSchema>;

@@ -6,6 +6,8 @@ export const CURRENT_SCHEMA_VERSION = 2;
 export const RESOURCE_KINDS = [
   'vpc', 'subnet', 'internet-gateway', 'route-table', 'security-group', 'efs', 'mount-target',
   'iam-role', 'instance-profile', 'ssm-parameter', 'instance',
+  // automation and gpu tiers (adding kinds keeps old state files valid: no version bump)
+  'load-balancer', 'target-group', 'listener', 'listener-rule', 'cloudfront-distribution',
 ] as const;
 export type ResourceKind = (typeof RESOURCE_KINDS)[number];
 

@@ -117,7 +117,7 @@ function sectionChildren(section: 'services' | 'resources' | 'endpoints', entry:
   return endpointsOf(entry, state);
 }
 
-const RESOURCE_ORDER = ['instance', 'vpc', 'subnet', 'internet-gateway', 'route-table', 'security-group', 'efs', 'mount-target', 'iam-role', 'instance-profile', 'ssm-parameter'];
+const RESOURCE_ORDER = ['instance', 'cloudfront-distribution', 'load-balancer', 'listener', 'listener-rule', 'target-group', 'vpc', 'subnet', 'internet-gateway', 'route-table', 'security-group', 'efs', 'mount-target', 'iam-role', 'instance-profile', 'ssm-parameter'];
 
 function endpointsOf(entry: StackEntry, state: StackState): TreeNode[] {
   const base = publicBaseUrl(state);
@@ -192,6 +192,7 @@ export function viewOf(node: TreeNode): NodeView {
 const RESOURCE_ICONS: Partial<Record<string, string>> = {
   instance: 'vm', vpc: 'type-hierarchy', subnet: 'symbol-namespace', 'internet-gateway': 'globe', 'route-table': 'list-tree',
   'security-group': 'shield', efs: 'database', 'mount-target': 'plug', 'iam-role': 'person', 'instance-profile': 'person', 'ssm-parameter': 'key',
+  'load-balancer': 'server-environment', 'target-group': 'target', listener: 'radio-tower', 'listener-rule': 'filter', 'cloudfront-distribution': 'cloud',
 };
 
 function stackView(entry: StackEntry, health: StackHealthView | undefined): NodeView {

@@ -1,0 +1,156 @@
+import {
+  CreateDistributionWithTagsCommand, GetDistributionCommand, ListTagsForResourceCommand,
+  paginateListDistributions, type Distribution, type DistributionConfig,
+} from '@aws-sdk/client-cloudfront';
+import type { AwsClients } from '../aws/clients';
+import { awsErrorCode, isNotFound } from '../aws/classify';
+import type { StepContext } from '../context';
+import { GeuseError } from '../errors';
+import type { StepResult } from '../plan/graph';
+import { stackTags, tagValue, TAG_RESOURCE, TAG_STACK, TAG_STACK_ID } from '../stack/naming';
+import { pollUntil } from '../wait';
+import { ensureResource, type Found } from './ensure';
+import { ORIGIN_HEADER } from './load-balancer';
+import { LB_KEYS } from './public-url';
+import { ORIGIN_SECRET, secretValue } from './secrets';
+
+/** Managed policies (AWS CloudFront Developer Guide, "Use managed cache / origin request policies"). */
+export const CACHING_DISABLED_POLICY_ID = '4135ea2d-6df8-44a3-9df3-4b5a84be39ad';
+/**
+ * AllViewer forwards every viewer header, cookie and query string. That includes the Upgrade, Connection and
+ * Sec-WebSocket-* headers, so WebSockets (n8n's editor push, ComfyUI's progress) pass through CloudFront, which
+ * supports them natively once caching is off and those headers reach the origin. The viewer's Host (the
+ * distribution's domain) reaches n8n too, so its Origin check matches; the ALB does no host routing.
+ */
+export const ALL_VIEWER_ORIGIN_REQUEST_POLICY_ID = '216adef6-5c7f-47e4-b989-5492eafa07d3';
+/** The highest origin read timeout CloudFront allows without a quota increase. */
+export const ORIGIN_READ_TIMEOUT_SECONDS = 60;
+const ORIGIN_ID = 'geusemaker-alb';
+
+export const distributionComment = (stack: string): string => `GeuseMaker stack ${stack}`;
+
+function toFound(distribution: Distribution): Found {
+  return { id: distribution.Id!, attrs: { domainName: distribution.DomainName ?? '', arn: distribution.ARN ?? '' } };
+}
+
+async function getDistribution(clients: AwsClients, id: string): Promise<{ distribution: Distribution; etag?: string } | undefined> {
+  try {
+    const out = await clients.cloudfront.send(new GetDistributionCommand({ Id: id }));
+    return out.Distribution ? { distribution: out.Distribution, etag: out.ETag } : undefined;
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
+/** Our distributions carry the stack's comment and tags; tags say whose they are (the comment only narrows the search). */
+export async function findStackDistributions(clients: AwsClients, stack: string): Promise<{ id: string; arn: string; domainName: string; status: string; tags: { Key?: string; Value?: string }[] }[]> {
+  const found = [];
+  for await (const page of paginateListDistributions({ client: clients.cloudfront }, {})) {
+    for (const item of page.DistributionList?.Items ?? []) {
+      if (item.Comment !== distributionComment(stack)) continue;
+      const tags = (await clients.cloudfront.send(new ListTagsForResourceCommand({ Resource: item.ARN! }))).Tags?.Items ?? [];
+      if (tagValue(tags, TAG_STACK) !== stack) continue;
+      found.push({ id: item.Id!, arn: item.ARN!, domainName: item.DomainName ?? '', status: item.Status ?? '', tags });
+    }
+  }
+  return found;
+}
+
+function distributionConfig(ctx: StepContext, callerReference: string, albDns: string, secret: string): DistributionConfig {
+  return {
+    CallerReference: callerReference,
+    Comment: distributionComment(ctx.stack),
+    Enabled: true,
+    PriceClass: 'PriceClass_100',
+    HttpVersion: 'http2and3',
+    IsIPV6Enabled: true,
+    ViewerCertificate: { CloudFrontDefaultCertificate: true },
+    Origins: {
+      Quantity: 1,
+      Items: [{
+        Id: ORIGIN_ID,
+        DomainName: albDns,
+        // http-only: no certificate can exist for *.elb.amazonaws.com, so an https origin would answer 502.
+        CustomOriginConfig: {
+          HTTPPort: 80, HTTPSPort: 443, OriginProtocolPolicy: 'http-only',
+          OriginReadTimeout: ORIGIN_READ_TIMEOUT_SECONDS, OriginKeepaliveTimeout: 60,
+          OriginSslProtocols: { Quantity: 1, Items: ['TLSv1.2'] },
+        },
+        CustomHeaders: { Quantity: 1, Items: [{ HeaderName: ORIGIN_HEADER, HeaderValue: secret }] },
+        ConnectionAttempts: 3,
+        ConnectionTimeout: 10,
+      }],
+    },
+    DefaultCacheBehavior: {
+      TargetOriginId: ORIGIN_ID,
+      ViewerProtocolPolicy: 'redirect-to-https',
+      AllowedMethods: {
+        Quantity: 7, Items: ['GET', 'HEAD', 'OPTIONS', 'PUT', 'POST', 'PATCH', 'DELETE'],
+        CachedMethods: { Quantity: 2, Items: ['GET', 'HEAD'] },
+      },
+      CachePolicyId: CACHING_DISABLED_POLICY_ID,
+      OriginRequestPolicyId: ALL_VIEWER_ORIGIN_REQUEST_POLICY_ID,
+      Compress: true,
+    },
+  };
+}
+
+/**
+ * Created as soon as the load balancer has a DNS name: CloudFront's minutes-long deployment then overlaps
+ * the instance's boot. CallerReference is the idempotency token journaled as intent.
+ */
+export async function ensureDistribution(ctx: StepContext): Promise<StepResult> {
+  const albDns = ctx.journal.record(LB_KEYS.loadBalancer)?.attrs.dnsName;
+  if (!albDns) throw new Error('Step order bug: the load balancer has no DNS name yet');
+  const orphan = async (): Promise<Found | undefined> => {
+    const ours = (await findStackDistributions(ctx.clients, ctx.stack))
+      .find((d) => tagValue(d.tags, TAG_STACK_ID) === ctx.stackId && tagValue(d.tags, TAG_RESOURCE) === LB_KEYS.distribution);
+    return ours ? { id: ours.id, attrs: { domainName: ours.domainName, arn: ours.arn } } : undefined;
+  };
+  const { found, outcome } = await ensureResource(ctx, {
+    key: LB_KEYS.distribution, kind: 'cloudfront-distribution',
+    describe: async (id) => {
+      const got = await getDistribution(ctx.clients, id);
+      return got ? toFound(got.distribution) : undefined;
+    },
+    findOrphan: orphan,
+    create: async (token) => {
+      const secret = await secretValue(ctx, ORIGIN_SECRET);
+      try {
+        const out = await ctx.clients.cloudfront.send(new CreateDistributionWithTagsCommand({
+          DistributionConfigWithTags: {
+            DistributionConfig: distributionConfig(ctx, token, albDns, secret),
+            Tags: { Items: stackTags(ctx.stack, ctx.stackId, LB_KEYS.distribution, `gm-${ctx.stack}`) },
+          },
+        }));
+        return toFound(out.Distribution!);
+      } catch (error) {
+        // Same CallerReference already used: the earlier attempt created it; take that one.
+        const existing = awsErrorCode(error) === 'DistributionAlreadyExists' ? await orphan() : undefined;
+        if (existing) return existing;
+        throw error;
+      }
+    },
+  });
+  return { outcome, detail: `https://${found.attrs?.domainName ?? ''}/ (${found.id}; origin http-only → the load balancer)` };
+}
+
+/** Its own step that nothing depends on: the rest of the stack finishes while CloudFront deploys. */
+export async function waitDistributionDeployed(ctx: StepContext, waiting: (what: string) => void): Promise<StepResult> {
+  const id = ctx.journal.record(LB_KEYS.distribution)?.id;
+  if (!id) throw new Error('Step order bug: the distribution has no id yet');
+  const timeoutMs = ctx.timing.distributionDeployedTimeoutMs ?? ctx.config.timeouts.cloudFrontDeployedMinutes * 60_000;
+  const what = `CloudFront distribution ${id} to deploy`;
+  await pollUntil(async () => {
+    const got = await getDistribution(ctx.clients, id);
+    if (!got) throw new GeuseError({ code: 'DISTRIBUTION_GONE', kind: 'not-found', message: `CloudFront distribution ${id} disappeared while deploying.`, nextStep: 'Run deploy again to create it anew.' });
+    if (got.distribution.Status === 'Deployed') return true;
+    waiting(`${what} (${got.distribution.Status ?? 'unknown'}; CloudFront usually takes 5–20 min)`);
+    return undefined;
+  }, {
+    what, intervalMs: ctx.timing.pollIntervalMs * 2, timeoutMs, signal: ctx.signal,
+    timeoutNextStep: 'CloudFront keeps deploying in AWS and the stack works through it once it is done. Run deploy again to keep waiting, or raise timeouts.cloudFrontDeployedMinutes.',
+  });
+  return { outcome: 'done', detail: `${id} Deployed` };
+}

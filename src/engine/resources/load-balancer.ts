@@ -1,0 +1,272 @@
+import {
+  CreateListenerCommand, CreateLoadBalancerCommand, CreateRuleCommand, CreateTargetGroupCommand, DeregisterTargetsCommand,
+  DescribeListenersCommand, DescribeLoadBalancersCommand, DescribeRulesCommand, DescribeTagsCommand, DescribeTargetGroupsCommand,
+  DescribeTargetHealthCommand, ModifyLoadBalancerAttributesCommand, RegisterTargetsCommand, type Action, type LoadBalancer,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { StepContext } from '../context';
+import type { StepResult } from '../plan/graph';
+import { isNotFound } from '../aws/classify';
+import { GeuseError } from '../errors';
+import { usesCloudFront } from '../stack/config';
+import { stackTags, tagValue, TAG_RESOURCE, TAG_STACK_ID } from '../stack/naming';
+import { pollUntil } from '../wait';
+import { ensureResource, retryNotFound, type Found } from './ensure';
+import { LB_KEYS } from './public-url';
+import { ORIGIN_SECRET, secretValue } from './secrets';
+import { HTTPS_PORT, PROXY_PORT } from './security-groups';
+
+/** Header CloudFront adds to every origin request; the listener forwards only requests that carry its secret value. */
+export const ORIGIN_HEADER = 'X-GeuseMaker-Origin';
+/**
+ * Long LLM generations and video renders keep a connection quiet for minutes; the default 60 s would cut them.
+ * (Through CloudFront a response must still start within its 60 s origin read timeout.)
+ */
+export const IDLE_TIMEOUT_SECONDS = 600;
+const ORIGIN_RULE_PRIORITY = 10;
+
+export const loadBalancerName = (stack: string): string => `gm-${stack}`;
+export const targetGroupName = (stack: string): string => `gm-${stack}-tg`;
+
+function requireId(ctx: StepContext, key: string): string {
+  const id = ctx.journal.record(key)?.id;
+  if (!id) throw new Error(`Step order bug: ${key} has no id yet`);
+  return id;
+}
+
+/** Is this ELBv2 resource ours (our stack id and logical key)? Names alone could belong to a same-named stack elsewhere. */
+async function ownedArn(ctx: StepContext, arn: string, key: string): Promise<boolean> {
+  const tags = (await ctx.clients.elbv2.send(new DescribeTagsCommand({ ResourceArns: [arn] }))).TagDescriptions?.[0]?.Tags;
+  return tagValue(tags, TAG_STACK_ID) === ctx.stackId && tagValue(tags, TAG_RESOURCE) === key;
+}
+
+async function describeLoadBalancer(ctx: StepContext, query: { arn?: string; name?: string }): Promise<LoadBalancer | undefined> {
+  try {
+    const out = await ctx.clients.elbv2.send(new DescribeLoadBalancersCommand(query.arn ? { LoadBalancerArns: [query.arn] } : { Names: [query.name!] }));
+    return out.LoadBalancers?.[0];
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
+function lbFound(lb: LoadBalancer): Found {
+  return { id: lb.LoadBalancerArn!, attrs: { dnsName: lb.DNSName ?? '', zones: (lb.AvailabilityZones ?? []).map((z) => z.ZoneName).join(',') } };
+}
+
+/** One public subnet per AZ, in at least two AZs (plan.ts refuses a reused network that has fewer). */
+function loadBalancerSubnets(ctx: StepContext): string[] {
+  if (ctx.config.network.mode === 'existing') {
+    const subnets = ctx.facts.loadBalancerSubnets ?? [];
+    if (subnets.length < 2) throw new Error('Plan bug: a reused network without load balancer subnets in two AZs');
+    return subnets;
+  }
+  return ['subnet-a', 'subnet-b'].map((key) => requireId(ctx, key));
+}
+
+export async function ensureLoadBalancer(ctx: StepContext): Promise<StepResult> {
+  const name = loadBalancerName(ctx.stack);
+  const { found, outcome } = await ensureResource(ctx, {
+    key: LB_KEYS.loadBalancer, kind: 'load-balancer',
+    describe: async (arn) => {
+      const lb = await describeLoadBalancer(ctx, { arn });
+      return lb ? lbFound(lb) : undefined;
+    },
+    // CreateLoadBalancer has no client token: the name and our tags find what a lost response created.
+    findOrphan: async () => {
+      const lb = await describeLoadBalancer(ctx, { name });
+      return lb && (await ownedArn(ctx, lb.LoadBalancerArn!, LB_KEYS.loadBalancer)) ? lbFound(lb) : undefined;
+    },
+    create: async () => {
+      const out = await retryNotFound(ctx, () => ctx.clients.elbv2.send(new CreateLoadBalancerCommand({
+        Name: name, Type: 'application', Scheme: 'internet-facing', IpAddressType: 'ipv4',
+        Subnets: loadBalancerSubnets(ctx), SecurityGroups: [requireId(ctx, LB_KEYS.securityGroup)],
+        Tags: stackTags(ctx.stack, ctx.stackId, LB_KEYS.loadBalancer, name),
+      })));
+      return lbFound(out.LoadBalancers![0]!);
+    },
+  });
+  await ctx.clients.elbv2.send(new ModifyLoadBalancerAttributesCommand({
+    LoadBalancerArn: found.id, Attributes: [{ Key: 'idle_timeout.timeout_seconds', Value: String(IDLE_TIMEOUT_SECONDS) }],
+  }));
+  if (outcome === 'created') {
+    await ctx.note(`Load balancer idle timeout is ${IDLE_TIMEOUT_SECONDS} s (AWS default 60 s) so long LLM and video requests are not cut${usesCloudFront(ctx.config) ? '; through CloudFront a response must start within 60 s (its origin read timeout, the maximum without a quota raise)' : ''}.`);
+  }
+  return { outcome, detail: `${found.attrs?.dnsName ?? found.id} (internet-facing, ${found.attrs?.zones ?? ''}; idle timeout ${IDLE_TIMEOUT_SECONDS} s)` };
+}
+
+export async function ensureTargetGroup(ctx: StepContext): Promise<StepResult> {
+  const name = targetGroupName(ctx.stack);
+  const vpcId = ctx.config.network.mode === 'existing' ? ctx.config.network.vpcId : requireId(ctx, 'vpc');
+  const lookup = async (query: { arn?: string; name?: string }) => {
+    try {
+      const out = await ctx.clients.elbv2.send(new DescribeTargetGroupsCommand(query.arn ? { TargetGroupArns: [query.arn] } : { Names: [query.name!] }));
+      return out.TargetGroups?.[0];
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  };
+  const { outcome } = await ensureResource(ctx, {
+    key: LB_KEYS.targetGroup, kind: 'target-group',
+    describe: async (arn) => ((await lookup({ arn })) ? { id: arn } : undefined),
+    findOrphan: async () => {
+      const group = await lookup({ name });
+      return group && (await ownedArn(ctx, group.TargetGroupArn!, LB_KEYS.targetGroup)) ? { id: group.TargetGroupArn! } : undefined;
+    },
+    create: async () => {
+      const out = await retryNotFound(ctx, () => ctx.clients.elbv2.send(new CreateTargetGroupCommand({
+        Name: name, Protocol: 'HTTP', Port: PROXY_PORT, VpcId: vpcId, TargetType: 'instance',
+        // The proxy's own /healthz answers as soon as nginx runs. 30 s × 2 to turn healthy; 5 misses in a row
+        // (2.5 min) before unhealthy, so a busy instance pulling images does not flap.
+        HealthCheckProtocol: 'HTTP', HealthCheckPath: '/healthz', HealthCheckPort: 'traffic-port',
+        HealthCheckIntervalSeconds: 30, HealthCheckTimeoutSeconds: 10, HealthyThresholdCount: 2, UnhealthyThresholdCount: 5,
+        Matcher: { HttpCode: '200' },
+        Tags: stackTags(ctx.stack, ctx.stackId, LB_KEYS.targetGroup, name),
+      })));
+      return { id: out.TargetGroups![0]!.TargetGroupArn! };
+    },
+  });
+  return { outcome, detail: `${name} (HTTP:${PROXY_PORT}, health check /healthz)` };
+}
+
+function forward(ctx: StepContext): Action {
+  return { Type: 'forward', TargetGroupArn: requireId(ctx, LB_KEYS.targetGroup) };
+}
+
+async function ensureListener(ctx: StepContext, key: string, port: number, create: () => Promise<string>): Promise<'created' | 'reused'> {
+  const lbArn = requireId(ctx, LB_KEYS.loadBalancer);
+  const onPort = async () => (await ctx.clients.elbv2.send(new DescribeListenersCommand({ LoadBalancerArn: lbArn }))).Listeners?.find((l) => l.Port === port);
+  const { outcome } = await ensureResource(ctx, {
+    key, kind: 'listener',
+    describe: async (arn) => {
+      try {
+        return (await ctx.clients.elbv2.send(new DescribeListenersCommand({ ListenerArns: [arn] }))).Listeners?.[0] ? { id: arn } : undefined;
+      } catch (error) {
+        if (isNotFound(error)) return undefined;
+        throw error;
+      }
+    },
+    // One listener per port per load balancer: the port finds what a lost response created.
+    findOrphan: async () => {
+      const listener = await onPort();
+      return listener?.ListenerArn ? { id: listener.ListenerArn } : undefined;
+    },
+    create: async () => ({ id: await create() }),
+  });
+  return outcome;
+}
+
+/**
+ * HTTP:80 (and HTTPS:443 with the user's certificate, HTTP then redirects). With CloudFront, the default
+ * action answers 403 and one rule forwards only requests carrying the secret origin header, so the
+ * load balancer's own DNS name cannot be used to bypass CloudFront.
+ */
+export async function ensureListeners(ctx: StepContext): Promise<StepResult> {
+  const lbArn = requireId(ctx, LB_KEYS.loadBalancer);
+  const cloudFront = usesCloudFront(ctx.config);
+  const certificateArn = ctx.config.certificateArn;
+  const tags = (key: string) => stackTags(ctx.stack, ctx.stackId, key);
+  const httpDefault: Action = cloudFront
+    ? { Type: 'fixed-response', FixedResponseConfig: { StatusCode: '403', ContentType: 'text/plain', MessageBody: 'Forbidden: use the stack\'s CloudFront address.' } }
+    : certificateArn
+      ? { Type: 'redirect', RedirectConfig: { Protocol: 'HTTPS', Port: String(HTTPS_PORT), StatusCode: 'HTTP_301' } }
+      : forward(ctx);
+  const outcomes = [await ensureListener(ctx, LB_KEYS.httpListener, PROXY_PORT, async () => {
+    const out = await ctx.clients.elbv2.send(new CreateListenerCommand({ LoadBalancerArn: lbArn, Protocol: 'HTTP', Port: PROXY_PORT, DefaultActions: [httpDefault], Tags: tags(LB_KEYS.httpListener) }));
+    return out.Listeners![0]!.ListenerArn!;
+  })];
+  if (certificateArn) {
+    outcomes.push(await ensureListener(ctx, LB_KEYS.httpsListener, HTTPS_PORT, async () => {
+      const out = await ctx.clients.elbv2.send(new CreateListenerCommand({
+        LoadBalancerArn: lbArn, Protocol: 'HTTPS', Port: HTTPS_PORT, Certificates: [{ CertificateArn: certificateArn }],
+        SslPolicy: 'ELBSecurityPolicy-TLS13-1-2-2021-06', DefaultActions: [forward(ctx)], Tags: tags(LB_KEYS.httpsListener),
+      }));
+      return out.Listeners![0]!.ListenerArn!;
+    }));
+  }
+  if (cloudFront) outcomes.push(await ensureOriginRule(ctx));
+  const shape = cloudFront
+    ? `HTTP:${PROXY_PORT} answers 403 unless the ${ORIGIN_HEADER} header carries the stack's secret`
+    : certificateArn ? `HTTPS:${HTTPS_PORT} with your certificate; HTTP:${PROXY_PORT} redirects to it` : `HTTP:${PROXY_PORT} forwards to the instance`;
+  return { outcome: outcomes.every((o) => o === 'reused') ? 'reused' : 'created', detail: shape };
+}
+
+async function ensureOriginRule(ctx: StepContext): Promise<'created' | 'reused'> {
+  const listenerArn = requireId(ctx, LB_KEYS.httpListener);
+  const ruleAt = async () => (await ctx.clients.elbv2.send(new DescribeRulesCommand({ ListenerArn: listenerArn }))).Rules?.find((r) => r.Priority === String(ORIGIN_RULE_PRIORITY));
+  const { outcome } = await ensureResource(ctx, {
+    key: LB_KEYS.originRule, kind: 'listener-rule',
+    describe: async (arn) => {
+      try {
+        return (await ctx.clients.elbv2.send(new DescribeRulesCommand({ RuleArns: [arn] }))).Rules?.[0] ? { id: arn } : undefined;
+      } catch (error) {
+        if (isNotFound(error)) return undefined;
+        throw error;
+      }
+    },
+    // Priorities are unique per listener: ours finds what a lost response created.
+    findOrphan: async () => {
+      const rule = await ruleAt();
+      return rule?.RuleArn ? { id: rule.RuleArn } : undefined;
+    },
+    create: async () => {
+      const secret = await secretValue(ctx, ORIGIN_SECRET);
+      const out = await ctx.clients.elbv2.send(new CreateRuleCommand({
+        ListenerArn: listenerArn, Priority: ORIGIN_RULE_PRIORITY,
+        Conditions: [{ Field: 'http-header', HttpHeaderConfig: { HttpHeaderName: ORIGIN_HEADER, Values: [secret] } }],
+        Actions: [forward(ctx)], Tags: stackTags(ctx.stack, ctx.stackId, LB_KEYS.originRule),
+      }));
+      return { id: out.Rules![0]!.RuleArn! };
+    },
+  });
+  return outcome;
+}
+
+function describeTarget(state: string | undefined, reason: string | undefined): string {
+  return `${state ?? 'unknown'}${reason ? `: ${reason}` : ''}`;
+}
+
+/**
+ * Registers the instance (and drops targets of instances that are gone, e.g. after a resume) and waits for
+ * it to be healthy. `initial` and `unhealthy` are progress, not failure: the stack's services take minutes
+ * to pull and start; only the configurable timeout ends the wait.
+ */
+export async function registerAndWaitHealthy(ctx: StepContext, waiting: (what: string) => void): Promise<StepResult> {
+  const lbArn = requireId(ctx, LB_KEYS.loadBalancer);
+  const groupArn = requireId(ctx, LB_KEYS.targetGroup);
+  const instanceId = requireId(ctx, 'instance');
+  const poll = { intervalMs: ctx.timing.pollIntervalMs, signal: ctx.signal };
+  const activeWhat = 'the load balancer to become active';
+  await pollUntil(async () => {
+    const state = (await describeLoadBalancer(ctx, { arn: lbArn }))?.State;
+    if (state?.Code === 'failed') throw new Error(`Load balancer ${lbArn} failed to provision: ${state.Reason ?? 'no reason given'}`);
+    if (state?.Code === 'active' || state?.Code === 'active_impaired') return true;
+    waiting(`${activeWhat} (${state?.Code ?? 'unknown'})`);
+    return undefined;
+  }, { ...poll, what: activeWhat, timeoutMs: ctx.timing.loadBalancerTimeoutMs });
+
+  const registered = (await ctx.clients.elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: groupArn }))).TargetHealthDescriptions ?? [];
+  const stale = registered.map((d) => d.Target!).filter((t) => t.Id !== instanceId);
+  if (stale.length > 0) await ctx.clients.elbv2.send(new DeregisterTargetsCommand({ TargetGroupArn: groupArn, Targets: stale }));
+  if (!registered.some((d) => d.Target?.Id === instanceId)) {
+    await retryNotFound(ctx, () => ctx.clients.elbv2.send(new RegisterTargetsCommand({ TargetGroupArn: groupArn, Targets: [{ Id: instanceId, Port: PROXY_PORT }] })));
+  }
+  const timeoutMs = ctx.timing.targetHealthyTimeoutMs ?? ctx.config.timeouts.targetHealthyMinutes * 60_000;
+  const what = `instance ${instanceId} to pass the load balancer's health check (/healthz)`;
+  let last = 'initial';
+  const nextStep = `The services may still be starting (images and models download first). Check \`geusemaker health ${ctx.stack}\`, raise timeouts.targetHealthyMinutes if needed, and run deploy again to keep waiting.`;
+  await pollUntil(async () => {
+    const health = (await ctx.clients.elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: groupArn, Targets: [{ Id: instanceId, Port: PROXY_PORT }] })))
+      .TargetHealthDescriptions?.[0]?.TargetHealth;
+    if (health?.State === 'healthy') return true;
+    last = describeTarget(health?.State, health?.Reason);
+    waiting(`target ${instanceId} is ${last} — the stack's services are still starting`);
+    return undefined;
+  }, { ...poll, what, timeoutMs, timeoutNextStep: nextStep }).catch((error: unknown) => {
+    if (error instanceof GeuseError && error.code === 'WAIT_TIMEOUT') {
+      throw new GeuseError({ code: 'TARGET_NOT_HEALTHY', kind: 'transient', message: `${error.message} Its last state was ${last}.`, nextStep });
+    }
+    throw error;
+  });
+  return { outcome: 'done', detail: `${instanceId} healthy behind the load balancer` };
+}

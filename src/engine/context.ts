@@ -1,5 +1,5 @@
 import type { AwsClients } from './aws/clients';
-import type { StackConfig } from './stack/config';
+import type { OsChoice, StackConfig } from './stack/config';
 import type { Journal } from './state/journal';
 
 /** How long the engine waits and how often it polls; tests and benchmarks scale these down. */
@@ -37,6 +37,12 @@ export interface PlanFacts {
   architecture: 'x86_64' | 'arm64';
   amiId: string;
   rootDeviceName: string;
+  /** What the AMI runs (picks the bootstrap's install variant); al2023 when absent (plans made before it existed). */
+  os?: OsChoice;
+  /** How the AMI was found: the SSM parameter or name pattern, or the config's amiId. */
+  amiSource?: string;
+  /** Root volume size: the config's, raised to the image's root snapshot when that is larger. */
+  rootVolumeGb?: number;
   /** AZs (in preference order) that offer the instance type; the subnets follow this order. */
   zones: string[];
   /** Existing-network mode: the user's subnets that are in offered AZs, with their AZ. */

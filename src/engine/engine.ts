@@ -30,6 +30,7 @@ import type { FollowOptions, LogChunk, LogCursor } from './ssm/logs';
 import { names } from './stack/naming';
 import type { SECRETS } from './resources/secrets';
 import { planDeploy, type DeployPlan } from './plan/plan';
+import { SdkQuotaApi, type QuotaApi } from './aws/quotas';
 import { silentProgress, type ProgressListener } from './progress';
 import type { StackConfig } from './stack/config';
 import { MachineIndex } from './state/index-file';
@@ -45,6 +46,8 @@ export interface EngineOptions {
   instrument?: ClientInstrument;
   /** Replaces the Price List API (moto has none): tests give recorded answers. */
   pricing?: () => PricingApi;
+  /** Replaces Service Quotas for the GPU vCPU preflight (moto has no EC2 quotas): tests give recorded answers. */
+  quotas?: () => QuotaApi;
   /** Where fetched prices are cached (default: <GEUSEMAKER_HOME>/cache). */
   cacheDir?: string;
   /** Replaces SSM pieces moto cannot answer (Run Command output, sessions, agent status): tests and recorded replays. */
@@ -85,6 +88,10 @@ export class Engine {
     return clients;
   }
 
+  private quotaApi(clients: AwsClients): QuotaApi {
+    return this.options.quotas?.() ?? new SdkQuotaApi(clients.quotas);
+  }
+
   dispose(): void {
     for (const clients of this.clientCache.values()) clients.destroy();
     this.clientCache.clear();
@@ -94,7 +101,8 @@ export class Engine {
 
   async plan(config: StackConfig, options: { adopt?: boolean } = {}): Promise<DeployPlan> {
     const state = await this.store.read(config.name);
-    return planDeploy(this.clients(config.region, config.profile), config, state, options);
+    const clients = this.clients(config.region, config.profile);
+    return planDeploy(clients, config, state, { ...options, quotas: this.quotaApi(clients) });
   }
 
   /** Plan, confirm, apply — all under the stack's lock, so a second deploy or destroy is refused. */
@@ -103,7 +111,7 @@ export class Engine {
     try {
       const existing = await this.store.read(config.name);
       const clients = this.clients(config.region, config.profile);
-      const plan = await planDeploy(clients, config, existing, { adopt: options.adopt });
+      const plan = await planDeploy(clients, config, existing, { adopt: options.adopt, quotas: this.quotaApi(clients) });
       if (config.monthlyBudgetUsd !== undefined && !options.allowOverBudget) await this.refuseOverBudget(config, config.monthlyBudgetUsd);
       if (options.confirm && !(await options.confirm(plan))) throw declined('deploy', config.name);
       const result = await applyDeploy({ clients, store: this.store, plan, existing, timing: this.timing, signal: options.signal, onProgress: options.onProgress ?? silentProgress });

@@ -34,6 +34,32 @@ const typeSchema = z.object({
   }).optional(),
 });
 
+export interface InstanceTypeFacts {
+  architecture: 'x86_64' | 'arm64';
+  vcpus: number;
+  /** NVIDIA GPUs only: the gpu tier's Deep Learning AMI and ComfyUI need CUDA. */
+  nvidiaGpus: number;
+  gpuName?: string;
+}
+
+function factsOf(t: z.infer<typeof typeSchema>): InstanceTypeFacts {
+  const arches = t.ProcessorInfo?.SupportedArchitectures ?? [];
+  const gpus = t.GpuInfo?.Gpus ?? [];
+  const first = gpus[0];
+  return {
+    architecture: arches.includes('arm64') && !arches.includes('x86_64') ? 'arm64' : 'x86_64',
+    vcpus: t.VCpuInfo.DefaultVCpus,
+    nvidiaGpus: gpus.filter((g) => /nvidia/i.test(g.Manufacturer ?? '')).reduce((n, g) => n + (g.Count ?? 0), 0),
+    gpuName: first ? [first.Manufacturer, first.Name].filter(Boolean).join(' ') : undefined,
+  };
+}
+
+/** One type's architecture, vCPUs and GPUs, or undefined when the region does not know the type. Throws AWS errors as they come. */
+export async function describeInstanceType(clients: AwsClients, instanceType: string): Promise<InstanceTypeFacts | undefined> {
+  const raw = (await clients.ec2.send(new DescribeInstanceTypesCommand({ InstanceTypes: [instanceType as _InstanceType] }))).InstanceTypes?.[0];
+  return raw ? factsOf(typeSchema.parse(raw)) : undefined;
+}
+
 /** The tier's candidate types that the region offers, with their sizes and the AZs offering each. */
 export async function describeCandidateTypes(clients: AwsClients, tier: Tier, only?: readonly string[]): Promise<InstanceTypeInfo[]> {
   const candidates = only ?? CANDIDATE_TYPES[tier];

@@ -1,8 +1,9 @@
 import { currentSpotPrices } from '../cost/spot';
-import { DescribeImagesCommand, DescribeInstanceTypeOfferingsCommand, DescribeInstanceTypesCommand, DescribeSubnetsCommand, DescribeVpcsCommand } from '@aws-sdk/client-ec2';
-import { GetParameterCommand } from '@aws-sdk/client-ssm';
+import { DescribeInstanceTypeOfferingsCommand, DescribeSubnetsCommand, DescribeVpcsCommand } from '@aws-sdk/client-ec2';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import type { AwsClients } from '../aws/clients';
+import type { QuotaApi } from '../aws/quotas';
+import { describeInstanceType, type InstanceTypeFacts } from '../discovery/instance-types';
 import { awsErrorCode, classifyAwsError } from '../aws/classify';
 import type { PlanFacts } from '../context';
 import { GeuseError, invalidInput, refused } from '../errors';
@@ -11,6 +12,9 @@ import type { StackState } from '../state/schema';
 import { isRuntimeStatus, sweepStack, type SweptResource } from '../resources/sweep';
 import { devSteps } from './dev-steps';
 import { loadBalancerSubnetsOf } from '../resources/load-balancer-network';
+import { resolveAmi } from './ami';
+import { checkInstanceFamily } from './gpu-families';
+import { gpuQuotaPreflight } from './gpu-quota';
 
 export type PlanAction = 'create' | 'reuse' | 'keep';
 
@@ -39,12 +43,11 @@ async function checked<T>(call: () => Promise<T>, profile?: string): Promise<T> 
   }
 }
 
-async function resolveInstanceType(clients: AwsClients, config: StackConfig): Promise<'x86_64' | 'arm64'> {
+async function resolveInstanceType(clients: AwsClients, config: StackConfig): Promise<InstanceTypeFacts> {
   try {
-    const type = (await clients.ec2.send(new DescribeInstanceTypesCommand({ InstanceTypes: [config.instanceType as never] }))).InstanceTypes?.[0];
-    const arches = type?.ProcessorInfo?.SupportedArchitectures ?? [];
+    const type = await describeInstanceType(clients, config.instanceType);
     if (!type) throw Object.assign(new Error('unknown'), { name: 'InvalidInstanceType' });
-    return arches.includes('arm64') && !arches.includes('x86_64') ? 'arm64' : 'x86_64';
+    return type;
   } catch (error) {
     if (awsErrorCode(error) === 'InvalidInstanceType') {
       throw invalidInput('CONFIG_INVALID', `instanceType: ${config.instanceType} is not an EC2 instance type in ${config.region}.`,
@@ -59,15 +62,6 @@ async function offeredZones(clients: AwsClients, config: StackConfig): Promise<s
     LocationType: 'availability-zone', Filters: [{ Name: 'instance-type', Values: [config.instanceType] }],
   })), config.profile);
   return [...new Set((offerings.InstanceTypeOfferings ?? []).map((o) => o.Location!).filter(Boolean))].sort();
-}
-
-/** Amazon Linux 2023, resolved at run time from AWS's public SSM parameter for the architecture. */
-async function resolveAmi(clients: AwsClients, architecture: 'x86_64' | 'arm64', profile?: string): Promise<{ amiId: string; rootDeviceName: string }> {
-  const parameter = `/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-${architecture}`;
-  const amiId = (await checked(() => clients.ssm.send(new GetParameterCommand({ Name: parameter })), profile)).Parameter?.Value;
-  if (!amiId) throw new GeuseError({ code: 'AMI_NOT_FOUND', kind: 'not-found', message: `AWS returned no AMI for ${parameter}.`, nextStep: 'Check that the region is enabled for your account, then run again.' });
-  const image = (await checked(() => clients.ec2.send(new DescribeImagesCommand({ ImageIds: [amiId] })), profile)).Images?.[0];
-  return { amiId, rootDeviceName: image?.RootDeviceName ?? '/dev/xvda' };
 }
 
 async function checkExistingNetwork(clients: AwsClients, config: StackConfig, zones: string[]): Promise<{ id: string; zone: string }[]> {
@@ -118,6 +112,8 @@ async function cheapestSpotFirst(clients: AwsClients, instanceType: string, zone
 
 export interface PlanOptions {
   adopt?: boolean;
+  /** Service Quotas for the GPU vCPU preflight (injected: moto has no EC2 quotas); without it the check is skipped with a warning. */
+  quotas?: QuotaApi;
 }
 
 /** Read-only: checks the config against the account and says what deploy would create, reuse and keep. */
@@ -131,19 +127,29 @@ export async function planDeploy(clients: AwsClients, config: StackConfig, state
       `Destroy it first (geusemaker destroy ${config.name} --delete-data) or keep region ${state.region}.`);
   }
   const identity = await checked(() => clients.sts.send(new GetCallerIdentityCommand({})), config.profile);
-  const [architecture, zones] = await Promise.all([resolveInstanceType(clients, config), offeredZones(clients, config)]);
+  const [typeFacts, zones] = await Promise.all([resolveInstanceType(clients, config), offeredZones(clients, config)]);
+  const { architecture } = typeFacts;
+  checkInstanceFamily(config, typeFacts);
+  if (zones.length === 0) {
+    throw invalidInput('CONFIG_INVALID', `instanceType: ${config.instanceType} is not offered in any AZ of ${config.region}.`,
+      `Choose another instance type or region (\`geusemaker prices${config.tier === 'gpu' ? ' --gpu' : ''} --region <region>\` lists the types a region offers).`);
+  }
   if (config.network.mode === 'new' && zones.length < 2) {
     throw invalidInput('CONFIG_INVALID', `instanceType: ${config.instanceType} is offered in ${zones.length} AZ(s) of ${config.region}; a new network needs two.`,
       'Choose an instance type offered more widely, or another region.');
   }
+  const warnings: string[] = [];
+  if (config.tier === 'gpu') {
+    if (options.quotas) warnings.push(...await gpuQuotaPreflight(options.quotas, config, typeFacts.vcpus));
+    else warnings.push('The GPU vCPU quota was not checked (no Service Quotas access configured).');
+  }
   const [ami, existingSubnets, swept, loadBalancerSubnets] = await Promise.all([
-    resolveAmi(clients, architecture, config.profile),
+    resolveAmi(clients, config, architecture),
     checkExistingNetwork(clients, config, zones),
     checked(() => sweepStack(clients, config.name), config.profile),
     loadBalancerSubnetsOf(clients, config),
   ]);
   const foreign = foreignResources(swept, state);
-  const warnings: string[] = [];
   let adoptedStackId: string | undefined;
   if (foreign.length > 0) {
     const ids = new Set(foreign.map((r) => r.stackId));
@@ -153,7 +159,9 @@ export async function planDeploy(clients: AwsClients, config: StackConfig, state
   }
   const ordered = config.network.mode === 'new' && config.market === 'spot' ? await cheapestSpotFirst(clients, config.instanceType, zones) : zones;
   const facts: PlanFacts = {
-    accountId: identity.Account ?? '000000000000', architecture, amiId: ami.amiId, rootDeviceName: ami.rootDeviceName,
+    accountId: identity.Account ?? '000000000000', architecture, amiId: ami.amiId, rootDeviceName: ami.rootDeviceName, os: ami.os,
+    amiSource: `${ami.name ?? ami.amiId} (${ami.source}${ami.via && ami.source !== 'override' ? `: ${ami.via}` : ''})`,
+    rootVolumeGb: Math.max(config.rootVolumeGb, ami.rootSnapshotGb ?? 0),
     zones: config.network.mode === 'new' ? ordered.slice(0, 2) : zones, existingSubnets: existingSubnets.length > 0 ? existingSubnets : undefined,
     loadBalancerSubnets,
   };
@@ -168,6 +176,9 @@ export async function planDeploy(clients: AwsClients, config: StackConfig, state
       note: dataKept ? 'kept from the last destroy: existing data is reattached' : undefined,
     };
   });
+  if (ami.rootSnapshotGb !== undefined && ami.rootSnapshotGb > config.rootVolumeGb) {
+    warnings.push(`Root volume raised from ${config.rootVolumeGb} to ${ami.rootSnapshotGb} GiB: the image's root snapshot (${ami.name ?? ami.amiId}) is that large.`);
+  }
   if (config.market === 'spot' && !config.onDemandFallback) warnings.push('Spot without on-demand fallback: if AWS has no spot capacity, deploy stops without an instance.');
   return { config, facts, items, adoptedStackId, warnings };
 }

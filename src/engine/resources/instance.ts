@@ -61,9 +61,9 @@ function launchInput(ctx: StepContext, placement: Placement, market: 'spot' | 'o
   const efsId = ctx.journal.record('efs')?.id;
   const groupId = ctx.journal.record('sg-instance')?.id;
   if (!efsId || !groupId) throw new Error('Step order bug: instance launched before EFS or its security group');
-  // The dev tier boots Amazon Linux 2023 (plan.ts resolves that AMI); GPU stacks are not deployable yet.
+  // The OS variant follows the AMI plan.ts resolved; gpu stacks boot a Deep Learning AMI (NVIDIA driver present).
   const userData = renderUserData({
-    config: ctx.config, region: ctx.clients.region, fileSystemId: efsId, publicUrl: publicUrlFrom(ctx.config, ctx.journal.state.resources), os: 'al2023', architecture: ctx.facts.architecture, gpu: false,
+    config: ctx.config, region: ctx.clients.region, fileSystemId: efsId, publicUrl: publicUrlFrom(ctx.config, ctx.journal.state.resources), os: ctx.facts.os ?? 'al2023', architecture: ctx.facts.architecture, gpu: ctx.config.tier === 'gpu',
   });
   return {
     ImageId: ctx.facts.amiId,
@@ -78,7 +78,7 @@ function launchInput(ctx: StepContext, placement: Placement, market: 'spot' | 'o
     MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled', HttpPutResponseHopLimit: 2 },
     BlockDeviceMappings: [{
       DeviceName: ctx.facts.rootDeviceName,
-      Ebs: { VolumeSize: ctx.config.rootVolumeGb, VolumeType: 'gp3', Encrypted: true, DeleteOnTermination: true },
+      Ebs: { VolumeSize: ctx.facts.rootVolumeGb ?? ctx.config.rootVolumeGb, VolumeType: 'gp3', Encrypted: true, DeleteOnTermination: true },
     }],
     ...(market === 'spot'
       ? { InstanceMarketOptions: { MarketType: 'spot', SpotOptions: { SpotInstanceType: 'one-time', InstanceInterruptionBehavior: 'terminate' } } }

@@ -8,6 +8,13 @@ export const DEPLOYABLE_TIERS: readonly Tier[] = ['dev', 'automation'];
 /** Tiers served through an Application Load Balancer (and CloudFront: always on gpu, optional on automation). */
 export const LOAD_BALANCED_TIERS: readonly Tier[] = ['automation', 'gpu'];
 
+/** AMI operating systems (seed story 4.10; Amazon Linux 2 is left out: it reached end of life in June 2026). */
+export const OS_CHOICES = ['al2023', 'ubuntu-22.04', 'ubuntu-24.04'] as const;
+export type OsChoice = (typeof OS_CHOICES)[number];
+/** Deep Learning AMI variants for the gpu tier. */
+export const AMI_TYPES = ['base', 'pytorch'] as const;
+export type AmiType = (typeof AMI_TYPES)[number];
+
 export const SERVICE_NAMES = ['n8n', 'ollama', 'qdrant', 'crawl4ai', 'postgres'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
@@ -79,6 +86,14 @@ export const stackConfigSchema = z
     market: z.enum(['spot', 'on-demand'], { error: 'must be spot or on-demand' }).default('spot'),
     onDemandFallback: z.boolean().default(true),
     rootVolumeGb: z.number().int().min(30, { error: 'must be at least 30 GiB to hold the container images' }).max(2000).default(50),
+    /** gpu: families beyond g4dn, g5, g6, g6e (p3, p4d, p5, …) cost far more per hour; refused unless set (the seed's --allow-expensive). */
+    allowExpensiveInstanceTypes: z.boolean().optional(),
+    /** Operating system of the AMI (default al2023); it also picks the bootstrap's install variant. */
+    os: z.enum(OS_CHOICES, { error: `must be one of ${OS_CHOICES.join(', ')}` }).optional(),
+    /** gpu: which Deep Learning AMI — the Base OSS NVIDIA driver AMI (default) or the PyTorch one. */
+    amiType: z.enum(AMI_TYPES, { error: `must be one of ${AMI_TYPES.join(', ')}` }).optional(),
+    /** An exact AMI instead of the resolved one (checked with DescribeImages at plan time); os must say what it runs. */
+    amiId: z.string().regex(/^ami-([0-9a-f]{8}|[0-9a-f]{17})$/, { error: 'must be an AMI id such as ami-0123456789abcdef0' }).optional(),
     network: networkSchema.default({ mode: 'new' }),
     access: accessSchema.default({ mode: 'ssm' }),
     services: servicesSchema.default({ n8n: true, ollama: true, qdrant: true, crawl4ai: true, postgres: true }),
@@ -97,6 +112,9 @@ export const stackConfigSchema = z
   .superRefine((config, ctx) => {
     if (config.services.n8n && !config.services.postgres) {
       ctx.addIssue({ code: 'custom', path: ['services', 'postgres'], message: 'must be on while n8n is on: n8n keeps its data in PostgreSQL' });
+    }
+    if (config.amiType !== undefined && config.tier !== 'gpu') {
+      ctx.addIssue({ code: 'custom', path: ['amiType'], message: 'picks a Deep Learning AMI: it needs tier gpu' });
     }
     checkTierAccess(config, (path, message) => ctx.addIssue({ code: 'custom', path, message }));
   });

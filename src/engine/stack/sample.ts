@@ -1,4 +1,4 @@
-import { DEPLOYABLE_TIERS, SERVICE_NAMES, TIERS, stackConfigSchema } from './config';
+import { AMI_TYPES, DEPLOYABLE_TIERS, OS_CHOICES, SERVICE_NAMES, TIERS, stackConfigSchema } from './config';
 import { AWS_REGIONS } from './regions';
 
 /** Wraps a list into comment lines of about 100 characters. */
@@ -65,6 +65,20 @@ onDemandFallback: ${String(d.onDemandFallback)}
 # Root disk size in GiB, a whole number from 30 to 2000 (the container images need at least 30).
 # Flag: --root-volume-gb. Env: GEUSEMAKER_ROOT_VOLUME_GB.
 rootVolumeGb: ${d.rootVolumeGb}
+
+# Optional: operating system of the instance: ${OS_CHOICES.join(' | ')} (default al2023).
+# On tier gpu it picks the Deep Learning AMI's OS; elsewhere the plain Amazon Linux or Ubuntu image.
+# os: ubuntu-22.04
+
+# Optional, tier gpu: which AWS Deep Learning AMI: ${AMI_TYPES.join(' | ')} (default base: the Base OSS NVIDIA
+# driver GPU AMI; pytorch adds PyTorch). Resolved from AWS's public SSM parameter, else the newest image by name.
+# amiType: base
+
+# Optional: boot exactly this AMI instead (checked at plan time); set os to what it runs.
+# amiId: ami-0123456789abcdef0
+
+# Optional, tier gpu: allow GPU families beyond g4dn, g5, g6, g6e (p3, p4d, p5, ...), which cost far more per hour.
+# allowExpensiveInstanceTypes: true
 
 # Network to deploy into.
 #   mode: new       - create a new VPC for this stack (default).

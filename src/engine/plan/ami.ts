@@ -1,0 +1,178 @@
+import { DescribeImagesCommand } from '@aws-sdk/client-ec2';
+import { GetParameterCommand } from '@aws-sdk/client-ssm';
+import { z } from 'zod';
+import type { AwsClients } from '../aws/clients';
+import { awsErrorCode, classifyAwsError } from '../aws/classify';
+import { GeuseError, invalidInput } from '../errors';
+import type { AmiType, OsChoice, StackConfig } from '../stack/config';
+
+export type Architecture = 'x86_64' | 'arm64';
+
+/** Where an image comes from: AWS's public SSM parameter, and a DescribeImages name pattern when a region lacks it. */
+export interface ImageSource {
+  description: string;
+  parameter: string;
+  owner: string;
+  namePattern: string;
+}
+
+export interface ResolvedAmi {
+  amiId: string;
+  name?: string;
+  rootDeviceName: string;
+  /** Size of the image's root snapshot: the root volume may not be smaller (Deep Learning AMIs need 75 GiB or more). */
+  rootSnapshotGb?: number;
+  os: OsChoice;
+  source: 'ssm-parameter' | 'name-pattern' | 'override';
+  /** The parameter or name pattern it was found by. */
+  via?: string;
+}
+
+const CANONICAL_OWNER = '099720109477';
+const OS_LABEL: Record<OsChoice, string> = { 'al2023': 'Amazon Linux 2023', 'ubuntu-22.04': 'Ubuntu 22.04', 'ubuntu-24.04': 'Ubuntu 24.04' };
+const DLAMI_OS_SLUG: Record<OsChoice, string> = { 'al2023': 'amazon-linux-2023', 'ubuntu-22.04': 'ubuntu-22.04', 'ubuntu-24.04': 'ubuntu-24.04' };
+/** PyTorch DLAMIs are versioned in their parameter names; these are the releases published for each OS. */
+const PYTORCH_VERSION: Record<OsChoice, string> = { 'al2023': '2.7', 'ubuntu-22.04': '2.7', 'ubuntu-24.04': '2.8' };
+
+/** The image a stack boots: plain OS images for CPU tiers, AWS Deep Learning AMIs (NVIDIA driver, container toolkit) for gpu. */
+export function imageSource(os: OsChoice, architecture: Architecture, gpu: boolean, amiType: AmiType = 'base'): ImageSource {
+  const ubuntuArch = architecture === 'arm64' ? 'arm64' : 'amd64';
+  if (gpu) {
+    const arm = architecture === 'arm64' ? 'ARM64 ' : '';
+    if (amiType === 'pytorch') {
+      const version = PYTORCH_VERSION[os];
+      return {
+        description: `Deep Learning OSS Nvidia Driver AMI GPU PyTorch ${version} (${OS_LABEL[os]}, ${architecture})`,
+        parameter: `/aws/service/deeplearning/ami/${architecture}/oss-nvidia-driver-gpu-pytorch-${version}-${DLAMI_OS_SLUG[os]}/latest/ami-id`,
+        owner: 'amazon',
+        namePattern: `Deep Learning ${arm}OSS Nvidia Driver AMI GPU PyTorch ${version}* (${OS_LABEL[os]}) *`,
+      };
+    }
+    return {
+      description: `Deep Learning Base OSS Nvidia Driver GPU AMI (${OS_LABEL[os]}, ${architecture})`,
+      parameter: `/aws/service/deeplearning/ami/${architecture}/base-oss-nvidia-driver-gpu-${DLAMI_OS_SLUG[os]}/latest/ami-id`,
+      owner: 'amazon',
+      namePattern: `Deep Learning ${arm}Base OSS Nvidia Driver GPU AMI (${OS_LABEL[os]}) *`,
+    };
+  }
+  if (os === 'ubuntu-22.04') {
+    return {
+      description: `Ubuntu 22.04 (${architecture})`,
+      parameter: `/aws/service/canonical/ubuntu/server/22.04/stable/current/${ubuntuArch}/hvm/ebs-gp2/ami-id`,
+      owner: CANONICAL_OWNER,
+      namePattern: `ubuntu/images/hvm-ssd/ubuntu-jammy-22.04-${ubuntuArch}-server-*`,
+    };
+  }
+  if (os === 'ubuntu-24.04') {
+    return {
+      description: `Ubuntu 24.04 (${architecture})`,
+      parameter: `/aws/service/canonical/ubuntu/server/24.04/stable/current/${ubuntuArch}/hvm/ebs-gp3/ami-id`,
+      owner: CANONICAL_OWNER,
+      namePattern: `ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-${ubuntuArch}-server-*`,
+    };
+  }
+  return {
+    description: `Amazon Linux 2023 (${architecture})`,
+    parameter: `/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-${architecture}`,
+    owner: 'amazon',
+    namePattern: `al2023-ami-2023.*-kernel-*-${architecture}`,
+  };
+}
+
+const imageSchema = z.object({
+  ImageId: z.string(),
+  Name: z.string().optional(),
+  CreationDate: z.string().optional(),
+  Architecture: z.string().optional(),
+  State: z.string().optional(),
+  RootDeviceName: z.string().optional(),
+  BlockDeviceMappings: z.array(z.object({ DeviceName: z.string().optional(), Ebs: z.object({ VolumeSize: z.number().optional() }).optional() })).optional(),
+});
+type Image = z.infer<typeof imageSchema>;
+
+function parseImages(raw: unknown[] | undefined): Image[] {
+  return (raw ?? []).flatMap((image) => {
+    const parsed = imageSchema.safeParse(image);
+    return parsed.success ? [parsed.data] : [];
+  });
+}
+
+function rootSnapshotGb(image: Image): number | undefined {
+  return image.BlockDeviceMappings?.find((m) => m.DeviceName === image.RootDeviceName)?.Ebs?.VolumeSize;
+}
+
+async function describeImage(clients: AwsClients, amiId: string, profile?: string): Promise<Image | undefined> {
+  try {
+    return parseImages((await clients.ec2.send(new DescribeImagesCommand({ ImageIds: [amiId] }))).Images)[0];
+  } catch (error) {
+    if (awsErrorCode(error)?.startsWith('InvalidAMIID')) return undefined;
+    throw classifyAwsError(error, { profile });
+  }
+}
+
+async function fromParameter(clients: AwsClients, parameter: string, profile?: string): Promise<string | undefined> {
+  try {
+    return (await clients.ssm.send(new GetParameterCommand({ Name: parameter }))).Parameter?.Value || undefined;
+  } catch (error) {
+    // Public parameters are published per region and not everywhere: a missing one sends us to the name pattern.
+    if (awsErrorCode(error) === 'ParameterNotFound') return undefined;
+    throw classifyAwsError(error, { profile });
+  }
+}
+
+/** Newest available image of the owner whose name matches, by CreationDate (ISO 8601, so text order is time order). */
+async function newestByName(clients: AwsClients, source: ImageSource, architecture: Architecture, profile?: string): Promise<Image | undefined> {
+  let images: Image[];
+  try {
+    images = parseImages((await clients.ec2.send(new DescribeImagesCommand({
+      Owners: [source.owner],
+      Filters: [{ Name: 'name', Values: [source.namePattern] }, { Name: 'state', Values: ['available'] }, { Name: 'architecture', Values: [architecture] }],
+    }))).Images);
+  } catch (error) {
+    throw classifyAwsError(error, { profile });
+  }
+  return images.sort((a, b) => (b.CreationDate ?? '').localeCompare(a.CreationDate ?? ''))[0];
+}
+
+function resolved(image: Image, os: OsChoice, source: ResolvedAmi['source'], via?: string): ResolvedAmi {
+  return { amiId: image.ImageId, name: image.Name, rootDeviceName: image.RootDeviceName ?? '/dev/xvda', rootSnapshotGb: rootSnapshotGb(image), os, source, via };
+}
+
+/** The user's own AMI: it must exist in the region, be available and match the instance type's architecture. */
+async function overrideAmi(clients: AwsClients, config: StackConfig, amiId: string, architecture: Architecture, os: OsChoice): Promise<ResolvedAmi> {
+  const image = await describeImage(clients, amiId, config.profile);
+  if (!image) {
+    throw invalidInput('AMI_NOT_FOUND', `amiId: ${amiId} does not exist in ${config.region}, or this account may not use it.`,
+      `Check the id and region (AMI ids differ per region), or remove amiId to use the ${imageSource(os, architecture, config.tier === 'gpu', config.amiType).description}.`);
+  }
+  if (image.State && image.State !== 'available') {
+    throw invalidInput('AMI_NOT_AVAILABLE', `amiId: ${amiId} is ${image.State}, not available.`, 'Wait until the image is available or choose another.');
+  }
+  if (image.Architecture && image.Architecture !== architecture) {
+    throw invalidInput('AMI_ARCHITECTURE', `amiId: ${amiId} is a ${image.Architecture} image, but ${config.instanceType} runs ${architecture}.`,
+      `Choose an ${architecture} image or an instance type of the image's architecture.`);
+  }
+  return resolved(image, os, 'override', amiId);
+}
+
+/**
+ * The stack's AMI, read-only: the explicit amiId when set; else AWS's public SSM parameter for the OS,
+ * architecture and (gpu) Deep Learning AMI type; else the newest image matching the documented name pattern.
+ */
+export async function resolveAmi(clients: AwsClients, config: StackConfig, architecture: Architecture): Promise<ResolvedAmi> {
+  const os = config.os ?? 'al2023';
+  if (config.amiId) return overrideAmi(clients, config, config.amiId, architecture, os);
+  const source = imageSource(os, architecture, config.tier === 'gpu', config.amiType);
+  const fromSsm = await fromParameter(clients, source.parameter, config.profile);
+  if (fromSsm) {
+    const image = await describeImage(clients, fromSsm, config.profile);
+    return image ? resolved(image, os, 'ssm-parameter', source.parameter) : { amiId: fromSsm, rootDeviceName: '/dev/xvda', os, source: 'ssm-parameter', via: source.parameter };
+  }
+  const newest = await newestByName(clients, source, architecture, config.profile);
+  if (newest) return resolved(newest, os, 'name-pattern', source.namePattern);
+  throw new GeuseError({
+    code: 'AMI_NOT_FOUND', kind: 'not-found',
+    message: `No ${source.description} in ${config.region}: the SSM parameter ${source.parameter} does not exist there and no image owned by ${source.owner} matches "${source.namePattern}".`,
+    nextStep: 'Choose another region or os, or set amiId to an image you know works in this region.',
+  });
+}

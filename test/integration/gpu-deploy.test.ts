@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { gunzipSync } from 'node:zlib';
+import { DescribeInstanceAttributeCommand, DescribeInstancesCommand, DescribeVolumesCommand } from '@aws-sdk/client-ec2';
+import { Engine } from '../../src/engine/engine';
+import { servicesOf } from '../../src/engine/health/catalogue';
+import { stackConfigSchema, type StackConfigInput } from '../../src/engine/stack/config';
+import { servicesOf as treeServices } from '../../src/vscode/tree/nodes';
+import { RecordedQuotas } from '../fixtures/quotas/recorded';
+import { countByKind, FAST_TIMING, inspector, sweep, tempDir } from '../harness/engine';
+import { testEmulator } from '../harness/root-hooks';
+
+function engineWithQuota(): Engine {
+  const quotas = new RecordedQuotas({ 'L-DB2E81BA': 'g-on-demand-8.json', 'L-3819A6DF': 'g-spot-8.json' });
+  return new Engine({ stateDir: tempDir('gm-gpu-'), endpoint: testEmulator().endpoint, maxAttempts: 1, timing: FAST_TIMING, index: null, quotas: () => quotas });
+}
+
+/** The instance as launched: its image, type, root volume size and the bootstrap script it was given. */
+async function launched(instanceId: string): Promise<{ imageId: string; type: string; rootGb: number; script: string }> {
+  const aws = inspector();
+  try {
+    const instance = (await aws.ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }))).Reservations![0]!.Instances![0]!;
+    const userData = (await aws.ec2.send(new DescribeInstanceAttributeCommand({ InstanceId: instanceId, Attribute: 'userData' }))).UserData?.Value ?? '';
+    const volumeId = instance.BlockDeviceMappings?.[0]?.Ebs?.VolumeId;
+    const volume = volumeId ? (await aws.ec2.send(new DescribeVolumesCommand({ VolumeIds: [volumeId] }))).Volumes?.[0] : undefined;
+    return { imageId: instance.ImageId!, type: instance.InstanceType!, rootGb: volume?.Size ?? 0, script: gunzipSync(Buffer.from(userData, 'base64')).toString('utf8') };
+  } finally {
+    aws.destroy();
+  }
+}
+
+describe('gpu stack deploy against moto (DLAMI seeded by the moto launcher; quotas from recorded responses)', function () {
+  this.timeout(180_000);
+
+  it('boots the Deep Learning AMI with the GPU UserData variant for the chosen OS, runs ComfyUI, and destroys clean', async () => {
+    const engine = engineWithQuota();
+    const input: StackConfigInput = { name: 'demo', tier: 'gpu', instanceType: 'g5.xlarge', os: 'ubuntu-22.04', access: { mode: 'load-balancer' }, rootVolumeGb: 100 };
+    const config = stackConfigSchema.parse(input);
+    const result = await engine.deploy(config);
+    const state = await engine.store.read('demo');
+    const instanceId = state?.resources.instance?.id;
+    assert.ok(instanceId);
+    const instance = await launched(instanceId);
+    assert.equal(instance.imageId, 'ami-0d1a00000000000c2', 'Base OSS NVIDIA driver GPU AMI (Ubuntu 22.04) from its SSM parameter');
+    assert.equal(instance.type, 'g5.xlarge');
+    assert.equal(instance.rootGb, 100);
+    assert.match(instance.script, /^VARIANT='ubuntu-22\.04 x86_64 gpu'$/m, 'the Ubuntu GPU variant of the bootstrap');
+    assert.match(instance.script, /^GPU=1$/m);
+    assert.match(instance.script, /ComfyUI-LTXVideo=[0-9a-f]{40}=/, 'the LTX-Video nodes at a pinned commit');
+    assert.match(instance.script, /^ {2}comfyui:\n {4}image: /m, 'the compose file runs ComfyUI');
+    assert.equal(result.plan.facts.os, 'ubuntu-22.04');
+    assert.ok(servicesOf(state!.config).some((s) => s.name === 'comfyui'), 'health catalogue lists ComfyUI');
+    assert.ok(treeServices(state!).some((s) => s.name === 'comfyui' && s.port === 8188 && s.proxyPath === '/comfyui/'), 'the tree shows ComfyUI');
+    const counts = countByKind(await sweep());
+    assert.equal(counts['load-balancer'], 1, 'the gpu tier sits behind a load balancer');
+    assert.equal(counts['cloudfront-distribution'], 1, 'and CloudFront');
+    await engine.destroy('demo', { deleteData: true });
+    engine.dispose();
+    assert.deepEqual(await sweep(), []);
+  });
+
+  it('a dev stack keeps Amazon Linux 2023, the CPU variant and no ComfyUI', async () => {
+    const engine = engineWithQuota();
+    const result = await engine.deploy(stackConfigSchema.parse({ name: 'demo', services: { crawl4ai: false } }));
+    const state = await engine.store.read('demo');
+    const instance = await launched(state!.resources.instance!.id!);
+    assert.equal(instance.imageId, result.plan.facts.amiId);
+    assert.match(instance.script, /^VARIANT='al2023 x86_64'$/m);
+    assert.doesNotMatch(instance.script, /^ {2}comfyui:$/m, 'no ComfyUI service in the compose file');
+    assert.ok(!treeServices(state!).some((s) => s.name === 'comfyui'));
+    await engine.destroy('demo', { deleteData: true });
+    engine.dispose();
+  });
+});

@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { GeuseError } from '../../src/engine/errors';
+import { gpuQuotaPreflight } from '../../src/engine/plan/gpu-quota';
+import { RecordedQuotas } from '../fixtures/quotas/recorded';
+
+const G5 = { instanceType: 'g5.xlarge', region: 'us-east-1' } as const;
+const ON_DEMAND = { ...G5, market: 'on-demand', onDemandFallback: false } as const;
+const SPOT_ONLY = { ...G5, market: 'spot', onDemandFallback: false } as const;
+const SPOT_WITH_FALLBACK = { ...G5, market: 'spot', onDemandFallback: true } as const;
+
+async function refusal(promise: Promise<unknown>): Promise<GeuseError> {
+  try {
+    await promise;
+  } catch (error) {
+    assert.ok(error instanceof GeuseError, String(error));
+    return error;
+  }
+  assert.fail('expected a refusal');
+}
+
+describe('GPU vCPU quota preflight (recorded GetServiceQuota responses: moto has no EC2 quotas)', () => {
+  it('quota 0 → refused (kind quota, GPU_QUOTA), naming the quota, its value, the need and how to request more', async () => {
+    const quotas = new RecordedQuotas({ 'L-DB2E81BA': 'g-on-demand-0.json' });
+    const error = await refusal(gpuQuotaPreflight(quotas, ON_DEMAND, 4));
+    assert.equal(error.code, 'GPU_QUOTA');
+    assert.equal(error.kind, 'quota');
+    assert.match(error.message, /g5\.xlarge needs 4 vCPUs of G and VT quota in us-east-1/);
+    assert.match(error.message, /"Running On-Demand G and VT instances" \(L-DB2E81BA\) is 0 vCPUs/);
+    assert.match(error.message, /new accounts start at 0/);
+    assert.match(error.nextStep, /https:\/\/us-east-1\.console\.aws\.amazon\.com\/servicequotas\/home\/services\/ec2\/quotas\/L-DB2E81BA/);
+    assert.match(error.nextStep, /aws service-quotas request-service-quota-increase --service-code ec2 --quota-code L-DB2E81BA --desired-value 4 --region us-east-1/);
+    assert.deepEqual(quotas.calls, ['ec2/L-DB2E81BA'], 'on-demand reads only the on-demand quota');
+  });
+
+  it('a quota too small for the type → refused; enough → passes without warnings', async () => {
+    const small = await refusal(gpuQuotaPreflight(new RecordedQuotas({ 'L-DB2E81BA': 'g-on-demand-2.json' }), ON_DEMAND, 4));
+    assert.match(small.message, /is 2 vCPUs/);
+    assert.deepEqual(await gpuQuotaPreflight(new RecordedQuotas({ 'L-DB2E81BA': 'g-on-demand-8.json' }), ON_DEMAND, 4), []);
+    assert.deepEqual(await gpuQuotaPreflight(new RecordedQuotas({ 'L-DB2E81BA': 'g-on-demand-8.json' }), ON_DEMAND, 8), [], 'exactly enough is enough');
+  });
+
+  it('spot only reads the spot quota L-3819A6DF', async () => {
+    const quotas = new RecordedQuotas({ 'L-3819A6DF': 'g-spot-0.json', 'L-DB2E81BA': 'g-on-demand-8.json' });
+    const error = await refusal(gpuQuotaPreflight(quotas, SPOT_ONLY, 4));
+    assert.match(error.message, /spot quota "All G and VT Spot Instance Requests" \(L-3819A6DF\) is 0 vCPUs/);
+    assert.deepEqual(quotas.calls, ['ec2/L-3819A6DF']);
+  });
+
+  it('spot with on-demand fallback checks both: one with room is enough (a warning names the other); both short → refused', async () => {
+    const spotShort = new RecordedQuotas({ 'L-3819A6DF': 'g-spot-0.json', 'L-DB2E81BA': 'g-on-demand-8.json' });
+    const warnings = await gpuQuotaPreflight(spotShort, SPOT_WITH_FALLBACK, 4);
+    assert.deepEqual(spotShort.calls.sort(), ['ec2/L-3819A6DF', 'ec2/L-DB2E81BA']);
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0]!, /spot quota .*L-3819A6DF.* is 0 vCPUs, below the 4 g5\.xlarge needs: deploy will launch on-demand instead/);
+    const both = await refusal(gpuQuotaPreflight(new RecordedQuotas({ 'L-3819A6DF': 'g-spot-0.json', 'L-DB2E81BA': 'g-on-demand-0.json' }), SPOT_WITH_FALLBACK, 4));
+    assert.match(both.message, /L-3819A6DF\) is 0 vCPUs and the on-demand quota .*L-DB2E81BA\) is 0 vCPUs/);
+    assert.match(both.nextStep, /quota-code L-3819A6DF/);
+    assert.match(both.nextStep, /or the on-demand quota L-DB2E81BA/);
+  });
+
+  it('AccessDenied on the quota call → a warning, not a refusal (EC2 enforces the quota at launch anyway)', async () => {
+    const warnings = await gpuQuotaPreflight(new RecordedQuotas({ 'L-DB2E81BA': 'access-denied.json' }), ON_DEMAND, 4);
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0]!, /Could not check the on-demand GPU quota L-DB2E81BA .*reading it failed \(AccessDeniedException\)/);
+    assert.match(warnings[0]!, /VcpuLimitExceeded/);
+  });
+
+  it('NoSuchResourceException → a warning that says the region has no such quota', async () => {
+    const warnings = await gpuQuotaPreflight(new RecordedQuotas({ 'L-DB2E81BA': 'no-such-resource.json' }), ON_DEMAND, 4);
+    assert.match(warnings[0]!, /Service Quotas has no L-DB2E81BA in this region \(NoSuchResourceException\)/);
+  });
+
+  it('one market unreadable and the other short → warnings only (it cannot be proven short)', async () => {
+    const warnings = await gpuQuotaPreflight(new RecordedQuotas({ 'L-3819A6DF': 'access-denied.json', 'L-DB2E81BA': 'g-on-demand-0.json' }), SPOT_WITH_FALLBACK, 4);
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0]!, /L-3819A6DF/);
+  });
+
+  it('types outside G, VT and P have no GPU quota to read', async () => {
+    const quotas = new RecordedQuotas({});
+    assert.deepEqual(await gpuQuotaPreflight(quotas, { ...ON_DEMAND, instanceType: 't3.xlarge' }, 4), []);
+    assert.deepEqual(quotas.calls, []);
+  });
+});

@@ -19,7 +19,7 @@ export interface FaultRule {
   times?: number;
 }
 
-export const MUTATING = /^(Create|Run|Put|Attach|Add|Associate|Modify|Authorize|Revoke|Delete|Terminate|Detach|Disassociate|Remove)/;
+export const MUTATING = /^(Create|Run|Put|Attach|Add|Associate|Modify|Authorize|Revoke|Delete|Terminate|Detach|Disassociate|Remove|Register|Deregister|Update)/;
 
 export function awsError(spec: InjectedError): Error {
   return Object.assign(new Error(spec.message), {

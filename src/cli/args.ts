@@ -22,6 +22,8 @@ export interface CliArgs {
   allowOverBudget?: boolean;
   /** prices: just this type. */
   onlyInstanceType?: string;
+  /** prices/cost: the least saving (percent) for which spot is recommended. */
+  spotMinSavingPercent?: number;
   force: boolean;
   /** `init --name`. */
   initName?: string;
@@ -44,9 +46,10 @@ Commands:
   destroy [name]              Delete the stack; its data (EFS + secrets) is kept unless --delete-data
   pause [name]                Terminate the instance, keep network and data (stops the hourly compute cost)
   resume [name]               Launch the instance of a paused stack again, on the same data
-  prices [--tier T | --gpu] [--instance-type T]
+  prices [--tier T | --gpu] [--instance-type T] [--spot-min-saving P]
                               Instance types in --region, cheapest first: on-demand, cheapest spot AZ, savings
-  cost [name]                 Monthly estimate per stack and in total, broken down, with each price's source
+  cost [name] [--spot-min-saving P]
+                              Monthly estimate per stack and in total, broken down, with each price's source
   list                        Stacks known in the state folder
   show [name]                 A stack's state: status, resources, notes, last error
   render [name] --out DIR     Write exactly what would run on the instance (UserData, compose, env, nginx)
@@ -72,6 +75,7 @@ Other flags:
   --adopt                     deploy/plan: take over resources named for this stack that this machine doesn't know
   --delete-data               destroy: delete the EFS file system and secrets as well
   --allow-over-budget         deploy: go ahead although the estimate exceeds monthlyBudgetUsd
+  --spot-min-saving <percent> prices/cost: recommend spot only when it saves at least this much (0-90, default 20)
   --state-dir <dir>           Where stack state lives (default: $GEUSEMAKER_STATE_DIR, else ~/.geusemaker/stacks)
   --endpoint <url>            Send every AWS call to this endpoint (default: $GEUSEMAKER_AWS_ENDPOINT), e.g. a local emulator
   --max-attempts <n>          Attempts per AWS call, including the first (default 8)
@@ -99,6 +103,7 @@ const OPTIONS = {
   adopt: { type: 'boolean' },
   'delete-data': { type: 'boolean' },
   'allow-over-budget': { type: 'boolean' },
+  'spot-min-saving': { type: 'string' },
   gpu: { type: 'boolean' },
   name: { type: 'string' },
   force: { type: 'boolean' },
@@ -121,8 +126,8 @@ const COMMAND_FLAGS: Record<Exclude<Command, 'help' | 'version'>, readonly Flag[
   deploy: [...CONFIG_FLAGS, 'adopt', 'yes', 'allow-over-budget'],
   destroy: ['config', 'region', 'profile', 'yes', 'delete-data'],
   pause: ['config'],
-  prices: ['tier', 'gpu', 'instance-type', 'region', 'profile'],
-  cost: ['config'],
+  prices: ['tier', 'gpu', 'instance-type', 'region', 'profile', 'spot-min-saving'],
+  cost: ['config', 'spot-min-saving'],
   resume: ['config'],
   list: [],
   show: ['config'],
@@ -157,6 +162,9 @@ const valuesSchema = z.object({
   adopt: z.boolean().optional(),
   'delete-data': z.boolean().optional(),
   'allow-over-budget': z.boolean().optional(),
+  'spot-min-saving': wholeNumber('spot-min-saving')
+    .pipe(z.number().max(90, { error: '--spot-min-saving must be a percentage from 0 to 90' }))
+    .optional(),
   gpu: z.boolean().optional(),
   name: z.string().optional(),
   force: z.boolean().optional(),
@@ -258,6 +266,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     deleteData: values['delete-data'] ?? false,
     allowOverBudget: values['allow-over-budget'] ?? false,
     onlyInstanceType: values['instance-type'],
+    spotMinSavingPercent: values['spot-min-saving'],
     force: values.force ?? false,
     initName: values.name,
     os: values.os,

@@ -69,6 +69,7 @@ class Session {
       maxAttempts: this.args.maxAttempts,
       timing: this.overrides.timing,
       instrument: this.overrides.instrument,
+      spotMinSaving: this.args.spotMinSavingPercent !== undefined ? this.args.spotMinSavingPercent / 100 : undefined,
       // The index follows the GEUSEMAKER_HOME this CLI was given, not necessarily the process's.
       index: new MachineIndex(geusemakerHome(this.io.env)),
     });
@@ -354,7 +355,10 @@ async function resume(s: Session): Promise<void> {
 
 async function prices(s: Session): Promise<void> {
   // No stack is involved: region, tier and profile come from flags, GEUSEMAKER_* or the config file; the name is a stand-in.
-  const { config } = await loadStackConfig({ cwd: s.io.cwd, configPath: s.args.configPath, flags: { name: 'prices', ...s.args.flags }, env: s.io.env });
+  // Access does not matter to prices, but the automation and gpu tiers require theirs: the stand-in gets it.
+  const balanced = s.args.flags.tier === 'automation' || s.args.flags.tier === 'gpu';
+  const standIn = { name: 'prices', ...(balanced && !s.args.flags.access ? { access: { mode: 'load-balancer' as const } } : {}), ...s.args.flags };
+  const { config } = await loadStackConfig({ cwd: s.io.cwd, configPath: s.args.configPath, flags: standIn, env: s.io.env });
   const placements = await s.engine.placements(config.region, config.tier, config.profile, s.args.onlyInstanceType ? [config.instanceType] : undefined);
   if (s.args.json) {
     s.json({ region: config.region, tier: config.tier, placements });

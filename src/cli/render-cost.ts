@@ -25,9 +25,13 @@ export function renderCost(stacks: readonly { name: string; status: StackStatus;
   const lines: string[] = [];
   for (const { name, status, estimate, toDate, budget } of stacks) {
     lines.push(`Stack ${name} (${status}): about ${usd(estimate.totalUsd, 2)}/month if it runs all month; ${usd(toDate.totalUsd, 2)} so far (${toDate.basis})`);
-    lines.push(...table(estimate.lines.map((line) => [line.item, usd(line.usd, 2), line.source, line.basis]), '    '));
+    lines.push(...table(estimate.lines.map((line) => [line.item, usd(line.usd, 2), line.sourceText, line.basis]), '    '));
     if (estimate.spotSavings) {
       lines.push(`    spot saves ${estimate.spotSavings.percent}% on compute: ${usd(estimate.spotSavings.savedUsd, 2)}/month against ${usd(estimate.spotSavings.onDemandComputeUsd, 2)} on demand`);
+    }
+    if (estimate.recommendation) {
+      const { market, why } = estimate.recommendation;
+      lines.push(`    ${why.startsWith(`${market} recommended`) ? why : `${market} recommended: ${why}`}`);
     }
     if (budget) {
       const share = Math.round((budget.projectedUsd / budget.budgetUsd) * 100);
@@ -37,6 +41,6 @@ export function renderCost(stacks: readonly { name: string; status: StackStatus;
     lines.push('');
   }
   const total = stacks.reduce((sum, s) => sum + s.estimate.totalUsd, 0);
-  lines.push(`Total: about ${usd(total, 2)}/month. Assumptions (EFS size, data out, LCUs, CloudFront traffic) are stated on each line.`);
+  lines.push(`Total: about ${usd(total, 2)}/month. Assumptions (EFS size and traffic, data out, LCUs, CloudFront traffic) and each price's source are stated on each line.`);
   return lines;
 }

@@ -12,7 +12,7 @@ import { HealthTracker } from './health/tracker';
 import { join } from 'node:path';
 import { PriceCache } from './cost/cache';
 import { DEFAULT_ASSUMPTIONS, estimateMonthly, type Assumptions, type MonthlyEstimate } from './cost/estimate';
-import { rankPlacements, type Placement } from './cost/placement';
+import { DEFAULT_SPOT_MIN_SAVING, rankPlacements, recommendForStack, type Placement } from './cost/placement';
 import { PriceBook } from './cost/prices';
 import { spotHistory } from './cost/spot';
 import { budgetStatus, costToDate, startOfMonth, type BudgetStatus, type CostToDate } from './cost/to-date';
@@ -50,6 +50,8 @@ export interface EngineOptions {
   quotas?: () => QuotaApi;
   /** Where fetched prices are cached (default: <GEUSEMAKER_HOME>/cache). */
   cacheDir?: string;
+  /** Spot must save at least this share (0–0.9) over on-demand to be recommended; a function reads a live setting. Default 0.2. */
+  spotMinSaving?: number | (() => number);
   /** Replaces SSM pieces moto cannot answer (Run Command output, sessions, agent status): tests and recorded replays. */
   ssm?: SsmFactory;
   /** Machine-wide index of stacks; pass null to skip it (tests of isolated stores). */
@@ -102,7 +104,27 @@ export class Engine {
   async plan(config: StackConfig, options: { adopt?: boolean } = {}): Promise<DeployPlan> {
     const state = await this.store.read(config.name);
     const clients = this.clients(config.region, config.profile);
-    return planDeploy(clients, config, state, { ...options, quotas: this.quotaApi(clients) });
+    const plan = await planDeploy(clients, config, state, { ...options, quotas: this.quotaApi(clients) });
+    if (config.market === 'spot') {
+      // Advice only: prices failing must never fail a plan.
+      const advice = await this.marketAdvice(config).catch(() => undefined);
+      if (advice?.recommendation.market === 'on-demand' && advice.spot !== undefined) plan.warnings.push(`${advice.recommendation.why}.`);
+    }
+    return plan;
+  }
+
+  /** The spot-saving threshold in force (the option may follow a live setting). */
+  get spotMinSaving(): number {
+    const option = this.options.spotMinSaving;
+    const value = typeof option === 'function' ? option() : option;
+    return value !== undefined && Number.isFinite(value) ? Math.min(0.9, Math.max(0, value)) : DEFAULT_SPOT_MIN_SAVING;
+  }
+
+  /** On-demand and cheapest spot price for the stack's type and region, and which market the threshold recommends. */
+  private async marketAdvice(config: StackConfig, book = this.priceBook(config.region, config.profile)) {
+    const [onDemand, spot] = await Promise.all([book.onDemandHourly(config.instanceType, config.region), book.spotHourly(config.instanceType, config.region)]);
+    const cheapest = spot?.value[0];
+    return { onDemand, spot: cheapest && spot ? { ...cheapest, source: spot.source } : undefined, recommendation: recommendForStack(onDemand?.value, cheapest?.usdPerHour, this.spotMinSaving) };
   }
 
   /** Plan, confirm, apply — all under the stack's lock, so a second deploy or destroy is refused. */
@@ -292,22 +314,22 @@ export class Engine {
 
   /** The tier's instance types offered in the region, cheapest first, with the cheapest AZ and a market recommendation. */
   async placements(region: string, tier: Tier, profile?: string, only?: readonly string[]): Promise<Placement[]> {
-    return rankPlacements(this.priceBook(region, profile), await this.instanceTypes(region, tier, profile, only), region);
+    return rankPlacements(this.priceBook(region, profile), await this.instanceTypes(region, tier, profile, only), region, this.spotMinSaving);
   }
 
   /** A month of the stack, broken down: compute at the chosen market's price (spot: cheapest AZ), the rest from list prices and assumptions. */
   async estimate(config: StackConfig, assumptions: Assumptions = DEFAULT_ASSUMPTIONS): Promise<MonthlyEstimate> {
     const book = this.priceBook(config.region, config.profile);
-    const onDemand = await book.onDemandHourly(config.instanceType, config.region);
-    const spot = config.market === 'spot' ? (await book.spotHourly(config.instanceType, config.region)) : undefined;
-    const cheapest = spot?.value[0];
-    const compute = cheapest && spot ? { usdPerHour: cheapest.usdPerHour, source: spot.source }
+    const [{ onDemand, spot, recommendation }, list] = await Promise.all([this.marketAdvice(config, book), book.listPrices(config.region)]);
+    const cheapest = config.market === 'spot' ? spot : undefined;
+    const compute = cheapest ? { usdPerHour: cheapest.usdPerHour, source: cheapest.source }
       : onDemand ? { usdPerHour: onDemand.value, source: onDemand.source } : undefined;
     if (!compute) {
       throw refused('NO_PRICE', `No price is known for ${config.instanceType} in ${config.region}: the Price List API gave none and the bundled table lacks it.`,
         'Check the instance type, or allow pricing:GetProducts for these credentials.');
     }
-    const estimate = estimateMonthly(config, compute, assumptions);
+    const estimate = estimateMonthly(config, compute, assumptions, list);
+    estimate.recommendation = recommendation;
     if (cheapest && onDemand && onDemand.value > 0) {
       const onDemandComputeUsd = Math.round(onDemand.value * HOURS_PER_MONTH * 100) / 100;
       const spotCompute = estimate.lines.find((line) => line.item === 'compute')?.usd ?? 0;
@@ -323,10 +345,12 @@ export class Engine {
     const book = this.priceBook(state.region, state.config.profile);
     const fileSystemId = state.resources.efs?.status === 'created' ? state.resources.efs.id : undefined;
     const bytes = fileSystemId ? (await describeFileSystemById(clients, fileSystemId).catch(() => undefined))?.SizeInBytes?.Value ?? 0 : 0;
+    const hasBalancer = Object.values(state.resources).some((record) => record.kind === 'load-balancer');
+    const rates = hasBalancer ? { loadBalancerUsdPerHour: (await book.listPrices(state.region)).albHour.usd } : undefined;
     return costToDate(state, {
       onDemandHourly: async (type) => (await book.onDemandHourly(type, state.region))?.value,
       spotHistory: (type, zone, start, end) => spotHistory(clients, type, zone, start, end).catch(() => []),
-    }, { sizeGb: bytes / 1024 ** 3, usdPerGbMonth: EFS_STANDARD_USD_PER_GB_MONTH }, now, from);
+    }, { sizeGb: bytes / 1024 ** 3, usdPerGbMonth: EFS_STANDARD_USD_PER_GB_MONTH }, now, from, rates);
   }
 
   /** The month projected from month-to-date and today's hourly rate, against the stack's budget (undefined without one). */

@@ -66,7 +66,8 @@ export class EngineHost implements vscode.Disposable {
     if (!engine) {
       // Recorded SSM answers stand in for calls the emulator lacks; never when talking to real AWS.
       const replay = this.endpoint && isLoopback(this.endpoint) ? process.env.GEUSEMAKER_SSM_REPLAY : undefined;
-      engine = new Engine({ stateDir, endpoint: this.endpoint, ssm: replay ? replayFromFile(replay) : undefined });
+      // The threshold is read on each use, so changing the setting needs no new engine.
+      engine = new Engine({ stateDir, endpoint: this.endpoint, ssm: replay ? replayFromFile(replay) : undefined, spotMinSaving: () => this.settings.spotMinSavingPercent / 100 });
       this.engines.set(stateDir, engine);
     }
     return engine;

@@ -14,6 +14,7 @@ export const settingsSchema = z.object({
   defaultInstanceType: z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, { error: 'must look like an EC2 instance type such as t3.xlarge' }).default('t3.xlarge'),
   defaultMarket: z.enum(['spot', 'on-demand'], { error: 'must be spot or on-demand' }).default('spot'),
   sessionManagerPluginPath: z.string().default(''),
+  spotMinSavingPercent: z.number({ error: 'must be a whole percentage' }).int({ error: 'must be a whole percentage' }).min(0, { error: 'must be 0 to 90' }).max(90, { error: 'must be 0 to 90' }).default(20),
 });
 export type Settings = z.output<typeof settingsSchema>;
 export const SETTING_KEYS = Object.keys(settingsSchema.shape) as (keyof Settings)[];

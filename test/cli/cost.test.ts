@@ -24,8 +24,16 @@ describe('geusemaker prices and cost (spot from moto; on-demand estimated: moto 
     assert.match(one.stdout, /m7i\.large/);
     assert.doesNotMatch(one.stdout, /t3\.xlarge/);
     const json = await cli(['prices', '--region', 'us-east-1', '--gpu', '--json']);
-    const doc = JSON.parse(json.stdout) as { placements: { type: { type: string; gpus: number } }[] };
+    const doc = JSON.parse(json.stdout) as { placements: { type: { type: string; gpus: number }; onDemand?: { source: { kind: string } }; spot?: { source: { kind: string } } }[] };
     assert.ok(doc.placements.length > 0 && doc.placements.every((p) => p.type.gpus > 0));
+    assert.ok(doc.placements.every((p) => p.onDemand?.source.kind === 'estimated'), 'each price carries its source');
+    // moto's spot price ($0.00001/h) saves about 100%: spot is recommended under any threshold up to 90%.
+    const strict = await cli(['prices', '--region', 'us-east-1', '--instance-type', 't3.xlarge', '--spot-min-saving', '90']);
+    assert.equal(strict.code, 0, strict.stderr);
+    assert.match(strict.stdout, /spot: spot saves 100% versus on-demand/);
+    const bad = await cli(['prices', '--region', 'us-east-1', '--spot-min-saving', '95']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--spot-min-saving must be a percentage from 0 to 90/);
   });
 
   it('cost estimates every stack in the folder, broken down, and refuses an unknown name', async () => {
@@ -36,12 +44,19 @@ describe('geusemaker prices and cost (spot from moto; on-demand estimated: moto 
     const text = await cli(['cost', '--state-dir', stateDir]);
     assert.equal(text.code, 0, text.stderr);
     assert.match(text.stdout, /Stack demo \(deployed\): about \$\d+\.\d\d\/month if it runs all month; \$\d+\.\d\d so far \(1 instance run\(s\)/);
-    for (const item of ['compute', 'ebs', 'efs', 'public-ipv4', 'data-transfer']) assert.match(text.stdout, new RegExp(`\\n +${item} +\\$`));
+    for (const item of ['compute', 'ebs', 'efs', 'public-ipv4', 'data-transfer']) assert.match(text.stdout, new RegExp(`\\n +${item} +\\$\\d+\\.\\d\\d +(live|cached \\d+ min ago|estimated) `));
+    // moto has no Price List API: the list prices are the bundled ones, and each line says so.
+    assert.match(text.stdout, /\n +ebs +\$4\.00 +estimated +50 GiB gp3 root volume at \$0\.08\/GB-month/);
+    assert.match(text.stdout, /\n +spot recommended: spot saves 100% versus on-demand/);
     assert.match(text.stdout, /Total: about \$/);
     assert.match(text.stdout, /spot saves -?\d+% on compute: \$-?\d+\.\d\d\/month against \$121\.47 on demand/, 't3.xlarge at the bundled $0.1664/h × 730 h');
     assert.match(text.stdout, /! Budget: \$\d+\.\d\d this month so far, projected \$\d+\.\d\d of \$1\.00 \(\d+%\): over budget/);
-    const json = JSON.parse((await cli(['cost', 'demo', '--json', '--state-dir', stateDir])).stdout) as { totalUsd: number; stacks: { name: string }[] };
+    const json = JSON.parse((await cli(['cost', 'demo', '--json', '--spot-min-saving', '30', '--state-dir', stateDir])).stdout) as {
+      totalUsd: number; stacks: { name: string; estimate: { lines: { item: string; source: string; sourceText: string }[]; recommendation: { market: string } } }[];
+    };
     assert.deepEqual(json.stacks.map((s) => s.name), ['demo']);
+    assert.deepEqual(json.stacks[0]?.estimate.lines.find((l) => l.item === 'ebs'), { ...json.stacks[0]?.estimate.lines.find((l) => l.item === 'ebs'), source: 'estimated', sourceText: 'estimated' });
+    assert.equal(json.stacks[0]?.estimate.recommendation.market, 'spot');
     assert.ok(json.totalUsd > 0);
     assert.equal((await cli(['cost', 'nope', '--state-dir', stateDir])).code, 2);
     assert.equal((await cli(['destroy', 'demo', '--yes', '--delete-data', '--state-dir', stateDir])).code, 0);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { newStackState } from '../../src/engine/deploy';
 import { costToDate, integrateSpot, type HistoricPrices } from '../../src/engine/cost/to-date';
 import { stackConfigSchema } from '../../src/engine/stack/config';
+import type { ResourceRecord } from '../../src/engine/state/schema';
 
 const near = (actual: number, expected: number) => assert.ok(Math.abs(actual - expected) < 1e-6, `${actual} ≈ ${expected}`);
 
@@ -78,6 +79,44 @@ describe('budgets', () => {
     const result = await costToDate(state, prices, { sizeGb: 0, usdPerGbMonth: 0.3 }, new Date('2026-11-01T05:00:00.000Z'), new Date('2026-11-01T00:00:00.000Z'));
     assert.deepEqual(result.intervals.map((i) => [i.instanceId, i.hours]), [['i-new', 5]]);
     near(result.computeUsd, 5);
+  });
+});
+
+describe('cost to date: the load balancer\'s hourly charge', () => {
+  const prices: HistoricPrices = { onDemandHourly: async () => 0, spotHistory: async () => [] };
+  const record = (key: string, status: 'created' | 'deleted', updatedAt: string, createdAt?: string): ResourceRecord => ({
+    key, kind: 'load-balancer', status, id: `arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/${key}/1`,
+    attrs: createdAt ? { createdAt } : {}, external: false, updatedAt,
+  });
+
+  it('accrues from the journaled creation until deletion or now, at the given rate, and says so', async () => {
+    const state = newStackState(stackConfigSchema.parse({ name: 'demo', tier: 'automation', access: { mode: 'load-balancer' } }));
+    state.createdAt = '2026-11-01T00:00:00.000Z';
+    state.resources = {
+      // Created at 02:00 (attrs.createdAt), deleted at 12:00: 10 h.
+      old: record('old', 'deleted', '2026-11-01T12:00:00.000Z', '2026-11-01T02:00:00.000Z'),
+      // Created at 14:00 (its record's updatedAt), still there at 20:00: 6 h.
+      alb: record('alb', 'created', '2026-11-01T14:00:00.000Z'),
+      // Other kinds cost nothing here.
+      tg: { ...record('tg', 'created', '2026-11-01T14:00:00.000Z'), kind: 'target-group' },
+    };
+    const now = new Date('2026-11-01T20:00:00.000Z');
+    const result = await costToDate(state, prices, { sizeGb: 0, usdPerGbMonth: 0.3 }, now, undefined, { loadBalancerUsdPerHour: 0.0225 });
+    near(result.fixedUsd, 16 * 0.0225);
+    near(result.totalUsd, 16 * 0.0225);
+    assert.match(result.basis, /2 load balancer\(s\) for 16\.0 h at \$0\.0225\/h, from their journaled creation to deletion or now/);
+    // Month to date from 10:00: 2 h of the old one, 6 h of the new one.
+    near((await costToDate(state, prices, { sizeGb: 0, usdPerGbMonth: 0.3 }, now, new Date('2026-11-01T10:00:00.000Z'), { loadBalancerUsdPerHour: 0.0225 })).fixedUsd, 8 * 0.0225);
+  });
+
+  it('a stack without a load balancer has no fixed charge and says nothing of one; the default rate is the bundled one', async () => {
+    const state = newStackState(stackConfigSchema.parse({ name: 'demo' }));
+    state.createdAt = '2026-11-01T00:00:00.000Z';
+    const result = await costToDate(state, prices, { sizeGb: 0, usdPerGbMonth: 0.3 }, new Date('2026-11-01T10:00:00.000Z'));
+    assert.equal(result.fixedUsd, 0);
+    assert.doesNotMatch(result.basis, /load balancer/);
+    state.resources = { alb: record('alb', 'created', '2026-11-01T00:00:00.000Z') };
+    near((await costToDate(state, prices, { sizeGb: 0, usdPerGbMonth: 0.3 }, new Date('2026-11-01T10:00:00.000Z'))).fixedUsd, 10 * 0.0225);
   });
 });
 

@@ -19,7 +19,9 @@ export interface Cached<T> {
  * cache file is treated as empty: it is only a cache.
  */
 export class PriceCache {
-  private entries?: Record<string, z.infer<typeof entrySchema>>;
+  private loading?: Promise<Record<string, z.infer<typeof entrySchema>>>;
+  /** Writes run one after another, each with every entry so far: parallel lookups must not lose each other's. */
+  private writing: Promise<void> = Promise.resolve();
 
   constructor(private readonly dir: string, private readonly now: () => number = Date.now) {}
 
@@ -27,15 +29,13 @@ export class PriceCache {
     return join(this.dir, 'prices.json');
   }
 
-  private async load(): Promise<Record<string, z.infer<typeof entrySchema>>> {
-    if (this.entries) return this.entries;
-    try {
-      const parsed = fileSchema.safeParse(JSON.parse(await readFile(this.path, 'utf8')));
-      this.entries = parsed.success ? parsed.data.entries : {};
-    } catch {
-      this.entries = {};
-    }
-    return this.entries;
+  /** Read once, shared: parallel first lookups must all see (and add to) the same entries. */
+  private load(): Promise<Record<string, z.infer<typeof entrySchema>>> {
+    this.loading ??= readFile(this.path, 'utf8').then((text) => {
+      const parsed = fileSchema.safeParse(JSON.parse(text));
+      return parsed.success ? parsed.data.entries : {};
+    }).catch(() => ({}));
+    return this.loading;
   }
 
   /** The cached value if younger than `ttlMs` (or any age with `stale: true`, for when the API fails). */
@@ -51,7 +51,11 @@ export class PriceCache {
   async set(key: string, value: unknown): Promise<void> {
     const entries = await this.load();
     entries[key] = { value, fetchedAt: this.now() };
-    await ensureDir(this.dir);
-    await writeFileAtomic(this.path, `${JSON.stringify({ version: 1, entries })}\n`);
+    const write = this.writing.then(async () => {
+      await ensureDir(this.dir);
+      await writeFileAtomic(this.path, `${JSON.stringify({ version: 1, entries })}\n`);
+    });
+    this.writing = write.catch(() => undefined);
+    await write;
   }
 }

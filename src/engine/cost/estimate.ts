@@ -1,34 +1,32 @@
 import type { StackConfig } from '../stack/config';
-import { EBS_GP3_USD_PER_GB_MONTH, EFS_STANDARD_USD_PER_GB_MONTH, HOURS_PER_MONTH, PUBLIC_IPV4_USD_PER_HOUR } from './fallback-prices';
-import type { PriceSource } from './prices';
+import { HOURS_PER_MONTH } from './fallback-prices';
+import { bundledListQuotes, describeSource, type ListQuote, type ListQuotes, type PriceSource } from './prices';
 
 /** What the estimate cannot know, stated next to the numbers and editable. */
 export interface Assumptions {
   efsGb: number;
+  /** Elastic throughput bills reads and writes per GB; assumed 0 unless set (the prices are shown either way). */
+  efsReadGb: number;
+  efsWriteGb: number;
   dataOutGb: number;
   albLcu: number;
   cloudFrontGb: number;
   cloudFrontRequestsMillions: number;
 }
 
-export const DEFAULT_ASSUMPTIONS: Assumptions = { efsGb: 20, dataOutGb: 10, albLcu: 1, cloudFrontGb: 50, cloudFrontRequestsMillions: 1 };
+export const DEFAULT_ASSUMPTIONS: Assumptions = { efsGb: 20, efsReadGb: 0, efsWriteGb: 0, dataOutGb: 10, albLcu: 1, cloudFrontGb: 50, cloudFrontRequestsMillions: 1 };
 
-/** us-east-1 list prices for the items without a live lookup yet (each line says so). */
-const LIST = {
-  albHour: 0.0225,
-  albLcuHour: 0.008,
-  cloudFrontGbPriceClass100: 0.085,
-  cloudFrontPerMillionHttps: 1.0,
-  dataOutGb: 0.09,
-  /** AWS's free data transfer out to the internet per month, across the account. */
-  freeDataOutGb: 100,
-};
+/** AWS's free data transfer out to the internet per month, across the account. */
+const FREE_DATA_OUT_GB = 100;
 
 export interface EstimateLine {
   item: 'compute' | 'ebs' | 'efs' | 'public-ipv4' | 'alb' | 'cloudfront' | 'data-transfer';
   usd: number;
   basis: string;
+  /** The weakest source among the prices the line uses (estimated, then cached, then live). */
   source: PriceSource['kind'];
+  /** The same, as the UI shows it ("live", "cached 5 min ago", "estimated"). */
+  sourceText: string;
 }
 
 export interface MonthlyEstimate {
@@ -37,28 +35,60 @@ export interface MonthlyEstimate {
   assumptions: Assumptions;
   /** For spot stacks: what the same month of compute would cost on demand, and the share spot saves. */
   spotSavings?: { onDemandComputeUsd: number; savedUsd: number; percent: number };
+  /** Spot or on-demand for this type here, against the spot-saving threshold (set by the engine, which knows both prices). */
+  recommendation?: { market: 'spot' | 'on-demand'; why: string };
 }
 
 const round = (usd: number) => Math.round(usd * 100) / 100;
+const RANK: Record<PriceSource['kind'], number> = { live: 0, cached: 1, estimated: 2 };
+
+function weakest(sources: readonly PriceSource[]): PriceSource {
+  return sources.reduce((worst, s) => {
+    if (RANK[s.kind] !== RANK[worst.kind]) return RANK[s.kind] > RANK[worst.kind] ? s : worst;
+    return s.kind === 'cached' && worst.kind === 'cached' && s.ageMs > worst.ageMs ? s : worst;
+  });
+}
+
+function line(item: EstimateLine['item'], usd: number, basis: string, quotes: readonly { source: PriceSource }[]): EstimateLine {
+  const source = weakest(quotes.map((q) => q.source));
+  return { item, usd: round(usd), basis, source: source.kind, sourceText: describeSource(source) };
+}
+
+/** "$0.09/GB (first paid tier: 0–10240 GB)" */
+const price = (quote: ListQuote, per: string) => `$${quote.usd}/${per}${quote.tier ? ` (${quote.tier})` : ''}`;
+const dearer = (a: ListQuote, b: ListQuote) => (b.usd > a.usd ? b : a);
 
 /**
- * A month (730 h) of the stack, broken down. `compute` is the hourly price of the chosen market (the caller
- * passes spot's cheapest AZ or on-demand, with its source); every other line is a list price or an assumption.
+ * A month (730 h) of the stack, broken down. Pure: every price comes in (`compute`: the chosen market's hourly
+ * price, spot's from the cheapest offered AZ; `list`: the rest, the bundled ones unless given), each with its
+ * source, and every quantity that is not the config's is an assumption.
  */
-export function estimateMonthly(config: Pick<StackConfig, 'tier' | 'rootVolumeGb' | 'instanceType' | 'market'>, compute: { usdPerHour: number; source: PriceSource }, assumptions: Assumptions = DEFAULT_ASSUMPTIONS): MonthlyEstimate {
+export function estimateMonthly(config: Pick<StackConfig, 'tier' | 'rootVolumeGb' | 'instanceType' | 'market'>, compute: { usdPerHour: number; source: PriceSource },
+  assumptions: Assumptions = DEFAULT_ASSUMPTIONS, list: ListQuotes = bundledListQuotes()): MonthlyEstimate {
+  const a = assumptions;
   const lines: EstimateLine[] = [
-    { item: 'compute', usd: round(compute.usdPerHour * HOURS_PER_MONTH), basis: `${config.instanceType} ${config.market} at $${compute.usdPerHour.toFixed(4)}/h × ${HOURS_PER_MONTH} h`, source: compute.source.kind },
-    { item: 'ebs', usd: round(config.rootVolumeGb * EBS_GP3_USD_PER_GB_MONTH), basis: `${config.rootVolumeGb} GiB gp3 root volume at $${EBS_GP3_USD_PER_GB_MONTH}/GB-month`, source: 'estimated' },
-    { item: 'efs', usd: round(assumptions.efsGb * EFS_STANDARD_USD_PER_GB_MONTH), basis: `${assumptions.efsGb} GB on EFS Standard (assumed) at $${EFS_STANDARD_USD_PER_GB_MONTH}/GB-month`, source: 'estimated' },
-    { item: 'public-ipv4', usd: round(PUBLIC_IPV4_USD_PER_HOUR * HOURS_PER_MONTH), basis: `one public IPv4 address at $${PUBLIC_IPV4_USD_PER_HOUR}/h`, source: 'estimated' },
+    line('compute', compute.usdPerHour * HOURS_PER_MONTH, `${config.instanceType} ${config.market} at $${compute.usdPerHour.toFixed(4)}/h × ${HOURS_PER_MONTH} h`, [compute]),
+    line('ebs', config.rootVolumeGb * list.ebsGp3.usd, `${config.rootVolumeGb} GiB gp3 root volume at ${price(list.ebsGp3, 'GB-month')}`, [list.ebsGp3]),
+    line('efs', a.efsGb * list.efsStandard.usd + a.efsReadGb * list.efsElasticRead.usd + a.efsWriteGb * list.efsElasticWrite.usd,
+      `${a.efsGb} GB on EFS Standard (assumed) at ${price(list.efsStandard, 'GB-month')}; elastic throughput: ${a.efsReadGb} GB read (assumed) at ${price(list.efsElasticRead, 'GB')}, ${a.efsWriteGb} GB written (assumed) at ${price(list.efsElasticWrite, 'GB')}`,
+      [list.efsStandard, list.efsElasticRead, list.efsElasticWrite]),
+    line('public-ipv4', list.publicIpv4.usd * HOURS_PER_MONTH, `one public IPv4 address at ${price(list.publicIpv4, 'h')} × ${HOURS_PER_MONTH} h`, [list.publicIpv4]),
   ];
   if (config.tier === 'automation' || config.tier === 'gpu') {
-    lines.push({ item: 'alb', usd: round((LIST.albHour + assumptions.albLcu * LIST.albLcuHour) * HOURS_PER_MONTH), basis: `load balancer at $${LIST.albHour}/h plus ${assumptions.albLcu} LCU (assumed) at $${LIST.albLcuHour}/LCU-h`, source: 'estimated' });
+    lines.push(line('alb', (list.albHour.usd + a.albLcu * list.albLcu.usd) * HOURS_PER_MONTH,
+      `load balancer at ${price(list.albHour, 'h')} plus ${a.albLcu} LCU (assumed) at ${price(list.albLcu, 'LCU-h')}, × ${HOURS_PER_MONTH} h`, [list.albHour, list.albLcu]));
   }
   if (config.tier === 'gpu') {
-    lines.push({ item: 'cloudfront', usd: round(assumptions.cloudFrontGb * LIST.cloudFrontGbPriceClass100 + assumptions.cloudFrontRequestsMillions * LIST.cloudFrontPerMillionHttps), basis: `${assumptions.cloudFrontGb} GB out (assumed) at $${LIST.cloudFrontGbPriceClass100}/GB (PriceClass_100) and ${assumptions.cloudFrontRequestsMillions}M HTTPS requests at $${LIST.cloudFrontPerMillionHttps}/M`, source: 'estimated' });
+    // PriceClass_100 serves from the United States and Europe groups; the dearer of the two is assumed for all traffic.
+    const out = dearer(list.cloudFrontOutUs, list.cloudFrontOutEurope);
+    const https = dearer(list.cloudFrontHttpsUs, list.cloudFrontHttpsEurope);
+    const perMillion = Math.round(https.usd * 1e6 * 10_000) / 10_000;
+    lines.push(line('cloudfront', a.cloudFrontGb * out.usd + a.cloudFrontRequestsMillions * https.usd * 1e6,
+      `${a.cloudFrontGb} GB out (assumed) at ${price(out, 'GB')} and ${a.cloudFrontRequestsMillions}M HTTPS requests (assumed) at $${perMillion}/M — PriceClass_100, the dearer of its United States and Europe prices`,
+      [list.cloudFrontOutUs, list.cloudFrontOutEurope, list.cloudFrontHttpsUs, list.cloudFrontHttpsEurope]));
   }
-  const billableOut = Math.max(0, assumptions.dataOutGb - LIST.freeDataOutGb);
-  lines.push({ item: 'data-transfer', usd: round(billableOut * LIST.dataOutGb), basis: `${assumptions.dataOutGb} GB out to the internet (assumed); the first ${LIST.freeDataOutGb} GB each month are free, then $${LIST.dataOutGb}/GB`, source: 'estimated' });
-  return { lines, totalUsd: round(lines.reduce((sum, line) => sum + line.usd, 0)), assumptions };
+  const billableOut = Math.max(0, a.dataOutGb - FREE_DATA_OUT_GB);
+  lines.push(line('data-transfer', billableOut * list.dataOut.usd,
+    `${a.dataOutGb} GB out to the internet (assumed); the first ${FREE_DATA_OUT_GB} GB each month are free, then ${price(list.dataOut, 'GB')}`, [list.dataOut]));
+  return { lines, totalUsd: round(lines.reduce((sum, l) => sum + l.usd, 0)), assumptions };
 }

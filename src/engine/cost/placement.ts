@@ -1,8 +1,10 @@
 import type { InstanceTypeInfo } from '../discovery/instance-types';
 import type { PriceBook, PriceSource } from './prices';
 
-/** Below this saving, spot's interruptions are not worth it (a setting in the extension). */
+/** Below this saving, spot's interruptions are not worth it (EngineOptions.spotMinSaving; a setting in the extension). */
 export const DEFAULT_SPOT_MIN_SAVING = 0.2;
+
+const percent = (share: number) => Math.round(share * 100);
 
 export interface Placement {
   type: InstanceTypeInfo;
@@ -19,9 +21,18 @@ export function recommendMarket(onDemand: number | undefined, spot: number | und
   if (onDemand === undefined) return { market: 'spot', why: 'no on-demand price to compare with' };
   const saving = 1 - spot / onDemand;
   if (saving < minSaving) {
-    return { market: 'on-demand', why: `spot saves only ${Math.round(saving * 100)}% (under ${Math.round(minSaving * 100)}%), not worth interruptions` };
+    return { market: 'on-demand', why: `spot saves only ${percent(saving)}% (under ${percent(minSaving)}%), not worth interruptions` };
   }
-  return { market: 'spot', why: `spot saves ${Math.round(saving * 100)}% versus on-demand` };
+  return { market: 'spot', why: `spot saves ${percent(saving)}% versus on-demand` };
+}
+
+/** A stack's recommendation, phrased to stand alone (the estimate shows it, the plan warns with it). */
+export function recommendForStack(onDemand: number | undefined, spot: number | undefined, minSaving = DEFAULT_SPOT_MIN_SAVING): Placement['recommended'] {
+  const recommended = recommendMarket(onDemand, spot, minSaving);
+  if (recommended.market === 'on-demand' && onDemand !== undefined && spot !== undefined) {
+    return { market: 'on-demand', why: `on-demand recommended: spot saves only ${percent(1 - spot / onDemand)}% (under ${percent(minSaving)}%)` };
+  }
+  return recommended;
 }
 
 /** Types ranked by their cheapest price (spot where recommended), with the cheapest offered AZ for each. */

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import type { AwsClients } from '../aws/clients';
 import { PRICE_TTL_MS, type PriceCache } from './cache';
 import { FALLBACK_REGION, ON_DEMAND_USD_PER_HOUR } from './fallback-prices';
-import { onDemandInstanceFilters, pickOnDemandPrice } from './price-list';
+import { BUNDLED_LIST_USD, LIST_ITEMS, listPriceQueries, type ListItem } from './list-price-queries';
+import { onDemandInstanceFilters, pickListPrice, pickOnDemandPrice } from './price-list';
 import type { PricingApi } from './pricing-api';
 import { currentSpotPrices, type SpotPrice } from './spot';
 
@@ -23,6 +24,22 @@ export function describeSource(source: PriceSource): string {
 function reasonOf(error: unknown): string {
   return error instanceof Error ? error.message.split('\n')[0]!.slice(0, 200) : String(error);
 }
+
+/** A non-compute list price, with its source and, when tiered, the tier it is. */
+export interface ListQuote {
+  usd: number;
+  source: PriceSource;
+  tier?: string;
+}
+export type ListQuotes = Record<ListItem, ListQuote>;
+
+/** The bundled us-east-1 list prices, every one marked estimated with the reason. */
+export function bundledListQuotes(reason = 'no live price asked for'): ListQuotes {
+  const source: PriceSource = { kind: 'estimated', reason: `${FALLBACK_REGION} list price from the bundled table (${reason})` };
+  return Object.fromEntries(LIST_ITEMS.map((item) => [item, { usd: BUNDLED_LIST_USD[item], source }])) as ListQuotes;
+}
+
+const listSchema = z.object({ usd: z.number(), tier: z.string().optional() });
 
 const spotSchema = z.array(z.object({ zone: z.string(), usdPerHour: z.number(), since: z.string() }));
 
@@ -54,6 +71,34 @@ export class PriceBook {
     const bundled = ON_DEMAND_USD_PER_HOUR[instanceType];
     if (bundled === undefined) return undefined;
     return { value: bundled, source: { kind: 'estimated', reason: `${FALLBACK_REGION} list price from the bundled table (${reason})` } };
+  }
+
+  /** Every non-compute list price for the region (storage, IPv4, load balancer, CloudFront, data out), each with its source. */
+  async listPrices(region: string, signal?: AbortSignal): Promise<ListQuotes> {
+    const queries = listPriceQueries(region);
+    const quotes = await Promise.all(LIST_ITEMS.map(async (item): Promise<[ListItem, ListQuote]> => {
+      const query = queries[item];
+      // CloudFront prices by edge region group, the same whatever the stack's region.
+      const key = `list:${query.serviceCode === 'AmazonCloudFront' ? 'global' : region}:${item}`;
+      const fresh = await this.deps.cache.get(key, listSchema, PRICE_TTL_MS.list);
+      if (fresh) return [item, { ...fresh.value, source: { kind: 'cached', ageMs: fresh.ageMs } }];
+      let reason: string;
+      try {
+        const picked = pickListPrice(await this.deps.pricing.getProducts(query.serviceCode, query.filters, signal), query);
+        if ('usd' in picked) {
+          const value = { usd: picked.usd, ...(picked.tier ? { tier: picked.tier } : {}) };
+          await this.deps.cache.set(key, value);
+          return [item, { ...value, source: { kind: 'live' } }];
+        }
+        reason = `${query.label}: ${picked.problem}`;
+      } catch (error) {
+        reason = reasonOf(error);
+      }
+      const stale = await this.deps.cache.get(key, listSchema, PRICE_TTL_MS.list, { stale: true });
+      if (stale) return [item, { ...stale.value, source: { kind: 'cached', ageMs: stale.ageMs } }];
+      return [item, bundledListQuotes(reason)[item]];
+    }));
+    return Object.fromEntries(quotes) as ListQuotes;
   }
 
   /** The spot price in force per AZ, cheapest first; undefined when neither AWS nor the cache has one. */

@@ -1,4 +1,5 @@
-import type { ComputeInterval, StackState } from '../state/schema';
+import type { ComputeInterval, ResourceRecord, StackState } from '../state/schema';
+import { BUNDLED_LIST_USD } from './list-price-queries';
 import { EBS_GP3_USD_PER_GB_MONTH, HOURS_PER_MONTH, PUBLIC_IPV4_USD_PER_HOUR } from './fallback-prices';
 
 /** A spot price record: the price from `at` until the next record. */
@@ -33,10 +34,28 @@ export interface CostToDate {
   computeUsd: number;
   storageUsd: number;
   ipv4Usd: number;
+  /** Hourly items that bill while they exist, whatever the instance does (the load balancer). */
+  fixedUsd: number;
   totalUsd: number;
   /** Hours each instance ran, for the breakdown. */
   intervals: { instanceId: string; market: string; hours: number; usd: number; priced: 'spot history' | 'on-demand' | 'unknown' }[];
   basis: string;
+}
+
+/** Rates of the hourly items cost to date counts besides compute. */
+export interface FixedRates {
+  loadBalancerUsdPerHour: number;
+}
+
+/**
+ * When a journaled resource existed: from its recorded creation time (attrs.createdAt, else the created
+ * record's updatedAt, else the stack's creation) until its deletion (a deleted record's updatedAt) or now.
+ */
+function lifetime(record: ResourceRecord, state: StackState, now: Date): { start: Date; end: Date } | undefined {
+  if (record.status === 'intent') return undefined;
+  const created = record.attrs.createdAt ?? (record.status === 'created' ? record.updatedAt : state.createdAt);
+  const end = record.status === 'deleted' ? new Date(record.updatedAt) : now;
+  return { start: new Date(created), end: end > now ? now : end };
 }
 
 /**
@@ -44,7 +63,8 @@ export interface CostToDate {
  * interval, else on-demand), its root volume and public IPv4 while it ran, plus EFS storage since creation
  * (at the file system's size now, stated as an assumption) — which keeps accruing after a destroy that kept data.
  */
-export async function costToDate(state: StackState, prices: HistoricPrices, efs: { sizeGb: number; usdPerGbMonth: number }, now: Date = new Date(), from?: Date): Promise<CostToDate> {
+export async function costToDate(state: StackState, prices: HistoricPrices, efs: { sizeGb: number; usdPerGbMonth: number }, now: Date = new Date(), from?: Date,
+  rates: FixedRates = { loadBalancerUsdPerHour: BUNDLED_LIST_USD.albHour }): Promise<CostToDate> {
   // `from` clips everything to a period (month to date); intervals entirely before it cost nothing in it.
   const clip = (at: Date) => (from && at < from ? from : at);
   const runs = state.compute.filter((interval) => !from || !interval.endedAt || new Date(interval.endedAt) > from);
@@ -66,9 +86,19 @@ export async function costToDate(state: StackState, prices: HistoricPrices, efs:
   const efsUsd = (efs.sizeGb * efs.usdPerGbMonth * sinceCreation) / HOURS_PER_MONTH;
   const ipv4Usd = PUBLIC_IPV4_USD_PER_HOUR * runningHours;
   const storageUsd = volumeUsd + efsUsd;
+  // Matched on the kind string: load balancers bill by the hour from creation to deletion, instance or not.
+  const balancers = Object.values(state.resources).filter((record) => record.kind === 'load-balancer');
+  const balancerHours = balancers.reduce((sum, record) => {
+    const life = lifetime(record, state, now);
+    return life ? sum + Math.max(0, (life.end.getTime() - clip(life.start).getTime()) / HOUR_MS) : sum;
+  }, 0);
+  const fixedUsd = balancerHours * rates.loadBalancerUsdPerHour;
+  const balancerBasis = balancers.length > 0
+    ? `; ${balancers.length} load balancer(s) for ${balancerHours.toFixed(1)} h at $${rates.loadBalancerUsdPerHour}/h, from their journaled creation to deletion or now`
+    : '';
   return {
-    computeUsd, storageUsd, ipv4Usd, totalUsd: computeUsd + storageUsd + ipv4Usd, intervals,
-    basis: `${intervals.length} instance run(s), ${runningHours.toFixed(1)} h in all; EFS at ${efs.sizeGb} GB (its size now) for ${sinceCreation.toFixed(1)} h since the stack was created`,
+    computeUsd, storageUsd, ipv4Usd, fixedUsd, totalUsd: computeUsd + storageUsd + ipv4Usd + fixedUsd, intervals,
+    basis: `${intervals.length} instance run(s), ${runningHours.toFixed(1)} h in all; EFS at ${efs.sizeGb} GB (its size now) for ${sinceCreation.toFixed(1)} h since the stack was created${balancerBasis}`,
   };
 }
 

@@ -12,7 +12,7 @@ const common = {
 };
 
 /** Panels: `dist/webview/<name>.js` plus the `<name>.css` esbuild splits out of the CSS the entry imports. */
-const PANELS = { health: 'webview/health/main.ts', wizard: 'webview/wizard/main.ts' };
+const PANELS = { health: 'webview/health/main.ts', wizard: 'webview/wizard/main.ts', cost: 'webview/cost/main.ts' };
 
 // Stale bundles of renamed panels must not ship (the .vsix takes dist/webview/ whole).
 rmSync('dist/webview', { recursive: true, force: true });

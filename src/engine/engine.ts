@@ -16,6 +16,7 @@ import { DEFAULT_SPOT_MIN_SAVING, rankPlacements, recommendForStack, type Placem
 import { PriceBook } from './cost/prices';
 import { spotHistory } from './cost/spot';
 import { budgetStatus, costToDate, startOfMonth, type BudgetStatus, type CostToDate } from './cost/to-date';
+import { costSeries, monthDays, type CostPoint } from './cost/series';
 import { EFS_STANDARD_USD_PER_GB_MONTH, HOURS_PER_MONTH } from './cost/fallback-prices';
 import { describeFileSystemById } from './resources/efs-describe';
 import { pricingRegionFor, SdkPricingApi, type PricingApi } from './cost/pricing-api';
@@ -351,6 +352,21 @@ export class Engine {
       onDemandHourly: async (type) => (await book.onDemandHourly(type, state.region))?.value,
       spotHistory: (type, zone, start, end) => spotHistory(clients, type, zone, start, end).catch(() => []),
     }, { sizeGb: bytes / 1024 ** 3, usdPerGbMonth: EFS_STANDARD_USD_PER_GB_MONTH }, now, from, rates);
+  }
+
+  /** Cumulative cost at each UTC midnight of the month so far and now: the cost panel's chart. */
+  async costOverTime(name: string, now: Date = new Date()): Promise<CostPoint[]> {
+    const state = await this.requireState(name);
+    const clients = this.clients(state.region, state.config.profile);
+    const book = this.priceBook(state.region, state.config.profile);
+    const fileSystemId = state.resources.efs?.status === 'created' ? state.resources.efs.id : undefined;
+    const bytes = fileSystemId ? (await describeFileSystemById(clients, fileSystemId).catch(() => undefined))?.SizeInBytes?.Value ?? 0 : 0;
+    const hasBalancer = Object.values(state.resources).some((record) => record.kind === 'load-balancer');
+    const rates = hasBalancer ? { loadBalancerUsdPerHour: (await book.listPrices(state.region)).albHour.usd } : undefined;
+    return costSeries(state, {
+      onDemandHourly: async (type) => (await book.onDemandHourly(type, state.region))?.value,
+      spotHistory: (type, zone, start, end) => spotHistory(clients, type, zone, start, end).catch(() => []),
+    }, { sizeGb: bytes / 1024 ** 3, usdPerGbMonth: EFS_STANDARD_USD_PER_GB_MONTH }, monthDays(now), rates);
   }
 
   /** The month projected from month-to-date and today's hourly rate, against the stack's budget (undefined without one). */

@@ -15,6 +15,8 @@ import { HEALTH_VIEW_TYPE } from '../protocol/health';
 import { WizardPanels } from './panels/wizard-panel';
 import { openWizardFromFile } from './commands/deploy-from-file';
 import { WIZARD_VIEW_TYPE } from '../protocol/wizard';
+import { CostPanels } from './panels/cost-panel';
+import { COST_VIEW_TYPE } from '../protocol/cost';
 
 /** Wires the engine to the editor: the Stacks view, the commands, the status bar. */
 export function activateExtension(context: vscode.ExtensionContext): { deactivate(): Promise<void> } {
@@ -56,8 +58,9 @@ export function activateExtension(context: vscode.ExtensionContext): { deactivat
   register('geusemaker.chooseProfile', () => chooseProfileCommand(ctx));
   register('geusemaker.chooseRegion', () => chooseRegionCommand(ctx));
   register('geusemaker.findStacks', () => findStacksCommand(ctx));
-  register('geusemaker.showCost', () => vscode.window.showInformationMessage('The cost panel is not built yet. Stack details show the instance type and market; the status bar shows what is running.', 'Show Stack Details')
-    .then((pick) => (pick ? vscode.commands.executeCommand('geusemaker.showDetails') : undefined)));
+  const costPanels = new CostPanels(ctx);
+  register('geusemaker.showCost', (arg) => costPanels.showCommand(arg));
+  context.subscriptions.push(costPanels, vscode.window.registerWebviewPanelSerializer(COST_VIEW_TYPE, costPanels.serializer));
   const connections = registerConnectCommands(ctx, register);
   const healthPanels = new HealthPanels(ctx);
   register('geusemaker.showHealth', (arg) => healthPanels.showCommand(arg));

@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict';
+import { devConfig, tempDir, testEngine } from '../harness/engine';
+import { openView, panelFrame, runCommand, screenshot, treeItem } from '../harness/vscode-e2e';
+import { useVsCode } from '../harness/vscode-session';
+
+describe('VS Code e2e: the cost panel (against moto, which has no Price List API: prices are the bundled ones, marked estimated)', function () {
+  const session = useVsCode();
+
+  it('opens from the palette and shows the deployed stack with its $/hour, month to date and estimated prices', async function () {
+    this.timeout(300_000);
+    const stateDir = tempDir('gm-e2e-state-');
+    const engine = testEngine({ stateDir });
+    await engine.deploy(devConfig({ market: 'on-demand' }));
+    engine.dispose();
+    const vscode = await session.start(stateDir);
+    const { page } = vscode;
+    await openView(page, 'GeuseMaker');
+    await treeItem(page, 'demo').first().waitFor({ timeout: 30_000 });
+
+    await runCommand(page, 'GeuseMaker: Show Cost');
+
+    await page.locator('.tab', { hasText: 'GeuseMaker Cost' }).first().waitFor({ timeout: 30_000 });
+    const panel = panelFrame(page);
+    const stack = panel.locator('section.stack', { has: panel.locator('h2', { hasText: /^demo$/ }) });
+    await stack.locator('table.breakdown').waitFor({ timeout: 60_000 });
+    assert.equal(await panel.locator('section.total h2').textContent(), 'All stacks (1)');
+    assert.match((await stack.locator('.meta').textContent()) ?? '', /^deployed · dev · t3\.xlarge on-demand · us-east-1$/);
+    const [now, monthToDate] = await stack.locator('.fact .amount').allTextContents();
+    assert.match(now ?? '', /^\$0\.\d{3}\/h$/, 'a $/hour value');
+    assert.match(monthToDate ?? '', /^\$\d+\.\d{2,3}$/, 'a month-to-date value');
+    assert.equal(await stack.locator('.fact .source').first().textContent(), 'estimated', 'the hourly price is marked estimated');
+    assert.equal(await stack.locator('table.breakdown tr.line-compute .source').textContent(), 'estimated');
+    assert.equal(await stack.locator('vscode-button', { hasText: 'Pause stack' }).evaluate((b) => b.hasAttribute('disabled')), false, 'a running stack can be paused');
+    assert.ok(await stack.locator('svg.cost-chart circle.point').count() >= 2, 'the chart has the month so far');
+    await screenshot(page, 'cost-panel-code-server');
+    assert.doesNotMatch(vscode.logs(), /Refused to (load|execute|apply)|Content Security Policy/i, 'no CSP violations in the browser console');
+  });
+});

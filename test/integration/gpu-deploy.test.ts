@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { gunzipSync } from 'node:zlib';
 import { DescribeInstanceAttributeCommand, DescribeInstancesCommand, DescribeVolumesCommand } from '@aws-sdk/client-ec2';
+import type { ClientInstrument } from '../../src/engine/aws/clients';
 import { Engine } from '../../src/engine/engine';
 import { servicesOf } from '../../src/engine/health/catalogue';
 import { stackConfigSchema, type StackConfigInput } from '../../src/engine/stack/config';
@@ -9,10 +10,29 @@ import { RecordedQuotas } from '../fixtures/quotas/recorded';
 import { countByKind, FAST_TIMING, inspector, sweep, tempDir } from '../harness/engine';
 import { testEmulator } from '../harness/root-hooks';
 
-function engineWithQuota(): Engine {
+function engineWithQuota(instrument?: ClientInstrument): Engine {
   const quotas = new RecordedQuotas({ 'L-DB2E81BA': 'g-on-demand-8.json', 'L-3819A6DF': 'g-spot-8.json' });
-  return new Engine({ stateDir: tempDir('gm-gpu-'), endpoint: testEmulator().endpoint, maxAttempts: 1, timing: FAST_TIMING, index: null, quotas: () => quotas });
+  return new Engine({ stateDir: tempDir('gm-gpu-'), endpoint: testEmulator().endpoint, maxAttempts: 1, timing: FAST_TIMING, index: null, quotas: () => quotas, instrument });
 }
+
+/**
+ * Real Deep Learning AMIs have a 75 GiB root snapshot (RunInstances refuses a smaller root volume); moto reports
+ * 15 GiB for every image. This SDK middleware gives the seeded DLAMIs their real snapshot size in DescribeImages.
+ */
+const realDlamiSnapshots: ClientInstrument = (client, service) => {
+  if (service !== 'ec2') return;
+  client.middlewareStack.add((next, context) => async (args) => {
+    const result = await next(args);
+    if ((context as { commandName?: string }).commandName === 'DescribeImagesCommand') {
+      const output = result.output as { Images?: { Name?: string; BlockDeviceMappings?: { Ebs?: { VolumeSize?: number } }[] }[] };
+      for (const image of output.Images ?? []) {
+        if (!image.Name?.startsWith('Deep Learning')) continue;
+        for (const mapping of image.BlockDeviceMappings ?? []) if (mapping.Ebs) mapping.Ebs.VolumeSize = 75;
+      }
+    }
+    return result;
+  }, { step: 'initialize', name: 'realDlamiSnapshots' });
+};
 
 /** The instance as launched: its image, type, root volume size and the bootstrap script it was given. */
 async function launched(instanceId: string): Promise<{ imageId: string; type: string; rootGb: number; script: string }> {
@@ -56,6 +76,16 @@ describe('gpu stack deploy against moto (DLAMI seeded by the moto launcher; quot
     await engine.destroy('demo', { deleteData: true });
     engine.dispose();
     assert.deepEqual(await sweep(), []);
+  });
+
+  it('raises the root volume to the Deep Learning AMI\'s 75 GiB snapshot (injected real snapshot size), with a plan warning', async () => {
+    const engine = engineWithQuota(realDlamiSnapshots);
+    const result = await engine.deploy(stackConfigSchema.parse({ name: 'demo', tier: 'gpu', instanceType: 'g5.xlarge', access: { mode: 'load-balancer' } }));
+    assert.ok(result.plan.warnings.some((w) => /Root volume raised from 50 to 75 GiB/.test(w)), result.plan.warnings.join('\n'));
+    const state = await engine.store.read('demo');
+    assert.equal((await launched(state!.resources.instance!.id!)).rootGb, 75);
+    await engine.destroy('demo', { deleteData: true });
+    engine.dispose();
   });
 
   it('a dev stack keeps Amazon Linux 2023, the CPU variant and no ComfyUI', async () => {

@@ -40,9 +40,30 @@ export const draftSchema = z.strictObject({
   access: z.discriminatedUnion('mode', [
     z.strictObject({ mode: z.literal('ssm') }),
     z.strictObject({ mode: z.literal('cidr'), cidr: short }),
+    z.strictObject({ mode: z.literal('load-balancer'), cidr: short.optional() }),
   ]),
+  /** CloudFront in front of the load balancer: the automation tier's choice (gpu always has it). */
+  cloudFront: z.boolean().optional(),
 });
 export type Draft = z.infer<typeof draftSchema>;
+
+/** Types with NVIDIA GPUs the gpu tier can use; anything else is not a GPU type. */
+const GPU_TYPE = /^(g\d+[a-z]*|p\d+[a-z]*)\./;
+
+/**
+ * A new tier keeps what still fits and changes what cannot: the tiers with a load balancer are reached only
+ * through it (dev never is), and the gpu tier needs a GPU type. The host's checks judge the result as usual.
+ */
+export function retier(draft: Draft, tier: Draft['tier'], fallbackType: string): Draft {
+  const balanced = tier !== 'dev';
+  const { cloudFront: _cloudFront, ...rest } = draft;
+  const access: Draft['access'] = balanced
+    ? (draft.access.mode === 'load-balancer' && tier === 'automation' ? draft.access : { mode: 'load-balancer' })
+    : (draft.access.mode === 'load-balancer' ? { mode: 'ssm' } : draft.access);
+  const gpuType = GPU_TYPE.test(draft.instanceType);
+  const instanceType = tier === 'gpu' ? (gpuType ? draft.instanceType : 'g4dn.xlarge') : (gpuType ? (GPU_TYPE.test(fallbackType) ? 't3.xlarge' : fallbackType) : draft.instanceType);
+  return { ...rest, tier, access, instanceType, ...(tier === 'automation' && draft.cloudFront ? { cloudFront: true } : {}) };
+}
 
 export const fieldErrorSchema = z.strictObject({ field: text(80), message: text(500) });
 export type WizardFieldError = z.infer<typeof fieldErrorSchema>;

@@ -27,10 +27,16 @@ describe('deploy wizard model', () => {
     assert.deepEqual(validateStep('services', draft, none), []);
   });
 
-  it('refuses a name already used here and a tier this version cannot deploy', () => {
+  it('refuses a name already used here; a tier with a load balancer refuses access that bypasses it, on the access step', () => {
     const errors = validateStep('basics', { name: 'demo', tier: 'gpu' }, { existingNames: new Set(['demo']) });
-    assert.deepEqual(errors.map((e) => e.field), ['name', 'tier']);
+    assert.deepEqual(errors.map((e) => e.field), ['name']);
     assert.match(errors[0]?.message ?? '', /already exists/);
+    const open = validateStep('access', { name: 'lab', tier: 'automation', instanceType: 'm7i.xlarge', access: { mode: 'cidr', cidr: '203.0.113.7/32' } }, none);
+    assert.deepEqual(open.map((e) => e.field), ['access.mode']);
+    assert.match(open[0]?.message ?? '', /reached through its load balancer/);
+    const both = validateStep('access', { name: 'lab', tier: 'gpu', instanceType: 'g5.xlarge', access: { mode: 'load-balancer', cidr: '203.0.113.7/32' } }, none);
+    assert.match(both.find((e) => e.field === 'access.cidr')?.message ?? '', /cannot be combined with CloudFront/);
+    assert.deepEqual(validateStep('access', { name: 'lab', tier: 'automation', instanceType: 'm7i.xlarge', access: { mode: 'load-balancer' }, cloudFront: true }, none), []);
   });
 
   it('an existing network needs a public subnet of that VPC, and two public AZs for load-balancer tiers', () => {
@@ -54,9 +60,13 @@ describe('deploy wizard model', () => {
 
   it('offers every tier with what it adds and an indicative monthly cost; only deployable ones are selectable', () => {
     const tiers = tierChoices('on-demand');
-    assert.deepEqual(tiers.map((t) => [t.tier, t.deployable]), [['dev', true], ['automation', false], ['gpu', false]]);
-    // t3.xlarge 0.1664 + 50 GiB gp3 (4.00/month) + IPv4 0.005, for 730 h: 121.47 + 4.00 + 3.65 = 129.12
-    assert.equal(tiers[0]?.monthlyUsd, 129);
+    assert.deepEqual(tiers.map((t) => [t.tier, t.deployable]), [['dev', true], ['automation', true], ['gpu', true]]);
+    // dev, t3.xlarge: 0.1664 × 730 = 121.47, 50 GiB gp3 4.00, 20 GB EFS 6.00, IPv4 0.005 × 730 = 3.65, data out 0 → 135.12
+    assert.equal(tiers[0]?.monthlyUsd, 135);
+    // automation, m7i.xlarge: 0.2016 × 730 = 147.17, gp3 4.00, EFS 6.00, IPv4 3.65, load balancer (0.0225 + 1 LCU × 0.008) × 730 = 22.27 → 183.09
+    assert.equal(tiers[1]?.monthlyUsd, 183);
+    // gpu, g5.xlarge: 1.006 × 730 = 734.38, gp3 4.00, EFS 6.00, IPv4 3.65, load balancer 22.27, CloudFront 50 GB × 0.085 + 1M × 1.20 = 5.45 → 775.75
+    assert.equal(tiers[2]?.monthlyUsd, 776);
     assert.match(tiers[0]?.basis ?? '', /estimated/);
   });
 

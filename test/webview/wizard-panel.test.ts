@@ -117,9 +117,8 @@ describe('deploy wizard bundle in headless Chromium (harness host)', function ()
     await page.locator('[data-error-for="name"] span', { hasText: /already exists/ }).waitFor();
     await nameInput.fill('demo');
     await page.locator('[data-error-for="name"]:empty').waitFor({ state: 'attached' });
-    // A tier this version cannot deploy is refused by the host's check.
+    // The gpu tier needs a GPU type: choosing it picks one; back on dev, the settings' default type returns.
     await page.locator(key('tier:gpu')).click();
-    await page.locator('[data-error-for="tier"] span', { hasText: /cannot be deployed by this version/ }).waitFor();
     await page.locator(key('tier:dev')).click();
     await page.locator('[data-error-for="tier"]:empty').waitFor({ state: 'attached' });
     await next.click();
@@ -137,6 +136,7 @@ describe('deploy wizard bundle in headless Chromium (harness host)', function ()
 
     // Step 3: the cost engine's ranking with sizes, prices and their sources, the cheapest spot AZ and the advice.
     await page.locator('.step-title', { hasText: 'Step 3 of 6' }).waitFor();
+    await page.locator(key('instanceType:t4g.xlarge')).waitFor();
     assert.deepEqual((await page.locator('vscode-radio[data-key^="instanceType:"]').evaluateAll((radios) => radios.map((r) => r.getAttribute('data-key')))),
       ['instanceType:t3.xlarge', 'instanceType:t3.large', 'instanceType:m7i.xlarge', 'instanceType:t4g.xlarge'], 'cheapest first, as the engine ranked them');
     assert.match((await page.locator(key('instanceType:t3.xlarge')).textContent()) ?? '', /4 vCPU · 16 GiB memory · on-demand \$0\.166\/h \(live\) · spot \$0\.050\/h in us-east-1b \(live\) · spot saves 70%/);
@@ -160,7 +160,8 @@ describe('deploy wizard bundle in headless Chromium (harness host)', function ()
 
     // Step 5: my IP only; a too-wide range is refused inline, from the keyboard too.
     await page.locator('.step-title', { hasText: 'Step 5 of 6' }).waitFor();
-    assert.equal(await page.locator(key('access:alb')).evaluate((r) => r.hasAttribute('disabled')), true, 'load balancer not available yet');
+    assert.equal(await page.locator(key('access:alb')).evaluate((r) => r.hasAttribute('disabled')), true, 'no load balancer on the dev tier');
+    assert.match((await page.locator(key('access:cloudfront')).textContent()) ?? '', /Needs the automation or gpu tier/);
     await page.locator(key('access:cidr')).click();
     const cidr = page.locator(`vscode-textfield${key('cidr')} input`);
     await cidr.fill('0.0.0.0/0');
@@ -223,6 +224,57 @@ describe('deploy wizard bundle in headless Chromium (harness host)', function ()
     assert.equal(await page.locator('table.progress tr[data-state="waiting"] .detail').textContent(), 'waiting for EFS mount target in us-east-1b…');
     await host.stop();
     assert.deepEqual(host.requests.map((r) => r.type), ['cancel', 'deploy', 'rollback']);
+    await page.close();
+  });
+
+  it('tiers with a load balancer: automation offers the load balancer (optionally for one address) or CloudFront; gpu always has CloudFront and a GPU type', async () => {
+    const panel = await harness.open('wizard', { theme: 'dark' });
+    const { page } = panel;
+    const host = fakeHost(panel);
+    await panel.send(INIT);
+    const next = page.locator(key('next'));
+    await page.locator(`vscode-textfield${key('name')} input`).fill('lab');
+    await page.locator(key('tier:automation')).click();
+    for (let step = 2; step <= 5; step++) {
+      await page.locator('[data-error-for="*"]:empty').waitFor({ state: 'attached' });
+      await next.click();
+      await page.locator('.step-title', { hasText: `Step ${step} of 6` }).waitFor();
+    }
+    const checked = (choice: string) => page.locator(key(`access:${choice}`)).evaluate((r) => (r as unknown as { checked: boolean }).checked);
+    const disabled = (choice: string) => page.locator(key(`access:${choice}`)).evaluate((r) => r.hasAttribute('disabled'));
+    assert.equal(await checked('alb'), true, 'the automation tier starts on its load balancer');
+    assert.deepEqual([await disabled('ssm'), await disabled('cidr')], [true, true]);
+    assert.match((await page.locator(key('access:ssm')).textContent()) ?? '', /reached through its load balancer/);
+    const cidr = page.locator(`vscode-textfield${key('cidr')} input`);
+    await cidr.fill('0.0.0.0/0');
+    await page.locator('[data-error-for="access.cidr"] span', { hasText: /too wide/ }).waitFor();
+    await cidr.fill('203.0.113.7/32');
+    await page.locator('[data-error-for="access.cidr"]:empty').waitFor({ state: 'attached' });
+    await page.locator(key('access:cloudfront')).click();
+    assert.equal(await page.locator(key('cidr')).count(), 0, 'CloudFront takes no address range');
+    await page.locator('[data-error-for="*"]:empty').waitFor({ state: 'attached' });
+    await next.click();
+    await page.locator('.step-title', { hasText: 'Step 6 of 6' }).waitFor();
+    await page.locator(key('deploy')).click();
+    for (let i = 0; i < 100 && !host.requests.some((r) => r.type === 'deploy'); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    const deploy = host.requests.find((r) => r.type === 'deploy');
+    assert.ok(deploy?.type === 'deploy');
+    assert.deepEqual([deploy.draft.tier, deploy.draft.access, deploy.draft.cloudFront], ['automation', { mode: 'load-balancer' }, true]);
+
+    // gpu: CloudFront only, and a GPU instance type instead of t3.xlarge.
+    await panel.send({ type: 'progress', progress: { ...sampleProgress('lab', 'done'), operation: 'rollback' } });
+    await page.locator(key('restart')).click();
+    await page.locator(key('tier:gpu')).click();
+    for (let step = 2; step <= 5; step++) {
+      await page.locator('[data-error-for="*"]:empty').waitFor({ state: 'attached' });
+      await next.click();
+      await page.locator('.step-title', { hasText: `Step ${step} of 6` }).waitFor();
+    }
+    assert.equal(await checked('cloudfront'), true);
+    assert.deepEqual([await disabled('ssm'), await disabled('cidr'), await disabled('alb')], [true, true, true]);
+    const state = wizardPanelStateSchema.parse(await panel.state());
+    assert.deepEqual([state.draft.tier, state.draft.instanceType, state.draft.access, state.draft.cloudFront], ['gpu', 'g4dn.xlarge', { mode: 'load-balancer' }, undefined]);
+    await host.stop();
     await page.close();
   });
 

@@ -44,20 +44,47 @@ export function servicesStep(view: WizardView): HTMLElement[] {
 
 type AccessChoice = 'ssm' | 'cidr' | 'alb' | 'cloudfront';
 
+function accessChoiceOf(draft: Draft): AccessChoice {
+  if (draft.access.mode !== 'load-balancer') return draft.access.mode;
+  return draft.tier === 'gpu' || draft.cloudFront ? 'cloudfront' : 'alb';
+}
+
+/** What each choice makes of the draft; the tier decides which are open (the engine refuses the others). */
+function withAccess(d: Draft, choice: AccessChoice): Draft {
+  const { cloudFront: _cloudFront, ...rest } = d;
+  switch (choice) {
+    case 'ssm': return { ...rest, access: { mode: 'ssm' } };
+    case 'cidr': return { ...rest, access: { mode: 'cidr', cidr: d.access.mode === 'cidr' ? d.access.cidr : '' } };
+    case 'alb': return { ...rest, access: d.access.mode === 'load-balancer' ? d.access : { mode: 'load-balancer' } };
+    case 'cloudfront': return { ...rest, access: { mode: 'load-balancer' }, ...(d.tier === 'automation' ? { cloudFront: true } : {}) };
+  }
+}
+
+function closedBecause(tier: Draft['tier'], choice: AccessChoice): string | undefined {
+  if (tier === 'dev') return choice === 'alb' || choice === 'cloudfront' ? 'Needs the automation or gpu tier.' : undefined;
+  if (choice === 'ssm' || choice === 'cidr') return `The ${tier} tier is reached through its load balancer.`;
+  if (tier === 'gpu' && choice === 'alb') return 'GPU stacks always have CloudFront in front of the load balancer.';
+  return undefined;
+}
+
 export function accessStep(view: WizardView): HTMLElement[] {
   const { draft } = view;
+  const choices: { value: AccessChoice; label: string; description: string }[] = [
+    { value: 'ssm', label: 'SSM tunnels only (recommended)', description: 'Nothing public: services open through an encrypted Session Manager tunnel to your machine.' },
+    { value: 'cidr', label: 'My IP only', description: 'Port 80 (the password-protected proxy) is open to one address range you give.' },
+    { value: 'alb', label: 'Load balancer', description: 'A public URL on an Application Load Balancer (HTTPS with your ACM certificate); the instance takes traffic only from the load balancer.' },
+    { value: 'cloudfront', label: 'CloudFront', description: 'An HTTPS CloudFront URL in front of the load balancer, which answers CloudFront only (a secret header); takes 5–20 minutes to go live.' },
+  ];
   const group = section('Access',
     radioGroup<AccessChoice>({
-      label: 'Access', key: 'access', value: draft.access.mode,
-      choices: [
-        { value: 'ssm', label: 'SSM tunnels only (recommended)', description: 'Nothing public: services open through an encrypted Session Manager tunnel to your machine.' },
-        { value: 'cidr', label: 'My IP only', description: 'Port 80 (the password-protected proxy) is open to one address range you give.' },
-        { value: 'alb', label: 'Load balancer', description: 'A public HTTPS URL through an Application Load Balancer — not available in this version.', disabled: true },
-        { value: 'cloudfront', label: 'CloudFront', description: 'A CDN URL in front of the load balancer — not available in this version.', disabled: true },
-      ],
-      onChange: (mode) => view.change((d) => ({ ...d, access: mode === 'cidr' ? { mode: 'cidr', cidr: d.access.mode === 'cidr' ? d.access.cidr : '' } : { mode: 'ssm' } })),
+      label: 'Access', key: 'access', value: accessChoiceOf(draft),
+      choices: choices.map((c) => {
+        const closed = closedBecause(draft.tier, c.value);
+        return { ...c, description: closed ? `${c.description} ${closed}` : c.description, disabled: closed !== undefined };
+      }),
+      onChange: (choice) => view.change((d) => withAccess(d, choice)),
     }),
-    errorSlot('access'),
+    errorSlot('access'), errorSlot('access.mode'), errorSlot('cloudFront'),
   );
   if (draft.access.mode === 'cidr') {
     const cidr = draft.access.cidr;
@@ -65,6 +92,18 @@ export function accessStep(view: WizardView): HTMLElement[] {
       el('h3', { text: 'Your address range' }),
       field('access.cidr', textfield({ value: cidr, label: 'Your address range', placeholder: '203.0.113.7/32', key: 'cidr', describedBy: errorId('access.cidr'), onInput: (value) => view.type((d) => ({ ...d, access: { mode: 'cidr', cidr: value } })) })),
       hint('Your public IPv4 address with /32 (search "what is my IP").'),
+      errorSlot('access.cidr'),
+    );
+  }
+  if (accessChoiceOf(draft) === 'alb') {
+    const cidr = draft.access.mode === 'load-balancer' ? draft.access.cidr ?? '' : '';
+    group.append(
+      el('h3', { text: 'Who may reach the load balancer' }),
+      field('access.cidr', textfield({
+        value: cidr, label: 'Only this address range (optional)', placeholder: 'empty: the whole internet; or 203.0.113.7/32', key: 'cidr', describedBy: errorId('access.cidr'),
+        onInput: (value) => view.type((d) => ({ ...d, access: value.trim() === '' ? { mode: 'load-balancer' } : { mode: 'load-balancer', cidr: value.trim() } })),
+      })),
+      hint('Empty opens the load balancer to everyone (services keep their own logins); an address with /32 admits only you.'),
       errorSlot('access.cidr'),
     );
   }

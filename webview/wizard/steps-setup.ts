@@ -1,4 +1,4 @@
-import type { Draft, InstanceChoice, WizardVpc } from '../../src/protocol/wizard';
+import { retier, type Draft, type InstanceChoice, type WizardVpc } from '../../src/protocol/wizard';
 import { button, checkbox, radioGroup, select, spinner, textfield } from '../components';
 import { el } from '../shared/dom';
 import { errorId, errorSlot, field, hint, section } from './fields';
@@ -50,7 +50,7 @@ export function basicsStep(view: WizardView): HTMLElement[] {
           value: t.tier, label: `${t.tier}${t.monthlyUsd === undefined ? '' : ` — about ${money(t.monthlyUsd)}/month (estimated)`}`,
           description: `${t.adds}${t.deployable ? '' : ' Not deployable by this version yet.'}`,
         })),
-        onChange: (tier) => view.change((d) => ({ ...d, tier })),
+        onChange: (tier) => view.change((d) => retier(d, tier, view.init?.draft.instanceType ?? 't3.xlarge')),
       }),
       hint(tiers[0]?.basis ? `Monthly figures: ${tiers[0].basis}.` : 'Monthly figures are estimated from list prices.'),
       errorSlot('tier'),

@@ -3,7 +3,7 @@ import type { DiscoveredVpc } from '../../engine/discovery/networks';
 import type { Placement } from '../../engine/cost/placement';
 import { describeSource, type PriceSource } from '../../engine/cost/prices';
 import type { StackConfigInput, Tier } from '../../engine/stack/config';
-import type { Draft, InstanceChoice, WizardPriceSource, WizardVpc } from '../../protocol/wizard';
+import { retier, type Draft, type InstanceChoice, type WizardPriceSource, type WizardVpc } from '../../protocol/wizard';
 
 /** Conversions between the protocol's shapes and the engine's (pure, no vscode). */
 
@@ -17,13 +17,15 @@ export interface DraftDefaults {
 
 /** A new stack's starting point: the settings' defaults and the engine's own defaults for everything else. */
 export function defaultDraft(defaults: DraftDefaults): Draft {
-  return {
-    name: '', tier: defaults.tier, region: defaults.region, network: { mode: 'new' },
+  const draft: Draft = {
+    name: '', tier: 'dev', region: defaults.region, network: { mode: 'new' },
     instanceType: defaults.instanceType, market: defaults.market, onDemandFallback: true,
     services: { n8n: true, ollama: true, qdrant: true, crawl4ai: true, postgres: true },
     ollamaModels: ['llama3.2:3b'], access: { mode: 'ssm' },
     ...(defaults.profile ? { profile: defaults.profile } : {}),
   };
+  // The default tier's access and instance type, exactly as choosing that tier in the wizard gives them.
+  return defaults.tier === 'dev' ? draft : retier(draft, defaults.tier, defaults.instanceType);
 }
 
 /**
@@ -31,8 +33,9 @@ export function defaultDraft(defaults: DraftDefaults): Draft {
  * everything that consumes this runs the engine's schema on it, which is the point of the wizard's checks.
  */
 export function draftInput(draft: Draft): StackConfigInput {
-  const { profile, ...rest } = draft;
-  return { ...rest, ...(profile ? { profile } : {}) } as StackConfigInput;
+  const { profile, cloudFront, ...rest } = draft;
+  // cloudFront is the automation tier's option only (the engine refuses it elsewhere): a tier change drops it.
+  return { ...rest, ...(profile ? { profile } : {}), ...(cloudFront && draft.tier === 'automation' ? { cloudFront } : {}) } as StackConfigInput;
 }
 
 const cut = (value: string, max = 64) => value.slice(0, max);
@@ -76,7 +79,7 @@ export function placementChoices(placements: readonly Placement[]): InstanceChoi
 }
 
 /** The config keys the wizard's steps edit; anything else in a file is carried through untouched. */
-const DRAFT_KEYS = ['name', 'tier', 'profile', 'region', 'network', 'instanceType', 'market', 'onDemandFallback', 'services', 'ollamaModels', 'access'] as const;
+const DRAFT_KEYS = ['name', 'tier', 'profile', 'region', 'network', 'instanceType', 'market', 'onDemandFallback', 'services', 'ollamaModels', 'access', 'cloudFront'] as const;
 
 export interface DraftFromFile {
   draft: Draft;

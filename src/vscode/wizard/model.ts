@@ -1,7 +1,7 @@
 import { stringify } from 'yaml';
 import type { z } from 'zod';
-import { estimateHourly } from '../../engine/cost/hourly';
-import { HOURS_PER_MONTH } from '../../engine/cost/fallback-prices';
+import { estimateMonthly } from '../../engine/cost/estimate';
+import { ON_DEMAND_USD_PER_HOUR } from '../../engine/cost/fallback-prices';
 import type { DiscoveredVpc } from '../../engine/discovery/networks';
 import { DEPLOYABLE_TIERS, stackConfigSchema, TIERS, type StackConfig, type StackConfigInput, type Tier } from '../../engine/stack/config';
 
@@ -17,7 +17,7 @@ const STEP_FIELDS: Record<WizardStep, readonly string[]> = {
   network: ['region', 'profile', 'network'],
   instance: ['instanceType', 'market', 'onDemandFallback', 'rootVolumeGb'],
   services: ['services', 'ollamaModels'],
-  access: ['access'],
+  access: ['access', 'cloudFront', 'certificateArn'],
   review: [],
 };
 
@@ -52,9 +52,6 @@ export function validateStep(step: WizardStep, draft: StackConfigInput, ctx: Ste
   const errors = parsed.success ? [] : issuesOf(parsed.error).filter((e) => mine(e.field));
   if (mine('name') && typeof draft.name === 'string' && ctx.existingNames.has(draft.name)) {
     errors.push({ field: 'name', message: `a stack named ${draft.name} already exists here; choose another name or redeploy it from the Stacks view` });
-  }
-  if (mine('tier') && draft.tier && !DEPLOYABLE_TIERS.includes(draft.tier)) {
-    errors.push({ field: 'tier', message: `the ${draft.tier} tier cannot be deployed by this version yet` });
   }
   if (mine('network') && draft.network?.mode === 'existing') errors.push(...networkErrors(draft, ctx));
   return errors;
@@ -102,11 +99,15 @@ const TIER_ADDS: Record<Tier, { adds: string; typical: string }> = {
 
 export function tierChoices(market: 'spot' | 'on-demand' = 'on-demand'): TierChoice[] {
   return TIERS.map((tier) => {
-    const estimate = estimateHourly({ instanceType: TIER_ADDS[tier].typical, market, rootVolumeGb: 50, region: 'us-east-1' });
+    const typical = TIER_ADDS[tier].typical;
+    const onDemand = ON_DEMAND_USD_PER_HOUR[typical];
+    // The whole month of the tier (load balancer, CloudFront and all) at bundled list prices; spot at its ceiling.
+    const estimate = onDemand === undefined ? undefined
+      : estimateMonthly({ tier, instanceType: typical, market: 'on-demand', rootVolumeGb: 50 }, { usdPerHour: onDemand, source: { kind: 'estimated', reason: 'bundled list prices' } });
     return {
       tier, adds: TIER_ADDS[tier].adds, deployable: DEPLOYABLE_TIERS.includes(tier),
-      monthlyUsd: estimate ? Math.round(estimate.usd * HOURS_PER_MONTH) : undefined,
-      basis: estimate ? `${TIER_ADDS[tier].typical} around the clock, ${market}, estimated from list prices; EFS and data transfer extra` : undefined,
+      monthlyUsd: estimate ? Math.round(estimate.totalUsd) : undefined,
+      basis: estimate ? `${typical} around the clock at its on-demand price${market === 'spot' ? ' (spot usually costs much less)' : ''}, with the tier's load balancer and CloudFront, 20 GB on EFS and assumed traffic; estimated from us-east-1 list prices` : undefined,
     };
   });
 }

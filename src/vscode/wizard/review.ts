@@ -1,5 +1,6 @@
 import type { EstimateLine, MonthlyEstimate } from '../../engine/cost/estimate';
 import type { DeployPlan } from '../../engine/plan/plan';
+import { usesCloudFront, type StackConfig } from '../../engine/stack/config';
 import type { WizardReview } from '../../protocol/wizard';
 
 const cut = (value: string, max: number) => (value.length <= max ? value : `${value.slice(0, max - 1)}…`);
@@ -36,7 +37,7 @@ export function reviewOf(plan: DeployPlan, estimate?: MonthlyEstimate): WizardRe
     summary: [
       `Stack ${config.name}: ${config.tier} tier in ${config.region}, account ${facts.accountId}`,
       `${config.instanceType} (${facts.architecture}), ${config.market}${config.market === 'spot' && config.onDemandFallback ? ' with on-demand fallback' : ''}, ${config.rootVolumeGb} GiB root disk, AZs ${facts.zones.join(', ')}`,
-      `Network: ${config.network.mode === 'new' ? 'a new VPC' : `${config.network.vpcId} (${config.network.subnetIds.join(', ')})`}. Access: ${config.access.mode === 'ssm' ? 'SSM tunnels only' : `port 80 from ${config.access.cidr}`}.`,
+      `Network: ${config.network.mode === 'new' ? 'a new VPC' : `${config.network.vpcId} (${config.network.subnetIds.join(', ')})`}. Access: ${accessWords(config)}.`,
       `Services: ${services.join(', ')}${config.services.ollama && config.ollamaModels.length > 0 ? `; models ${config.ollamaModels.join(', ')}` : ''}.`,
     ].map((line) => cut(line, 500)),
     items: plan.items.slice(0, 100).map((item) => ({
@@ -46,4 +47,15 @@ export function reviewOf(plan: DeployPlan, estimate?: MonthlyEstimate): WizardRe
     warnings: plan.warnings.slice(0, 20).map((w) => cut(w, 1000)),
     ...(monthly ? { monthly } : {}),
   };
+}
+
+function accessWords(config: StackConfig): string {
+  switch (config.access.mode) {
+    case 'ssm': return 'SSM tunnels only';
+    case 'cidr': return `port 80 from ${config.access.cidr}`;
+    case 'load-balancer': {
+      const front = usesCloudFront(config) ? 'CloudFront (HTTPS) in front of a load balancer that answers only CloudFront' : `a load balancer open to ${config.access.cidr ?? 'the internet'}${config.certificateArn ? ' over HTTPS' : ''}`;
+      return front;
+    }
+  }
 }

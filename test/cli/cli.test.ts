@@ -100,10 +100,11 @@ describe('geusemaker CLI', function () {
       await assertNothingCreated();
     });
 
-    it('tier gpu → 2, not available yet', async () => {
-      const run = await cli(['deploy', 'demo', '--tier', 'gpu', '--yes'], { stateDir: tempDir('gm-cli-state-') });
+    it('tier gpu with a type that has no GPU → 2 naming instanceType, nothing created', async () => {
+      const run = await cli(['deploy', 'demo', '--tier', 'gpu', '--instance-type', 't3.xlarge', '--yes'], { stateDir: tempDir('gm-cli-state-') });
       assert.equal(run.code, 2, run.stderr);
-      assert.match(run.stderr, /not available yet/);
+      assert.match(run.stderr, /instanceType/);
+      assert.match(run.stderr, /g4dn|g5|GPU/);
       await assertNothingCreated();
     });
 

@@ -3,7 +3,9 @@ import type { ClientInstrument, InstrumentableClient, ServiceName } from '../src
 /**
  * Real-AWS latencies (AWS-REALITY.md) injected into moto's instant answers, scaled down so a
  * benchmark runs in seconds: every call takes ~150 ms, a mount target needs ~90 s to become
- * available, an instance ~40 s to run, and a new instance profile ~10 s before RunInstances accepts it.
+ * available, an instance ~40 s to run, and a new instance profile ~10 s before RunInstances accepts it;
+ * an ALB ~3 min to become active, a registered target ~3 min to turn healthy, and CloudFront ~10 min to
+ * deploy after a create or an update.
  */
 export interface LatencyModel {
   scale: number;
@@ -11,6 +13,9 @@ export interface LatencyModel {
   mountTargetMs: number;
   instanceRunningMs: number;
   profilePropagationMs: number;
+  albActiveMs: number;
+  targetHealthyMs: number;
+  cloudFrontDeployMs: number;
 }
 
 export const REAL_LATENCIES: Omit<LatencyModel, 'scale'> = {
@@ -18,6 +23,9 @@ export const REAL_LATENCIES: Omit<LatencyModel, 'scale'> = {
   mountTargetMs: 90_000,
   instanceRunningMs: 40_000,
   profilePropagationMs: 10_000,
+  albActiveMs: 180_000,
+  targetHealthyMs: 180_000,
+  cloudFrontDeployMs: 600_000,
 };
 
 function sleep(ms: number): Promise<void> {
@@ -26,12 +34,17 @@ function sleep(ms: number): Promise<void> {
 
 interface MountTarget { MountTargetId?: string; LifeCycleState?: string }
 interface Instance { InstanceId?: string; State?: { Name?: string; Code?: number } }
+interface LoadBalancer { LoadBalancerArn?: string; State?: { Code?: string } }
+interface TargetHealthDescription { Target?: { Id?: string }; TargetHealth?: { State?: string; Reason?: string } }
 
 export class LatencyInjector {
   readonly callsByOperation = new Map<string, number>();
   private readonly mountTargetReadyAt = new Map<string, number>();
   private readonly instanceReadyAt = new Map<string, number>();
   private profileUsableAt = 0;
+  private readonly albActiveAt = new Map<string, number>();
+  private readonly targetHealthyAt = new Map<string, number>();
+  private readonly distributionDeployedAt = new Map<string, number>();
 
   constructor(private readonly model: LatencyModel) {}
 
@@ -58,6 +71,31 @@ export class LatencyInjector {
         if (operation === 'efs:CreateMountTarget') this.mountTargetReadyAt.set(String(output.MountTargetId), now + this.scaled(this.model.mountTargetMs));
         if (operation === 'ec2:RunInstances') {
           for (const instance of (output.Instances as Instance[] | undefined) ?? []) this.instanceReadyAt.set(String(instance.InstanceId), now + this.scaled(this.model.instanceRunningMs));
+        }
+        if (operation === 'elasticloadbalancing:CreateLoadBalancer') {
+          for (const lb of (output.LoadBalancers as LoadBalancer[] | undefined) ?? []) this.albActiveAt.set(String(lb.LoadBalancerArn), now + this.scaled(this.model.albActiveMs));
+        }
+        if (operation === 'elasticloadbalancing:DescribeLoadBalancers') {
+          for (const lb of (output.LoadBalancers as LoadBalancer[] | undefined) ?? []) {
+            if (now < (this.albActiveAt.get(String(lb.LoadBalancerArn)) ?? 0)) lb.State = { Code: 'provisioning' };
+          }
+        }
+        if (operation === 'elasticloadbalancing:RegisterTargets') {
+          const input = (args as { input: { Targets?: { Id?: string }[] } }).input;
+          for (const target of input.Targets ?? []) this.targetHealthyAt.set(String(target.Id), now + this.scaled(this.model.targetHealthyMs));
+        }
+        if (operation === 'elasticloadbalancing:DescribeTargetHealth') {
+          for (const d of (output.TargetHealthDescriptions as TargetHealthDescription[] | undefined) ?? []) {
+            if (now < (this.targetHealthyAt.get(String(d.Target?.Id)) ?? 0)) d.TargetHealth = { State: 'initial', Reason: 'Elb.RegistrationInProgress' };
+          }
+        }
+        if (operation === 'cloudfront:CreateDistributionWithTags' || operation === 'cloudfront:UpdateDistribution') {
+          const id = (output.Distribution as { Id?: string } | undefined)?.Id;
+          if (id) this.distributionDeployedAt.set(id, now + this.scaled(this.model.cloudFrontDeployMs));
+        }
+        if (operation === 'cloudfront:GetDistribution') {
+          const distribution = output.Distribution as { Id?: string; Status?: string } | undefined;
+          if (distribution && now < (this.distributionDeployedAt.get(String(distribution.Id)) ?? 0)) distribution.Status = 'InProgress';
         }
         if (operation === 'efs:DescribeMountTargets') {
           for (const target of (output.MountTargets as MountTarget[] | undefined) ?? []) {

@@ -5,7 +5,9 @@ import type { DeployPlan, PlanAction } from '../engine/plan/plan';
 import type { ProgressEvent, StepOutcome } from '../engine/progress';
 import type { SweptResource } from '../engine/resources/sweep';
 import { PUBLISHABLE_SERVICES, SERVICE_PORTS } from '../engine/stack/services';
-import type { StackConfig } from '../engine/stack/config';
+import { usesCloudFront, type StackConfig } from '../engine/stack/config';
+import { publicUrlOf } from '../engine/operate';
+import { IDLE_TIMEOUT_SECONDS } from '../engine/resources/load-balancer';
 import type { StackState } from '../engine/state/schema';
 import type { StackListing } from '../engine/state/store';
 
@@ -23,6 +25,10 @@ function describeMarket(config: StackConfig): string {
 }
 
 function describeAccess(config: StackConfig): string {
+  if (config.access.mode === 'load-balancer') {
+    const front = usesCloudFront(config) ? 'CloudFront → ' : '';
+    return `${front}load balancer open to ${config.access.cidr ?? 'the internet'}; the instance takes port 80 only from the load balancer`;
+  }
   return config.access.mode === 'ssm' ? 'SSM port forwarding (no inbound ports)' : `ports open to ${config.access.cidr} only`;
 }
 
@@ -157,6 +163,12 @@ function reachLines(state: StackState, config: StackConfig): string[] {
       lines.push(`  ${service.padEnd(8)} aws ssm start-session --target ${instance.id} --document-name AWS-StartPortForwardingSession --parameters portNumber=${port},localPortNumber=${port} ${extra}`);
     }
     lines.push(`  then open http://localhost:<port> (n8n: http://localhost:${SERVICE_PORTS.n8n}).`);
+  } else if (config.access.mode === 'load-balancer') {
+    const base = (publicUrlOf(state) ?? '<public url>/').replace(/\/$/, '');
+    lines.push(`Reach the services through ${usesCloudFront(config) ? 'CloudFront (HTTPS)' : 'the load balancer'}:`);
+    for (const service of services) lines.push(`  ${service.padEnd(8)} ${base}/${service === 'n8n' ? '' : `${service}/`}`);
+    lines.push(`  The load balancer's idle timeout is ${IDLE_TIMEOUT_SECONDS} s for long LLM and video requests${usesCloudFront(config) ? '; CloudFront waits up to 60 s for a response to start' : ''}.`);
+    if (usesCloudFront(config)) lines.push('  CloudFront takes 5-20 minutes to deploy after a change; until then its address may not answer.');
   } else {
     const ip = instance.attrs.publicIp;
     // In cidr mode everything goes through the reverse proxy on port 80.

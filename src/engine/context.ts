@@ -18,6 +18,8 @@ export interface EngineTiming {
   /** Override the stack's timeouts.targetHealthyMinutes / cloudFrontDeployedMinutes (benchmarks scale them). */
   targetHealthyTimeoutMs?: number;
   distributionDeployedTimeoutMs?: number;
+  /** Benchmark comparison only: run the steps one at a time in a dependency-respecting order. */
+  serialSteps?: boolean;
 }
 
 export const DEFAULT_TIMING: EngineTiming = {

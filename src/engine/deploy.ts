@@ -6,7 +6,7 @@ import type { ProgressListener } from './progress';
 import type { StackConfig } from './stack/config';
 import { Journal, type StateWriter } from './state/journal';
 import { CURRENT_SCHEMA_VERSION, type ResourceKind, type StackState } from './state/schema';
-import { stackSteps, toGraph } from './plan/dev-steps';
+import { stackSteps, toGraph, type StepSpec } from './plan/dev-steps';
 import { runGraph, type StepTiming } from './plan/graph';
 import type { DeployPlan } from './plan/plan';
 import { sweepStack, type SweptKind } from './resources/sweep';
@@ -38,6 +38,19 @@ async function journalAdopted(clients: AwsClients, journal: Journal, stack: stri
     const kind = adoptableKinds[resource.kind];
     if (kind && resource.key && !journal.record(resource.key)) await journal.intent(resource.key, kind);
   }
+}
+
+/** The same steps one after another (a topological order), for the benchmark's sequential comparison. */
+function serialized(specs: readonly StepSpec[]): StepSpec[] {
+  const done = new Set<string>();
+  const order: StepSpec[] = [];
+  while (order.length < specs.length) {
+    const next = specs.find((spec) => !done.has(spec.id) && spec.deps.every((dep) => done.has(dep)));
+    if (!next) throw new Error('Dependency cycle in the step graph');
+    order.push({ ...next, deps: order.length > 0 ? [order[order.length - 1]!.id] : [] });
+    done.add(next.id);
+  }
+  return order;
 }
 
 export interface ApplyOptions {
@@ -75,7 +88,8 @@ export async function applyDeploy(options: ApplyOptions): Promise<DeployResult> 
     },
   };
   try {
-    const timings = await runGraph(toGraph(stackSteps(ctx), ctx), { signal: options.signal, onProgress: options.onProgress });
+    const specs = stackSteps(ctx);
+    const timings = await runGraph(toGraph(options.timing.serialSteps ? serialized(specs) : specs, ctx), { signal: options.signal, onProgress: options.onProgress });
     await journal.setStatus('deployed');
     return { state: journal.state, timings, notes };
   } catch (error) {

@@ -8,6 +8,8 @@ import { stackConfigSchema, type StackConfig, type StackConfigInput } from '../.
 import { sweepStack, type SweptResource } from '../../src/engine/resources/sweep';
 import { mountTargetsOf } from '../../src/engine/resources/sweep';
 import { testEmulator } from './root-hooks';
+import type { QuotaApi } from '../../src/engine/aws/quotas';
+import { RecordedQuotas } from '../fixtures/quotas/recorded';
 
 /** Polls fast: moto is instant, and latency models scale real AWS times down. */
 export const FAST_TIMING: Partial<EngineTiming> = {
@@ -25,8 +27,9 @@ export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-export function testEngine(options: { stateDir?: string; instrument?: ClientInstrument; maxAttempts?: number; timing?: Partial<EngineTiming> } = {}): Engine {
+export function testEngine(options: { stateDir?: string; instrument?: ClientInstrument; maxAttempts?: number; timing?: Partial<EngineTiming>; quotas?: () => QuotaApi } = {}): Engine {
   return new Engine({
+    quotas: options.quotas ?? (() => new RecordedQuotas({ 'L-DB2E81BA': 'g-on-demand-8.json', 'L-3819A6DF': 'g-spot-8.json' })),
     stateDir: options.stateDir ?? tempDir('gm-state-'),
     endpoint: testEmulator().endpoint,
     maxAttempts: options.maxAttempts ?? 1,
@@ -42,6 +45,11 @@ export function devConfig(overrides: Partial<StackConfigInput> = {}): StackConfi
 /** An automation stack (load balancer, optionally CloudFront) of the same shape as devConfig. */
 export function automationConfig(overrides: Partial<StackConfigInput> = {}): StackConfig {
   return devConfig({ tier: 'automation', access: { mode: 'load-balancer' }, ...overrides });
+}
+
+/** A gpu stack (DLAMI seeded by the moto launcher; quotas answered from recordings by testEngine). */
+export function gpuConfig(overrides: Partial<StackConfigInput> = {}): StackConfig {
+  return devConfig({ tier: 'gpu', instanceType: 'g5.xlarge', access: { mode: 'load-balancer' }, rootVolumeGb: 100, ...overrides });
 }
 
 /** Plain clients for assertions, without any injected faults. */

@@ -1,17 +1,31 @@
 import assert from 'node:assert/strict';
-import { DescribeSecurityGroupsCommand, DescribeSubnetsCommand } from '@aws-sdk/client-ec2';
-import { DescribeListenersCommand, DescribeLoadBalancersCommand, DescribeRulesCommand, DescribeTargetGroupsCommand, DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { GetDistributionConfigCommand } from '@aws-sdk/client-cloudfront';
-import { GetParameterCommand } from '@aws-sdk/client-ssm';
+import { gunzipSync } from 'node:zlib';
+import { CreateSubnetCommand, CreateVpcCommand, DescribeInstanceAttributeCommand, DescribeSecurityGroupsCommand } from '@aws-sdk/client-ec2';
+import { DescribeListenersCommand, DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { automationConfig, countByKind, inspector, sweep, testEngine } from '../harness/engine';
-import { ORIGIN_HEADER } from '../../src/engine/resources/load-balancer';
 import { publicUrlOf } from '../../src/engine/operate';
+import { GeuseError } from '../../src/engine/errors';
+import { stackConfigSchema } from '../../src/engine/stack/config';
+import { testEmulator } from '../harness/root-hooks';
 import type { ProgressEvent } from '../../src/engine/progress';
 import type { ClientInstrument } from '../../src/engine/aws/clients';
+import { assertBehindCloudFront, both } from '../harness/tier-checks';
 import { holdDistributionsInProgress, releaseDistributions, StrictCloudFront } from '../harness/strict-cloudfront';
 
-function both(...instruments: ClientInstrument[]): ClientInstrument {
-  return (client, service) => instruments.forEach((instrument) => instrument(client, service));
+
+/** moto's ACM (the project has no ACM client: the certificate is the user's, never created by the engine). */
+async function requestCertificate(domain: string): Promise<string> {
+  const response = await fetch(testEmulator().endpoint, {
+    method: 'POST',
+    headers: {
+      'Content-Type': 'application/x-amz-json-1.1', 'X-Amz-Target': 'CertificateManager.RequestCertificate',
+      Authorization: 'AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/acm/aws4_request, SignedHeaders=host, Signature=0',
+    },
+    body: JSON.stringify({ DomainName: domain }),
+  });
+  const body = (await response.json()) as { CertificateArn?: string };
+  if (!body.CertificateArn) throw new Error(`moto ACM gave no certificate: HTTP ${response.status}`);
+  return body.CertificateArn;
 }
 
 /** Keeps GetDistribution answering InProgress until `open()`: CloudFront's real 5–20 min, without a clock. */
@@ -38,49 +52,7 @@ describe('automation tier: load balancer and CloudFront (moto over HTTP)', funct
     const engine = testEngine();
     const events: ProgressEvent[] = [];
     const result = await engine.deploy(automationConfig({ cloudFront: true }), { onProgress: (e) => events.push(e) });
-    const aws = inspector();
-    const r = result.state.resources;
-    const lb = (await aws.elbv2.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [r.alb!.id!] }))).LoadBalancers![0]!;
-    assert.equal(lb.Scheme, 'internet-facing');
-    const subnets = (await aws.ec2.send(new DescribeSubnetsCommand({ SubnetIds: (lb.AvailabilityZones ?? []).map((z) => z.SubnetId!) }))).Subnets ?? [];
-    assert.equal(new Set(subnets.map((s) => s.AvailabilityZone)).size, 2, 'ALB subnets in two different AZs');
-
-    const groups = (await aws.ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [r['sg-instance']!.id!, r['sg-alb']!.id!] }))).SecurityGroups ?? [];
-    const instanceGroup = groups.find((g) => g.GroupId === r['sg-instance']!.id)!;
-    const inbound = instanceGroup.IpPermissions ?? [];
-    assert.equal(inbound.length, 1, 'one inbound rule on the instance');
-    assert.deepEqual(inbound[0]!.UserIdGroupPairs?.map((p) => p.GroupId), [r['sg-alb']!.id]);
-    assert.deepEqual(inbound[0]!.IpRanges ?? [], [], 'no address range on the instance');
-    assert.equal(inbound[0]!.FromPort, 80);
-
-    const listeners = (await aws.elbv2.send(new DescribeListenersCommand({ LoadBalancerArn: lb.LoadBalancerArn }))).Listeners ?? [];
-    assert.deepEqual(listeners.map((l) => l.Port), [80]);
-    assert.equal(listeners[0]!.DefaultActions?.[0]?.Type, 'fixed-response');
-    assert.equal(listeners[0]!.DefaultActions?.[0]?.FixedResponseConfig?.StatusCode, '403');
-    const rules = ((await aws.elbv2.send(new DescribeRulesCommand({ ListenerArn: listeners[0]!.ListenerArn }))).Rules ?? []).filter((rule) => !rule.IsDefault);
-    assert.equal(rules.length, 1);
-    const secret = (await aws.ssm.send(new GetParameterCommand({ Name: '/geusemaker/demo/origin-header', WithDecryption: true }))).Parameter!.Value!;
-    const condition = rules[0]!.Conditions![0]!;
-    assert.equal(condition.Field, 'http-header');
-    assert.equal(condition.HttpHeaderConfig?.HttpHeaderName, ORIGIN_HEADER);
-    assert.deepEqual(condition.HttpHeaderConfig?.Values, [secret]);
-    assert.equal(rules[0]!.Actions?.[0]?.Type, 'forward');
-
-    const group = (await aws.elbv2.send(new DescribeTargetGroupsCommand({ TargetGroupArns: [r['target-group']!.id!] }))).TargetGroups![0]!;
-    assert.equal(group.HealthCheckPath, '/healthz');
-    const health = (await aws.elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: group.TargetGroupArn }))).TargetHealthDescriptions ?? [];
-    assert.deepEqual(health.map((h) => h.Target?.Id), [r.instance!.id]);
-
-    const config = (await aws.cloudfront.send(new GetDistributionConfigCommand({ Id: r.cloudfront!.id! }))).DistributionConfig!;
-    const origin = config.Origins!.Items![0]!;
-    assert.equal(origin.DomainName, lb.DNSName, 'origin is the ALB');
-    assert.equal(origin.CustomOriginConfig?.OriginProtocolPolicy, 'http-only');
-    assert.equal(origin.CustomOriginConfig?.OriginReadTimeout, 60);
-    assert.deepEqual(origin.CustomHeaders?.Items?.map((h) => [h.HeaderName, h.HeaderValue]), [[ORIGIN_HEADER, secret]]);
-    assert.equal(config.PriceClass, 'PriceClass_100');
-    assert.equal(config.HttpVersion, 'http2and3');
-    assert.equal(config.DefaultCacheBehavior?.AllowedMethods?.Quantity, 7);
-    assert.equal(publicUrlOf(result.state), `https://${r.cloudfront!.attrs.domainName}/`);
+    await assertBehindCloudFront(result.state);
     assert.ok(result.notes.some((n) => /idle timeout is 600 s/.test(n)), 'the raised idle timeout is stated');
 
     const counts = countByKind(await sweep());
@@ -91,7 +63,6 @@ describe('automation tier: load balancer and CloudFront (moto over HTTP)', funct
     const gone = await engine.destroy('demo', { deleteData: true });
     assert.equal(gone.stateRemoved, true);
     assert.deepEqual(await sweep(), []);
-    aws.destroy();
     engine.dispose();
   });
 
@@ -142,5 +113,160 @@ describe('automation tier: load balancer and CloudFront (moto over HTTP)', funct
       assert.deepEqual(await sweep(), []);
       engine.dispose();
     });
+  });
+
+  it('without CloudFront, open to one CIDR: the ALB group admits only that CIDR, HTTP forwards, and n8n\'s URLs follow the ALB', async () => {
+    const engine = testEngine();
+    const result = await engine.deploy(automationConfig({ access: { mode: 'load-balancer', cidr: '203.0.113.7/32' } }));
+    const aws = inspector();
+    const r = result.state.resources;
+    const albGroup = (await aws.ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [r['sg-alb']!.id!] }))).SecurityGroups![0]!;
+    assert.deepEqual(albGroup.IpPermissions?.map((p) => [p.FromPort, p.IpRanges?.map((range) => range.CidrIp)]), [[80, ['203.0.113.7/32']]]);
+    const instanceGroup = (await aws.ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [r['sg-instance']!.id!] }))).SecurityGroups![0]!;
+    assert.deepEqual(instanceGroup.IpPermissions?.flatMap((p) => p.UserIdGroupPairs?.map((g) => g.GroupId)), [r['sg-alb']!.id]);
+    const listeners = (await aws.elbv2.send(new DescribeListenersCommand({ LoadBalancerArn: r.alb!.id }))).Listeners ?? [];
+    assert.deepEqual(listeners.map((l) => [l.Port, l.DefaultActions?.[0]?.Type]), [[80, 'forward']]);
+    const url = `http://${r.alb!.attrs.dnsName}/`;
+    assert.equal(publicUrlOf(result.state), url);
+    const userData = (await aws.ec2.send(new DescribeInstanceAttributeCommand({ InstanceId: r.instance!.id!, Attribute: 'userData' }))).UserData?.Value ?? '';
+    const script = gunzipSync(Buffer.from(userData, 'base64')).toString('utf8');
+    assert.ok(script.includes(`WEBHOOK_URL: ${url}`), 'n8n webhook URL is the public URL');
+    assert.ok(script.includes(`N8N_EDITOR_BASE_URL: ${url}`));
+    assert.equal(countByKind(await sweep())['cloudfront-distribution'], undefined, 'no CloudFront');
+    await engine.destroy('demo', { deleteData: true });
+    assert.deepEqual(await sweep(), []);
+    aws.destroy();
+    engine.dispose();
+  });
+
+  it('with an ACM certificate: HTTPS:443 forwards with it, HTTP:80 redirects, and both ports are open on the ALB group', async () => {
+    const certificateArn = await requestCertificate('app.example.com');
+    const engine = testEngine();
+    const result = await engine.deploy(automationConfig({ certificateArn }));
+    const aws = inspector();
+    const r = result.state.resources;
+    const listeners = (await aws.elbv2.send(new DescribeListenersCommand({ LoadBalancerArn: r.alb!.id }))).Listeners ?? [];
+    const byPort = new Map(listeners.map((l) => [l.Port, l]));
+    assert.equal(byPort.get(80)?.DefaultActions?.[0]?.Type, 'redirect');
+    assert.equal(byPort.get(80)?.DefaultActions?.[0]?.RedirectConfig?.Protocol, 'HTTPS');
+    assert.equal(byPort.get(443)?.Protocol, 'HTTPS');
+    assert.equal(byPort.get(443)?.Certificates?.[0]?.CertificateArn, certificateArn);
+    assert.equal(byPort.get(443)?.DefaultActions?.[0]?.Type, 'forward');
+    const albGroup = (await aws.ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [r['sg-alb']!.id!] }))).SecurityGroups![0]!;
+    assert.deepEqual(albGroup.IpPermissions?.map((p) => p.FromPort).sort(), [443, 80]);
+    assert.equal(publicUrlOf(result.state), `https://${r.alb!.attrs.dnsName}/`);
+    await engine.destroy('demo', { deleteData: true });
+    assert.deepEqual(await sweep(), []);
+    aws.destroy();
+    engine.dispose();
+  });
+
+  it('target health (injected real behaviour): initial, then unhealthy Target.Timeout while services start, is shown as progress, not a failure', async () => {
+    const states = [['initial', 'Elb.RegistrationInProgress'], ['unhealthy', 'Target.Timeout'], ['unhealthy', 'Target.Timeout']];
+    const slowTargets: ClientInstrument = (client, service) => {
+      if (service !== 'elasticloadbalancing') return;
+      client.middlewareStack.add((next, context) => async (args) => {
+        const result = await next(args);
+        const input = (args as { input: { Targets?: unknown[] } }).input;
+        const output = result.output as { TargetHealthDescriptions?: { TargetHealth?: { State?: string; Reason?: string } }[] };
+        if ((context as { commandName?: string }).commandName === 'DescribeTargetHealthCommand' && input.Targets && states.length > 0) {
+          const [state, reason] = states.shift()!;
+          for (const d of output.TargetHealthDescriptions ?? []) d.TargetHealth = { State: state, Reason: reason };
+        }
+        return result;
+      }, { step: 'initialize', name: 'slowTargets' });
+    };
+    const engine = testEngine({ instrument: slowTargets });
+    const events: ProgressEvent[] = [];
+    const result = await engine.deploy(automationConfig(), { onProgress: (e) => events.push(e) });
+    assert.equal(result.state.status, 'deployed');
+    const waits = events.flatMap((e) => (e.type === 'step-waiting' && e.step === 'target-healthy' ? [e.waitingFor] : []));
+    assert.ok(waits.some((w) => /initial: Elb\.RegistrationInProgress/.test(w)), waits.join(' | '));
+    assert.ok(waits.some((w) => /unhealthy: Target\.Timeout — the stack's services are still starting/.test(w)));
+    assert.ok(!events.some((e) => e.type === 'step-failed'));
+    engine.dispose();
+  });
+
+  it('a target that stays unhealthy past the configured timeout fails with its last state and how to go on; deploy again resumes', async () => {
+    const unhealthy: ClientInstrument = (client, service) => {
+      if (service !== 'elasticloadbalancing') return;
+      client.middlewareStack.add((next, context) => async (args) => {
+        const result = await next(args);
+        const output = result.output as { TargetHealthDescriptions?: { TargetHealth?: { State?: string; Reason?: string } }[] };
+        if ((context as { commandName?: string }).commandName === 'DescribeTargetHealthCommand') {
+          for (const d of output.TargetHealthDescriptions ?? []) d.TargetHealth = { State: 'unhealthy', Reason: 'Target.ResponseCodeMismatch' };
+        }
+        return result;
+      }, { step: 'initialize', name: 'unhealthy' });
+    };
+    const stateDir = (await import('../harness/engine')).tempDir('gm-tier-');
+    const engine = testEngine({ stateDir, instrument: unhealthy, timing: { targetHealthyTimeoutMs: 300 } });
+    await assert.rejects(engine.deploy(automationConfig()), (error: unknown) => {
+      assert.ok(error instanceof GeuseError);
+      assert.equal(error.code, 'TARGET_NOT_HEALTHY');
+      assert.match(error.message, /last state was unhealthy: Target\.ResponseCodeMismatch/);
+      assert.match(error.nextStep, /timeouts\.targetHealthyMinutes/);
+      return true;
+    });
+    engine.dispose();
+    const again = testEngine({ stateDir });
+    const result = await again.deploy(automationConfig());
+    assert.equal(result.state.status, 'deployed');
+    assert.equal(countByKind(await sweep())['load-balancer'], 1);
+    again.dispose();
+  });
+
+  it('pause terminates only the instance (ALB and CloudFront stay); resume registers the new instance and drops the old target', async () => {
+    const engine = testEngine();
+    const first = await engine.deploy(automationConfig({ cloudFront: true }));
+    const oldInstance = first.state.resources.instance!.id!;
+    await engine.pause('demo');
+    const paused = countByKind(await sweep());
+    assert.equal(paused.instance, undefined);
+    assert.equal(paused['load-balancer'], 1);
+    assert.equal(paused['cloudfront-distribution'], 1);
+    const resumed = await engine.deploy(automationConfig({ cloudFront: true }));
+    const newInstance = resumed.state.resources.instance!.id!;
+    assert.notEqual(newInstance, oldInstance);
+    assert.equal(resumed.state.resources.cloudfront!.id, first.state.resources.cloudfront!.id, 'same distribution: the public URL does not change');
+    const aws = inspector();
+    const targets = (await aws.elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: resumed.state.resources['target-group']!.id }))).TargetHealthDescriptions ?? [];
+    assert.deepEqual(targets.map((t) => t.Target?.Id), [newInstance]);
+    aws.destroy();
+    engine.dispose();
+  });
+
+  it('refuses a reused network without public subnets in two AZs at plan time, before anything is created', async () => {
+    const aws = inspector();
+    const vpc = (await aws.ec2.send(new CreateVpcCommand({ CidrBlock: '10.9.0.0/16' }))).Vpc!.VpcId!;
+    const subnet = (await aws.ec2.send(new CreateSubnetCommand({ VpcId: vpc, CidrBlock: '10.9.1.0/24', AvailabilityZone: 'us-east-1a' }))).Subnet!.SubnetId!;
+    const engine = testEngine();
+    await assert.rejects(engine.deploy(automationConfig({ network: { mode: 'existing', vpcId: vpc, subnetIds: [subnet] } })), (error: unknown) => {
+      assert.ok(error instanceof GeuseError);
+      assert.equal(error.code, 'NETWORK_NOT_FOR_LOAD_BALANCER');
+      assert.match(error.message, /network\.subnetIds: an internet-facing load balancer needs public subnets .* in at least two Availability Zones/);
+      return true;
+    });
+    assert.deepEqual(await sweep(), [], 'nothing created');
+    aws.destroy();
+    engine.dispose();
+  });
+
+  it('validates access, cloudFront and certificateArn against the tier, naming the field', () => {
+    const issues = (input: Record<string, unknown>) => {
+      const parsed = stackConfigSchema.safeParse({ name: 'demo', ...input });
+      return parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    };
+    assert.match(issues({ tier: 'automation', access: { mode: 'cidr', cidr: '203.0.113.7/32' } }).join('\n'), /^access\.mode: the automation tier is reached through its load balancer/m);
+    assert.deepEqual(stackConfigSchema.parse({ name: 'demo', tier: 'gpu' }).access, { mode: 'load-balancer' }, 'tier alone: the load balancer, open to the internet');
+    assert.match(issues({ access: { mode: 'load-balancer' } }).join('\n'), /^access\.mode: load-balancer needs tier automation or gpu/m);
+    assert.match(issues({ tier: 'automation', cloudFront: true, access: { mode: 'load-balancer', cidr: '203.0.113.7/32' } }).join('\n'), /^access\.cidr: cannot be combined with CloudFront/m);
+    assert.match(issues({ tier: 'automation', cloudFront: true, access: { mode: 'load-balancer' }, certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b' }).join('\n'), /^certificateArn: is for a load balancer without CloudFront/m);
+    assert.match(issues({ tier: 'automation', access: { mode: 'load-balancer' }, certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b' }).join('\n'), /^certificateArn: must be a certificate in the stack's region us-east-1/m);
+    assert.match(issues({ tier: 'automation', access: { mode: 'load-balancer' }, certificateArn: 'not-an-arn' }).join('\n'), /^certificateArn: must be an ACM certificate ARN/m);
+    assert.match(issues({ tier: 'dev', cloudFront: true }).join('\n'), /^cloudFront: needs tier automation/m);
+    assert.deepEqual(issues({ tier: 'automation', access: { mode: 'load-balancer' }, timeouts: { cloudFrontDeployedMinutes: 50 } }), []);
+    const defaults = stackConfigSchema.parse({ name: 'demo' });
+    assert.deepEqual(defaults.timeouts, { targetHealthyMinutes: 20, cloudFrontDeployedMinutes: 35 });
   });
 });

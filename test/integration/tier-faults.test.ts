@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { GeuseError } from '../../src/engine/errors';
 import { stackSecrets } from '../../src/engine/resources/secrets';
 import type { StackConfig } from '../../src/engine/stack/config';
-import { automationConfig, countByKind, sweep, testEngine, tempDir } from '../harness/engine';
+import { automationConfig, countByKind, gpuConfig, sweep, testEngine, tempDir } from '../harness/engine';
 import { FaultInjector, type FaultRule } from '../harness/faults';
 
 /**
@@ -25,9 +25,12 @@ const DEV_CALLS = [
 
 const lostResponse = { name: 'InternalError', message: 'An internal error has occurred', status: 500 };
 const denied = { name: 'AccessDenied', message: 'User is not authorized to perform this action', status: 403 };
-const config = (): StackConfig => automationConfig({ cloudFront: true });
+const STACKS: { name: string; config: () => StackConfig }[] = [
+  { name: 'automation + CloudFront', config: () => automationConfig({ cloudFront: true }) },
+  { name: 'gpu (DLAMI seeded in moto, quotas recorded)', config: () => gpuConfig() },
+];
 
-async function failingDeploy(stateDir: string, rule: FaultRule): Promise<GeuseError> {
+async function failingDeploy(config: () => StackConfig, stateDir: string, rule: FaultRule): Promise<GeuseError> {
   const faults = new FaultInjector([rule]);
   const engine = testEngine({ stateDir, instrument: faults.instrument });
   try {
@@ -42,7 +45,7 @@ async function failingDeploy(stateDir: string, rule: FaultRule): Promise<GeuseEr
   assert.fail(`deploy succeeded although ${rule.operation} failed`);
 }
 
-async function assertExactlyOneStack(): Promise<void> {
+async function assertExactlyOneStack(config: () => StackConfig): Promise<void> {
   const counts = countByKind(await sweep());
   assert.equal(counts['load-balancer'], 1, 'one load balancer');
   assert.equal(counts['target-group'], 1, 'one target group');
@@ -53,7 +56,7 @@ async function assertExactlyOneStack(): Promise<void> {
   assert.equal(counts['ssm-parameter'], stackSecrets(config()).length, 'every secret once, the origin header included');
 }
 
-describe('fault injection on every mutating call the load balancer and CloudFront add (automation + CloudFront)', function () {
+for (const { name, config } of STACKS) describe(`fault injection on every mutating call the load balancer and CloudFront add: ${name}`, function () {
   this.timeout(180_000);
 
   it('the list of mutating calls matches what a clean deploy makes', async () => {
@@ -68,7 +71,7 @@ describe('fault injection on every mutating call the load balancer and CloudFron
     describe(operation, () => {
       it('response lost: reported in plain words, and destroy then leaves nothing behind (the sweep finds what the journal missed)', async () => {
         const stateDir = tempDir('gm-fault-');
-        const error = await failingDeploy(stateDir, { operation, mode: 'after', error: lostResponse });
+        const error = await failingDeploy(config, stateDir, { operation, mode: 'after', error: lostResponse });
         assert.ok(error.message.includes(operation), `message names ${operation}: ${error.message}`);
         const engine = testEngine({ stateDir });
         await engine.destroy('demo', { deleteData: true });
@@ -78,23 +81,23 @@ describe('fault injection on every mutating call the load balancer and CloudFron
 
       it('response lost: re-running deploy completes with exactly one of each resource', async () => {
         const stateDir = tempDir('gm-fault-');
-        await failingDeploy(stateDir, { operation, mode: 'after', error: lostResponse });
+        await failingDeploy(config, stateDir, { operation, mode: 'after', error: lostResponse });
         const engine = testEngine({ stateDir });
         const result = await engine.deploy(config());
         engine.dispose();
         assert.equal(result.state.status, 'deployed');
-        await assertExactlyOneStack();
+        await assertExactlyOneStack(config);
       });
 
       it('call refused: the failure names the missing permission, and re-running deploy completes', async () => {
         const stateDir = tempDir('gm-fault-');
-        const error = await failingDeploy(stateDir, { operation, mode: 'before', error: denied });
+        const error = await failingDeploy(config, stateDir, { operation, mode: 'before', error: denied });
         assert.equal(error.kind, 'permission');
         assert.match(error.nextStep, new RegExp(`Grant the permission for ${operation}`));
         const engine = testEngine({ stateDir });
         await engine.deploy(config());
         engine.dispose();
-        await assertExactlyOneStack();
+        await assertExactlyOneStack(config);
       });
     });
   }

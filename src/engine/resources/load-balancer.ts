@@ -5,8 +5,8 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { StepContext } from '../context';
 import type { StepResult } from '../plan/graph';
-import { isNotFound } from '../aws/classify';
-import { GeuseError } from '../errors';
+import { awsErrorCode, isNotFound } from '../aws/classify';
+import { GeuseError, invalidInput } from '../errors';
 import { usesCloudFront } from '../stack/config';
 import { stackTags, tagValue, TAG_RESOURCE, TAG_STACK_ID } from '../stack/naming';
 import { pollUntil } from '../wait';
@@ -177,11 +177,17 @@ export async function ensureListeners(ctx: StepContext): Promise<StepResult> {
   })];
   if (certificateArn) {
     outcomes.push(await ensureListener(ctx, LB_KEYS.httpsListener, HTTPS_PORT, async () => {
-      const out = await ctx.clients.elbv2.send(new CreateListenerCommand({
-        LoadBalancerArn: lbArn, Protocol: 'HTTPS', Port: HTTPS_PORT, Certificates: [{ CertificateArn: certificateArn }],
-        SslPolicy: 'ELBSecurityPolicy-TLS13-1-2-2021-06', DefaultActions: [forward(ctx)], Tags: tags(LB_KEYS.httpsListener),
-      }));
-      return out.Listeners![0]!.ListenerArn!;
+      try {
+        const out = await ctx.clients.elbv2.send(new CreateListenerCommand({
+          LoadBalancerArn: lbArn, Protocol: 'HTTPS', Port: HTTPS_PORT, Certificates: [{ CertificateArn: certificateArn }],
+          SslPolicy: 'ELBSecurityPolicy-TLS13-1-2-2021-06', DefaultActions: [forward(ctx)], Tags: tags(LB_KEYS.httpsListener),
+        }));
+        return out.Listeners![0]!.ListenerArn!;
+      } catch (error) {
+        if (awsErrorCode(error) !== 'CertificateNotFound') throw error;
+        throw invalidInput('CONFIG_INVALID', `certificateArn: ${certificateArn} is not an ACM certificate this account can use in ${ctx.config.region}.`,
+          'Check the ARN in the ACM console (it must be issued, in the stack\'s region), fix certificateArn, and run deploy again.');
+      }
     }));
   }
   if (cloudFront) outcomes.push(await ensureOriginRule(ctx));

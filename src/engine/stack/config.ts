@@ -109,6 +109,9 @@ export const stackConfigSchema = z
     monthlyBudgetUsd: z.number().positive().optional(),
     profile: z.string().min(1).optional(),
   })
+  // On automation and gpu the load balancer is the way in: the default ssm access means its load-balancer mode
+  // open to the internet (SSM tunnels keep working beside it), so `--tier automation` alone is a complete config.
+  .overwrite((config) => (LOAD_BALANCED_TIERS.includes(config.tier) && config.access.mode === 'ssm' ? { ...config, access: { mode: 'load-balancer' as const } } : config))
   .superRefine((config, ctx) => {
     if (config.services.n8n && !config.services.postgres) {
       ctx.addIssue({ code: 'custom', path: ['services', 'postgres'], message: 'must be on while n8n is on: n8n keeps its data in PostgreSQL' });
@@ -130,7 +133,7 @@ function checkTierAccess(
 ): void {
   const balanced = LOAD_BALANCED_TIERS.includes(config.tier);
   if (balanced && config.access.mode !== 'load-balancer') {
-    issue(['access'], `the ${config.tier} tier is reached through its load balancer: set access: { mode: load-balancer } (add cidr: x.x.x.x/32 to admit only your address)`);
+    issue(['access', 'mode'], `the ${config.tier} tier is reached through its load balancer: use access: { mode: load-balancer } (add cidr: x.x.x.x/32 to admit only your address)`);
   }
   if (!balanced && config.access.mode === 'load-balancer') {
     issue(['access', 'mode'], 'load-balancer needs tier automation or gpu; the dev tier uses ssm or cidr');

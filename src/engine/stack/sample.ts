@@ -97,9 +97,29 @@ network:
 #     access:
 #       mode: cidr
 #       cidr: 203.0.113.7/32
+#   mode: load-balancer - required on tiers automation and gpu: an Application Load Balancer is the one door,
+#                 the instance accepts port 80 only from it. Open to the internet, or add a cidr to admit only it
+#                 (not with CloudFront, which reaches the load balancer from its own edge addresses):
+#     access:
+#       mode: load-balancer
+#       cidr: 203.0.113.7/32
 # Flag: --access-cidr <cidr>. Env: GEUSEMAKER_ACCESS_CIDR. Either one sets mode: cidr.
 access:
   mode: ${d.access.mode}
+
+# Optional, tier automation: put CloudFront in front of the load balancer (HTTPS on a *.cloudfront.net address,
+# HTTP/2 and HTTP/3; takes 5-20 minutes to deploy). Tier gpu always has it.
+# cloudFront: true
+
+# Optional, tier automation without CloudFront: an ACM certificate in the stack's region for HTTPS:443 on the load
+# balancer (HTTP then redirects). Point your domain (the certificate's name) at the load balancer's DNS name.
+# certificateArn: arn:aws:acm:us-east-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b
+
+# Tiers automation and gpu: how many minutes deploy waits for the instance to pass the load balancer's health
+# check (the services start minutes after boot), and for CloudFront to finish deploying. Positive numbers.
+timeouts:
+  targetHealthyMinutes: ${d.timeouts.targetHealthyMinutes}
+  cloudFrontDeployedMinutes: ${d.timeouts.cloudFrontDeployedMinutes}
 
 # Which services run: true | false each. n8n keeps its data in PostgreSQL, so postgres must stay on while n8n is on.
 services:

@@ -236,6 +236,15 @@ describe('automation tier: load balancer and CloudFront (moto over HTTP)', funct
     engine.dispose();
   });
 
+  it('turning CloudFront on later closes the direct door: the listener then answers 403 without the origin header', async () => {
+    const engine = testEngine();
+    await engine.deploy(automationConfig());
+    const result = await engine.deploy(automationConfig({ cloudFront: true }));
+    await assertBehindCloudFront(result.state);
+    assert.ok(result.notes.some((n) => /answers 403 without the CloudFront origin header/.test(n)));
+    engine.dispose();
+  });
+
   it('refuses a reused network without public subnets in two AZs at plan time, before anything is created', async () => {
     const aws = inspector();
     const vpc = (await aws.ec2.send(new CreateVpcCommand({ CidrBlock: '10.9.0.0/16' }))).Vpc!.VpcId!;

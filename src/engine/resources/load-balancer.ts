@@ -1,7 +1,7 @@
 import {
   CreateListenerCommand, CreateLoadBalancerCommand, CreateRuleCommand, CreateTargetGroupCommand, DeregisterTargetsCommand,
   DescribeListenersCommand, DescribeLoadBalancersCommand, DescribeRulesCommand, DescribeTagsCommand, DescribeTargetGroupsCommand,
-  DescribeTargetHealthCommand, ModifyLoadBalancerAttributesCommand, RegisterTargetsCommand, type Action, type LoadBalancer,
+  DescribeTargetHealthCommand, ModifyListenerCommand, ModifyLoadBalancerAttributesCommand, RegisterTargetsCommand, type Action, type LoadBalancer,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { StepContext } from '../context';
 import type { StepResult } from '../plan/graph';
@@ -175,6 +175,13 @@ export async function ensureListeners(ctx: StepContext): Promise<StepResult> {
     const out = await ctx.clients.elbv2.send(new CreateListenerCommand({ LoadBalancerArn: lbArn, Protocol: 'HTTP', Port: PROXY_PORT, DefaultActions: [httpDefault], Tags: tags(LB_KEYS.httpListener) }));
     return out.Listeners![0]!.ListenerArn!;
   })];
+  // A config change (CloudFront turned on, a certificate added) must not leave the old door open: reconcile.
+  const httpArn = requireId(ctx, LB_KEYS.httpListener);
+  const current = (await ctx.clients.elbv2.send(new DescribeListenersCommand({ ListenerArns: [httpArn] }))).Listeners?.[0]?.DefaultActions?.[0];
+  if (current?.Type !== httpDefault.Type) {
+    await ctx.clients.elbv2.send(new ModifyListenerCommand({ ListenerArn: httpArn, DefaultActions: [httpDefault] }));
+    await ctx.note(`The load balancer's HTTP listener now ${httpDefault.Type === 'fixed-response' ? 'answers 403 without the CloudFront origin header' : httpDefault.Type === 'redirect' ? 'redirects to HTTPS' : 'forwards to the instance'} (the configuration changed).`);
+  }
   if (certificateArn) {
     outcomes.push(await ensureListener(ctx, LB_KEYS.httpsListener, HTTPS_PORT, async () => {
       try {

@@ -5,7 +5,7 @@ import type { DeployPlan, PlanAction } from '../engine/plan/plan';
 import type { ProgressEvent, StepOutcome } from '../engine/progress';
 import type { SweptResource } from '../engine/resources/sweep';
 import { PUBLISHABLE_SERVICES, SERVICE_PORTS } from '../engine/stack/services';
-import { usesCloudFront, type StackConfig } from '../engine/stack/config';
+import { LOAD_BALANCED_TIERS, loadBalancerCidr, usesCloudFront, type StackConfig } from '../engine/stack/config';
 import { publicUrlOf } from '../engine/operate';
 import { IDLE_TIMEOUT_SECONDS } from '../engine/resources/load-balancer';
 import type { StackState } from '../engine/state/schema';
@@ -25,9 +25,9 @@ function describeMarket(config: StackConfig): string {
 }
 
 function describeAccess(config: StackConfig): string {
-  if (config.access.mode === 'load-balancer') {
+  if (LOAD_BALANCED_TIERS.includes(config.tier)) {
     const front = usesCloudFront(config) ? 'CloudFront → ' : '';
-    return `${front}load balancer open to ${config.access.cidr ?? 'the internet'}; the instance takes port 80 only from the load balancer`;
+    return `${front}load balancer open to ${loadBalancerCidr(config) ?? 'the internet'}; the instance takes port 80 only from the load balancer`;
   }
   return config.access.mode === 'ssm' ? 'SSM port forwarding (no inbound ports)' : `ports open to ${config.access.cidr} only`;
 }
@@ -155,7 +155,7 @@ function reachLines(state: StackState, config: StackConfig): string[] {
   const services = PUBLISHABLE_SERVICES.filter((service) => config.services[service]);
   if (services.length === 0) return [];
   const lines: string[] = [];
-  if (config.access.mode === 'ssm') {
+  if (config.access.mode === 'ssm' && !LOAD_BALANCED_TIERS.includes(config.tier)) {
     const extra = [`--region ${config.region}`, ...(config.profile ? [`--profile ${shellQuote(config.profile)}`] : [])].join(' ');
     lines.push('Reach the services over SSM port forwarding (needs the AWS CLI and its Session Manager plugin), one terminal each:');
     for (const service of services) {
@@ -163,7 +163,7 @@ function reachLines(state: StackState, config: StackConfig): string[] {
       lines.push(`  ${service.padEnd(8)} aws ssm start-session --target ${instance.id} --document-name AWS-StartPortForwardingSession --parameters portNumber=${port},localPortNumber=${port} ${extra}`);
     }
     lines.push(`  then open http://localhost:<port> (n8n: http://localhost:${SERVICE_PORTS.n8n}).`);
-  } else if (config.access.mode === 'load-balancer') {
+  } else if (LOAD_BALANCED_TIERS.includes(config.tier)) {
     const base = (publicUrlOf(state) ?? '<public url>/').replace(/\/$/, '');
     lines.push(`Reach the services through ${usesCloudFront(config) ? 'CloudFront (HTTPS)' : 'the load balancer'}:`);
     for (const service of services) lines.push(`  ${service.padEnd(8)} ${base}/${service === 'n8n' ? '' : `${service}/`}`);
@@ -173,7 +173,7 @@ function reachLines(state: StackState, config: StackConfig): string[] {
     const ip = instance.attrs.publicIp;
     // In cidr mode everything goes through the reverse proxy on port 80.
     const base = `http://${ip || '<public ip>'}`;
-    lines.push(`Reach the services from ${config.access.cidr} through the stack's proxy:`);
+    lines.push(`Reach the services from ${loadBalancerCidr(config) ?? 'your address'} through the stack's proxy:`);
     for (const service of services) lines.push(`  ${service.padEnd(8)} ${base}/${service === 'n8n' ? '' : `${service}/`}`);
     lines.push(`  Ollama asks for the proxy login: user admin, password in the SecureString /geusemaker/${config.name}/proxy-password.`);
   }

@@ -13,7 +13,9 @@ import { stackConfigSchema, type Tier } from '../../src/engine/stack/config';
 const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((path) => existsSync(path)) ?? 'nginx';
 
 function input(tier: Tier, gpu: boolean, access: 'ssm' | 'cidr', publicUrl?: string): BootstrapInput {
-  const config = stackConfigSchema.parse({ name: 'demo', tier, access: access === 'ssm' ? { mode: 'ssm' } : { mode: 'cidr', cidr: '203.0.113.7/32' } });
+  // automation/gpu are reached through the load balancer; CloudFront (gpu) takes no CIDR.
+  const cidr = tier === 'dev' ? { mode: 'cidr', cidr: '203.0.113.7/32' } : tier === 'automation' ? { mode: 'load-balancer', cidr: '203.0.113.7/32' } : { mode: 'load-balancer' };
+  const config = stackConfigSchema.parse({ name: 'demo', tier, access: access === 'ssm' ? { mode: 'ssm' } : cidr });
   return { config, region: 'us-east-1', fileSystemId: 'fs-0123456789abcdef0', os: gpu ? 'ubuntu-22.04' : 'al2023', architecture: 'x86_64', gpu, publicUrl };
 }
 

@@ -21,7 +21,8 @@ function variants(): [string, BootstrapInput][] {
       for (const access of ['ssm', 'cidr'] as const) {
         const config = stackConfigSchema.parse({
           name: 'demo', tier, instanceType: tier === 'gpu' ? 'g5.xlarge' : 't3.xlarge',
-          access: access === 'ssm' ? { mode: 'ssm' } : { mode: 'cidr', cidr: '203.0.113.7/32' },
+          // automation/gpu are reached through the load balancer (ssm there means load-balancer); CloudFront (gpu) takes no CIDR.
+          access: access === 'ssm' ? { mode: 'ssm' } : tier === 'dev' ? { mode: 'cidr', cidr: '203.0.113.7/32' } : tier === 'automation' ? { mode: 'load-balancer', cidr: '203.0.113.7/32' } : { mode: 'load-balancer' },
         });
         const input: BootstrapInput = { config, region: 'us-east-1', fileSystemId: 'fs-0123456789abcdef0', os, architecture, gpu: tier === 'gpu' };
         out.push([`${os} ${architecture} ${tier} ${access}`, input]);
@@ -193,7 +194,7 @@ describe('bootstrap UserData', function () {
         const result = b.run();
         assert.equal(result.status, 0, `${b.log()}\n${result.stderr}`);
         const log = b.log();
-        const proxy = input.config.access.mode === 'cidr';
+        const proxy = input.config.access.mode !== 'ssm';
         assert.deepEqual(steps(log), [
           'aws-cli', ...(input.gpu ? ['gpu-check'] : []), 'install-packages', 'mount-efs', 'service-dirs', 'secrets', 'write-files',
           ...(input.gpu ? ['comfyui-nodes'] : []), 'pull-images', 'start', 'wait-health', 'n8n-owner', 'ollama-models', 'finish',

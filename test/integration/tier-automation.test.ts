@@ -132,6 +132,7 @@ describe('automation tier: load balancer and CloudFront (moto over HTTP)', funct
     const script = gunzipSync(Buffer.from(userData, 'base64')).toString('utf8');
     assert.ok(script.includes(`WEBHOOK_URL: ${url}`), 'n8n webhook URL is the public URL');
     assert.ok(script.includes(`N8N_EDITOR_BASE_URL: ${url}`));
+    assert.match(script, /N8N_PROXY_HOPS: "2"/, 'n8n trusts nginx and the load balancer');
     assert.equal(countByKind(await sweep())['cloudfront-distribution'], undefined, 'no CloudFront');
     await engine.destroy('demo', { deleteData: true });
     assert.deepEqual(await sweep(), []);

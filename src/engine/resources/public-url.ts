@@ -1,5 +1,4 @@
-import type { StackConfig } from '../stack/config';
-import { usesCloudFront } from '../stack/config';
+import { LOAD_BALANCED_TIERS, usesCloudFront, type StackConfig } from '../stack/config';
 import type { ResourceRecord } from '../state/schema';
 
 /** Journal keys of the load-balanced tiers' resources. */
@@ -22,7 +21,7 @@ export function publicUrlFrom(config: StackConfig, resources: Readonly<Record<st
     const record = resources[key];
     return record && record.status === 'created' ? record : undefined;
   };
-  if (config.access.mode === 'load-balancer') {
+  if (LOAD_BALANCED_TIERS.includes(config.tier)) {
     if (usesCloudFront(config)) {
       const domain = live(LB_KEYS.distribution)?.attrs.domainName;
       return domain ? `https://${domain}/` : undefined;

@@ -7,6 +7,7 @@ import type { StepResult } from '../plan/graph';
 import { awsErrorCode, isNotFound } from '../aws/classify';
 import { ensureResource, retryNotFound, type Found } from './ensure';
 import { ownedBy, tagSpec } from './ec2-tags';
+import { LOAD_BALANCED_TIERS, loadBalancerCidr } from '../stack/config';
 
 export const EFS_PORT = 2049;
 export const PROXY_PORT = 80;
@@ -87,29 +88,28 @@ export const HTTPS_PORT = 443;
 export async function ensureInstanceSecurityGroup(ctx: StepContext): Promise<StepResult> {
   const { found, outcome } = await ensureGroup(ctx, 'sg-instance', 'GeuseMaker instance: no inbound by default, services reached over SSM');
   const access = ctx.config.access;
-  const albGroupId = access.mode === 'load-balancer' ? ctx.journal.record('sg-alb')?.id : undefined;
-  if (access.mode === 'load-balancer' && !albGroupId) throw new Error('Step order bug: sg-alb has no id yet');
-  // Services bind to loopback; the reverse proxy on port 80 is the one door: open only to the CIDR (cidr mode)
-  // or only to the load balancer's group (automation/gpu), never to an address range on those tiers.
-  const wanted: IpPermission[] = access.mode === 'cidr'
-    ? [{ IpProtocol: 'tcp', FromPort: PROXY_PORT, ToPort: PROXY_PORT, IpRanges: [{ CidrIp: access.cidr, Description: 'GeuseMaker proxy from the configured CIDR' }] }]
-    : albGroupId ? [{ IpProtocol: 'tcp', FromPort: PROXY_PORT, ToPort: PROXY_PORT, UserIdGroupPairs: [{ GroupId: albGroupId }] }] : [];
+  const balanced = LOAD_BALANCED_TIERS.includes(ctx.config.tier);
+  const albGroupId = balanced ? ctx.journal.record('sg-alb')?.id : undefined;
+  if (balanced && !albGroupId) throw new Error('Step order bug: sg-alb has no id yet');
+  // Services bind to loopback; the reverse proxy on port 80 is the one door: on automation/gpu open only to the
+  // load balancer's group (never to an address range), on dev only to the CIDR in cidr mode.
+  const wanted: IpPermission[] = albGroupId
+    ? [{ IpProtocol: 'tcp', FromPort: PROXY_PORT, ToPort: PROXY_PORT, UserIdGroupPairs: [{ GroupId: albGroupId }] }]
+    : access.mode === 'cidr' ? [{ IpProtocol: 'tcp', FromPort: PROXY_PORT, ToPort: PROXY_PORT, IpRanges: [{ CidrIp: access.cidr, Description: 'GeuseMaker proxy from the configured CIDR' }] }] : [];
   await reconcileIngress(ctx, found.id, wanted);
-  const source = access.mode === 'cidr' ? access.cidr : `the load balancer's group ${albGroupId ?? ''}`;
+  const source = albGroupId ? `the load balancer's group ${albGroupId}` : access.mode === 'cidr' ? access.cidr : '';
   const inbound = wanted.length === 0 ? 'no inbound rules' : `port ${PROXY_PORT} from ${source} only`;
   return { outcome, detail: `${found.id} (${inbound})` };
 }
 
 /** The load balancer's group: HTTP (and HTTPS with a certificate) from the internet, or from the configured CIDR. */
 export async function ensureAlbSecurityGroup(ctx: StepContext): Promise<StepResult> {
-  const access = ctx.config.access;
-  if (access.mode !== 'load-balancer') throw new Error('Step order bug: load balancer group without load-balancer access');
+  const allowed = loadBalancerCidr(ctx.config);
   const { found, outcome } = await ensureGroup(ctx, 'sg-alb', 'GeuseMaker load balancer: HTTP/HTTPS from the allowed sources');
-  const cidr = access.cidr ?? '0.0.0.0/0';
   const ports = ctx.config.certificateArn ? [PROXY_PORT, HTTPS_PORT] : [PROXY_PORT];
-  const description = access.cidr ? 'GeuseMaker load balancer from the configured CIDR' : 'GeuseMaker load balancer from the internet';
-  await reconcileIngress(ctx, found.id, ports.map((port) => ({ IpProtocol: 'tcp', FromPort: port, ToPort: port, IpRanges: [{ CidrIp: cidr, Description: description }] })));
-  return { outcome, detail: `${found.id} (ports ${ports.join(', ')} from ${access.cidr ?? 'the internet'})` };
+  const description = allowed ? 'GeuseMaker load balancer from the configured CIDR' : 'GeuseMaker load balancer from the internet';
+  await reconcileIngress(ctx, found.id, ports.map((port) => ({ IpProtocol: 'tcp', FromPort: port, ToPort: port, IpRanges: [{ CidrIp: allowed ?? '0.0.0.0/0', Description: description }] })));
+  return { outcome, detail: `${found.id} (ports ${ports.join(', ')} from ${allowed ?? 'the internet'})` };
 }
 
 export async function ensureEfsSecurityGroup(ctx: StepContext): Promise<StepResult> {

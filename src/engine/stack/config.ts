@@ -127,6 +127,11 @@ export function usesCloudFront(config: Pick<StackConfig, 'tier' | 'cloudFront'>)
   return config.tier === 'gpu' || (config.tier === 'automation' && config.cloudFront === true);
 }
 
+/** Who may reach a load-balanced stack's load balancer: one CIDR, or undefined for the internet. */
+export function loadBalancerCidr(config: Pick<StackConfig, 'access'>): string | undefined {
+  return config.access.mode === 'ssm' ? undefined : config.access.cidr;
+}
+
 function checkTierAccess(
   config: { tier: Tier; region: string; access: z.output<typeof accessSchema>; cloudFront?: boolean; certificateArn?: string },
   issue: (path: (string | number)[], message: string) => void,

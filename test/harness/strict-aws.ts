@@ -16,6 +16,8 @@ export class StrictAws {
   private gatewayExists = false;
   private profileHasRole = false;
   private rolePolicies = 0;
+  /** Load balancers: their ENIs sit in the subnets and use the ALB group until they are deleted. */
+  private loadBalancers = 0;
   /** Security-group deletes refused after their dependents are gone, like lingering ENIs. */
   private lingeringRefusals = 2;
 
@@ -27,20 +29,23 @@ export class StrictAws {
   private check(operation: string): void {
     switch (operation) {
       case 'ec2:DeleteSecurityGroup':
-        if (this.instancesLive > 0 || this.mountTargets > 0) this.refuse(operation, 'DependencyViolation', 'resource has a dependent object');
+        if (this.instancesLive > 0 || this.mountTargets > 0 || this.loadBalancers > 0) this.refuse(operation, 'DependencyViolation', 'resource has a dependent object');
         if (this.lingeringRefusals-- > 0) this.refuse(operation, 'DependencyViolation', 'network interface still attached (lingering ENI)');
         break;
       case 'ec2:DeleteSubnet':
-        if (this.instancesLive > 0 || this.mountTargets > 0) this.refuse(operation, 'DependencyViolation', 'subnet has dependencies');
+        if (this.instancesLive > 0 || this.mountTargets > 0 || this.loadBalancers > 0) this.refuse(operation, 'DependencyViolation', 'subnet has dependencies');
         break;
       case 'ec2:DetachInternetGateway':
-        if (this.instancesLive > 0) this.refuse(operation, 'DependencyViolation', 'network has mapped public address(es)');
+        if (this.instancesLive > 0 || this.loadBalancers > 0) this.refuse(operation, 'DependencyViolation', 'network has mapped public address(es)');
         break;
       case 'ec2:DeleteInternetGateway':
         if (this.gatewayAttached) this.refuse(operation, 'DependencyViolation', 'internet gateway is still attached');
         break;
       case 'ec2:DeleteVpc':
         if (this.subnets > 0 || this.groups > 0 || this.gatewayExists) this.refuse(operation, 'DependencyViolation', 'vpc has dependencies');
+        break;
+      case 'elasticloadbalancing:DeleteTargetGroup':
+        if (this.loadBalancers > 0) this.refuse(operation, 'ResourceInUse', 'Target group is currently in use by a listener or a rule');
         break;
       case 'efs:DeleteFileSystem':
         if (this.mountTargets > 0) this.refuse(operation, 'FileSystemInUse', 'file system has mount targets');
@@ -66,6 +71,8 @@ export class StrictAws {
       case 'ec2:DetachInternetGateway': this.gatewayAttached = false; break;
       case 'ec2:DeleteInternetGateway': this.gatewayExists = false; break;
       case 'efs:CreateMountTarget': this.mountTargets++; break;
+      case 'elasticloadbalancing:CreateLoadBalancer': this.loadBalancers++; break;
+      case 'elasticloadbalancing:DeleteLoadBalancer': this.loadBalancers = Math.max(0, this.loadBalancers - 1); break;
       case 'efs:DeleteMountTarget': this.mountTargets--; break;
       case 'iam:AddRoleToInstanceProfile': this.profileHasRole = true; break;
       case 'iam:RemoveRoleFromInstanceProfile': this.profileHasRole = false; break;

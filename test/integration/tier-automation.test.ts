@@ -10,6 +10,7 @@ import { testEmulator } from '../harness/root-hooks';
 import type { ProgressEvent } from '../../src/engine/progress';
 import type { ClientInstrument } from '../../src/engine/aws/clients';
 import { assertBehindCloudFront, both } from '../harness/tier-checks';
+import { StrictAws } from '../harness/strict-aws';
 import { holdDistributionsInProgress, releaseDistributions, StrictCloudFront } from '../harness/strict-cloudfront';
 
 
@@ -244,6 +245,24 @@ describe('automation tier: load balancer and CloudFront (moto over HTTP)', funct
     await assertBehindCloudFront(result.state);
     assert.ok(result.notes.some((n) => /answers 403 without the CloudFront origin header/.test(n)));
     engine.dispose();
+  });
+
+  it('destroy deletes in the order real AWS requires: CloudFront disabled then deleted, the ALB before its target group, groups and subnets', async () => {
+    const strict = new StrictAws();
+    const cloudFront = new StrictCloudFront(2);
+    const engine = testEngine({ instrument: both(strict.instrument, cloudFront.instrument) });
+    await engine.deploy(automationConfig({ cloudFront: true }));
+    const events: ProgressEvent[] = [];
+    const result = await engine.destroy('demo', { deleteData: true, onProgress: (e) => events.push(e) });
+    engine.dispose();
+    assert.equal(result.stateRemoved, true);
+    assert.deepEqual(await sweep(), []);
+    assert.deepEqual(strict.violations.filter((v) => !v.includes('lingering ENI')), []);
+    assert.deepEqual(cloudFront.violations, []);
+    const done = events.flatMap((e) => (e.type === 'step-done' ? [e.step] : []));
+    for (const [before, after] of [['cloudfront', 'load-balancer'], ['instances', 'load-balancer'], ['load-balancer', 'target-groups'], ['load-balancer', 'security-groups'], ['load-balancer', 'subnets']]) {
+      assert.ok(done.indexOf(before!) < done.indexOf(after!), `${before} before ${after}`);
+    }
   });
 
   it('refuses a reused network without public subnets in two AZs at plan time, before anything is created', async () => {

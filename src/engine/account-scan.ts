@@ -47,6 +47,7 @@ const journalKinds: Partial<Record<SweptKind, ResourceKind>> = {
   vpc: 'vpc', subnet: 'subnet', 'internet-gateway': 'internet-gateway', 'route-table': 'route-table',
   'security-group': 'security-group', efs: 'efs', 'iam-role': 'iam-role', 'instance-profile': 'instance-profile',
   'ssm-parameter': 'ssm-parameter', instance: 'instance',
+  'load-balancer': 'load-balancer', 'target-group': 'target-group', 'cloudfront-distribution': 'cloudfront-distribution',
 };
 
 /**
@@ -61,6 +62,12 @@ export async function importStackState(clients: AwsClients, name: string): Promi
   if (instance) {
     const found = (await clients.ec2.send(new DescribeInstancesCommand({ InstanceIds: [instance.id] }))).Reservations?.[0]?.Instances?.[0];
     overrides = { instanceType: found?.InstanceType, market: found?.InstanceLifecycle === 'spot' ? 'spot' : 'on-demand' };
+  }
+  // A load balancer means automation or gpu (a GPU type says which); CloudFront on automation is its option.
+  if (swept.some((r) => r.kind === 'load-balancer')) {
+    const gpu = /^(g\d|p\d)/.test(overrides.instanceType ?? '');
+    overrides = { ...overrides, tier: gpu ? 'gpu' : 'automation', access: { mode: 'load-balancer' },
+      ...(!gpu && swept.some((r) => r.kind === 'cloudfront-distribution') ? { cloudFront: true } : {}) };
   }
   const config = stackConfigSchema.parse({ name, region: clients.region, ...overrides });
   const stackId = swept.find((r) => r.stackId)?.stackId;

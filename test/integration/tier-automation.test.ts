@@ -265,6 +265,24 @@ describe('automation tier: load balancer and CloudFront (moto over HTTP)', funct
     }
   });
 
+  it('a load-balanced stack found in the account imports as automation with CloudFront, its ALB and distribution journaled, and destroys clean', async () => {
+    const there = testEngine();
+    await there.deploy(automationConfig({ cloudFront: true }));
+    there.dispose();
+    const here = testEngine();
+    const imported = await here.importFromAccount('demo', 'us-east-1');
+    assert.equal(imported.config.tier, 'automation');
+    assert.equal(imported.config.cloudFront, true);
+    assert.ok(imported.resources.alb?.id?.includes(':loadbalancer/app/gm-demo/'));
+    assert.ok(imported.resources.cloudfront?.id);
+    const redeployed = await here.deploy(imported.config);
+    assert.equal(countByKind(await sweep())['load-balancer'], 1, 'the redeploy reuses the imported load balancer');
+    assert.match(publicUrlOf(redeployed.state) ?? '', /^https:\/\/.+\.cloudfront\.net\/$/);
+    await here.destroy('demo', { deleteData: true });
+    assert.deepEqual(await sweep(), []);
+    here.dispose();
+  });
+
   it('refuses a reused network without public subnets in two AZs at plan time, before anything is created', async () => {
     const aws = inspector();
     const vpc = (await aws.ec2.send(new CreateVpcCommand({ CidrBlock: '10.9.0.0/16' }))).Vpc!.VpcId!;

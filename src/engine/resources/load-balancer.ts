@@ -146,12 +146,16 @@ async function ensureListener(ctx: StepContext, key: string, port: number, creat
         throw error;
       }
     },
-    // One listener per port per load balancer: the port finds what a lost response created.
+    // One listener per port per load balancer: the port finds what a lost response (or an imported stack) has.
     findOrphan: async () => {
       const listener = await onPort();
       return listener?.ListenerArn ? { id: listener.ListenerArn } : undefined;
     },
-    create: async () => ({ id: await create() }),
+    create: async () => {
+      // Listeners are not swept, so an adopted or imported stack's journal lacks them: look before creating.
+      const existing = await onPort();
+      return { id: existing?.ListenerArn ?? await create() };
+    },
   });
   return outcome;
 }
@@ -223,6 +227,8 @@ async function ensureOriginRule(ctx: StepContext): Promise<'created' | 'reused'>
       return rule?.RuleArn ? { id: rule.RuleArn } : undefined;
     },
     create: async () => {
+      const existing = await ruleAt();
+      if (existing?.RuleArn) return { id: existing.RuleArn };
       const secret = await secretValue(ctx, ORIGIN_SECRET);
       const out = await ctx.clients.elbv2.send(new CreateRuleCommand({
         ListenerArn: listenerArn, Priority: ORIGIN_RULE_PRIORITY,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { gunzipSync } from 'node:zlib';
 import { CreateSubnetCommand, CreateVpcCommand, DescribeInstanceAttributeCommand, DescribeSecurityGroupsCommand } from '@aws-sdk/client-ec2';
 import { DescribeListenersCommand, DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { automationConfig, countByKind, inspector, sweep, testEngine } from '../harness/engine';
+import { automationConfig, countByKind, inspector, sweep, tempDir, testEngine } from '../harness/engine';
 import { publicUrlOf } from '../../src/engine/operate';
 import { GeuseError } from '../../src/engine/errors';
 import { stackConfigSchema } from '../../src/engine/stack/config';
@@ -201,7 +201,7 @@ describe('automation tier: load balancer and CloudFront (moto over HTTP)', funct
         return result;
       }, { step: 'initialize', name: 'unhealthy' });
     };
-    const stateDir = (await import('../harness/engine')).tempDir('gm-tier-');
+    const stateDir = tempDir('gm-tier-');
     const engine = testEngine({ stateDir, instrument: unhealthy, timing: { targetHealthyTimeoutMs: 300 } });
     await assert.rejects(engine.deploy(automationConfig()), (error: unknown) => {
       assert.ok(error instanceof GeuseError);
@@ -281,6 +281,44 @@ describe('automation tier: load balancer and CloudFront (moto over HTTP)', funct
     await here.destroy('demo', { deleteData: true });
     assert.deepEqual(await sweep(), []);
     here.dispose();
+  });
+
+  it('CloudFront still InProgress at the configured timeout: every other step has finished, and the error says how to keep waiting', async () => {
+    // Reads of the distribution wait until the rest of the stack is healthy, then say InProgress: no clock decides the order.
+    let release = (): void => undefined;
+    const healthy = new Promise<void>((resolve) => (release = resolve));
+    const slow: ClientInstrument = (client, service) => {
+      if (service !== 'cloudfront') return;
+      client.middlewareStack.add((next, context) => async (args) => {
+        if ((context as { commandName?: string }).commandName !== 'GetDistributionCommand') return next(args);
+        await healthy;
+        const result = await next(args);
+        const output = result.output as { Distribution?: { Status?: string } };
+        if (output.Distribution) output.Distribution.Status = 'InProgress';
+        return result;
+      }, { step: 'initialize', name: 'slowCloudFront' });
+    };
+    const stateDir = tempDir('gm-tier-');
+    const engine = testEngine({ stateDir, instrument: slow, timing: { distributionDeployedTimeoutMs: 1 } });
+    const events: ProgressEvent[] = [];
+    const onProgress = (e: ProgressEvent): void => {
+      events.push(e);
+      if (e.type === 'step-done' && e.step === 'target-healthy') release();
+    };
+    await assert.rejects(engine.deploy(automationConfig({ cloudFront: true }), { onProgress }), (error: unknown) => {
+      assert.ok(error instanceof GeuseError);
+      assert.equal(error.code, 'WAIT_TIMEOUT');
+      assert.match(error.message, /CloudFront distribution \S+ to deploy/);
+      assert.match(error.nextStep, /timeouts\.cloudFrontDeployedMinutes/);
+      return true;
+    });
+    const done = events.flatMap((e) => (e.type === 'step-done' ? [e.step] : []));
+    for (const step of ['instance', 'listeners', 'target-healthy', 'cloudfront']) assert.ok(done.includes(step), `${step} finished`);
+    engine.dispose();
+    const again = testEngine({ stateDir });
+    assert.equal((await again.deploy(automationConfig({ cloudFront: true }))).state.status, 'deployed', 'deploy again keeps waiting and finishes');
+    assert.equal(countByKind(await sweep())['cloudfront-distribution'], 1, 'the same distribution');
+    again.dispose();
   });
 
   it('refuses a reused network without public subnets in two AZs at plan time, before anything is created', async () => {

@@ -258,7 +258,12 @@ export async function registerAndWaitHealthy(ctx: StepContext, waiting: (what: s
   const activeWhat = 'the load balancer to become active';
   await pollUntil(async () => {
     const state = (await describeLoadBalancer(ctx, { arn: lbArn }))?.State;
-    if (state?.Code === 'failed') throw new Error(`Load balancer ${lbArn} failed to provision: ${state.Reason ?? 'no reason given'}`);
+    if (state?.Code === 'failed') {
+      throw new GeuseError({
+        code: 'LOAD_BALANCER_FAILED', kind: 'transient', message: `Load balancer ${lbArn} failed to provision: ${state.Reason ?? 'AWS gave no reason'}.`,
+        nextStep: `Destroy the stack (\`geusemaker destroy ${ctx.stack}\`) and deploy again; if it repeats, check the subnets and the Elastic Load Balancing quotas.`,
+      });
+    }
     if (state?.Code === 'active' || state?.Code === 'active_impaired') return true;
     waiting(`${activeWhat} (${state?.Code ?? 'unknown'})`);
     return undefined;

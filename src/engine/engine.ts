@@ -15,9 +15,10 @@ import { DEFAULT_ASSUMPTIONS, estimateMonthly, type Assumptions, type MonthlyEst
 import { DEFAULT_SPOT_MIN_SAVING, rankPlacements, recommendForStack, type Placement } from './cost/placement';
 import { PriceBook } from './cost/prices';
 import { spotHistory } from './cost/spot';
-import { budgetStatus, costToDate, startOfMonth, type BudgetStatus, type CostToDate } from './cost/to-date';
+import { budgetStatus, costToDate, startOfMonth, type BudgetStatus, type CostToDate, type FixedRates, type HistoricPrices } from './cost/to-date';
+import { efsSizeHistory, type EfsStorage } from './cost/efs-size';
 import { costSeries, monthDays, type CostPoint } from './cost/series';
-import { EFS_STANDARD_USD_PER_GB_MONTH, HOURS_PER_MONTH } from './cost/fallback-prices';
+import { HOURS_PER_MONTH } from './cost/fallback-prices';
 import { describeFileSystemById } from './resources/efs-describe';
 import { pricingRegionFor, SdkPricingApi, type PricingApi } from './cost/pricing-api';
 import { geusemakerHome } from './state/paths';
@@ -342,31 +343,38 @@ export class Engine {
   /** What the stack has cost so far, from its recorded instance runs and the prices in force then. */
   async costToDate(name: string, now: Date = new Date(), from?: Date): Promise<CostToDate> {
     const state = await this.requireState(name);
-    const clients = this.clients(state.region, state.config.profile);
-    const book = this.priceBook(state.region, state.config.profile);
-    const fileSystemId = state.resources.efs?.status === 'created' ? state.resources.efs.id : undefined;
-    const bytes = fileSystemId ? (await describeFileSystemById(clients, fileSystemId).catch(() => undefined))?.SizeInBytes?.Value ?? 0 : 0;
-    const hasBalancer = Object.values(state.resources).some((record) => record.kind === 'load-balancer');
-    const rates = hasBalancer ? { loadBalancerUsdPerHour: (await book.listPrices(state.region)).albHour.usd } : undefined;
-    return costToDate(state, {
-      onDemandHourly: async (type) => (await book.onDemandHourly(type, state.region))?.value,
-      spotHistory: (type, zone, start, end) => spotHistory(clients, type, zone, start, end).catch(() => []),
-    }, { sizeGb: bytes / 1024 ** 3, usdPerGbMonth: EFS_STANDARD_USD_PER_GB_MONTH }, now, from, rates);
+    const inputs = await this.historicInputs(state, from ?? new Date(state.createdAt), now);
+    return costToDate(state, inputs.prices, inputs.efs, now, from, inputs.rates);
   }
 
   /** Cumulative cost at each UTC midnight of the month so far and now: the cost panel's chart. */
   async costOverTime(name: string, now: Date = new Date()): Promise<CostPoint[]> {
     const state = await this.requireState(name);
+    const days = monthDays(now);
+    const inputs = await this.historicInputs(state, days[0] ?? now, now);
+    return costSeries(state, inputs.prices, inputs.efs, days, inputs.rates);
+  }
+
+  /** Prices in force over a span, EFS size readings over it, and the fixed hourly rates: what actuals need. */
+  private async historicInputs(state: StackState, start: Date, end: Date): Promise<{ prices: HistoricPrices; efs: EfsStorage; rates: FixedRates }> {
     const clients = this.clients(state.region, state.config.profile);
     const book = this.priceBook(state.region, state.config.profile);
-    const fileSystemId = state.resources.efs?.status === 'created' ? state.resources.efs.id : undefined;
-    const bytes = fileSystemId ? (await describeFileSystemById(clients, fileSystemId).catch(() => undefined))?.SizeInBytes?.Value ?? 0 : 0;
-    const hasBalancer = Object.values(state.resources).some((record) => record.kind === 'load-balancer');
-    const rates = hasBalancer ? { loadBalancerUsdPerHour: (await book.listPrices(state.region)).albHour.usd } : undefined;
-    return costSeries(state, {
-      onDemandHourly: async (type) => (await book.onDemandHourly(type, state.region))?.value,
-      spotHistory: (type, zone, start, end) => spotHistory(clients, type, zone, start, end).catch(() => []),
-    }, { sizeGb: bytes / 1024 ** 3, usdPerGbMonth: EFS_STANDARD_USD_PER_GB_MONTH }, monthDays(now), rates);
+    const efsRecord = state.resources.efs;
+    const fileSystemId = efsRecord && efsRecord.status !== 'intent' ? efsRecord.id : undefined;
+    const [sizeNowBytes, history, list] = await Promise.all([
+      fileSystemId && efsRecord?.status === 'created' ? describeFileSystemById(clients, fileSystemId).then((fs) => fs?.SizeInBytes?.Value ?? 0, () => 0) : Promise.resolve(0),
+      // Denied or missing metrics: the size now stands in, and the basis says so.
+      fileSystemId ? efsSizeHistory(clients, fileSystemId, start, end).catch(() => []) : Promise.resolve([]),
+      book.listPrices(state.region),
+    ]);
+    return {
+      prices: {
+        onDemandHourly: async (type) => (await book.onDemandHourly(type, state.region))?.value,
+        spotHistory: (type, zone, from, to) => spotHistory(clients, type, zone, from, to).catch(() => []),
+      },
+      efs: { usdPerGbMonth: list.efsStandard.usd, sizeNowGb: sizeNowBytes / 1024 ** 3, history },
+      rates: { loadBalancerUsdPerHour: list.albHour.usd },
+    };
   }
 
   /** The month projected from month-to-date and today's hourly rate, against the stack's budget (undefined without one). */

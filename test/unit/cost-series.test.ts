@@ -5,7 +5,7 @@ import type { HistoricPrices } from '../../src/engine/cost/to-date';
 import { stackConfigSchema } from '../../src/engine/stack/config';
 
 const near = (actual: number | undefined, expected: number) => assert.ok(actual !== undefined && Math.abs(actual - expected) < 1e-9, `${actual} ≈ ${expected}`);
-const EFS = { sizeGb: 7.3, usdPerGbMonth: 0.3 };
+const EFS = { sizeNowGb: 7.3, usdPerGbMonth: 0.3, history: [] };
 
 /**
  * Hand-computed: 73 GiB root volume = 73 × 0.08 / 730 = $0.008 per running hour, public IPv4 $0.005 per
@@ -14,6 +14,7 @@ const EFS = { sizeGb: 7.3, usdPerGbMonth: 0.3 };
 function stack() {
   const state = newStackState(stackConfigSchema.parse({ name: 'demo', rootVolumeGb: 73 }));
   state.createdAt = '2026-11-01T00:00:00.000Z';
+  state.resources.efs = { key: 'efs', kind: 'efs', status: 'created', id: 'fs-0123', attrs: { createdAt: '2026-11-01T00:00:00.000Z' }, external: false, updatedAt: '2026-11-03T00:00:00.000Z' };
   state.compute = [
     // 24 h on demand at $0.2, ended before now.
     { instanceId: 'i-1', instanceType: 't3.xlarge', market: 'on-demand', zone: 'us-east-1a', startedAt: '2026-11-01T12:00:00.000Z', endedAt: '2026-11-02T12:00:00.000Z' },
@@ -63,6 +64,7 @@ describe('cost over time (cumulative daily series)', () => {
   it('starts at zero on the 1st for a run that began last month, and counts only this month', async () => {
     const state = newStackState(stackConfigSchema.parse({ name: 'demo', rootVolumeGb: 73 }));
     state.createdAt = '2026-11-01T00:00:00.000Z';
+    state.resources.efs = { key: 'efs', kind: 'efs', status: 'created', id: 'fs-0123', attrs: { createdAt: '2026-11-01T00:00:00.000Z' }, external: false, updatedAt: '2026-11-01T00:00:00.000Z' };
     state.compute = [{ instanceId: 'i-1', instanceType: 't3.xlarge', market: 'on-demand', zone: 'us-east-1a', startedAt: '2026-11-30T00:00:00.000Z' }];
     const { prices } = recordingPrices();
     const series = await costSeries(state, prices, EFS, monthDays(new Date('2026-12-01T06:00:00Z')));
@@ -76,7 +78,7 @@ describe('cost over time (cumulative daily series)', () => {
     const state = newStackState(stackConfigSchema.parse({ name: 'demo', tier: 'automation', rootVolumeGb: 73, access: { mode: 'load-balancer' } }));
     state.createdAt = '2026-11-01T00:00:00.000Z';
     state.resources.alb = { key: 'alb', kind: 'load-balancer', status: 'created', id: 'arn:alb', attrs: { createdAt: '2026-11-02T12:00:00.000Z' }, external: false, updatedAt: '2026-11-02T12:00:00.000Z' };
-    const series = await costSeries(state, recordingPrices().prices, { sizeGb: 0, usdPerGbMonth: 0.3 }, monthDays(new Date('2026-11-03T00:00:00Z')), { loadBalancerUsdPerHour: 0.0225 });
+    const series = await costSeries(state, recordingPrices().prices, { sizeNowGb: 0, usdPerGbMonth: 0.3, history: [] }, monthDays(new Date('2026-11-03T00:00:00Z')), { loadBalancerUsdPerHour: 0.0225 });
     // No instance and no EFS: only the balancer, 0 h by Nov 2, 12 h by Nov 3.
     near(series[1]?.usd, 0);
     near(series[2]?.usd, 12 * 0.0225);

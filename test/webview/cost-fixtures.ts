@@ -10,7 +10,7 @@ import { toCostSnapshot, toStackCost } from '../../src/vscode/panels/cost-snapsh
 /** Two stacks on Nov 23, 2026 at 15:00 UTC, built through the same code the panel's host uses. */
 export const NOW = new Date('2026-11-23T15:00:00.000Z');
 export const STATE_DIR = '/home/dev/.geusemaker/stacks';
-const EFS = { sizeGb: 12, usdPerGbMonth: 0.3 };
+const EFS = { sizeNowGb: 12, usdPerGbMonth: 0.3, history: [] };
 
 /** Spot at $0.05/h, on demand at the bundled list price. */
 const PRICES: HistoricPrices = {

@@ -1,4 +1,5 @@
 import { CloudFrontClient } from '@aws-sdk/client-cloudfront';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
@@ -22,7 +23,7 @@ export interface AwsAccessOptions {
 }
 
 /** IAM action prefixes, so an operation reads like the permission it needs (elasticloadbalancing:CreateLoadBalancer). */
-export type ServiceName = 'ec2' | 'efs' | 'iam' | 'ssm' | 'sts' | 'elasticloadbalancing' | 'cloudfront' | 'servicequotas';
+export type ServiceName = 'ec2' | 'efs' | 'iam' | 'ssm' | 'sts' | 'elasticloadbalancing' | 'cloudfront' | 'servicequotas' | 'cloudwatch';
 
 /** Any SDK v3 client exposes its middleware stack; that is all instrumentation needs. */
 export interface InstrumentableClient {
@@ -44,6 +45,8 @@ export interface AwsClients {
   /** CloudFront is global; its API lives in us-east-1 whatever the stack's region. */
   cloudfront: CloudFrontClient;
   quotas: ServiceQuotasClient;
+  /** CloudWatch: EFS size history for cost to date. */
+  cloudwatch: CloudWatchClient;
   destroy(): void;
 }
 
@@ -81,8 +84,9 @@ export function createClients(options: AwsAccessOptions): AwsClients {
   const elbv2 = new ElasticLoadBalancingV2Client(shared);
   const cloudfront = new CloudFrontClient({ ...shared, region: 'us-east-1' });
   const quotas = new ServiceQuotasClient(shared);
+  const cloudwatch = new CloudWatchClient(shared);
   const all: [InstrumentableClient, ServiceName][] = [
-    [ec2, 'ec2'], [efs, 'efs'], [iam, 'iam'], [ssm, 'ssm'], [sts, 'sts'], [elbv2, 'elasticloadbalancing'], [cloudfront, 'cloudfront'], [quotas, 'servicequotas'],
+    [ec2, 'ec2'], [efs, 'efs'], [iam, 'iam'], [ssm, 'ssm'], [sts, 'sts'], [elbv2, 'elasticloadbalancing'], [cloudfront, 'cloudfront'], [quotas, 'servicequotas'], [cloudwatch, 'cloudwatch'],
   ];
   for (const [client, service] of all) {
     client.middlewareStack.add(annotateOperation(service), { step: 'initialize', name: 'geusemakerAnnotateOperation' });
@@ -91,9 +95,9 @@ export function createClients(options: AwsAccessOptions): AwsClients {
   return {
     region: options.region,
     profile: options.profile,
-    ec2, efs, iam, ssm, sts, elbv2, cloudfront, quotas,
+    ec2, efs, iam, ssm, sts, elbv2, cloudfront, quotas, cloudwatch,
     destroy() {
-      for (const client of [ec2, efs, iam, ssm, sts, elbv2, cloudfront, quotas]) client.destroy();
+      for (const client of [ec2, efs, iam, ssm, sts, elbv2, cloudfront, quotas, cloudwatch]) client.destroy();
     },
   };
 }

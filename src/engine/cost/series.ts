@@ -1,3 +1,4 @@
+import type { EfsStorage } from './efs-size';
 import type { StackState } from '../state/schema';
 import { costToDate, startOfMonth, type FixedRates, type HistoricPrices, type PricePoint } from './to-date';
 
@@ -53,7 +54,7 @@ function memoized(prices: HistoricPrices, start: Date, end: Date): HistoricPrice
  * computed by costToDate on the stack as it stood at each point (load balancers' lifetimes it already ends at
  * its `now`).
  */
-export async function costSeries(state: StackState, prices: HistoricPrices, efs: { sizeGb: number; usdPerGbMonth: number }, days: readonly Date[], rates?: FixedRates): Promise<CostPoint[]> {
+export async function costSeries(state: StackState, prices: HistoricPrices, efs: EfsStorage, days: readonly Date[], rates?: FixedRates): Promise<CostPoint[]> {
   const from = days[0];
   const to = days[days.length - 1];
   if (!from || !to) return [];

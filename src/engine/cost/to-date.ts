@@ -1,3 +1,4 @@
+import { describeEfsBasis, efsGbHours, type EfsStorage } from './efs-size';
 import type { ComputeInterval, ResourceRecord, StackState } from '../state/schema';
 import { BUNDLED_LIST_USD } from './list-price-queries';
 import { EBS_GP3_USD_PER_GB_MONTH, HOURS_PER_MONTH, PUBLIC_IPV4_USD_PER_HOUR } from './fallback-prices';
@@ -63,7 +64,7 @@ function lifetime(record: ResourceRecord, state: StackState, now: Date): { start
  * interval, else on-demand), its root volume and public IPv4 while it ran, plus EFS storage since creation
  * (at the file system's size now, stated as an assumption) — which keeps accruing after a destroy that kept data.
  */
-export async function costToDate(state: StackState, prices: HistoricPrices, efs: { sizeGb: number; usdPerGbMonth: number }, now: Date = new Date(), from?: Date,
+export async function costToDate(state: StackState, prices: HistoricPrices, efs: EfsStorage, now: Date = new Date(), from?: Date,
   rates: FixedRates = { loadBalancerUsdPerHour: BUNDLED_LIST_USD.albHour }): Promise<CostToDate> {
   // `from` clips everything to a period (month to date); intervals entirely before it cost nothing in it.
   const clip = (at: Date) => (from && at < from ? from : at);
@@ -82,8 +83,13 @@ export async function costToDate(state: StackState, prices: HistoricPrices, efs:
   const runningHours = intervals.reduce((sum, i) => sum + i.hours, 0);
   const computeUsd = intervals.reduce((sum, i) => sum + i.usd, 0);
   const volumeUsd = (state.config.rootVolumeGb * EBS_GP3_USD_PER_GB_MONTH * runningHours) / HOURS_PER_MONTH;
-  const sinceCreation = Math.max(0, (now.getTime() - clip(new Date(state.createdAt)).getTime()) / HOUR_MS);
-  const efsUsd = (efs.sizeGb * efs.usdPerGbMonth * sinceCreation) / HOURS_PER_MONTH;
+  // The file system's own life (created → deleted, or now): kept data accrues after a destroy, deleted data stops.
+  const efsRecord = Object.values(state.resources).find((record) => record.kind === 'efs');
+  const efsLife = efsRecord ? lifetime(efsRecord, state, now) : undefined;
+  const efsStart = efsLife ? clip(efsLife.start) : now;
+  const efsEnd = efsLife ? efsLife.end : now;
+  const efsHours = Math.max(0, (efsEnd.getTime() - efsStart.getTime()) / HOUR_MS);
+  const efsUsd = (efsGbHours(efs, efsStart, efsEnd) * efs.usdPerGbMonth) / HOURS_PER_MONTH;
   const ipv4Usd = PUBLIC_IPV4_USD_PER_HOUR * runningHours;
   const storageUsd = volumeUsd + efsUsd;
   // Matched on the kind string: load balancers bill by the hour from creation to deletion, instance or not.
@@ -98,7 +104,7 @@ export async function costToDate(state: StackState, prices: HistoricPrices, efs:
     : '';
   return {
     computeUsd, storageUsd, ipv4Usd, fixedUsd, totalUsd: computeUsd + storageUsd + ipv4Usd + fixedUsd, intervals,
-    basis: `${intervals.length} instance run(s), ${runningHours.toFixed(1)} h in all; EFS at ${efs.sizeGb} GB (its size now) for ${sinceCreation.toFixed(1)} h since the stack was created${balancerBasis}`,
+    basis: `${intervals.length} instance run(s), ${runningHours.toFixed(1)} h in all; ${efsRecord ? describeEfsBasis(efs, efsHours) : 'no EFS file system'}${balancerBasis}`,
   };
 }
 

@@ -36,7 +36,10 @@ export class Journal {
   created(key: string, kind: ResourceKind, id: string, attrs: Record<string, string> = {}, external = false): Promise<void> {
     return this.update((state) => {
       const previous = state.resources[key];
-      state.resources[key] = { key, kind, status: 'created', id, token: previous?.token, attrs: { ...previous?.attrs, ...attrs }, external, updatedAt: now() };
+      // Re-journaling the same resource (a resume reuses it) keeps when it was made: cost to date counts from it.
+      const same = previous?.status === 'created' && previous.id === id;
+      const createdAt = same ? previous.attrs.createdAt ?? previous.updatedAt : now();
+      state.resources[key] = { key, kind, status: 'created', id, token: previous?.token, attrs: { ...previous?.attrs, ...attrs, createdAt }, external, updatedAt: now() };
     });
   }
 

@@ -4,6 +4,7 @@ import { CreateSubnetCommand, CreateVpcCommand, DescribeInstanceAttributeCommand
 import { DescribeListenersCommand, DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { automationConfig, countByKind, inspector, sweep, tempDir, testEngine } from '../harness/engine';
 import { publicUrlOf } from '../../src/engine/operate';
+import { renderDeploySummary } from '../../src/cli/render';
 import { GeuseError } from '../../src/engine/errors';
 import { stackConfigSchema } from '../../src/engine/stack/config';
 import { testEmulator } from '../harness/root-hooks';
@@ -55,6 +56,10 @@ describe('automation tier: load balancer and CloudFront (moto over HTTP)', funct
     const result = await engine.deploy(automationConfig({ cloudFront: true }), { onProgress: (e) => events.push(e) });
     await assertBehindCloudFront(result.state);
     assert.ok(result.notes.some((n) => /idle timeout is 600 s/.test(n)), 'the raised idle timeout is stated');
+    const summary = renderDeploySummary(result, 1_000, 'geusemaker destroy demo').join('\n');
+    assert.match(summary, new RegExp(`n8n +https://${result.state.resources.cloudfront!.attrs.domainName!.replaceAll('.', '\\.')}/\n`), 'the CLI points at CloudFront');
+    assert.match(summary, /idle timeout is 600 s/);
+    assert.match(summary, /CloudFront takes 5-20 minutes/);
 
     const counts = countByKind(await sweep());
     assert.equal(counts['load-balancer'], 1);

@@ -249,6 +249,10 @@ describe('automation tier: load balancer and CloudFront (moto over HTTP)', funct
     const result = await engine.deploy(automationConfig({ cloudFront: true }));
     await assertBehindCloudFront(result.state);
     assert.ok(result.notes.some((n) => /answers 403 without the CloudFront origin header/.test(n)));
+    assert.ok(result.plan.warnings.some((w) => /public URL changes: n8n takes the new one when its instance is next replaced/.test(w)), result.plan.warnings.join(' | '));
+    // Turning it off again is not done in place: the plan says the distribution stays and bills.
+    const off = await engine.plan(automationConfig());
+    assert.ok(off.warnings.some((w) => /CloudFront is off in this config, but distribution \S+ stays \(and bills\) until the stack is destroyed/.test(w)), off.warnings.join(' | '));
     engine.dispose();
   });
 

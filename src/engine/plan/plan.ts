@@ -7,7 +7,7 @@ import { describeInstanceType, type InstanceTypeFacts } from '../discovery/insta
 import { awsErrorCode, classifyAwsError } from '../aws/classify';
 import type { PlanFacts } from '../context';
 import { GeuseError, invalidInput, refused } from '../errors';
-import { DEPLOYABLE_TIERS, type StackConfig } from '../stack/config';
+import { DEPLOYABLE_TIERS, usesCloudFront, type StackConfig } from '../stack/config';
 import type { StackState } from '../state/schema';
 import { isRuntimeStatus, sweepStack, type SweptResource } from '../resources/sweep';
 import { devSteps } from './dev-steps';
@@ -180,5 +180,21 @@ export async function planDeploy(clients: AwsClients, config: StackConfig, state
     warnings.push(`Root volume raised from ${config.rootVolumeGb} to ${ami.rootSnapshotGb} GiB: the image's root snapshot (${ami.name ?? ami.amiId}) is that large.`);
   }
   if (config.market === 'spot' && !config.onDemandFallback) warnings.push('Spot without on-demand fallback: if AWS has no spot capacity, deploy stops without an instance.');
+  warnings.push(...frontChanges(config, state));
   return { config, facts, items, adoptedStackId, warnings };
+}
+
+/** Changes to the stack's front door that a redeploy does not carry out in place: said before, not discovered after. */
+function frontChanges(config: StackConfig, state: StackState | undefined): string[] {
+  if (!state) return [];
+  const live = (kind: string) => Object.values(state.resources).find((r) => r.kind === kind && r.status === 'created');
+  const distribution = live('cloudfront-distribution');
+  const out: string[] = [];
+  if (distribution && !usesCloudFront(config)) {
+    out.push(`CloudFront is off in this config, but distribution ${distribution.id ?? ''} stays (and bills) until the stack is destroyed: removing it in place is not supported yet.`);
+  }
+  if (live('instance') && usesCloudFront(config) !== usesCloudFront(state.config)) {
+    out.push('The public URL changes: n8n takes the new one when its instance is next replaced (Pause, then Resume).');
+  }
+  return out;
 }

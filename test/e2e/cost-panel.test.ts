@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { devConfig, tempDir, testEngine } from '../harness/engine';
-import { openView, panelFrame, runCommand, screenshot, treeItem } from '../harness/vscode-e2e';
+import { devConfig } from '../harness/engine';
+import { panelFrame, runCommand, screenshot } from '../harness/vscode-e2e';
 import { useVsCode } from '../harness/vscode-session';
 
 describe('VS Code e2e: the cost panel (against moto, which has no Price List API: prices are the bundled ones, marked estimated)', function () {
@@ -8,14 +8,8 @@ describe('VS Code e2e: the cost panel (against moto, which has no Price List API
 
   it('opens from the palette and shows the deployed stack with its $/hour, month to date and estimated prices', async function () {
     this.timeout(300_000);
-    const stateDir = tempDir('gm-e2e-state-');
-    const engine = testEngine({ stateDir });
-    await engine.deploy(devConfig({ market: 'on-demand' }));
-    engine.dispose();
-    const vscode = await session.start(stateDir);
+    const { vscode, stateDir } = await session.startDeployed(devConfig({ market: 'on-demand' }));
     const { page } = vscode;
-    await openView(page, 'GeuseMaker');
-    await treeItem(page, 'demo').first().waitFor({ timeout: 30_000 });
 
     await runCommand(page, 'GeuseMaker: Show Cost');
 

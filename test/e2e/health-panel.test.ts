@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { devConfig, tempDir, testEngine } from '../harness/engine';
-import { openView, panelFrame, runCommand, screenshot, treeItem } from '../harness/vscode-e2e';
+import { devConfig } from '../harness/engine';
+import { panelFrame, runCommand, screenshot } from '../harness/vscode-e2e';
 import { pick, useVsCode } from '../harness/vscode-session';
 
 describe('VS Code e2e: the health panel (against moto, which runs no commands: every service is unknown)', function () {
@@ -8,14 +8,8 @@ describe('VS Code e2e: the health panel (against moto, which runs no commands: e
 
   it('opens from the palette for a deployed stack and shows each service as unknown with the reason', async function () {
     this.timeout(300_000);
-    const stateDir = tempDir('gm-e2e-state-');
-    const engine = testEngine({ stateDir });
-    await engine.deploy(devConfig());
-    engine.dispose();
-    const vscode = await session.start(stateDir);
+    const { vscode } = await session.startDeployed(devConfig());
     const { page } = vscode;
-    await openView(page, 'GeuseMaker');
-    await treeItem(page, 'demo').first().waitFor({ timeout: 30_000 });
 
     await runCommand(page, 'GeuseMaker: Show Health Panel');
     await pick(page, 'demo');

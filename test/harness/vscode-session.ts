@@ -1,14 +1,22 @@
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
+import type { StackConfig } from '../../src/engine/stack/config';
+import { tempDir, testEngine } from './engine';
 import { testEmulator } from './root-hooks';
-import { captureFailure, ensureCodeServer, FAKE_PLUGIN_DIR, packageExtension, pathWithFakePlugin, startVsCode, type VsCode } from './vscode-e2e';
+import { captureFailure, ensureCodeServer, FAKE_PLUGIN_DIR, openView, packageExtension, pathWithFakePlugin, startVsCode, treeItem, type VsCode } from './vscode-e2e';
+
+export interface VsCodeSession {
+  start(stateDir: string, settings?: Record<string, unknown>): Promise<VsCode>;
+  /** Deploys `config` into a fresh state folder, then starts VS Code on it with the stack showing in the GeuseMaker view. */
+  startDeployed(config: StackConfig): Promise<{ vscode: VsCode; stateDir: string }>;
+}
 
 /**
  * The set-up every e2e suite shares: code-server installed and the extension packaged once (first run on a
  * machine: minutes), one VS Code per test pointed at moto and a state folder, stopped after each test (with a
  * screenshot and log tail when it failed). Call inside a `describe`.
  */
-export function useVsCode(): { start(stateDir: string, settings?: Record<string, unknown>): Promise<VsCode> } {
+export function useVsCode(): VsCodeSession {
   let current: VsCode | undefined;
   before(async function () {
     this.timeout(20 * 60_000);
@@ -20,7 +28,7 @@ export function useVsCode(): { start(stateDir: string, settings?: Record<string,
     await current?.stop();
     current = undefined;
   });
-  return {
+  const session: VsCodeSession = {
     async start(stateDir, settings = {}) {
       current = await startVsCode({
         settings: { 'geusemaker.endpoint': testEmulator().endpoint, 'geusemaker.stateDirectory': stateDir, 'geusemaker.refreshIntervalSeconds': 3600, ...settings },
@@ -34,7 +42,21 @@ export function useVsCode(): { start(stateDir: string, settings?: Record<string,
       });
       return current;
     },
+    async startDeployed(config) {
+      const stateDir = tempDir('gm-e2e-state-');
+      const engine = testEngine({ stateDir });
+      try {
+        await engine.deploy(config);
+      } finally {
+        engine.dispose();
+      }
+      const vscode = await session.start(stateDir);
+      await openView(vscode.page, 'GeuseMaker');
+      await treeItem(vscode.page, config.name).first().waitFor({ timeout: 30_000 });
+      return { vscode, stateDir };
+    },
   };
+  return session;
 }
 
 /** Picks the quick-pick row whose label contains `label` (stack and service pickers). */

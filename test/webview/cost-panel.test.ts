@@ -4,36 +4,16 @@ import { costPanelStateSchema, costToHostSchema, type CostSnapshot } from '../..
 import { toCostSnapshot } from '../../src/vscode/panels/cost-snapshot';
 import { screenshotDir } from '../harness/screenshots';
 import { demoCost, gpuCost, NOW, sampleCostSnapshot, STATE_DIR } from './cost-fixtures';
-import { startHarness, type Harness, type PanelPage } from './harness';
+import { useHarness, type PanelPage } from './harness';
+import { assertCleanLoad, assertMarkupInert, assertProtocol, assertRejectsAll, hostileToAnyPanel, IMG, SCRIPT } from './hostile';
 
 const update = (snapshot: CostSnapshot) => ({ type: 'cost', snapshot });
-
-async function waitForPosted(panel: PanelPage, count: number): Promise<unknown[]> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const posted = await panel.posted();
-    if (posted.length >= count || Date.now() > deadline) return posted;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-/** Every message the panel posted parses with the protocol's schema for its direction. */
-async function assertProtocol(panel: PanelPage): Promise<unknown[]> {
-  const posted = await panel.posted();
-  for (const message of posted) assert.ok(costToHostSchema.safeParse(message).success, `posted message matches the protocol: ${JSON.stringify(message)}`);
-  return posted;
-}
 
 const stackSection = (panel: PanelPage, name: string) => panel.page.locator('section.stack', { has: panel.page.locator('h2', { hasText: new RegExp(`^${name}$`) }) });
 
 describe('cost panel bundle in headless Chromium (harness host)', function () {
   this.timeout(60_000);
-  let harness: Harness;
-
-  before(async () => {
-    harness = await startHarness();
-  });
-  after(async () => harness?.close());
+  const harness = useHarness();
 
   it('renders a snapshot from the host: total and per-stack numbers, breakdown with sources and assumptions, savings, budget bar, chart; saves state; posts ready', async () => {
     const panel = await harness.open('cost', { theme: 'dark' });
@@ -89,12 +69,7 @@ describe('cost panel bundle in headless Chromium (harness host)', function () {
     assert.equal(await gpu.locator('vscode-button', { hasText: 'Pause stack' }).evaluate((b) => b.hasAttribute('disabled')), true, 'a paused stack cannot be paused');
     assert.equal(await demo.locator('vscode-button', { hasText: 'Pause stack' }).evaluate((b) => b.hasAttribute('disabled')), false);
 
-    const posted = await assertProtocol(panel);
-    assert.deepEqual(posted[0], { type: 'ready' });
-    assert.ok(costPanelStateSchema.safeParse(await panel.state()).success, 'setState got a valid panel state');
-    assert.deepEqual(await panel.violations(), [], 'no Content Security Policy violations');
-    assert.equal(await page.locator('script:not([src])').count(), 0, 'no inline scripts');
-    assert.deepEqual(panel.console, []);
+    await assertCleanLoad(panel, { toHost: costToHostSchema, state: costPanelStateSchema });
     await page.close();
   });
 
@@ -110,7 +85,7 @@ describe('cost panel bundle in headless Chromium (harness host)', function () {
     const demoPause = stackSection(panel, 'demo').locator('vscode-button', { hasText: 'Pause stack' });
     await demoPause.focus();
     await page.keyboard.press('Enter');
-    let posted = await waitForPosted(panel, 2);
+    let posted = await panel.waitForPosted(2);
     assert.deepEqual(posted[1], { type: 'pause', id: 1, stack: { name: 'demo', stateDir: STATE_DIR } });
     // In flight: disabled, so a second press sends nothing.
     assert.equal(await demoPause.evaluate((b) => b.hasAttribute('disabled')), true);
@@ -121,18 +96,18 @@ describe('cost panel bundle in headless Chromium (harness host)', function () {
     assert.equal(await page.evaluate('document.activeElement?.dataset.key'), `pause:${STATE_DIR}::demo`, 'focus stayed on the button across re-renders');
 
     await page.keyboard.press(' ');
-    posted = await waitForPosted(panel, 3);
+    posted = await panel.waitForPosted(3);
     assert.deepEqual(posted[2], { type: 'pause', id: 2, stack: { name: 'demo', stateDir: STATE_DIR } });
     await panel.send({ type: 'response', id: 2, error: 'Stack demo is locked by another operation (deploy). Wait for it to finish, then try again.' });
     await page.locator('.notice.error', { hasText: 'locked by another operation' }).waitFor();
 
     await page.locator('vscode-button', { hasText: 'Refresh' }).click();
-    posted = await waitForPosted(panel, 4);
+    posted = await panel.waitForPosted(4);
     assert.deepEqual(posted[3], { type: 'refresh', id: 3 });
     assert.equal(posted.length, 4, 'nothing else was sent (the disabled button ignored its second Enter)');
     await panel.send({ type: 'response', id: 3 });
     await page.locator('.notice', { hasText: 'Costs worked out again.' }).waitFor();
-    await assertProtocol(panel);
+    await assertProtocol(panel, costToHostSchema);
     await page.close();
   });
 
@@ -143,52 +118,30 @@ describe('cost panel bundle in headless Chromium (harness host)', function () {
     assert.match((await page.locator('main').textContent()) ?? '', /Working out what your stacks cost/, 'an invalid saved state is ignored');
     const good = await sampleCostSnapshot();
     const first = good.stacks[0]!;
-    const hostile: unknown[] = [
-      { type: 'eval', code: 'window.pwned = 1' },
-      { type: 'cost' },
+    await assertRejectsAll(panel, [
+      ...hostileToAnyPanel('cost', good),
       { type: 'cost', snapshot: { ...good, stacks: [{ ...first, hourlyUsd: 'cheap' }] } },
       { type: 'cost', snapshot: { ...good, stacks: [{ ...first, hourlyUsd: -1 }] } },
       { type: 'cost', snapshot: { ...good, refreshing: 'yes' } },
-      { type: 'cost', snapshot: good, extra: '<script>window.pwned = 1</script>' },
       { type: 'cost', snapshot: { ...good, stacks: [{ ...first, estimate: { ...first.estimate, lines: [{ ...first.estimate!.lines[0], item: '<script>' }] } }] } },
       { type: 'cost', snapshot: { ...good, stacks: [{ ...first, hourlySource: { kind: 'trusted', label: 'live' } }] } },
       { type: 'cost', snapshot: { ...good, error: 'x'.repeat(300_000) } },
-      { type: 'response', id: 0 },
-      'cost',
-      null,
-      42,
-    ];
-    for (const message of hostile) await panel.send(message);
-    await page.evaluate("const cyclic = { type: 'cost' }; cyclic.snapshot = cyclic; window.postMessage(cyclic, '*')");
-    const posted = await waitForPosted(panel, 1 + hostile.length + 1);
-    const rejected = posted.filter((m): m is { type: 'rejected'; reason: string } => typeof m === 'object' && m !== null && (m as { type?: unknown }).type === 'rejected');
-    assert.equal(rejected.length, hostile.length + 1, `every hostile message was reported: ${JSON.stringify(rejected)}`);
-    assert.ok(rejected.some((r) => /unknown message type/.test(r.reason)));
-    assert.ok(rejected.some((r) => /too large/.test(r.reason)));
-    assert.ok(rejected.some((r) => /not a JSON message/.test(r.reason)));
-    assert.ok(rejected.every((r) => !r.reason.includes('<')), 'reasons never echo the hostile content');
-    await assertProtocol(panel);
+    ], { update: 'cost', toHost: costToHostSchema });
     assert.equal(await page.locator('section.stack').count(), 0, 'nothing rejected was rendered');
-    assert.ok(panel.console.some((line) => line.includes('rejected a message from the extension')), 'rejections are logged');
 
     // Valid messages whose strings carry markup: shown as text, never parsed.
-    const script = '<script>window.pwned = 1</script>';
-    const img = '<img src=x onerror="window.pwned = 1">';
-    const crafted: CostSnapshot = { ...good, error: script, stacks: good.stacks.map((s) => ({
-      ...s, target: { ...s.target, name: `${img}${s.target.name}` }, error: img, hourlyBasis: script,
-      estimate: s.estimate && { ...s.estimate, lines: s.estimate.lines.map((l) => ({ ...l, basis: img, label: script, source: { ...l.source, label: img.slice(0, 60) } })) },
+    const crafted: CostSnapshot = { ...good, error: SCRIPT, stacks: good.stacks.map((s) => ({
+      ...s, target: { ...s.target, name: `${IMG}${s.target.name}` }, error: IMG, hourlyBasis: SCRIPT,
+      estimate: s.estimate && { ...s.estimate, lines: s.estimate.lines.map((l) => ({ ...l, basis: IMG, label: SCRIPT, source: { ...l.source, label: IMG.slice(0, 60) } })) },
     })) };
     await panel.send(update(crafted));
     await page.locator('section.stack').nth(1).waitFor();
-    assert.equal(await page.locator('section.stack h2').first().textContent(), `${img}demo`);
-    assert.equal(await page.locator('main > .banner.error').textContent(), script);
-    assert.equal(await page.locator('section.stack .banner.error').first().textContent(), img);
-    assert.equal(await page.locator('table.breakdown tbody th').first().textContent(), script);
-    assert.equal(await page.locator('table.breakdown .basis').first().textContent(), img);
-    assert.equal(await page.locator('body img').count(), 0);
-    assert.equal(await page.locator('body script').count(), 1, 'only the bundle');
-    assert.equal(await page.evaluate('window.pwned'), undefined);
-    assert.deepEqual(await panel.violations(), []);
+    assert.equal(await page.locator('section.stack h2').first().textContent(), `${IMG}demo`);
+    assert.equal(await page.locator('main > .banner.error').textContent(), SCRIPT);
+    assert.equal(await page.locator('section.stack .banner.error').first().textContent(), IMG);
+    assert.equal(await page.locator('table.breakdown tbody th').first().textContent(), SCRIPT);
+    assert.equal(await page.locator('table.breakdown .basis').first().textContent(), IMG);
+    await assertMarkupInert(panel);
     await page.close();
   });
 

@@ -19,6 +19,8 @@ export interface PanelPage {
   page: Page;
   /** Everything the panel passed to postMessage, in order. */
   posted(): Promise<unknown[]>;
+  /** What the panel posted once it has posted `count` messages, or after 10 s (the caller's assertion then fails). */
+  waitForPosted(count: number): Promise<unknown[]>;
   /** What the panel last passed to setState. */
   state(): Promise<unknown>;
   /** Posts a message to the panel as the extension would. */
@@ -103,10 +105,19 @@ export async function startHarness(): Promise<Harness> {
       page.on('pageerror', (error) => consoleLines.push(`pageerror: ${error.message}`));
       await page.addInitScript({ content: `window.__initialState = ${JSON.stringify(options.state ?? null)};\n${HOST_SCRIPT}` });
       await page.goto(`${origin}/panel/${bundle}?theme=${options.theme}`);
+      const posted = () => page.evaluate('window.__host.posted') as Promise<unknown[]>;
       return {
         page,
         console: consoleLines,
-        posted: () => page.evaluate('window.__host.posted') as Promise<unknown[]>,
+        posted,
+        async waitForPosted(count) {
+          const deadline = Date.now() + 10_000;
+          for (;;) {
+            const messages = await posted();
+            if (messages.length >= count || Date.now() > deadline) return messages;
+            await new Promise((resolve) => setTimeout(resolve, 50));
+          }
+        },
         state: () => page.evaluate('window.__host.state'),
         violations: () => page.evaluate('window.__host.violations') as Promise<string[]>,
         // A function would be transpiled by the test runner; a string runs as written.
@@ -116,6 +127,21 @@ export async function startHarness(): Promise<Harness> {
     async close() {
       await browser.close();
       server.close();
+    },
+  };
+}
+
+/** One browser for a suite: started before its tests, closed after them. Call inside a `describe`. */
+export function useHarness(): Pick<Harness, 'open'> {
+  let harness: Harness | undefined;
+  before(async () => {
+    harness = await startHarness();
+  });
+  after(async () => harness?.close());
+  return {
+    open(bundle, options) {
+      if (!harness) throw new Error('The harness did not start (see the before hook).');
+      return harness.open(bundle, options);
     },
   };
 }

@@ -1,36 +1,16 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { healthPanelStateSchema, healthToHostSchema, type HealthSnapshot } from '../../src/protocol/health';
-import { startHarness, type Harness, type PanelPage } from './harness';
+import { useHarness } from './harness';
 import { sampleSnapshot, unknownSnapshot } from './fixtures';
+import { assertCleanLoad, assertMarkupInert, assertProtocol, assertRejectsAll, hostileToAnyPanel, IMG, SCRIPT } from './hostile';
 import { screenshotDir } from '../harness/screenshots';
 
 const update = (snapshot: HealthSnapshot) => ({ type: 'health', snapshot });
 
-async function waitForPosted(panel: PanelPage, count: number): Promise<unknown[]> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const posted = await panel.posted();
-    if (posted.length >= count || Date.now() > deadline) return posted;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-/** Every message the panel posted parses with the protocol's schema for its direction. */
-async function assertProtocol(panel: PanelPage): Promise<unknown[]> {
-  const posted = await panel.posted();
-  for (const message of posted) assert.ok(healthToHostSchema.safeParse(message).success, `posted message matches the protocol: ${JSON.stringify(message)}`);
-  return posted;
-}
-
 describe('health panel bundle in headless Chromium (harness host)', function () {
   this.timeout(60_000);
-  let harness: Harness;
-
-  before(async () => {
-    harness = await startHarness();
-  });
-  after(async () => harness?.close());
+  const harness = useHarness();
 
   it('renders a health update from the host: summary, per-service facts, history chart, last error; saves state; posts ready', async () => {
     const panel = await harness.open('health', { theme: 'dark' });
@@ -49,12 +29,7 @@ describe('health panel bundle in headless Chromium (harness host)', function () 
     // PostgreSQL is never opened in a browser: no Open button.
     const postgres = page.locator('section.service', { has: page.locator('h2', { hasText: 'PostgreSQL' }) });
     assert.deepEqual(await postgres.locator('vscode-button').allTextContents(), ['Show Logs', 'Restart']);
-    const posted = await assertProtocol(panel);
-    assert.deepEqual(posted[0], { type: 'ready' });
-    assert.ok(healthPanelStateSchema.safeParse(await panel.state()).success, 'setState got a valid panel state');
-    assert.deepEqual(await panel.violations(), [], 'no Content Security Policy violations');
-    assert.equal(await page.locator('script:not([src])').count(), 0, 'no inline scripts');
-    assert.deepEqual(panel.console, []);
+    await assertCleanLoad(panel, { toHost: healthToHostSchema, state: healthPanelStateSchema });
     await page.close();
   });
 
@@ -68,9 +43,9 @@ describe('health panel bundle in headless Chromium (harness host)', function () 
     await n8n.locator('vscode-button', { hasText: 'Show Logs' }).click();
     await n8n.locator('vscode-button', { hasText: 'Restart' }).focus();
     await page.keyboard.press('Enter');
-    const posted = await waitForPosted(panel, 3);
+    const posted = await panel.waitForPosted(3);
     assert.deepEqual(posted.slice(1), [{ type: 'showLogs', id: 1, service: 'n8n' }, { type: 'restart', id: 2, service: 'n8n' }]);
-    await assertProtocol(panel);
+    await assertProtocol(panel, healthToHostSchema);
     // In flight: disabled, so a second press sends nothing.
     assert.equal(await n8n.locator('vscode-button', { hasText: 'Restart' }).evaluate((b) => b.hasAttribute('disabled')), true);
     await panel.send({ type: 'response', id: 2, error: 'The SSM agent is not online; try again in a minute.' });
@@ -81,7 +56,7 @@ describe('health panel bundle in headless Chromium (harness host)', function () 
     await page.locator('.notice', { hasText: 'Showing the logs of n8n' }).waitFor();
     await page.locator('vscode-button', { hasText: 'Refresh' }).focus();
     await page.keyboard.press(' ');
-    assert.deepEqual((await waitForPosted(panel, 4))[3], { type: 'refresh', id: 3 });
+    assert.deepEqual((await panel.waitForPosted(4))[3], { type: 'refresh', id: 3 });
     await page.close();
   });
 
@@ -91,48 +66,25 @@ describe('health panel bundle in headless Chromium (harness host)', function () 
     await page.locator('main').waitFor();
     assert.match((await page.locator('main').textContent()) ?? '', /Waiting for the first health check/, 'an invalid saved state is ignored');
     const good = sampleSnapshot();
-    const hostile: unknown[] = [
-      { type: 'eval', code: 'window.pwned = 1' },
-      { type: 'health' },
+    await assertRejectsAll(panel, [
+      ...hostileToAnyPanel('health', good),
       { type: 'health', snapshot: { ...good, services: [{ ...good.services[0], latencyMs: 'fast' }] } },
       { type: 'health', snapshot: { ...good, checking: 'yes' } },
-      { type: 'health', snapshot: good, extra: '<script>window.pwned = 1</script>' },
       { type: 'health', snapshot: { ...good, services: [{ ...good.services[0], name: '<script>' }] } },
       { type: 'health', snapshot: { ...good, note: 'x'.repeat(300_000) } },
-      { type: 'response', id: -1 },
-      'health',
-      null,
-      42,
-    ];
-    for (const message of hostile) await panel.send(message);
-    // Structured clone carries cycles; they have no JSON form and are rejected too.
-    await page.evaluate("const cyclic = { type: 'health' }; cyclic.snapshot = cyclic; window.postMessage(cyclic, '*')");
-    const posted = await waitForPosted(panel, 1 + hostile.length + 1);
-    const rejected = posted.filter((m): m is { type: 'rejected'; reason: string } => typeof m === 'object' && m !== null && (m as { type?: unknown }).type === 'rejected');
-    assert.equal(rejected.length, hostile.length + 1, `every hostile message was reported: ${JSON.stringify(rejected)}`);
-    assert.ok(rejected.some((r) => /unknown message type/.test(r.reason)));
-    assert.ok(rejected.some((r) => /too large/.test(r.reason)));
-    assert.ok(rejected.some((r) => /not a JSON message/.test(r.reason)));
-    assert.ok(rejected.every((r) => !r.reason.includes('<')), 'reasons never echo the hostile content');
-    await assertProtocol(panel);
+    ], { update: 'health', toHost: healthToHostSchema });
     assert.equal(await page.locator('section.service').count(), 0, 'nothing rejected was rendered');
-    assert.ok(panel.console.some((line) => line.includes('rejected a message from the extension')), 'rejections are logged');
 
     // Valid messages whose strings carry markup: shown as text, never parsed.
-    const script = '<script>window.pwned = 1</script>';
-    const img = '<img src=x onerror="window.pwned = 1">';
-    const crafted = { ...good, note: img, error: script, target: { ...good.target, name: `${img}demo` },
-      services: good.services.map((s) => ({ ...s, displayName: `${script}${s.displayName}`, lastError: img })) };
+    const crafted = { ...good, note: IMG, error: SCRIPT, target: { ...good.target, name: `${IMG}demo` },
+      services: good.services.map((s) => ({ ...s, displayName: `${SCRIPT}${s.displayName}`, lastError: IMG })) };
     await panel.send(update(crafted));
     await page.locator('section.service').nth(4).waitFor();
-    assert.equal(await page.locator('h1').textContent(), `Health of ${img}demo`);
-    assert.equal(await page.locator('.banner.error').textContent(), script);
-    assert.equal(await page.locator('.banner.note').textContent(), img);
-    assert.equal(await page.locator('section.service .error-text').first().textContent(), img);
-    assert.equal(await page.locator('body img').count(), 0);
-    assert.equal(await page.locator('body script').count(), 1, 'only the bundle');
-    assert.equal(await page.evaluate('window.pwned'), undefined);
-    assert.deepEqual(await panel.violations(), []);
+    assert.equal(await page.locator('h1').textContent(), `Health of ${IMG}demo`);
+    assert.equal(await page.locator('.banner.error').textContent(), SCRIPT);
+    assert.equal(await page.locator('.banner.note').textContent(), IMG);
+    assert.equal(await page.locator('section.service .error-text').first().textContent(), IMG);
+    await assertMarkupInert(panel);
     await page.close();
   });
 

@@ -1,6 +1,8 @@
 import type { CostSnapshot, EstimateLineView, PriceSourceView, StackCost } from '../../src/protocol/cost';
 import { button, spinner } from '../components';
 import { el } from '../shared/dom';
+import { errorBanner, noticeLine, panelMain } from '../shared/panel-main';
+import type { Notice } from '../shared/snapshot-panel';
 import { budgetBar } from './budget';
 import { costChart } from './chart';
 import { perHour, savingsWords, stackFacts, timeOfDay, usd } from './format';
@@ -10,7 +12,7 @@ export interface View {
   /** Requests in flight, as `refresh` or `pause:<stack key>`: their buttons are disabled. */
   busy: ReadonlySet<string>;
   /** The outcome of the last action. */
-  notice?: { text: string; error: boolean };
+  notice?: Notice;
   onRefresh(): void;
   onPause(stack: StackCost): void;
 }
@@ -68,7 +70,7 @@ function stackCard(stack: StackCost, view: View): HTMLElement {
       el('div', { className: 'actions' }, pause),
     ),
   );
-  if (stack.error) card.append(el('p', { className: 'banner error', text: stack.error, attrs: { role: 'alert' } }));
+  if (stack.error) card.append(errorBanner(stack.error));
   card.append(figures);
   if (stack.budget) card.append(budgetBar(stack.budget));
   card.append(el('h3', { text: 'Cost this month' }), costChart(stack.series, stack.budget?.budgetUsd), breakdown(stack));
@@ -94,19 +96,16 @@ function totalCard(snapshot: CostSnapshot): HTMLElement {
 /** Builds the whole panel; the caller swaps it in (and restores focus). */
 export function renderCost(view: View): HTMLElement {
   const snapshot = view.snapshot;
-  const main = el('main', { attrs: { 'aria-busy': String(snapshot?.refreshing ?? true) } });
-  if (!snapshot) {
-    main.append(el('p', { className: 'summary' }, spinner('Loading'), el('span', { text: ' Working out what your stacks cost…' })));
-    return main;
-  }
+  if (!snapshot) return panelMain(true, 'Working out what your stacks cost…');
+  const main = panelMain(snapshot.refreshing);
   const meta = snapshot.checkedAt ? `Prices checked ${timeOfDay(snapshot.checkedAt)}` : 'Not checked yet';
   const refresh = button({ label: 'Refresh', key: 'refresh', disabled: snapshot.refreshing || view.busy.has('refresh'), onClick: view.onRefresh });
   main.append(el('header', { className: 'top' },
     el('div', {}, el('h1', { text: 'Cost' }), el('p', { className: 'meta', text: meta })),
     el('div', { className: 'top-actions' }, ...(snapshot.refreshing ? [spinner('Refreshing')] : []), refresh),
   ));
-  if (snapshot.error) main.append(el('p', { className: 'banner error', text: snapshot.error, attrs: { role: 'alert' } }));
-  main.append(el('p', { className: `notice${view.notice?.error ? ' error' : ''}`, text: view.notice?.text ?? '', attrs: { 'aria-live': 'polite' } }));
+  if (snapshot.error) main.append(errorBanner(snapshot.error));
+  main.append(noticeLine(view.notice));
   if (snapshot.stacks.length === 0) {
     main.append(el('p', { className: 'banner note', text: snapshot.refreshing ? 'Reading your stacks…' : 'No stacks yet. Deploy one with "GeuseMaker: Deploy Stack".' }));
     return main;

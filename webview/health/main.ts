@@ -1,17 +1,9 @@
 import '../shared/zod-jitless';
 import './health.css';
-import { healthPanelStateSchema, hostToHealthSchema, type HealthPanelState, type HealthSnapshot, type HealthToHost, type HostToHealth } from '../../src/protocol/health';
-import { WebviewChannel } from '../shared/channel';
+import { healthPanelStateSchema, hostToHealthSchema, type HealthSnapshot, type HealthToHost, type HostToHealth } from '../../src/protocol/health';
 import { focusKeepingRoot } from '../shared/redraw';
-import { vscodeApi } from '../shared/vscode-api';
+import { SnapshotPanel } from '../shared/snapshot-panel';
 import { renderHealth, type ServiceAction, type View } from './render';
-
-const api = vscodeApi();
-// State saved by an earlier load is checked like any message: it survives reloads and could be stale.
-const saved = healthPanelStateSchema.safeParse(api.getState());
-let snapshot: HealthSnapshot | undefined = saved.success ? saved.data.snapshot : undefined;
-const busy = new Set<string>();
-let notice: View['notice'];
 
 const DONE: Record<ServiceAction, (name: string) => string> = {
   showLogs: (name) => `Showing the logs of ${name} in the Output panel.`,
@@ -19,27 +11,17 @@ const DONE: Record<ServiceAction, (name: string) => string> = {
   open: (name) => `Opening ${name}.`,
 };
 
-const channel = new WebviewChannel<HostToHealth, HealthToHost>(api, hostToHealthSchema, (message) => {
-  if (message.type !== 'health') return;
-  snapshot = message.snapshot;
-  const state: HealthPanelState = { version: 1, snapshot };
-  api.setState(state);
-  draw();
+const panel = new SnapshotPanel<HealthSnapshot, HostToHealth, HealthToHost>({
+  stateSchema: healthPanelStateSchema,
+  schema: hostToHealthSchema,
+  snapshotOf: (message) => (message.type === 'health' ? message.snapshot : undefined),
+  draw,
 });
 
-async function run(key: string, send: (id: number) => Extract<HealthToHost, { id: number }>, done: string): Promise<void> {
-  busy.add(key);
-  draw();
-  const response = await channel.request(send);
-  busy.delete(key);
-  notice = response.error ? { text: response.error, error: true } : response.cancelled ? undefined : { text: done, error: false };
-  draw();
-}
-
 const view = (): View => ({
-  snapshot, busy, notice,
-  onRefresh: () => void run('refresh', (id) => ({ type: 'refresh', id }), 'Checked again.'),
-  onAction: (action, row) => void run(`${row.name}:${action}`, (id) => ({ type: action, id, service: row.name }), DONE[action](row.displayName)),
+  snapshot: panel.snapshot, busy: panel.busy, notice: panel.notice,
+  onRefresh: () => void panel.run('refresh', (id) => ({ type: 'refresh', id }), 'Checked again.'),
+  onAction: (action, row) => void panel.run(`${row.name}:${action}`, (id) => ({ type: action, id, service: row.name }), DONE[action](row.displayName)),
 });
 
 const screen = focusKeepingRoot();
@@ -49,5 +31,4 @@ function draw(): void {
   screen.replace(renderHealth(view()));
 }
 
-draw();
-channel.post({ type: 'ready' });
+panel.start();

@@ -1,6 +1,8 @@
 import type { HealthSnapshot, ServiceRow } from '../../src/protocol/health';
 import { button, spinner } from '../components';
 import { el } from '../shared/dom';
+import { errorBanner, noticeLine, panelMain } from '../shared/panel-main';
+import type { Notice } from '../shared/snapshot-panel';
 import { historyChart } from './chart';
 import { latency, summary, timeOfDay, via } from './format';
 
@@ -11,7 +13,7 @@ export interface View {
   /** Requests in flight, as `service:action` or `refresh`: their buttons are disabled. */
   busy: ReadonlySet<string>;
   /** The outcome of the last action. */
-  notice?: { text: string; error: boolean };
+  notice?: Notice;
   onRefresh(): void;
   onAction(action: ServiceAction, service: ServiceRow): void;
 }
@@ -53,11 +55,8 @@ function serviceCard(row: ServiceRow, view: View): HTMLElement {
 /** Builds the whole panel; the caller swaps it in (and restores focus). */
 export function renderHealth(view: View): HTMLElement {
   const snapshot = view.snapshot;
-  const main = el('main', { attrs: { 'aria-busy': String(snapshot?.checking ?? true) } });
-  if (!snapshot) {
-    main.append(el('p', { className: 'summary' }, spinner('Loading'), el('span', { text: ' Waiting for the first health check…' })));
-    return main;
-  }
+  if (!snapshot) return panelMain(true, 'Waiting for the first health check…');
+  const main = panelMain(snapshot.checking);
   const meta = [snapshot.region, snapshot.checkedAt ? `checked ${timeOfDay(snapshot.checkedAt)}` : 'not checked yet', `every ${snapshot.refreshSeconds} s while open`].filter(Boolean).join(' · ');
   const refresh = button({ label: 'Refresh', key: 'refresh', disabled: snapshot.checking || view.busy.has('refresh'), onClick: view.onRefresh });
   main.append(
@@ -70,9 +69,9 @@ export function renderHealth(view: View): HTMLElement {
       el('div', { className: 'top-actions' }, ...(snapshot.checking ? [spinner('Checking')] : []), refresh),
     ),
   );
-  if (snapshot.error) main.append(el('p', { className: 'banner error', text: snapshot.error, attrs: { role: 'alert' } }));
+  if (snapshot.error) main.append(errorBanner(snapshot.error));
   if (snapshot.note) main.append(el('p', { className: 'banner note', text: snapshot.note }));
-  main.append(el('p', { className: `notice${view.notice?.error ? ' error' : ''}`, text: view.notice?.text ?? '', attrs: { 'aria-live': 'polite' } }));
+  main.append(noticeLine(view.notice));
   main.append(el('div', { className: 'services', attrs: { role: 'list' } }, ...snapshot.services.map((row) => serviceCard(row, view))));
   return main;
 }

@@ -1,52 +1,38 @@
 import * as vscode from 'vscode';
-import { classifyAwsError } from '../../engine/aws/classify';
-import { costPanelStateSchema, costToHostSchema, COST_VIEW_TYPE, type CostSnapshot, type CostToHost, type HostToCost } from '../../protocol/cost';
+import { costPanelStateSchema, costToHostSchema, COST_VIEW_TYPE, type CostRequest, type CostSnapshot, type CostToHost, type HostToCost } from '../../protocol/cost';
 import type { StackTarget } from '../../protocol/health';
 import { entryOfNode, type CommandContext } from '../commands/context';
 import { withEngineProgress } from '../progress';
 import type { StackEntry } from '../stacks-source';
 import { showError } from '../ui-errors';
-import { listen, post } from '../webview/channel';
-import { loadPanel, panelOptions } from '../webview/panel';
+import { errorWords, HostPanel, type Outcome } from '../webview/host-panel';
+import { panelOptions } from '../webview/panel';
 import { gatherStackCost, toCostSnapshot } from './cost-snapshot';
-
-type Outcome = { error?: string; cancelled?: true };
 
 const targetOf = (entry: StackEntry): StackTarget => ({ name: entry.ref.name, stateDir: entry.ref.stateDir });
 const same = (a: StackTarget, b: StackTarget) => a.name === b.name && a.stateDir === b.stateDir;
 const EMPTY: CostSnapshot = { stacks: [], total: { hourlyUsd: 0, monthToDateUsd: 0, monthlyAtRateUsd: 0, spotSavedUsd: 0, series: [] }, refreshing: true };
 
-function errorWords(error: unknown): string {
-  const classified = classifyAwsError(error);
-  return [classified.message, classified.nextStep].filter(Boolean).join(' ').slice(0, 2000);
-}
-
 /** The cost panel: every stack the tree knows, and the total; refreshed when opened, on Refresh and after a pause. */
 class CostPanel {
   private snapshot: CostSnapshot;
   private round?: Promise<void>;
-  private disposed = false;
-  private readonly subscriptions: vscode.Disposable[];
+  private readonly host: HostPanel<CostToHost, HostToCost>;
 
-  constructor(private readonly panel: vscode.WebviewPanel, private readonly ctx: CommandContext, restored: CostSnapshot | undefined, onClosed: () => void) {
+  constructor(panel: vscode.WebviewPanel, private readonly ctx: CommandContext, restored: CostSnapshot | undefined, onClosed: () => void) {
     this.snapshot = { ...(restored ?? EMPTY), refreshing: true };
-    panel.title = 'GeuseMaker Cost';
-    panel.iconPath = vscode.Uri.joinPath(ctx.extension.extensionUri, 'media', 'geusemaker.svg');
-    loadPanel(panel.webview, ctx.extension.extensionUri, 'cost', 'GeuseMaker Cost');
-    this.subscriptions = [
-      listen(panel.webview, costToHostSchema, (message) => void this.handle(message), (line) => ctx.log.warn(`Cost panel: ${line}`)),
-      panel.onDidDispose(() => {
-        this.disposed = true;
-        for (const subscription of this.subscriptions) subscription.dispose();
-        onClosed();
-      }),
-    ];
+    this.host = new HostPanel(panel, ctx.extension.extensionUri, ctx.log, {
+      bundle: 'cost', title: 'GeuseMaker Cost', pageTitle: 'GeuseMaker Cost', logName: 'Cost panel', schema: costToHostSchema,
+      onReady: () => this.send(),
+      onMessage: (message) => void this.handle(message),
+      onClosed,
+    });
     void this.refresh();
   }
 
   /** Brings the panel forward, scrolled to a stack when one is given, with fresh numbers. */
   show(focus: StackTarget | undefined): void {
-    this.panel.reveal();
+    this.host.panel.reveal();
     if (focus) {
       this.snapshot = { ...this.snapshot, focus };
       this.send();
@@ -55,11 +41,11 @@ class CostPanel {
   }
 
   close(): void {
-    this.panel.dispose();
+    this.host.panel.dispose();
   }
 
   private send(): void {
-    if (!this.disposed) void post<HostToCost>(this.panel.webview, { type: 'cost', snapshot: this.snapshot });
+    this.host.send({ type: 'cost', snapshot: this.snapshot });
   }
 
   /** Joins a refresh already running rather than asking AWS twice. */
@@ -88,24 +74,14 @@ class CostPanel {
     this.send();
   }
 
-  private async handle(message: CostToHost): Promise<void> {
+  private async handle(message: CostRequest): Promise<void> {
     switch (message.type) {
-      case 'ready':
-        this.send();
-        return;
-      case 'rejected':
-        this.ctx.log.warn(`Cost panel: the panel rejected a message: ${message.reason}`);
-        return;
       case 'refresh':
         await this.refresh();
-        return this.respond(message.id, {});
+        return this.host.respond(message.id, {});
       case 'pause':
-        return this.respond(message.id, await this.pause(message.stack));
+        return this.host.respond(message.id, await this.pause(message.stack));
     }
-  }
-
-  private respond(id: number, outcome: Outcome): void {
-    if (!this.disposed) void post<HostToCost>(this.panel.webview, { type: 'response', id, ...outcome });
   }
 
   /** The webview only names a stack: whether it exists and may be paused is decided here, and the user confirms. */

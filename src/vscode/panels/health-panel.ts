@@ -6,11 +6,9 @@ import { pickStack, type CommandContext, type PickedStack } from '../commands/co
 import type { StackEntry } from '../stacks-source';
 import { keyOf, type TreeNode } from '../tree/nodes';
 import { showError } from '../ui-errors';
-import { listen, post } from '../webview/channel';
-import { loadPanel, panelOptions } from '../webview/panel';
+import { errorWords, HostPanel, type Outcome } from '../webview/host-panel';
+import { panelOptions } from '../webview/panel';
 import { foldHistory, historyOf, toSnapshot, type History } from './health-snapshot';
-
-type Outcome = { error?: string; cancelled?: true };
 
 const running = (entry: StackEntry) => entry.state?.status === 'deployed' || entry.state?.status === 'deploy_failed';
 const targetOf = (stack: PickedStack): StackTarget => ({ name: stack.name, stateDir: stack.entry.ref.stateDir });
@@ -26,33 +24,30 @@ class HealthPanel {
   private snapshot: HealthSnapshot;
   private round?: { controller: AbortController; done: Promise<void> };
   private timer?: NodeJS.Timeout;
-  private disposed = false;
   private visible: boolean;
-  private readonly subscriptions: vscode.Disposable[];
+  private readonly host: HostPanel<HealthToHost, HostToHealth>;
 
   constructor(private readonly panel: vscode.WebviewPanel, private readonly stack: PickedStack, private readonly ctx: CommandContext, restored: HealthSnapshot | undefined, onClosed: () => void) {
     this.visible = panel.visible;
     this.history = restored ? historyOf(restored) : new Map();
     this.snapshot = { ...(restored ?? { services: [] }), target: targetOf(stack), region: stack.entry.state?.region ?? '', checking: true, refreshSeconds: this.seconds() };
-    panel.title = `Health: ${stack.name}`;
-    panel.iconPath = vscode.Uri.joinPath(ctx.extension.extensionUri, 'media', 'geusemaker.svg');
-    loadPanel(panel.webview, ctx.extension.extensionUri, 'health', `Health of ${stack.name}`);
-    this.subscriptions = [
-      listen(panel.webview, healthToHostSchema, (message) => void this.handle(message), (line) => ctx.log.warn(`Health panel of ${stack.name}: ${line}`)),
-      // Fires on focus changes too: only a hidden→shown change starts a round.
-      panel.onDidChangeViewState(() => {
-        if (panel.visible === this.visible) return;
-        this.visible = panel.visible;
-        if (this.visible) void this.poll();
-        else this.pause();
-      }),
-      panel.onDidDispose(() => {
-        this.disposed = true;
+    // Fires on focus changes too: only a hidden→shown change starts a round.
+    const viewState = panel.onDidChangeViewState(() => {
+      if (panel.visible === this.visible) return;
+      this.visible = panel.visible;
+      if (this.visible) void this.poll();
+      else this.pause();
+    });
+    this.host = new HostPanel(panel, ctx.extension.extensionUri, ctx.log, {
+      bundle: 'health', title: `Health: ${stack.name}`, pageTitle: `Health of ${stack.name}`, logName: `Health panel of ${stack.name}`, schema: healthToHostSchema,
+      onReady: () => this.send(),
+      onMessage: (message) => void this.handle(message),
+      onClosed: () => {
         this.pause();
-        for (const subscription of this.subscriptions) subscription.dispose();
+        viewState.dispose();
         onClosed();
-      }),
-    ];
+      },
+    });
     if (panel.visible) void this.poll();
   }
 
@@ -69,7 +64,7 @@ class HealthPanel {
   }
 
   private send(): void {
-    if (!this.disposed) void post<HostToHealth>(this.panel.webview, { type: 'health', snapshot: this.snapshot });
+    this.host.send({ type: 'health', snapshot: this.snapshot });
   }
 
   /** Runs a round now (or joins the one running) and schedules the next while the panel stays visible. */
@@ -81,7 +76,7 @@ class HealthPanel {
     this.send();
     const done = this.check(controller.signal).finally(() => {
       if (this.round?.controller === controller) this.round = undefined;
-      if (!controller.signal.aborted && this.panel.visible && !this.disposed) this.timer = setTimeout(() => void this.poll(), this.seconds() * 1000);
+      if (!controller.signal.aborted && this.panel.visible && !this.host.isClosed) this.timer = setTimeout(() => void this.poll(), this.seconds() * 1000);
     });
     this.round = { controller, done };
     return done;
@@ -102,31 +97,21 @@ class HealthPanel {
       this.snapshot = toSnapshot(targetOf(this.stack), this.snapshot.region, health, this.history, this.seconds());
     } catch (error) {
       if (signal.aborted) return;
-      const classified = classifyAwsError(error);
-      this.ctx.log.warn(`Health of ${this.stack.name}: ${classified.message}`);
-      this.snapshot = { ...this.snapshot, checking: false, error: [classified.message, classified.nextStep].filter(Boolean).join(' ').slice(0, 2000) };
+      const words = errorWords(error);
+      this.ctx.log.warn(`Health of ${this.stack.name}: ${words}`);
+      this.snapshot = { ...this.snapshot, checking: false, error: words };
     }
     this.send();
   }
 
-  private async handle(message: HealthToHost): Promise<void> {
+  private async handle(message: HealthRequest): Promise<void> {
     switch (message.type) {
-      case 'ready':
-        this.send();
-        return;
-      case 'rejected':
-        this.ctx.log.warn(`Health panel of ${this.stack.name}: the panel rejected a message: ${message.reason}`);
-        return;
       case 'refresh':
         await this.poll();
-        return this.respond(message.id, {});
+        return this.host.respond(message.id, {});
       default:
-        return this.respond(message.id, await this.act(message));
+        return this.host.respond(message.id, await this.act(message));
     }
-  }
-
-  private respond(id: number, outcome: Outcome): void {
-    if (!this.disposed) void post<HostToHealth>(this.panel.webview, { type: 'response', id, ...outcome });
   }
 
   private async act(request: Exclude<HealthRequest, { type: 'refresh' }>): Promise<Outcome> {

@@ -16,7 +16,7 @@ async function render(argv: string[]): Promise<{ code: number; stdout: string; s
 describe('geusemaker render: the instance files, for review before deploying', () => {
   it('writes the UserData as sent and decompressed, compose, env with parameter names only, and nginx when there is a proxy', async () => {
     const dir = tempDir('gm-render-out-');
-    const run = await render(['render', 'demo', '--tier', 'gpu', '--os', 'ubuntu-22.04', '--access-cidr', '203.0.113.7/32', '--out', dir]);
+    const run = await render(['render', 'demo', '--tier', 'gpu', '--instance-type', 'g5.xlarge', '--os', 'ubuntu-22.04', '--out', dir]);
     assert.equal(run.code, 0, run.stderr);
     const payload = readFileSync(join(dir, 'userdata.bin'));
     assert.deepEqual([...payload.subarray(0, 2)], [0x1f, 0x8b], 'UserData as sent is gzip');
@@ -28,7 +28,7 @@ describe('geusemaker render: the instance files, for review before deploying', (
     const env = readFileSync(join(dir, 'stack.env'), 'utf8');
     assert.match(env, /^POSTGRES_PASSWORD=<SecureString \/geusemaker\/demo\/postgres-password>$/m);
     for (const line of env.trim().split('\n')) assert.match(line, /^[A-Z0-9_]+=<SecureString \/geusemaker\/demo\/[a-z0-9-]+>$/);
-    assert.ok(existsSync(join(dir, 'nginx-site.conf')), 'cidr access runs the proxy');
+    assert.ok(existsSync(join(dir, 'nginx-site.conf')), 'the load balancer reaches the services through the proxy');
     assert.equal(statSync(join(dir, 'stack.env')).mode & 0o777, 0o600);
     assert.match(run.stdout, /placeholder/);
     assert.deepEqual(await sweep(), [], 'rendering touches nothing in AWS');

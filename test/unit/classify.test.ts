@@ -20,6 +20,15 @@ describe('AWS error classification', () => {
     ['InvalidParameterValue', 400, 'invalid-input'],
     ['InternalError', 500, 'transient'],
     ['SomethingNew', 418, 'unknown'],
+    ['TooManyLoadBalancers', 400, 'quota'],
+    ['TooManyTargetGroups', 400, 'quota'],
+    ['TooManyListeners', 400, 'quota'],
+    ['TooManyRules', 400, 'quota'],
+    ['TooManyTags', 400, 'quota'],
+    ['TooManyDistributions', 400, 'quota'],
+    ['TooManyRequestsException', 429, 'throttling'],
+    ['PreconditionFailed', 412, 'conflict'],
+    ['DistributionNotDisabled', 409, 'conflict'],
   ];
   for (const [code, status, kind] of cases) {
     it(`${code} is ${kind}, with plain words and a next step`, () => {
@@ -48,6 +57,19 @@ describe('AWS error classification', () => {
     const error = classifyAwsError(awsError('CredentialsProviderError', 'Could not load credentials from any providers', 0));
     assert.equal(error.code, 'AWS_NO_CREDENTIALS');
     assert.equal(classifyAwsError(awsError('AccessDenied', 'not allowed', 403)).code, 'AWS_PERMISSION');
+  });
+
+  it('an unverified new account is told to ask AWS Support about CloudFront, not to grant an IAM permission', () => {
+    // The real 403 CloudFront returns to new accounts on CreateDistribution.
+    const real = awsError('AccessDenied', 'Your account must be verified before you can add new CloudFront resources. To verify your account, please contact AWS Support (https://console.aws.amazon.com/support/home#/) and include this error message.', 403, 'cloudfront:CreateDistribution');
+    const error = classifyAwsError(real, { stack: 'lab' });
+    assert.equal(error.code, 'CLOUDFRONT_ACCOUNT_NOT_VERIFIED');
+    assert.equal(error.kind, 'quota');
+    assert.match(error.message, /must be verified/);
+    assert.match(error.nextStep, /AWS Support case/);
+    assert.match(error.nextStep, /geusemaker destroy lab/);
+    assert.doesNotMatch(error.nextStep, /IAM|Grant the permission/);
+    assert.equal(classifyAwsError(real).nextStep.includes('geusemaker destroy <stack>'), true);
   });
 
   it('maps kinds to CLI exit codes: 2 for invalid input, 3 for refusals, 1 otherwise', () => {

@@ -41,6 +41,8 @@ const byCode: Record<string, ErrorKind> = {
   IncorrectFileSystemLifeCycleState: 'conflict', IncorrectMountTargetState: 'conflict', InvalidGroup_Duplicate: 'conflict',
   'InvalidGroup.Duplicate': 'conflict', 'InvalidPermission.Duplicate': 'conflict', IdempotentParameterMismatch: 'conflict',
   ConcurrentModification: 'conflict', ConcurrentModificationException: 'conflict', 'Resource.AlreadyAssociated': 'conflict',
+  // CloudFront: a stale ETag, or deleting a distribution still being disabled
+  PreconditionFailed: 'conflict', DistributionNotDisabled: 'conflict',
   // invalid input
   ValidationError: 'invalid-input', ValidationException: 'invalid-input', InvalidParameterValue: 'invalid-input',
   InvalidParameterCombination: 'invalid-input', InvalidParameter: 'invalid-input', MissingParameter: 'invalid-input',
@@ -55,6 +57,8 @@ const byCode: Record<string, ErrorKind> = {
 function kindOf(code: string, status: number | undefined): ErrorKind {
   const direct = byCode[code];
   if (direct) return direct;
+  // ELB and CloudFront name their limits TooManyLoadBalancers, TooManyRules, TooManyDistributions...
+  if (/^TooMany/.test(code)) return 'quota';
   if (code.endsWith('.NotFound') || code.endsWith('NotFound') || code.startsWith('NoSuch')) return 'not-found';
   if (code.endsWith('.Duplicate') || code.endsWith('AlreadyExists')) return 'conflict';
   if (code.endsWith('.Malformed') || code.startsWith('Invalid')) return 'invalid-input';
@@ -70,7 +74,12 @@ export interface ClassifyContext {
   operation?: string;
   profile?: string;
   region?: string;
+  /** The stack being worked on, so a next step can name the command to run. */
+  stack?: string;
 }
+
+/** New accounts get a 403 AccessDenied from CloudFront until AWS Support verifies them: not an IAM problem. */
+const CLOUDFRONT_NOT_VERIFIED = /account must be verified.*CloudFront/i;
 
 function describeOperation(operation: string | undefined): string {
   return operation ? `AWS call ${operation}` : 'An AWS call';
@@ -125,6 +134,14 @@ export function classifyAwsError(error: unknown, ctx: ClassifyContext = {}): Geu
   ctx = { ...ctx, operation: ctx.operation ?? error.$operation };
   const code = error.Code ?? error.name;
   const status = error.$metadata?.httpStatusCode;
+  if (CLOUDFRONT_NOT_VERIFIED.test(error.message ?? '')) {
+    const stack = ctx.stack ?? '<stack>';
+    return new GeuseError({
+      code: 'CLOUDFRONT_ACCOUNT_NOT_VERIFIED', kind: 'quota', cause: error, operation: ctx.operation,
+      message: `${describeOperation(ctx.operation)} failed: AWS has not yet verified this account for CloudFront (${code}). AWS said: ${error.message ?? ''}`,
+      nextStep: `Open an AWS Support case quoting this message and ask for the account to be verified for CloudFront. Meanwhile the load balancer bills: run \`geusemaker destroy ${stack}\`, or run deploy again once AWS confirms.`,
+    });
+  }
   const kind = kindOf(code, status);
   const words = plainWords(kind, code, error.message ?? '', ctx);
   const geuseCode = (kind === 'permission' ? credentialCode(code, error.message ?? '') : undefined) ?? `AWS_${kind.toUpperCase().replace('-', '_')}`;

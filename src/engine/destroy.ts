@@ -100,7 +100,8 @@ function destroySteps(plan: DestroyPlan, clients: AwsClients, timing: EngineTimi
       for (const id of idsOf(del, 'vpc')) await teardown.deleteVpc(c, id);
     }),
     step('iam', 'IAM role and instance profile', ['instances'], [roleName, profileName].filter((n): n is string => n !== undefined), (c) => teardown.deleteIamRoleAndProfile(c, roleName, profileName)),
-    step('secrets', 'Secrets', [], idsOf(del, 'ssm-parameter'), (c) => teardown.deleteParameters(c, idsOf(del, 'ssm-parameter')), keptIds('ssm-parameter')),
+    // Last: CloudFront's header and the instance read them, so an interrupted destroy must leave them for a redeploy.
+    step('secrets', 'Secrets', ['instances', 'cloudfront', 'load-balancer', 'efs'], idsOf(del, 'ssm-parameter'), (c) => teardown.deleteParameters(c, idsOf(del, 'ssm-parameter')), keptIds('ssm-parameter')),
   ];
 }
 

@@ -256,7 +256,7 @@ describe('automation tier: load balancer and CloudFront (moto over HTTP)', funct
     engine.dispose();
   });
 
-  it('destroy deletes in the order real AWS requires: CloudFront disabled then deleted, the ALB before its target group, groups and subnets', async () => {
+  it('destroy deletes in the order real AWS requires: CloudFront disabled then deleted, the ALB before its target group, groups and subnets; secrets last', async () => {
     const strict = new StrictAws();
     const cloudFront = new StrictCloudFront(2);
     const engine = testEngine({ instrument: both(strict.instrument, cloudFront.instrument) });
@@ -269,7 +269,9 @@ describe('automation tier: load balancer and CloudFront (moto over HTTP)', funct
     assert.deepEqual(strict.violations.filter((v) => !v.includes('lingering ENI')), []);
     assert.deepEqual(cloudFront.violations, []);
     const done = events.flatMap((e) => (e.type === 'step-done' ? [e.step] : []));
-    for (const [before, after] of [['cloudfront', 'load-balancer'], ['instances', 'load-balancer'], ['load-balancer', 'target-groups'], ['load-balancer', 'security-groups'], ['load-balancer', 'subnets']]) {
+    for (const [before, after] of [['cloudfront', 'load-balancer'], ['instances', 'load-balancer'], ['load-balancer', 'target-groups'], ['load-balancer', 'security-groups'], ['load-balancer', 'subnets'],
+      // Secrets go last: a destroy stopped while CloudFront disables must leave the origin header for a redeploy.
+      ['cloudfront', 'secrets'], ['instances', 'secrets'], ['load-balancer', 'secrets'], ['efs', 'secrets']]) {
       assert.ok(done.indexOf(before!) < done.indexOf(after!), `${before} before ${after}`);
     }
   });

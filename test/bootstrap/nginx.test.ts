@@ -1,3 +1,4 @@
+import { IDLE_TIMEOUT_SECONDS } from '../../src/engine/resources/load-balancer';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -137,6 +138,14 @@ describe('nginx proxy config', function () {
     for (const upstream of ['n8n:5678', 'ollama:11434/', 'qdrant:6333/', 'crawl4ai:11235/', 'comfyui:8188/']) assert.ok(site.includes(`proxy_pass http://${upstream};`), upstream);
     assert.match(site, /auth_basic_user_file \/etc\/geusemaker\/htpasswd;/);
     assert.doesNotMatch(site, /\{\{/);
+  });
+
+  it('outlasts the load balancer: nginx keeps idle connections longer than the ALB\'s idle timeout (else the ALB reuses a closed one: 502), and n8n waits as long as the ALB does', () => {
+    const site = renderNginx(input('gpu', true, 'cidr'));
+    const keepalive = Number(/keepalive_timeout (\d+)s;/.exec(site)?.[1]);
+    assert.ok(keepalive > IDLE_TIMEOUT_SECONDS, `keepalive_timeout ${keepalive}s > ALB idle ${IDLE_TIMEOUT_SECONDS}s`);
+    const n8n = /location \/ \{[^}]*proxy_read_timeout (\d+)s;/.exec(site);
+    assert.ok(Number(n8n?.[1]) >= IDLE_TIMEOUT_SECONDS, `n8n proxy_read_timeout ${n8n?.[1]}s ≥ ${IDLE_TIMEOUT_SECONDS}s`);
   });
 
   describe('running in front of stand-ins (GPU stack, every service on)', function () {

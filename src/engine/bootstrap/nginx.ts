@@ -1,3 +1,4 @@
+import { IDLE_TIMEOUT_SECONDS } from '../resources/load-balancer';
 import { SERVICE_PORTS } from '../stack/services';
 import { composeServices, HTPASSWD_PATH } from './compose';
 import type { BootstrapInput } from './input';
@@ -28,5 +29,5 @@ export function renderNginx(input: BootstrapInput, options: NginxOptions = {}): 
       UPSTREAM: options.upstreams?.[name] ?? `${name}:${PORTS[name]}`,
       HTPASSWD: options.htpasswdPath ?? HTPASSWD_PATH,
     }).trimEnd());
-  return fill(readTemplate('nginx/server.conf'), { LISTEN: options.listen ?? '80', LOCATIONS: locations.join('\n\n') });
+  return fill(readTemplate('nginx/server.conf'), { LISTEN: options.listen ?? '80', KEEPALIVE_SECONDS: String(IDLE_TIMEOUT_SECONDS + 50), LOCATIONS: locations.join('\n\n') });
 }

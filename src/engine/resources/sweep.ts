@@ -5,13 +5,16 @@ import {
 import { DescribeMountTargetsCommand, paginateDescribeFileSystems } from '@aws-sdk/client-efs';
 import { GetInstanceProfileCommand, GetRoleCommand } from '@aws-sdk/client-iam';
 import { DescribeParametersCommand, ListTagsForResourceCommand } from '@aws-sdk/client-ssm';
-import { DescribeTagsCommand, paginateDescribeLoadBalancers, paginateDescribeTargetGroups } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { DescribeTagsCommand, paginateDescribeLoadBalancers, paginateDescribeTargetGroups, type TagDescription } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { AwsClients } from '../aws/clients';
 import { findStackDistributions } from './cloudfront';
 import { isNotFound } from '../aws/classify';
 import { names, tagValue, TAG_RESOURCE, TAG_STACK, TAG_STACK_ID } from '../stack/naming';
 
 export const STATUS_PARAMETER_KEY = 'bootstrap-status';
+
+/** Our load balancers and target groups are named gm-<stack>...; others' are never read. */
+const NAME_PREFIX = 'gm-';
 
 function statusPath(stack: string): string {
   return `${names.parameterPath(stack)}status/`;
@@ -115,19 +118,36 @@ async function parameterSweep(clients: AwsClients, stack: string): Promise<Swept
   return found;
 }
 
-/** ELBv2 has no tag filter on describes: list, then read tags 20 ARNs at a time. */
+/** Tags of these ARNs; one that someone else deleted meanwhile is skipped rather than failing the whole batch. */
+async function elbTags(clients: AwsClients, arns: readonly string[]): Promise<TagDescription[]> {
+  try {
+    return (await clients.elbv2.send(new DescribeTagsCommand({ ResourceArns: [...arns] }))).TagDescriptions ?? [];
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+    if (arns.length === 1) return [];
+    const each: TagDescription[] = [];
+    for (const arn of arns) each.push(...(await elbTags(clients, [arn])));
+    return each;
+  }
+}
+
+/** ELBv2 has no tag filter on describes: list ours by name (gm-...), then read tags 20 ARNs at a time. */
 async function elbSweep(clients: AwsClients, stack: string): Promise<SweptResource[]> {
   const candidates: { kind: SweptKind; arn: string; state?: string }[] = [];
   for await (const page of paginateDescribeLoadBalancers({ client: clients.elbv2 }, {})) {
-    for (const lb of page.LoadBalancers ?? []) candidates.push({ kind: 'load-balancer', arn: lb.LoadBalancerArn!, state: lb.State?.Code });
+    for (const lb of page.LoadBalancers ?? []) {
+      if (lb.LoadBalancerName?.startsWith(NAME_PREFIX)) candidates.push({ kind: 'load-balancer', arn: lb.LoadBalancerArn!, state: lb.State?.Code });
+    }
   }
   for await (const page of paginateDescribeTargetGroups({ client: clients.elbv2 }, {})) {
-    for (const group of page.TargetGroups ?? []) candidates.push({ kind: 'target-group', arn: group.TargetGroupArn! });
+    for (const group of page.TargetGroups ?? []) {
+      if (group.TargetGroupName?.startsWith(NAME_PREFIX)) candidates.push({ kind: 'target-group', arn: group.TargetGroupArn! });
+    }
   }
   const found: SweptResource[] = [];
   for (let i = 0; i < candidates.length; i += 20) {
     const batch = candidates.slice(i, i + 20);
-    const described = (await clients.elbv2.send(new DescribeTagsCommand({ ResourceArns: batch.map((c) => c.arn) }))).TagDescriptions ?? [];
+    const described = await elbTags(clients, batch.map((c) => c.arn));
     for (const candidate of batch) {
       const tags = described.find((d) => d.ResourceArn === candidate.arn)?.Tags;
       if (tagValue(tags, TAG_STACK) === stack) found.push(fromTags(candidate.kind, candidate.arn, tags, candidate.state));

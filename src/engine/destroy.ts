@@ -5,6 +5,7 @@ import { GeuseError } from './errors';
 import type { ProgressListener } from './progress';
 import { Journal, type StateWriter } from './state/journal';
 import type { StackState } from './state/schema';
+import { timeoutsSchema, type StackConfig } from './stack/config';
 import { runGraph, type GraphStep } from './plan/graph';
 import { isRuntimeStatus, mountTargetsOf, sweepStack, type SweptKind, type SweptResource } from './resources/sweep';
 import { describeFileSystemById } from './resources/efs-describe';
@@ -56,9 +57,11 @@ function idsOf(resources: readonly SweptResource[], kind: SweptKind): string[] {
 }
 
 /** Deletion order from AWS-REALITY.md, as a graph: network and IAM teardown run side by side once instances are gone. */
-function destroySteps(plan: DestroyPlan, clients: AwsClients, timing: EngineTiming, signal: AbortSignal | undefined, allFileSystems: string[]): GraphStep[] {
+function destroySteps(plan: DestroyPlan, clients: AwsClients, timing: EngineTiming, signal: AbortSignal | undefined, allFileSystems: string[], config: StackConfig | undefined): GraphStep[] {
   const del = plan.toDelete;
-  const ctxFor = (waiting: (what: string) => void): teardown.TeardownContext => ({ clients, timing, signal, waiting });
+  // The stack's own CloudFront timeout; the default when the journal is lost.
+  const distributionTimeoutMs = (config?.timeouts ?? timeoutsSchema.parse({})).cloudFrontDeployedMinutes * 60_000;
+  const ctxFor = (waiting: (what: string) => void): teardown.TeardownContext => ({ clients, timing, signal, distributionTimeoutMs, waiting });
   // Each step says what it really did: deleted something, kept data, or found nothing to do.
   const step = (id: string, title: string, deps: string[], targets: readonly string[], work: (ctx: teardown.TeardownContext) => Promise<void>, kept: readonly string[] = []): GraphStep => ({
     id, title, deps,
@@ -142,7 +145,7 @@ export async function applyDestroy(options: ApplyDestroyOptions): Promise<Destro
   await journal?.setStatus('destroying');
   const allFileSystems = [...plan.toDelete, ...plan.toKeep].filter((r) => r.kind === 'efs').map((r) => r.id);
   try {
-    await runGraph(destroySteps(plan, clients, options.timing, options.signal, allFileSystems), { signal: options.signal, onProgress: options.onProgress });
+    await runGraph(destroySteps(plan, clients, options.timing, options.signal, allFileSystems, options.state?.config), { signal: options.signal, onProgress: options.onProgress });
     const remaining = await collectResources(clients, plan.stack, undefined);
     const left = remaining.filter((r) => !(plan.keepData && DATA_KINDS.includes(r.kind) && !isRuntimeStatus(r)));
     if (left.length > 0) {

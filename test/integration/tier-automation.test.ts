@@ -11,6 +11,8 @@ import { testEmulator } from '../harness/root-hooks';
 import type { ProgressEvent } from '../../src/engine/progress';
 import type { ClientInstrument } from '../../src/engine/aws/clients';
 import { assertBehindCloudFront, both } from '../harness/tier-checks';
+import { FaultInjector } from '../harness/faults';
+import { GetDistributionConfigCommand } from '@aws-sdk/client-cloudfront';
 import { StrictAws } from '../harness/strict-aws';
 import { holdDistributionsInProgress, releaseDistributions, StrictCloudFront } from '../harness/strict-cloudfront';
 
@@ -330,6 +332,36 @@ describe('automation tier: load balancer and CloudFront (moto over HTTP)', funct
     assert.equal((await again.deploy(automationConfig({ cloudFront: true }))).state.status, 'deployed', 'deploy again keeps waiting and finishes');
     assert.equal(countByKind(await sweep())['cloudfront-distribution'], 1, 'the same distribution');
     again.dispose();
+  });
+
+  it('destroy: a PreconditionFailed on the disable (injected: the distribution changed after our read) re-reads and retries, and the stack\'s timeouts.cloudFrontDeployedMinutes bounds the wait for it to disable', async () => {
+    const stateDir = tempDir('gm-tier-');
+    // 0.001 min: the destroy below gives up within a fraction of a second instead of a hard-coded 45 min.
+    const config = automationConfig({ cloudFront: true, timeouts: { cloudFrontDeployedMinutes: 0.001 } });
+    const deployer = testEngine({ stateDir });
+    const deployed = await deployer.deploy(config);
+    deployer.dispose();
+    const id = deployed.state.resources.cloudfront!.id!;
+    const faults = new FaultInjector([{ operation: 'cloudfront:UpdateDistribution', mode: 'before', error: { name: 'PreconditionFailed', message: 'The request failed because it didn\'t meet the preconditions in one or more request-header fields.', status: 412 } }]);
+    const stuck = new DeployGate();
+    const engine = testEngine({ stateDir, instrument: both(faults.instrument, stuck.instrument) });
+    await assert.rejects(engine.destroy('demo', { deleteData: true }), (error: unknown) => {
+      assert.ok(error instanceof GeuseError, String(error));
+      assert.equal(error.code, 'WAIT_TIMEOUT', error.message);
+      assert.match(error.message, new RegExp(`CloudFront distribution ${id} to finish disabling`));
+      assert.match(error.nextStep, /Run destroy again .* timeouts\.cloudFrontDeployedMinutes/);
+      return true;
+    });
+    engine.dispose();
+    assert.deepEqual(faults.failures, ['cloudfront:UpdateDistribution (before)']);
+    assert.equal(faults.calls.filter((c) => c === 'cloudfront:UpdateDistribution').length, 2, 'the disable was retried after a fresh read');
+    const aws = inspector();
+    assert.equal((await aws.cloudfront.send(new GetDistributionConfigCommand({ Id: id }))).DistributionConfig?.Enabled, false);
+    aws.destroy();
+    const again = testEngine({ stateDir });
+    assert.equal((await again.destroy('demo', { deleteData: true })).stateRemoved, true, 'destroy again finishes');
+    again.dispose();
+    assert.deepEqual(await sweep(), []);
   });
 
   it('refuses a reused network without public subnets in two AZs at plan time, before anything is created', async () => {

@@ -15,6 +15,7 @@ import { DeleteDistributionCommand, GetDistributionCommand, GetDistributionConfi
 import type { AwsClients } from '../aws/clients';
 import { awsErrorCode, isNotFound } from '../aws/classify';
 import type { EngineTiming } from '../context';
+import { timeoutsSchema } from '../stack/config';
 import { pollUntil, sleep } from '../wait';
 import { describeFileSystemById } from './efs-describe';
 
@@ -22,6 +23,8 @@ export interface TeardownContext {
   clients: AwsClients;
   timing: EngineTiming;
   signal?: AbortSignal;
+  /** The stack's timeouts.cloudFrontDeployedMinutes in ms (timing.distributionDeployedTimeoutMs overrides it; the config default without it). */
+  distributionTimeoutMs?: number;
   waiting(what: string): void;
 }
 
@@ -89,23 +92,35 @@ export async function deleteDistribution(ctx: TeardownContext, id: string): Prom
       if (isNotFound(error)) return;
       throw error;
     }
+    // Someone changed it since our read (PreconditionFailed) or it is not yet disabled: start over from a fresh read.
+    const retryable = (error: unknown) => {
+      const code = awsErrorCode(error);
+      return (code === 'PreconditionFailed' || code === 'DistributionNotDisabled') && attempt < 3;
+    };
     if (current.DistributionConfig?.Enabled) {
-      await cloudfront.send(new UpdateDistributionCommand({ Id: id, IfMatch: current.ETag, DistributionConfig: { ...current.DistributionConfig, Enabled: false } }));
+      try {
+        await cloudfront.send(new UpdateDistributionCommand({ Id: id, IfMatch: current.ETag, DistributionConfig: { ...current.DistributionConfig, Enabled: false } }));
+      } catch (error) {
+        if (isNotFound(error)) return;
+        if (retryable(error)) continue;
+        throw error;
+      }
     }
     const etag = await pollUntil(async () => {
       const got = await cloudfront.send(new GetDistributionCommand({ Id: id }));
       if (got.Distribution?.Status === 'Deployed') return got.ETag ?? '';
       ctx.waiting(`${what} (${got.Distribution?.Status ?? 'unknown'}; CloudFront usually takes 5–20 min)`);
       return undefined;
-    }, { what, intervalMs: ctx.timing.pollIntervalMs * 2, timeoutMs: ctx.timing.distributionDeployedTimeoutMs ?? 45 * 60_000, signal: ctx.signal, onWaiting: () => undefined });
+    }, {
+      what, intervalMs: ctx.timing.pollIntervalMs * 2, timeoutMs: ctx.timing.distributionDeployedTimeoutMs ?? ctx.distributionTimeoutMs ?? timeoutsSchema.parse({}).cloudFrontDeployedMinutes * 60_000, signal: ctx.signal, onWaiting: () => undefined,
+      timeoutNextStep: 'CloudFront keeps disabling in AWS. Run destroy again to keep waiting (it continues where it stopped), or raise timeouts.cloudFrontDeployedMinutes.',
+    });
     try {
       await cloudfront.send(new DeleteDistributionCommand({ Id: id, IfMatch: etag }));
       return;
     } catch (error) {
-      const code = awsErrorCode(error);
       if (isNotFound(error)) return;
-      // Someone changed it meanwhile (PreconditionFailed) or it is not yet disabled: start over from a fresh read.
-      if ((code !== 'PreconditionFailed' && code !== 'DistributionNotDisabled') || attempt >= 3) throw error;
+      if (!retryable(error)) throw error;
     }
   }
 }

@@ -13,6 +13,7 @@ import type { ClientInstrument } from '../../src/engine/aws/clients';
 import { assertBehindCloudFront, both } from '../harness/tier-checks';
 import { FaultInjector } from '../harness/faults';
 import { GetDistributionConfigCommand } from '@aws-sdk/client-cloudfront';
+import { DeleteParameterCommand, GetParameterCommand } from '@aws-sdk/client-ssm';
 import { StrictAws } from '../harness/strict-aws';
 import { holdDistributionsInProgress, releaseDistributions, StrictCloudFront } from '../harness/strict-cloudfront';
 
@@ -362,6 +363,43 @@ describe('automation tier: load balancer and CloudFront (moto over HTTP)', funct
     assert.equal((await again.destroy('demo', { deleteData: true })).stateRemoved, true, 'destroy again finishes');
     again.dispose();
     assert.deepEqual(await sweep(), []);
+  });
+
+  it('a redeploy after a destroy stopped while CloudFront disabled (older destroys also deleted the secrets: origin header removed here) re-enables the distribution with the current secret and the rule requires it too', async () => {
+    const stateDir = tempDir('gm-tier-');
+    const deployer = testEngine({ stateDir });
+    const first = await deployer.deploy(automationConfig({ cloudFront: true, timeouts: { cloudFrontDeployedMinutes: 0.001 } }));
+    deployer.dispose();
+    const id = first.state.resources.cloudfront!.id!;
+    const stuck = new DeployGate();
+    const stopped = testEngine({ stateDir, instrument: stuck.instrument });
+    await assert.rejects(stopped.destroy('demo', { deleteData: true }), (error: unknown) => error instanceof GeuseError && error.code === 'WAIT_TIMEOUT');
+    stopped.dispose();
+    const aws = inspector();
+    const parameter = '/geusemaker/demo/origin-header';
+    assert.ok((await aws.ssm.send(new GetParameterCommand({ Name: parameter, WithDecryption: true }))).Parameter?.Value, 'the stopped destroy kept the secrets');
+    assert.equal((await aws.cloudfront.send(new GetDistributionConfigCommand({ Id: id }))).DistributionConfig?.Enabled, false, 'the distribution was left disabled');
+    await aws.ssm.send(new DeleteParameterCommand({ Name: parameter }));
+
+    const strict = new StrictCloudFront(2);
+    const engine = testEngine({ stateDir, instrument: strict.instrument });
+    const result = await engine.deploy(automationConfig({ cloudFront: true }));
+    assert.equal(result.state.status, 'deployed');
+    assert.equal(result.state.resources.cloudfront!.id, id, 'the same distribution');
+    assert.equal((await aws.cloudfront.send(new GetDistributionConfigCommand({ Id: id }))).DistributionConfig?.Enabled, true, 're-enabled');
+    // The origin header CloudFront sends and the one the listener rule requires are both the new secret.
+    await assertBehindCloudFront(result.state);
+    assert.deepEqual(strict.violations, [], 'the update sent the newest ETag');
+    assert.ok(result.notes.some((n) => new RegExp(`distribution ${id} was disabled, .*sending an outdated origin header`).test(n)), result.notes.join(' | '));
+    assert.ok(result.notes.some((n) => /origin-header rule now requires the stack's current secret/.test(n)));
+    const updates = strict.calls.filter((c) => c.operation === 'cloudfront:UpdateDistribution');
+    assert.equal(updates.length, 1);
+    const deployedWait = strict.calls.filter((c) => c.operation === 'cloudfront:GetDistribution').map((c) => c.status);
+    assert.ok(deployedWait.includes('InProgress') && deployedWait.at(-1) === 'Deployed', 'deploy waited for the update to deploy');
+    await engine.destroy('demo', { deleteData: true });
+    assert.deepEqual(await sweep(), []);
+    aws.destroy();
+    engine.dispose();
   });
 
   it('refuses a reused network without public subnets in two AZs at plan time, before anything is created', async () => {

@@ -1,5 +1,5 @@
 import {
-  CreateDistributionWithTagsCommand, GetDistributionCommand, ListTagsForResourceCommand,
+  CreateDistributionWithTagsCommand, GetDistributionCommand, GetDistributionConfigCommand, ListTagsForResourceCommand, UpdateDistributionCommand,
   paginateListDistributions, type Distribution, type DistributionConfig,
 } from '@aws-sdk/client-cloudfront';
 import type { AwsClients } from '../aws/clients';
@@ -133,7 +133,42 @@ export async function ensureDistribution(ctx: StepContext): Promise<StepResult> 
       }
     },
   });
-  return { outcome, detail: `https://${found.attrs?.domainName ?? ''}/ (${found.id}; origin http-only → the load balancer)` };
+  const repaired = await reconcileDistribution(ctx, found.id, albDns);
+  return { outcome: repaired ? 'done' : outcome, detail: `https://${found.attrs?.domainName ?? ''}/ (${found.id}; origin http-only → the load balancer)` };
+}
+
+/**
+ * A reused distribution may be disabled (a destroy stopped after disabling it), point at an older load balancer,
+ * or send an outdated origin secret: any of these and the URL serves nothing. Re-enable and re-point it
+ * (IfMatch the ETag just read; re-read when someone else wrote meanwhile); the Deployed wait then covers the update.
+ */
+async function reconcileDistribution(ctx: StepContext, id: string, albDns: string): Promise<boolean> {
+  const secret = await secretValue(ctx, ORIGIN_SECRET);
+  for (let attempt = 0; ; attempt++) {
+    const { DistributionConfig: config, ETag: etag } = await ctx.clients.cloudfront.send(new GetDistributionConfigCommand({ Id: id }));
+    if (!config) throw new Error(`CloudFront returned no configuration for distribution ${id}`);
+    const origin = config.Origins?.Items?.find((o) => o.Id === ORIGIN_ID) ?? config.Origins?.Items?.[0];
+    const header = origin?.CustomHeaders?.Items?.find((h) => h.HeaderName === ORIGIN_HEADER)?.HeaderValue;
+    const wrong = [
+      ...(config.Enabled ? [] : ['disabled']),
+      ...(origin?.DomainName === albDns ? [] : ['pointing at another origin']),
+      ...(header === secret ? [] : ['sending an outdated origin header']),
+    ];
+    if (wrong.length === 0) return false;
+    const origins = (config.Origins?.Items ?? []).map((o) => (o === origin
+      ? { ...o, DomainName: albDns, CustomHeaders: { Quantity: 1, Items: [{ HeaderName: ORIGIN_HEADER, HeaderValue: secret }] } }
+      : o));
+    try {
+      await ctx.clients.cloudfront.send(new UpdateDistributionCommand({
+        Id: id, IfMatch: etag, DistributionConfig: { ...config, Enabled: true, Origins: { Quantity: origins.length, Items: origins } },
+      }));
+    } catch (error) {
+      if (awsErrorCode(error) === 'PreconditionFailed' && attempt < 3) continue;
+      throw error;
+    }
+    await ctx.note(`CloudFront distribution ${id} was ${wrong.join(', ')}; it is updated to serve the stack again (CloudFront redeploys it, 5–20 min).`);
+    return true;
+  }
 }
 
 /** Its own step that nothing depends on: the rest of the stack finishes while CloudFront deploys. */

@@ -1,7 +1,7 @@
 import {
   CreateListenerCommand, CreateLoadBalancerCommand, CreateRuleCommand, CreateTargetGroupCommand, DeregisterTargetsCommand,
   DescribeListenersCommand, DescribeLoadBalancersCommand, DescribeRulesCommand, DescribeTagsCommand, DescribeTargetGroupsCommand,
-  DescribeTargetHealthCommand, ModifyListenerCommand, ModifyLoadBalancerAttributesCommand, RegisterTargetsCommand, type Action, type LoadBalancer,
+  DescribeTargetHealthCommand, ModifyListenerCommand, ModifyLoadBalancerAttributesCommand, ModifyRuleCommand, RegisterTargetsCommand, type Action, type LoadBalancer,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { StepContext } from '../context';
 import type { StepResult } from '../plan/graph';
@@ -211,7 +211,7 @@ export async function ensureListeners(ctx: StepContext): Promise<StepResult> {
 async function ensureOriginRule(ctx: StepContext): Promise<'created' | 'reused'> {
   const listenerArn = requireId(ctx, LB_KEYS.httpListener);
   const ruleAt = async () => (await ctx.clients.elbv2.send(new DescribeRulesCommand({ ListenerArn: listenerArn }))).Rules?.find((r) => r.Priority === String(ORIGIN_RULE_PRIORITY));
-  const { outcome } = await ensureResource(ctx, {
+  const { found, outcome } = await ensureResource(ctx, {
     key: LB_KEYS.originRule, kind: 'listener-rule',
     describe: async (arn) => {
       try {
@@ -238,7 +238,15 @@ async function ensureOriginRule(ctx: StepContext): Promise<'created' | 'reused'>
       return { id: out.Rules![0]!.RuleArn! };
     },
   });
-  return outcome;
+  // A rule found by its priority may still require an older secret (the parameter was made anew): CloudFront's requests would get 403.
+  const secret = await secretValue(ctx, ORIGIN_SECRET);
+  const rule = (await ctx.clients.elbv2.send(new DescribeRulesCommand({ RuleArns: [found.id] }))).Rules?.[0];
+  if (rule?.Conditions?.[0]?.HttpHeaderConfig?.Values?.[0] === secret) return outcome;
+  await ctx.clients.elbv2.send(new ModifyRuleCommand({
+    RuleArn: found.id, Conditions: [{ Field: 'http-header', HttpHeaderConfig: { HttpHeaderName: ORIGIN_HEADER, Values: [secret] } }], Actions: [forward(ctx)],
+  }));
+  await ctx.note(`The load balancer's origin-header rule now requires the stack's current secret (it had an older one).`);
+  return 'created';
 }
 
 function describeTarget(state: string | undefined, reason: string | undefined): string {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import {
   AssociateRouteTableCommand, AttachInternetGatewayCommand, CreateInternetGatewayCommand, CreateRouteCommand, CreateRouteTableCommand,
-  CreateSubnetCommand, CreateVpcCommand, DescribeVpcsCommand,
+  CreateSubnetCommand, CreateVpcCommand, DescribeVpcsCommand, RunInstancesCommand, type _InstanceType,
 } from '@aws-sdk/client-ec2';
 import { Engine } from '../../src/engine/engine';
 import { GeuseError } from '../../src/engine/errors';
@@ -83,6 +83,30 @@ describe('gpu tier plan against moto (quotas from recorded GetServiceQuota respo
       const plan = await engine.plan(gpuConfig());
       engine.dispose();
       assert.equal(plan.warnings.some((w) => /quota/i.test(w)), false, plan.warnings.join('\n'));
+    });
+
+    it('vCPUs of other running G instances (moto DescribeInstances) count against the quota; the stack\'s own, other families and spot (for on-demand) do not', async () => {
+      const aws = inspector();
+      const run = async (instanceType: string, extra: Record<string, unknown> = {}) => {
+        await aws.ec2.send(new RunInstancesCommand({ ImageId: 'ami-0d1a00000000000b2', InstanceType: instanceType as _InstanceType, MinCount: 1, MaxCount: 1, ...extra }));
+      };
+      await run('g5.xlarge');
+      await run('t3.2xlarge');
+      await run('g5.2xlarge', { TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: TAG_STACK, Value: 'demo' }] }] });
+      await run('g4dn.xlarge', { InstanceMarketOptions: { MarketType: 'spot' } });
+      const onDemand = gpuConfig({ market: 'on-demand' });
+      const first = gpuEngine();
+      const plan = await first.engine.plan(onDemand);
+      first.engine.dispose();
+      assert.equal(plan.warnings.some((w) => /quota/i.test(w)), false, '8 − 4 in use leaves the 4 g5.xlarge needs');
+      await run('g6.xlarge');
+      const second = gpuEngine();
+      const error = await rejection(second.engine.plan(onDemand));
+      second.engine.dispose();
+      aws.destroy();
+      assert.equal(error.code, 'GPU_QUOTA');
+      assert.match(error.message, /"Running On-Demand G and VT instances" \(L-DB2E81BA\) is 8 vCPUs with 8 already in use by running instances, leaving 0/);
+      assert.match(error.nextStep, /--desired-value 12/);
     });
   });
 

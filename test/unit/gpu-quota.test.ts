@@ -65,9 +65,36 @@ describe('GPU vCPU quota preflight (recorded GetServiceQuota responses: moto has
     assert.match(warnings[0]!, /VcpuLimitExceeded/);
   });
 
-  it('NoSuchResourceException → a warning that says the region has no such quota', async () => {
-    const warnings = await gpuQuotaPreflight(new RecordedQuotas({ 'L-DB2E81BA': 'no-such-resource.json' }), ON_DEMAND, 4);
-    assert.match(warnings[0]!, /Service Quotas has no L-DB2E81BA in this region \(NoSuchResourceException\)/);
+  it('NoSuchResourceException → the AWS default applies (GetAWSDefaultServiceQuota): 0 refuses, 8 passes', async () => {
+    const zero = new RecordedQuotas({ 'L-DB2E81BA': 'no-such-resource.json' }, { 'L-DB2E81BA': 'g-on-demand-default-0.json' });
+    const error = await refusal(gpuQuotaPreflight(zero, ON_DEMAND, 4));
+    assert.match(error.message, /\(L-DB2E81BA\) is 0 vCPUs \(AWS default\)/);
+    assert.deepEqual(zero.calls, ['ec2/L-DB2E81BA', 'ec2/L-DB2E81BA (AWS default)']);
+    const eight = new RecordedQuotas({ 'L-DB2E81BA': 'no-such-resource.json' }, { 'L-DB2E81BA': 'g-on-demand-default-8.json' });
+    assert.deepEqual(await gpuQuotaPreflight(eight, ON_DEMAND, 4), []);
+  });
+
+  it('NoSuchResourceException for the quota and its AWS default → a warning that says the region has no such quota', async () => {
+    const quotas = new RecordedQuotas({ 'L-DB2E81BA': 'no-such-resource.json' });
+    const warnings = await gpuQuotaPreflight(quotas, ON_DEMAND, 4);
+    assert.match(warnings[0]!, /Service Quotas has no L-DB2E81BA in this region \(NoSuchResourceException; its AWS default: NoSuchResourceException\)/);
+    assert.deepEqual(quotas.calls, ['ec2/L-DB2E81BA', 'ec2/L-DB2E81BA (AWS default)']);
+  });
+
+  it('vCPUs already in use count against the quota: 8 with 4 in use leaves no room for 8, and the refusal says so', async () => {
+    const quotas = new RecordedQuotas({ 'L-DB2E81BA': 'g-on-demand-8.json' });
+    assert.deepEqual(await gpuQuotaPreflight(quotas, ON_DEMAND, 4, { spot: 0, 'on-demand': 4 }), [], '8 − 4 in use leaves 4');
+    const error = await refusal(gpuQuotaPreflight(quotas, ON_DEMAND, 8, { spot: 0, 'on-demand': 4 }));
+    assert.match(error.message, /is 8 vCPUs with 4 already in use by running instances, leaving 4/);
+    assert.match(error.nextStep, /--desired-value 12/);
+    assert.match(error.nextStep, /or stop instances that use it/);
+  });
+
+  it('spot and on-demand use are counted apart: spot instances running do not use the on-demand quota', async () => {
+    const quotas = new RecordedQuotas({ 'L-3819A6DF': 'g-spot-8.json', 'L-DB2E81BA': 'g-on-demand-8.json' });
+    const warnings = await gpuQuotaPreflight(quotas, SPOT_WITH_FALLBACK, 8, { spot: 4, 'on-demand': 0 });
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0]!, /spot quota .*is 8 vCPUs with 4 already in use.*deploy will launch on-demand instead.*--desired-value 12/);
   });
 
   it('one market unreadable and the other short → warnings only (it cannot be proven short)', async () => {

@@ -1,4 +1,4 @@
-import { GetServiceQuotaCommand, type ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
+import { GetAWSDefaultServiceQuotaCommand, GetServiceQuotaCommand, type ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
 
 /**
  * Service Quotas GetServiceQuota, answered as AWS sends it (the engine parses it). Behind an interface because
@@ -7,6 +7,8 @@ import { GetServiceQuotaCommand, type ServiceQuotasClient } from '@aws-sdk/clien
 export interface QuotaApi {
   /** The GetServiceQuota response body; throws the service's errors (NoSuchResourceException, AccessDeniedException, …). */
   getServiceQuota(serviceCode: string, quotaCode: string, signal?: AbortSignal): Promise<unknown>;
+  /** GetAWSDefaultServiceQuota: the default value, for a quota the account has no applied value of (NoSuchResourceException). */
+  getAwsDefaultServiceQuota(serviceCode: string, quotaCode: string, signal?: AbortSignal): Promise<unknown>;
 }
 
 export class SdkQuotaApi implements QuotaApi {
@@ -14,5 +16,9 @@ export class SdkQuotaApi implements QuotaApi {
 
   async getServiceQuota(serviceCode: string, quotaCode: string, signal?: AbortSignal): Promise<unknown> {
     return this.client.send(new GetServiceQuotaCommand({ ServiceCode: serviceCode, QuotaCode: quotaCode }), { abortSignal: signal });
+  }
+
+  async getAwsDefaultServiceQuota(serviceCode: string, quotaCode: string, signal?: AbortSignal): Promise<unknown> {
+    return this.client.send(new GetAWSDefaultServiceQuotaCommand({ ServiceCode: serviceCode, QuotaCode: quotaCode }), { abortSignal: signal });
   }
 }

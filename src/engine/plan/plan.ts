@@ -15,6 +15,7 @@ import { loadBalancerSubnetsOf } from '../resources/load-balancer-network';
 import { resolveAmi } from './ami';
 import { checkInstanceFamily } from './gpu-families';
 import { gpuQuotaPreflight } from './gpu-quota';
+import { gpuVcpusInUse } from './gpu-in-use';
 
 export type PlanAction = 'create' | 'reuse' | 'keep';
 
@@ -140,8 +141,10 @@ export async function planDeploy(clients: AwsClients, config: StackConfig, state
   }
   const warnings: string[] = [];
   if (config.tier === 'gpu') {
-    if (options.quotas) warnings.push(...await gpuQuotaPreflight(options.quotas, config, typeFacts.vcpus));
-    else warnings.push('The GPU vCPU quota was not checked (no Service Quotas access configured).');
+    if (options.quotas) {
+      const inUse = await checked(() => gpuVcpusInUse(clients, config.instanceType, config.name), config.profile);
+      warnings.push(...await gpuQuotaPreflight(options.quotas, config, typeFacts.vcpus, inUse));
+    } else warnings.push('The GPU vCPU quota was not checked (no Service Quotas access configured).');
   }
   const [ami, existingSubnets, swept, loadBalancerSubnets] = await Promise.all([
     resolveAmi(clients, config, architecture),

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { gunzipSync } from 'node:zlib';
 import { CreateSubnetCommand, CreateVpcCommand, DescribeInstanceAttributeCommand, DescribeSecurityGroupsCommand } from '@aws-sdk/client-ec2';
-import { DescribeListenersCommand, DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { DescribeListenersCommand, DescribeRulesCommand, DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { automationConfig, countByKind, inspector, sweep, tempDir, testEngine } from '../harness/engine';
 import { publicUrlOf } from '../../src/engine/operate';
 import { renderDeploySummary } from '../../src/cli/render';
@@ -255,7 +255,32 @@ describe('automation tier: load balancer and CloudFront (moto over HTTP)', funct
     assert.ok(result.plan.warnings.some((w) => /public URL changes: n8n takes the new one when its instance is next replaced/.test(w)), result.plan.warnings.join(' | '));
     // Turning it off again is not done in place: the plan says the distribution stays and bills.
     const off = await engine.plan(automationConfig());
-    assert.ok(off.warnings.some((w) => /CloudFront is off in this config, but distribution \S+ stays \(and bills\) until the stack is destroyed/.test(w)), off.warnings.join(' | '));
+    assert.ok(off.warnings.some((w) => /CloudFront is off in this config: the load balancer's rule for its origin header is deleted, but distribution \S+ stays \(and bills\) until the stack is destroyed, and still reaches the stack through the HTTP listener/.test(w)), off.warnings.join(' | '));
+    engine.dispose();
+  });
+
+  it('turning CloudFront off (to a certificate) deletes the origin-header listener rule, so the distribution left until destroy no longer gets forwarded', async () => {
+    const certificateArn = await requestCertificate('app.example.com');
+    const engine = testEngine();
+    const first = await engine.deploy(automationConfig({ cloudFront: true }));
+    const ruleArn = first.state.resources['listener-rule-origin']!.id!;
+    const plan = await engine.plan(automationConfig({ certificateArn }));
+    const warning = plan.warnings.find((w) => /CloudFront is off in this config/.test(w)) ?? '';
+    assert.match(warning, /the load balancer's rule for its origin header is deleted, but distribution \S+ stays \(and bills\) until the stack is destroyed: removing it/);
+    const result = await engine.deploy(automationConfig({ certificateArn }));
+    assert.equal(result.state.resources['listener-rule-origin']?.status, 'deleted', 'journaled as deleted');
+    assert.ok(result.notes.some((n) => /rule that forwarded requests carrying its origin header is deleted/.test(n)), result.notes.join(' | '));
+    const aws = inspector();
+    const http = ((await aws.elbv2.send(new DescribeListenersCommand({ LoadBalancerArn: result.state.resources.alb!.id }))).Listeners ?? []).find((l) => l.Port === 80)!;
+    const rules = (await aws.elbv2.send(new DescribeRulesCommand({ ListenerArn: http.ListenerArn }))).Rules ?? [];
+    assert.deepEqual(rules.filter((r) => !r.IsDefault).map((r) => r.RuleArn), [], `rule ${ruleArn} is gone`);
+    assert.equal(http.DefaultActions?.[0]?.Type, 'redirect', 'HTTP only redirects to HTTPS');
+    assert.equal(countByKind(await sweep())['cloudfront-distribution'], 1, 'the distribution stays until destroy, as the plan said');
+    const again = await engine.deploy(automationConfig({ certificateArn }));
+    assert.ok(!again.notes.some((n) => /origin header is deleted/.test(n)), 'nothing more to delete the next time');
+    await engine.destroy('demo', { deleteData: true });
+    assert.deepEqual(await sweep(), []);
+    aws.destroy();
     engine.dispose();
   });
 

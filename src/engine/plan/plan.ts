@@ -194,7 +194,9 @@ function frontChanges(config: StackConfig, state: StackState | undefined): strin
   const distribution = live('cloudfront-distribution');
   const out: string[] = [];
   if (distribution && !usesCloudFront(config)) {
-    out.push(`CloudFront is off in this config, but distribution ${distribution.id ?? ''} stays (and bills) until the stack is destroyed: removing it in place is not supported yet.`);
+    // The origin-header rule goes; only a listener that forwards everyone from anywhere still serves the distribution.
+    const open = !config.certificateArn && !(config.access.mode === 'load-balancer' && config.access.cidr);
+    out.push(`CloudFront is off in this config: the load balancer's rule for its origin header is deleted, but distribution ${distribution.id ?? ''} stays (and bills) until the stack is destroyed${open ? ', and still reaches the stack through the HTTP listener, which now forwards every request' : ''}: removing it in place is not supported yet.`);
   }
   if (live('instance') && usesCloudFront(config) !== usesCloudFront(state.config)) {
     out.push('The public URL changes: n8n takes the new one when its instance is next replaced (Pause, then Resume).');

@@ -1,7 +1,7 @@
 import {
-  CreateListenerCommand, CreateLoadBalancerCommand, CreateRuleCommand, CreateTargetGroupCommand, DeregisterTargetsCommand,
+  CreateListenerCommand, CreateLoadBalancerCommand, CreateRuleCommand, CreateTargetGroupCommand, DeleteRuleCommand, DeregisterTargetsCommand,
   DescribeListenersCommand, DescribeLoadBalancersCommand, DescribeRulesCommand, DescribeTagsCommand, DescribeTargetGroupsCommand,
-  DescribeTargetHealthCommand, ModifyListenerCommand, ModifyLoadBalancerAttributesCommand, ModifyRuleCommand, RegisterTargetsCommand, type Action, type LoadBalancer,
+  DescribeTargetHealthCommand, ModifyListenerCommand, ModifyLoadBalancerAttributesCommand, ModifyRuleCommand, RegisterTargetsCommand, type Action, type LoadBalancer, type Rule,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { StepContext } from '../context';
 import type { StepResult } from '../plan/graph';
@@ -202,15 +202,20 @@ export async function ensureListeners(ctx: StepContext): Promise<StepResult> {
     }));
   }
   if (cloudFront) outcomes.push(await ensureOriginRule(ctx));
+  else if (await removeOriginRule(ctx)) outcomes.push('created');
   const shape = cloudFront
     ? `HTTP:${PROXY_PORT} answers 403 unless the ${ORIGIN_HEADER} header carries the stack's secret`
     : certificateArn ? `HTTPS:${HTTPS_PORT} with your certificate; HTTP:${PROXY_PORT} redirects to it` : `HTTP:${PROXY_PORT} forwards to the instance`;
   return { outcome: outcomes.every((o) => o === 'reused') ? 'reused' : 'created', detail: shape };
 }
 
+async function originRuleAt(ctx: StepContext, listenerArn: string): Promise<Rule | undefined> {
+  return (await ctx.clients.elbv2.send(new DescribeRulesCommand({ ListenerArn: listenerArn }))).Rules?.find((r) => r.Priority === String(ORIGIN_RULE_PRIORITY));
+}
+
 async function ensureOriginRule(ctx: StepContext): Promise<'created' | 'reused'> {
   const listenerArn = requireId(ctx, LB_KEYS.httpListener);
-  const ruleAt = async () => (await ctx.clients.elbv2.send(new DescribeRulesCommand({ ListenerArn: listenerArn }))).Rules?.find((r) => r.Priority === String(ORIGIN_RULE_PRIORITY));
+  const ruleAt = () => originRuleAt(ctx, listenerArn);
   const { found, outcome } = await ensureResource(ctx, {
     key: LB_KEYS.originRule, kind: 'listener-rule',
     describe: async (arn) => {
@@ -247,6 +252,22 @@ async function ensureOriginRule(ctx: StepContext): Promise<'created' | 'reused'>
   }));
   await ctx.note(`The load balancer's origin-header rule now requires the stack's current secret (it had an older one).`);
   return 'created';
+}
+
+/** CloudFront turned off: the distribution stays until destroy, so the rule that forwards its requests must go. */
+async function removeOriginRule(ctx: StepContext): Promise<boolean> {
+  const record = ctx.journal.record(LB_KEYS.originRule);
+  if (!record || record.status === 'deleted') return false;
+  // Only an intent: a lost response may still have created it at our priority.
+  const arn = record.id ?? (await originRuleAt(ctx, requireId(ctx, LB_KEYS.httpListener)))?.RuleArn;
+  try {
+    if (arn) await ctx.clients.elbv2.send(new DeleteRuleCommand({ RuleArn: arn }));
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+  }
+  await ctx.journal.deleted(LB_KEYS.originRule);
+  await ctx.note('CloudFront is off: the load balancer\'s rule that forwarded requests carrying its origin header is deleted.');
+  return true;
 }
 
 function describeTarget(state: string | undefined, reason: string | undefined): string {

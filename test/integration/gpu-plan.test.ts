@@ -130,6 +130,25 @@ describe('gpu tier plan against moto (quotas from recorded GetServiceQuota respo
       assert.match(error.nextStep, /Add a subnet in one of those AZs/);
     });
 
+    it('an existing network: the instance goes only where the load balancer has a public subnet; no such AZ offers the type → refused', async () => {
+      // g6e.xlarge is offered in us-east-1a–d; the public subnets (the ALB's) are in a and e; b is private.
+      const { vpcId, subnetIds } = await userVpc(['us-east-1a', 'us-east-1e', 'us-east-1f']);
+      const aws = inspector();
+      const privateSubnet = async (cidr: string, zone: string) => (await aws.ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: cidr, AvailabilityZone: zone }))).Subnet!.SubnetId!;
+      const privateB = await privateSubnet('10.7.10.0/24', 'us-east-1b');
+      const privateC = await privateSubnet('10.7.11.0/24', 'us-east-1c');
+      aws.destroy();
+      const { engine } = gpuEngine();
+      const plan = await engine.plan(gpuConfig({ instanceType: 'g6e.xlarge', network: { mode: 'existing', vpcId, subnetIds: [...subnetIds, privateB] } }));
+      assert.deepEqual(plan.facts.existingSubnets, [{ id: subnetIds[0], zone: 'us-east-1a' }], 'us-east-1b has no load balancer subnet: an instance there would stay Target.NotInUse');
+      const error = await rejection(engine.plan(gpuConfig({ instanceType: 'g6e.xlarge', network: { mode: 'existing', vpcId, subnetIds: [subnetIds[1]!, subnetIds[2]!, privateC] } })));
+      engine.dispose();
+      assert.equal(error.kind, 'invalid-input');
+      assert.match(error.message, /network\.subnetIds: .*g6e\.xlarge is offered only in us-east-1c, where the load balancer has no public subnet \(its subnets are in us-east-1e, us-east-1f\)/);
+      assert.match(error.nextStep, /Add a public subnet .* in us-east-1c/);
+      assert.deepEqual(await sweep(), []);
+    });
+
     it('a type the region does not offer at all is refused (g6.xlarge in eu-west-1)', async () => {
       const { engine } = gpuEngine();
       const error = await rejection(engine.plan(gpuConfig({ region: 'eu-west-1', instanceType: 'g6.xlarge' })));

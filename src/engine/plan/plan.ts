@@ -65,8 +65,14 @@ async function offeredZones(clients: AwsClients, config: StackConfig): Promise<s
   return [...new Set((offerings.InstanceTypeOfferings ?? []).map((o) => o.Location!).filter(Boolean))].sort();
 }
 
-async function checkExistingNetwork(clients: AwsClients, config: StackConfig, zones: string[]): Promise<{ id: string; zone: string }[]> {
-  if (config.network.mode !== 'existing') return [];
+interface SubnetZone {
+  id: string;
+  zone: string;
+}
+
+/** The configured subnets in AZs that offer the type, and the AZ of every configured subnet. */
+async function checkExistingNetwork(clients: AwsClients, config: StackConfig, zones: string[]): Promise<{ usable: SubnetZone[]; zoneOf: Map<string, string> }> {
+  if (config.network.mode !== 'existing') return { usable: [], zoneOf: new Map() };
   const { vpcId, subnetIds } = config.network;
   try {
     await clients.ec2.send(new DescribeVpcsCommand({ VpcIds: [vpcId] }));
@@ -87,7 +93,23 @@ async function checkExistingNetwork(clients: AwsClients, config: StackConfig, zo
   if (usable.length === 0) {
     throw invalidInput('CONFIG_INVALID', `network.subnetIds: none of the subnets is in an AZ that offers ${config.instanceType} (offered in ${zones.join(', ')}).`, 'Add a subnet in one of those AZs or choose another instance type.');
   }
-  return usable;
+  return { usable, zoneOf: new Map(subnets.map((s) => [s.SubnetId!, s.AvailabilityZone ?? ''])) };
+}
+
+/**
+ * An ALB sends traffic only to targets in its own AZs: an instance elsewhere stays "unused" (Target.NotInUse).
+ * So the instance may go only where the load balancer has a subnet.
+ */
+function servedByLoadBalancer(config: StackConfig, usable: SubnetZone[], zoneOf: Map<string, string>, loadBalancerSubnets: readonly string[] | undefined): SubnetZone[] {
+  if (!loadBalancerSubnets) return usable;
+  const served = new Set(loadBalancerSubnets.map((id) => zoneOf.get(id)));
+  const kept = usable.filter((s) => served.has(s.zone));
+  if (kept.length > 0) return kept;
+  const offered = [...new Set(usable.map((s) => s.zone))].sort();
+  const lbZones = [...served].filter((z): z is string => Boolean(z)).sort();
+  throw invalidInput('CONFIG_INVALID',
+    `network.subnetIds: of these subnets' AZs, ${config.instanceType} is offered only in ${offered.join(', ')}, where the load balancer has no public subnet (its subnets are in ${lbZones.join(', ')}), so it could not reach the instance.`,
+    `Add a public subnet (route to an internet gateway) in ${offered.join(' or ')} to network.subnetIds, or choose an instance type offered in ${lbZones.join(' or ')}.`);
 }
 
 function foreignResources(swept: readonly SweptResource[], state: StackState | undefined): SweptResource[] {
@@ -146,12 +168,13 @@ export async function planDeploy(clients: AwsClients, config: StackConfig, state
       warnings.push(...await gpuQuotaPreflight(options.quotas, config, typeFacts.vcpus, inUse));
     } else warnings.push('The GPU vCPU quota was not checked (no Service Quotas access configured).');
   }
-  const [ami, existingSubnets, swept, loadBalancerSubnets] = await Promise.all([
+  const [ami, network, swept, loadBalancerSubnets] = await Promise.all([
     resolveAmi(clients, config, architecture),
     checkExistingNetwork(clients, config, zones),
     checked(() => sweepStack(clients, config.name), config.profile),
     loadBalancerSubnetsOf(clients, config),
   ]);
+  const existingSubnets = servedByLoadBalancer(config, network.usable, network.zoneOf, loadBalancerSubnets);
   const foreign = foreignResources(swept, state);
   let adoptedStackId: string | undefined;
   if (foreign.length > 0) {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { DescribeSecurityGroupsCommand, DescribeSubnetsCommand } from '@aws-sdk/client-ec2';
+import { DescribeManagedPrefixListsCommand, DescribeSecurityGroupsCommand, DescribeSubnetsCommand } from '@aws-sdk/client-ec2';
 import { DescribeListenersCommand, DescribeLoadBalancersCommand, DescribeRulesCommand, DescribeTargetGroupsCommand, DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { GetDistributionConfigCommand } from '@aws-sdk/client-cloudfront';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
@@ -15,7 +15,7 @@ export function both(...instruments: ClientInstrument[]): ClientInstrument {
 
 /**
  * What issue 7's test 1 asks of a load-balanced stack with CloudFront: ALB subnets in two AZs; the instance
- * group's only inbound rule references the ALB group; the listener answers 403 by default and forwards only
+ * group's only inbound rule references the ALB group; the ALB group admits only CloudFront's prefix list; the listener answers 403 by default and forwards only
  * with the origin header; CloudFront's origin is http-only and points at the ALB.
  */
 export async function assertBehindCloudFront(state: StackState): Promise<void> {
@@ -27,6 +27,12 @@ export async function assertBehindCloudFront(state: StackState): Promise<void> {
     const subnets = (await aws.ec2.send(new DescribeSubnetsCommand({ SubnetIds: (lb.AvailabilityZones ?? []).map((z) => z.SubnetId!) }))).Subnets ?? [];
     assert.equal(subnets.length, 2);
     assert.equal(new Set(subnets.map((s) => s.AvailabilityZone)).size, 2, 'ALB subnets in two different AZs');
+
+    // moto ships AWS's managed com.amazonaws.global.cloudfront.origin-facing list, so this is the prefix-list path.
+    const cloudFrontList = (await aws.ec2.send(new DescribeManagedPrefixListsCommand({ Filters: [{ Name: 'prefix-list-name', Values: ['com.amazonaws.global.cloudfront.origin-facing'] }] }))).PrefixLists![0]!.PrefixListId;
+    const albGroup = (await aws.ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [r['sg-alb']!.id!] }))).SecurityGroups![0]!;
+    assert.deepEqual(albGroup.IpPermissions?.map((p) => [p.FromPort, p.ToPort, p.PrefixListIds?.map((l) => l.PrefixListId), p.IpRanges ?? [], p.Ipv6Ranges ?? []]), [[80, 80, [cloudFrontList], [], []]],
+      'the load balancer admits only CloudFront\'s origin-facing addresses');
 
     const instanceGroup = (await aws.ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [r['sg-instance']!.id!] }))).SecurityGroups![0]!;
     const inbound = instanceGroup.IpPermissions ?? [];

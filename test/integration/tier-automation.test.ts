@@ -275,6 +275,8 @@ describe('automation tier: load balancer and CloudFront (moto over HTTP)', funct
     const rules = (await aws.elbv2.send(new DescribeRulesCommand({ ListenerArn: http.ListenerArn }))).Rules ?? [];
     assert.deepEqual(rules.filter((r) => !r.IsDefault).map((r) => r.RuleArn), [], `rule ${ruleArn} is gone`);
     assert.equal(http.DefaultActions?.[0]?.Type, 'redirect', 'HTTP only redirects to HTTPS');
+    const albGroup = (await aws.ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [result.state.resources['sg-alb']!.id!] }))).SecurityGroups![0]!;
+    assert.deepEqual(albGroup.IpPermissions?.map((p) => [p.FromPort, p.IpRanges?.map((range) => range.CidrIp), p.PrefixListIds ?? []]).sort(), [[443, ['0.0.0.0/0'], []], [80, ['0.0.0.0/0'], []]], 'CloudFront\'s prefix list gave way to the certificate\'s open ports');
     assert.equal(countByKind(await sweep())['cloudfront-distribution'], 1, 'the distribution stays until destroy, as the plan said');
     const again = await engine.deploy(automationConfig({ certificateArn }));
     assert.ok(!again.notes.some((n) => /origin header is deleted/.test(n)), 'nothing more to delete the next time');
@@ -423,6 +425,36 @@ describe('automation tier: load balancer and CloudFront (moto over HTTP)', funct
     assert.ok(deployedWait.includes('InProgress') && deployedWait.at(-1) === 'Deployed', 'deploy waited for the update to deploy');
     await engine.destroy('demo', { deleteData: true });
     assert.deepEqual(await sweep(), []);
+    aws.destroy();
+    engine.dispose();
+  });
+
+  it('behind CloudFront the ALB group admits only the managed CloudFront prefix list (moto ships it), and a redeploy leaves the rule alone', async () => {
+    const faults = new FaultInjector();
+    const engine = testEngine({ instrument: faults.instrument });
+    const first = await engine.deploy(automationConfig({ cloudFront: true }));
+    await assertBehindCloudFront(first.state);
+    faults.calls.length = 0;
+    await engine.deploy(automationConfig({ cloudFront: true }));
+    assert.deepEqual(faults.calls.filter((c) => /SecurityGroupIngress/.test(c)), [], 'the prefix-list rule is recognised as already there: no revoke and re-add');
+    engine.dispose();
+  });
+
+  it('behind CloudFront in a region without the managed prefix list (injected: DescribeManagedPrefixLists answers none) falls back to the internet on port 80 and says so', async () => {
+    const noPrefixList: ClientInstrument = (client, service) => {
+      if (service !== 'ec2') return;
+      client.middlewareStack.add((next, context) => async (args) => {
+        const result = await next(args);
+        if ((context as { commandName?: string }).commandName === 'DescribeManagedPrefixListsCommand') (result.output as { PrefixLists?: unknown[] }).PrefixLists = [];
+        return result;
+      }, { step: 'initialize', name: 'noPrefixList' });
+    };
+    const engine = testEngine({ instrument: noPrefixList });
+    const result = await engine.deploy(automationConfig({ cloudFront: true }));
+    assert.ok(result.notes.some((n) => /prefix list com\.amazonaws\.global\.cloudfront\.origin-facing is not available in us-east-1: the load balancer admits port 80 from the internet/.test(n)), result.notes.join(' | '));
+    const aws = inspector();
+    const albGroup = (await aws.ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [result.state.resources['sg-alb']!.id!] }))).SecurityGroups![0]!;
+    assert.deepEqual(albGroup.IpPermissions?.map((p) => [p.FromPort, p.IpRanges?.map((range) => range.CidrIp), p.PrefixListIds ?? []]), [[80, ['0.0.0.0/0'], []]]);
     aws.destroy();
     engine.dispose();
   });

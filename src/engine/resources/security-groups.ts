@@ -1,5 +1,5 @@
 import {
-  AuthorizeSecurityGroupIngressCommand, CreateSecurityGroupCommand, DescribeSecurityGroupsCommand,
+  AuthorizeSecurityGroupIngressCommand, CreateSecurityGroupCommand, DescribeManagedPrefixListsCommand, DescribeSecurityGroupsCommand,
   RevokeSecurityGroupIngressCommand, type IpPermission, type SecurityGroup,
 } from '@aws-sdk/client-ec2';
 import type { StepContext } from '../context';
@@ -7,7 +7,7 @@ import type { StepResult } from '../plan/graph';
 import { awsErrorCode, isNotFound } from '../aws/classify';
 import { ensureResource, retryNotFound, type Found } from './ensure';
 import { ownedBy, tagSpec } from './ec2-tags';
-import { LOAD_BALANCED_TIERS, loadBalancerCidr } from '../stack/config';
+import { LOAD_BALANCED_TIERS, loadBalancerCidr, usesCloudFront } from '../stack/config';
 
 export const EFS_PORT = 2049;
 export const PROXY_PORT = 80;
@@ -59,6 +59,7 @@ function flatten(permissions: readonly IpPermission[]): Map<string, IpPermission
     for (const range of permission.IpRanges ?? []) rules.set(ruleKey(permission, range.CidrIp ?? ''), { ...base, IpRanges: [{ CidrIp: range.CidrIp, Description: range.Description }] });
     for (const range of permission.Ipv6Ranges ?? []) rules.set(ruleKey(permission, range.CidrIpv6 ?? ''), { ...base, Ipv6Ranges: [{ CidrIpv6: range.CidrIpv6 }] });
     for (const pair of permission.UserIdGroupPairs ?? []) rules.set(ruleKey(permission, pair.GroupId ?? ''), { ...base, UserIdGroupPairs: [{ GroupId: pair.GroupId }] });
+    for (const list of permission.PrefixListIds ?? []) rules.set(ruleKey(permission, list.PrefixListId ?? ''), { ...base, PrefixListIds: [{ PrefixListId: list.PrefixListId, Description: list.Description }] });
   }
   return rules;
 }
@@ -102,10 +103,30 @@ export async function ensureInstanceSecurityGroup(ctx: StepContext): Promise<Ste
   return { outcome, detail: `${found.id} (${inbound})` };
 }
 
-/** The load balancer's group: HTTP (and HTTPS with a certificate) from the internet, or from the configured CIDR. */
+/** AWS-managed list of CloudFront's origin-facing addresses (counts as its max entries, ~55, against the group's rule quota). */
+export const CLOUDFRONT_ORIGIN_PREFIX_LIST = 'com.amazonaws.global.cloudfront.origin-facing';
+
+async function cloudFrontPrefixListId(ctx: StepContext): Promise<string | undefined> {
+  const lists = (await ctx.clients.ec2.send(new DescribeManagedPrefixListsCommand({ Filters: [{ Name: 'prefix-list-name', Values: [CLOUDFRONT_ORIGIN_PREFIX_LIST] }] }))).PrefixLists ?? [];
+  return lists.find((list) => list.PrefixListName === CLOUDFRONT_ORIGIN_PREFIX_LIST && list.PrefixListId)?.PrefixListId;
+}
+
+/**
+ * The load balancer's group: behind CloudFront only CloudFront's origin-facing addresses (the origin is http-only,
+ * so the secret header must not be sendable from anywhere else); otherwise HTTP (and HTTPS with a certificate)
+ * from the internet or from the configured CIDR.
+ */
 export async function ensureAlbSecurityGroup(ctx: StepContext): Promise<StepResult> {
   const allowed = loadBalancerCidr(ctx.config);
   const { found, outcome } = await ensureGroup(ctx, 'sg-alb', 'GeuseMaker load balancer: HTTP/HTTPS from the allowed sources');
+  const prefixListId = usesCloudFront(ctx.config) ? await cloudFrontPrefixListId(ctx) : undefined;
+  if (usesCloudFront(ctx.config) && !prefixListId) {
+    await ctx.note(`The managed prefix list ${CLOUDFRONT_ORIGIN_PREFIX_LIST} is not available in ${ctx.config.region}: the load balancer admits port ${PROXY_PORT} from the internet, and only the listener's origin-header rule keeps CloudFront from being bypassed.`);
+  }
+  if (prefixListId) {
+    await reconcileIngress(ctx, found.id, [{ IpProtocol: 'tcp', FromPort: PROXY_PORT, ToPort: PROXY_PORT, PrefixListIds: [{ PrefixListId: prefixListId, Description: 'GeuseMaker load balancer from CloudFront only' }] }]);
+    return { outcome, detail: `${found.id} (port ${PROXY_PORT} from CloudFront's origin-facing addresses only, ${prefixListId})` };
+  }
   const ports = ctx.config.certificateArn ? [PROXY_PORT, HTTPS_PORT] : [PROXY_PORT];
   const description = allowed ? 'GeuseMaker load balancer from the configured CIDR' : 'GeuseMaker load balancer from the internet';
   await reconcileIngress(ctx, found.id, ports.map((port) => ({ IpProtocol: 'tcp', FromPort: port, ToPort: port, IpRanges: [{ CidrIp: allowed ?? '0.0.0.0/0', Description: description }] })));

@@ -172,7 +172,7 @@ describe('gpu tier plan against moto (quotas from recorded GetServiceQuota respo
         [{}, 'ami-0d1a00000000000b2', 'al2023'],
         [{ os: 'ubuntu-22.04' }, 'ami-0d1a00000000000c2', 'ubuntu-22.04'],
         [{ os: 'ubuntu-24.04' }, 'ami-0d1a00000000000d1', 'ubuntu-24.04'],
-        [{ amiType: 'pytorch' }, 'ami-0d1a00000000000e1', 'al2023'],
+        [{ amiType: 'pytorch' }, 'ami-0d1a00000000000e4', 'al2023'],
         [{ os: 'ubuntu-22.04', amiType: 'pytorch' }, 'ami-0d1a00000000000e2', 'ubuntu-22.04'],
       ];
       for (const [overrides, amiId, os] of cases) {
@@ -182,6 +182,26 @@ describe('gpu tier plan against moto (quotas from recorded GetServiceQuota respo
         assert.match(plan.facts.amiSource ?? '', /ssm-parameter: \/aws\/service\/deeplearning\/ami\/x86_64\//);
       }
       engine.dispose();
+    });
+
+    it('PyTorch: the highest version published for the OS (2.10 over 2.9, read across GetParametersByPath pages), shown in amiSource', async () => {
+      const { engine } = gpuEngine();
+      const al2023 = await engine.plan(gpuConfig({ amiType: 'pytorch' }));
+      // 2.7, 2.8, 2.9 and 2.10 are published for Amazon Linux 2023; 2.11 only for Amazon Linux 2, another OS.
+      assert.equal(al2023.facts.amiId, 'ami-0d1a00000000000e4');
+      assert.match(al2023.facts.amiSource ?? '', /^Deep Learning OSS Nvidia Driver AMI GPU PyTorch 2\.10 \(Amazon Linux 2023\) 20261116 \(ssm-parameter: \/aws\/service\/deeplearning\/ami\/x86_64\/oss-nvidia-driver-gpu-pytorch-2\.10-amazon-linux-2023\/latest\/ami-id\)$/);
+      const ubuntu = await engine.plan(gpuConfig({ amiType: 'pytorch', os: 'ubuntu-22.04' }));
+      assert.match(ubuntu.facts.amiSource ?? '', /pytorch-2\.7-ubuntu-22\.04/, '2.7 is the newest for Ubuntu 22.04 (2.6 is older)');
+      engine.dispose();
+    });
+
+    it('PyTorch name-pattern fallback: any version, the newest image by CreationDate', async () => {
+      const { engine } = gpuEngine();
+      const plan = await engine.plan(gpuConfig({ region: 'us-west-2', amiType: 'pytorch' }));
+      engine.dispose();
+      // 2.9's 20261117 release was built after 2.10's 20261116.
+      assert.equal(plan.facts.amiId, 'ami-0d1a00000000000e3');
+      assert.match(plan.facts.amiSource ?? '', /name-pattern: Deep Learning OSS Nvidia Driver AMI GPU PyTorch \* \(Amazon Linux 2023\) \*/);
     });
 
     it('name-pattern fallback where the region has no parameter: the newest matching x86_64 image by CreationDate', async () => {
@@ -212,7 +232,7 @@ describe('gpu tier plan against moto (quotas from recorded GetServiceQuota respo
       const error = await rejection(engine.plan(gpuConfig({ region: 'us-west-2', amiType: 'pytorch', os: 'ubuntu-24.04' })));
       engine.dispose();
       assert.equal(error.code, 'AMI_NOT_FOUND');
-      assert.match(error.message, /oss-nvidia-driver-gpu-pytorch-2\.8-ubuntu-24\.04/);
+      assert.match(error.message, /no SSM parameter under \/aws\/service\/deeplearning\/ami\/x86_64 is named like .*oss-nvidia-driver-gpu-pytorch-<version>-ubuntu-24\.04/);
       assert.match(error.nextStep, /set amiId/);
     });
 

@@ -87,7 +87,13 @@ describe('AMI sources per OS, architecture and Deep Learning AMI type (AWS publi
     assert.equal(imageSource('ubuntu-22.04', 'x86_64', true).parameter, '/aws/service/deeplearning/ami/x86_64/base-oss-nvidia-driver-gpu-ubuntu-22.04/latest/ami-id');
     assert.equal(imageSource('al2023', 'x86_64', true).parameter, '/aws/service/deeplearning/ami/x86_64/base-oss-nvidia-driver-gpu-amazon-linux-2023/latest/ami-id');
     assert.equal(imageSource('al2023', 'arm64', true).parameter, '/aws/service/deeplearning/ami/arm64/base-oss-nvidia-driver-gpu-amazon-linux-2023/latest/ami-id');
-    assert.equal(imageSource('ubuntu-22.04', 'x86_64', true, 'pytorch').parameter, '/aws/service/deeplearning/ami/x86_64/oss-nvidia-driver-gpu-pytorch-2.7-ubuntu-22.04/latest/ami-id');
+    const pytorch = imageSource('ubuntu-22.04', 'x86_64', true, 'pytorch');
+    assert.equal(pytorch.versioned?.path, '/aws/service/deeplearning/ami/x86_64');
+    assert.equal(pytorch.namePattern, 'Deep Learning OSS Nvidia Driver AMI GPU PyTorch * (Ubuntu 22.04) *');
+    assert.deepEqual(pytorch.versioned?.pattern.exec('/aws/service/deeplearning/ami/x86_64/oss-nvidia-driver-gpu-pytorch-2.10-ubuntu-22.04/latest/ami-id')?.slice(1), ['2', '10']);
+    assert.equal(pytorch.versioned?.pattern.test('/aws/service/deeplearning/ami/x86_64/oss-nvidia-driver-gpu-pytorch-2.10-ubuntu-22.04/latest/ami-name'), false);
+    assert.equal(pytorch.versioned?.pattern.test('/aws/service/deeplearning/ami/x86_64/oss-nvidia-driver-gpu-pytorch-2.10-ubuntu-22x04/latest/ami-id'), false, 'the dot in the OS slug is literal');
+    assert.equal(imageSource('al2023', 'x86_64', true, 'pytorch').versioned?.pattern.test('/aws/service/deeplearning/ami/x86_64/oss-nvidia-driver-gpu-pytorch-2.11-amazon-linux-2/latest/ami-id'), false, 'Amazon Linux 2 is another OS');
     assert.equal(imageSource('ubuntu-22.04', 'x86_64', true).namePattern, 'Deep Learning Base OSS Nvidia Driver GPU AMI (Ubuntu 22.04) *');
     assert.equal(imageSource('ubuntu-22.04', 'x86_64', true).owner, 'amazon');
     assert.equal(imageSource('al2023', 'x86_64', false).parameter, '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64');

@@ -1,5 +1,5 @@
 import { DescribeImagesCommand } from '@aws-sdk/client-ec2';
-import { GetParameterCommand } from '@aws-sdk/client-ssm';
+import { GetParameterCommand, paginateGetParametersByPath } from '@aws-sdk/client-ssm';
 import { z } from 'zod';
 import type { AwsClients } from '../aws/clients';
 import { awsErrorCode, classifyAwsError } from '../aws/classify';
@@ -11,9 +11,12 @@ export type Architecture = 'x86_64' | 'arm64';
 /** Where an image comes from: AWS's public SSM parameter, and a DescribeImages name pattern when a region lacks it. */
 export interface ImageSource {
   description: string;
+  /** The parameter to read; for versioned images, the shape of their names (with <version>) for messages. */
   parameter: string;
   owner: string;
   namePattern: string;
+  /** Images published once per framework version: search this path for names matching, highest version wins. */
+  versioned?: { path: string; pattern: RegExp };
 }
 
 export interface ResolvedAmi {
@@ -31,8 +34,10 @@ export interface ResolvedAmi {
 const CANONICAL_OWNER = '099720109477';
 const OS_LABEL: Record<OsChoice, string> = { 'al2023': 'Amazon Linux 2023', 'ubuntu-22.04': 'Ubuntu 22.04', 'ubuntu-24.04': 'Ubuntu 24.04' };
 const DLAMI_OS_SLUG: Record<OsChoice, string> = { 'al2023': 'amazon-linux-2023', 'ubuntu-22.04': 'ubuntu-22.04', 'ubuntu-24.04': 'ubuntu-24.04' };
-/** PyTorch DLAMIs are versioned in their parameter names; these are the releases published for each OS. */
-const PYTORCH_VERSION: Record<OsChoice, string> = { 'al2023': '2.7', 'ubuntu-22.04': '2.7', 'ubuntu-24.04': '2.8' };
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
 
 /** The image a stack boots: plain OS images for CPU tiers, AWS Deep Learning AMIs (NVIDIA driver, container toolkit) for gpu. */
 export function imageSource(os: OsChoice, architecture: Architecture, gpu: boolean, amiType: AmiType = 'base'): ImageSource {
@@ -40,12 +45,14 @@ export function imageSource(os: OsChoice, architecture: Architecture, gpu: boole
   if (gpu) {
     const arm = architecture === 'arm64' ? 'ARM64 ' : '';
     if (amiType === 'pytorch') {
-      const version = PYTORCH_VERSION[os];
+      // AWS publishes a PyTorch DLAMI per PyTorch version and stops patching old ones: never pin a version.
+      const path = `/aws/service/deeplearning/ami/${architecture}`;
       return {
-        description: `Deep Learning OSS Nvidia Driver AMI GPU PyTorch ${version} (${OS_LABEL[os]}, ${architecture})`,
-        parameter: `/aws/service/deeplearning/ami/${architecture}/oss-nvidia-driver-gpu-pytorch-${version}-${DLAMI_OS_SLUG[os]}/latest/ami-id`,
+        description: `Deep Learning OSS Nvidia Driver AMI GPU PyTorch (${OS_LABEL[os]}, ${architecture})`,
+        parameter: `${path}/oss-nvidia-driver-gpu-pytorch-<version>-${DLAMI_OS_SLUG[os]}/latest/ami-id`,
         owner: 'amazon',
-        namePattern: `Deep Learning ${arm}OSS Nvidia Driver AMI GPU PyTorch ${version}* (${OS_LABEL[os]}) *`,
+        namePattern: `Deep Learning ${arm}OSS Nvidia Driver AMI GPU PyTorch * (${OS_LABEL[os]}) *`,
+        versioned: { path, pattern: new RegExp(`/oss-nvidia-driver-gpu-pytorch-(\\d+)\\.(\\d+)-${escapeRegExp(DLAMI_OS_SLUG[os])}/latest/ami-id$`) },
       };
     }
     return {
@@ -120,6 +127,25 @@ async function fromParameter(clients: AwsClients, parameter: string, profile?: s
   }
 }
 
+const parameterSchema = z.object({ Name: z.string(), Value: z.string() });
+
+/** Among the parameters under the path, the one for the highest version (compared as numbers: 2.10 > 2.9). */
+async function highestVersionParameter(clients: AwsClients, versioned: NonNullable<ImageSource['versioned']>, profile?: string): Promise<{ name: string; value: string } | undefined> {
+  const found: { name: string; value: string; major: number; minor: number }[] = [];
+  try {
+    for await (const page of paginateGetParametersByPath({ client: clients.ssm }, { Path: versioned.path, Recursive: true })) {
+      for (const raw of page.Parameters ?? []) {
+        const parsed = parameterSchema.safeParse(raw);
+        const match = parsed.success ? versioned.pattern.exec(parsed.data.Name) : null;
+        if (parsed.success && match && parsed.data.Value) found.push({ name: parsed.data.Name, value: parsed.data.Value, major: Number(match[1]), minor: Number(match[2]) });
+      }
+    }
+  } catch (error) {
+    throw classifyAwsError(error, { profile });
+  }
+  return found.sort((a, b) => b.major - a.major || b.minor - a.minor)[0];
+}
+
 /** Newest available image of the owner whose name matches, by CreationDate (ISO 8601, so text order is time order). */
 async function newestByName(clients: AwsClients, source: ImageSource, architecture: Architecture, profile?: string): Promise<Image | undefined> {
   let images: Image[];
@@ -163,16 +189,18 @@ export async function resolveAmi(clients: AwsClients, config: StackConfig, archi
   const os = config.os ?? 'al2023';
   if (config.amiId) return overrideAmi(clients, config, config.amiId, architecture, os);
   const source = imageSource(os, architecture, config.tier === 'gpu', config.amiType);
-  const fromSsm = await fromParameter(clients, source.parameter, config.profile);
-  if (fromSsm) {
-    const image = await describeImage(clients, fromSsm, config.profile);
-    return image ? resolved(image, os, 'ssm-parameter', source.parameter) : { amiId: fromSsm, rootDeviceName: '/dev/xvda', os, source: 'ssm-parameter', via: source.parameter };
+  const parameter = source.versioned
+    ? await highestVersionParameter(clients, source.versioned, config.profile)
+    : await fromParameter(clients, source.parameter, config.profile).then((value) => (value ? { name: source.parameter, value } : undefined));
+  if (parameter) {
+    const image = await describeImage(clients, parameter.value, config.profile);
+    return image ? resolved(image, os, 'ssm-parameter', parameter.name) : { amiId: parameter.value, rootDeviceName: '/dev/xvda', os, source: 'ssm-parameter', via: parameter.name };
   }
   const newest = await newestByName(clients, source, architecture, config.profile);
   if (newest) return resolved(newest, os, 'name-pattern', source.namePattern);
   throw new GeuseError({
     code: 'AMI_NOT_FOUND', kind: 'not-found',
-    message: `No ${source.description} in ${config.region}: the SSM parameter ${source.parameter} does not exist there and no image owned by ${source.owner} matches "${source.namePattern}".`,
+    message: `No ${source.description} in ${config.region}: ${source.versioned ? `no SSM parameter under ${source.versioned.path} is named like ${source.parameter}` : `the SSM parameter ${source.parameter} does not exist there`} and no image owned by ${source.owner} matches "${source.namePattern}".`,
     nextStep: 'Choose another region or os, or set amiId to an image you know works in this region.',
   });
 }

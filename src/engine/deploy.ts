@@ -89,11 +89,11 @@ export async function applyDeploy(options: ApplyOptions): Promise<DeployResult> 
   };
   try {
     const specs = stackSteps(ctx);
-    const timings = await runGraph(toGraph(options.timing.serialSteps ? serialized(specs) : specs, ctx), { signal: options.signal, onProgress: options.onProgress });
+    const timings = await runGraph(toGraph(options.timing.serialSteps ? serialized(specs) : specs, ctx), { signal: options.signal, onProgress: options.onProgress, context: { profile: plan.config.profile, stack: plan.config.name } });
     await journal.setStatus('deployed');
     return { state: journal.state, timings, notes };
   } catch (error) {
-    const classified = classifyAwsError(error, { profile: plan.config.profile });
+    const classified = classifyAwsError(error, { profile: plan.config.profile, stack: plan.config.name });
     await journal.setStatus('deploy_failed', classified).catch(() => undefined);
     throw classified;
   }

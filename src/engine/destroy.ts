@@ -145,7 +145,7 @@ export async function applyDestroy(options: ApplyDestroyOptions): Promise<Destro
   await journal?.setStatus('destroying');
   const allFileSystems = [...plan.toDelete, ...plan.toKeep].filter((r) => r.kind === 'efs').map((r) => r.id);
   try {
-    await runGraph(destroySteps(plan, clients, options.timing, options.signal, allFileSystems, options.state?.config), { signal: options.signal, onProgress: options.onProgress });
+    await runGraph(destroySteps(plan, clients, options.timing, options.signal, allFileSystems, options.state?.config), { signal: options.signal, onProgress: options.onProgress, context: { profile: clients.profile, stack: plan.stack } });
     const remaining = await collectResources(clients, plan.stack, undefined);
     const left = remaining.filter((r) => !(plan.keepData && DATA_KINDS.includes(r.kind) && !isRuntimeStatus(r)));
     if (left.length > 0) {
@@ -156,7 +156,7 @@ export async function applyDestroy(options: ApplyDestroyOptions): Promise<Destro
       });
     }
   } catch (error) {
-    const classified = classifyAwsError(error, { profile: clients.profile });
+    const classified = classifyAwsError(error, { profile: clients.profile, stack: plan.stack });
     await journal?.setStatus('destroy_failed', classified).catch(() => undefined);
     throw classified;
   }

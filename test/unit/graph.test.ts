@@ -19,6 +19,16 @@ function step(id: string, deps: string[], ms: number, log: string[], fail = fals
 }
 
 describe('step graph executor', () => {
+  it('a failed step\'s next step names the stack (an unverified account\'s CloudFront refusal, in the real 403 AccessDenied shape)', async () => {
+    const refusal = Object.assign(new Error('Your account must be verified before you can add new CloudFront resources. To verify your account, please contact AWS Support.'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+    const failing: GraphStep = { id: 'cloudfront', title: 'CloudFront', deps: [], run: async () => { throw refusal; } };
+    await assert.rejects(runGraph([failing], { onProgress: () => undefined, context: { stack: 'lab' } }), (error: GeuseError) => {
+      assert.equal(error.code, 'CLOUDFRONT_ACCOUNT_NOT_VERIFIED');
+      assert.match(error.nextStep, /geusemaker destroy lab/);
+      return true;
+    });
+  });
+
   it('starts independent steps together and each step as soon as its own dependencies are done', async () => {
     const log: string[] = [];
     await runGraph([step('a', [], 30, log), step('b', [], 5, log), step('c', ['b'], 5, log), step('d', ['a', 'c'], 1, log)], { onProgress: () => undefined });

@@ -1,5 +1,5 @@
 import { cancelled, GeuseError } from '../errors';
-import { classifyAwsError } from '../aws/classify';
+import { classifyAwsError, type ClassifyContext } from '../aws/classify';
 import type { ProgressListener, StepOutcome } from '../progress';
 
 export interface StepResult {
@@ -24,6 +24,8 @@ export interface StepTiming {
 export interface GraphRunOptions {
   signal?: AbortSignal;
   onProgress: ProgressListener;
+  /** Profile and stack, so a failed step's next step can name them. */
+  context?: ClassifyContext;
 }
 
 /**
@@ -57,7 +59,7 @@ export async function runGraph(steps: readonly GraphStep[], options: GraphRunOpt
         options.onProgress({ type: 'step-done', step: step.id, title: step.title, outcome: result.outcome, detail: result.detail, elapsedMs: endedAt - startedAt });
       })
       .catch((error: unknown) => {
-        const classified = classifyAwsError(error);
+        const classified = classifyAwsError(error, options.context);
         firstError ??= classified;
         options.onProgress({ type: 'step-failed', step: step.id, title: step.title, error: classified, elapsedMs: Date.now() - startedAt });
       })

@@ -1,4 +1,8 @@
+import assert from 'node:assert/strict';
 import type { ClientInstrument, InstrumentableClient, ServiceName } from '../../src/engine/aws/clients';
+import { GeuseError } from '../../src/engine/errors';
+import type { StackConfig } from '../../src/engine/stack/config';
+import { testEngine } from './engine';
 
 /** SDK middleware that injects real AWS error shapes and records every call — no mocks of AWS itself. */
 export interface InjectedError {
@@ -91,4 +95,34 @@ export class FaultInjector {
       { step: 'finalizeRequest', name: 'geusemakerTestThrottle', priority: 'low' },
     );
   };
+}
+
+/** Every mutating AWS call of a dev deploy; the fault tests check it against what a clean deploy really calls. */
+export const DEV_MUTATING_CALLS = [
+  'ec2:CreateVpc', 'ec2:ModifyVpcAttribute', 'ec2:CreateSubnet', 'ec2:ModifySubnetAttribute',
+  'ec2:CreateInternetGateway', 'ec2:AttachInternetGateway', 'ec2:CreateRouteTable', 'ec2:CreateRoute',
+  'ec2:AssociateRouteTable', 'ec2:CreateSecurityGroup', 'ec2:AuthorizeSecurityGroupIngress', 'ec2:RunInstances',
+  'efs:CreateFileSystem', 'efs:CreateMountTarget',
+  'iam:CreateRole', 'iam:AttachRolePolicy', 'iam:PutRolePolicy', 'iam:CreateInstanceProfile', 'iam:AddRoleToInstanceProfile',
+  'ssm:PutParameter',
+];
+
+/** A response lost on the way back (the call may have taken effect), and a refusal before it. */
+export const LOST_RESPONSE: InjectedError = { name: 'InternalError', message: 'An internal error has occurred', status: 500 };
+export const DENIED: InjectedError = { name: 'AccessDenied', message: 'User is not authorized to perform this action', status: 403 };
+
+/** Deploys with one injected fault and returns the error it must end in (the fault firing exactly once). */
+export async function failingDeploy(config: StackConfig, stateDir: string, rule: FaultRule): Promise<GeuseError> {
+  const faults = new FaultInjector([rule]);
+  const engine = testEngine({ stateDir, instrument: faults.instrument });
+  try {
+    await engine.deploy(config);
+  } catch (error) {
+    assert.ok(error instanceof GeuseError, `expected a GeuseError, got ${String(error)}`);
+    assert.equal(faults.failures.length, 1, 'the fault fired once');
+    return error;
+  } finally {
+    engine.dispose();
+  }
+  assert.fail(`deploy succeeded although ${rule.operation} failed`);
 }

@@ -1,39 +1,10 @@
 import assert from 'node:assert/strict';
 import { SECRETS } from '../../src/engine/resources/secrets';
-import { GeuseError } from '../../src/engine/errors';
+import type { GeuseError } from '../../src/engine/errors';
 import { countByKind, devConfig, sweep, testEngine, tempDir } from '../harness/engine';
-import { FaultInjector, type FaultRule } from '../harness/faults';
+import { DENIED as denied, DEV_MUTATING_CALLS as MUTATING_CALLS, failingDeploy as failingDeployOf, FaultInjector, LOST_RESPONSE as lostResponse, type FaultRule } from '../harness/faults';
 
-/**
- * Every mutating AWS call of a dev deploy. A test below checks this list against what a clean deploy
- * really calls, so a new call in the engine cannot escape fault injection.
- */
-const MUTATING_CALLS = [
-  'ec2:CreateVpc', 'ec2:ModifyVpcAttribute', 'ec2:CreateSubnet', 'ec2:ModifySubnetAttribute',
-  'ec2:CreateInternetGateway', 'ec2:AttachInternetGateway', 'ec2:CreateRouteTable', 'ec2:CreateRoute',
-  'ec2:AssociateRouteTable', 'ec2:CreateSecurityGroup', 'ec2:AuthorizeSecurityGroupIngress', 'ec2:RunInstances',
-  'efs:CreateFileSystem', 'efs:CreateMountTarget',
-  'iam:CreateRole', 'iam:AttachRolePolicy', 'iam:PutRolePolicy', 'iam:CreateInstanceProfile', 'iam:AddRoleToInstanceProfile',
-  'ssm:PutParameter',
-];
-
-const lostResponse = { name: 'InternalError', message: 'An internal error has occurred', status: 500 };
-const denied = { name: 'AccessDenied', message: 'User is not authorized to perform this action', status: 403 };
-
-async function failingDeploy(stateDir: string, rule: FaultRule): Promise<GeuseError> {
-  const faults = new FaultInjector([rule]);
-  const engine = testEngine({ stateDir, instrument: faults.instrument });
-  try {
-    await engine.deploy(devConfig());
-  } catch (error) {
-    assert.ok(error instanceof GeuseError, `expected a GeuseError, got ${String(error)}`);
-    assert.deepEqual(faults.failures.length, 1, 'the fault fired once');
-    return error;
-  } finally {
-    engine.dispose();
-  }
-  assert.fail(`deploy succeeded although ${rule.operation} failed`);
-}
+const failingDeploy = (stateDir: string, rule: FaultRule) => failingDeployOf(devConfig(), stateDir, rule);
 
 function assertPlainWords(error: GeuseError, operation: string): void {
   assert.ok(error.message.includes(operation), `message names ${operation}: ${error.message}`);

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { GeuseError } from '../../src/engine/errors';
 import { stackSecrets } from '../../src/engine/resources/secrets';
 import type { StackConfig } from '../../src/engine/stack/config';
 import { automationConfig, countByKind, gpuConfig, sweep, testEngine, tempDir } from '../harness/engine';
-import { FaultInjector, type FaultRule } from '../harness/faults';
+import { DENIED as denied, DEV_MUTATING_CALLS as DEV_CALLS, failingDeploy as failingDeployOf, FaultInjector, LOST_RESPONSE as lostResponse, type FaultRule } from '../harness/faults';
 
 /**
  * The mutating calls the load balancer and CloudFront add to a deploy (the dev tier's own calls have their
@@ -14,36 +13,12 @@ const TIER_CALLS = [
   'elasticloadbalancing:CreateListener', 'elasticloadbalancing:CreateRule', 'elasticloadbalancing:RegisterTargets',
   'cloudfront:CreateDistributionWithTags',
 ];
-const DEV_CALLS = [
-  'ec2:CreateVpc', 'ec2:ModifyVpcAttribute', 'ec2:CreateSubnet', 'ec2:ModifySubnetAttribute',
-  'ec2:CreateInternetGateway', 'ec2:AttachInternetGateway', 'ec2:CreateRouteTable', 'ec2:CreateRoute',
-  'ec2:AssociateRouteTable', 'ec2:CreateSecurityGroup', 'ec2:AuthorizeSecurityGroupIngress', 'ec2:RunInstances',
-  'efs:CreateFileSystem', 'efs:CreateMountTarget',
-  'iam:CreateRole', 'iam:AttachRolePolicy', 'iam:PutRolePolicy', 'iam:CreateInstanceProfile', 'iam:AddRoleToInstanceProfile',
-  'ssm:PutParameter',
-];
-
-const lostResponse = { name: 'InternalError', message: 'An internal error has occurred', status: 500 };
-const denied = { name: 'AccessDenied', message: 'User is not authorized to perform this action', status: 403 };
 const STACKS: { name: string; config: () => StackConfig }[] = [
   { name: 'automation + CloudFront', config: () => automationConfig({ cloudFront: true }) },
   { name: 'gpu (DLAMI seeded in moto, quotas recorded)', config: () => gpuConfig() },
 ];
 
-async function failingDeploy(config: () => StackConfig, stateDir: string, rule: FaultRule): Promise<GeuseError> {
-  const faults = new FaultInjector([rule]);
-  const engine = testEngine({ stateDir, instrument: faults.instrument });
-  try {
-    await engine.deploy(config());
-  } catch (error) {
-    assert.ok(error instanceof GeuseError, `expected a GeuseError, got ${String(error)}`);
-    assert.equal(faults.failures.length, 1, 'the fault fired once');
-    return error;
-  } finally {
-    engine.dispose();
-  }
-  assert.fail(`deploy succeeded although ${rule.operation} failed`);
-}
+const failingDeploy = (config: () => StackConfig, stateDir: string, rule: FaultRule) => failingDeployOf(config(), stateDir, rule);
 
 async function assertExactlyOneStack(config: () => StackConfig): Promise<void> {
   const counts = countByKind(await sweep());

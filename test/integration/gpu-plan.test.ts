@@ -4,11 +4,11 @@ import {
   CreateSubnetCommand, CreateVpcCommand, DescribeVpcsCommand, RunInstancesCommand, type _InstanceType,
 } from '@aws-sdk/client-ec2';
 import { Engine } from '../../src/engine/engine';
-import { GeuseError } from '../../src/engine/errors';
 import { stackConfigSchema, type StackConfigInput } from '../../src/engine/stack/config';
 import { TAG_STACK } from '../../src/engine/stack/naming';
 import { RecordedQuotas } from '../fixtures/quotas/recorded';
 import { FAST_TIMING, inspector, sweep, tempDir } from '../harness/engine';
+import { rejection } from '../harness/refusal';
 import { testEmulator } from '../harness/root-hooks';
 
 const ENOUGH = { 'L-DB2E81BA': 'g-on-demand-8.json', 'L-3819A6DF': 'g-spot-8.json' };
@@ -23,15 +23,6 @@ function gpuConfig(overrides: Partial<StackConfigInput> = {}) {
   return stackConfigSchema.parse({ name: 'demo', tier: 'gpu', region: 'us-east-1', instanceType: 'g5.xlarge', access: { mode: 'load-balancer' }, ...overrides });
 }
 
-async function rejection(promise: Promise<unknown>): Promise<GeuseError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof GeuseError, String(error));
-    return error;
-  }
-  assert.fail('expected a refusal');
-}
 
 /** A user's VPC with public subnets (internet gateway route) in the given AZs. */
 async function userVpc(zones: string[]): Promise<{ vpcId: string; subnetIds: string[] }> {

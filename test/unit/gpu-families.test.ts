@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { GeuseError } from '../../src/engine/errors';
 import { imageSource } from '../../src/engine/plan/ami';
 import { checkInstanceFamily, DEFAULT_GPU_FAMILIES, quotaClassOf } from '../../src/engine/plan/gpu-families';
+import { refusal } from '../harness/refusal';
 import { stackConfigSchema, type StackConfigInput } from '../../src/engine/stack/config';
 
 const NVIDIA = { nvidiaGpus: 1, gpuName: 'NVIDIA A10G' };
@@ -11,15 +11,6 @@ function gpuConfig(overrides: Partial<StackConfigInput> = {}) {
   return stackConfigSchema.parse({ name: 'demo', tier: 'gpu', instanceType: 'g5.xlarge', access: { mode: 'load-balancer' }, ...overrides });
 }
 
-function refusal(fn: () => void): GeuseError {
-  try {
-    fn();
-  } catch (error) {
-    assert.ok(error instanceof GeuseError, String(error));
-    return error;
-  }
-  assert.fail('expected a refusal');
-}
 
 describe('GPU instance families (the gpu tier and the CPU tiers)', () => {
   it('takes g4dn, g5, g6 and g6e on the gpu tier without any flag', () => {

@@ -1,27 +1,18 @@
 import assert from 'node:assert/strict';
-import { GeuseError } from '../../src/engine/errors';
 import { gpuQuotaPreflight } from '../../src/engine/plan/gpu-quota';
 import { RecordedQuotas } from '../fixtures/quotas/recorded';
+import { rejection } from '../harness/refusal';
 
 const G5 = { instanceType: 'g5.xlarge', region: 'us-east-1' } as const;
 const ON_DEMAND = { ...G5, market: 'on-demand', onDemandFallback: false } as const;
 const SPOT_ONLY = { ...G5, market: 'spot', onDemandFallback: false } as const;
 const SPOT_WITH_FALLBACK = { ...G5, market: 'spot', onDemandFallback: true } as const;
 
-async function refusal(promise: Promise<unknown>): Promise<GeuseError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof GeuseError, String(error));
-    return error;
-  }
-  assert.fail('expected a refusal');
-}
 
 describe('GPU vCPU quota preflight (recorded GetServiceQuota responses: moto has no EC2 quotas)', () => {
   it('quota 0 → refused (kind quota, GPU_QUOTA), naming the quota, its value, the need and how to request more', async () => {
     const quotas = new RecordedQuotas({ 'L-DB2E81BA': 'g-on-demand-0.json' });
-    const error = await refusal(gpuQuotaPreflight(quotas, ON_DEMAND, 4));
+    const error = await rejection(gpuQuotaPreflight(quotas, ON_DEMAND, 4));
     assert.equal(error.code, 'GPU_QUOTA');
     assert.equal(error.kind, 'quota');
     assert.match(error.message, /g5\.xlarge needs 4 vCPUs of G and VT quota in us-east-1/);
@@ -33,7 +24,7 @@ describe('GPU vCPU quota preflight (recorded GetServiceQuota responses: moto has
   });
 
   it('a quota too small for the type → refused; enough → passes without warnings', async () => {
-    const small = await refusal(gpuQuotaPreflight(new RecordedQuotas({ 'L-DB2E81BA': 'g-on-demand-2.json' }), ON_DEMAND, 4));
+    const small = await rejection(gpuQuotaPreflight(new RecordedQuotas({ 'L-DB2E81BA': 'g-on-demand-2.json' }), ON_DEMAND, 4));
     assert.match(small.message, /is 2 vCPUs/);
     assert.deepEqual(await gpuQuotaPreflight(new RecordedQuotas({ 'L-DB2E81BA': 'g-on-demand-8.json' }), ON_DEMAND, 4), []);
     assert.deepEqual(await gpuQuotaPreflight(new RecordedQuotas({ 'L-DB2E81BA': 'g-on-demand-8.json' }), ON_DEMAND, 8), [], 'exactly enough is enough');
@@ -41,7 +32,7 @@ describe('GPU vCPU quota preflight (recorded GetServiceQuota responses: moto has
 
   it('spot only reads the spot quota L-3819A6DF', async () => {
     const quotas = new RecordedQuotas({ 'L-3819A6DF': 'g-spot-0.json', 'L-DB2E81BA': 'g-on-demand-8.json' });
-    const error = await refusal(gpuQuotaPreflight(quotas, SPOT_ONLY, 4));
+    const error = await rejection(gpuQuotaPreflight(quotas, SPOT_ONLY, 4));
     assert.match(error.message, /spot quota "All G and VT Spot Instance Requests" \(L-3819A6DF\) is 0 vCPUs/);
     assert.deepEqual(quotas.calls, ['ec2/L-3819A6DF']);
   });
@@ -52,7 +43,7 @@ describe('GPU vCPU quota preflight (recorded GetServiceQuota responses: moto has
     assert.deepEqual(spotShort.calls.sort(), ['ec2/L-3819A6DF', 'ec2/L-DB2E81BA']);
     assert.equal(warnings.length, 1);
     assert.match(warnings[0]!, /spot quota .*L-3819A6DF.* is 0 vCPUs, below the 4 g5\.xlarge needs: deploy will launch on-demand instead/);
-    const both = await refusal(gpuQuotaPreflight(new RecordedQuotas({ 'L-3819A6DF': 'g-spot-0.json', 'L-DB2E81BA': 'g-on-demand-0.json' }), SPOT_WITH_FALLBACK, 4));
+    const both = await rejection(gpuQuotaPreflight(new RecordedQuotas({ 'L-3819A6DF': 'g-spot-0.json', 'L-DB2E81BA': 'g-on-demand-0.json' }), SPOT_WITH_FALLBACK, 4));
     assert.match(both.message, /L-3819A6DF\) is 0 vCPUs and the on-demand quota .*L-DB2E81BA\) is 0 vCPUs/);
     assert.match(both.nextStep, /quota-code L-3819A6DF/);
     assert.match(both.nextStep, /or the on-demand quota L-DB2E81BA/);
@@ -67,7 +58,7 @@ describe('GPU vCPU quota preflight (recorded GetServiceQuota responses: moto has
 
   it('NoSuchResourceException → the AWS default applies (GetAWSDefaultServiceQuota): 0 refuses, 8 passes', async () => {
     const zero = new RecordedQuotas({ 'L-DB2E81BA': 'no-such-resource.json' }, { 'L-DB2E81BA': 'g-on-demand-default-0.json' });
-    const error = await refusal(gpuQuotaPreflight(zero, ON_DEMAND, 4));
+    const error = await rejection(gpuQuotaPreflight(zero, ON_DEMAND, 4));
     assert.match(error.message, /\(L-DB2E81BA\) is 0 vCPUs \(AWS default\)/);
     assert.deepEqual(zero.calls, ['ec2/L-DB2E81BA', 'ec2/L-DB2E81BA (AWS default)']);
     const eight = new RecordedQuotas({ 'L-DB2E81BA': 'no-such-resource.json' }, { 'L-DB2E81BA': 'g-on-demand-default-8.json' });
@@ -84,7 +75,7 @@ describe('GPU vCPU quota preflight (recorded GetServiceQuota responses: moto has
   it('vCPUs already in use count against the quota: 8 with 4 in use leaves no room for 8, and the refusal says so', async () => {
     const quotas = new RecordedQuotas({ 'L-DB2E81BA': 'g-on-demand-8.json' });
     assert.deepEqual(await gpuQuotaPreflight(quotas, ON_DEMAND, 4, { spot: 0, 'on-demand': 4 }), [], '8 − 4 in use leaves 4');
-    const error = await refusal(gpuQuotaPreflight(quotas, ON_DEMAND, 8, { spot: 0, 'on-demand': 4 }));
+    const error = await rejection(gpuQuotaPreflight(quotas, ON_DEMAND, 8, { spot: 0, 'on-demand': 4 }));
     assert.match(error.message, /is 8 vCPUs with 4 already in use by running instances, leaving 4/);
     assert.match(error.nextStep, /--desired-value 12/);
     assert.match(error.nextStep, /or stop instances that use it/);

@@ -363,8 +363,9 @@ export class Engine {
     const fileSystemId = efsRecord && efsRecord.status !== 'intent' ? efsRecord.id : undefined;
     const [sizeNowBytes, history, list] = await Promise.all([
       fileSystemId && efsRecord?.status === 'created' ? describeFileSystemById(clients, fileSystemId).then((fs) => fs?.SizeInBytes?.Value ?? 0, () => 0) : Promise.resolve(0),
-      // Denied or missing metrics: the size now stands in, and the basis says so.
-      fileSystemId ? efsSizeHistory(clients, fileSystemId, start, end).catch(() => []) : Promise.resolve([]),
+      // Denied or missing metrics: the size now stands in, and the basis says why.
+      fileSystemId ? efsSizeHistory(clients, fileSystemId, start, end).then((points) => ({ points }), (error: unknown) => ({ points: [], unreadable: classifyAwsError(error).message.slice(0, 200) }))
+        : Promise.resolve({ points: [] }),
       book.listPrices(state.region),
     ]);
     return {
@@ -372,7 +373,7 @@ export class Engine {
         onDemandHourly: async (type) => (await book.onDemandHourly(type, state.region))?.value,
         spotHistory: (type, zone, from, to) => spotHistory(clients, type, zone, from, to).catch(() => []),
       },
-      efs: { usdPerGbMonth: list.efsStandard.usd, sizeNowGb: sizeNowBytes / 1024 ** 3, history },
+      efs: { usdPerGbMonth: list.efsStandard.usd, sizeNowGb: sizeNowBytes / 1024 ** 3, history: history.points, ...('unreadable' in history ? { unreadable: history.unreadable } : {}) },
       rates: { loadBalancerUsdPerHour: list.albHour.usd },
     };
   }

@@ -21,15 +21,17 @@ describe('cost to date: EFS from its CloudWatch size history (moto)', function (
     // No readings yet: the size now stands in, and the basis says so.
     assert.match((await engine.costToDate('demo')).basis, /its size now; CloudWatch had no size history/);
 
+    // A reading well inside the file system's life so far, whatever the machine's speed.
     const now = Date.now();
+    const readingAt = new Date((Date.parse(createdAt) + now) / 2);
     await inspector().cloudwatch.send(new PutMetricDataCommand({
       Namespace: 'AWS/EFS',
       MetricData: [{
-        MetricName: 'StorageBytes', Timestamp: new Date(now - 1000), Value: 40 * 1024 ** 3, Unit: 'Bytes',
+        MetricName: 'StorageBytes', Timestamp: readingAt, Value: 40 * 1024 ** 3, Unit: 'Bytes',
         Dimensions: [{ Name: 'FileSystemId', Value: fileSystemId }, { Name: 'StorageClass', Value: 'Total' }],
       }],
     }));
-    const measured = await engine.costToDate('demo', new Date(now + 1000));
+    const measured = await engine.costToDate('demo', new Date(now + 60_000));
     assert.match(measured.basis, /EFS from 1 daily CloudWatch size reading\(s\), 40–40 GB/);
     assert.ok(measured.storageUsd > 0);
 

@@ -14,6 +14,8 @@ export interface EfsStorage {
   sizeNowGb: number;
   /** Daily average sizes, oldest first; empty when CloudWatch has none (or may not be read). */
   history: SizePoint[];
+  /** Why the history could not be read (denied, unreachable), for the basis. */
+  unreadable?: string;
 }
 
 const DAY_S = 86_400;
@@ -30,12 +32,15 @@ const statisticsSchema = z.object({
  * EFS bills the metered size by the hour, so these readings price storage far better than today's size.
  */
 export async function efsSizeHistory(clients: AwsClients, fileSystemId: string, start: Date, end: Date): Promise<SizePoint[]> {
-  const from = new Date(Math.max(start.getTime(), end.getTime() - RETENTION_MS));
-  if (end <= from) return [];
+  // Whole days: the readings are daily anyway, and CloudWatch refuses a start that is not before the end in
+  // whole seconds (a stack made a moment ago would ask for an empty range).
+  const dayMs = DAY_S * 1000;
+  const from = new Date(Math.floor(Math.max(start.getTime(), end.getTime() - RETENTION_MS) / dayMs) * dayMs);
+  const to = new Date(Math.max(end.getTime(), from.getTime() + 1000));
   const out = await clients.cloudwatch.send(new GetMetricStatisticsCommand({
     Namespace: 'AWS/EFS', MetricName: 'StorageBytes',
     Dimensions: [{ Name: 'FileSystemId', Value: fileSystemId }, { Name: 'StorageClass', Value: 'Total' }],
-    StartTime: from, EndTime: end, Period: DAY_S, Statistics: ['Average'],
+    StartTime: from, EndTime: to, Period: DAY_S, Statistics: ['Average'],
   }));
   return statisticsSchema.parse(out).Datapoints
     .map((point) => ({ at: point.Timestamp.toISOString(), gb: point.Average / GIB }))
@@ -60,7 +65,10 @@ export function efsGbHours(storage: EfsStorage, start: Date, end: Date): number 
 }
 
 export function describeEfsBasis(storage: EfsStorage, hours: number): string {
-  if (storage.history.length === 0) return `EFS at ${round(storage.sizeNowGb)} GB (its size now; CloudWatch had no size history) for ${hours.toFixed(1)} h of its life`;
+  if (storage.history.length === 0) {
+    const why = storage.unreadable ? `CloudWatch size history could not be read: ${storage.unreadable}` : 'CloudWatch had no size history';
+    return `EFS at ${round(storage.sizeNowGb)} GB (its size now; ${why}) for ${hours.toFixed(1)} h of its life`;
+  }
   const sizes = storage.history.map((p) => p.gb);
   return `EFS from ${storage.history.length} daily CloudWatch size reading(s), ${round(Math.min(...sizes))}–${round(Math.max(...sizes))} GB, over ${hours.toFixed(1)} h of its life`;
 }

@@ -19,6 +19,8 @@ export interface CliArgs {
   yes: boolean;
   adopt: boolean;
   deleteData: boolean;
+  /** Break a lock whose lease expired (its holder on another machine stopped renewing it). */
+  takeOverLock: boolean;
   allowOverBudget?: boolean;
   /** prices: just this type. */
   onlyInstanceType?: string;
@@ -60,7 +62,7 @@ The name may also come from the config file (name: ...) or GEUSEMAKER_NAME.
 
 Stack settings (override the config file and GEUSEMAKER_* variables; see docs/configuration.md):
   --config <path>             Config file (default: ./geusemaker.yaml, .yml or .json)
-  --tier <dev|automation|gpu> Stack size (only dev deploys today)
+  --tier <dev|automation|gpu> Stack size: dev (instance + EFS), automation (+ load balancer), gpu (+ GPU, CloudFront)
   --region <region>           AWS region, e.g. us-east-1
   --instance-type <type>      EC2 instance type, e.g. t3.xlarge
   --market <spot|on-demand>   How the instance is bought
@@ -72,7 +74,10 @@ Stack settings (override the config file and GEUSEMAKER_* variables; see docs/co
 Other flags:
   -y, --yes                   Don't ask for confirmation
   --json                      One JSON document on stdout; progress as JSON lines on stderr
-  --adopt                     deploy/plan: take over resources named for this stack that this machine doesn't know
+  --adopt                     deploy/plan/destroy: take over the stack of this name that this machine has no state
+                              for (deployed elsewhere, or state lost); its stack id is shown and confirmed first
+  --take-over-lock            deploy/destroy/pause/resume: take the stack's lock from another machine whose lease
+                              expired (it stopped renewing it); a lock still being renewed is never taken
   --delete-data               destroy: delete the EFS file system and secrets as well
   --allow-over-budget         deploy: go ahead although the estimate exceeds monthlyBudgetUsd
   --spot-min-saving <percent> prices/cost: recommend spot only when it saves at least this much (0-90, default 20)
@@ -101,6 +106,7 @@ const OPTIONS = {
   yes: { type: 'boolean', short: 'y' },
   json: { type: 'boolean' },
   adopt: { type: 'boolean' },
+  'take-over-lock': { type: 'boolean' },
   'delete-data': { type: 'boolean' },
   'allow-over-budget': { type: 'boolean' },
   'spot-min-saving': { type: 'string' },
@@ -123,12 +129,12 @@ const CONFIG_FLAGS: readonly Flag[] = ['config', 'tier', 'region', 'instance-typ
 const COMMAND_FLAGS: Record<Exclude<Command, 'help' | 'version'>, readonly Flag[]> = {
   init: ['name', 'force', 'config'],
   plan: [...CONFIG_FLAGS, 'adopt'],
-  deploy: [...CONFIG_FLAGS, 'adopt', 'yes', 'allow-over-budget'],
-  destroy: ['config', 'region', 'profile', 'yes', 'delete-data'],
-  pause: ['config'],
+  deploy: [...CONFIG_FLAGS, 'adopt', 'yes', 'allow-over-budget', 'take-over-lock'],
+  destroy: ['config', 'region', 'profile', 'yes', 'delete-data', 'adopt', 'take-over-lock'],
+  pause: ['config', 'take-over-lock'],
   prices: ['tier', 'gpu', 'instance-type', 'region', 'profile', 'spot-min-saving'],
   cost: ['config', 'spot-min-saving'],
-  resume: ['config'],
+  resume: ['config', 'take-over-lock'],
   list: [],
   show: ['config'],
   render: [...CONFIG_FLAGS, 'os', 'arch', 'out'],
@@ -160,6 +166,7 @@ const valuesSchema = z.object({
   yes: z.boolean().optional(),
   json: z.boolean().optional(),
   adopt: z.boolean().optional(),
+  'take-over-lock': z.boolean().optional(),
   'delete-data': z.boolean().optional(),
   'allow-over-budget': z.boolean().optional(),
   'spot-min-saving': wholeNumber('spot-min-saving')
@@ -204,7 +211,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
   const values = checked.data;
   const positionals = parsed.positionals;
 
-  const base = { flags: {}, json: values.json ?? false, yes: false, adopt: false, deleteData: false, force: false };
+  const base = { flags: {}, json: values.json ?? false, yes: false, adopt: false, deleteData: false, takeOverLock: false, force: false };
   if (values.help) return { ...base, command: 'help' };
   if (values.version) return { ...base, command: 'version' };
 
@@ -264,6 +271,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     yes: values.yes ?? false,
     adopt: values.adopt ?? false,
     deleteData: values['delete-data'] ?? false,
+    takeOverLock: values['take-over-lock'] ?? false,
     allowOverBudget: values['allow-over-budget'] ?? false,
     onlyInstanceType: values['instance-type'],
     spotMinSavingPercent: values['spot-min-saving'],

@@ -301,7 +301,7 @@ async function deploy(s: Session): Promise<void> {
 }
 
 async function destroy(s: Session): Promise<void> {
-  const { config } = await s.loadConfig();
+  const { config, explicit } = await s.loadConfig();
   const name = config.name;
   const printer = progressPrinter(s);
   // With nothing to delete there is nothing to confirm (kept data stays kept either way).
@@ -310,7 +310,7 @@ async function destroy(s: Session): Promise<void> {
   try {
     result = await interruptible(s, printer, (signal) =>
       s.engine.destroy(name, {
-        deleteData: s.args.deleteData, region: config.region, profile: config.profile, signal, onProgress: printer.listener,
+        deleteData: s.args.deleteData, region: config.region, regionExplicit: explicit.has('region'), adopt: s.args.adopt, profile: config.profile, signal, onProgress: printer.listener,
         confirm: (plan) => {
           // With nothing to delete, the steps' "deleted" lines would only mislead.
           if (plan.toDelete.length === 0) printer.mute();

@@ -6,6 +6,7 @@ import { stackConfigSchema, type StackConfig } from './stack/config';
 import { tagValue, TAG_STACK } from './stack/naming';
 import { isRuntimeStatus, sweepStack, type SweptKind } from './resources/sweep';
 import type { ResourceKind, StackState } from './state/schema';
+import { refused } from './errors';
 
 /** A stack found by its tags in one region of the account. */
 export interface AccountStack {
@@ -56,7 +57,15 @@ const journalKinds: Partial<Record<SweptKind, ResourceKind>> = {
  * instance type, market) and defaults; a later deploy from the user's own config replaces it.
  */
 export async function importStackState(clients: AwsClients, name: string): Promise<StackState> {
-  const swept = (await sweepStack(clients, name)).filter((r) => r.state !== 'terminated' && r.state !== 'shutting-down');
+  const live = (await sweepStack(clients, name)).filter((r) => r.state !== 'terminated' && r.state !== 'shutting-down');
+  // Importing takes one stack over; resources of another stack id (or none) under the same name stay out of it.
+  const ids = [...new Set(live.map((r) => r.stackId).filter((id): id is string => id !== undefined))];
+  if (ids.length > 1) {
+    throw refused('ADOPT_AMBIGUOUS', `Resources named for stack ${name} in ${clients.region} belong to ${ids.length} different stacks (stack ids ${ids.join(', ')}), so the import cannot tell which to take over.`,
+      'Import it from the machine or state folder that deployed it, or remove the ones you know by hand.');
+  }
+  const stackId = ids[0];
+  const swept = live.filter((r) => r.stackId === stackId);
   const instance = swept.find((r) => r.kind === 'instance');
   let overrides: Partial<StackConfig> = {};
   if (instance) {
@@ -70,9 +79,12 @@ export async function importStackState(clients: AwsClients, name: string): Promi
       ...(!gpu && swept.some((r) => r.kind === 'cloudfront-distribution') ? { cloudFront: true } : {}) };
   }
   const config = stackConfigSchema.parse({ name, region: clients.region, ...overrides });
-  const stackId = swept.find((r) => r.stackId)?.stackId;
   const state = newStackState(config, stackId);
   const now = new Date().toISOString();
+  // Keep the stack's own origin, so its tags and this state agree on where and when it began.
+  const origin = swept.find((r) => r.createdOn || r.createdAt);
+  if (origin?.createdOn) state.createdOn = origin.createdOn;
+  if (origin?.createdAt && !Number.isNaN(Date.parse(origin.createdAt))) state.createdAt = origin.createdAt;
   for (const resource of swept) {
     const kind = journalKinds[resource.kind];
     if (!kind || !resource.key) continue;

@@ -1,6 +1,7 @@
 import type { AwsClients } from './aws/clients';
 import type { OsChoice, StackConfig } from './stack/config';
 import type { Journal } from './state/journal';
+import type { StackOrigin } from './stack/naming';
 
 /** How long the engine waits and how often it polls; tests and benchmarks scale these down. */
 export interface EngineTiming {
@@ -58,6 +59,8 @@ export interface StepContext {
   config: StackConfig;
   stack: string;
   stackId: string;
+  /** Tagged on everything created, so a same-named stack found later can say whose it is. */
+  origin: StackOrigin;
   facts: PlanFacts;
   journal: Journal;
   timing: EngineTiming;

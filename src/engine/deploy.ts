@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { AwsClients } from './aws/clients';
 import type { EngineTiming, StepContext } from './context';
 import { classifyAwsError } from './aws/classify';
@@ -20,7 +21,7 @@ export interface DeployResult {
 export function newStackState(config: StackConfig, stackId: string = randomUUID()): StackState {
   const now = new Date().toISOString();
   return {
-    schemaVersion: CURRENT_SCHEMA_VERSION, name: config.name, stackId, status: 'new', region: config.region,
+    schemaVersion: CURRENT_SCHEMA_VERSION, name: config.name, stackId, status: 'new', region: config.region, createdOn: hostname(),
     config, resources: {}, notes: [], compute: [], createdAt: now, updatedAt: now,
   };
 }
@@ -80,6 +81,7 @@ export async function applyDeploy(options: ApplyOptions): Promise<DeployResult> 
   const notes: string[] = [];
   const ctx: StepContext = {
     clients, config: plan.config, stack: plan.config.name, stackId: journal.state.stackId, facts: plan.facts, journal,
+    origin: { host: journal.state.createdOn ?? hostname(), createdAt: journal.state.createdAt, region: journal.state.region },
     timing: options.timing, signal: options.signal,
     note: async (message) => {
       notes.push(message);

@@ -11,6 +11,7 @@ import { isRuntimeStatus, mountTargetsOf, sweepStack, type SweptKind, type Swept
 import { describeFileSystemById } from './resources/efs-describe';
 import { EFS_STANDARD_USD_PER_GB_MONTH } from './cost/fallback-prices';
 import * as teardown from './resources/teardown';
+import { splitByOwner, type ForeignResource, type OwnedSplit, type Ownership } from './resources/ownership';
 
 /** Kinds kept when data is kept: the file system and the secrets that protect what is on it. */
 export const DATA_KINDS: readonly SweptKind[] = ['efs', 'ssm-parameter'];
@@ -19,9 +20,17 @@ export interface DestroyPlan {
   stack: string;
   region: string;
   keepData: boolean;
+  /** Whose resources are deleted: the state's stack id, or the one the user explicitly adopted. */
+  stackId?: string;
+  /** Set when the user adopted a stack this machine has no state for (destroy --adopt). */
+  adoptedStackId?: string;
+  /** Without state: how the region was found. */
+  regionFrom?: string;
   /** Everything that will be deleted, from the journal and a tag sweep. */
   toDelete: SweptResource[];
   toKeep: SweptResource[];
+  /** Carry the stack's name but are not ours (another stack id, or none): listed, never touched. */
+  foreign: ForeignResource[];
 }
 
 const journalKinds: Record<string, SweptKind> = {
@@ -31,25 +40,28 @@ const journalKinds: Record<string, SweptKind> = {
   'load-balancer': 'load-balancer', 'target-group': 'target-group', 'cloudfront-distribution': 'cloudfront-distribution',
 };
 
-/** Union of what the journal knows and what carries the stack's tags in AWS (a lost journal never hides a resource). */
-export async function collectResources(clients: AwsClients, stack: string, state: StackState | undefined): Promise<SweptResource[]> {
+/**
+ * What carries the stack's name, split into ours and not ours. The journal's records are added to the sweep
+ * (a lost tag never hides our resource); a same-named resource without our stack id is never ours.
+ */
+export async function collectResources(clients: AwsClients, stack: string, owner: Ownership, journal?: StackState): Promise<OwnedSplit> {
   const swept = await sweepStack(clients, stack);
   const byId = new Map(swept.map((r) => [`${r.kind}:${r.id}`, r]));
-  for (const record of Object.values(state?.resources ?? {})) {
+  for (const record of Object.values(journal?.resources ?? {})) {
     if (record.status === 'deleted' || record.external || !record.id) continue;
     const kind = journalKinds[record.kind];
-    if (kind && kind !== 'mount-target' && !byId.has(`${kind}:${record.id}`)) byId.set(`${kind}:${record.id}`, { kind, id: record.id, key: record.key });
+    if (kind && kind !== 'mount-target' && !byId.has(`${kind}:${record.id}`)) byId.set(`${kind}:${record.id}`, { kind, id: record.id, key: record.key, stackId: journal?.stackId });
   }
   const fileSystems = [...byId.values()].filter((r) => r.kind === 'efs').map((r) => r.id);
   for (const target of await mountTargetsOf(clients, fileSystems)) {
     if (target.state !== 'deleted' && target.state !== 'deleting') byId.set(`mount-target:${target.id}`, target);
   }
-  return [...byId.values()].filter((r) => r.state !== 'terminated' && r.state !== 'deleted');
+  return splitByOwner([...byId.values()].filter((r) => r.state !== 'terminated' && r.state !== 'deleted'), owner);
 }
 
-export function planDestroyFrom(stack: string, region: string, resources: SweptResource[], keepData: boolean): DestroyPlan {
+export function planDestroyFrom(stack: string, region: string, found: OwnedSplit, keepData: boolean, owner: Pick<DestroyPlan, 'stackId' | 'adoptedStackId' | 'regionFrom'> = {}): DestroyPlan {
   const keep = (r: SweptResource) => keepData && DATA_KINDS.includes(r.kind) && !isRuntimeStatus(r);
-  return { stack, region, keepData, toDelete: resources.filter((r) => !keep(r)), toKeep: resources.filter(keep) };
+  return { stack, region, keepData, ...owner, toDelete: found.ours.filter((r) => !keep(r)), toKeep: found.ours.filter(keep), foreign: found.foreign };
 }
 
 function idsOf(resources: readonly SweptResource[], kind: SweptKind): string[] {
@@ -113,6 +125,8 @@ export interface ApplyDestroyOptions {
   store: StateWriter & { remove(name: string): Promise<void> };
   state: StackState | undefined;
   plan: DestroyPlan;
+  /** The same ownership the plan was made with: the final check counts only our resources. */
+  owner: Ownership;
   timing: EngineTiming;
   signal?: AbortSignal;
   onProgress: ProgressListener;
@@ -146,7 +160,7 @@ export async function applyDestroy(options: ApplyDestroyOptions): Promise<Destro
   const allFileSystems = [...plan.toDelete, ...plan.toKeep].filter((r) => r.kind === 'efs').map((r) => r.id);
   try {
     await runGraph(destroySteps(plan, clients, options.timing, options.signal, allFileSystems, options.state?.config), { signal: options.signal, onProgress: options.onProgress, context: { profile: clients.profile, stack: plan.stack } });
-    const remaining = await collectResources(clients, plan.stack, undefined);
+    const remaining = (await collectResources(clients, plan.stack, options.owner)).ours;
     const left = remaining.filter((r) => !(plan.keepData && DATA_KINDS.includes(r.kind) && !isRuntimeStatus(r)));
     if (left.length > 0) {
       throw new GeuseError({
@@ -160,7 +174,7 @@ export async function applyDestroy(options: ApplyDestroyOptions): Promise<Destro
     await journal?.setStatus('destroy_failed', classified).catch(() => undefined);
     throw classified;
   }
-  const kept = plan.keepData ? (await collectResources(clients, plan.stack, undefined)).filter((r) => DATA_KINDS.includes(r.kind) && !isRuntimeStatus(r)) : [];
+  const kept = plan.keepData ? (await collectResources(clients, plan.stack, options.owner)).ours.filter((r) => DATA_KINDS.includes(r.kind) && !isRuntimeStatus(r)) : [];
   if (kept.length === 0) {
     await options.store.remove(plan.stack);
     return { kept, stateRemoved: true };

@@ -7,7 +7,9 @@ import { findStacksInAccount, importStackState, type AccountStack } from './acco
 import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import { classifyAwsError, isNotFound } from './aws/classify';
 import { bootstrapStatusParameter, bootstrapStatusSchema, type BootstrapStatus } from './bootstrap/status';
-import { refused } from './errors';
+import { GeuseError, refused } from './errors';
+import { describeForeign, describeOwner, otherStackIds, ownershipOf, type Ownership } from './resources/ownership';
+import { locateStack } from './resources/locate';
 import { HealthTracker } from './health/tracker';
 import { join } from 'node:path';
 import { PriceCache } from './cost/cache';
@@ -145,13 +147,37 @@ export class Engine {
     }
   }
 
-  async planDestroy(name: string, options: { deleteData?: boolean; region?: string; profile?: string } = {}): Promise<{ plan: DestroyPlan; state?: StackState }> {
+  /**
+   * What a destroy would delete and keep, and what carries the name but is not ours. Without state the region
+   * is found (see locateStack), and nothing is ours unless the user adopts the one other stack id found.
+   */
+  async planDestroy(name: string, options: DestroyOptions = {}): Promise<{ plan: DestroyPlan; state?: StackState; owner: Ownership }> {
     const state = await this.store.read(name);
-    const region = state?.region ?? options.region ?? 'us-east-1';
-    const clients = this.clients(region, options.profile ?? state?.config.profile);
-    const resources = await collectResources(clients, name, state);
+    const profile = options.profile ?? state?.config.profile;
+    const located = state ? undefined : await locateStack({
+      name, explicitRegion: options.regionExplicit === false ? undefined : options.region,
+      defaultRegion: options.region ?? 'us-east-1', clientsFor: (region) => this.clients(region, profile),
+    });
+    const region = state?.region ?? located?.region ?? 'us-east-1';
+    const clients = this.clients(region, profile);
+    let owner = ownershipOf(state);
+    let found = await collectResources(clients, name, owner, state);
+    let adoptedStackId: string | undefined;
+    if (!state && options.adopt) {
+      const ids = otherStackIds(found.foreign);
+      if (ids.length > 1) {
+        throw refused('ADOPT_AMBIGUOUS', `Resources named for stack ${name} in ${region} belong to ${ids.length} different stacks (${ids.map((id) => describeOwner(found.foreign, id)).join('; ')}), so --adopt cannot tell which to take over.`,
+          'Destroy each from the machine or state folder that deployed it, or remove the ones you know by hand.');
+      }
+      adoptedStackId = ids[0];
+      if (adoptedStackId) {
+        owner = { stackId: adoptedStackId, journalIds: new Set() };
+        found = await collectResources(clients, name, owner);
+      }
+    }
     const keepData = !options.deleteData && (state?.config.keepDataOnDestroy ?? true);
-    return { plan: planDestroyFrom(name, region, resources, keepData), state };
+    const plan = planDestroyFrom(name, region, found, keepData, { stackId: owner.stackId, adoptedStackId, regionFrom: located ? `${region} (${located.how})` : undefined });
+    return { plan, state, owner };
   }
 
   /** What the data a destroy keeps will cost per month, for the confirmation (undefined when nothing is kept). */
@@ -159,13 +185,14 @@ export class Engine {
     return keptCost(this.clients(plan.region, profile), plan.toKeep);
   }
 
-  async destroy(name: string, options: OperationOptions & { deleteData?: boolean; region?: string; profile?: string; confirm?: Confirm<DestroyPlan> } = {}): Promise<DestroyResult & { plan: DestroyPlan }> {
+  async destroy(name: string, options: OperationOptions & DestroyOptions & { confirm?: Confirm<DestroyPlan> } = {}): Promise<DestroyResult & { plan: DestroyPlan }> {
     const lock = await this.store.lock(name, 'destroy');
     try {
-      const { plan, state } = await this.planDestroy(name, options);
+      const { plan, state, owner } = await this.planDestroy(name, options);
+      if (!state && plan.toDelete.length === 0 && plan.toKeep.length === 0) throw nothingOurs(plan, this.options.stateDir);
       if (options.confirm && !(await options.confirm(plan))) throw declined('destroy', name);
       const clients = this.clients(plan.region, options.profile ?? state?.config.profile);
-      const result = await applyDestroy({ clients, store: this.store, state, plan, timing: this.timing, signal: options.signal, onProgress: options.onProgress ?? silentProgress });
+      const result = await applyDestroy({ clients, store: this.store, state, plan, owner, timing: this.timing, signal: options.signal, onProgress: options.onProgress ?? silentProgress });
       return { ...result, plan };
     } finally {
       await lock.release();
@@ -419,6 +446,35 @@ export class Engine {
   restore(name: string): Promise<{ restoredFrom: string }> {
     return this.store.restore(name);
   }
+}
+
+export interface DestroyOptions {
+  deleteData?: boolean;
+  /** Where to look when there is no state; with state, the state's region wins. */
+  region?: string;
+  /** False when `region` is only a default (nothing the user set): then a stateless destroy finds the region itself. */
+  regionExplicit?: boolean;
+  profile?: string;
+  /** Without state: take over the one other stack id found under this name (shown in the plan, confirmed). */
+  adopt?: boolean;
+}
+
+/** A destroy with no state that found nothing of its own: never a success, and never a guess. */
+function nothingOurs(plan: DestroyPlan, stateDir: string) {
+  const where = plan.regionFrom ?? plan.region;
+  if (plan.foreign.length === 0) {
+    return new GeuseError({
+      code: 'STACK_NOT_FOUND', kind: 'not-found',
+      message: `No stack named ${plan.stack} was found: ${stateDir} has no state for it, and nothing in ${where} (nor IAM or CloudFront) carries its name, so nothing was deleted.`,
+      nextStep: `Check the name with \`geusemaker list\`, or pass --region if the stack lives in another region.`,
+    });
+  }
+  const adoptable = otherStackIds(plan.foreign).length === 1;
+  return refused('NOT_OURS',
+    `Nothing was deleted: ${stateDir} has no state for stack ${plan.stack}, and what carries that name in ${where} is not this machine's:\n${describeForeign(plan.foreign).map((line) => `  - ${line}`).join('\n')}`,
+    adoptable
+      ? `If this is your own stack (deployed from another machine or state folder, or its state was lost), run \`geusemaker destroy ${plan.stack} --adopt\`: you are shown its stack id and asked before anything is deleted. Otherwise leave it alone: it belongs to someone else.`
+      : 'These are not GeuseMaker resources of a stack: if you know they are unused, delete them yourself in the AWS console.');
 }
 
 function declined(operation: string, name: string) {

@@ -28,10 +28,10 @@ describe('the stack sweep among other people\'s load balancers', function () {
     const { vpcId, subnetIds } = await subnets(aws);
     const lb = async (name: string, tags?: { Key: string; Value: string }[]) => (await aws.elbv2.send(new CreateLoadBalancerCommand({ Name: name, Subnets: subnetIds, Tags: tags }))).LoadBalancers![0]!.LoadBalancerArn!;
     const tg = async (name: string, tags?: { Key: string; Value: string }[]) => (await aws.elbv2.send(new CreateTargetGroupCommand({ Name: name, Protocol: 'HTTP', Port: 80, VpcId: vpcId, Tags: tags }))).TargetGroups![0]!.TargetGroupArn!;
-    const ours = await lb('gm-demo', stackTags('demo', 'id-1', 'load-balancer', 'gm-demo'));
-    const ourGroup = await tg('gm-demo-tg', stackTags('demo', 'id-1', 'target-group', 'gm-demo-tg'));
-    const goneLb = await lb('gm-other', stackTags('other', 'id-2', 'load-balancer', 'gm-other'));
-    const goneGroup = await tg('gm-other-tg', stackTags('other', 'id-2', 'target-group', 'gm-other-tg'));
+    const ours = await lb('gm-demo', stackTags({ stack: 'demo', stackId: 'id-1' }, 'load-balancer', 'gm-demo'));
+    const ourGroup = await tg('gm-demo-tg', stackTags({ stack: 'demo', stackId: 'id-1' }, 'target-group', 'gm-demo-tg'));
+    const goneLb = await lb('gm-other', stackTags({ stack: 'other', stackId: 'id-2' }, 'load-balancer', 'gm-other'));
+    const goneGroup = await tg('gm-other-tg', stackTags({ stack: 'other', stackId: 'id-2' }, 'target-group', 'gm-other-tg'));
     const theirs = await lb('payments-prod', [{ Key: TAG_STACK, Value: 'demo' }]);
 
     // Someone else deletes gm-other (and its group) right after the sweep listed them: the real race, made certain.

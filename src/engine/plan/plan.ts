@@ -9,7 +9,9 @@ import type { PlanFacts } from '../context';
 import { GeuseError, invalidInput, refused } from '../errors';
 import { DEPLOYABLE_TIERS, usesCloudFront, type StackConfig } from '../stack/config';
 import type { StackState } from '../state/schema';
-import { isRuntimeStatus, sweepStack, type SweptResource } from '../resources/sweep';
+import { sweepStack } from '../resources/sweep';
+import { describeForeign, describeOwner, otherStackIds, ownershipOf, splitByOwner, type ForeignResource } from '../resources/ownership';
+import { fixedNameConflicts } from './name-preflight';
 import { devSteps } from './dev-steps';
 import { loadBalancerSubnetsOf } from '../resources/load-balancer-network';
 import { resolveAmi } from './ami';
@@ -112,15 +114,21 @@ function servedByLoadBalancer(config: StackConfig, usable: SubnetZone[], zoneOf:
     `Add a public subnet (route to an internet gateway) in ${offered.join(' or ')} to network.subnetIds, or choose an instance type offered in ${lbZones.join(' or ')}.`);
 }
 
-function foreignResources(swept: readonly SweptResource[], state: StackState | undefined): SweptResource[] {
-  return swept.filter((resource) => resource.stackId !== state?.stackId && resource.state !== 'terminated' && !isRuntimeStatus(resource));
-}
-
-function nameTaken(config: StackConfig, foreign: readonly SweptResource[]): GeuseError {
-  const listed = foreign.slice(0, 6).map((r) => `${r.kind} ${r.id}`).join(', ');
+/** A name taken by another stack (adoptable) or by resources that are no stack's (never touched): the safe paths only. */
+function nameTaken(config: StackConfig, foreign: readonly ForeignResource[]): GeuseError {
+  const untagged = foreign.filter((r) => r.reason === 'untagged');
+  const owners = otherStackIds(foreign);
+  const listed = describeForeign(foreign, 'left alone').map((line) => `  - ${line}`).join('\n');
+  if (untagged.length > 0) {
+    return refused('NAME_TAKEN',
+      `The stack name "${config.name}" is already used in this AWS account by resources GeuseMaker did not create for this stack, so nothing was created:\n${listed}`,
+      `Choose another stack name. If you made ${untagged.map((r) => r.id).join(', ')} yourself and no longer need ${untagged.length === 1 ? 'it' : 'them'}, delete ${untagged.length === 1 ? 'it' : 'them'} by hand first; GeuseMaker never deletes or takes over what it did not create.`);
+  }
   return refused('NAME_TAKEN',
-    `The stack name "${config.name}" is already used in this AWS account: ${listed}${foreign.length > 6 ? ` and ${foreign.length - 6} more` : ''} carry it but this machine's state does not know them (a deploy from another machine, or a lost state file).`,
-    `To take them over, run \`geusemaker deploy ${config.name} --adopt\`; to remove them, run \`geusemaker destroy ${config.name} --delete-data\`; or choose another name.`);
+    `The stack name "${config.name}" is already used in this AWS account by a stack this machine's state does not know (a deploy from another machine or state folder, or a lost state file), so nothing was created:\n${listed}`,
+    owners.length === 1
+      ? `If it is yours, take it over with \`geusemaker deploy ${config.name} --adopt\` (its data is kept and reused); otherwise choose another stack name.`
+      : `Choose another stack name: ${owners.length} different stacks use this one, so none can be adopted.`);
 }
 
 /**
@@ -168,20 +176,21 @@ export async function planDeploy(clients: AwsClients, config: StackConfig, state
       warnings.push(...await gpuQuotaPreflight(options.quotas, config, typeFacts.vcpus, inUse));
     } else warnings.push('The GPU vCPU quota was not checked (no Service Quotas access configured).');
   }
-  const [ami, network, swept, loadBalancerSubnets] = await Promise.all([
+  const [ami, network, swept, loadBalancerSubnets, fixedNames] = await Promise.all([
     resolveAmi(clients, config, architecture),
     checkExistingNetwork(clients, config, zones),
     checked(() => sweepStack(clients, config.name), config.profile),
     loadBalancerSubnetsOf(clients, config),
+    checked(() => fixedNameConflicts(clients, config, ownershipOf(state)), config.profile),
   ]);
   const existingSubnets = servedByLoadBalancer(config, network.usable, network.zoneOf, loadBalancerSubnets);
-  const foreign = foreignResources(swept, state);
+  const foreign = [...splitByOwner(swept.filter((r) => r.state !== 'terminated'), ownershipOf(state)).foreign, ...fixedNames];
   let adoptedStackId: string | undefined;
   if (foreign.length > 0) {
-    const ids = new Set(foreign.map((r) => r.stackId));
-    if (!options.adopt || ids.size !== 1 || [...ids][0] === undefined) throw nameTaken(config, foreign);
-    adoptedStackId = [...ids][0];
-    warnings.push(`Adopting ${foreign.length} existing resource(s) named for stack ${config.name}.`);
+    const ids = otherStackIds(foreign);
+    if (!options.adopt || ids.length !== 1 || foreign.some((r) => r.reason === 'untagged')) throw nameTaken(config, foreign);
+    adoptedStackId = ids[0];
+    warnings.push(`Adopting ${foreign.length} existing resource(s) of ${describeOwner(foreign, adoptedStackId!)}.`);
   }
   const ordered = config.network.mode === 'new' && config.market === 'spot' ? await cheapestSpotFirst(clients, config.instanceType, zones) : zones;
   const facts: PlanFacts = {

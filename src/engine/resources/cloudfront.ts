@@ -121,7 +121,7 @@ export async function ensureDistribution(ctx: StepContext): Promise<StepResult> 
         const out = await ctx.clients.cloudfront.send(new CreateDistributionWithTagsCommand({
           DistributionConfigWithTags: {
             DistributionConfig: distributionConfig(ctx, token, albDns, secret),
-            Tags: { Items: stackTags(ctx.stack, ctx.stackId, LB_KEYS.distribution, `gm-${ctx.stack}`) },
+            Tags: { Items: stackTags(ctx, LB_KEYS.distribution, `gm-${ctx.stack}`) },
           },
         }));
         return toFound(out.Distribution!);

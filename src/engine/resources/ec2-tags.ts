@@ -4,7 +4,7 @@ import { stackTags, TAG_RESOURCE, TAG_STACK_ID } from '../stack/naming';
 
 /** TagSpecifications so the resource is tagged in the same call that creates it. */
 export function tagSpec(ctx: StepContext, resourceType: ResourceType, key: string, displayName?: string) {
-  return [{ ResourceType: resourceType, Tags: stackTags(ctx.stack, ctx.stackId, key, displayName) }];
+  return [{ ResourceType: resourceType, Tags: stackTags(ctx, key, displayName) }];
 }
 
 /** Filters that find this stack's resource with a given logical key. */

@@ -35,7 +35,7 @@ export async function ensureFileSystem(ctx: StepContext, waiting: (what: string)
       try {
         const out = await ctx.clients.efs.send(new CreateFileSystemCommand({
           CreationToken: token, Encrypted: true, PerformanceMode: 'generalPurpose', ThroughputMode: 'elastic',
-          Tags: stackTags(ctx.stack, ctx.stackId, 'efs', `gm-${ctx.stack}-data`),
+          Tags: stackTags(ctx, 'efs', `gm-${ctx.stack}-data`),
         }));
         return { id: out.FileSystemId! };
       } catch (error) {

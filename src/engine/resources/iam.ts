@@ -36,7 +36,7 @@ export function secretsPolicy(ctx: Pick<StepContext, 'stack' | 'facts' | 'client
 function assertOurs(ctx: StepContext, what: string, name: string, tags: IamTag[] | undefined): void {
   if (tagValue(tags, TAG_STACK_ID) !== ctx.stackId) {
     throw refused('NAME_TAKEN', `IAM ${what} ${name} already exists and does not belong to this stack.`,
-      `Choose another stack name, or delete ${name} if it is left over from a stack you no longer use.`);
+      `Choose another stack name; if ${name} belongs to a stack of yours deployed from elsewhere, take that stack over with \`geusemaker deploy ${ctx.stack} --adopt\`.`);
   }
 }
 
@@ -74,7 +74,7 @@ export async function ensureRole(ctx: StepContext): Promise<StepResult> {
       try {
         const out = await ctx.clients.iam.send(new CreateRoleCommand({
           RoleName: roleName, Path: names.iamPath, AssumeRolePolicyDocument: trustPolicy,
-          Description: `GeuseMaker stack ${ctx.stack}: SSM access and its own secrets`, Tags: stackTags(ctx.stack, ctx.stackId, 'iam-role', roleName),
+          Description: `GeuseMaker stack ${ctx.stack}: SSM access and its own secrets`, Tags: stackTags(ctx, 'iam-role', roleName),
         }));
         return { id: roleName, attrs: { arn: out.Role?.Arn ?? '' } };
       } catch (error) {
@@ -110,7 +110,7 @@ export async function ensureInstanceProfile(ctx: StepContext): Promise<StepResul
     create: async () => {
       try {
         const out = await ctx.clients.iam.send(new CreateInstanceProfileCommand({
-          InstanceProfileName: profileName, Path: names.iamPath, Tags: stackTags(ctx.stack, ctx.stackId, 'instance-profile', profileName),
+          InstanceProfileName: profileName, Path: names.iamPath, Tags: stackTags(ctx, 'instance-profile', profileName),
         }));
         described = out.InstanceProfile;
         return { id: profileName, attrs: { arn: out.InstanceProfile?.Arn ?? '' } };

@@ -80,7 +80,7 @@ export async function ensureLoadBalancer(ctx: StepContext): Promise<StepResult> 
       const out = await retryNotFound(ctx, () => ctx.clients.elbv2.send(new CreateLoadBalancerCommand({
         Name: name, Type: 'application', Scheme: 'internet-facing', IpAddressType: 'ipv4',
         Subnets: loadBalancerSubnets(ctx), SecurityGroups: [requireId(ctx, LB_KEYS.securityGroup)],
-        Tags: stackTags(ctx.stack, ctx.stackId, LB_KEYS.loadBalancer, name),
+        Tags: stackTags(ctx, LB_KEYS.loadBalancer, name),
       })));
       return lbFound(out.LoadBalancers![0]!);
     },
@@ -121,7 +121,7 @@ export async function ensureTargetGroup(ctx: StepContext): Promise<StepResult> {
         HealthCheckProtocol: 'HTTP', HealthCheckPath: '/healthz', HealthCheckPort: 'traffic-port',
         HealthCheckIntervalSeconds: 30, HealthCheckTimeoutSeconds: 10, HealthyThresholdCount: 2, UnhealthyThresholdCount: 5,
         Matcher: { HttpCode: '200' },
-        Tags: stackTags(ctx.stack, ctx.stackId, LB_KEYS.targetGroup, name),
+        Tags: stackTags(ctx, LB_KEYS.targetGroup, name),
       })));
       return { id: out.TargetGroups![0]!.TargetGroupArn! };
     },
@@ -169,7 +169,7 @@ export async function ensureListeners(ctx: StepContext): Promise<StepResult> {
   const lbArn = requireId(ctx, LB_KEYS.loadBalancer);
   const cloudFront = usesCloudFront(ctx.config);
   const certificateArn = ctx.config.certificateArn;
-  const tags = (key: string) => stackTags(ctx.stack, ctx.stackId, key);
+  const tags = (key: string) => stackTags(ctx, key);
   const httpDefault: Action = cloudFront
     ? { Type: 'fixed-response', FixedResponseConfig: { StatusCode: '403', ContentType: 'text/plain', MessageBody: 'Forbidden: use the stack\'s CloudFront address.' } }
     : certificateArn
@@ -238,7 +238,7 @@ async function ensureOriginRule(ctx: StepContext): Promise<'created' | 'reused'>
       const out = await ctx.clients.elbv2.send(new CreateRuleCommand({
         ListenerArn: listenerArn, Priority: ORIGIN_RULE_PRIORITY,
         Conditions: [{ Field: 'http-header', HttpHeaderConfig: { HttpHeaderName: ORIGIN_HEADER, Values: [secret] } }],
-        Actions: [forward(ctx)], Tags: stackTags(ctx.stack, ctx.stackId, LB_KEYS.originRule),
+        Actions: [forward(ctx)], Tags: stackTags(ctx, LB_KEYS.originRule),
       }));
       return { id: out.Rules![0]!.RuleArn! };
     },

@@ -55,7 +55,7 @@ async function ownedParameter(ctx: StepContext, parameterName: string): Promise<
   const tags = (await ctx.clients.ssm.send(new ListTagsForResourceCommand({ ResourceType: 'Parameter', ResourceId: parameterName }))).TagList;
   if (tagValue(tags, TAG_STACK_ID) !== ctx.stackId) {
     throw refused('NAME_TAKEN', `SSM parameter ${parameterName} already exists and does not belong to this stack.`,
-      'Choose another stack name, or adopt the existing stack with `geusemaker deploy <name> --adopt`.');
+      `Choose another stack name; if it belongs to a stack of yours deployed from elsewhere, take that stack over with \`geusemaker deploy ${ctx.stack} --adopt\`.`);
   }
   return true;
 }
@@ -72,7 +72,7 @@ async function ensureSecret(ctx: StepContext, secret: SecretSpec): Promise<'crea
         // Overwrite is never set: a secret that exists protects data and must not change.
         await ctx.clients.ssm.send(new PutParameterCommand({
           Name: parameterName, Value: generateSecret(secret.bytes, secret.allClasses === true), Type: 'SecureString', Tier: 'Standard',
-          Description: `GeuseMaker stack ${ctx.stack}: ${secret.name}`, Tags: stackTags(ctx.stack, ctx.stackId, secret.key, parameterName),
+          Description: `GeuseMaker stack ${ctx.stack}: ${secret.name}`, Tags: stackTags(ctx, secret.key, parameterName),
         }));
       } catch (error) {
         if (awsErrorCode(error) !== 'ParameterAlreadyExists' || !(await ownedParameter(ctx, parameterName))) throw error;

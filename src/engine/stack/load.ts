@@ -275,6 +275,11 @@ function originOf(origins: Map<string, Origin>, path: readonly PropertyKey[]): O
 
 /** Settings merged flags > GEUSEMAKER_* env > config file > AWS_PROFILE > defaults, then validated. */
 export function resolveConfig(sources: ConfigSources): StackConfig {
+  return resolveConfigWithOrigins(sources).config;
+}
+
+/** The resolved config and which top-level settings some source set (the rest are defaults). */
+export function resolveConfigWithOrigins(sources: ConfigSources): { config: StackConfig; explicit: ReadonlySet<string> } {
   const env = readEnv(sources.env);
   const file = sources.file;
   const layers: Layer[] = [];
@@ -286,7 +291,7 @@ export function resolveConfig(sources: ConfigSources): StackConfig {
 
   const { merged, origins } = mergeLayers(layers);
   const result = stackConfigSchema.safeParse(merged);
-  if (result.success) return result.data;
+  if (result.success) return { config: result.data, explicit: new Set([...origins.keys()].map((key) => key.split('.')[0] ?? key)) };
 
   const locate = file ? yamlLocator(file.text) : undefined;
   const lines: string[] = [];
@@ -443,11 +448,11 @@ export async function loadStackConfig(opts: {
   configPath?: string;
   flags: Partial<StackConfigInput>;
   env: NodeJS.ProcessEnv;
-}): Promise<{ config: StackConfig; configPath?: string }> {
+}): Promise<{ config: StackConfig; configPath?: string; explicit: ReadonlySet<string> }> {
   const configPath = opts.configPath !== undefined ? resolve(opts.cwd, opts.configPath) : findConfigFile(opts.cwd);
-  if (configPath === undefined) return { config: resolveConfig({ flags: opts.flags, env: opts.env }) };
+  if (configPath === undefined) return resolveConfigWithOrigins({ flags: opts.flags, env: opts.env });
   const text = await readConfigText(configPath);
-  return { config: resolveConfig({ flags: opts.flags, env: opts.env, file: { path: configPath, text } }), configPath };
+  return { ...resolveConfigWithOrigins({ flags: opts.flags, env: opts.env, file: { path: configPath, text } }), configPath };
 }
 
 async function readConfigText(path: string): Promise<string> {

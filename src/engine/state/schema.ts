@@ -55,6 +55,8 @@ export const stackStateSchema = z.strictObject({
   stackId: z.string().min(1),
   status: z.enum(STACK_STATUSES),
   region: z.string().min(1),
+  /** The host that first deployed the stack (tagged as geusemaker:created-on); absent in older files. */
+  createdOn: z.string().optional(),
   config: stackConfigSchema,
   resources: z.record(z.string(), resourceRecordSchema),
   /** What the last deploy actually did about capacity (e.g. "spot in us-east-1b"). */

@@ -1,0 +1,66 @@
+import { DescribeSecurityGroupsCommand } from '@aws-sdk/client-ec2';
+import { DescribeLoadBalancersCommand, DescribeTagsCommand, DescribeTargetGroupsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { AwsClients } from '../aws/clients';
+import { isNotFound } from '../aws/classify';
+import { LOAD_BALANCED_TIERS, type StackConfig } from '../stack/config';
+import { tagValue, TAG_CREATED_AT, TAG_CREATED_ON, TAG_STACK, TAG_STACK_ID } from '../stack/naming';
+import { loadBalancerName, targetGroupName } from '../resources/load-balancer';
+import type { ForeignResource, Ownership } from '../resources/ownership';
+import type { SweptKind } from '../resources/sweep';
+
+/** The security groups a stack names gm-<stack>-<key> (only a reused VPC can already hold same-named ones). */
+const GROUP_KEYS = ['sg-instance', 'sg-alb', 'sg-efs'] as const;
+
+type Tags = { Key?: string; Value?: string }[] | undefined;
+
+/**
+ * A resource with one of the stack's fixed names that the sweep does not see (it carries no geusemaker:stack tag
+ * with this name). Ours only with our stack id; otherwise it would collide mid-deploy, so plan reports it first.
+ */
+function conflict(config: StackConfig, owner: Ownership, kind: SweptKind, id: string, tags: Tags): ForeignResource | undefined {
+  const stackId = tagValue(tags, TAG_STACK_ID);
+  if ((owner.stackId !== undefined && stackId === owner.stackId) || owner.journalIds.has(id)) return undefined;
+  // Tagged with this stack's name: the sweep already lists it.
+  if (tagValue(tags, TAG_STACK) === config.name) return undefined;
+  return { kind, id, stackId, createdOn: tagValue(tags, TAG_CREATED_ON), createdAt: tagValue(tags, TAG_CREATED_AT), reason: stackId ? 'other-stack' : 'untagged' };
+}
+
+async function elbTagsOf(clients: AwsClients, arn: string): Promise<Tags> {
+  return (await clients.elbv2.send(new DescribeTagsCommand({ ResourceArns: [arn] }))).TagDescriptions?.[0]?.Tags;
+}
+
+async function loadBalancerConflicts(clients: AwsClients, config: StackConfig, owner: Ownership): Promise<ForeignResource[]> {
+  const found: ForeignResource[] = [];
+  try {
+    const lb = (await clients.elbv2.send(new DescribeLoadBalancersCommand({ Names: [loadBalancerName(config.name)] }))).LoadBalancers?.[0];
+    const hit = lb?.LoadBalancerArn ? conflict(config, owner, 'load-balancer', lb.LoadBalancerArn, await elbTagsOf(clients, lb.LoadBalancerArn)) : undefined;
+    if (hit) found.push(hit);
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+  }
+  try {
+    const group = (await clients.elbv2.send(new DescribeTargetGroupsCommand({ Names: [targetGroupName(config.name)] }))).TargetGroups?.[0];
+    const hit = group?.TargetGroupArn ? conflict(config, owner, 'target-group', group.TargetGroupArn, await elbTagsOf(clients, group.TargetGroupArn)) : undefined;
+    if (hit) found.push(hit);
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+  }
+  return found;
+}
+
+async function securityGroupConflicts(clients: AwsClients, config: StackConfig, owner: Ownership): Promise<ForeignResource[]> {
+  if (config.network.mode !== 'existing') return [];
+  const out = await clients.ec2.send(new DescribeSecurityGroupsCommand({
+    Filters: [{ Name: 'vpc-id', Values: [config.network.vpcId] }, { Name: 'group-name', Values: GROUP_KEYS.map((key) => `gm-${config.name}-${key}`) }],
+  }));
+  return (out.SecurityGroups ?? []).flatMap((group) => conflict(config, owner, 'security-group', group.GroupId!, group.Tags) ?? []);
+}
+
+/** Fixed names (load balancer, target group, security groups in a reused VPC) held by resources that are not ours. */
+export async function fixedNameConflicts(clients: AwsClients, config: StackConfig, owner: Ownership): Promise<ForeignResource[]> {
+  const [balancers, groups] = await Promise.all([
+    LOAD_BALANCED_TIERS.includes(config.tier) ? loadBalancerConflicts(clients, config, owner) : Promise.resolve([]),
+    securityGroupConflicts(clients, config, owner),
+  ]);
+  return [...balancers, ...groups];
+}

@@ -210,6 +210,41 @@ describe('geusemaker CLI', function () {
       assert.equal(run.code, 1);
       assert.match(run.stderr, /Error \[STACK_NOT_FOUND\]: There is no stack named nothere/);
     });
+
+    it('destroy of a name that never existed → 1, not "destroyed"', async () => {
+      const run = await cli(['destroy', 'nothere', '--yes'], { stateDir: tempDir('gm-cli-state-') });
+      assert.equal(run.code, 1, run.stderr);
+      assert.match(run.stderr, /STACK_NOT_FOUND/);
+      assert.doesNotMatch(run.stdout, /destroyed/i);
+    });
+  });
+
+  it('destroy from another state folder → 3 saying whose the stack is, deleting nothing; --adopt --yes then destroys it', async () => {
+    const owner = tempDir('gm-cli-owner-');
+    const other = tempDir('gm-cli-other-');
+    assert.equal((await cli(['deploy', 'demo', '--yes'], { stateDir: owner })).code, 0);
+    const before = countByKind(await sweep());
+    const stackId = (JSON.parse(readFileSync(join(owner, 'demo.json'), 'utf8')) as { stackId: string }).stackId;
+
+    const taken = await cli(['deploy', 'demo', '--yes'], { stateDir: other });
+    assert.equal(taken.code, 3, taken.stderr);
+    assert.match(taken.stderr, /NAME_TAKEN/);
+    assert.match(taken.stderr, /geusemaker deploy demo --adopt/);
+    assert.doesNotMatch(taken.stderr, /geusemaker destroy/);
+
+    for (const extra of [[], ['--delete-data']]) {
+      const run = await cli(['destroy', 'demo', '--yes', ...extra], { stateDir: other });
+      assert.equal(run.code, 3, run.stderr);
+      assert.match(run.stderr, /NOT_OURS/);
+      assert.ok(run.stderr.includes(`belongs to stack id ${stackId}`), run.stderr);
+      assert.match(run.stderr, /geusemaker destroy demo --adopt/);
+    }
+    assert.deepEqual(countByKind(await sweep()), before, 'nothing of the owner\'s stack was deleted');
+
+    const adopted = await cli(['destroy', 'demo', '--yes', '--adopt', '--delete-data'], { stateDir: other });
+    assert.equal(adopted.code, 0, adopted.stderr);
+    assert.ok(adopted.stdout.includes(`Adopting stack id ${stackId}`), adopted.stdout);
+    assert.deepEqual(await sweep(), []);
   });
 
   it('init writes a config that plan accepts, and refuses to overwrite it without --force', async () => {

@@ -23,7 +23,7 @@ export interface FaultRule {
   times?: number;
 }
 
-export const MUTATING = /^(Create|Run|Put|Attach|Add|Associate|Modify|Authorize|Revoke|Delete|Terminate|Detach|Disassociate|Remove|Register|Deregister|Update)/;
+export const MUTATING = /^(Create|Tag|Untag|Run|Put|Attach|Add|Associate|Modify|Authorize|Revoke|Delete|Terminate|Detach|Disassociate|Remove|Register|Deregister|Update)/;
 
 export function awsError(spec: InjectedError): Error {
   return Object.assign(new Error(spec.message), {
@@ -103,7 +103,7 @@ export const DEV_MUTATING_CALLS = [
   'ec2:CreateInternetGateway', 'ec2:AttachInternetGateway', 'ec2:CreateRouteTable', 'ec2:CreateRoute',
   'ec2:AssociateRouteTable', 'ec2:CreateSecurityGroup', 'ec2:AuthorizeSecurityGroupIngress', 'ec2:RunInstances',
   'efs:CreateFileSystem', 'efs:CreateMountTarget',
-  'iam:CreateRole', 'iam:AttachRolePolicy', 'iam:PutRolePolicy', 'iam:CreateInstanceProfile', 'iam:AddRoleToInstanceProfile',
+  'iam:CreateRole', 'iam:AttachRolePolicy', 'iam:PutRolePolicy', 'iam:TagRole', 'iam:CreateInstanceProfile', 'iam:AddRoleToInstanceProfile',
   'ssm:PutParameter',
 ];
 

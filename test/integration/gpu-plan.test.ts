@@ -5,7 +5,8 @@ import {
 } from '@aws-sdk/client-ec2';
 import { Engine } from '../../src/engine/engine';
 import { stackConfigSchema, type StackConfigInput } from '../../src/engine/stack/config';
-import { TAG_STACK } from '../../src/engine/stack/naming';
+import { TAG_STACK, TAG_STACK_ID } from '../../src/engine/stack/naming';
+import { newStackState } from '../../src/engine/deploy';
 import { RecordedQuotas } from '../fixtures/quotas/recorded';
 import { FAST_TIMING, inspector, sweep, tempDir } from '../harness/engine';
 import { rejection } from '../harness/refusal';
@@ -83,15 +84,18 @@ describe('gpu tier plan against moto (quotas from recorded GetServiceQuota respo
       };
       await run('g5.xlarge');
       await run('t3.2xlarge');
-      await run('g5.2xlarge', { TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: TAG_STACK, Value: 'demo' }] }] });
+      // The stack's own instance carries its stack id, which the stack's state knows.
+      await run('g5.2xlarge', { TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: TAG_STACK, Value: 'demo' }, { Key: TAG_STACK_ID, Value: 'own-id' }] }] });
       await run('g4dn.xlarge', { InstanceMarketOptions: { MarketType: 'spot' } });
       const onDemand = gpuConfig({ market: 'on-demand' });
       const first = gpuEngine();
+      await first.engine.store.write(newStackState(onDemand, 'own-id'));
       const plan = await first.engine.plan(onDemand);
       first.engine.dispose();
       assert.equal(plan.warnings.some((w) => /quota/i.test(w)), false, '8 − 4 in use leaves the 4 g5.xlarge needs');
       await run('g6.xlarge');
       const second = gpuEngine();
+      await second.engine.store.write(newStackState(onDemand, 'own-id'));
       const error = await rejection(second.engine.plan(onDemand));
       second.engine.dispose();
       aws.destroy();

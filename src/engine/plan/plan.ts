@@ -141,6 +141,16 @@ async function cheapestSpotFirst(clients: AwsClients, instanceType: string, zone
   return [...zones].sort((a, b) => rank(a) - rank(b));
 }
 
+/**
+ * Like Promise.all, but when several checks fail the first in the list is reported, not the fastest:
+ * the same config always gets the same answer (a wrong subnet before what it implies for the load balancer).
+ */
+async function firstFailureInOrder<T extends readonly unknown[]>(checks: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const settled = await Promise.allSettled(checks);
+  for (const result of settled) if (result.status === 'rejected') throw result.reason;
+  return settled.map((result) => (result as PromiseFulfilledResult<unknown>).value) as unknown as T;
+}
+
 export interface PlanOptions {
   adopt?: boolean;
   /** Service Quotas for the GPU vCPU preflight (injected: moto has no EC2 quotas); without it the check is skipped with a warning. */
@@ -176,13 +186,13 @@ export async function planDeploy(clients: AwsClients, config: StackConfig, state
       warnings.push(...await gpuQuotaPreflight(options.quotas, config, typeFacts.vcpus, inUse));
     } else warnings.push('The GPU vCPU quota was not checked (no Service Quotas access configured).');
   }
-  const [ami, network, swept, loadBalancerSubnets, fixedNames] = await Promise.all([
+  const [ami, network, swept, loadBalancerSubnets, fixedNames] = await firstFailureInOrder([
     resolveAmi(clients, config, architecture),
     checkExistingNetwork(clients, config, zones),
     checked(() => sweepStack(clients, config.name), config.profile),
     loadBalancerSubnetsOf(clients, config),
     checked(() => fixedNameConflicts(clients, config, ownershipOf(state)), config.profile),
-  ]);
+  ] as const);
   const existingSubnets = servedByLoadBalancer(config, network.usable, network.zoneOf, loadBalancerSubnets);
   const foreign = [...splitByOwner(swept.filter((r) => r.state !== 'terminated'), ownershipOf(state)).foreign, ...fixedNames];
   let adoptedStackId: string | undefined;

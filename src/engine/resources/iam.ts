@@ -1,6 +1,6 @@
 import {
   AddRoleToInstanceProfileCommand, AttachRolePolicyCommand, CreateInstanceProfileCommand, CreateRoleCommand,
-  GetInstanceProfileCommand, GetRoleCommand, PutRolePolicyCommand, type Tag as IamTag,
+  GetInstanceProfileCommand, GetRoleCommand, PutRolePolicyCommand, TagRoleCommand, type Tag as IamTag,
 } from '@aws-sdk/client-iam';
 import type { StepContext } from '../context';
 import type { StepResult } from '../plan/graph';
@@ -17,19 +17,47 @@ const trustPolicy = JSON.stringify({
   Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
 });
 
-/** The instance may read only its own stack's parameters, decrypt them only through SSM, and write only its bootstrap status. */
-export function secretsPolicy(ctx: Pick<StepContext, 'stack' | 'facts' | 'clients'>): string {
-  const region = ctx.clients.region;
-  const parameterArn = `arn:aws:ssm:${region}:${ctx.facts.accountId}:parameter${names.parameterPath(ctx.stack)}*`;
-  const statusArn = `arn:aws:ssm:${region}:${ctx.facts.accountId}:parameter${bootstrapStatusParameter(ctx.stack)}`;
+/** AWS's public parameters (AMI ids, service lists): account-less ARNs, readable by anyone anyway. */
+export const PUBLIC_AWS_PARAMETERS_ARN = 'arn:aws:ssm:*::parameter/aws/*';
+
+/** The SSM actions that return parameter values; GetParameterHistory returns old values too. */
+export const PARAMETER_READ_ACTIONS = ['ssm:GetParameter', 'ssm:GetParameters', 'ssm:GetParametersByPath', 'ssm:GetParameterHistory'];
+
+/** Every parameter of the stack and no other: the trailing slash of the path keeps "demo" out of "/geusemaker/demo2/". */
+export function stackParameterArnPattern(region: string, accountId: string, stack: string): string {
+  return `arn:aws:ssm:${region}:${accountId}:parameter${names.parameterPath(stack)}*`;
+}
+
+/**
+ * The instance may read only its own stack's parameters, decrypt them only through SSM, and write only its bootstrap status.
+ * The role also carries AmazonSSMManagedInstanceCore (ssm:GetParameter(s) on "*"), and the aws/ssm key lets any principal
+ * of the account decrypt through SSM; allows add up, so only the explicit denies make "own stack only" hold.
+ */
+export function renderSecretsPolicy(region: string, accountId: string, stack: string): string {
+  const ownParameters = stackParameterArnPattern(region, accountId, stack);
+  const statusArn = `arn:aws:ssm:${region}:${accountId}:parameter${bootstrapStatusParameter(stack)}`;
+  const viaSsm = { 'kms:ViaService': `ssm.${region}.amazonaws.com` };
   return JSON.stringify({
     Version: '2012-10-17',
     Statement: [
-      { Sid: 'ReadOwnStackSecrets', Effect: 'Allow', Action: ['ssm:GetParameter', 'ssm:GetParameters', 'ssm:GetParametersByPath'], Resource: parameterArn },
+      { Sid: 'ReadOwnStackSecrets', Effect: 'Allow', Action: ['ssm:GetParameter', 'ssm:GetParameters', 'ssm:GetParametersByPath'], Resource: ownParameters },
       { Sid: 'WriteBootstrapStatus', Effect: 'Allow', Action: 'ssm:PutParameter', Resource: statusArn },
-      { Sid: 'DecryptThroughSsmOnly', Effect: 'Allow', Action: 'kms:Decrypt', Resource: '*', Condition: { StringEquals: { 'kms:ViaService': `ssm.${region}.amazonaws.com` } } },
+      {
+        Sid: 'DecryptOwnStackSecretsThroughSsm', Effect: 'Allow', Action: 'kms:Decrypt', Resource: '*',
+        Condition: { StringEquals: viaSsm, StringLike: { 'kms:EncryptionContext:PARAMETER_ARN': ownParameters } },
+      },
+      { Sid: 'DenyOtherStacksParameters', Effect: 'Deny', Action: PARAMETER_READ_ACTIONS, NotResource: [ownParameters, PUBLIC_AWS_PARAMETERS_ARN] },
+      // SSM decrypts a SecureString with its ARN as encryption context; a missing context is denied too.
+      {
+        Sid: 'DenyDecryptOfOtherStacksParameters', Effect: 'Deny', Action: 'kms:Decrypt', Resource: '*',
+        Condition: { StringEquals: viaSsm, StringNotLike: { 'kms:EncryptionContext:PARAMETER_ARN': ownParameters } },
+      },
     ],
   });
+}
+
+export function secretsPolicy(ctx: Pick<StepContext, 'stack' | 'facts' | 'clients'>): string {
+  return renderSecretsPolicy(ctx.clients.region, ctx.facts.accountId, ctx.stack);
 }
 
 /** IAM names are fixed per stack, so "already exists" is either our own earlier attempt or someone else's stack. */
@@ -88,6 +116,8 @@ export async function ensureRole(ctx: StepContext): Promise<StepResult> {
   // Both calls are idempotent, so they run every time and repair a half-configured role.
   await ctx.clients.iam.send(new AttachRolePolicyCommand({ RoleName: roleName, PolicyArn: SSM_CORE_POLICY_ARN }));
   await ctx.clients.iam.send(new PutRolePolicyCommand({ RoleName: roleName, PolicyName: names.secretsPolicy, PolicyDocument: secretsPolicy(ctx) }));
+  // Roles made before the origin tags existed gain them, so a destroy without state can find the region.
+  await ctx.clients.iam.send(new TagRoleCommand({ RoleName: roleName, Tags: stackTags(ctx, 'iam-role', roleName) }));
   return { outcome, detail: roleName };
 }
 

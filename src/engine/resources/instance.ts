@@ -74,8 +74,8 @@ function launchInput(ctx: StepContext, placement: Placement, market: 'spot' | 'o
     IamInstanceProfile: { Name: names.instanceProfile(ctx.stack) },
     // A public address lets the SSM agent reach AWS without a NAT gateway; no inbound rule makes it reachable.
     NetworkInterfaces: [{ DeviceIndex: 0, SubnetId: placement.subnetId, Groups: [groupId], AssociatePublicIpAddress: true }],
-    // Hop limit 2 so containers can use IMDSv2 too.
-    MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled', HttpPutResponseHopLimit: 2 },
+    // Hop limit 1: the IMDSv2 token's reply dies at the Docker bridge (a second hop), so no container gets the role's credentials.
+    MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled', HttpPutResponseHopLimit: 1 },
     BlockDeviceMappings: [{
       DeviceName: ctx.facts.rootDeviceName,
       Ebs: { VolumeSize: ctx.facts.rootVolumeGb ?? ctx.config.rootVolumeGb, VolumeType: 'gp3', Encrypted: true, DeleteOnTermination: true },

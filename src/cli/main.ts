@@ -289,7 +289,7 @@ async function deploy(s: Session): Promise<void> {
   let result;
   try {
     result = await interruptible(s, printer, (signal) =>
-      s.engine.deploy(config, { adopt: s.args.adopt, allowOverBudget: s.args.allowOverBudget, confirm, signal, onProgress: printer.listener }));
+      s.engine.deploy(config, { adopt: s.args.adopt, allowOverBudget: s.args.allowOverBudget, takeOverLock: s.args.takeOverLock, confirm, signal, onProgress: printer.listener }));
   } catch (error) {
     throw explain(error, 'deploy', config.name);
   }
@@ -310,7 +310,7 @@ async function destroy(s: Session): Promise<void> {
   try {
     result = await interruptible(s, printer, (signal) =>
       s.engine.destroy(name, {
-        deleteData: s.args.deleteData, region: config.region, regionExplicit: explicit.has('region'), adopt: s.args.adopt, profile: config.profile, signal, onProgress: printer.listener,
+        deleteData: s.args.deleteData, region: config.region, regionExplicit: explicit.has('region'), adopt: s.args.adopt, takeOverLock: s.args.takeOverLock, profile: config.profile, signal, onProgress: printer.listener,
         confirm: (plan) => {
           // With nothing to delete, the steps' "deleted" lines would only mislead.
           if (plan.toDelete.length === 0) printer.mute();
@@ -330,7 +330,7 @@ async function destroy(s: Session): Promise<void> {
 async function pause(s: Session): Promise<void> {
   const name = await s.stackName();
   const printer = progressPrinter(s);
-  const result = await interruptible(s, printer, (signal) => s.engine.pause(name, { signal, onProgress: printer.listener }));
+  const result = await interruptible(s, printer, (signal) => s.engine.pause(name, { takeOverLock: s.args.takeOverLock, signal, onProgress: printer.listener }));
   if (s.args.json) {
     s.json(result);
     return;
@@ -345,7 +345,7 @@ async function pause(s: Session): Promise<void> {
 async function resume(s: Session): Promise<void> {
   const name = await s.stackName();
   const printer = progressPrinter(s);
-  const result = await interruptible(s, printer, (signal) => s.engine.resume(name, { signal, onProgress: printer.listener }));
+  const result = await interruptible(s, printer, (signal) => s.engine.resume(name, { takeOverLock: s.args.takeOverLock, signal, onProgress: printer.listener }));
   if (s.args.json) {
     s.json(result);
     return;

@@ -65,6 +65,8 @@ export interface EngineOptions {
 export interface OperationOptions {
   signal?: AbortSignal;
   onProgress?: ProgressListener;
+  /** Take the stack's lock from another machine whose lease expired (never a lock still being renewed). */
+  takeOverLock?: boolean;
 }
 
 /** Shown before anything happens; returning false cancels (the CLI asks, --yes and the extension's dialog answer). */
@@ -133,7 +135,7 @@ export class Engine {
 
   /** Plan, confirm, apply — all under the stack's lock, so a second deploy or destroy is refused. */
   async deploy(config: StackConfig, options: OperationOptions & { adopt?: boolean; allowOverBudget?: boolean; confirm?: Confirm<DeployPlan> } = {}): Promise<DeployResult & { plan: DeployPlan }> {
-    const lock = await this.store.lock(config.name, 'deploy');
+    const lock = await this.store.lock(config.name, 'deploy', { takeOver: options.takeOverLock });
     try {
       const existing = await this.store.read(config.name);
       const clients = this.clients(config.region, config.profile);
@@ -186,7 +188,7 @@ export class Engine {
   }
 
   async destroy(name: string, options: OperationOptions & DestroyOptions & { confirm?: Confirm<DestroyPlan> } = {}): Promise<DestroyResult & { plan: DestroyPlan }> {
-    const lock = await this.store.lock(name, 'destroy');
+    const lock = await this.store.lock(name, 'destroy', { takeOver: options.takeOverLock });
     try {
       const { plan, state, owner } = await this.planDestroy(name, options);
       if (!state && plan.toDelete.length === 0 && plan.toKeep.length === 0) throw nothingOurs(plan, this.options.stateDir);
@@ -201,7 +203,7 @@ export class Engine {
 
   /** Terminates the compute and keeps network and data, under the stack's lock. */
   async pause(name: string, options: OperationOptions = {}): Promise<PauseResult> {
-    const lock = await this.store.lock(name, 'pause');
+    const lock = await this.store.lock(name, 'pause', { takeOver: options.takeOverLock });
     try {
       const state = await this.requireState(name);
       return await applyPause({ clients: this.clients(state.region, state.config.profile), store: this.store, state, timing: this.timing, signal: options.signal, onProgress: options.onProgress ?? silentProgress });

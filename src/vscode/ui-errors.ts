@@ -34,7 +34,7 @@ export function fixesFor(error: GeuseError, profile: string | undefined): FixAct
 }
 
 /** Shows the classified message with its next step, logs it, and offers the fix when there is one. */
-export async function showError(error: unknown, log: vscode.LogOutputChannel, profile?: string): Promise<void> {
+export async function showError(error: unknown, log: vscode.LogOutputChannel, profile?: string, extraFixes: readonly FixAction[] = []): Promise<void> {
   const classified = classifyAwsError(error);
   if (classified.kind === 'cancelled') {
     log.warn(classified.message);
@@ -42,7 +42,7 @@ export async function showError(error: unknown, log: vscode.LogOutputChannel, pr
     return;
   }
   log.error(`${classified.code}: ${classified.message} Next: ${classified.nextStep}`);
-  const fixes = fixesFor(classified, profile);
+  const fixes = [...extraFixes, ...fixesFor(classified, profile)];
   const picked = await vscode.window.showErrorMessage(`${classified.message} ${classified.nextStep}`, ...fixes.map((f) => f.title), 'Show Log');
   if (picked === 'Show Log') log.show(true);
   else await fixes.find((f) => f.title === picked)?.run();

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { SECRETS } from '../../src/engine/resources/secrets';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DescribeInstancesCommand, DescribeVpcsCommand } from '@aws-sdk/client-ec2';
 import { DescribeFileSystemsCommand } from '@aws-sdk/client-efs';
@@ -167,6 +167,23 @@ describe('geusemaker CLI', function () {
         holder.dispose();
       }
       await assertNothingCreated();
+    });
+
+    it('a lock left by a replaced container → 3 naming its host and age; --take-over-lock then deploys', async () => {
+      const stateDir = tempDir('gm-cli-state-');
+      const lockFile = new StateStore(stateDir).lockPath('demo');
+      writeFileSync(lockFile, JSON.stringify({ hostname: 'old-container-1234', since: '2026-01-01' }));
+      utimesSync(lockFile, new Date('2026-01-01T00:00:00Z'), new Date('2026-01-01T00:00:00Z'));
+      const refusedRun = await cli(['deploy', 'demo', '--yes'], { stateDir });
+      assert.equal(refusedRun.code, 3, refusedRun.stderr);
+      assert.match(refusedRun.stderr, /STACK_LOCK_EXPIRED/);
+      assert.match(refusedRun.stderr, /old-container-1234/);
+      assert.match(refusedRun.stderr, /--take-over-lock/);
+      await assertNothingCreated();
+      const taken = await cli(['deploy', 'demo', '--yes', '--take-over-lock'], { stateDir });
+      assert.equal(taken.code, 0, taken.stderr);
+      assert.equal(existsSync(lockFile), false, 'the lock was released after the deploy');
+      assert.equal((await cli(['destroy', 'demo', '--yes', '--delete-data'], { stateDir })).code, 0);
     });
 
     it('deploy without --yes and no terminal → 3, saying to pass --yes', async () => {

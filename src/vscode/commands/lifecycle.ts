@@ -2,14 +2,30 @@ import * as vscode from 'vscode';
 import { renderDestroyPlan, renderPlan } from '../../cli/render';
 import { estimateHourly, formatHourly } from '../../engine/cost/hourly';
 import { withEngineProgress } from '../progress';
-import { showError } from '../ui-errors';
+import { GeuseError } from '../../engine/errors';
+import { showError, type FixAction } from '../ui-errors';
 import { pickStack, type CommandContext } from './context';
 
 /**
  * Deploy Stack: from the palette or the view's title it opens the wizard; on a stack in the tree it
  * redeploys the stack's recorded config (what finishes an interrupted deploy or applies a new version).
  */
-export async function deployCommand(ctx: CommandContext, arg: unknown, openWizard: () => void): Promise<void> {
+/** A lock whose holder on another machine stopped renewing it: a confirmed take-over that runs the command again. */
+function takeOverFix(error: unknown, name: string | undefined, again: () => Promise<void>): FixAction[] {
+  if (!(error instanceof GeuseError) || error.code !== 'STACK_LOCK_EXPIRED' || !name) return [];
+  return [{
+    title: 'Take Over Lock',
+    run: async () => {
+      const sure = await vscode.window.showWarningMessage(`Take over the lock of stack ${name}?`, {
+        modal: true, detail: `${error.message}\n\nTake it only if nothing is changing stack ${name} on that machine any more.`,
+      }, 'Take Over Lock');
+      if (sure === 'Take Over Lock') await again();
+    },
+  }];
+}
+
+export async function deployCommand(ctx: CommandContext, arg: unknown, openWizard: () => void, takeOverLock = false): Promise<void> {
+  let name: string | undefined;
   try {
     ctx.host.assertUsable();
     if (arg === undefined) {
@@ -19,8 +35,9 @@ export async function deployCommand(ctx: CommandContext, arg: unknown, openWizar
     const target = await pickStack(ctx, arg, 'deploy');
     const config = target?.entry.state?.config;
     if (!target || !config) return;
+    name = config.name;
     const result = await withEngineProgress(`Deploying stack ${config.name}`, ctx.log, (options) => target.engine.deploy(config, {
-      ...options,
+      ...options, takeOverLock,
       confirm: async (plan) => {
         const lines = renderPlan(plan);
         ctx.log.info(lines.join('\n'));
@@ -35,14 +52,16 @@ export async function deployCommand(ctx: CommandContext, arg: unknown, openWizar
     });
   } catch (error) {
     void ctx.tree.refresh();
-    await showError(error, ctx.log, ctx.host.profile);
+    await showError(error, ctx.log, ctx.host.profile, takeOverFix(error, name, () => deployCommand(ctx, name, openWizard, true)));
   }
 }
 
-export async function destroyCommand(ctx: CommandContext, arg?: unknown): Promise<void> {
+export async function destroyCommand(ctx: CommandContext, arg?: unknown, takeOverLock = false): Promise<void> {
+  let name: string | undefined;
   try {
     const target = await pickStack(ctx, arg, 'destroy');
     if (!target) return;
+    name = target.name;
     const { plan, state } = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Finding everything of stack ${target.name}…` },
       () => target.engine.planDestroy(target.name),
@@ -58,48 +77,52 @@ export async function destroyCommand(ctx: CommandContext, arg?: unknown): Promis
       const sure = await vscode.window.showWarningMessage(`Delete the data of stack ${target.name} for good?`, { modal: true, detail: 'The EFS file system (workflows, databases, models) and the stack\'s secrets are deleted. This cannot be undone.' }, 'Delete Data');
       if (sure !== 'Delete Data') return;
     }
-    const result = await withEngineProgress(`Destroying stack ${target.name}`, ctx.log, (options) => target.engine.destroy(target.name, { ...options, deleteData, confirm: async () => true }));
+    const result = await withEngineProgress(`Destroying stack ${target.name}`, ctx.log, (options) => target.engine.destroy(target.name, { ...options, deleteData, takeOverLock, confirm: async () => true }));
     await ctx.tree.refresh();
     const keptWords = result.kept.length > 0 ? ` Kept: ${result.kept.map((r) => `${r.kind} ${r.id}`).join(', ')}${result.keptMonthlyCost ? ` (about $${result.keptMonthlyCost.usd.toFixed(2)}/month)` : ''}.` : '';
     void vscode.window.showInformationMessage(`Stack ${target.name} is destroyed.${keptWords}`);
   } catch (error) {
     void ctx.tree.refresh();
-    await showError(error, ctx.log, ctx.host.profile);
+    await showError(error, ctx.log, ctx.host.profile, takeOverFix(error, name, () => destroyCommand(ctx, name, true)));
   }
 }
 
-export async function pauseCommand(ctx: CommandContext, arg?: unknown): Promise<void> {
+export async function pauseCommand(ctx: CommandContext, arg?: unknown, takeOverLock = false): Promise<void> {
+  let name: string | undefined;
   try {
     const target = await pickStack(ctx, arg, 'pause', (entry) => entry.state?.status === 'deployed' || entry.state?.status === 'deploy_failed');
     if (!target) return;
+    name = target.name;
     const go = await vscode.window.showWarningMessage(`Pause stack ${target.name}?`, {
       modal: true, detail: 'The instance is terminated, so its hourly cost stops. The network, the EFS file system and the secrets stay; Resume launches a new instance on the same data. Work not saved to EFS is lost.',
     }, 'Pause');
     if (go !== 'Pause') return;
-    const result = await withEngineProgress(`Pausing stack ${target.name}`, ctx.log, (options) => target.engine.pause(target.name, options));
+    const result = await withEngineProgress(`Pausing stack ${target.name}`, ctx.log, (options) => target.engine.pause(target.name, { ...options, takeOverLock }));
     await ctx.tree.refresh();
     void vscode.window.showInformationMessage(`Stack ${target.name} is paused (${result.terminated.join(', ') || 'no instance was running'}). Storage keeps billing; compute does not.`);
   } catch (error) {
     void ctx.tree.refresh();
-    await showError(error, ctx.log, ctx.host.profile);
+    await showError(error, ctx.log, ctx.host.profile, takeOverFix(error, name, () => pauseCommand(ctx, name, true)));
   }
 }
 
-export async function resumeCommand(ctx: CommandContext, arg?: unknown): Promise<void> {
+export async function resumeCommand(ctx: CommandContext, arg?: unknown, takeOverLock = false): Promise<void> {
+  let name: string | undefined;
   try {
     const target = await pickStack(ctx, arg, 'resume', (entry) => entry.state?.status === 'paused');
     if (!target?.entry.state) return;
+    name = target.name;
     const hourly = estimateHourly(target.entry.state.config);
     const go = await vscode.window.showInformationMessage(`Resume stack ${target.name}?`, {
       modal: true, detail: `A new ${target.entry.state.config.instanceType} (${target.entry.state.config.market}) starts on the kept data and bills by the hour${hourly ? `: ${formatHourly(hourly)}` : ''}.`,
     }, 'Resume');
     if (go !== 'Resume') return;
-    await withEngineProgress(`Resuming stack ${target.name}`, ctx.log, (options) => target.engine.resume(target.name, options));
+    await withEngineProgress(`Resuming stack ${target.name}`, ctx.log, (options) => target.engine.resume(target.name, { ...options, takeOverLock }));
     await ctx.tree.refresh();
     void vscode.window.showInformationMessage(`Stack ${target.name} is running again on its kept data.`);
   } catch (error) {
     void ctx.tree.refresh();
-    await showError(error, ctx.log, ctx.host.profile);
+    await showError(error, ctx.log, ctx.host.profile, takeOverFix(error, name, () => resumeCommand(ctx, name, true)));
   }
 }
 

@@ -22,3 +22,10 @@ export async function rejection(promise: Promise<unknown>): Promise<GeuseError> 
   }
   assert.fail('expected a refusal');
 }
+
+/** The GeuseError with this code a promise must reject with. */
+export async function rejectsWith(promise: Promise<unknown>, code: string): Promise<GeuseError> {
+  const error = await rejection(promise);
+  assert.equal(error.code, code, error.message);
+  return error;
+}

@@ -1,29 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GeuseError } from '../../src/engine/errors';
+import { deadPid } from '../harness/processes';
+import { rejectsWith } from '../harness/refusal';
 import { LOCK_LEASE_MS, StateStore, type LockInfo } from '../../src/engine/state/store';
-
-async function rejectsWith(promise: Promise<unknown>, code: string): Promise<GeuseError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof GeuseError, `expected a GeuseError, got ${String(error)}`);
-    assert.equal(error.code, code, error.message);
-    return error;
-  }
-  assert.fail(`expected ${code}, but it resolved`);
-}
-
-async function deadPid(): Promise<number> {
-  const child = spawn(process.execPath, ['-e', ''], { stdio: 'ignore' });
-  const pid = child.pid;
-  assert.ok(pid);
-  await new Promise((done) => child.on('exit', done));
-  return pid;
-}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((done) => setTimeout(done, ms));

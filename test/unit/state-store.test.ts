@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { GeuseError } from '../../src/engine/errors';
+import { deadPid, liveChild } from '../harness/processes';
+import { rejectsWith } from '../harness/refusal';
 import { stackConfigSchema } from '../../src/engine/stack/config';
 import { writeFileAtomic } from '../../src/engine/state/atomic';
 import { MachineIndex } from '../../src/engine/state/index-file';
@@ -26,32 +27,6 @@ function demoState(overrides: Partial<StackState> = {}): StackState {
     updatedAt: at,
     ...overrides,
   });
-}
-
-async function rejectsWith(promise: Promise<unknown>, code: string): Promise<GeuseError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof GeuseError, `expected a GeuseError, got ${String(error)}`);
-    assert.equal(error.code, code, error.message);
-    return error;
-  }
-  assert.fail(`expected ${code}, but it resolved`);
-}
-
-/** A pid that is certainly running for the duration of a test, and one that certainly is not. */
-function liveChild(): { pid: number; stop: () => void } {
-  const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 10000)'], { stdio: 'ignore' });
-  assert.ok(child.pid);
-  return { pid: child.pid, stop: () => child.kill() };
-}
-
-async function deadPid(): Promise<number> {
-  const child = spawn(process.execPath, ['-e', ''], { stdio: 'ignore' });
-  const pid = child.pid;
-  assert.ok(pid);
-  await new Promise((done) => child.on('exit', done));
-  return pid;
 }
 
 describe('state store', () => {

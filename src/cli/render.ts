@@ -1,5 +1,5 @@
 import type { DestroyPlan, DestroyResult } from '../engine/destroy';
-import { describeForeign, describeOwner, type ForeignResource } from '../engine/resources/ownership';
+import { describeForeign, describeOwner } from '../engine/resources/ownership';
 import type { DeployResult } from '../engine/deploy';
 import type { GeuseError } from '../engine/errors';
 import type { DeployPlan, PlanAction } from '../engine/plan/plan';
@@ -61,7 +61,7 @@ function describeResources(resources: readonly SweptResource[]): string[] {
 export function renderDestroyPlan(plan: DestroyPlan): string[] {
   const lines = [`Destroy stack ${plan.stack} in ${plan.regionFrom ?? plan.region}:`];
   if (plan.adoptedStackId) {
-    lines.push(`  Adopting ${describeOwner(plan.toDelete.length > 0 ? asForeign(plan.toDelete) : asForeign(plan.toKeep), plan.adoptedStackId)}: this machine has no state for it, and its resources below are taken over and deleted.`);
+    lines.push(`  Adopting ${describeOwner([...plan.toDelete, ...plan.toKeep], plan.adoptedStackId)}: this machine has no state for it, and its resources below are taken over and deleted.`);
   }
   const foreign = plan.foreign.length > 0 ? ['  Not ours, left alone:', ...describeForeign(plan.foreign).map((line) => `    ${line}`)] : [];
   if (plan.toDelete.length === 0 && plan.toKeep.length === 0) {
@@ -81,11 +81,6 @@ export function renderDestroyPlan(plan: DestroyPlan): string[] {
   }
   lines.push(...foreign);
   return lines;
-}
-
-/** Our own resources read as the adopted stack's, to describe where and when it was created. */
-function asForeign(resources: readonly SweptResource[]): ForeignResource[] {
-  return resources.map((r) => ({ ...r, reason: 'other-stack' }));
 }
 
 const OUTCOME_WORDS: Record<StepOutcome, string> = {

@@ -1,7 +1,7 @@
 import type { AwsClients } from './aws/clients';
 import { classifyAwsError } from './aws/classify';
 import type { EngineTiming } from './context';
-import { GeuseError } from './errors';
+import { GeuseError, refused } from './errors';
 import type { ProgressListener } from './progress';
 import { Journal, type StateWriter } from './state/journal';
 import type { StackState } from './state/schema';
@@ -11,7 +11,7 @@ import { isRuntimeStatus, mountTargetsOf, sweepStack, type SweptKind, type Swept
 import { describeFileSystemById } from './resources/efs-describe';
 import { EFS_STANDARD_USD_PER_GB_MONTH } from './cost/fallback-prices';
 import * as teardown from './resources/teardown';
-import { splitByOwner, type ForeignResource, type OwnedSplit, type Ownership } from './resources/ownership';
+import { describeForeign, describeOwner, otherStackIds, ownershipOf, splitByOwner, type ForeignResource, type OwnedSplit, type Ownership } from './resources/ownership';
 
 /** Kinds kept when data is kept: the file system and the secrets that protect what is on it. */
 export const DATA_KINDS: readonly SweptKind[] = ['efs', 'ssm-parameter'];
@@ -41,10 +41,10 @@ const journalKinds: Record<string, SweptKind> = {
 };
 
 /**
- * What carries the stack's name, split into ours and not ours. The journal's records are added to the sweep
- * (a lost tag never hides our resource); a same-named resource without our stack id is never ours.
+ * Everything that carries the stack's name: the tag sweep, the journal's records it missed (a lost tag never
+ * hides our resource), and the mount targets of every file system found. Whose each one is, splitByOwner says.
  */
-export async function collectResources(clients: AwsClients, stack: string, owner: Ownership, journal?: StackState): Promise<OwnedSplit> {
+export async function gatherResources(clients: AwsClients, stack: string, journal?: StackState): Promise<SweptResource[]> {
   const swept = await sweepStack(clients, stack);
   const byId = new Map(swept.map((r) => [`${r.kind}:${r.id}`, r]));
   for (const record of Object.values(journal?.resources ?? {})) {
@@ -56,7 +56,42 @@ export async function collectResources(clients: AwsClients, stack: string, owner
   for (const target of await mountTargetsOf(clients, fileSystems)) {
     if (target.state !== 'deleted' && target.state !== 'deleting') byId.set(`mount-target:${target.id}`, target);
   }
-  return splitByOwner([...byId.values()].filter((r) => r.state !== 'terminated' && r.state !== 'deleted'), owner);
+  return [...byId.values()].filter((r) => r.state !== 'terminated' && r.state !== 'deleted');
+}
+
+/**
+ * Whose resources a destroy deletes: the state's; without state and with --adopt, the one other stack id found
+ * (several are refused: there is no telling which the user means).
+ */
+export function destroyOwnership(name: string, region: string, state: StackState | undefined, resources: readonly SweptResource[], adopt: boolean): { owner: Ownership; adoptedStackId?: string } {
+  const owner = ownershipOf(state);
+  if (state || !adopt) return { owner };
+  const { foreign } = splitByOwner(resources, owner);
+  const ids = otherStackIds(foreign);
+  if (ids.length > 1) {
+    throw refused('ADOPT_AMBIGUOUS', `Resources named for stack ${name} in ${region} belong to ${ids.length} different stacks (${ids.map((id) => describeOwner(foreign, id)).join('; ')}), so --adopt cannot tell which to take over.`,
+      'Destroy each from the machine or state folder that deployed it, or remove the ones you know by hand.');
+  }
+  const adoptedStackId = ids[0];
+  return adoptedStackId ? { owner: { stackId: adoptedStackId, journalIds: new Set() }, adoptedStackId } : { owner };
+}
+
+/** A destroy with no state that found nothing of its own: never a success, and never a guess. */
+export function nothingOfOurs(plan: DestroyPlan, stateDir: string): GeuseError {
+  const where = plan.regionFrom ?? plan.region;
+  if (plan.foreign.length === 0) {
+    return new GeuseError({
+      code: 'STACK_NOT_FOUND', kind: 'not-found',
+      message: `No stack named ${plan.stack} was found: ${stateDir} has no state for it, and nothing in ${where} (nor IAM or CloudFront) carries its name, so nothing was deleted.`,
+      nextStep: `Check the name with \`geusemaker list\`, or pass --region if the stack lives in another region.`,
+    });
+  }
+  const adoptable = otherStackIds(plan.foreign).length === 1;
+  return refused('NOT_OURS',
+    `Nothing was deleted: ${stateDir} has no state for stack ${plan.stack}, and what carries that name in ${where} is not this machine's:\n${describeForeign(plan.foreign).map((line) => `  - ${line}`).join('\n')}`,
+    adoptable
+      ? `If this is your own stack (deployed from another machine or state folder, or its state was lost), run \`geusemaker destroy ${plan.stack} --adopt\`: you are shown its stack id and asked before anything is deleted. Otherwise leave it alone: it belongs to someone else.`
+      : 'These are not GeuseMaker resources of a stack: if you know they are unused, delete them yourself in the AWS console.');
 }
 
 export function planDestroyFrom(stack: string, region: string, found: OwnedSplit, keepData: boolean, owner: Pick<DestroyPlan, 'stackId' | 'adoptedStackId' | 'regionFrom'> = {}): DestroyPlan {
@@ -158,9 +193,10 @@ export async function applyDestroy(options: ApplyDestroyOptions): Promise<Destro
   const journal = options.state ? new Journal(options.store, options.state) : undefined;
   await journal?.setStatus('destroying');
   const allFileSystems = [...plan.toDelete, ...plan.toKeep].filter((r) => r.kind === 'efs').map((r) => r.id);
+  let remaining: SweptResource[];
   try {
     await runGraph(destroySteps(plan, clients, options.timing, options.signal, allFileSystems, options.state?.config), { signal: options.signal, onProgress: options.onProgress, context: { profile: clients.profile, stack: plan.stack } });
-    const remaining = (await collectResources(clients, plan.stack, options.owner)).ours;
+    remaining = splitByOwner(await gatherResources(clients, plan.stack), options.owner).ours;
     const left = remaining.filter((r) => !(plan.keepData && DATA_KINDS.includes(r.kind) && !isRuntimeStatus(r)));
     if (left.length > 0) {
       throw new GeuseError({
@@ -174,7 +210,8 @@ export async function applyDestroy(options: ApplyDestroyOptions): Promise<Destro
     await journal?.setStatus('destroy_failed', classified).catch(() => undefined);
     throw classified;
   }
-  const kept = plan.keepData ? (await collectResources(clients, plan.stack, options.owner)).ours.filter((r) => DATA_KINDS.includes(r.kind) && !isRuntimeStatus(r)) : [];
+  // The final sweep already says what is left: with data kept, exactly the data.
+  const kept = plan.keepData ? remaining.filter((r) => DATA_KINDS.includes(r.kind) && !isRuntimeStatus(r)) : [];
   if (kept.length === 0) {
     await options.store.remove(plan.stack);
     return { kept, stateRemoved: true };

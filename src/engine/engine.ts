@@ -1,14 +1,14 @@
 import { createClients, type AwsClients, type ClientInstrument } from './aws/clients';
 import { DEFAULT_TIMING, type EngineTiming } from './context';
 import { applyDeploy, type DeployResult } from './deploy';
-import { applyDestroy, collectResources, keptCost, planDestroyFrom, type DestroyPlan, type DestroyResult } from './destroy';
+import { applyDestroy, destroyOwnership, gatherResources, keptCost, nothingOfOurs, planDestroyFrom, type DestroyPlan, type DestroyResult } from './destroy';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { findStacksInAccount, importStackState, type AccountStack } from './account-scan';
 import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import { classifyAwsError, isNotFound } from './aws/classify';
 import { bootstrapStatusParameter, bootstrapStatusSchema, type BootstrapStatus } from './bootstrap/status';
-import { GeuseError, refused } from './errors';
-import { describeForeign, describeOwner, otherStackIds, ownershipOf, type Ownership } from './resources/ownership';
+import { refused } from './errors';
+import { splitByOwner, type Ownership } from './resources/ownership';
 import { locateStack } from './resources/locate';
 import { HealthTracker } from './health/tracker';
 import { join } from 'node:path';
@@ -162,23 +162,10 @@ export class Engine {
     });
     const region = state?.region ?? located?.region ?? 'us-east-1';
     const clients = this.clients(region, profile);
-    let owner = ownershipOf(state);
-    let found = await collectResources(clients, name, owner, state);
-    let adoptedStackId: string | undefined;
-    if (!state && options.adopt) {
-      const ids = otherStackIds(found.foreign);
-      if (ids.length > 1) {
-        throw refused('ADOPT_AMBIGUOUS', `Resources named for stack ${name} in ${region} belong to ${ids.length} different stacks (${ids.map((id) => describeOwner(found.foreign, id)).join('; ')}), so --adopt cannot tell which to take over.`,
-          'Destroy each from the machine or state folder that deployed it, or remove the ones you know by hand.');
-      }
-      adoptedStackId = ids[0];
-      if (adoptedStackId) {
-        owner = { stackId: adoptedStackId, journalIds: new Set() };
-        found = await collectResources(clients, name, owner);
-      }
-    }
+    const resources = await gatherResources(clients, name, state);
+    const { owner, adoptedStackId } = destroyOwnership(name, region, state, resources, options.adopt === true);
     const keepData = !options.deleteData && (state?.config.keepDataOnDestroy ?? true);
-    const plan = planDestroyFrom(name, region, found, keepData, { stackId: owner.stackId, adoptedStackId, regionFrom: located ? `${region} (${located.how})` : undefined });
+    const plan = planDestroyFrom(name, region, splitByOwner(resources, owner), keepData, { stackId: owner.stackId, adoptedStackId, regionFrom: located ? `${region} (${located.how})` : undefined });
     return { plan, state, owner };
   }
 
@@ -191,7 +178,7 @@ export class Engine {
     const lock = await this.store.lock(name, 'destroy', { takeOver: options.takeOverLock });
     try {
       const { plan, state, owner } = await this.planDestroy(name, options);
-      if (!state && plan.toDelete.length === 0 && plan.toKeep.length === 0) throw nothingOurs(plan, this.options.stateDir);
+      if (!state && plan.toDelete.length === 0 && plan.toKeep.length === 0) throw nothingOfOurs(plan, this.options.stateDir);
       if (options.confirm && !(await options.confirm(plan))) throw declined('destroy', name);
       const clients = this.clients(plan.region, options.profile ?? state?.config.profile);
       const result = await applyDestroy({ clients, store: this.store, state, plan, owner, timing: this.timing, signal: options.signal, onProgress: options.onProgress ?? silentProgress });
@@ -459,24 +446,6 @@ export interface DestroyOptions {
   profile?: string;
   /** Without state: take over the one other stack id found under this name (shown in the plan, confirmed). */
   adopt?: boolean;
-}
-
-/** A destroy with no state that found nothing of its own: never a success, and never a guess. */
-function nothingOurs(plan: DestroyPlan, stateDir: string) {
-  const where = plan.regionFrom ?? plan.region;
-  if (plan.foreign.length === 0) {
-    return new GeuseError({
-      code: 'STACK_NOT_FOUND', kind: 'not-found',
-      message: `No stack named ${plan.stack} was found: ${stateDir} has no state for it, and nothing in ${where} (nor IAM or CloudFront) carries its name, so nothing was deleted.`,
-      nextStep: `Check the name with \`geusemaker list\`, or pass --region if the stack lives in another region.`,
-    });
-  }
-  const adoptable = otherStackIds(plan.foreign).length === 1;
-  return refused('NOT_OURS',
-    `Nothing was deleted: ${stateDir} has no state for stack ${plan.stack}, and what carries that name in ${where} is not this machine's:\n${describeForeign(plan.foreign).map((line) => `  - ${line}`).join('\n')}`,
-    adoptable
-      ? `If this is your own stack (deployed from another machine or state folder, or its state was lost), run \`geusemaker destroy ${plan.stack} --adopt\`: you are shown its stack id and asked before anything is deleted. Otherwise leave it alone: it belongs to someone else.`
-      : 'These are not GeuseMaker resources of a stack: if you know they are unused, delete them yourself in the AWS console.');
 }
 
 function declined(operation: string, name: string) {

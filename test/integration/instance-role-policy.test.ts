@@ -9,6 +9,7 @@ import { renderSecretsPolicy, SSM_CORE_POLICY_ARN } from '../../src/engine/resou
 import { names } from '../../src/engine/stack/naming';
 import { devConfig, gpuConfig, inspector, testEngine } from '../harness/engine';
 import { awsSsmKeyPolicy, evaluate, type IamRequest } from '../harness/iam-simulator';
+import { testEmulator } from '../harness/root-hooks';
 
 const REGION = 'us-east-1';
 const READS = ['ssm:GetParameter', 'ssm:GetParameters'];
@@ -100,9 +101,16 @@ function assertLaunchedWithHopLimit1(inputs: readonly RunInstancesCommandInput[]
 
 describe('instance role: each stack\'s instance reaches only its own secrets', function () {
   this.timeout(120_000);
+  // Deployed once: the tests only evaluate the documents read back (the emulator is reset between tests).
+  let deployed: Awaited<ReturnType<typeof alphaNextToBeta>>;
+  before(async function () {
+    this.timeout(120_000);
+    await testEmulator().reset(); // The root hooks reset only before each test: start from an empty account.
+    deployed = await alphaNextToBeta();
+  });
 
   it('one stack\'s instance cannot read another stack\'s secrets', async () => {
-    const { managed, policies, alphaSecret, betaSecret } = await alphaNextToBeta();
+    const { managed, policies, alphaSecret, betaSecret } = deployed;
     // The hole the denies close: the SSM agent's managed policy alone lets alpha read beta's parameters.
     assert.equal(evaluate(managed, { action: 'ssm:GetParameter', resource: betaSecret }), 'allowed');
     for (const action of READS) {
@@ -120,7 +128,7 @@ describe('instance role: each stack\'s instance reaches only its own secrets', f
   });
 
   it('one stack\'s instance cannot decrypt another stack\'s secrets through SSM', async () => {
-    const { accountId, policies, alphaSecret, betaSecret, principal } = await alphaNextToBeta();
+    const { accountId, policies, alphaSecret, betaSecret, principal } = deployed;
     const keyPolicy = awsSsmKeyPolicy(accountId, REGION);
     // The key policy alone lets any principal of the account decrypt any parameter through SSM.
     assert.equal(evaluate([keyPolicy], decryptThroughSsm(accountId, principal, betaSecret)), 'allowed');
@@ -132,7 +140,7 @@ describe('instance role: each stack\'s instance reaches only its own secrets', f
   });
 
   it('an instance reports its own bootstrap status, and can neither read nor overwrite another stack\'s', async () => {
-    const { accountId, policies } = await alphaNextToBeta();
+    const { accountId, policies } = deployed;
     const status = (stack: string) => `arn:aws:ssm:${REGION}:${accountId}:parameter${bootstrapStatusParameter(stack)}`;
     assert.equal(evaluate(policies, { action: 'ssm:PutParameter', resource: status('alpha') }), 'allowed');
     assert.equal(evaluate(policies, { action: 'ssm:PutParameter', resource: status('beta') }), 'implicit-deny');

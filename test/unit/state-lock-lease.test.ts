@@ -4,7 +4,8 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deadPid } from '../harness/processes';
 import { rejectsWith } from '../harness/refusal';
-import { LOCK_LEASE_MS, StateStore, type LockInfo } from '../../src/engine/state/store';
+import { LOCK_LEASE_MS, type LockInfo } from '../../src/engine/state/lock';
+import { StateStore } from '../../src/engine/state/store';
 
 function sleep(ms: number): Promise<void> {
   return new Promise((done) => setTimeout(done, ms));

@@ -25,27 +25,27 @@ function conflict(config: StackConfig, owner: Ownership, kind: SweptKind, id: st
   return { kind, id, stackId, createdOn: tagValue(tags, TAG_CREATED_ON), createdAt: tagValue(tags, TAG_CREATED_AT), reason: stackId ? 'other-stack' : 'untagged' };
 }
 
-async function elbTagsOf(clients: AwsClients, arn: string): Promise<Tags> {
-  return (await clients.elbv2.send(new DescribeTagsCommand({ ResourceArns: [arn] }))).TagDescriptions?.[0]?.Tags;
+/** The ELBv2 resource of that name (found by `arn`, undefined when none), if it is not ours. */
+async function elbConflict(clients: AwsClients, config: StackConfig, owner: Ownership, kind: SweptKind, arn: () => Promise<string | undefined>): Promise<ForeignResource[]> {
+  let found: string | undefined;
+  try {
+    found = await arn();
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+  }
+  if (!found) return [];
+  const tags = (await clients.elbv2.send(new DescribeTagsCommand({ ResourceArns: [found] }))).TagDescriptions?.[0]?.Tags;
+  const hit = conflict(config, owner, kind, found, tags);
+  return hit ? [hit] : [];
 }
 
 async function loadBalancerConflicts(clients: AwsClients, config: StackConfig, owner: Ownership): Promise<ForeignResource[]> {
-  const found: ForeignResource[] = [];
-  try {
-    const lb = (await clients.elbv2.send(new DescribeLoadBalancersCommand({ Names: [loadBalancerName(config.name)] }))).LoadBalancers?.[0];
-    const hit = lb?.LoadBalancerArn ? conflict(config, owner, 'load-balancer', lb.LoadBalancerArn, await elbTagsOf(clients, lb.LoadBalancerArn)) : undefined;
-    if (hit) found.push(hit);
-  } catch (error) {
-    if (!isNotFound(error)) throw error;
-  }
-  try {
-    const group = (await clients.elbv2.send(new DescribeTargetGroupsCommand({ Names: [targetGroupName(config.name)] }))).TargetGroups?.[0];
-    const hit = group?.TargetGroupArn ? conflict(config, owner, 'target-group', group.TargetGroupArn, await elbTagsOf(clients, group.TargetGroupArn)) : undefined;
-    if (hit) found.push(hit);
-  } catch (error) {
-    if (!isNotFound(error)) throw error;
-  }
-  return found;
+  return [
+    ...await elbConflict(clients, config, owner, 'load-balancer', async () =>
+      (await clients.elbv2.send(new DescribeLoadBalancersCommand({ Names: [loadBalancerName(config.name)] }))).LoadBalancers?.[0]?.LoadBalancerArn),
+    ...await elbConflict(clients, config, owner, 'target-group', async () =>
+      (await clients.elbv2.send(new DescribeTargetGroupsCommand({ Names: [targetGroupName(config.name)] }))).TargetGroups?.[0]?.TargetGroupArn),
+  ];
 }
 
 async function securityGroupConflicts(clients: AwsClients, config: StackConfig, owner: Ownership): Promise<ForeignResource[]> {

@@ -186,15 +186,16 @@ export async function planDeploy(clients: AwsClients, config: StackConfig, state
       warnings.push(...await gpuQuotaPreflight(options.quotas, config, typeFacts.vcpus, inUse));
     } else warnings.push('The GPU vCPU quota was not checked (no Service Quotas access configured).');
   }
+  const owner = ownershipOf(state);
   const [ami, network, swept, loadBalancerSubnets, fixedNames] = await firstFailureInOrder([
     resolveAmi(clients, config, architecture),
     checkExistingNetwork(clients, config, zones),
     checked(() => sweepStack(clients, config.name), config.profile),
     loadBalancerSubnetsOf(clients, config),
-    checked(() => fixedNameConflicts(clients, config, ownershipOf(state)), config.profile),
+    checked(() => fixedNameConflicts(clients, config, owner), config.profile),
   ] as const);
   const existingSubnets = servedByLoadBalancer(config, network.usable, network.zoneOf, loadBalancerSubnets);
-  const foreign = [...splitByOwner(swept.filter((r) => r.state !== 'terminated'), ownershipOf(state)).foreign, ...fixedNames];
+  const foreign = [...splitByOwner(swept.filter((r) => r.state !== 'terminated'), owner).foreign, ...fixedNames];
   let adoptedStackId: string | undefined;
   if (foreign.length > 0) {
     const ids = otherStackIds(foreign);

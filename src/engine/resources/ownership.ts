@@ -72,8 +72,8 @@ export function otherStackIds(foreign: readonly ForeignResource[]): string[] {
 }
 
 /** "stack id 1a2b…, created on host-7 at 2026-11-02T10:00:00Z" from the first resource of that id that says so. */
-export function describeOwner(foreign: readonly ForeignResource[], stackId: string): string {
-  const sample = foreign.find((r) => r.stackId === stackId && r.createdOn) ?? foreign.find((r) => r.stackId === stackId);
+export function describeOwner(resources: readonly SweptResource[], stackId: string): string {
+  const sample = resources.find((r) => r.stackId === stackId && r.createdOn) ?? resources.find((r) => r.stackId === stackId);
   const where = sample?.createdOn ? `created on ${sample.createdOn}` : 'created on an unknown host';
   const when = sample?.createdAt ? ` at ${sample.createdAt}` : '';
   return `stack id ${stackId}, ${where}${when}`;

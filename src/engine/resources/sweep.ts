@@ -9,7 +9,7 @@ import { DescribeTagsCommand, paginateDescribeLoadBalancers, paginateDescribeTar
 import type { AwsClients } from '../aws/clients';
 import { findStackDistributions } from './cloudfront';
 import { isNotFound } from '../aws/classify';
-import { names, tagValue, TAG_CREATED_AT, TAG_CREATED_ON, TAG_REGION, TAG_RESOURCE, TAG_STACK, TAG_STACK_ID } from '../stack/naming';
+import { names, tagValue, TAG_CREATED_AT, TAG_CREATED_ON, TAG_RESOURCE, TAG_STACK, TAG_STACK_ID } from '../stack/naming';
 
 export const STATUS_PARAMETER_KEY = 'bootstrap-status';
 
@@ -37,10 +37,9 @@ export interface SweptResource {
   key?: string;
   stackId?: string;
   state?: string;
-  /** Where and when its stack was first deployed, and the stack's region, from its tags (absent on older resources). */
+  /** Where and when its stack was first deployed, from its tags (absent on older resources). */
   createdOn?: string;
   createdAt?: string;
-  stackRegion?: string;
   /** Mount targets: the file system they belong to (they carry no tags of their own). */
   fileSystemId?: string;
 }
@@ -49,10 +48,8 @@ function fromTags(kind: SweptKind, id: string, tags: Tag[] | undefined, state?: 
   const resource: SweptResource = { kind, id, key: tagValue(tags, TAG_RESOURCE), stackId: tagValue(tags, TAG_STACK_ID), state };
   const createdOn = tagValue(tags, TAG_CREATED_ON);
   const createdAt = tagValue(tags, TAG_CREATED_AT);
-  const stackRegion = tagValue(tags, TAG_REGION);
   if (createdOn) resource.createdOn = createdOn;
   if (createdAt) resource.createdAt = createdAt;
-  if (stackRegion) resource.stackRegion = stackRegion;
   return resource;
 }
 

@@ -49,7 +49,7 @@ export function stackTags(owner: TagOwner, resourceKey: string, displayName?: st
 }
 
 /** IAM, ELB, EFS, SSM and CloudFront accept only letters, digits, spaces and _.:/=+-@ in tag values. */
-export function tagSafe(value: string): string {
+function tagSafe(value: string): string {
   return value.replace(/[^\p{L}\p{Z}\p{N}_.:/=+\-@]/gu, '-').slice(0, 256);
 }
 

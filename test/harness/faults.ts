@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
-import type { ClientInstrument, InstrumentableClient, ServiceName } from '../../src/engine/aws/clients';
+import { DEFAULT_MAX_ATTEMPTS, type ClientInstrument, type InstrumentableClient, type ServiceName } from '../../src/engine/aws/clients';
+import { operationName } from '../../src/engine/aws/send-once';
 import { GeuseError } from '../../src/engine/errors';
 import type { StackConfig } from '../../src/engine/stack/config';
+import type { Engine } from '../../src/engine/engine';
 import { testEngine } from './engine';
 
 /** SDK middleware that injects real AWS error shapes and records every call — no mocks of AWS itself. */
@@ -63,14 +65,28 @@ export class FaultInjector {
   readonly instrument: ClientInstrument = (client: InstrumentableClient, service: ServiceName) => {
     client.middlewareStack.add(
       (next, context) => async (args) => {
-        const operation = `${service}:${String((context as { commandName?: string }).commandName ?? '').replace(/Command$/, '')}`;
+        this.calls.push(operationName(service, context));
+        return next(args);
+      },
+      { step: 'initialize', name: 'geusemakerTestCalls' },
+    );
+    // Inside the SDK's retry loop, as a real lost answer or refusal is: the SDK sees each attempt fail
+    // and decides itself whether to send the call again.
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const operation = operationName(service, context);
         const input = (args as { input: Record<string, unknown> }).input;
-        this.calls.push(operation);
         const rule = this.match(operation, input);
         if (rule) this.remaining.set(rule, (this.remaining.get(rule) ?? 1) - 1);
         if (rule?.mode === 'before') {
           this.failures.push(`${operation} (before)`);
           throw awsError(rule.error);
+        }
+        if (this.throttleRate > 0 && this.random() < this.throttleRate) {
+          this.throttled++;
+          throw awsError(service === 'ec2'
+            ? { name: 'RequestLimitExceeded', message: 'Request limit exceeded.', status: 503 }
+            : { name: 'ThrottlingException', message: 'Rate exceeded', status: 400 });
         }
         const result = await next(args);
         if (rule?.mode === 'after') {
@@ -79,20 +95,7 @@ export class FaultInjector {
         }
         return result;
       },
-      { step: 'initialize', name: 'geusemakerTestFaults' },
-    );
-    // Inside the retry loop, so the SDK's adaptive retry sees (and retries) the throttling.
-    client.middlewareStack.add(
-      (next) => async (args) => {
-        if (this.throttleRate > 0 && this.random() < this.throttleRate) {
-          this.throttled++;
-          throw awsError(service === 'ec2'
-            ? { name: 'RequestLimitExceeded', message: 'Request limit exceeded.', status: 503 }
-            : { name: 'ThrottlingException', message: 'Rate exceeded', status: 400 });
-        }
-        return next(args);
-      },
-      { step: 'finalizeRequest', name: 'geusemakerTestThrottle', priority: 'low' },
+      { step: 'finalizeRequest', name: 'geusemakerTestFaults', priority: 'low' },
     );
   };
 }
@@ -112,17 +115,38 @@ export const LOST_RESPONSE: InjectedError = { name: 'InternalError', message: 'A
 export const DENIED: InjectedError = { name: 'AccessDenied', message: 'User is not authorized to perform this action', status: 403 };
 
 /** Deploys with one injected fault and returns the error it must end in (the fault firing exactly once). */
-export async function failingDeploy(config: StackConfig, stateDir: string, rule: FaultRule): Promise<GeuseError> {
+export async function failingDeploy(config: StackConfig, stateDir: string, rule: FaultRule, maxAttempts = 1): Promise<GeuseError> {
+  const { error } = await deployWithFault(config, stateDir, rule, maxAttempts);
+  if (!error) assert.fail(`deploy succeeded although ${rule.operation} failed`);
+  return error;
+}
+
+/**
+ * Deploys with one injected fault, by default with the SDK's retries as users have them. Returns the error it
+ * ended in, if any; the fault must have fired exactly once.
+ */
+export function deployWithFault(config: StackConfig, stateDir: string, rule: FaultRule, maxAttempts = DEFAULT_MAX_ATTEMPTS): Promise<{ error?: GeuseError }> {
+  return withFault(stateDir, rule, maxAttempts, 'deploy', (engine) => engine.deploy(config));
+}
+
+/** Destroys (deleting data) with one injected fault, SDK retries as users have them unless told; returns its error, if any. */
+export function destroyWithFault(stateDir: string, rule: FaultRule, maxAttempts = DEFAULT_MAX_ATTEMPTS): Promise<{ error?: GeuseError }> {
+  return withFault(stateDir, rule, maxAttempts, 'destroy', (engine) => engine.destroy('demo', { deleteData: true }));
+}
+
+async function withFault(stateDir: string, rule: FaultRule, maxAttempts: number, what: string, run: (engine: Engine) => Promise<unknown>): Promise<{ error?: GeuseError }> {
   const faults = new FaultInjector([rule]);
-  const engine = testEngine({ stateDir, instrument: faults.instrument });
+  const engine = testEngine({ stateDir, instrument: faults.instrument, maxAttempts });
+  let error: unknown;
   try {
-    await engine.deploy(config);
-  } catch (error) {
-    assert.ok(error instanceof GeuseError, `expected a GeuseError, got ${String(error)}`);
-    assert.equal(faults.failures.length, 1, 'the fault fired once');
-    return error;
+    await run(engine);
+  } catch (thrown) {
+    error = thrown;
   } finally {
     engine.dispose();
   }
-  assert.fail(`deploy succeeded although ${rule.operation} failed`);
+  if (error !== undefined) assert.ok(error instanceof GeuseError, `expected a GeuseError, got ${String(error)}`);
+  const ended = error instanceof GeuseError ? `the ${what} failed with: ${error.message}` : `the ${what} completed`;
+  assert.equal(faults.failures.length, 1, `the fault on ${rule.operation} fired once (${ended})`);
+  return error instanceof GeuseError ? { error } : {};
 }

@@ -6,7 +6,11 @@ import json
 import sys
 from pathlib import Path
 
-from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+from threading import Lock, Thread
+from typing import Any, Callable, Iterable
+
+from werkzeug.serving import make_server
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
 DLAMI_FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "dlami"
 
@@ -39,17 +43,42 @@ def seed_deep_learning_amis() -> None:
     ParameterDict._check_loading_status = check_loading_status
 
 
+class Serialised:
+    """Runs one request at a time, body included.
+
+    moto's backends are not thread-safe: two requests at once (a deploy beside a destroy, the SDK's
+    parallel describes) have been seen to answer HTML 500s. Connections are still accepted in
+    parallel, so nothing queues at the socket; only the work is serialised, which keeps runs repeatable.
+    """
+
+    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
+        self.app = app
+        self.lock = Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        with self.lock:
+            result = self.app(environ, start_response)
+            try:
+                return list(result)
+            finally:
+                close = getattr(result, "close", None)
+                if close:
+                    close()
+
+
 def main() -> None:
     port = int(sys.argv[1]) if len(sys.argv) > 1 else 0
     seed_deep_learning_amis()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    _, bound_port = server.get_host_and_port()
-    print(json.dumps({"port": bound_port}), flush=True)
+    app = Serialised(DomainDispatcherApplication(create_backend_app))
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    print(json.dumps({"port": server.server_address[1]}), flush=True)
     try:
         sys.stdin.read()
     finally:
-        server.stop()
+        server.shutdown()
+        thread.join()
 
 
 if __name__ == "__main__":

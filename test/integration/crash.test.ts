@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { SECRETS } from '../../src/engine/resources/secrets';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { countByKind, devConfig, sweep, tempDir, testEngine } from '../harness/engine';
+import { devConfig, sweep, tempDir, testEngine } from '../harness/engine';
+import { assertExactlyOneStack } from '../harness/one-stack';
 import { PROJECT_ROOT } from '../harness/emulator';
 
 const CHILD = join(PROJECT_ROOT, 'test', 'harness', 'cli-child.ts');
@@ -28,16 +28,7 @@ function killDeployAfter(stateDir: string, operation: string): Promise<string> {
   });
 }
 
-async function assertOneCompleteStack(): Promise<void> {
-  const counts = countByKind(await sweep());
-  assert.equal(counts.vpc, 1);
-  assert.equal(counts.efs, 1);
-  assert.equal(counts.instance, 1);
-  assert.equal(counts.subnet, 2);
-  assert.equal(counts['mount-target'], 2);
-  assert.equal(counts['security-group'], 2);
-  assert.equal(counts['ssm-parameter'], SECRETS.length);
-}
+const assertOneCompleteStack = (): Promise<void> => assertExactlyOneStack(devConfig());
 
 const KILL_POINTS = ['ec2:CreateVpc', 'efs:CreateFileSystem', 'ssm:PutParameter', 'ec2:CreateSecurityGroup', 'efs:CreateMountTarget', 'ec2:RunInstances'];
 

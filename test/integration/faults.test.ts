@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { SECRETS } from '../../src/engine/resources/secrets';
 import type { GeuseError } from '../../src/engine/errors';
-import { countByKind, devConfig, sweep, testEngine, tempDir } from '../harness/engine';
-import { DENIED as denied, DEV_MUTATING_CALLS as MUTATING_CALLS, failingDeploy as failingDeployOf, FaultInjector, LOST_RESPONSE as lostResponse, type FaultRule } from '../harness/faults';
+import { devConfig, sweep, testEngine, tempDir } from '../harness/engine';
+import { assertExactlyOneStack as assertOneStackOf } from '../harness/one-stack';
+import { DENIED as denied, DEV_MUTATING_CALLS as MUTATING_CALLS, deployWithFault, failingDeploy as failingDeployOf, FaultInjector, LOST_RESPONSE as lostResponse, type FaultRule } from '../harness/faults';
 
 const failingDeploy = (stateDir: string, rule: FaultRule) => failingDeployOf(devConfig(), stateDir, rule);
 
@@ -12,16 +12,7 @@ function assertPlainWords(error: GeuseError, operation: string): void {
   assert.ok(error.nextStep.length > 10, 'has a next step');
 }
 
-async function assertExactlyOneStack(): Promise<void> {
-  const counts = countByKind(await sweep());
-  assert.equal(counts.vpc, 1, 'one VPC');
-  assert.equal(counts.efs, 1, 'one file system');
-  assert.equal(counts.instance, 1, 'one instance');
-  assert.equal(counts.subnet, 2, 'two subnets');
-  assert.equal(counts['security-group'], 2, 'two security groups');
-  assert.equal(counts['mount-target'], 2, 'two mount targets');
-  assert.equal(counts['ssm-parameter'], SECRETS.length, 'every secret once');
-}
+const assertExactlyOneStack = (): Promise<void> => assertOneStackOf(devConfig());
 
 describe('fault injection on every mutating call of a dev deploy', function () {
   this.timeout(120_000);
@@ -36,23 +27,29 @@ describe('fault injection on every mutating call of a dev deploy', function () {
 
   for (const operation of MUTATING_CALLS) {
     describe(operation, () => {
-      it('response lost: the failure is reported in plain words, and destroy then leaves nothing behind', async () => {
+      it('response lost, SDK retries on (as users have them): the first deploy completes with exactly one of each resource, and destroy leaves nothing', async () => {
         const stateDir = tempDir('gm-fault-');
-        const error = await failingDeploy(stateDir, { operation, mode: 'after', error: lostResponse });
-        assertPlainWords(error, operation);
+        const { error } = await deployWithFault(devConfig(), stateDir, { operation, mode: 'after', error: lostResponse });
+        assert.equal(error, undefined, `the deploy completed: ${error?.message ?? ''}`);
+        await assertExactlyOneStack();
         const engine = testEngine({ stateDir });
         await engine.destroy('demo', { deleteData: true });
         engine.dispose();
         assert.deepEqual(await sweep(), []);
       });
 
-      it('response lost: re-running deploy completes with exactly one of each resource', async () => {
+      it('response lost with no retries (--max-attempts 1): the deploy completes, or says in plain words to run it again and the re-run completes with exactly one of each resource', async () => {
         const stateDir = tempDir('gm-fault-');
-        await failingDeploy(stateDir, { operation, mode: 'after', error: lostResponse });
-        const engine = testEngine({ stateDir });
-        const result = await engine.deploy(devConfig());
-        engine.dispose();
-        assert.equal(result.state.status, 'deployed');
+        const { error } = await deployWithFault(devConfig(), stateDir, { operation, mode: 'after', error: lostResponse }, 1);
+        if (error) {
+          assertPlainWords(error, operation);
+          assert.equal(error.kind, 'transient');
+          assert.match(error.nextStep, /run .*again/i);
+          const engine = testEngine({ stateDir });
+          const result = await engine.deploy(devConfig());
+          engine.dispose();
+          assert.equal(result.state.status, 'deployed');
+        }
         await assertExactlyOneStack();
       });
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { stackSecrets } from '../../src/engine/resources/secrets';
 import type { StackConfig } from '../../src/engine/stack/config';
-import { automationConfig, countByKind, gpuConfig, sweep, testEngine, tempDir } from '../harness/engine';
-import { DENIED as denied, DEV_MUTATING_CALLS as DEV_CALLS, failingDeploy as failingDeployOf, FaultInjector, LOST_RESPONSE as lostResponse, type FaultRule } from '../harness/faults';
+import { automationConfig, gpuConfig, sweep, testEngine, tempDir } from '../harness/engine';
+import { assertExactlyOneStack as assertOneStackOf } from '../harness/one-stack';
+import { DENIED as denied, DEV_MUTATING_CALLS as DEV_CALLS, deployWithFault, failingDeploy as failingDeployOf, FaultInjector, LOST_RESPONSE as lostResponse, type FaultRule } from '../harness/faults';
 
 /**
  * The mutating calls the load balancer and CloudFront add to a deploy (the dev tier's own calls have their
@@ -20,16 +20,7 @@ const STACKS: { name: string; config: () => StackConfig }[] = [
 
 const failingDeploy = (config: () => StackConfig, stateDir: string, rule: FaultRule) => failingDeployOf(config(), stateDir, rule);
 
-async function assertExactlyOneStack(config: () => StackConfig): Promise<void> {
-  const counts = countByKind(await sweep());
-  assert.equal(counts['load-balancer'], 1, 'one load balancer');
-  assert.equal(counts['target-group'], 1, 'one target group');
-  assert.equal(counts['cloudfront-distribution'], 1, 'one distribution');
-  assert.equal(counts.instance, 1, 'one instance');
-  assert.equal(counts.vpc, 1, 'one VPC');
-  assert.equal(counts['security-group'], 3, 'instance, EFS and load balancer groups');
-  assert.equal(counts['ssm-parameter'], stackSecrets(config()).length, 'every secret once, the origin header included');
-}
+const assertExactlyOneStack = (config: () => StackConfig): Promise<void> => assertOneStackOf(config());
 
 for (const { name, config } of STACKS) describe(`fault injection on every mutating call the load balancer and CloudFront add: ${name}`, function () {
   this.timeout(180_000);
@@ -44,23 +35,27 @@ for (const { name, config } of STACKS) describe(`fault injection on every mutati
 
   for (const operation of TIER_CALLS) {
     describe(operation, () => {
-      it('response lost: reported in plain words, and destroy then leaves nothing behind (the sweep finds what the journal missed)', async () => {
+      it('response lost, SDK retries on (as users have them): the first deploy completes with exactly one of each resource, and destroy leaves nothing', async () => {
         const stateDir = tempDir('gm-fault-');
-        const error = await failingDeploy(config, stateDir, { operation, mode: 'after', error: lostResponse });
-        assert.ok(error.message.includes(operation), `message names ${operation}: ${error.message}`);
+        const { error } = await deployWithFault(config(), stateDir, { operation, mode: 'after', error: lostResponse });
+        assert.equal(error, undefined, `the deploy completed: ${error?.message ?? ''}`);
+        await assertExactlyOneStack(config);
         const engine = testEngine({ stateDir });
         await engine.destroy('demo', { deleteData: true });
         engine.dispose();
         assert.deepEqual(await sweep(), []);
       });
 
-      it('response lost: re-running deploy completes with exactly one of each resource', async () => {
+      it('response lost with no retries: the deploy completes, or fails in plain words and the re-run completes with exactly one of each resource', async () => {
         const stateDir = tempDir('gm-fault-');
-        await failingDeploy(config, stateDir, { operation, mode: 'after', error: lostResponse });
-        const engine = testEngine({ stateDir });
-        const result = await engine.deploy(config());
-        engine.dispose();
-        assert.equal(result.state.status, 'deployed');
+        const { error } = await deployWithFault(config(), stateDir, { operation, mode: 'after', error: lostResponse }, 1);
+        if (error) {
+          assert.ok(error.message.includes(operation), `message names ${operation}: ${error.message}`);
+          const engine = testEngine({ stateDir });
+          const result = await engine.deploy(config());
+          engine.dispose();
+          assert.equal(result.state.status, 'deployed');
+        }
         await assertExactlyOneStack(config);
       });
 

@@ -9,6 +9,7 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import type { AwsCredentialIdentityProvider, InitializeMiddleware, MetadataBearer, MiddlewareStack } from '@smithy/types';
+import { operationName, sendOnceMiddleware, unwrapNotResent } from './send-once';
 
 export interface AwsAccessOptions {
   region: string;
@@ -57,11 +58,9 @@ function annotateOperation(service: ServiceName): InitializeMiddleware<object, M
   return (next, context) => async (args) => {
     try {
       return await next(args);
-    } catch (error) {
-      if (typeof error === 'object' && error !== null) {
-        const command = String((context as { commandName?: string }).commandName ?? '').replace(/Command$/, '');
-        Object.assign(error, { $operation: `${service}:${command}` });
-      }
+    } catch (thrown) {
+      const error = unwrapNotResent(thrown);
+      if (typeof error === 'object' && error !== null) Object.assign(error, { $operation: operationName(service, context) });
       throw error;
     }
   };
@@ -90,6 +89,7 @@ export function createClients(options: AwsAccessOptions): AwsClients {
   ];
   for (const [client, service] of all) {
     client.middlewareStack.add(annotateOperation(service), { step: 'initialize', name: 'geusemakerAnnotateOperation' });
+    client.middlewareStack.add(sendOnceMiddleware(service), { step: 'finalizeRequest', name: 'geusemakerSendOnce', priority: 'low' });
   }
   if (options.instrument) for (const [client, service] of all) options.instrument(client, service);
   return {

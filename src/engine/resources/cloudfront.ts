@@ -10,6 +10,7 @@ import type { StepResult } from '../plan/graph';
 import { stackTags, tagValue, TAG_RESOURCE, TAG_STACK, TAG_STACK_ID } from '../stack/naming';
 import { pollUntil } from '../wait';
 import { ensureResource, type Found } from './ensure';
+import { isTransient } from './once';
 import { ORIGIN_HEADER } from './load-balancer';
 import { LB_KEYS } from './public-url';
 import { ORIGIN_SECRET, secretValue } from './secrets';
@@ -97,6 +98,16 @@ function distributionConfig(ctx: StepContext, callerReference: string, albDns: s
 }
 
 /**
+ * DistributionAlreadyExists names the distribution holding the CallerReference ("Already exists: E…"). It is
+ * ours when that reference is the token we journaled: the tag search may not see it (tags are a second write).
+ */
+async function holderOfToken(ctx: StepContext, error: unknown, token: string): Promise<Found | undefined> {
+  const id = /Already exists:\s*([A-Z0-9]+)/.exec(error instanceof Error ? error.message : '')?.[1];
+  const got = id ? await getDistribution(ctx.clients, id) : undefined;
+  return got?.distribution.DistributionConfig?.CallerReference === token ? toFound(got.distribution) : undefined;
+}
+
+/**
  * Created as soon as the load balancer has a DNS name: CloudFront's minutes-long deployment then overlaps
  * the instance's boot. CallerReference is the idempotency token journaled as intent.
  */
@@ -127,7 +138,7 @@ export async function ensureDistribution(ctx: StepContext): Promise<StepResult> 
         return toFound(out.Distribution!);
       } catch (error) {
         // Same CallerReference already used: the earlier attempt created it; take that one.
-        const existing = awsErrorCode(error) === 'DistributionAlreadyExists' ? await orphan() : undefined;
+        const existing = awsErrorCode(error) === 'DistributionAlreadyExists' ? await holderOfToken(ctx, error, token) : undefined;
         if (existing) return existing;
         throw error;
       }
@@ -144,6 +155,7 @@ export async function ensureDistribution(ctx: StepContext): Promise<StepResult> 
  */
 async function reconcileDistribution(ctx: StepContext, id: string, albDns: string): Promise<boolean> {
   const secret = await secretValue(ctx, ORIGIN_SECRET);
+  let repairs: string[] = [];
   for (let attempt = 0; ; attempt++) {
     const { DistributionConfig: config, ETag: etag } = await ctx.clients.cloudfront.send(new GetDistributionConfigCommand({ Id: id }));
     if (!config) throw new Error(`CloudFront returned no configuration for distribution ${id}`);
@@ -154,7 +166,7 @@ async function reconcileDistribution(ctx: StepContext, id: string, albDns: strin
       ...(origin?.DomainName === albDns ? [] : ['pointing at another origin']),
       ...(header === secret ? [] : ['sending an outdated origin header']),
     ];
-    if (wrong.length === 0) return false;
+    if (wrong.length === 0) break;
     const origins = (config.Origins?.Items ?? []).map((o) => (o === origin
       ? { ...o, DomainName: albDns, CustomHeaders: { Quantity: 1, Items: [{ HeaderName: ORIGIN_HEADER, HeaderValue: secret }] } }
       : o));
@@ -163,12 +175,19 @@ async function reconcileDistribution(ctx: StepContext, id: string, albDns: strin
         Id: id, IfMatch: etag, DistributionConfig: { ...config, Enabled: true, Origins: { Quantity: origins.length, Items: origins } },
       }));
     } catch (error) {
-      if (awsErrorCode(error) === 'PreconditionFailed' && attempt < 3) continue;
+      // Someone wrote meanwhile, or the answer was lost (not re-sent: the ETag moved): the next read tells.
+      if ((awsErrorCode(error) === 'PreconditionFailed' || isTransient(error)) && attempt < 3) {
+        if (isTransient(error)) repairs = wrong;
+        continue;
+      }
       throw error;
     }
-    await ctx.note(`CloudFront distribution ${id} was ${wrong.join(', ')}; it is updated to serve the stack again (CloudFront redeploys it, 5–20 min).`);
-    return true;
+    repairs = wrong;
+    break;
   }
+  if (repairs.length === 0) return false;
+  await ctx.note(`CloudFront distribution ${id} was ${repairs.join(', ')}; it is updated to serve the stack again (CloudFront redeploys it, 5–20 min).`);
+  return true;
 }
 
 /** Its own step that nothing depends on: the rest of the stack finishes while CloudFront deploys. */

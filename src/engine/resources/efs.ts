@@ -4,7 +4,7 @@ import {
 } from '@aws-sdk/client-efs';
 import type { StepContext } from '../context';
 import type { StepResult } from '../plan/graph';
-import { awsErrorCode, isNotFound } from '../aws/classify';
+import { isNotFound } from '../aws/classify';
 import { stackTags, tagValue, TAG_RESOURCE, TAG_STACK_ID } from '../stack/naming';
 import { pollUntil } from '../wait';
 import { ensureResource, retryNotFound } from './ensure';
@@ -31,20 +31,13 @@ export async function ensureFileSystem(ctx: StepContext, waiting: (what: string)
       const tagged = all.find((fs) => usable(fs) && tagValue(fs.Tags, TAG_STACK_ID) === ctx.stackId && tagValue(fs.Tags, TAG_RESOURCE) === 'efs');
       return tagged?.FileSystemId ? { id: tagged.FileSystemId } : undefined;
     },
+    // The same token twice answers FileSystemAlreadyExists: findOrphan adopts the first call's file system.
     create: async (token) => {
-      try {
-        const out = await ctx.clients.efs.send(new CreateFileSystemCommand({
-          CreationToken: token, Encrypted: true, PerformanceMode: 'generalPurpose', ThroughputMode: 'elastic',
-          Tags: stackTags(ctx, 'efs', `gm-${ctx.stack}-data`),
-        }));
-        return { id: out.FileSystemId! };
-      } catch (error) {
-        // Same token twice means our earlier call succeeded: adopt that file system.
-        if (awsErrorCode(error) !== 'FileSystemAlreadyExists') throw error;
-        const existing = (await ctx.clients.efs.send(new DescribeFileSystemsCommand({ CreationToken: token }))).FileSystems?.[0];
-        if (!existing?.FileSystemId) throw error;
-        return { id: existing.FileSystemId };
-      }
+      const out = await ctx.clients.efs.send(new CreateFileSystemCommand({
+        CreationToken: token, Encrypted: true, PerformanceMode: 'generalPurpose', ThroughputMode: 'elastic',
+        Tags: stackTags(ctx, 'efs', `gm-${ctx.stack}-data`),
+      }));
+      return { id: out.FileSystemId! };
     },
   });
   await pollUntil(async () => {
@@ -87,16 +80,10 @@ export async function ensureMountTarget(ctx: StepContext, key: string, subnetKey
       const target = await inThisZone();
       return target?.MountTargetId ? { id: target.MountTargetId, attrs: { zone, fileSystemId } } : undefined;
     },
+    // MountTargetConflict (this zone already has one: our earlier attempt's) is adopted through findOrphan.
     create: async () => {
-      try {
-        const out = await retryNotFound(ctx, () => ctx.clients.efs.send(new CreateMountTargetCommand({ FileSystemId: fileSystemId, SubnetId: subnetId, SecurityGroups: [groupId] })));
-        return { id: out.MountTargetId!, attrs: { zone, fileSystemId } };
-      } catch (error) {
-        if (awsErrorCode(error) !== 'MountTargetConflict') throw error;
-        const existing = await inThisZone();
-        if (!existing?.MountTargetId) throw error;
-        return { id: existing.MountTargetId, attrs: { zone, fileSystemId } };
-      }
+      const out = await retryNotFound(ctx, () => ctx.clients.efs.send(new CreateMountTargetCommand({ FileSystemId: fileSystemId, SubnetId: subnetId, SecurityGroups: [groupId] })));
+      return { id: out.MountTargetId!, attrs: { zone, fileSystemId } };
     },
   });
   const what = `EFS mount target in ${zone} to become available`;

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { StepContext } from '../context';
 import type { ResourceKind } from '../state/schema';
-import { isNotFound } from '../aws/classify';
+import { awsErrorCode, isNotFound } from '../aws/classify';
+import { isTransient, lookAgain, mayHaveActed } from './once';
 import { sleep } from '../wait';
 
 export interface Found {
@@ -49,10 +50,34 @@ export async function ensureResource(ctx: StepContext, spec: EnsureSpec): Promis
   }
   const token = record?.status === 'intent' && record.token ? record.token : `gm-${ctx.stack}-${spec.key}-${randomUUID()}`.slice(0, 64);
   await ctx.journal.intent(spec.key, spec.kind, token);
-  const created = await spec.create(token);
+  const created = await createOrAdopt(ctx, spec, token);
   await ctx.journal.created(spec.key, spec.kind, created.id, created.attrs);
   return { found: created, outcome: 'created' };
 }
+
+/**
+ * A create that fails may still have happened (its answer lost on the way back), or may answer "already
+ * exists" about what its own first attempt made: look for that before anything else, adopt it, and only
+ * send the create again when nothing was made and the failure was temporary.
+ */
+async function createOrAdopt(ctx: StepContext, spec: EnsureSpec, token: string): Promise<Found> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await spec.create(token);
+    } catch (error) {
+      if (!mayHaveActed(error)) throw error;
+      const made = await lookAgain(ctx, spec.findOrphan);
+      if (made) {
+        await ctx.note(`${spec.key}: AWS's answer to the create was lost (${awsErrorCode(error) ?? 'no answer'}); it had made ${made.id}, which is used.`);
+        return made;
+      }
+      if (!isTransient(error) || attempt >= CREATE_ATTEMPTS) throw error;
+      await sleep(ctx.timing.pollIntervalMs / 5 * attempt, ctx.signal);
+    }
+  }
+}
+
+const CREATE_ATTEMPTS = 3;
 
 /**
  * Real AWS is eventually consistent right after our own creates (InvalidVpcID.NotFound,

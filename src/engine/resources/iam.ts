@@ -4,10 +4,11 @@ import {
 } from '@aws-sdk/client-iam';
 import type { StepContext } from '../context';
 import type { StepResult } from '../plan/graph';
-import { awsErrorCode, isNotFound } from '../aws/classify';
+import { isNotFound } from '../aws/classify';
 import { refused } from '../errors';
 import { names, stackTags, tagValue, TAG_STACK_ID } from '../stack/naming';
 import { bootstrapStatusParameter } from '../bootstrap/status';
+import { applyOnce } from './once';
 import { ensureResource } from './ensure';
 
 export const SSM_CORE_POLICY_ARN = 'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore';
@@ -98,19 +99,13 @@ export async function ensureRole(ctx: StepContext): Promise<StepResult> {
     key: 'iam-role', kind: 'iam-role',
     describe: fromExisting,
     findOrphan: fromExisting,
+    // "Already exists" (our own earlier attempt, or another stack's role) is settled by ensureResource's findOrphan.
     create: async () => {
-      try {
-        const out = await ctx.clients.iam.send(new CreateRoleCommand({
-          RoleName: roleName, Path: names.iamPath, AssumeRolePolicyDocument: trustPolicy,
-          Description: `GeuseMaker stack ${ctx.stack}: SSM access and its own secrets`, Tags: stackTags(ctx, 'iam-role', roleName),
-        }));
-        return { id: roleName, attrs: { arn: out.Role?.Arn ?? '' } };
-      } catch (error) {
-        if (awsErrorCode(error) !== 'EntityAlreadyExists') throw error;
-        const existing = await fromExisting();
-        if (!existing) throw error;
-        return existing;
-      }
+      const out = await ctx.clients.iam.send(new CreateRoleCommand({
+        RoleName: roleName, Path: names.iamPath, AssumeRolePolicyDocument: trustPolicy,
+        Description: `GeuseMaker stack ${ctx.stack}: SSM access and its own secrets`, Tags: stackTags(ctx, 'iam-role', roleName),
+      }));
+      return { id: roleName, attrs: { arn: out.Role?.Arn ?? '' } };
     },
   });
   // Both calls are idempotent, so they run every time and repair a half-configured role.
@@ -138,22 +133,20 @@ export async function ensureInstanceProfile(ctx: StepContext): Promise<StepResul
     describe: fromExisting,
     findOrphan: fromExisting,
     create: async () => {
-      try {
-        const out = await ctx.clients.iam.send(new CreateInstanceProfileCommand({
-          InstanceProfileName: profileName, Path: names.iamPath, Tags: stackTags(ctx, 'instance-profile', profileName),
-        }));
-        described = out.InstanceProfile;
-        return { id: profileName, attrs: { arn: out.InstanceProfile?.Arn ?? '' } };
-      } catch (error) {
-        if (awsErrorCode(error) !== 'EntityAlreadyExists') throw error;
-        const existing = await fromExisting();
-        if (!existing) throw error;
-        return existing;
-      }
+      const out = await ctx.clients.iam.send(new CreateInstanceProfileCommand({
+        InstanceProfileName: profileName, Path: names.iamPath, Tags: stackTags(ctx, 'instance-profile', profileName),
+      }));
+      described = out.InstanceProfile;
+      return { id: profileName, attrs: { arn: out.InstanceProfile?.Arn ?? '' } };
     },
   });
-  if (!described?.Roles?.some((role) => role.RoleName === roleName)) {
-    await ctx.clients.iam.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: profileName, RoleName: roleName }));
+  const hasRole = (profile: typeof described): boolean => profile?.Roles?.some((role) => role.RoleName === roleName) ?? false;
+  if (!hasRole(described)) {
+    // A profile holds one role: a repeat answers LimitExceeded, which here means the role is already in.
+    await applyOnce(ctx, {
+      send: () => ctx.clients.iam.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: profileName, RoleName: roleName })),
+      isDone: async () => hasRole(await getProfile(ctx, profileName)),
+    });
   }
   return { outcome, detail: profileName };
 }

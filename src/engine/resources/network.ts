@@ -6,7 +6,8 @@ import {
 } from '@aws-sdk/client-ec2';
 import type { StepContext } from '../context';
 import type { StepResult } from '../plan/graph';
-import { isNotFound, awsErrorCode } from '../aws/classify';
+import { isNotFound } from '../aws/classify';
+import { applyOnce } from './once';
 import { ensureResource, retryNotFound, type Found } from './ensure';
 import { ownedBy, tagSpec } from './ec2-tags';
 
@@ -101,9 +102,15 @@ export async function ensureInternetGateway(ctx: StepContext): Promise<StepResul
       return { id: out.InternetGateway!.InternetGatewayId! };
     },
   });
-  const igw = (await ctx.clients.ec2.send(new DescribeInternetGatewaysCommand({ InternetGatewayIds: [found.id] }))).InternetGateways?.[0];
-  if (!igw?.Attachments?.some((a) => a.VpcId === vpcId)) {
-    await retryNotFound(ctx, () => ctx.clients.ec2.send(new AttachInternetGatewayCommand({ InternetGatewayId: found.id, VpcId: vpcId })));
+  const attached = async (): Promise<boolean> => {
+    const igw = (await ctx.clients.ec2.send(new DescribeInternetGatewaysCommand({ InternetGatewayIds: [found.id] }))).InternetGateways?.[0];
+    return igw?.Attachments?.some((a) => a.VpcId === vpcId) ?? false;
+  };
+  if (!(await attached())) {
+    await applyOnce(ctx, {
+      send: () => retryNotFound(ctx, () => ctx.clients.ec2.send(new AttachInternetGatewayCommand({ InternetGatewayId: found.id, VpcId: vpcId }))),
+      isDone: attached,
+    });
   }
   return { outcome, detail: found.id };
 }
@@ -134,17 +141,21 @@ export async function ensureRouteTable(ctx: StepContext): Promise<StepResult> {
       return { id: out.RouteTable!.RouteTableId! };
     },
   });
-  const table = (await ctx.clients.ec2.send(new DescribeRouteTablesCommand({ RouteTableIds: [found.id] }))).RouteTables?.[0];
-  if (!table?.Routes?.some((route) => route.DestinationCidrBlock === '0.0.0.0/0' && route.GatewayId === igwId)) {
-    await retryNotFound(ctx, () => ctx.clients.ec2.send(new CreateRouteCommand({ RouteTableId: found.id, DestinationCidrBlock: '0.0.0.0/0', GatewayId: igwId })));
+  const read = async () => (await ctx.clients.ec2.send(new DescribeRouteTablesCommand({ RouteTableIds: [found.id] }))).RouteTables?.[0];
+  const routesOut = (t: Awaited<ReturnType<typeof read>>): boolean => t?.Routes?.some((route) => route.DestinationCidrBlock === '0.0.0.0/0' && route.GatewayId === igwId) ?? false;
+  const table = await read();
+  if (!routesOut(table)) {
+    await applyOnce(ctx, {
+      send: () => retryNotFound(ctx, () => ctx.clients.ec2.send(new CreateRouteCommand({ RouteTableId: found.id, DestinationCidrBlock: '0.0.0.0/0', GatewayId: igwId }))),
+      isDone: async () => routesOut(await read()),
+    });
   }
   for (const subnetId of subnetIds) {
     if (table?.Associations?.some((association) => association.SubnetId === subnetId)) continue;
-    try {
-      await retryNotFound(ctx, () => ctx.clients.ec2.send(new AssociateRouteTableCommand({ RouteTableId: found.id, SubnetId: subnetId })));
-    } catch (error) {
-      if (awsErrorCode(error) !== 'Resource.AlreadyAssociated') throw error;
-    }
+    await applyOnce(ctx, {
+      send: () => retryNotFound(ctx, () => ctx.clients.ec2.send(new AssociateRouteTableCommand({ RouteTableId: found.id, SubnetId: subnetId }))),
+      isDone: async () => (await read())?.Associations?.some((association) => association.SubnetId === subnetId) ?? false,
+    });
   }
   return { outcome, detail: found.id };
 }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { GetParameterCommand, ListTagsForResourceCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
 import type { StepContext } from '../context';
 import type { StepResult } from '../plan/graph';
-import { awsErrorCode, isNotFound } from '../aws/classify';
+import { isNotFound } from '../aws/classify';
 import { refused } from '../errors';
 import { usesCloudFront, type StackConfig } from '../stack/config';
 import { names, stackTags, tagValue, TAG_STACK_ID } from '../stack/naming';
@@ -67,16 +67,13 @@ async function ensureSecret(ctx: StepContext, secret: SecretSpec): Promise<'crea
     key: secret.key, kind: 'ssm-parameter',
     describe: existing,
     findOrphan: existing,
+    // Overwrite is never set: a secret that exists protects data and must not change. "Already exists"
+    // (our earlier attempt, its answer lost) is adopted by ensureResource through findOrphan.
     create: async () => {
-      try {
-        // Overwrite is never set: a secret that exists protects data and must not change.
-        await ctx.clients.ssm.send(new PutParameterCommand({
-          Name: parameterName, Value: generateSecret(secret.bytes, secret.allClasses === true), Type: 'SecureString', Tier: 'Standard',
-          Description: `GeuseMaker stack ${ctx.stack}: ${secret.name}`, Tags: stackTags(ctx, secret.key, parameterName),
-        }));
-      } catch (error) {
-        if (awsErrorCode(error) !== 'ParameterAlreadyExists' || !(await ownedParameter(ctx, parameterName))) throw error;
-      }
+      await ctx.clients.ssm.send(new PutParameterCommand({
+        Name: parameterName, Value: generateSecret(secret.bytes, secret.allClasses === true), Type: 'SecureString', Tier: 'Standard',
+        Description: `GeuseMaker stack ${ctx.stack}: ${secret.name}`, Tags: stackTags(ctx, secret.key, parameterName),
+      }));
       return { id: parameterName };
     },
   });

@@ -4,7 +4,8 @@ import {
 } from '@aws-sdk/client-ec2';
 import type { StepContext } from '../context';
 import type { StepResult } from '../plan/graph';
-import { awsErrorCode, isNotFound } from '../aws/classify';
+import { isNotFound } from '../aws/classify';
+import { applyOnce } from './once';
 import { ensureResource, retryNotFound, type Found } from './ensure';
 import { ownedBy, tagSpec } from './ec2-tags';
 import { LOAD_BALANCED_TIERS, loadBalancerCidr, usesCloudFront } from '../stack/config';
@@ -66,21 +67,31 @@ function flatten(permissions: readonly IpPermission[]): Map<string, IpPermission
 
 /** Makes the group's inbound rules exactly the wanted ones (so switching access mode closes old ports). */
 async function reconcileIngress(ctx: StepContext, groupId: string, wanted: readonly IpPermission[]): Promise<void> {
-  const current = flatten((await retryNotFound(ctx, async () => {
+  const readRules = async (): Promise<Map<string, IpPermission>> => flatten((await retryNotFound(ctx, async () => {
     const group = await describeGroup(ctx, groupId);
     if (!group) throw Object.assign(new Error(`Security group ${groupId} not found`), { name: 'InvalidGroup.NotFound' });
     return group;
   })).IpPermissions ?? []);
+  const current = await readRules();
   const desired = flatten(wanted);
   const extra = [...current.entries()].filter(([key]) => !desired.has(key)).map(([, rule]) => rule);
-  const missing = [...desired.entries()].filter(([key]) => !current.has(key)).map(([, rule]) => rule);
-  if (extra.length > 0) await ctx.clients.ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: extra }));
-  if (missing.length > 0) {
+  const missing = [...desired.entries()].filter(([key]) => !current.has(key));
+  if (extra.length > 0) {
     try {
-      await retryNotFound(ctx, () => ctx.clients.ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: missing })));
+      await ctx.clients.ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: extra }));
     } catch (error) {
-      if (awsErrorCode(error) !== 'InvalidPermission.Duplicate') throw error;
+      // A repeat of a revoke whose answer was lost: the rules are already gone.
+      if (!isNotFound(error)) throw error;
     }
+  }
+  if (missing.length > 0) {
+    await applyOnce(ctx, {
+      send: () => retryNotFound(ctx, () => ctx.clients.ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: missing.map(([, rule]) => rule) }))),
+      isDone: async () => {
+        const now = await readRules();
+        return missing.every(([key]) => now.has(key));
+      },
+    });
   }
 }
 

@@ -18,6 +18,7 @@ import type { EngineTiming } from '../context';
 import { timeoutsSchema } from '../stack/config';
 import { pollUntil, sleep } from '../wait';
 import { describeFileSystemById } from './efs-describe';
+import { applyOnce, isAlreadyUndone, isTransient } from './once';
 
 export interface TeardownContext {
   clients: AwsClients;
@@ -28,12 +29,12 @@ export interface TeardownContext {
   waiting(what: string): void;
 }
 
-/** "Already gone" is success for every delete. */
+/** "Already gone" (or "not attached") is success for every delete: often our own earlier attempt, its answer lost. */
 async function ignoreGone(call: () => Promise<unknown>): Promise<void> {
   try {
     await call();
   } catch (error) {
-    if (!isNotFound(error)) throw error;
+    if (!isAlreadyUndone(error)) throw error;
   }
 }
 
@@ -95,7 +96,8 @@ export async function deleteDistribution(ctx: TeardownContext, id: string): Prom
     // Someone changed it since our read (PreconditionFailed) or it is not yet disabled: start over from a fresh read.
     const retryable = (error: unknown) => {
       const code = awsErrorCode(error);
-      return (code === 'PreconditionFailed' || code === 'DistributionNotDisabled') && attempt < 3;
+      // A lost answer to the disable is not re-sent by the SDK (the ETag moved): the fresh read shows whether it took.
+      return (code === 'PreconditionFailed' || code === 'DistributionNotDisabled' || isTransient(error)) && attempt < 3;
     };
     if (current.DistributionConfig?.Enabled) {
       try {
@@ -251,7 +253,13 @@ export async function deleteIamRoleAndProfile(ctx: TeardownContext, roleName: st
     try {
       const profile = (await ctx.clients.iam.send(new GetInstanceProfileCommand({ InstanceProfileName: profileName }))).InstanceProfile;
       for (const role of profile?.Roles ?? []) {
-        await ignoreGone(() => ctx.clients.iam.send(new RemoveRoleFromInstanceProfileCommand({ InstanceProfileName: profileName, RoleName: role.RoleName! })));
+        await applyOnce(ctx, {
+          send: () => ignoreGone(() => ctx.clients.iam.send(new RemoveRoleFromInstanceProfileCommand({ InstanceProfileName: profileName, RoleName: role.RoleName! }))),
+          isDone: async () => {
+            const now = (await ctx.clients.iam.send(new GetInstanceProfileCommand({ InstanceProfileName: profileName }))).InstanceProfile;
+            return !now?.Roles?.some((r) => r.RoleName === role.RoleName);
+          },
+        });
       }
       await ignoreGone(() => ctx.clients.iam.send(new DeleteInstanceProfileCommand({ InstanceProfileName: profileName })));
     } catch (error) {

@@ -1,7 +1,11 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { DEFAULT_MAX_ATTEMPTS } from '../engine/aws/clients';
+import { ENDPOINT_EXAMPLE } from '../engine/aws/classify';
+import { endpointUrlSchema } from '../engine/aws/endpoint';
+import { DEFAULT_SPOT_MIN_SAVING } from '../engine/cost/placement';
 import { invalidInput, type GeuseError } from '../engine/errors';
-import type { StackConfigInput } from '../engine/stack/config';
+import { stackConfigSchema, type StackConfigInput } from '../engine/stack/config';
 
 export type Command = 'init' | 'plan' | 'deploy' | 'destroy' | 'pause' | 'resume' | 'prices' | 'cost' | 'list' | 'show' | 'render' | 'state restore' | 'help' | 'version';
 
@@ -37,6 +41,10 @@ export interface CliArgs {
 
 const HELP_HINT = 'Run `geusemaker --help` for the commands and flags.';
 
+const MAX_ATTEMPTS = 20;
+const ROOT_VOLUME = stackConfigSchema.shape.rootVolumeGb.unwrap();
+const SPOT_MIN_SAVING_MAX = 90;
+
 export const HELP_TEXT = `GeuseMaker: deploy a self-hosted AI stack (n8n, Ollama, Qdrant, Crawl4AI, PostgreSQL) to your AWS account.
 
 Usage: geusemaker <command> [name] [flags]
@@ -67,7 +75,7 @@ Stack settings (override the config file and GEUSEMAKER_* variables; see docs/co
   --instance-type <type>      EC2 instance type, e.g. t3.xlarge
   --market <spot|on-demand>   How the instance is bought
   --no-on-demand-fallback     With spot, don't fall back to on-demand
-  --root-volume-gb <n>        Root disk size in GiB (30-2000)
+  --root-volume-gb <n>        Root disk size in GiB (${ROOT_VOLUME.minValue ?? 1}-${ROOT_VOLUME.maxValue ?? ''})
   --access-cidr <cidr>        Open service ports to this CIDR only (default: none, use SSM)
   --profile <name>            AWS profile (SSO profiles work too)
 
@@ -80,14 +88,15 @@ Other flags:
                               expired (it stopped renewing it); a lock still being renewed is never taken
   --delete-data               destroy: delete the EFS file system and secrets as well
   --allow-over-budget         deploy: go ahead although the estimate exceeds monthlyBudgetUsd
-  --spot-min-saving <percent> prices/cost: recommend spot only when it saves at least this much (0-90, default 20)
+  --spot-min-saving <percent> prices/cost: recommend spot only when it saves at least this much (0-${SPOT_MIN_SAVING_MAX}, default ${DEFAULT_SPOT_MIN_SAVING * 100})
   --state-dir <dir>           Where stack state lives (default: $GEUSEMAKER_STATE_DIR, else ~/.geusemaker/stacks)
   --endpoint <url>            Send every AWS call to this endpoint (default: $GEUSEMAKER_AWS_ENDPOINT), e.g. a local emulator
-  --max-attempts <n>          Attempts per AWS call, including the first (default 8)
+  --max-attempts <n>          Attempts per AWS call, including the first (1-${MAX_ATTEMPTS}, default ${DEFAULT_MAX_ATTEMPTS})
   -h, --help                  This help
   --version                   Print the version
 
-Exit codes: 0 success, 1 the operation failed, 2 invalid input, 3 refused (not confirmed, stack busy, name taken).
+Exit codes: 0 success, 1 the operation failed, 2 invalid input, 3 refused (not confirmed, stack busy, name taken,
+  not ours), 4 no such stack.
 `;
 
 const OPTIONS = {
@@ -122,6 +131,9 @@ const OPTIONS = {
 
 type Flag = keyof typeof OPTIONS;
 
+/** Every flag the CLI has, with its one-letter alias where it has one (for checking the flags hints mention). */
+export const ALL_FLAGS: readonly string[] = Object.keys(OPTIONS);
+
 const GLOBAL_FLAGS: readonly Flag[] = ['json', 'state-dir', 'endpoint', 'max-attempts', 'help', 'version'];
 const CONFIG_FLAGS: readonly Flag[] = ['config', 'tier', 'region', 'instance-type', 'market', 'no-on-demand-fallback', 'root-volume-gb', 'access-cidr', 'profile'];
 
@@ -144,8 +156,19 @@ const COMMAND_FLAGS: Record<Exclude<Command, 'help' | 'version'>, readonly Flag[
 /** Commands that take an optional stack name argument. */
 const TAKES_NAME: ReadonlySet<Command> = new Set(['plan', 'deploy', 'destroy', 'pause', 'resume', 'cost', 'show', 'render', 'state restore']);
 
+/** The flags a command accepts: its own and the global ones. */
+export function flagsOf(command: Exclude<Command, 'help' | 'version'>): readonly string[] {
+  return [...GLOBAL_FLAGS, ...COMMAND_FLAGS[command]];
+}
+
+export const COMMANDS: readonly Exclude<Command, 'help' | 'version'>[] = Object.keys(COMMAND_FLAGS) as Exclude<Command, 'help' | 'version'>[];
+
 const nonEmpty = (flag: string) => z.string().trim().min(1, { error: `--${flag} needs a value` });
-const wholeNumber = (flag: string) => z.string().trim().regex(/^\d+$/, { error: `--${flag} must be a whole number` }).transform(Number);
+/** One message for every wrong value (a word, a fraction, a negative, out of range), so it always says the range. */
+const wholeNumber = (flag: string, min: number, max: number, what = `a whole number from ${min} to ${max}`) => {
+  const error = `--${flag} must be ${what}`;
+  return z.string().trim().regex(/^\d+$/, { error }).transform(Number).pipe(z.number().min(min, { error }).max(max, { error }));
+};
 
 /** Shapes and checks the parsed values; ranges of stack settings are left to the config schema. */
 const valuesSchema = z.object({
@@ -155,23 +178,21 @@ const valuesSchema = z.object({
   'instance-type': z.string().optional(),
   market: z.string().optional(),
   'no-on-demand-fallback': z.boolean().optional(),
-  'root-volume-gb': wholeNumber('root-volume-gb').optional(),
+  'root-volume-gb': wholeNumber('root-volume-gb', ROOT_VOLUME.minValue ?? 1, ROOT_VOLUME.maxValue ?? Number.MAX_SAFE_INTEGER).optional(),
   'access-cidr': z.string().optional(),
   profile: nonEmpty('profile').optional(),
   'state-dir': nonEmpty('state-dir').optional(),
-  endpoint: z.url({ protocol: /^https?$/, error: '--endpoint must be an http(s) URL such as http://127.0.0.1:4566' }).optional(),
-  'max-attempts': wholeNumber('max-attempts')
-    .pipe(z.number().min(1, { error: '--max-attempts must be at least 1' }).max(20, { error: '--max-attempts must be at most 20' }))
-    .optional(),
+  endpoint: z.string().refine((url) => endpointUrlSchema.safeParse(url.trim()).success, {
+    error: `--endpoint must be an http(s) URL such as ${ENDPOINT_EXAMPLE} (leave it out to talk to AWS itself)`,
+  }).optional(),
+  'max-attempts': wholeNumber('max-attempts', 1, MAX_ATTEMPTS).optional(),
   yes: z.boolean().optional(),
   json: z.boolean().optional(),
   adopt: z.boolean().optional(),
   'take-over-lock': z.boolean().optional(),
   'delete-data': z.boolean().optional(),
   'allow-over-budget': z.boolean().optional(),
-  'spot-min-saving': wholeNumber('spot-min-saving')
-    .pipe(z.number().max(90, { error: '--spot-min-saving must be a percentage from 0 to 90' }))
-    .optional(),
+  'spot-min-saving': wholeNumber('spot-min-saving', 0, SPOT_MIN_SAVING_MAX, `a percentage from 0 to ${SPOT_MIN_SAVING_MAX} (a whole number)`).optional(),
   gpu: z.boolean().optional(),
   name: z.string().optional(),
   force: z.boolean().optional(),
@@ -186,11 +207,31 @@ function usage(message: string): GeuseError {
   return invalidInput('USAGE', message, HELP_HINT);
 }
 
+/**
+ * `--max-attempts -1`: Node reads "-1" as a flag and calls the value ambiguous. A value-taking flag followed by a
+ * negative number gets it as its value, so the range check can say what is wrong.
+ */
+function joinNegativeValues(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const word = argv[i] ?? '';
+    const next = argv[i + 1];
+    const option = word.startsWith('--') ? (OPTIONS as Record<string, { type: string }>)[word.slice(2)] : undefined;
+    if (option?.type === 'string' && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${word}=${next}`);
+      i++;
+    } else {
+      out.push(word);
+    }
+  }
+  return out;
+}
+
 /** Turns argv into a command and its settings; every mistake is an invalid-input error naming the flag. */
 export function parseCliArgs(argv: readonly string[]): CliArgs {
   let parsed;
   try {
-    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: joinNegativeValues(argv), options: OPTIONS, allowPositionals: true, strict: true });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     const code = (error as { code?: unknown }).code;

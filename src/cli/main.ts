@@ -5,18 +5,23 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { version } from '../../package.json';
+import { classifyIfAws } from '../engine/aws/classify';
 import type { ClientInstrument } from '../engine/aws/clients';
+import { explainEndpoint, resolveEndpoint, type ResolvedEndpoint } from '../engine/aws/endpoint';
 import type { EngineTiming } from '../engine/context';
+import { bundledPlacements } from '../engine/cost/bundled-placements';
+import { FALLBACK_REGION } from '../engine/cost/fallback-prices';
 import { Engine } from '../engine/engine';
-import { exitCodeFor, GeuseError, invalidInput, refused } from '../engine/errors';
+import { exitCodeFor, GeuseError, invalidInput, refused, stackNotFound } from '../engine/errors';
 import type { DeployPlan } from '../engine/plan/plan';
 import type { DestroyPlan } from '../engine/destroy';
 import { architectureOf, stackNameSchema } from '../engine/stack/config';
-import { instanceFiles } from '../engine/bootstrap/preview';
+import { instanceFiles, previewOs } from '../engine/bootstrap/preview';
 import { findConfigFile, loadStackConfig } from '../engine/stack/load';
 import { sampleConfigYaml } from '../engine/stack/sample';
 import { MachineIndex } from '../engine/state/index-file';
 import { defaultStateDir, geusemakerHome } from '../engine/state/paths';
+import { checkStateDir, stateDirError, type StateDirOrigin } from '../engine/state/state-dir';
 import { HELP_TEXT, parseCliArgs, type CliArgs } from './args';
 import { askYesNo, readStdinLine } from './prompt';
 import { renderCost, renderPlacements } from './render-cost';
@@ -50,22 +55,46 @@ export function processIo(): CliIo {
   };
 }
 
+/** Commands that read stack state, and those that also write it (so the folder must exist and be writable). */
+const READS_STATE: ReadonlySet<CliArgs['command']> = new Set(['plan', 'deploy', 'destroy', 'pause', 'resume', 'cost', 'list', 'show', 'render', 'state restore']);
+const WRITES_STATE: ReadonlySet<CliArgs['command']> = new Set(['deploy', 'destroy', 'pause', 'resume', 'state restore']);
+
 /** What every command needs; the engine is made on first use so init and --help never touch state or AWS. */
 class Session {
   private engineInstance?: Engine;
   readonly stateDir: string;
-  readonly endpoint?: string;
+  readonly stateDirOrigin: StateDirOrigin;
 
   constructor(readonly io: CliIo, readonly args: CliArgs, private readonly overrides: CliOverrides) {
     this.stateDir = args.stateDir !== undefined ? resolve(io.cwd, args.stateDir) : defaultStateDir(io.env);
-    const envEndpoint = io.env.GEUSEMAKER_AWS_ENDPOINT?.trim();
-    this.endpoint = args.endpoint ?? (envEndpoint ? envEndpoint : undefined);
+    this.stateDirOrigin = args.stateDir !== undefined ? { from: '--state-dir', change: 'pass --state-dir a folder you can write to' }
+      : io.env.GEUSEMAKER_STATE_DIR ? { from: 'GEUSEMAKER_STATE_DIR', change: 'set GEUSEMAKER_STATE_DIR (or pass --state-dir) to a folder you can write to' }
+        : { from: io.env.GEUSEMAKER_HOME ? 'GEUSEMAKER_HOME' : 'the default, ~/.geusemaker/stacks', change: 'pass --state-dir (or set GEUSEMAKER_STATE_DIR) to a folder you can write to' };
+  }
+
+  /** The endpoint override (flag, else GEUSEMAKER_AWS_ENDPOINT); an invalid one is refused before any AWS call. */
+  get endpoint(): ResolvedEndpoint | undefined {
+    return resolveEndpoint({ flag: this.args.endpoint, env: this.io.env.GEUSEMAKER_AWS_ENDPOINT });
+  }
+
+  /** The same, for error messages: never throws. */
+  endpointForMessages(): ResolvedEndpoint | undefined {
+    try {
+      return this.endpoint;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The state folder checked before a command uses it: a file, or a folder that cannot be made, is named as such. */
+  async checkState(): Promise<void> {
+    if (READS_STATE.has(this.args.command)) await checkStateDir(this.stateDir, this.stateDirOrigin, { create: WRITES_STATE.has(this.args.command) });
   }
 
   get engine(): Engine {
     this.engineInstance ??= new Engine({
       stateDir: this.stateDir,
-      endpoint: this.endpoint,
+      endpoint: this.endpoint?.url,
       maxAttempts: this.args.maxAttempts,
       timing: this.overrides.timing,
       instrument: this.overrides.instrument,
@@ -124,10 +153,11 @@ export async function runCli(argv: string[], io: CliIo, overrides: CliOverrides 
   try {
     const args = parseCliArgs(argv);
     session = new Session(io, args, overrides);
+    await session.checkState();
     await dispatch(session);
     return 0;
   } catch (error) {
-    return report(io, json, error);
+    return report(io, json, explain(error, session));
   } finally {
     session?.dispose();
   }
@@ -167,6 +197,19 @@ async function dispatch(s: Session): Promise<void> {
     case 'state restore':
       return restore(s);
   }
+}
+
+/**
+ * The one place every failure passes: an AWS, credential or network error that escaped classification gets its
+ * plain words (never "a bug"), a file-system error about the state folder names the folder, and an unreachable
+ * endpoint says which endpoint it was and where it came from.
+ */
+function explain(error: unknown, session: Session | undefined): unknown {
+  const profile = session?.args.flags.profile ?? (session?.io.env.GEUSEMAKER_PROFILE || session?.io.env.AWS_PROFILE || undefined);
+  const known = error instanceof GeuseError ? error
+    : (session ? stateDirError(error, session.stateDir, session.stateDirOrigin) : undefined) ?? classifyIfAws(error, { profile });
+  if (!known) return error;
+  return explainEndpoint(known, session?.endpointForMessages());
 }
 
 function report(io: CliIo, json: boolean, error: unknown): number {
@@ -359,21 +402,39 @@ async function prices(s: Session): Promise<void> {
   const balanced = s.args.flags.tier === 'automation' || s.args.flags.tier === 'gpu';
   const standIn = { name: 'prices', ...(balanced && !s.args.flags.access ? { access: { mode: 'load-balancer' as const } } : {}), ...s.args.flags };
   const { config } = await loadStackConfig({ cwd: s.io.cwd, configPath: s.args.configPath, flags: standIn, env: s.io.env });
-  const placements = await s.engine.placements(config.region, config.tier, config.profile, s.args.onlyInstanceType ? [config.instanceType] : undefined);
+  const only = s.args.onlyInstanceType ? [config.instanceType] : undefined;
+  let placements;
+  let warning: string | undefined;
+  try {
+    placements = await s.engine.placements(config.region, config.tier, config.profile, only);
+  } catch (error) {
+    // AWS could not be asked (unreachable, no credentials, denied): the bundled table still answers, marked estimated.
+    const known = explain(error, s);
+    if (!(known instanceof GeuseError) || !LIVE_PRICES_UNAVAILABLE.has(known.kind)) throw known;
+    placements = bundledPlacements(config.tier, config.region, known.code, only);
+    if (placements.length === 0) throw known;
+    warning = `Live prices are not available: ${known.message} Listed instead: GeuseMaker's bundled ${FALLBACK_REGION} on-demand list prices, all estimated, without spot prices or AZs. For live prices: ${known.nextStep}`;
+  }
   if (s.args.json) {
-    s.json({ region: config.region, tier: config.tier, placements });
+    // stderr carries JSON lines in --json mode: the warning goes as a note event, and in the document.
+    if (warning) progressPrinter(s).listener({ type: 'note', message: warning });
+    s.json({ region: config.region, tier: config.tier, placements, ...(warning ? { warning } : {}) });
     return;
   }
+  if (warning) s.err([`! ${warning}`]);
   s.out(renderPlacements(config.region, config.tier, placements));
 }
+
+/** Why prices may fall back to the bundled table: AWS was not asked successfully, through no fault in the input. */
+const LIVE_PRICES_UNAVAILABLE: ReadonlySet<GeuseError['kind']> = new Set(['transient', 'throttling', 'permission', 'unknown']);
 
 async function cost(s: Session): Promise<void> {
   const listings = await s.engine.list();
   const wanted = s.args.name ?? (findConfigFile(s.io.cwd) ? (await s.loadConfig()).config.name : undefined);
   const states = listings.flatMap((l) => (l.state && (wanted === undefined || l.name === wanted) ? [l.state] : []));
-  if (wanted !== undefined && states.length === 0) throw invalidInput('STACK_NOT_FOUND', `There is no stack named ${wanted} in ${s.stateDir}.`, 'Run `geusemaker list` to see the stacks.');
+  if (wanted !== undefined && states.length === 0) throw cliStackNotFound(s, wanted);
   const estimates = await Promise.all(states.map(async (state) => ({
-    name: state.name, status: state.status, estimate: await s.engine.estimate(state.config), toDate: await s.engine.costToDate(state.name),
+    name: state.name, status: state.status, estimate: await s.engine.stackEstimate(state), toDate: await s.engine.costToDate(state.name),
     budget: await s.engine.budget(state.name),
   })));
   if (s.args.json) {
@@ -381,6 +442,10 @@ async function cost(s: Session): Promise<void> {
     return;
   }
   s.out(renderCost(estimates));
+}
+
+function cliStackNotFound(s: Session, name: string): GeuseError {
+  return stackNotFound(name, s.stateDir, 'Run `geusemaker list` to see the stacks there, or pass --state-dir if the stack lives in another state folder.');
 }
 
 async function list(s: Session): Promise<void> {
@@ -392,13 +457,7 @@ async function list(s: Session): Promise<void> {
 async function show(s: Session): Promise<void> {
   const name = await s.stackName();
   const state = await s.engine.show(name);
-  if (!state) {
-    throw new GeuseError({
-      code: 'STACK_NOT_FOUND', kind: 'not-found',
-      message: `There is no stack named ${name} in ${s.stateDir}.`,
-      nextStep: 'Run `geusemaker list` to see the stacks there, or pass --state-dir if the stack lives elsewhere.',
-    });
-  }
+  if (!state) throw cliStackNotFound(s, name);
   if (s.args.json) s.json(state);
   else s.out(renderShow(state));
 }
@@ -413,7 +472,7 @@ async function render(s: Session): Promise<void> {
     config, region: config.region,
     // Before the first deploy the file system id is not known yet; a placeholder keeps the files reviewable.
     fileSystemId: fileSystemId ?? 'fs-00000000',
-    os: s.args.os ?? 'al2023',
+    os: s.args.os,
     architecture: s.args.arch ?? architectureOf(config.instanceType),
     gpu: config.tier === 'gpu',
   });
@@ -425,7 +484,7 @@ async function render(s: Session): Promise<void> {
     return;
   }
   s.out([
-    `Instance files for stack ${config.name} (${config.tier}, ${s.args.os ?? 'al2023'}) in ${out}:`,
+    `Instance files for stack ${config.name} (${config.tier}, ${previewOs({ os: s.args.os, config })}) in ${out}:`,
     ...files.map((f) => `  ${f.name.padEnd(20)} ${f.description}`),
     ...(fileSystemId ? [] : ['  (not deployed yet: the EFS id is a placeholder, fs-00000000)']),
   ]);
@@ -434,6 +493,8 @@ async function render(s: Session): Promise<void> {
 async function restore(s: Session): Promise<void> {
   const name = await s.stackName();
   const engine = s.engine;
+  // Neither a state file nor a backup: the stack never existed here (a corrupt file or old backups do count).
+  if (!existsSync(engine.store.filePath(name)) && !existsSync(engine.store.backupDir(name))) throw cliStackNotFound(s, name);
   // Restoring while a deploy writes the same file would lose one of the two: take the stack's lock.
   const lock = await engine.store.lock(name, 'restore');
   const hadFile = existsSync(engine.store.filePath(name));

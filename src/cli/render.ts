@@ -11,6 +11,7 @@ import { publicUrlOf } from '../engine/operate';
 import { IDLE_TIMEOUT_SECONDS } from '../engine/resources/load-balancer';
 import type { StackState } from '../engine/state/schema';
 import type { StackListing } from '../engine/state/store';
+import type { LiveView } from '../engine/live';
 
 /** Human-readable output. Everything here returns lines; main.ts decides where they go. */
 
@@ -39,9 +40,11 @@ function enabledServices(config: StackConfig): string[] {
 
 export function renderPlan(plan: DeployPlan): string[] {
   const { config, facts } = plan;
+  const ami: { id: string; name?: string; architecture: string } = plan.ami ?? { id: facts.amiId, architecture: facts.architecture };
   const lines = [
     `Plan for stack ${config.name}: ${config.tier} tier in ${config.region} (account ${facts.accountId})`,
-    `  ${config.instanceType} (${facts.architecture}), ${describeMarket(config)}, ${config.rootVolumeGb} GiB root disk, AZs ${facts.zones.join(', ')}`,
+    `  ${config.instanceType} (${facts.architecture}), ${describeMarket(config)}, ${facts.rootVolumeGb ?? config.rootVolumeGb} GiB root disk, AZs ${facts.zones.join(', ')}`,
+    `  AMI ${ami.id} (${[ami.name, ami.architecture].filter(Boolean).join(', ')})`,
     `  Access: ${describeAccess(config)}. Services: ${enabledServices(config).join(', ')}.`,
   ];
   if (plan.adoptedStackId) lines.push(`  Adopting resources of stack id ${plan.adoptedStackId}.`);
@@ -49,7 +52,8 @@ export function renderPlan(plan: DeployPlan): string[] {
   const rows = plan.items.map((item) => [item.action, item.title, [item.ids.join(', '), item.note].filter((part) => part).join(' — ')]);
   lines.push(...table([['ACTION', 'STEP', 'IDS / NOTES'], ...rows]));
   const count = (action: PlanAction): number => plan.items.filter((item) => item.action === action).length;
-  lines.push('', `${count('create')} to create, ${count('reuse')} to reuse, ${count('keep')} to keep.`);
+  const used = count('use') > 0 ? `, ${count('use')} of yours to use` : '';
+  lines.push('', `${count('create')} to create, ${count('reuse')} to reuse, ${count('keep')} to keep${used}.`);
   for (const warning of plan.warnings) lines.push(`! ${warning}`);
   return lines;
 }
@@ -140,6 +144,8 @@ export class ProgressPrinter {
       }
       case 'step-done':
         this.lastWaiting.delete(event.step);
+        // Adopted resources are reused, and the detail says whose: "adopted from stack id …".
+        if (event.outcome === 'reused' && event.detail?.startsWith('adopted ')) return `✓ ${event.title} — ${event.detail} (${seconds(event.elapsedMs)})`;
         return `✓ ${event.title} — ${OUTCOME_WORDS[event.outcome]}${event.detail ? ` ${event.detail}` : ''} (${seconds(event.elapsedMs)})`;
       case 'step-failed':
         this.lastWaiting.delete(event.step);
@@ -193,7 +199,8 @@ export function renderDeploySummary(result: DeployResult, elapsedMs: number, des
   const lines = ['', `Stack ${state.name} is deployed in ${state.region} (${seconds(elapsedMs)}).`];
   if (instance?.id) {
     const where = [instance.attrs.market, instance.attrs.zone].filter((part) => part).join(' in ');
-    lines.push(`  Instance: ${instance.id} (${state.config.instanceType}${where ? `, ${where}` : ''})`);
+    // As EC2 reported it when the deploy read it back.
+    lines.push(`  Instance: ${instance.id} (${instance.attrs.instanceType || state.config.instanceType}${where ? `, ${where}` : ''})`);
   }
   const efs = state.resources.efs;
   if (efs?.id) lines.push(`  Data: EFS ${efs.id}`);
@@ -220,12 +227,20 @@ export function renderDestroySummary(result: DestroyResult & { plan: DestroyPlan
   return lines;
 }
 
+/** A stack's status with what EC2 says now: the recorded status alone only when the two agree. */
+function statusWords(status: string, live: LiveView | undefined): string {
+  if (!live) return status;
+  if (live.source === 'recorded') return live.reason === 'no instance is recorded' ? status : live.summary;
+  const agrees = live.instanceState === 'running' && status === 'deployed';
+  return agrees ? status : `${status} (recorded); ${live.summary} (EC2 now)`;
+}
+
 export function renderList(listings: readonly StackListing[], stateDir: string): string[] {
   if (listings.length === 0) return [`No stacks in ${stateDir}. Start with \`geusemaker init\`, then \`geusemaker deploy\`.`];
   const rows = listings.map((entry) => {
     const state = entry.state;
     if (!state) return [entry.name, 'unreadable', '-', '-', '-'];
-    return [entry.name, state.status, state.region, state.resources.instance?.status === 'created' ? (state.resources.instance.id ?? '-') : '-', state.updatedAt];
+    return [entry.name, statusWords(state.status, entry.live), state.region, state.resources.instance?.status === 'created' ? (state.resources.instance.id ?? '-') : '-', state.updatedAt];
   });
   const lines = table([['NAME', 'STATUS', 'REGION', 'INSTANCE', 'UPDATED'], ...rows], '');
   for (const entry of listings) {
@@ -241,15 +256,21 @@ export function listingJson(entry: StackListing): Record<string, unknown> {
   return {
     name: entry.name, status: state.status, region: state.region,
     instanceId: instance?.status === 'created' ? instance.id : undefined, updatedAt: state.updatedAt,
+    // status is as recorded; live says what EC2 answered now (source "aws") or why it could not be asked ("recorded").
+    ...(entry.live ? { live: entry.live } : {}),
   };
 }
 
-export function renderShow(state: StackState): string[] {
-  const { config } = state;
+export function renderShow(state: StackState & { live?: LiveView }): string[] {
+  const { config, live } = state;
+  const instanceRecord = state.resources.instance;
+  const runs = instanceRecord?.status === 'created' ? instanceRecord.attrs : undefined;
   const lines = [
-    `Stack ${state.name} (${state.status}) in ${state.region}`,
+    `Stack ${state.name} (${statusWords(state.status, live)}) in ${state.region}`,
     `  Stack id: ${state.stackId}; created ${state.createdAt}, updated ${state.updatedAt}`,
     `  Config: ${config.tier} tier, ${config.instanceType}, ${describeMarket(config)}, ${config.rootVolumeGb} GiB root disk, network ${config.network.mode === 'new' ? 'new VPC' : `existing ${config.network.vpcId}`}`,
+    ...(runs?.instanceType ? [`  Instance as EC2 reported it at the last deploy: ${runs.instanceType}${runs.market ? `, ${runs.market}` : ''}${runs.imageId ? `, ${runs.imageId}` : ''}`] : []),
+    ...(live?.source === 'aws' && live.instanceId ? [`  EC2 now (${live.checkedAt}): ${live.instanceId} ${live.instanceState ?? ''}`.trimEnd()] : []),
     `  Access: ${describeAccess(config)}. Services: ${enabledServices(config).join(', ')}. Models: ${config.ollamaModels.join(', ') || 'none'}.`,
     `  Data on destroy: ${config.keepDataOnDestroy ? 'kept' : 'deleted'}.${config.monthlyBudgetUsd !== undefined ? ` Budget: $${config.monthlyBudgetUsd}/month.` : ''}${config.profile ? ` Profile: ${config.profile}.` : ''}`,
   ];
@@ -266,7 +287,8 @@ export function renderShow(state: StackState): string[] {
   if (state.lastError) {
     lines.push('', `Last error (${state.lastError.at}): [${state.lastError.code}] ${state.lastError.message}`, `  Next: ${state.lastError.nextStep}`);
   }
-  if (state.status === 'deployed') {
+  const instanceGone = live?.source === 'aws' && live.instanceState !== undefined && !['running', 'pending'].includes(live.instanceState);
+  if (state.status === 'deployed' && !instanceGone) {
     const reach = reachLines(state, config);
     if (reach.length > 0) lines.push('', ...reach);
   }

@@ -10,7 +10,7 @@ import { CURRENT_SCHEMA_VERSION, type ResourceKind, type StackState } from './st
 import { stackSteps, toGraph, type StepSpec } from './plan/dev-steps';
 import { runGraph, type StepTiming } from './plan/graph';
 import type { DeployPlan } from './plan/plan';
-import { sweepStack, type SweptKind } from './resources/sweep';
+import { mountTargetsOf, sweepStack, type SweptKind } from './resources/sweep';
 
 export interface DeployResult {
   state: StackState;
@@ -33,12 +33,47 @@ const adoptableKinds: Partial<Record<SweptKind, ResourceKind>> = {
   'load-balancer': 'load-balancer', 'target-group': 'target-group', 'cloudfront-distribution': 'cloudfront-distribution',
 };
 
-/** Journals adopted resources as intents, so each step finds and takes over its resource instead of creating one. */
-async function journalAdopted(clients: AwsClients, journal: Journal, stack: string): Promise<void> {
-  for (const resource of await sweepStack(clients, stack)) {
+/**
+ * Journals adopted resources as intents, so each step finds and takes over its resource instead of creating one;
+ * returns the ids of what was there, so progress can say "adopted" rather than "created".
+ */
+async function journalAdopted(clients: AwsClients, journal: Journal, plan: DeployPlan): Promise<Set<string>> {
+  const adopted = new Set<string>();
+  const swept = await sweepStack(clients, plan.config.name);
+  for (const resource of swept) {
     const kind = adoptableKinds[resource.kind];
-    if (kind && resource.key && !journal.record(resource.key)) await journal.intent(resource.key, kind);
+    if (kind && resource.key && !journal.record(resource.key)) {
+      await journal.intent(resource.key, kind);
+      adopted.add(resource.id);
+    }
   }
+  // Mount targets carry no tags: an adopted file system's are found by subnet or AZ (one per AZ), never made twice.
+  const fileSystemId = swept.find((resource) => resource.kind === 'efs')?.id;
+  if (fileSystemId) {
+    const zones = (plan.facts.existingSubnets ?? []).map((subnet) => subnet.zone);
+    const keys = plan.config.network.mode === 'new' ? ['mount-target-a', 'mount-target-b'] : [...new Set(zones)].map((zone) => `mount-target-${zone}`);
+    const targets = await mountTargetsOf(clients, [fileSystemId]);
+    for (const key of keys) if (!journal.record(key)) await journal.intent(key, 'mount-target');
+    for (const target of targets) adopted.add(target.id);
+  }
+  return adopted;
+}
+
+/**
+ * A step whose every resource was taken over (its journaled id is one that was there before) created nothing:
+ * its outcome is "reused", and the detail says it was adopted.
+ */
+function sayingAdopted(specs: StepSpec[], journal: Journal, adopted: ReadonlySet<string>, adoptedStackId: string | undefined): StepSpec[] {
+  if (adopted.size === 0) return specs;
+  return specs.map((spec) => ({
+    ...spec,
+    run: async (c, waiting) => {
+      const result = await spec.run(c, waiting);
+      const taken = spec.keys.length > 0 && spec.keys.every((key) => adopted.has(journal.record(key)?.id ?? ''));
+      if (!taken || result.outcome !== 'created') return result;
+      return { outcome: 'reused', detail: `adopted from stack id ${adoptedStackId ?? '?'}${result.detail ? `: ${result.detail}` : ''}` };
+    },
+  }));
 }
 
 /** The same steps one after another (a topological order), for the benchmark's sequential comparison. */
@@ -67,20 +102,22 @@ export interface ApplyOptions {
 /** Runs the stack's step graph (dev, automation or gpu); resumable: after any failure or crash, running it again finishes the stack. */
 export async function applyDeploy(options: ApplyOptions): Promise<DeployResult> {
   const { plan, clients } = options;
-  const base = options.existing ?? newStackState(plan.config, plan.adoptedStackId);
+  // A reused instance keeps what it runs: the state records that, never a change it did not take.
+  const config = plan.recordedConfig ?? plan.config;
+  const base = options.existing ?? newStackState(config, plan.adoptedStackId);
   const initial: StackState = {
     ...base,
     stackId: plan.adoptedStackId ?? base.stackId,
-    config: plan.config,
-    region: plan.config.region,
+    config,
+    region: config.region,
     notes: [],
   };
   const journal = new Journal(options.store, initial);
   await journal.setStatus('deploying');
-  if (plan.adoptedStackId) await journalAdopted(clients, journal, plan.config.name);
+  const adopted = plan.adoptedStackId ? await journalAdopted(clients, journal, plan) : new Set<string>();
   const notes: string[] = [];
   const ctx: StepContext = {
-    clients, config: plan.config, stack: plan.config.name, stackId: journal.state.stackId, facts: plan.facts, journal,
+    clients, config, stack: config.name, stackId: journal.state.stackId, facts: plan.facts, journal,
     origin: { host: journal.state.createdOn ?? hostname(), createdAt: journal.state.createdAt, region: journal.state.region },
     timing: options.timing, signal: options.signal,
     note: async (message) => {
@@ -90,12 +127,12 @@ export async function applyDeploy(options: ApplyOptions): Promise<DeployResult> 
     },
   };
   try {
-    const specs = stackSteps(ctx);
-    const timings = await runGraph(toGraph(options.timing.serialSteps ? serialized(specs) : specs, ctx), { signal: options.signal, onProgress: options.onProgress, context: { profile: plan.config.profile, stack: plan.config.name } });
+    const specs = sayingAdopted(stackSteps(ctx), journal, adopted, plan.adoptedStackId);
+    const timings = await runGraph(toGraph(options.timing.serialSteps ? serialized(specs) : specs, ctx), { signal: options.signal, onProgress: options.onProgress, context: { profile: config.profile, stack: config.name } });
     await journal.setStatus('deployed');
     return { state: journal.state, timings, notes };
   } catch (error) {
-    const classified = classifyAwsError(error, { profile: plan.config.profile, stack: plan.config.name });
+    const classified = classifyAwsError(error, { profile: config.profile, stack: config.name });
     await journal.setStatus('deploy_failed', classified).catch(() => undefined);
     throw classified;
   }

@@ -10,6 +10,7 @@ import { runGraph, type GraphStep } from './plan/graph';
 import { isRuntimeStatus, mountTargetsOf, sweepStack, type SweptKind, type SweptResource } from './resources/sweep';
 import { describeFileSystemById } from './resources/efs-describe';
 import { EFS_STANDARD_USD_PER_GB_MONTH } from './cost/fallback-prices';
+import { endRunsAsEc2Says } from './cost/runs';
 import * as teardown from './resources/teardown';
 import { describeForeign, describeOwner, otherStackIds, ownershipOf, splitByOwner, type ForeignResource, type OwnedSplit, type Ownership } from './resources/ownership';
 
@@ -218,7 +219,7 @@ export async function applyDestroy(options: ApplyDestroyOptions): Promise<Destro
   }
   if (journal) {
     const keptIds = new Set(kept.map((r) => r.id));
-    await journal.computeEnded(journal.state.compute.map((c) => c.instanceId));
+    await endRunsAsEc2Says(journal, clients, journal.state.compute.map((c) => c.instanceId));
     await journal.forget(Object.values(journal.state.resources).filter((r) => !r.id || !keptIds.has(r.id)).map((r) => r.key));
     await journal.setStatus('destroyed');
   }

@@ -7,14 +7,17 @@ import { findStacksInAccount, importStackState, type AccountStack } from './acco
 import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import { classifyAwsError, isNotFound } from './aws/classify';
 import { bootstrapStatusParameter, bootstrapStatusSchema, type BootstrapStatus } from './bootstrap/status';
-import { refused } from './errors';
+import { refused, stackNotFound } from './errors';
 import { splitByOwner, type Ownership } from './resources/ownership';
 import { locateStack } from './resources/locate';
 import { HealthTracker } from './health/tracker';
 import { join } from 'node:path';
 import { PriceCache } from './cost/cache';
-import { DEFAULT_ASSUMPTIONS, estimateMonthly, type Assumptions, type MonthlyEstimate } from './cost/estimate';
+import { DEFAULT_ASSUMPTIONS, estimateKept, estimateMonthly, type Assumptions, type MonthlyEstimate } from './cost/estimate';
+import { openRuns, reconcileRuns } from './cost/runs';
+import { LIVE_READ_TIMEOUT_MS, liveView, sightInstances, type InstanceSighting, type LiveView } from './live';
 import { DEFAULT_SPOT_MIN_SAVING, rankPlacements, recommendForStack, type Placement } from './cost/placement';
+import { plausibleSpot, spotSaving } from './cost/plausible';
 import { PriceBook } from './cost/prices';
 import { spotHistory } from './cost/spot';
 import { budgetStatus, costToDate, startOfMonth, type BudgetStatus, type CostToDate, type FixedRates, type HistoricPrices } from './cost/to-date';
@@ -79,6 +82,8 @@ export class Engine {
   private readonly clientCache = new Map<string, AwsClients>();
   private readonly trackers = new Map<string, HealthTracker>();
   private readonly pricingClients = new Map<string, SdkPricingApi>();
+  /** Configs handed out with a recorded state (show, list), to the state they came from. */
+  private readonly recordedStates = new WeakMap<StackConfig, StackState>();
 
   constructor(private readonly options: EngineOptions) {
     const index = options.index === null ? undefined : (options.index ?? new MachineIndex());
@@ -129,8 +134,10 @@ export class Engine {
   /** On-demand and cheapest spot price for the stack's type and region, and which market the threshold recommends. */
   private async marketAdvice(config: StackConfig, book = this.priceBook(config.region, config.profile)) {
     const [onDemand, spot] = await Promise.all([book.onDemandHourly(config.instanceType, config.region), book.spotHourly(config.instanceType, config.region)]);
-    const cheapest = spot?.value[0];
-    return { onDemand, spot: cheapest && spot ? { ...cheapest, source: spot.source } : undefined, recommendation: recommendForStack(onDemand?.value, cheapest?.usdPerHour, this.spotMinSaving) };
+    // $0.0000 (the emulator) or a wild number is unknown, not the cheapest price.
+    const cheapest = spot?.value.find((price) => plausibleSpot(price.usdPerHour, onDemand?.value));
+    const answered = cheapest?.usdPerHour ?? spot?.value[0]?.usdPerHour;
+    return { onDemand, spot: cheapest && spot ? { ...cheapest, source: spot.source } : undefined, recommendation: recommendForStack(onDemand?.value, answered, this.spotMinSaving) };
   }
 
   /** Plan, confirm, apply — all under the stack's lock, so a second deploy or destroy is refused. */
@@ -335,37 +342,60 @@ export class Engine {
     return rankPlacements(this.priceBook(region, profile), await this.instanceTypes(region, tier, profile, only), region, this.spotMinSaving);
   }
 
-  /** A month of the stack, broken down: compute at the chosen market's price (spot: cheapest AZ), the rest from list prices and assumptions. */
+  /**
+   * A month of the stack, broken down: compute at the chosen market's price (spot: cheapest AZ), the rest from list
+   * prices and assumptions. A config read from a recorded stack (show, list) is priced as that stack is now: a
+   * destroyed one only for the data it kept.
+   */
   async estimate(config: StackConfig, assumptions: Assumptions = DEFAULT_ASSUMPTIONS): Promise<MonthlyEstimate> {
+    const recorded = this.recordedStates.get(config);
+    return recorded ? this.stackEstimate(recorded, assumptions) : this.configEstimate(config, assumptions);
+  }
+
+  /** What the recorded stack costs per month as it is: a destroyed stack prices only what it kept (EFS, secrets). */
+  async stackEstimate(state: StackState, assumptions: Assumptions = DEFAULT_ASSUMPTIONS): Promise<MonthlyEstimate> {
+    if (state.status !== 'destroyed') return this.configEstimate(state.config, assumptions);
+    const efs = state.resources.efs;
+    const kept = efs?.status === 'created' && efs.id ? efs.id : undefined;
+    const clients = this.clients(state.region, state.config.profile);
+    const [list, sizeBytes] = await Promise.all([
+      this.priceBook(state.region, state.config.profile).listPrices(state.region),
+      kept ? describeFileSystemById(clients, kept).then((fs) => fs?.SizeInBytes?.Value, () => undefined) : Promise.resolve(undefined),
+    ]);
+    return estimateKept(kept !== undefined, sizeBytes === undefined ? undefined : sizeBytes / 1024 ** 3, assumptions, list);
+  }
+
+  private async configEstimate(config: StackConfig, assumptions: Assumptions): Promise<MonthlyEstimate> {
     const book = this.priceBook(config.region, config.profile);
     const [{ onDemand, spot, recommendation }, list] = await Promise.all([this.marketAdvice(config, book), book.listPrices(config.region)]);
     const cheapest = config.market === 'spot' ? spot : undefined;
     const compute = cheapest ? { usdPerHour: cheapest.usdPerHour, source: cheapest.source }
-      : onDemand ? { usdPerHour: onDemand.value, source: onDemand.source } : undefined;
+      : onDemand ? { usdPerHour: onDemand.value, source: onDemand.source, ...(config.market === 'spot' ? { note: 'no plausible spot price is known: priced at on-demand, the most spot costs' } : {}) } : undefined;
     if (!compute) {
       throw refused('NO_PRICE', `No price is known for ${config.instanceType} in ${config.region}: the Price List API gave none and the bundled table lacks it.`,
         'Check the instance type, or allow pricing:GetProducts for these credentials.');
     }
     const estimate = estimateMonthly(config, compute, assumptions, list);
     estimate.recommendation = recommendation;
-    if (cheapest && onDemand && onDemand.value > 0) {
+    const saving = cheapest && onDemand ? spotSaving(onDemand.value, cheapest.usdPerHour) : undefined;
+    if (saving !== undefined && onDemand) {
       const onDemandComputeUsd = Math.round(onDemand.value * HOURS_PER_MONTH * 100) / 100;
       const spotCompute = estimate.lines.find((line) => line.item === 'compute')?.usd ?? 0;
-      estimate.spotSavings = { onDemandComputeUsd, savedUsd: Math.round((onDemandComputeUsd - spotCompute) * 100) / 100, percent: Math.round((1 - cheapest.usdPerHour / onDemand.value) * 100) };
+      estimate.spotSavings = { onDemandComputeUsd, savedUsd: Math.round((onDemandComputeUsd - spotCompute) * 100) / 100, percent: Math.round(saving * 100) };
     }
     return estimate;
   }
 
   /** What the stack has cost so far, from its recorded instance runs and the prices in force then. */
   async costToDate(name: string, now: Date = new Date(), from?: Date): Promise<CostToDate> {
-    const state = await this.requireState(name);
+    const state = await this.withRunsAsEc2Says(await this.requireState(name), now);
     const inputs = await this.historicInputs(state, from ?? new Date(state.createdAt), now);
     return costToDate(state, inputs.prices, inputs.efs, now, from, inputs.rates);
   }
 
   /** Cumulative cost at each UTC midnight of the month so far and now: the cost panel's chart. */
   async costOverTime(name: string, now: Date = new Date()): Promise<CostPoint[]> {
-    const state = await this.requireState(name);
+    const state = await this.withRunsAsEc2Says(await this.requireState(name), now);
     const days = monthDays(now);
     const inputs = await this.historicInputs(state, days[0] ?? now, now);
     return costSeries(state, inputs.prices, inputs.efs, days, inputs.rates);
@@ -399,7 +429,7 @@ export class Engine {
     const state = await this.requireState(name);
     const budget = state.config.monthlyBudgetUsd;
     if (budget === undefined) return undefined;
-    const [monthToDate, estimate] = await Promise.all([this.costToDate(name, now, startOfMonth(now)), this.estimate(state.config)]);
+    const [monthToDate, estimate] = await Promise.all([this.costToDate(name, now, startOfMonth(now)), this.stackEstimate(state)]);
     // Running: the whole estimate accrues by the hour; otherwise only the kept storage does.
     const perHour = state.status === 'deployed' || state.status === 'deploying'
       ? estimate.totalUsd / HOURS_PER_MONTH
@@ -420,16 +450,64 @@ export class Engine {
 
   private async requireState(name: string): Promise<StackState> {
     const state = await this.store.read(name);
-    if (!state) throw refused('STACK_UNKNOWN', `No stack named ${name} is recorded in ${this.options.stateDir}.`, 'Check the name with `geusemaker list`, or find it in the account from the Stacks view.');
+    if (!state) throw stackNotFound(name, this.options.stateDir);
     return state;
   }
 
-  show(name: string): Promise<StackState | undefined> {
-    return this.store.read(name);
+  /** The stack as recorded, with what EC2 says about its instance now (or, when AWS cannot be asked, why not). */
+  async show(name: string): Promise<(StackState & { live: LiveView }) | undefined> {
+    const state = await this.store.read(name);
+    if (!state) return undefined;
+    this.remember(state);
+    const live = (await this.liveViews([state])).get(state) ?? liveView(state.status, undefined, { sightings: new Map() });
+    return { ...state, live };
   }
 
-  list(): Promise<StackListing[]> {
-    return this.store.list();
+  /** Every recorded stack, each with what EC2 says about its instance (one DescribeInstances per region and profile). */
+  async list(): Promise<StackListing[]> {
+    const listings = await this.store.list();
+    const states = listings.flatMap((listing) => (listing.state ? [listing.state] : []));
+    states.forEach((state) => this.remember(state));
+    const views = await this.liveViews(states);
+    return listings.map((listing) => (listing.state ? { ...listing, live: views.get(listing.state) } : listing));
+  }
+
+  /** Reads the recorded instances of `states` from EC2, batched per region and profile; a failure labels those stacks as recorded. */
+  private async liveViews(states: readonly StackState[]): Promise<Map<StackState, LiveView>> {
+    const groups = new Map<string, StackState[]>();
+    for (const state of states) {
+      const key = `${state.region}|${state.config.profile ?? ''}`;
+      groups.set(key, [...(groups.get(key) ?? []), state]);
+    }
+    const views = new Map<StackState, LiveView>();
+    await Promise.all([...groups.values()].map(async (group) => {
+      const first = group[0]!;
+      const ids = group.flatMap((state) => (recordedInstanceId(state) ? [recordedInstanceId(state)!] : []));
+      const answer = ids.length === 0 ? { sightings: new Map<string, InstanceSighting>() }
+        : await sightInstances(this.clients(first.region, first.config.profile), ids, AbortSignal.timeout(LIVE_READ_TIMEOUT_MS)).then((sightings) => ({ sightings }), (error: unknown) => ({ error }));
+      for (const state of group) views.set(state, liveView(state.status, recordedInstanceId(state), answer));
+    }));
+    return views;
+  }
+
+  /**
+   * The state with its open runs ended where EC2 says their instances are gone (in memory only: reads take no
+   * lock; the next deploy records it). When EC2 cannot be asked, the runs stand as recorded.
+   */
+  private async withRunsAsEc2Says(state: StackState, now: Date): Promise<StackState> {
+    const open = openRuns(state);
+    if (open.length === 0) return state;
+    try {
+      const sightings = await sightInstances(this.clients(state.region, state.config.profile), open.map((run) => run.instanceId), AbortSignal.timeout(LIVE_READ_TIMEOUT_MS));
+      return { ...state, compute: reconcileRuns(state, sightings, now) };
+    } catch {
+      return state;
+    }
+  }
+
+  /** Marks a recorded state's config, so estimate(config) prices the stack as it is (see estimate). */
+  private remember(state: StackState): void {
+    this.recordedStates.set(state.config, state);
   }
 
   restore(name: string): Promise<{ restoredFrom: string }> {
@@ -450,4 +528,10 @@ export interface DestroyOptions {
 
 function declined(operation: string, name: string) {
   return refused('DECLINED', `The ${operation} of stack ${name} was not confirmed, so nothing was changed.`, `Run it again and answer yes, or pass --yes to skip the question.`);
+}
+
+/** The instance the state records as created (the one show and list ask EC2 about). */
+function recordedInstanceId(state: StackState): string | undefined {
+  const record = Object.values(state.resources).find((r) => r.kind === 'instance' && r.status === 'created' && r.id);
+  return record?.id;
 }

@@ -42,13 +42,33 @@ export class GeuseError extends Error {
   }
 }
 
-/** CLI exit codes: 2 for bad input, 3 for a refusal, 1 for everything else that failed. */
+/**
+ * CLI exit codes, one per condition and the same in every command (README.md has the same table):
+ *   0  success
+ *   1  the operation failed (AWS, the network, or a bug); running it again is safe
+ *   2  invalid input: a flag, setting, config file, endpoint or state folder to fix
+ *   3  refused: not confirmed, stack busy, name taken, not ours, wrong status
+ *   4  no such stack (STACK_NOT_FOUND): no state for the name, and for destroy nothing in AWS either
+ * "No such stack" has its own code because none of the others is true of it (the name may be valid, nothing
+ * was refused or failed), and scripts need it apart: a teardown treats 4 as "already gone".
+ * Ctrl-C (or SIGTERM) twice exits at once with 130 (143).
+ */
+export const EXIT_CODES = { success: 0, failed: 1, invalidInput: 2, refused: 3, stackNotFound: 4 } as const;
+
+export const STACK_NOT_FOUND = 'STACK_NOT_FOUND';
+
 export function exitCodeFor(error: unknown): number {
   if (error instanceof GeuseError) {
-    if (error.kind === 'invalid-input') return 2;
-    if (error.kind === 'refused') return 3;
+    if (error.code === STACK_NOT_FOUND) return EXIT_CODES.stackNotFound;
+    if (error.kind === 'invalid-input') return EXIT_CODES.invalidInput;
+    if (error.kind === 'refused') return EXIT_CODES.refused;
   }
-  return 1;
+  return EXIT_CODES.failed;
+}
+
+/** The one error for "no stack of this name", whichever command asked. */
+export function stackNotFound(name: string, stateDir: string, nextStep = 'Check the name with `geusemaker list`; a stack kept in another state folder needs --state-dir (in the editor, the geusemaker.stateDirectory setting).'): GeuseError {
+  return new GeuseError({ code: STACK_NOT_FOUND, kind: 'not-found', message: `There is no stack named ${name} in ${stateDir}.`, nextStep });
 }
 
 export function invalidInput(code: string, message: string, nextStep: string): GeuseError {

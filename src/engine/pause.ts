@@ -7,6 +7,7 @@ import { Journal, type StateWriter } from './state/journal';
 import type { StackState } from './state/schema';
 import { runGraph } from './plan/graph';
 import { terminateInstances } from './resources/teardown';
+import { endRunsAsEc2Says } from './cost/runs';
 
 export interface PauseOptions {
   clients: AwsClients;
@@ -51,7 +52,7 @@ export async function applyPause(options: PauseOptions): Promise<PauseResult> {
     throw classified;
   }
   // The record goes, so the next deploy (resume) launches a fresh instance instead of looking for this one.
-  await journal.computeEnded(ids);
+  await endRunsAsEc2Says(journal, options.clients, ids);
   await journal.forget(instances.map((r) => r.key));
   await journal.note(`paused at ${new Date().toISOString()}: instance ${ids.join(', ') || '(none)'} terminated, data kept`);
   await journal.setStatus('paused');

@@ -118,7 +118,7 @@ export const checkedSchema = z.strictObject({ type: z.literal('checked'), id: re
 
 export const reviewSchema = z.strictObject({
   summary: z.array(text(500)).max(10),
-  items: z.array(z.strictObject({ title: text(200), action: z.enum(['create', 'reuse', 'keep']), ids: z.array(text(128)).max(20), note: text(500).optional() })).max(100),
+  items: z.array(z.strictObject({ title: text(200), action: z.enum(['create', 'reuse', 'keep', 'use', 'wait']), ids: z.array(text(128)).max(20), note: text(500).optional() })).max(100),
   warnings: z.array(text(1000)).max(20),
   monthly: z.strictObject({
     totalUsd: usd, lines: z.array(z.strictObject({ item: text(120), usd })).max(12),

@@ -17,11 +17,13 @@ import { openWizardFromFile } from './commands/deploy-from-file';
 import { WIZARD_VIEW_TYPE } from '../protocol/wizard';
 import { CostPanels } from './panels/cost-panel';
 import { COST_VIEW_TYPE } from '../protocol/cost';
+import { setEndpointForErrors } from './ui-errors';
 
 /** Wires the engine to the editor: the Stacks view, the commands, the status bar. */
 export function activateExtension(context: vscode.ExtensionContext): { deactivate(): Promise<void> } {
   const log = vscode.window.createOutputChannel('GeuseMaker', { log: true });
   const host = new EngineHost(context);
+  setEndpointForErrors(() => host.endpointInfo);
   // Only running stacks get here, so the entry's state (just read by the refresh) is there.
   const liveHealth: HealthSource = (entry, signal) => stackHealthView(host.engineFor(entry.ref.stateDir), entry.ref.name, entry.state!.config, signal);
   const tree = new StacksTreeProvider(host, liveHealth);

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import * as vscode from 'vscode';
+import { resolveEndpoint, type ResolvedEndpoint } from '../engine/aws/endpoint';
 import { Engine } from '../engine/engine';
-import { invalidInput } from '../engine/errors';
+import { GeuseError, invalidInput } from '../engine/errors';
 import { replayFromFile } from '../engine/ssm/replay';
 import { parseSettings, SETTING_KEYS, type Settings, type SettingsProblem } from './settings';
 
@@ -11,7 +12,7 @@ import { parseSettings, SETTING_KEYS, type Settings, type SettingsProblem } from
  */
 export class EngineHost implements vscode.Disposable {
   private engines = new Map<string, Engine>();
-  private current: { settings: Settings; problems: SettingsProblem[] };
+  private current: { settings: Settings; problems: SettingsProblem[]; endpoint?: ResolvedEndpoint };
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
   private readonly subscription: vscode.Disposable;
@@ -43,10 +44,13 @@ export class EngineHost implements vscode.Disposable {
    * endpoint (real AWS) or region would act on an account or region the user did not mean.
    */
   assertUsable(): void {
-    const blocking = this.problems.filter((p) => ['geusemaker.endpoint', 'geusemaker.region', 'geusemaker.awsProfile', 'geusemaker.stateDirectory'].includes(p.setting));
+    const blocking = this.problems.filter((p) => ['geusemaker.endpoint', 'GEUSEMAKER_AWS_ENDPOINT', 'geusemaker.region', 'geusemaker.awsProfile', 'geusemaker.stateDirectory'].includes(p.setting));
     if (blocking.length > 0) {
+      const variable = blocking.some((p) => p.setting === 'GEUSEMAKER_AWS_ENDPOINT');
       throw invalidInput('SETTINGS_INVALID', `Nothing was sent to AWS: ${blocking.map((p) => p.message.replace(/; using the default until it is fixed\.$/, '.')).join(' ')}`,
-        'Fix the setting in Settings (search "geusemaker"), then run the command again.');
+        variable
+          ? 'Fix GEUSEMAKER_AWS_ENDPOINT (or unset it) in the environment VS Code starts from, or set geusemaker.endpoint, which wins over it; then reload the window.'
+          : 'Fix the setting in Settings (search "geusemaker"), then run the command again.');
     }
   }
 
@@ -75,7 +79,12 @@ export class EngineHost implements vscode.Disposable {
 
   /** The endpoint setting, else GEUSEMAKER_AWS_ENDPOINT from the editor's environment (as the CLI reads it). */
   get endpoint(): string | undefined {
-    return this.settings.endpoint || process.env.GEUSEMAKER_AWS_ENDPOINT || undefined;
+    return this.endpointInfo?.url;
+  }
+
+  /** The endpoint with where it came from, for messages; undefined when none is set or the variable is invalid. */
+  get endpointInfo(): ResolvedEndpoint | undefined {
+    return this.current.endpoint;
   }
 
   /** The profile for calls that are not about one stack (new stacks, account scans). */
@@ -83,11 +92,18 @@ export class EngineHost implements vscode.Disposable {
     return this.settings.awsProfile || undefined;
   }
 
-  private readSettings() {
+  private readSettings(): { settings: Settings; problems: SettingsProblem[]; endpoint?: ResolvedEndpoint } {
     const config = vscode.workspace.getConfiguration('geusemaker');
     const raw: Partial<Record<keyof Settings, unknown>> = {};
     for (const key of SETTING_KEYS) raw[key] = config.get(key);
-    return parseSettings(raw);
+    const parsed = parseSettings(raw);
+    // The setting was checked by its schema; the variable is checked here, the same way the CLI checks it.
+    try {
+      return { ...parsed, endpoint: resolveEndpoint({ setting: parsed.settings.endpoint, env: process.env.GEUSEMAKER_AWS_ENDPOINT }) };
+    } catch (error) {
+      if (!(error instanceof GeuseError)) throw error;
+      return { ...parsed, problems: [...parsed.problems, { setting: 'GEUSEMAKER_AWS_ENDPOINT', message: error.message }] };
+    }
   }
 
   dispose(): void {

@@ -1,6 +1,14 @@
 import * as vscode from 'vscode';
 import { classifyAwsError } from '../engine/aws/classify';
+import { explainEndpoint, type ResolvedEndpoint } from '../engine/aws/endpoint';
 import type { GeuseError } from '../engine/errors';
+
+/** Where AWS calls go (the setting, the variable, or AWS itself), so an unreachable endpoint is named. */
+let currentEndpoint: () => ResolvedEndpoint | undefined = () => undefined;
+
+export function setEndpointForErrors(endpoint: () => ResolvedEndpoint | undefined): void {
+  currentEndpoint = endpoint;
+}
 
 /** A button on an error message and what it does. */
 export interface FixAction {
@@ -26,6 +34,10 @@ export function fixesFor(error: GeuseError, profile: string | undefined): FixAct
       ];
     case 'AWS_PERMISSION':
       return [{ title: 'Open IAM Console', run: () => vscode.env.openExternal(vscode.Uri.parse('https://console.aws.amazon.com/iam/home#/home')) }];
+    case 'AWS_UNREACHABLE':
+    case 'AWS_ENDPOINT_INVALID':
+    case 'ENDPOINT_INVALID':
+      return [{ title: 'Open Endpoint Setting', run: () => vscode.commands.executeCommand('workbench.action.openSettings', 'geusemaker.endpoint') }];
     case 'SETTINGS_INVALID':
       return [{ title: 'Open Settings', run: () => vscode.commands.executeCommand('workbench.action.openSettings', 'geusemaker') }];
     default:
@@ -35,7 +47,7 @@ export function fixesFor(error: GeuseError, profile: string | undefined): FixAct
 
 /** Shows the classified message with its next step, logs it, and offers the fix when there is one. */
 export async function showError(error: unknown, log: vscode.LogOutputChannel, profile?: string, extraFixes: readonly FixAction[] = []): Promise<void> {
-  const classified = classifyAwsError(error);
+  const classified = explainEndpoint(classifyAwsError(error), currentEndpoint());
   if (classified.kind === 'cancelled') {
     log.warn(classified.message);
     void vscode.window.showInformationMessage(classified.message);

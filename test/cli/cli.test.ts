@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { SECRETS } from '../../src/engine/resources/secrets';
-import { existsSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { DescribeInstancesCommand, DescribeVpcsCommand } from '@aws-sdk/client-ec2';
 import { DescribeFileSystemsCommand } from '@aws-sdk/client-efs';
@@ -9,6 +11,8 @@ import { newStackState } from '../../src/engine/deploy';
 import { Engine } from '../../src/engine/engine';
 import { StateStore } from '../../src/engine/state/store';
 import { countByKind, devConfig, FAST_TIMING, inspector, sweep, tempDir } from '../harness/engine';
+import { PROJECT_ROOT } from '../harness/emulator';
+import { testEmulator } from '../harness/root-hooks';
 
 interface Run {
   code: number;
@@ -22,6 +26,10 @@ interface RunOptions {
   isTTY?: boolean;
   /** Lines typed at the y/N question. */
   answers?: string[];
+  /** Environment variables to set (or, undefined, unset) for this run. */
+  env?: Record<string, string | undefined>;
+  /** Leave out the `--max-attempts 1` every other run gets. */
+  ownAttempts?: boolean;
 }
 
 /** Runs the CLI in-process against the test emulator (GEUSEMAKER_AWS_ENDPOINT), with fast polling and no retries. */
@@ -32,6 +40,10 @@ async function cli(argv: string[], options: RunOptions = {}): Promise<Run> {
   const env: NodeJS.ProcessEnv = { ...process.env };
   // Keep the developer's shell settings out of the runs.
   for (const key of Object.keys(env)) if (key.startsWith('GEUSEMAKER_') && key !== 'GEUSEMAKER_HOME' && key !== 'GEUSEMAKER_AWS_ENDPOINT') delete env[key];
+  for (const [key, value] of Object.entries(options.env ?? {})) {
+    if (value === undefined) delete env[key];
+    else env[key] = value;
+  }
   const io: CliIo = {
     stdout: (s) => out.push(s),
     stderr: (s) => err.push(s),
@@ -41,7 +53,7 @@ async function cli(argv: string[], options: RunOptions = {}): Promise<Run> {
     cwd: options.cwd ?? tempDir('gm-cli-cwd-'),
   };
   const withState = options.stateDir !== undefined ? [...argv, '--state-dir', options.stateDir] : argv;
-  const code = await runCli([...withState, '--max-attempts', '1'], io, { timing: FAST_TIMING });
+  const code = await runCli(options.ownAttempts ? withState : [...withState, '--max-attempts', '1'], io, { timing: FAST_TIMING });
   return { code, stdout: out.join(''), stderr: err.join('') };
 }
 
@@ -58,6 +70,37 @@ async function assertNothingCreated(): Promise<void> {
   } finally {
     aws.destroy();
   }
+}
+
+/** A local port nothing listens on: connecting to it is refused. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  assert.ok(address && typeof address === 'object');
+  return address.port;
+}
+
+/**
+ * The real CLI in a child process with no AWS credentials anywhere: an empty home, no AWS_* variables, no instance
+ * metadata. Only a child can do this: the SDK's credential chain reads the process's own environment.
+ */
+function cliWithoutCredentials(argv: string[], home: string): Promise<Run> {
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH, HOME: home, GEUSEMAKER_HOME: join(home, '.geusemaker'), GEUSEMAKER_AWS_ENDPOINT: testEmulator().endpoint,
+    AWS_EC2_METADATA_DISABLED: 'true', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    AWS_CONFIG_FILE: join(home, '.aws', 'config'), AWS_SHARED_CREDENTIALS_FILE: join(home, '.aws', 'credentials'),
+  };
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'test', 'harness', 'cli-child.ts'), ...argv, '--max-attempts', '1'], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
+    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
 }
 
 /** Stdout of a --json run must be exactly one JSON document. */
@@ -222,17 +265,145 @@ describe('geusemaker CLI', function () {
       await assertNothingCreated();
     });
 
-    it('show of an unknown stack → 1 with a clear message', async () => {
-      const run = await cli(['show', 'nothere'], { stateDir: tempDir('gm-cli-state-') });
-      assert.equal(run.code, 1);
-      assert.match(run.stderr, /Error \[STACK_NOT_FOUND\]: There is no stack named nothere/);
+  });
+
+  describe('no such stack: one code (STACK_NOT_FOUND) and one exit code (4) in every command', () => {
+    const commands: [string, string[]][] = [
+      ['show', ['show', 'nothere']],
+      ['cost', ['cost', 'nothere']],
+      ['state restore', ['state', 'restore', 'nothere']],
+      ['pause', ['pause', 'nothere']],
+      ['resume', ['resume', 'nothere']],
+      ['destroy --yes (no state, nothing in AWS)', ['destroy', 'nothere', '--yes']],
+      ['destroy without --yes', ['destroy', 'nothere']],
+    ];
+    for (const [label, argv] of commands) {
+      it(`${label} of a stack that does not exist → 4 STACK_NOT_FOUND naming it, in words and in --json`, async () => {
+        const stateDir = tempDir('gm-cli-state-');
+        const run = await cli(argv, { stateDir });
+        assert.equal(run.code, 4, run.stderr);
+        assert.match(run.stderr, /^Error \[STACK_NOT_FOUND\]: (There is no stack named nothere in |No stack named nothere was found)/m);
+        assert.match(run.stderr, /^Next: .*geusemaker list/m);
+        assert.doesNotMatch(run.stdout, /destroyed|paused|Restored/i);
+        const json = await cli([...argv, '--json'], { stateDir });
+        assert.equal(json.code, 4, json.stdout);
+        assert.deepEqual((parseJson(json).error as { code: string; kind: string }).code, 'STACK_NOT_FOUND');
+        assert.equal((parseJson(json).error as { kind: string }).kind, 'not-found');
+        await assertNothingCreated();
+      });
+    }
+  });
+
+  describe('errors that say what to check', () => {
+    it('an endpoint that refuses connections (--endpoint) → 1 naming it, the flag, and to check the emulator', async () => {
+      const port = await closedPort();
+      const run = await cli(['plan', 'demo', '--endpoint', `http://127.0.0.1:${port}`], { stateDir: tempDir('gm-cli-state-') });
+      assert.equal(run.code, 1, run.stderr);
+      assert.match(run.stderr, /^Error \[AWS_UNREACHABLE\]: .*got no answer from the endpoint at 127\.0\.0\.1:\d+: the connection was refused/m);
+      assert.ok(run.stderr.includes(`Every AWS call goes to http://127.0.0.1:${port} (from the --endpoint flag).`), run.stderr);
+      assert.match(run.stderr, /^Next: Check that the emulator or proxy at http:\/\/127\.0\.0\.1:\d+ is running.*leave out --endpoint/m);
+      assert.doesNotMatch(run.stderr, /report it|INTERNAL|AWS_UNKNOWN/);
     });
 
-    it('destroy of a name that never existed → 1, not "destroyed"', async () => {
-      const run = await cli(['destroy', 'nothere', '--yes'], { stateDir: tempDir('gm-cli-state-') });
+    it('the same through GEUSEMAKER_AWS_ENDPOINT names the variable', async () => {
+      const port = await closedPort();
+      const run = await cli(['plan', 'demo'], { stateDir: tempDir('gm-cli-state-'), env: { GEUSEMAKER_AWS_ENDPOINT: `http://127.0.0.1:${port}` } });
       assert.equal(run.code, 1, run.stderr);
-      assert.match(run.stderr, /STACK_NOT_FOUND/);
-      assert.doesNotMatch(run.stdout, /destroyed/i);
+      assert.match(run.stderr, /\(from the environment variable GEUSEMAKER_AWS_ENDPOINT\)/);
+      assert.match(run.stderr, /unset GEUSEMAKER_AWS_ENDPOINT/);
+    });
+
+    it('GEUSEMAKER_AWS_ENDPOINT that is not a URL → 2 before any AWS call, naming the variable; --help still works', async () => {
+      const run = await cli(['deploy', 'demo', '--yes'], { stateDir: tempDir('gm-cli-state-'), env: { GEUSEMAKER_AWS_ENDPOINT: 'not a url' } });
+      assert.equal(run.code, 2, run.stderr);
+      assert.match(run.stderr, /^Error \[ENDPOINT_INVALID\]: The environment variable GEUSEMAKER_AWS_ENDPOINT is "not a url", which is not an http\(s\) URL, so nothing was sent to AWS\.$/m);
+      assert.match(run.stderr, /^Next: Set it to .*http:\/\/127\.0\.0\.1:4566.*unset GEUSEMAKER_AWS_ENDPOINT/m);
+      assert.doesNotMatch(run.stderr, /Invalid URL|report it/);
+      assert.equal((await cli(['--help'], { env: { GEUSEMAKER_AWS_ENDPOINT: 'not a url' } })).code, 0);
+      const flag = await cli(['plan', 'demo', '--endpoint', 'not a url']);
+      assert.equal(flag.code, 2);
+      assert.match(flag.stderr, /--endpoint must be an http\(s\) URL/);
+      await assertNothingCreated();
+    });
+
+    it('a state folder that is a file → 2 naming the folder and the problem, for every command that uses state', async () => {
+      const file = join(tempDir('gm-cli-file-'), 'hostname');
+      writeFileSync(file, 'a file');
+      for (const argv of [['deploy', 'demo', '--yes'], ['destroy', 'demo', '--yes'], ['list'], ['show', 'demo'], ['pause', 'demo']]) {
+        const run = await cli([...argv, '--state-dir', file]);
+        assert.equal(run.code, 2, `${argv.join(' ')}: ${run.stderr}`);
+        assert.ok(run.stderr.includes(`Error [STATE_DIR_UNUSABLE]: The state folder ${file} (from --state-dir) is a file, not a folder`), run.stderr);
+        assert.match(run.stderr, /^Next: Choose another folder: pass --state-dir a folder you can write to, or move the file out of the way/m);
+        assert.doesNotMatch(run.stderr, /bug in GeuseMaker|EEXIST|ENOTDIR/);
+      }
+      const under = await cli(['deploy', 'demo', '--yes', '--state-dir', join(file, 'stacks')]);
+      assert.equal(under.code, 2, under.stderr);
+      assert.ok(under.stderr.includes(`cannot be made: ${file} is a file, not a folder`), under.stderr);
+      await assertNothingCreated();
+    });
+
+    it('--max-attempts -1 → 2 saying the range, not "argument is ambiguous"', async () => {
+      const run = await cli(['deploy', 'demo', '--yes', '--max-attempts', '-1'], { stateDir: tempDir('gm-cli-state-'), ownAttempts: true });
+      assert.equal(run.code, 2, run.stderr);
+      assert.match(run.stderr, /^Error \[USAGE\]: --max-attempts must be a whole number from 1 to 20 \(got "-1"\)\.$/m);
+      assert.doesNotMatch(run.stderr, /ambiguous/);
+    });
+
+    it('prices with AWS unreachable lists the bundled table, every price estimated, and says on stderr why', async () => {
+      const port = await closedPort();
+      const run = await cli(['prices', '--endpoint', `http://127.0.0.1:${port}`]);
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stderr, /^! Live prices are not available: .*got no answer from the endpoint at 127\.0\.0\.1:\d+.*bundled us-east-1 on-demand list prices, all estimated/m);
+      const rows = run.stdout.split('\n').filter((line) => /^ {2}[a-z0-9]+\.[a-z0-9]+ /.test(line));
+      assert.ok(rows.length >= 5, run.stdout);
+      for (const row of rows) assert.match(row, /\$\d+\.\d{4} \(estimated\)/);
+      assert.match(run.stdout, /t3\.xlarge\s+4 vCPU, 16 GiB\s+\$0\.1664 \(estimated\)/);
+      const json = await cli(['prices', '--gpu', '--json', '--endpoint', `http://127.0.0.1:${port}`]);
+      assert.equal(json.code, 0, json.stdout);
+      const document = parseJson(json) as { warning?: string; placements: { type: { type: string }; onDemand?: { source: { kind: string } } }[] };
+      assert.match(document.warning ?? '', /Live prices are not available/);
+      assert.ok(document.placements.some((p) => p.type.type === 'g5.xlarge'));
+      for (const placement of document.placements) assert.equal(placement.onDemand?.source.kind, 'estimated');
+    });
+
+    it('with no AWS credentials at all, every command that calls AWS gives the profile/SSO next step, never "a bug"', async function () {
+      this.timeout(240_000);
+      const home = tempDir('gm-cli-nocreds-');
+      const stateDir = tempDir('gm-cli-state-');
+      const store = new StateStore(stateDir);
+      await store.write({ ...newStackState(devConfig({ name: 'kept' })), status: 'deployed' });
+      await store.write({ ...newStackState(devConfig({ name: 'napping' })), status: 'paused' });
+      for (const argv of [['plan', 'demo'], ['deploy', 'demo', '--yes'], ['destroy', 'demo', '--yes'], ['destroy', 'kept', '--yes'], ['resume', 'napping']]) {
+        const run = await cliWithoutCredentials([...argv, '--state-dir', stateDir], home);
+        assert.equal(run.code, 1, `${argv.join(' ')}: ${run.stderr}`);
+        assert.match(run.stderr, /^Error \[AWS_NO_CREDENTIALS\]: No usable AWS credentials were found/m, argv.join(' '));
+        assert.match(run.stderr, /^Next: Configure credentials \(`aws configure` or `aws sso login`\), or pass --profile/m);
+        assert.doesNotMatch(run.stderr, /bug in GeuseMaker|INTERNAL/);
+      }
+      const prices = await cliWithoutCredentials(['prices'], home);
+      assert.equal(prices.code, 0, prices.stderr);
+      assert.match(prices.stderr, /^! Live prices are not available: No usable AWS credentials were found.*aws sso login/m);
+      assert.match(prices.stdout, /\(estimated\)/);
+      await assertNothingCreated();
+    });
+
+    it('an expired SSO session gives `aws sso login --profile <profile>` from destroy and deploy alike', async function () {
+      this.timeout(120_000);
+      const home = tempDir('gm-cli-sso-');
+      mkdirSync(join(home, '.aws', 'sso', 'cache'), { recursive: true });
+      const startUrl = 'https://example.awsapps.com/start';
+      writeFileSync(join(home, '.aws', 'config'), `[profile work]\nsso_start_url = ${startUrl}\nsso_region = us-east-1\nsso_account_id = 123456789012\nsso_role_name = Admin\nregion = us-east-1\n`);
+      // The SDK finds the cached token by the SHA-1 of the start URL; this one expired long ago.
+      const { createHash } = await import('node:crypto');
+      writeFileSync(join(home, '.aws', 'sso', 'cache', `${createHash('sha1').update(startUrl).digest('hex')}.json`),
+        JSON.stringify({ accessToken: 'expired', expiresAt: '2020-01-01T00:00:00Z', region: 'us-east-1', startUrl }));
+      for (const argv of [['destroy', 'demo', '--yes', '--profile', 'work'], ['deploy', 'demo', '--yes', '--profile', 'work']]) {
+        const run = await cliWithoutCredentials([...argv, '--state-dir', tempDir('gm-cli-state-')], home);
+        assert.equal(run.code, 1, run.stderr);
+        assert.match(run.stderr, /^Error \[AWS_CREDENTIALS_EXPIRED\]: Your AWS credentials have expired/m);
+        assert.match(run.stderr, /^Next: Sign in again: run `aws sso login --profile work`/m);
+      }
+      await assertNothingCreated();
     });
   });
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { classifyAwsError } from '../../src/engine/aws/classify';
-import { exitCodeFor, GeuseError } from '../../src/engine/errors';
+import { classifyAwsError, classifyIfAws } from '../../src/engine/aws/classify';
+import { exitCodeFor, GeuseError, stackNotFound } from '../../src/engine/errors';
 
 function awsError(name: string, message: string, status: number, operation?: string) {
   return Object.assign(new Error(message), { name, $metadata: { httpStatusCode: status }, ...(operation ? { $operation: operation } : {}) });
@@ -72,11 +72,90 @@ describe('AWS error classification', () => {
     assert.equal(classifyAwsError(real).nextStep.includes('geusemaker destroy <stack>'), true);
   });
 
-  it('maps kinds to CLI exit codes: 2 for invalid input, 3 for refusals, 1 otherwise', () => {
+  it('maps kinds to CLI exit codes: 2 for invalid input, 3 for refusals, 4 for no such stack, 1 otherwise', () => {
     assert.equal(exitCodeFor(new GeuseError({ code: 'X', kind: 'invalid-input', message: 'm', nextStep: 'n' })), 2);
     assert.equal(exitCodeFor(new GeuseError({ code: 'X', kind: 'refused', message: 'm', nextStep: 'n' })), 3);
+    assert.equal(exitCodeFor(stackNotFound('nosuch', '/state')), 4);
+    assert.equal(stackNotFound('nosuch', '/state').kind, 'not-found');
+    // An AWS resource that is not there is a failure of the operation, not "no such stack".
+    assert.equal(exitCodeFor(classifyAwsError(awsError('InvalidVpcID.NotFound', 'x', 400))), 1);
     assert.equal(exitCodeFor(classifyAwsError(awsError('InternalError', 'x', 500))), 1);
     assert.equal(exitCodeFor(new Error('bug')), 1);
+  });
+});
+
+/** What Node and the SDK throw when the endpoint does not answer: no AWS code, Node's errno code and the address. */
+function systemError(code: string, message: string, extra: Record<string, unknown> = {}) {
+  return Object.assign(new Error(message), { code, errno: -111, syscall: 'connect', $metadata: { attempts: 3 }, $operation: 'ec2:DescribeVpcs', ...extra });
+}
+
+describe('an endpoint that does not answer', () => {
+  it('a refused connection says it got no answer from that address, and what to check — never "report it"', () => {
+    const error = classifyAwsError(systemError('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:4566', { address: '127.0.0.1', port: 4566 }));
+    assert.equal(error.code, 'AWS_UNREACHABLE');
+    assert.equal(error.kind, 'transient');
+    assert.match(error.message, /ec2:DescribeVpcs got no answer from the endpoint at 127\.0\.0\.1:4566: the connection was refused/);
+    assert.match(error.nextStep, /network/);
+    assert.match(error.nextStep, /emulator or proxy/);
+    assert.match(error.nextStep, /region/);
+    assert.doesNotMatch(`${error.message} ${error.nextStep}`, /report it|unexpectedly/);
+  });
+
+  it('an unknown host, a timeout and a dropped connection are named, also when the SDK wraps them', () => {
+    const host = classifyAwsError(systemError('ENOTFOUND', 'getaddrinfo ENOTFOUND emulator.local', { syscall: 'getaddrinfo', hostname: 'emulator.local' }));
+    assert.equal(host.code, 'AWS_UNREACHABLE');
+    assert.match(host.message, /at emulator\.local: the host name was not found \(ENOTFOUND\)/);
+    const wrapped = classifyAwsError(Object.assign(new Error('socket hang up'), { name: 'Error', $metadata: {}, cause: { code: 'ETIMEDOUT', address: '10.0.0.1', port: 443 } }));
+    assert.equal(wrapped.code, 'AWS_UNREACHABLE');
+    assert.match(wrapped.message, /10\.0\.0\.1:443: the connection timed out \(ETIMEDOUT\)/);
+    const both = Object.assign(new AggregateError([{ code: 'ECONNRESET' }], ''), { $metadata: {} });
+    assert.match(classifyAwsError(both).message, /the connection was dropped \(ECONNRESET\)/);
+  });
+
+  it('an endpoint that is not a URL is invalid input naming the three places it can be set', () => {
+    const error = classifyAwsError(Object.assign(new TypeError('Invalid URL'), { code: 'ERR_INVALID_URL', input: 'not a url', $operation: 'ec2:DescribeVpcs' }));
+    assert.equal(error.code, 'AWS_ENDPOINT_INVALID');
+    assert.equal(exitCodeFor(error), 2);
+    assert.match(error.nextStep, /--endpoint, GEUSEMAKER_AWS_ENDPOINT or the geusemaker\.endpoint setting/);
+  });
+
+  it('missing credentials stay a credentials problem although the metadata-service probe behind them was refused', () => {
+    const error = classifyAwsError(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError', cause: { code: 'ECONNREFUSED' } }), { profile: 'work' });
+    assert.equal(error.code, 'AWS_NO_CREDENTIALS');
+    assert.match(error.nextStep, /aws sso login --profile work/);
+  });
+
+  it('classifyIfAws words AWS, credential and network errors, and leaves a genuine bug alone', () => {
+    assert.equal(classifyIfAws(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }))?.code, 'AWS_NO_CREDENTIALS');
+    assert.equal(classifyIfAws(systemError('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:1'))?.code, 'AWS_UNREACHABLE');
+    assert.equal(classifyIfAws(awsError('AccessDenied', 'no', 403))?.code, 'AWS_PERMISSION');
+    assert.equal(classifyIfAws(new TypeError("Cannot read properties of undefined (reading 'x')")), undefined);
+    assert.equal(classifyIfAws(Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES', syscall: 'open' })), undefined);
+  });
+});
+
+describe('collisions are conflicts, with advice that fits', () => {
+  const conflicts = ['InvalidSubnet.Conflict', 'InvalidGroup.Duplicate', 'Resource.AlreadyAssociated', 'RouteAlreadyExists', 'PriorityInUse', 'Gateway.NotAttached', 'InvalidIPAddress.InUse', 'IncorrectState', 'DistributionAlreadyExists'];
+  for (const code of conflicts) {
+    it(`${code} is a conflict: run again (an earlier attempt's resource is reused), not "check your configuration" or "report it"`, () => {
+      const error = classifyAwsError(awsError(code, 'details from AWS', 400, 'ec2:CreateSubnet'));
+      assert.equal(error.kind, 'conflict');
+      assert.equal(error.code, 'AWS_CONFLICT');
+      assert.match(error.nextStep, /run the command again/);
+      assert.doesNotMatch(error.nextStep, /configuration \(instance type|report it|quota/i);
+    });
+  }
+
+  it('LimitExceeded from iam:AddRoleToInstanceProfile is a profile already holding its one role, not a quota', () => {
+    const error = classifyAwsError(awsError('LimitExceeded', 'Cannot exceed quota for InstanceSessionsPerInstanceProfile: 1', 409, 'iam:AddRoleToInstanceProfile'));
+    assert.equal(error.kind, 'conflict');
+    assert.equal(error.code, 'AWS_CONFLICT');
+    assert.match(error.message, /already holds a role, and an instance profile holds only one/);
+    assert.match(error.message, /Cannot exceed quota/, 'AWS\'s own words are kept');
+    assert.doesNotMatch(error.nextStep, /Service Quotas|higher limit/);
+    assert.match(error.nextStep, /remove-role-from-instance-profile/);
+    // Elsewhere the same code is the account limit it says it is.
+    assert.equal(classifyAwsError(awsError('LimitExceeded', 'Cannot exceed quota for RolesPerAccount: 1000', 409, 'iam:CreateRole')).kind, 'quota');
   });
 });
 

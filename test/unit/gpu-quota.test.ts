@@ -72,6 +72,23 @@ describe('GPU vCPU quota preflight (recorded GetServiceQuota responses: moto has
     assert.deepEqual(quotas.calls, ['ec2/L-DB2E81BA', 'ec2/L-DB2E81BA (AWS default)']);
   });
 
+  it('an AWS default the service answers with an HTML page (an emulator without the call) reads "unknown", never "SyntaxError"', async () => {
+    const quotas = new RecordedQuotas({ 'L-DB2E81BA': 'no-such-resource.json' });
+    quotas.getAwsDefaultServiceQuota = async () => {
+      throw Object.assign(new SyntaxError('Unexpected token \'<\', "<!doctype "... is not valid JSON\n  Deserialization error: …'), { $metadata: { httpStatusCode: 500 } });
+    };
+    const warnings = await gpuQuotaPreflight(quotas, ON_DEMAND, 4);
+    assert.match(warnings[0]!, /its AWS default: unknown: Service Quotas sent an answer that is not its JSON \(HTTP 500\)\)/);
+    assert.doesNotMatch(warnings[0]!, /SyntaxError/);
+  });
+
+  it('a quota answer without a value is unknown: a warning, never a number', async () => {
+    const quotas = new RecordedQuotas({});
+    quotas.getServiceQuota = async () => ({ Quota: { QuotaCode: 'L-DB2E81BA', QuotaName: 'Running On-Demand G and VT instances' } });
+    const warnings = await gpuQuotaPreflight(quotas, ON_DEMAND, 4);
+    assert.match(warnings[0]!, /its value is unknown: Service Quotas answered without one/);
+  });
+
   it('vCPUs already in use count against the quota: 8 with 4 in use leaves no room for 8, and the refusal says so', async () => {
     const quotas = new RecordedQuotas({ 'L-DB2E81BA': 'g-on-demand-8.json' });
     assert.deepEqual(await gpuQuotaPreflight(quotas, ON_DEMAND, 4, { spot: 0, 'on-demand': 4 }), [], '8 − 4 in use leaves 4');

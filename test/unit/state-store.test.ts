@@ -74,7 +74,7 @@ describe('state store', () => {
       const backups = (await readdir(store.backupDir('demo'))).sort();
       assert.equal(backups.length, MAX_BACKUPS);
       const newest = JSON.parse(await readFile(join(store.backupDir('demo'), backups.at(-1) ?? ''), 'utf8')) as StackState;
-      assert.deepEqual(newest.notes, [`write ${MAX_BACKUPS + 2}`]);
+      assert.deepEqual(newest.notes, [`write ${MAX_BACKUPS + 3}`], 'the newest backup is what was last written');
       assert.deepEqual((await store.read('demo'))?.notes, [`write ${MAX_BACKUPS + 3}`]);
       assert.deepEqual((await readdir(dir)).sort(), ['.backups', 'demo.json']);
     });
@@ -104,14 +104,22 @@ describe('state store', () => {
     });
 
     it('names the field of a hand-edited invalid value', async () => {
-      await store.write(demoState());
-      const doc = JSON.parse(await readFile(store.filePath('demo'), 'utf8')) as Record<string, unknown>;
-      await writeFile(store.filePath('demo'), JSON.stringify({ ...doc, status: 'bogus' }));
+      // Written by hand, never through the store: there is no backup to restore.
+      await writeFileAtomic(store.filePath('demo'), JSON.stringify({ ...demoState(), status: 'bogus' }));
       const error = await rejectsWith(store.read('demo'), 'STATE_CORRUPT');
       assert.match(error.message, /field status:/);
-      // The only version ever written is the corrupt one: nothing to restore.
       assert.match(error.nextStep, /no good backup/);
       assert.match(error.nextStep, /geusemaker destroy demo/);
+    });
+
+    it('a hand edit the store never wrote is kept as a backup before the next write replaces it', async () => {
+      await store.write(demoState({ notes: ['written'] }));
+      const doc = JSON.parse(await readFile(store.filePath('demo'), 'utf8')) as Record<string, unknown>;
+      await writeFile(store.filePath('demo'), JSON.stringify({ ...doc, notes: ['edited by hand'] }));
+      await store.write(demoState({ notes: ['next'] }));
+      const kept = await Promise.all((await readdir(store.backupDir('demo'))).map((f) => readFile(join(store.backupDir('demo'), f), 'utf8')));
+      assert.equal(kept.filter((text) => text.includes('edited by hand')).length, 1);
+      assert.equal(kept.filter((text) => text.includes('"written"')).length, 1, 'each version once');
     });
 
     it('refuses a state file from a newer GeuseMaker with an upgrade message', async () => {
@@ -145,12 +153,12 @@ describe('state store', () => {
   });
 
   describe('restore', () => {
-    it('brings back the last good version and keeps the corrupt file as a backup', async () => {
-      await store.write(demoState({ notes: ['good'] }));
+    it('brings back the last version written before the damage (not the one before it) and keeps the corrupt file as a backup', async () => {
+      await store.write(demoState({ notes: ['older'] }));
       await store.write(demoState({ notes: ['current'] }));
       await writeFile(store.filePath('demo'), 'garbage');
       const { restoredFrom } = await store.restore('demo');
-      assert.deepEqual((await store.read('demo'))?.notes, ['good']);
+      assert.deepEqual((await store.read('demo'))?.notes, ['current']);
       assert.ok(restoredFrom.startsWith(store.backupDir('demo')));
       const corrupt = (await readdir(store.backupDir('demo'))).filter((f) => f.endsWith('-corrupt.json'));
       assert.equal(corrupt.length, 1);

@@ -110,7 +110,7 @@ export function accessStep(view: WizardView): HTMLElement[] {
   return [group];
 }
 
-const ACTION_WORDS: Record<WizardReview['items'][number]['action'], string> = { create: 'Create', reuse: 'Reuse', keep: 'Keep' };
+const ACTION_WORDS: Record<WizardReview['items'][number]['action'], string> = { create: 'Create', reuse: 'Reuse', keep: 'Keep', use: 'Use', wait: 'Wait' };
 
 function planTable(review: WizardReview): HTMLElement {
   const count = (action: string) => review.items.filter((i) => i.action === action).length;

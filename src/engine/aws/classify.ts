@@ -1,4 +1,7 @@
 import { GeuseError, type ErrorKind } from '../errors';
+import { describeOperation, networkError, systemErrorOf } from './network-errors';
+
+export { ENDPOINT_EXAMPLE } from './network-errors';
 
 /** The shape AWS SDK v3 service exceptions have; anything else is treated as unknown. */
 interface AwsLikeError {
@@ -8,6 +11,9 @@ interface AwsLikeError {
   /** Set by the client factory's middleware: the action that failed, e.g. ec2:CreateVpc. */
   $operation?: string;
   $metadata?: { httpStatusCode?: number };
+  /** Node's system error code (ECONNREFUSED…), which the SDK passes through unchanged. */
+  code?: unknown;
+  cause?: unknown;
 }
 
 function isAwsLike(value: unknown): value is AwsLikeError {
@@ -51,8 +57,12 @@ const byCode: Record<string, ErrorKind> = {
   // transient
   InternalError: 'transient', InternalFailure: 'transient', InternalServerError: 'transient', ServiceUnavailable: 'transient',
   ServiceUnavailableException: 'transient', Unavailable: 'transient', RequestTimeout: 'transient', RequestTimeoutException: 'transient',
-  TimeoutError: 'transient', ECONNRESET: 'transient', ECONNREFUSED: 'transient', EPIPE: 'transient', ETIMEDOUT: 'transient',
+  TimeoutError: 'transient',
+  // ELB: a rule priority taken (by a rule an earlier attempt made, or another one)
+  PriorityInUse: 'conflict',
 };
+
+const CREDENTIAL_ERRORS = /^(CredentialsProviderError|TokenProviderError)$/;
 
 function kindOf(code: string, status: number | undefined): ErrorKind {
   const direct = byCode[code];
@@ -60,7 +70,8 @@ function kindOf(code: string, status: number | undefined): ErrorKind {
   // ELB and CloudFront name their limits TooManyLoadBalancers, TooManyRules, TooManyDistributions...
   if (/^TooMany/.test(code)) return 'quota';
   if (code.endsWith('.NotFound') || code.endsWith('NotFound') || code.startsWith('NoSuch')) return 'not-found';
-  if (code.endsWith('.Duplicate') || code.endsWith('AlreadyExists')) return 'conflict';
+  // Before the Invalid… rule: InvalidSubnet.Conflict (a CIDR taken) and InvalidIPAddress.InUse are collisions, not bad values.
+  if (/(\.Duplicate|AlreadyExists|AlreadyAssociated|Conflict|InUse|\.NotAttached)$/.test(code) || code.startsWith('Incorrect')) return 'conflict';
   if (code.endsWith('.Malformed') || code.startsWith('Invalid')) return 'invalid-input';
   if (status === 429) return 'throttling';
   if (status === 403) return 'permission';
@@ -81,9 +92,6 @@ export interface ClassifyContext {
 /** New accounts get a 403 AccessDenied from CloudFront until AWS Support verifies them: not an IAM problem. */
 const CLOUDFRONT_NOT_VERIFIED = /account must be verified.*CloudFront/i;
 
-function describeOperation(operation: string | undefined): string {
-  return operation ? `AWS call ${operation}` : 'An AWS call';
-}
 
 /** Credential problems get their own codes: the UI offers a different fix for each (sign in, choose a profile). */
 function credentialCode(code: string, awsMessage: string): string | undefined {
@@ -114,15 +122,29 @@ function plainWords(kind: ErrorKind, code: string, awsMessage: string, ctx: Clas
     case 'not-found':
       return { message: `${op} failed: the resource it refers to does not exist (${code}).${detail}`, nextStep: 'Check the IDs and region in your configuration; if the resource was deleted outside GeuseMaker, run deploy again to recreate it.' };
     case 'conflict':
-      return { message: `${op} conflicted with the current state of a resource (${code}).${detail}`, nextStep: 'Wait a minute and run the command again; if it persists, check the resource in the AWS console.' };
+      return {
+        message: `${op} conflicted with the current state of a resource (${code}).${detail}`,
+        // Not "your configuration": a repeat of our own earlier call is the commonest cause, and a re-run finds what it made.
+        nextStep: 'Wait a minute and run the command again: a resource still changing settles, and one an earlier attempt made is found and reused. If it fails the same way, look up the resource AWS names in the AWS console and remove or change what it collides with.',
+      };
     case 'invalid-input':
-      return { message: `AWS rejected ${ctx.operation ?? 'a request'} as invalid (${code}).${detail}`, nextStep: 'Check the values in your stack configuration (instance type, region, network IDs) and run again.' };
+      return { message: `AWS rejected ${ctx.operation ?? 'a request'} as invalid (${code}).${detail}`, nextStep: 'Check the values in your stack configuration (instance type, region, network IDs) and run again; if they are right, AWS refused a request GeuseMaker built: report it with this message.' };
     case 'transient':
       return { message: `${op} failed with a temporary AWS or network error (${code}).${detail}`, nextStep: 'Run the command again; it resumes where it stopped.' };
     default:
       return { message: `${op} failed unexpectedly (${code}).${detail}`, nextStep: 'Run the command again; if it fails the same way, report it with this message.' };
   }
 }
+
+/** Where an error code alone misleads: what it means for this one operation. */
+const OPERATION_SPECIFIC: Readonly<Record<string, { kind: ErrorKind; means: string; nextStep: string }>> = {
+  // AWS words "an instance profile holds one role" as a quota, but no quota raise helps.
+  'iam:AddRoleToInstanceProfile LimitExceeded': {
+    kind: 'conflict',
+    means: 'the instance profile already holds a role, and an instance profile holds only one (this is not an account quota)',
+    nextStep: 'Run the command again: when the role in it is this stack\'s own (an earlier attempt added it), the deploy goes on. If it fails the same way, another role is in the profile: remove it (IAM console, or `aws iam remove-role-from-instance-profile`), then run again.',
+  },
+};
 
 /** Turns anything thrown by an AWS SDK call into a GeuseError with a kind, plain words and a next step. */
 export function classifyAwsError(error: unknown, ctx: ClassifyContext = {}): GeuseError {
@@ -132,7 +154,15 @@ export function classifyAwsError(error: unknown, ctx: ClassifyContext = {}): Geu
     return new GeuseError({ code: 'UNKNOWN', kind: 'unknown', ...plainWords('unknown', 'Unknown', text, ctx), cause: error, operation: ctx.operation });
   }
   ctx = { ...ctx, operation: ctx.operation ?? error.$operation };
+  // A credential error may carry the failed metadata-service probe as its cause: it is still about credentials.
+  const system = error.Code === undefined && !CREDENTIAL_ERRORS.test(error.name) ? systemErrorOf(error) : undefined;
+  if (system) return networkError(system, error, ctx);
   const code = error.Code ?? error.name;
+  const special = OPERATION_SPECIFIC[`${ctx.operation ?? ''} ${code}`];
+  if (special) {
+    return new GeuseError({ code: `AWS_${special.kind.toUpperCase().replace('-', '_')}`, kind: special.kind, cause: error, operation: ctx.operation,
+      message: `${describeOperation(ctx.operation)} failed: ${special.means} (${code}).${error.message ? ` AWS said: ${error.message}` : ''}`, nextStep: special.nextStep });
+  }
   const status = error.$metadata?.httpStatusCode;
   if (CLOUDFRONT_NOT_VERIFIED.test(error.message ?? '')) {
     const stack = ctx.stack ?? '<stack>';
@@ -157,4 +187,15 @@ export function awsErrorCode(error: unknown): string | undefined {
 export function isNotFound(error: unknown): boolean {
   const code = awsErrorCode(error);
   return code !== undefined && kindOf(code, undefined) === 'not-found';
+}
+
+/**
+ * The classified error when `error` came from AWS, the SDK or the network (credentials, a refused connection);
+ * undefined for anything else, which is a bug in GeuseMaker and should say so.
+ */
+export function classifyIfAws(error: unknown, ctx: ClassifyContext = {}): GeuseError | undefined {
+  if (error instanceof GeuseError) return error;
+  if (!isAwsLike(error)) return undefined;
+  const fromSdk = error.$metadata !== undefined || error.$operation !== undefined || error.Code !== undefined;
+  return fromSdk || CREDENTIAL_ERRORS.test(error.name) || systemErrorOf(error) !== undefined ? classifyAwsError(error, ctx) : undefined;
 }

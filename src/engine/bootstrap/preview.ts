@@ -10,8 +10,17 @@ export interface InstanceFile {
   description: string;
 }
 
+/** What a preview is rendered from: the OS, unless given (`render --os`), is the config's, as deploy boots it. */
+export type PreviewInput = Omit<BootstrapInput, 'os'> & { os?: BootstrapInput['os'] };
+
+/** The OS a preview renders for: the one asked for, else the config's (deploy's AMI follows it), else al2023. */
+export function previewOs(input: Pick<PreviewInput, 'os' | 'config'>): BootstrapInput['os'] {
+  return input.os ?? input.config.os ?? 'al2023';
+}
+
 /** Exactly what would run on the instance, for review before deploying; secrets appear only as parameter names. */
-export function instanceFiles(input: BootstrapInput): InstanceFile[] {
+export function instanceFiles(preview: PreviewInput): InstanceFile[] {
+  const input: BootstrapInput = { ...preview, os: previewOs(preview) };
   const userData = renderUserData(input);
   const files: InstanceFile[] = [
     { name: 'userdata.bin', content: userData.payload, description: `UserData as sent to EC2 (${userData.payload.length} bytes${userData.compressed ? ', gzip' : ''}; limit 16384)` },

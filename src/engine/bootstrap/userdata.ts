@@ -1,5 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { z } from 'zod';
+import { GeuseError } from '../errors';
 import { names } from '../stack/naming';
 import type { SECRETS } from '../resources/secrets';
 import type { BootstrapInput } from './input';
@@ -157,9 +158,26 @@ export function renderUserDataScript(input: BootstrapInput): string {
  */
 export function renderUserData(input: BootstrapInput): RenderedUserData {
   const script = renderUserDataScript(input);
-  const payload = gzipSync(Buffer.from(script, 'utf8'), { level: 9 });
-  if (payload.length > USERDATA_LIMIT_BYTES) {
-    throw new Error(`UserData for stack ${input.config.name} is ${payload.length} bytes compressed, above EC2's ${USERDATA_LIMIT_BYTES}`);
-  }
+  const payload = compress(script);
+  if (payload.length > USERDATA_LIMIT_BYTES) throw userDataTooLarge(input, payload.length);
   return { script, payload, compressed: true };
+}
+
+const compress = (script: string) => gzipSync(Buffer.from(script, 'utf8'), { level: 9 });
+
+/** Over EC2's limit: names the field that makes it big (the model list is the one that grows without bound). */
+function userDataTooLarge(input: BootstrapInput, bytes: number): GeuseError {
+  const models = input.config.ollamaModels;
+  const withoutModels = compress(renderUserDataScript({ ...input, config: { ...input.config, ollamaModels: [] } })).length;
+  const room = USERDATA_LIMIT_BYTES - withoutModels;
+  const because = models.length > 0 && withoutModels <= USERDATA_LIMIT_BYTES
+    ? `ollamaModels: its ${models.length} model names take ${bytes - withoutModels} of them, and the rest of the bootstrap ${withoutModels}, leaving ${room} bytes for models`
+    : 'the bootstrap itself is that large';
+  return new GeuseError({
+    code: 'USERDATA_TOO_LARGE', kind: 'invalid-input',
+    message: `The instance's UserData for stack ${input.config.name} would be ${bytes} bytes gzip-compressed, over EC2's limit of ${USERDATA_LIMIT_BYTES} bytes (before base64), so nothing was created: ${because}.`,
+    nextStep: models.length > 0 && withoutModels <= USERDATA_LIMIT_BYTES
+      ? 'List fewer models in ollamaModels (the few you need first; pull others later with `ollama pull` in a session on the instance), then run again.'
+      : 'This is a bug in GeuseMaker; please report it with your configuration.',
+  });
 }

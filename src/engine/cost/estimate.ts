@@ -63,11 +63,11 @@ const dearer = (a: ListQuote, b: ListQuote) => (b.usd > a.usd ? b : a);
  * price, spot's from the cheapest offered AZ; `list`: the rest, the bundled ones unless given), each with its
  * source, and every quantity that is not the config's is an assumption.
  */
-export function estimateMonthly(config: Pick<StackConfig, 'tier' | 'rootVolumeGb' | 'instanceType' | 'market'>, compute: { usdPerHour: number; source: PriceSource },
+export function estimateMonthly(config: Pick<StackConfig, 'tier' | 'rootVolumeGb' | 'instanceType' | 'market'>, compute: { usdPerHour: number; source: PriceSource; note?: string },
   assumptions: Assumptions = DEFAULT_ASSUMPTIONS, list: ListQuotes = bundledListQuotes()): MonthlyEstimate {
   const a = assumptions;
   const lines: EstimateLine[] = [
-    line('compute', compute.usdPerHour * HOURS_PER_MONTH, `${config.instanceType} ${config.market} at $${compute.usdPerHour.toFixed(4)}/h × ${HOURS_PER_MONTH} h`, [compute]),
+    line('compute', compute.usdPerHour * HOURS_PER_MONTH, `${config.instanceType} ${config.market} at $${compute.usdPerHour.toFixed(4)}/h × ${HOURS_PER_MONTH} h${compute.note ? ` (${compute.note})` : ''}`, [compute]),
     line('ebs', config.rootVolumeGb * list.ebsGp3.usd, `${config.rootVolumeGb} GiB gp3 root volume at ${price(list.ebsGp3, 'GB-month')}`, [list.ebsGp3]),
     line('efs', a.efsGb * list.efsStandard.usd + a.efsReadGb * list.efsElasticRead.usd + a.efsWriteGb * list.efsElasticWrite.usd,
       `${a.efsGb} GB on EFS Standard (assumed) at ${price(list.efsStandard, 'GB-month')}; elastic throughput: ${a.efsReadGb} GB read (assumed) at ${price(list.efsElasticRead, 'GB')}, ${a.efsWriteGb} GB written (assumed) at ${price(list.efsElasticWrite, 'GB')}`,
@@ -91,4 +91,17 @@ export function estimateMonthly(config: Pick<StackConfig, 'tier' | 'rootVolumeGb
   lines.push(line('data-transfer', billableOut * list.dataOut.usd,
     `${a.dataOutGb} GB out to the internet (assumed); the first ${FREE_DATA_OUT_GB} GB each month are free, then ${price(list.dataOut, 'GB')}`, [list.dataOut]));
   return { lines, totalUsd: round(lines.reduce((sum, l) => sum + l.usd, 0)), assumptions };
+}
+
+/**
+ * A destroyed stack whose data was kept: only the file system bills (at its size now when EFS says it, else the
+ * assumed size); the secrets are standard Parameter Store parameters, which cost nothing. Nothing runs.
+ */
+export function estimateKept(efsKept: boolean, sizeNowGb: number | undefined, assumptions: Assumptions = DEFAULT_ASSUMPTIONS, list: ListQuotes = bundledListQuotes()): MonthlyEstimate {
+  const gb = sizeNowGb ?? assumptions.efsGb;
+  const size = sizeNowGb === undefined ? `${gb} GB (assumed)` : `${gb < 10 ? gb.toFixed(2) : gb.toFixed(0)} GB (its size now)`;
+  const lines = efsKept
+    ? [line('efs', gb * list.efsStandard.usd, `kept after destroy: ${size} on EFS Standard at ${price(list.efsStandard, 'GB-month')}; the kept secrets are standard parameters, at no charge; nothing else exists`, [list.efsStandard])]
+    : [];
+  return { lines, totalUsd: round(lines.reduce((sum, l) => sum + l.usd, 0)), assumptions: { ...assumptions, efsGb: gb } };
 }

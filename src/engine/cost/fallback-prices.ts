@@ -20,6 +20,33 @@ export const ON_DEMAND_USD_PER_HOUR: Readonly<Record<string, number>> = {
   'g6.xlarge': 0.8048, 'g6.2xlarge': 0.9776, 'g6e.xlarge': 1.861,
 };
 
+/** Published sizes of the bundled types, so `prices` can list them when AWS cannot be asked (GPU memory per GPU). */
+export interface BundledSize {
+  vcpus: number;
+  memoryGiB: number;
+  architecture: 'x86_64' | 'arm64';
+  gpu?: { name: string; memoryGiB: number };
+}
+
+const x86 = (vcpus: number, memoryGiB: number): BundledSize => ({ vcpus, memoryGiB, architecture: 'x86_64' });
+const arm = (vcpus: number, memoryGiB: number): BundledSize => ({ vcpus, memoryGiB, architecture: 'arm64' });
+const gpu = (vcpus: number, memoryGiB: number, name: string, gpuGiB: number): BundledSize => ({ ...x86(vcpus, memoryGiB), gpu: { name, memoryGiB: gpuGiB } });
+
+export const BUNDLED_SIZES: Readonly<Record<string, BundledSize>> = {
+  't3.medium': x86(2, 4), 't3.large': x86(2, 8), 't3.xlarge': x86(4, 16), 't3.2xlarge': x86(8, 32),
+  't3a.large': x86(2, 8), 't3a.xlarge': x86(4, 16), 't3a.2xlarge': x86(8, 32),
+  't4g.large': arm(2, 8), 't4g.xlarge': arm(4, 16), 't4g.2xlarge': arm(8, 32),
+  'm5.large': x86(2, 8), 'm5.xlarge': x86(4, 16), 'm5.2xlarge': x86(8, 32),
+  'm6i.large': x86(2, 8), 'm6i.xlarge': x86(4, 16), 'm6i.2xlarge': x86(8, 32),
+  'm7i.large': x86(2, 8), 'm7i.xlarge': x86(4, 16), 'm7i.2xlarge': x86(8, 32),
+  'm6g.xlarge': arm(4, 16), 'm7g.large': arm(2, 8), 'm7g.xlarge': arm(4, 16), 'm7g.2xlarge': arm(8, 32),
+  'c5.xlarge': x86(4, 8), 'c6i.xlarge': x86(4, 8), 'c7i.xlarge': x86(4, 8),
+  'r5.large': x86(2, 16), 'r5.xlarge': x86(4, 32), 'r6i.large': x86(2, 16), 'r6i.xlarge': x86(4, 32),
+  'g4dn.xlarge': gpu(4, 16, 'NVIDIA T4', 16), 'g4dn.2xlarge': gpu(8, 32, 'NVIDIA T4', 16), 'g4dn.4xlarge': gpu(16, 64, 'NVIDIA T4', 16),
+  'g5.xlarge': gpu(4, 16, 'NVIDIA A10G', 24), 'g5.2xlarge': gpu(8, 32, 'NVIDIA A10G', 24), 'g5.4xlarge': gpu(16, 64, 'NVIDIA A10G', 24),
+  'g6.xlarge': gpu(4, 16, 'NVIDIA L4', 24), 'g6.2xlarge': gpu(8, 32, 'NVIDIA L4', 24), 'g6e.xlarge': gpu(4, 32, 'NVIDIA L40S', 48),
+};
+
 /** gp3 storage, per GB-month. */
 export const EBS_GP3_USD_PER_GB_MONTH = 0.08;
 /** Every public IPv4 address, in use or not, since February 2024. */

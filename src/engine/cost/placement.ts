@@ -1,5 +1,6 @@
 import type { InstanceTypeInfo } from '../discovery/instance-types';
 import type { PriceBook, PriceSource } from './prices';
+import { plausibleSpot, spotSaving } from './plausible';
 
 /** Below this saving, spot's interruptions are not worth it (EngineOptions.spotMinSaving; a setting in the extension). */
 export const DEFAULT_SPOT_MIN_SAVING = 0.2;
@@ -18,8 +19,9 @@ export interface Placement {
 
 export function recommendMarket(onDemand: number | undefined, spot: number | undefined, minSaving = DEFAULT_SPOT_MIN_SAVING): Placement['recommended'] {
   if (spot === undefined) return { market: 'on-demand', why: 'no spot price is available for this type here' };
+  if (!plausibleSpot(spot, onDemand)) return { market: 'on-demand', why: `no plausible spot price is known for this type here (AWS answered $${Number(spot.toPrecision(3))}/h)` };
   if (onDemand === undefined) return { market: 'spot', why: 'no on-demand price to compare with' };
-  const saving = 1 - spot / onDemand;
+  const saving = spotSaving(onDemand, spot) ?? 0;
   if (saving < minSaving) {
     return { market: 'on-demand', why: `spot saves only ${percent(saving)}% (under ${percent(minSaving)}%), not worth interruptions` };
   }
@@ -29,8 +31,9 @@ export function recommendMarket(onDemand: number | undefined, spot: number | und
 /** A stack's recommendation, phrased to stand alone (the estimate shows it, the plan warns with it). */
 export function recommendForStack(onDemand: number | undefined, spot: number | undefined, minSaving = DEFAULT_SPOT_MIN_SAVING): Placement['recommended'] {
   const recommended = recommendMarket(onDemand, spot, minSaving);
-  if (recommended.market === 'on-demand' && onDemand !== undefined && spot !== undefined) {
-    return { market: 'on-demand', why: `on-demand recommended: spot saves only ${percent(1 - spot / onDemand)}% (under ${percent(minSaving)}%)` };
+  const saving = spotSaving(onDemand, spot);
+  if (recommended.market === 'on-demand' && saving !== undefined) {
+    return { market: 'on-demand', why: `on-demand recommended: spot saves only ${percent(saving)}% (under ${percent(minSaving)}%)` };
   }
   return recommended;
 }
@@ -40,16 +43,22 @@ export async function rankPlacements(book: PriceBook, types: readonly InstanceTy
   const placements = await Promise.all(types.map(async (type): Promise<Placement> => {
     const [onDemand, spot] = await Promise.all([book.onDemandHourly(type.type, region), book.spotHourly(type.type, region)]);
     const offered = spot?.value.filter((price) => type.zones.includes(price.zone)) ?? [];
-    const cheapest = offered[0];
-    const recommended = recommendMarket(onDemand?.value, cheapest?.usdPerHour, minSaving);
+    // An implausible price ($0.0000 from the emulator) is unknown: never the cheapest, never a saving.
+    const cheapest = offered.find((price) => plausibleSpot(price.usdPerHour, onDemand?.value));
+    const recommended = recommendMarket(onDemand?.value, cheapest?.usdPerHour ?? offered[0]?.usdPerHour, minSaving);
     return {
-      type,
+      type: withReadableGpuMemory(type),
       onDemand: onDemand ? { usd: onDemand.value, source: onDemand.source } : undefined,
       spot: cheapest && spot ? { usd: cheapest.usdPerHour, zone: cheapest.zone, source: spot.source } : undefined,
-      savings: onDemand && cheapest ? 1 - cheapest.usdPerHour / onDemand.value : undefined,
+      savings: spotSaving(onDemand?.value, cheapest?.usdPerHour),
       recommended,
     };
   }));
   const price = (p: Placement) => (p.recommended.market === 'spot' ? p.spot?.usd : p.onDemand?.usd) ?? Number.POSITIVE_INFINITY;
   return placements.sort((a, b) => price(a) - price(b) || a.type.type.localeCompare(b.type.type));
+}
+
+/** EC2 reports GPU memory in MiB (22888 → 22.35 GiB): a tenth of a GiB is all anyone picks a GPU by. */
+function withReadableGpuMemory(type: InstanceTypeInfo): InstanceTypeInfo {
+  return type.gpuMemoryGiB === undefined ? type : { ...type, gpuMemoryGiB: Math.round(type.gpuMemoryGiB * 10) / 10 };
 }

@@ -2,6 +2,7 @@ import { describeEfsBasis, efsGbHours, type EfsStorage } from './efs-size';
 import type { ComputeInterval, ResourceRecord, StackState } from '../state/schema';
 import { BUNDLED_LIST_USD } from './list-price-queries';
 import { EBS_GP3_USD_PER_GB_MONTH, HOURS_PER_MONTH, PUBLIC_IPV4_USD_PER_HOUR } from './fallback-prices';
+import { plausibleSpot } from './plausible';
 
 /** A spot price record: the price from `at` until the next record. */
 export interface PricePoint {
@@ -73,11 +74,12 @@ export async function costToDate(state: StackState, prices: HistoricPrices, efs:
     const start = clip(new Date(interval.startedAt));
     const end = interval.endedAt ? new Date(interval.endedAt) : now;
     const hours = Math.max(0, (end.getTime() - start.getTime()) / HOUR_MS);
+    const hourly = await prices.onDemandHourly(interval.instanceType);
     if (interval.market === 'spot' && interval.zone) {
-      const points = await prices.spotHistory(interval.instanceType, interval.zone, start, end);
+      // A $0 record (the emulator) or a wild one is unknown: without a believable history, on-demand (spot's ceiling) stands.
+      const points = (await prices.spotHistory(interval.instanceType, interval.zone, start, end)).filter((p) => plausibleSpot(p.usdPerHour, hourly));
       if (points.length > 0) return { instanceId: interval.instanceId, market: interval.market, hours, usd: integrateSpot(points, start, end), priced: 'spot history' as const };
     }
-    const hourly = await prices.onDemandHourly(interval.instanceType);
     return { instanceId: interval.instanceId, market: interval.market, hours, usd: hourly === undefined ? 0 : hourly * hours, priced: hourly === undefined ? 'unknown' as const : 'on-demand' as const };
   }));
   const runningHours = intervals.reduce((sum, i) => sum + i.hours, 0);

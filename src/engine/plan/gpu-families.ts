@@ -69,7 +69,7 @@ export function checkInstanceFamily(config: Pick<StackConfig, 'tier' | 'instance
   if (!defaults.includes(family) && config.allowExpensiveInstanceTypes !== true) {
     throw refused('EXPENSIVE_INSTANCE_TYPE',
       `instanceType: ${type} is outside the gpu tier's default families (${DEFAULT_GPU_FAMILIES.join(', ')}); ${family} instances can cost many times more per hour and are refused unless you allow them.`,
-      `Set allowExpensiveInstanceTypes: true in the stack's configuration (the --allow-expensive rule) if you mean it, or choose a ${DEFAULT_GPU_FAMILIES.join('/')} type such as g5.xlarge.`);
+      `Set allowExpensiveInstanceTypes: true in the stack's configuration if you mean it, or choose a ${DEFAULT_GPU_FAMILIES.join('/')} type such as g5.xlarge.`);
   }
   if (gpu.nvidiaGpus === 0) {
     throw invalidInput('GPU_TYPE_REQUIRED',

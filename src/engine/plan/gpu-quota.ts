@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { awsErrorCode } from '../aws/classify';
-import type { QuotaApi } from '../aws/quotas';
+import { quotaFailure, type QuotaApi } from '../aws/quotas';
 import { GeuseError } from '../errors';
 import type { StackConfig } from '../stack/config';
 import { quotaClassOf } from './gpu-families';
@@ -14,7 +13,7 @@ const getServiceQuotaSchema = z.object({
   Quota: z.object({
     QuotaCode: z.string(),
     QuotaName: z.string().optional(),
-    Value: z.number(),
+    Value: z.number().nonnegative().optional(),
   }),
 });
 
@@ -46,7 +45,9 @@ function marketsOf(config: Pick<StackConfig, 'market' | 'onDemandFallback'>): Ma
 
 function parseQuota(answer: unknown, market: Market, code: string, name: string, inUse: number, source?: string): QuotaReading {
   const parsed = getServiceQuotaSchema.safeParse(answer);
-  if (!parsed.success) return { market, code, name, inUse, reason: 'Service Quotas answered without a value' };
+  if (!parsed.success || parsed.data.Quota.Value === undefined) {
+    return { market, code, name: parsed.data?.Quota.QuotaName ?? name, inUse, reason: `its value is unknown: Service Quotas answered without one${source ? ` (${source})` : ''}` };
+  }
   return { market, code, name: parsed.data.Quota.QuotaName ?? name, value: parsed.data.Quota.Value, inUse, source };
 }
 
@@ -56,7 +57,7 @@ async function readQuota(api: QuotaApi, market: Market, code: string, name: stri
     return parseQuota(await api.getServiceQuota('ec2', code, signal), market, code, name, inUse);
   } catch (error) {
     if (signal?.aborted) throw error;
-    errorCode = awsErrorCode(error) ?? 'an unknown error';
+    errorCode = quotaFailure(error);
   }
   // An account that never had the quota raised may have no applied value: AWS's default is what applies then.
   if (errorCode === 'NoSuchResourceException') {
@@ -64,7 +65,7 @@ async function readQuota(api: QuotaApi, market: Market, code: string, name: stri
       return parseQuota(await api.getAwsDefaultServiceQuota('ec2', code, signal), market, code, name, inUse, 'AWS default');
     } catch (error) {
       if (signal?.aborted) throw error;
-      const defaultCode = awsErrorCode(error) ?? 'an unknown error';
+      const defaultCode = quotaFailure(error);
       return { market, code, name, inUse, reason: `Service Quotas has no ${code} in this region (NoSuchResourceException; its AWS default: ${defaultCode})` };
     }
   }

@@ -7,19 +7,22 @@ import { describeInstanceType, type InstanceTypeFacts } from '../discovery/insta
 import { awsErrorCode, classifyAwsError } from '../aws/classify';
 import type { PlanFacts } from '../context';
 import { GeuseError, invalidInput, refused } from '../errors';
-import { DEPLOYABLE_TIERS, usesCloudFront, type StackConfig } from '../stack/config';
+import { usesCloudFront, type StackConfig } from '../stack/config';
 import type { StackState } from '../state/schema';
 import { sweepStack } from '../resources/sweep';
 import { describeForeign, describeOwner, otherStackIds, ownershipOf, splitByOwner, type ForeignResource } from '../resources/ownership';
 import { fixedNameConflicts } from './name-preflight';
-import { devSteps } from './dev-steps';
+import { devSteps, type StepSpec } from './dev-steps';
 import { loadBalancerSubnetsOf } from '../resources/load-balancer-network';
 import { resolveAmi } from './ami';
 import { checkInstanceFamily } from './gpu-families';
 import { gpuQuotaPreflight } from './gpu-quota';
 import { gpuVcpusInUse } from './gpu-in-use';
+import { checkPlanLimits } from './limits';
+import { checkInstanceReuse, type NotApplied } from './reuse';
 
-export type PlanAction = 'create' | 'reuse' | 'keep';
+/** use: the user's own network, never created or deleted; wait: a step that only waits for AWS. */
+export type PlanAction = 'create' | 'reuse' | 'keep' | 'use' | 'wait';
 
 export interface PlanItem {
   step: string;
@@ -36,6 +39,12 @@ export interface DeployPlan {
   /** Resources carrying this name that belong to another stack id, when --adopt took them over. */
   adoptedStackId?: string;
   warnings: string[];
+  /** The image the instance boots (or, reused, would boot when next replaced), as DescribeImages names it. */
+  ami?: { id: string; name?: string; architecture: string; source: string };
+  /** Changes the reused instance does not take (a redeploy does not replace it): shown, never recorded as applied. */
+  notApplied?: NotApplied[];
+  /** The config the state records: the requested one, except the fields in notApplied, kept as EC2 runs them. */
+  recordedConfig?: StackConfig;
 }
 
 async function checked<T>(call: () => Promise<T>, profile?: string): Promise<T> {
@@ -159,10 +168,6 @@ export interface PlanOptions {
 
 /** Read-only: checks the config against the account and says what deploy would create, reuse and keep. */
 export async function planDeploy(clients: AwsClients, config: StackConfig, state: StackState | undefined, options: PlanOptions = {}): Promise<DeployPlan> {
-  if (!DEPLOYABLE_TIERS.includes(config.tier)) {
-    throw invalidInput('TIER_NOT_AVAILABLE', `tier: "${config.tier}" is not available yet; this version deploys only the ${DEPLOYABLE_TIERS.join(', ')} tier.`,
-      'Use tier: dev for now; the automation and gpu tiers arrive in a later release.');
-  }
   if (state && state.region !== config.region && Object.values(state.resources).some((r) => r.status !== 'deleted')) {
     throw invalidInput('CONFIG_INVALID', `region: stack ${config.name} lives in ${state.region}, but the configuration says ${config.region}.`,
       `Destroy it first (geusemaker destroy ${config.name} --delete-data) or keep region ${state.region}.`);
@@ -171,6 +176,7 @@ export async function planDeploy(clients: AwsClients, config: StackConfig, state
   const [typeFacts, zones] = await Promise.all([resolveInstanceType(clients, config), offeredZones(clients, config)]);
   const { architecture } = typeFacts;
   checkInstanceFamily(config, typeFacts);
+  checkPlanLimits(config, { architecture, os: config.os }, state);
   if (zones.length === 0) {
     throw invalidInput('CONFIG_INVALID', `instanceType: ${config.instanceType} is not offered in any AZ of ${config.region}.`,
       `Choose another instance type or region (\`geusemaker prices${config.tier === 'gpu' ? ' --gpu' : ''} --region <region>\` lists the types a region offers).`);
@@ -211,24 +217,45 @@ export async function planDeploy(clients: AwsClients, config: StackConfig, state
     zones: config.network.mode === 'new' ? ordered.slice(0, 2) : zones, existingSubnets: existingSubnets.length > 0 ? existingSubnets : undefined,
     loadBalancerSubnets,
   };
-  const items: PlanItem[] = devSteps({ config }).map((spec) => {
-    const records = spec.keys.map((key) => state?.resources[key]).filter((r) => r?.status === 'created' && r.id);
-    const allKnown = spec.keys.length > 0 && records.length === spec.keys.length;
-    const dataKept = state?.status === 'destroyed' && (spec.id === 'efs' || spec.id === 'secrets');
-    return {
-      step: spec.id, title: spec.title,
-      action: adoptedStackId ? 'reuse' : allKnown ? (dataKept ? 'keep' : 'reuse') : 'create',
-      ids: records.map((r) => r!.id!),
-      note: dataKept ? 'kept from the last destroy: existing data is reattached' : undefined,
-    };
-  });
+  const reuse = adoptedStackId ? undefined : await checkInstanceReuse(clients, config, state, { ...facts, amiName: ami.name });
+  const notApplied = reuse?.notApplied ?? [];
+  const items: PlanItem[] = devSteps({ config }).map((spec) => planItem(spec, config, facts, state, adoptedStackId));
+  const instanceItem = items.find((item) => item.step === 'instance');
+  if (instanceItem && notApplied.length > 0) instanceItem.note = `not applied: ${notApplied.map((change) => change.text).join('; ')}`;
+  if (reuse && notApplied.length > 0) {
+    warnings.push(`Not applied: ${notApplied.map((change) => change.text).join('; ')}. The instance ${reuse.instanceId} is reused as it runs, and the state keeps what it runs; to apply ${notApplied.length === 1 ? 'it' : 'them'}, pause the stack, then deploy this configuration.`);
+  }
   if (ami.rootSnapshotGb !== undefined && ami.rootSnapshotGb > config.rootVolumeGb) {
     warnings.push(`Root volume raised from ${config.rootVolumeGb} to ${ami.rootSnapshotGb} GiB: the image's root snapshot (${ami.name ?? ami.amiId}) is that large.`);
   }
   if (config.market === 'spot' && !config.onDemandFallback) warnings.push('Spot without on-demand fallback: if AWS has no spot capacity, deploy stops without an instance.');
   warnings.push(...frontChanges(config, state));
-  return { config, facts, items, adoptedStackId, warnings };
+  const amiFacts = { id: ami.amiId, ...(ami.name ? { name: ami.name } : {}), architecture, source: facts.amiSource ?? ami.source };
+  return { config, facts, items, adoptedStackId, warnings, ami: amiFacts, notApplied, recordedConfig: reuse?.recordedConfig ?? config };
 }
+
+/** What deploy will do for one step, from what the state knows (and what the user's network is). */
+function planItem(spec: StepSpec, config: StackConfig, facts: PlanFacts, state: StackState | undefined, adoptedStackId: string | undefined): PlanItem {
+  if (spec.id === 'network' && config.network.mode === 'existing') {
+    const subnets = facts.existingSubnets?.map((s) => s.id) ?? config.network.subnetIds;
+    return { step: spec.id, title: `Existing VPC ${config.network.vpcId} and its subnets`, action: 'use', ids: [config.network.vpcId, ...subnets], note: 'yours: never created or deleted' };
+  }
+  if (spec.keys.length === 0 && WAIT_STEPS.has(spec.id)) return { step: spec.id, title: spec.title, action: 'wait', ids: [] };
+  // The existing network's mount targets are journaled per AZ of the usable subnets.
+  const keys = spec.id === 'mount-targets' ? [...new Set((facts.existingSubnets ?? []).map((s) => `mount-target-${s.zone}`))] : spec.keys;
+  const records = keys.map((key) => state?.resources[key]).filter((r) => r?.status === 'created' && r.id);
+  const allKnown = keys.length > 0 && records.length === keys.length;
+  const dataKept = state?.status === 'destroyed' && (spec.id === 'efs' || spec.id === 'secrets');
+  return {
+    step: spec.id, title: spec.title,
+    action: adoptedStackId ? 'reuse' : allKnown ? (dataKept ? 'keep' : 'reuse') : 'create',
+    ids: records.map((r) => r!.id!),
+    note: dataKept ? 'kept from the last destroy: existing data is reattached' : undefined,
+  };
+}
+
+/** Steps that create nothing: they wait for AWS (target health, CloudFront's rollout). */
+const WAIT_STEPS = new Set(['target-healthy', 'cloudfront-deployed']);
 
 /** Changes to the stack's front door that a redeploy does not carry out in place: said before, not discovered after. */
 function frontChanges(config: StackConfig, state: StackState | undefined): string[] {

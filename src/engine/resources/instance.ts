@@ -9,6 +9,8 @@ import { pollUntil, sleep } from '../wait';
 import { ensureResource, retryNotFound, type Found } from './ensure';
 import { publicUrlFrom } from './public-url';
 import { ownedBy, tagSpec } from './ec2-tags';
+import { sightInstances } from '../live';
+import { openRuns, reconcileRuns } from '../cost/runs';
 
 /** Errors after which another AZ or market may succeed (AWS-REALITY.md: the SDK does not retry these). */
 const CAPACITY_CODES = new Set([
@@ -53,8 +55,30 @@ function toFound(instance: Instance): Found {
       zone: instance.Placement?.AvailabilityZone ?? '',
       market: instance.InstanceLifecycle === 'spot' ? 'spot' : 'on-demand',
       instanceType: instance.InstanceType ?? '',
+      imageId: instance.ImageId ?? '',
     },
   };
+}
+
+/**
+ * Ends the recorded runs of instances that are gone (a spot interruption, a termination by hand) at the time
+ * EC2 says, or when last seen alive once EC2 has forgotten them; marks live ones seen. Two open runs would
+ * both accrue in cost to date.
+ */
+async function closeGoneRuns(ctx: StepContext): Promise<void> {
+  const open = openRuns(ctx.journal.state);
+  if (open.length === 0) return;
+  const sightings = await sightInstances(ctx.clients, open.map((run) => run.instanceId), ctx.signal);
+  const now = new Date();
+  const before = new Map(open.map((run) => [run.instanceId, run]));
+  await ctx.journal.update((state) => {
+    state.compute = reconcileRuns(state, sightings, now);
+  });
+  for (const run of ctx.journal.state.compute) {
+    if (!before.has(run.instanceId) || !run.endedAt) continue;
+    const seen = sightings.get(run.instanceId);
+    await ctx.note(`Instance ${run.instanceId} is gone (${seen ? `EC2 says ${seen.state}` : 'EC2 no longer knows it'}); its running time is counted until ${run.endedAt}.`);
+  }
 }
 
 function launchInput(ctx: StepContext, placement: Placement, market: 'spot' | 'on-demand', token: string): RunInstancesCommandInput {
@@ -145,6 +169,7 @@ async function launchWithFallback(ctx: StepContext, token: string, waiting: (wha
 }
 
 export async function ensureInstance(ctx: StepContext, waiting: (what: string) => void): Promise<StepResult> {
+  await closeGoneRuns(ctx);
   const baseToken = `gm-${ctx.stack}-${Date.now().toString(36)}`;
   const { found, outcome } = await ensureResource(ctx, {
     key: 'instance', kind: 'instance',
@@ -180,5 +205,6 @@ export async function ensureInstance(ctx: StepContext, waiting: (what: string) =
     instanceId: found.id, instanceType: running?.InstanceType ?? ctx.config.instanceType, market,
     zone: running?.Placement?.AvailabilityZone ?? '', startedAt: (running?.LaunchTime ?? new Date()).toISOString(),
   });
-  return { outcome, detail: `${found.id} (${ctx.config.instanceType}, ${market}, ${running?.Placement?.AvailabilityZone ?? ''})` };
+  // Read back from EC2: a reused instance runs what it was launched as, whatever the config says now.
+  return { outcome, detail: `${found.id} (${running?.InstanceType ?? 'type unknown'}, ${market}, ${running?.Placement?.AvailabilityZone ?? ''})` };
 }

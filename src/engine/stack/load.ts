@@ -216,7 +216,6 @@ const FLAG_NAMES: Readonly<Record<string, string>> = {
   onDemandFallback: '--no-on-demand-fallback',
   rootVolumeGb: '--root-volume-gb',
   access: '--access-cidr',
-  keepDataOnDestroy: '--keep-data/--delete-data',
   profile: '--profile',
 };
 

@@ -1,4 +1,4 @@
-import { AMI_TYPES, DEPLOYABLE_TIERS, OS_CHOICES, SERVICE_NAMES, TIERS, stackConfigSchema } from './config';
+import { AMI_TYPES, OS_CHOICES, SERVICE_NAMES, TIERS, stackConfigSchema } from './config';
 import { AWS_REGIONS } from './regions';
 
 /** Wraps a list into comment lines of about 100 characters. */
@@ -25,7 +25,6 @@ function commentList(items: readonly string[], indent = '#   '): string {
 export function sampleConfigYaml(name = 'demo'): string {
   // Defaults come from a known-good name; `name` itself may be anything the caller was given.
   const d = stackConfigSchema.parse({ name: 'demo' });
-  const notYet = TIERS.filter((tier) => !DEPLOYABLE_TIERS.includes(tier));
   const services = SERVICE_NAMES.map((service) => `  ${service}: ${String(d.services[service])}`).join('\n');
   const models = d.ollamaModels.map((model) => `  - ${JSON.stringify(model)}`).join('\n');
 
@@ -41,8 +40,7 @@ export function sampleConfigYaml(name = 'demo'): string {
 # Every AWS resource is named and tagged from it. Flag: the name argument. Env: GEUSEMAKER_NAME.
 name: ${JSON.stringify(name)}
 
-# Size of the stack: ${TIERS.join(' | ')}.
-# Only ${DEPLOYABLE_TIERS.join(', ')} can be deployed today${notYet.length > 0 ? `; ${notYet.join(' and ')} are refused at plan time` : ''}.
+# Size of the stack: ${TIERS.join(' | ')} (dev: instance + EFS; automation: + a load balancer; gpu: + a GPU instance and CloudFront).
 # Flag: --tier. Env: GEUSEMAKER_TIER.
 tier: ${d.tier}
 
@@ -131,8 +129,8 @@ ollamaModels:
 ${models}
 
 # Keep the data (the EFS file system and the stack's secrets) when the stack is destroyed: true | false.
-# Kept by default so a destroy can't lose your workflows; destroy with --delete-data to remove it as well.
-# Flag: --keep-data / --delete-data (destroy). Env: GEUSEMAKER_KEEP_DATA (true/false/1/0/yes/no).
+# Kept by default so a destroy can't lose your workflows. No flag sets it; \`geusemaker destroy --delete-data\`
+# deletes the data on that one destroy whatever this says. Env: GEUSEMAKER_KEEP_DATA (true/false/1/0/yes/no).
 keepDataOnDestroy: ${String(d.keepDataOnDestroy)}
 
 # Optional: monthly budget in US dollars (a positive number). Unset by default.

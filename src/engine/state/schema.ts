@@ -36,7 +36,8 @@ export type StackStatus = (typeof STACK_STATUSES)[number];
 
 /**
  * One stretch of time an instance of the stack ran (from launch to termination), for cost to date.
- * `endedAt` is absent while it runs; recorded by deploy (launch), pause and destroy (termination).
+ * `endedAt` is absent while it runs; recorded by deploy (launch, and an instance found gone: at the time EC2
+ * says), pause and destroy (termination).
  */
 export const computeIntervalSchema = z.strictObject({
   instanceId: z.string().min(1),
@@ -45,6 +46,8 @@ export const computeIntervalSchema = z.strictObject({
   zone: z.string(),
   startedAt: z.string(),
   endedAt: z.string().optional(),
+  /** When a deploy last found the instance alive: where the run ends if EC2 later forgets the instance. */
+  lastSeenAt: z.string().optional(),
 });
 export type ComputeInterval = z.output<typeof computeIntervalSchema>;
 

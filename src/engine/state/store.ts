@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { GeuseError, invalidInput, refused } from '../errors';
 import { stackNameSchema } from '../stack/config';
 import { ensureDir, errnoCode, writeFileAtomic } from './atomic';
+import type { LiveView } from '../live';
 import type { MachineIndex } from './index-file';
 import { migrateDocument, MIGRATIONS, type MigrationTable } from './migrations';
 import { stackStateSchema, type StackState } from './schema';
@@ -19,6 +20,8 @@ export interface StackListing {
   name: string;
   state?: StackState;
   error?: GeuseError;
+  /** What EC2 says about the stack's instance now (set by the engine's list, not the store). */
+  live?: LiveView;
 }
 
 export interface StateStoreOptions {
@@ -71,7 +74,10 @@ export class StateStore {
     throw await this.corruptError(name, file, parsed.problem);
   }
 
-  /** Saves `state` as current (with `updatedAt` set to now), keeping the previous version as a backup. */
+  /**
+   * Saves `state` as current (with `updatedAt` set to now) and as the newest backup, so a restore after the
+   * file is damaged brings back exactly what was last written (not the version before it).
+   */
   async write(state: StackState): Promise<void> {
     const result = stackStateSchema.safeParse({ ...state, updatedAt: new Date().toISOString() });
     if (!result.success) {
@@ -85,15 +91,18 @@ export class StateStore {
     }
     const next = result.data;
     const name = checkName(next.name);
-    await this.backupCurrent(name);
+    // A current file that no backup holds (edited by hand, or written before backups held each write) is kept too.
+    await this.backupCurrent(name, { onlyIfUnsaved: true });
+    const text = serialize(next);
+    await writeFileAtomic(this.filePath(name), text);
+    await this.writeBackup(name, text);
     await this.prune(name);
-    await writeFileAtomic(this.filePath(name), serialize(next));
     await this.indexUpsert(next);
   }
 
   /** Deletes the current state; its last version stays among the backups. */
   async remove(name: string): Promise<void> {
-    await this.backupCurrent(name);
+    await this.backupCurrent(name, { onlyIfUnsaved: true });
     await this.prune(name);
     try {
       await unlink(this.filePath(name));
@@ -149,7 +158,7 @@ export class StateStore {
         noBackupAdvice(name, file),
       );
     }
-    if (current) await this.backupCurrent(name, true);
+    if (current) await this.backupCurrent(name, { corrupt: true });
     await writeFileAtomic(file, serialize(good.state));
     await this.indexUpsert(good.state);
     return { restoredFrom: good.path };
@@ -225,8 +234,11 @@ export class StateStore {
     return undefined;
   }
 
-  /** Copies the current file, byte for byte, into the backups; returns its path, or undefined if there was none. */
-  private async backupCurrent(name: string, corrupt = false): Promise<string | undefined> {
+  /**
+   * Copies the current file, byte for byte, into the backups; returns its path, or undefined if there was none.
+   * `onlyIfUnsaved` skips the copy when the newest backup already holds these bytes (every write saves one).
+   */
+  private async backupCurrent(name: string, options: { corrupt?: boolean; onlyIfUnsaved?: boolean } = {}): Promise<string | undefined> {
     let raw: Buffer;
     try {
       raw = await readFile(this.filePath(name));
@@ -234,11 +246,22 @@ export class StateStore {
       if (errnoCode(error) === 'ENOENT') return undefined;
       throw error;
     }
+    if (options.onlyIfUnsaved && (await this.newestBackupBytes(name))?.equals(raw)) return undefined;
+    return this.writeBackup(name, raw, options.corrupt);
+  }
+
+  private async newestBackupBytes(name: string): Promise<Buffer | undefined> {
+    const newest = (await this.backups(name)).find((f) => !BACKUP_NAME.exec(f)?.[3]);
+    if (!newest) return undefined;
+    return readFile(join(this.backupDir(name), newest)).catch(() => undefined);
+  }
+
+  private async writeBackup(name: string, data: string | Buffer, corrupt = false): Promise<string> {
     const existing = await this.backups(name);
     const highest = Math.max(0, ...existing.map((f) => Number(BACKUP_NAME.exec(f)?.[2] ?? 0)));
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
     const path = join(this.backupDir(name), `${stamp}-${String(highest + 1).padStart(6, '0')}${corrupt ? '-corrupt' : ''}.json`);
-    await writeFileAtomic(path, raw);
+    await writeFileAtomic(path, data);
     return path;
   }
 

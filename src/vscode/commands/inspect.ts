@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { renderShow } from '../../cli/render';
 import { instanceFiles } from '../../engine/bootstrap/preview';
-import { refused } from '../../engine/errors';
+import { stackNotFound } from '../../engine/errors';
 import { architectureOf } from '../../engine/stack/config';
 import { consoleUrl } from '../console-links';
 import { showError } from '../ui-errors';
@@ -39,11 +39,12 @@ export async function showDetailsCommand(ctx: CommandContext, docs: ReadOnlyDocu
     const target = await pickStack(ctx, arg, 'show');
     if (!target) return;
     const state = await target.engine.show(target.name);
-    if (!state) throw refused('STACK_UNKNOWN', `Stack ${target.name} is no longer recorded in ${target.entry.ref.stateDir}.`, 'Refresh the Stacks view.');
+    if (!state) throw stackNotFound(target.name, target.entry.ref.stateDir, 'Refresh the Stacks view.');
     const lines = renderShow(state);
     if (state.status === 'deployed') {
       const live = await target.engine.liveStatus(target.name).catch(() => undefined);
-      if (live) lines.push('', `Live: instance ${live.instanceState}${live.bootstrap ? `; bootstrap ${live.bootstrap.state} (step ${live.bootstrap.step}, ${live.bootstrap.at})` : '; no bootstrap report yet'}`);
+      // The instance's live state is in the header already (engine.show reads EC2); this adds its own report.
+      if (live) lines.push('', `Bootstrap: ${live.bootstrap ? `${live.bootstrap.state} (step ${live.bootstrap.step}, ${live.bootstrap.at})` : 'no report yet'}`);
     }
     lines.push('', `State file: ${target.entry.ref.stateDir}/${state.name}.json`);
     await openReadOnly(docs, `/${state.name} details.txt`, `${lines.join('\n')}\n`);
@@ -59,10 +60,11 @@ export async function previewInstanceFilesCommand(ctx: CommandContext, docs: Rea
     if (!target?.entry.state) return;
     const { config, resources } = target.entry.state;
     const fileSystemId = resources.efs?.status === 'created' && resources.efs.id ? resources.efs.id : 'fs-00000000';
-    const files = instanceFiles({ config, region: config.region, fileSystemId, os: 'al2023', architecture: architectureOf(config.instanceType), gpu: config.tier === 'gpu' })
+    // The OS is the config's, as deploy boots it.
+    const files = instanceFiles({ config, region: config.region, fileSystemId, architecture: architectureOf(config.instanceType), gpu: config.tier === 'gpu' })
       .filter((file) => typeof file.content === 'string');
     const picked = await vscode.window.showQuickPick(files.map((file) => ({ label: file.name, detail: file.description, file })), {
-      title: `Instance files of ${config.name}${fileSystemId === 'fs-00000000' ? ' (not deployed: the EFS id is a placeholder)' : ''}`, canPickMany: true,
+      title: `Instance files of ${config.name} (${config.os ?? 'al2023'})${fileSystemId === 'fs-00000000' ? ' (not deployed: the EFS id is a placeholder)' : ''}`, canPickMany: true,
     });
     for (const { file } of picked ?? []) {
       const language = file.name.endsWith('.yml') ? 'yaml' : file.name.endsWith('.sh') ? 'shellscript' : file.name.endsWith('.conf') ? 'nginx' : 'properties';

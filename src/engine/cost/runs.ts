@@ -1,0 +1,58 @@
+import type { AwsClients } from '../aws/clients';
+import { LIVE_INSTANCE_STATES, sightInstances, type InstanceSighting } from '../live';
+import type { Journal } from '../state/journal';
+import type { ComputeInterval, StackState } from '../state/schema';
+
+/** Runs still open in the record: the ones whose instance may have gone without us (a spot interruption). */
+export function openRuns(state: Pick<StackState, 'compute'>): ComputeInterval[] {
+  return state.compute.filter((run) => !run.endedAt);
+}
+
+/** The last time the stack's record saw the run's instance alive: its last sighting, a journal write about it, or its launch. */
+export function lastSeenAlive(run: ComputeInterval, state: Pick<StackState, 'resources'>): string {
+  const times = [run.startedAt, run.lastSeenAt];
+  for (const record of Object.values(state.resources)) {
+    if (record.kind === 'instance' && record.id === run.instanceId && record.status === 'created') times.push(record.updatedAt);
+  }
+  return times.filter((t): t is string => Boolean(t) && !Number.isNaN(Date.parse(t!))).sort().at(-1) ?? run.startedAt;
+}
+
+/**
+ * Open runs brought in line with what EC2 says (`sightings`: the instances it knows): a live instance's run stays
+ * open and is marked seen at `now`; a terminated one ends when EC2 says it stopped (else when last seen alive);
+ * one EC2 no longer knows ends when it was last seen alive. Ended runs are never touched.
+ */
+export function reconcileRuns(state: Pick<StackState, 'compute' | 'resources'>, sightings: ReadonlyMap<string, InstanceSighting>, now: Date): ComputeInterval[] {
+  return state.compute.map((run) => {
+    if (run.endedAt) return run;
+    const seen = sightings.get(run.instanceId);
+    if (seen && LIVE_INSTANCE_STATES.includes(seen.state)) return { ...run, lastSeenAt: now.toISOString() };
+    const lastAlive = lastSeenAlive(run, state);
+    const endedAt = seen?.stoppedAt && seen.stoppedAt >= run.startedAt ? seen.stoppedAt : lastAlive;
+    return { ...run, endedAt };
+  });
+}
+
+/**
+ * After the compute is gone (our terminate, or before it an interruption): each open run among `ids` ends
+ * when EC2 says its instance stopped; at `now` when EC2 cannot be asked.
+ */
+export async function endRunsAsEc2Says(journal: Journal, clients: AwsClients, ids: readonly string[]): Promise<void> {
+  const open = openRuns(journal.state).filter((run) => ids.includes(run.instanceId));
+  if (open.length === 0) return;
+  const sightings = await sightInstances(clients, open.map((run) => run.instanceId)).catch(() => undefined);
+  if (!sightings) {
+    await journal.computeEnded(ids);
+    return;
+  }
+  const now = new Date().toISOString();
+  await journal.update((state) => {
+    state.compute = state.compute.map((run) => {
+      if (run.endedAt || !ids.includes(run.instanceId)) return run;
+      const seen = sightings.get(run.instanceId);
+      // EC2 has forgotten it: it went long ago, last seen alive. Listed without a stop time (still shutting down): now.
+      const endedAt = !seen ? lastSeenAlive(run, state) : seen.stoppedAt && seen.stoppedAt >= run.startedAt ? seen.stoppedAt : now;
+      return { ...run, endedAt };
+    });
+  });
+}

@@ -449,14 +449,14 @@ function cliStackNotFound(s: Session, name: string): GeuseError {
 }
 
 async function list(s: Session): Promise<void> {
-  const listings = await s.engine.list();
+  const listings = await s.engine.list({ live: true });
   if (s.args.json) s.json({ stateDir: s.stateDir, stacks: listings.map(listingJson) });
   else s.out(renderList(listings, s.stateDir));
 }
 
 async function show(s: Session): Promise<void> {
   const name = await s.stackName();
-  const state = await s.engine.show(name);
+  const state = await s.engine.show(name, { live: true });
   if (!state) throw cliStackNotFound(s, name);
   if (s.args.json) s.json(state);
   else s.out(renderShow(state));

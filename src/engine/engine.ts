@@ -83,7 +83,6 @@ export class Engine {
   private readonly trackers = new Map<string, HealthTracker>();
   private readonly pricingClients = new Map<string, SdkPricingApi>();
   /** Configs handed out with a recorded state (show, list), to the state they came from. */
-  private readonly recordedStates = new WeakMap<StackConfig, StackState>();
 
   constructor(private readonly options: EngineOptions) {
     const index = options.index === null ? undefined : (options.index ?? new MachineIndex());
@@ -343,13 +342,11 @@ export class Engine {
   }
 
   /**
-   * A month of the stack, broken down: compute at the chosen market's price (spot: cheapest AZ), the rest from list
-   * prices and assumptions. A config read from a recorded stack (show, list) is priced as that stack is now: a
-   * destroyed one only for the data it kept.
+   * A month of the stack `config` describes, broken down: compute at the chosen market's price (spot: cheapest AZ),
+   * the rest from list prices and assumptions. A recorded stack is priced as it is by stackEstimate.
    */
   async estimate(config: StackConfig, assumptions: Assumptions = DEFAULT_ASSUMPTIONS): Promise<MonthlyEstimate> {
-    const recorded = this.recordedStates.get(config);
-    return recorded ? this.stackEstimate(recorded, assumptions) : this.configEstimate(config, assumptions);
+    return this.configEstimate(config, assumptions);
   }
 
   /** What the recorded stack costs per month as it is: a destroyed stack prices only what it kept (EFS, secrets). */
@@ -360,9 +357,11 @@ export class Engine {
     const clients = this.clients(state.region, state.config.profile);
     const [list, sizeBytes] = await Promise.all([
       this.priceBook(state.region, state.config.profile).listPrices(state.region),
-      kept ? describeFileSystemById(clients, kept).then((fs) => fs?.SizeInBytes?.Value, () => undefined) : Promise.resolve(undefined),
+      kept ? describeFileSystemById(clients, kept).then((fs) => (fs ? fs.SizeInBytes?.Value ?? null : 'gone' as const), () => undefined) : Promise.resolve(undefined),
     ]);
-    return estimateKept(kept !== undefined, sizeBytes === undefined ? undefined : sizeBytes / 1024 ** 3, assumptions, list);
+    // A kept file system deleted since (outside the tool) costs nothing; one AWS would not describe is priced at the assumed size.
+    if (sizeBytes === 'gone') return estimateKept(false, undefined, assumptions, list);
+    return estimateKept(kept !== undefined, typeof sizeBytes === 'number' ? sizeBytes / 1024 ** 3 : undefined, assumptions, list);
   }
 
   private async configEstimate(config: StackConfig, assumptions: Assumptions): Promise<MonthlyEstimate> {
@@ -454,20 +453,23 @@ export class Engine {
     return state;
   }
 
-  /** The stack as recorded, with what EC2 says about its instance now (or, when AWS cannot be asked, why not). */
-  async show(name: string): Promise<(StackState & { live: LiveView }) | undefined> {
+  /**
+   * The stack as recorded; with `live`, also what EC2 says about its instance now (or, when AWS cannot be asked,
+   * why not). Live reads are asked for by the commands that show a stack; refreshes read the state only.
+   */
+  async show(name: string, options: { live?: boolean } = {}): Promise<(StackState & { live?: LiveView }) | undefined> {
     const state = await this.store.read(name);
     if (!state) return undefined;
-    this.remember(state);
+    if (!options.live) return state;
     const live = (await this.liveViews([state])).get(state) ?? liveView(state.status, undefined, { sightings: new Map() });
     return { ...state, live };
   }
 
-  /** Every recorded stack, each with what EC2 says about its instance (one DescribeInstances per region and profile). */
-  async list(): Promise<StackListing[]> {
+  /** Every recorded stack; with `live`, each with what EC2 says about its instance (one DescribeInstances per region and profile). */
+  async list(options: { live?: boolean } = {}): Promise<StackListing[]> {
     const listings = await this.store.list();
+    if (!options.live) return listings;
     const states = listings.flatMap((listing) => (listing.state ? [listing.state] : []));
-    states.forEach((state) => this.remember(state));
     const views = await this.liveViews(states);
     return listings.map((listing) => (listing.state ? { ...listing, live: views.get(listing.state) } : listing));
   }
@@ -503,11 +505,6 @@ export class Engine {
     } catch {
       return state;
     }
-  }
-
-  /** Marks a recorded state's config, so estimate(config) prices the stack as it is (see estimate). */
-  private remember(state: StackState): void {
-    this.recordedStates.set(state.config, state);
   }
 
   restore(name: string): Promise<{ restoredFrom: string }> {

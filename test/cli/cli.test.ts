@@ -326,7 +326,7 @@ describe('geusemaker CLI', function () {
       await assertNothingCreated();
     });
 
-    it('a state folder that is a file → 2 naming the folder and the problem, for every command that uses state', async () => {
+    it('a state folder that is a file → 2 naming the folder and the problem, for the commands that read or write state (deploy, destroy, show, list, pause)', async () => {
       const file = join(tempDir('gm-cli-file-'), 'hostname');
       writeFileSync(file, 'a file');
       for (const argv of [['deploy', 'demo', '--yes'], ['destroy', 'demo', '--yes'], ['list'], ['show', 'demo'], ['pause', 'demo']]) {
@@ -366,7 +366,7 @@ describe('geusemaker CLI', function () {
       for (const placement of document.placements) assert.equal(placement.onDemand?.source.kind, 'estimated');
     });
 
-    it('with no AWS credentials at all, every command that calls AWS gives the profile/SSO next step, never "a bug"', async function () {
+    it('with no AWS credentials at all, plan, deploy, destroy, resume and prices give the profile/SSO next step, never "a bug"', async function () {
       this.timeout(240_000);
       const home = tempDir('gm-cli-nocreds-');
       const stateDir = tempDir('gm-cli-state-');

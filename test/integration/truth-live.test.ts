@@ -25,26 +25,26 @@ describe('show, list and cost say what EC2 says now', function () {
     const offline = new Engine({ stateDir: engine.store.dir, endpoint: 'http://127.0.0.1:9', maxAttempts: 1, timing: FAST_TIMING, index: null });
     try {
       const deployed = await engine.deploy(devConfig());
-      const running = await engine.show('demo');
-      assert.equal(running?.live.source, 'aws');
-      assert.equal(running?.live.instanceState, 'running');
+      const running = await engine.show('demo', { live: true });
+      assert.equal(running?.live?.source, 'aws');
+      assert.equal(running?.live?.instanceState, 'running');
       assert.match(renderShow(running!).join('\n'), /^Stack demo \(deployed\) in us-east-1/);
 
       await terminateOutside(deployed.state.resources.instance!.id!);
-      const shown = await engine.show('demo');
+      const shown = await engine.show('demo', { live: true });
       assert.equal(shown?.status, 'deployed', 'the recorded status is kept as recorded');
-      assert.equal(shown?.live.instanceState, 'terminated');
+      assert.equal(shown?.live?.instanceState, 'terminated');
       const text = renderShow(shown!).join('\n');
       assert.match(text, /^Stack demo \(deployed \(recorded\); instance terminated \(EC2 now\)\) in us-east-1/);
       assert.doesNotMatch(text, /start-session/, 'no instructions to reach an instance that is gone');
-      const listings = await engine.list();
+      const listings = await engine.list({ live: true });
       assert.match(renderList(listings, engine.store.dir).join('\n'), /demo\s+deployed \(recorded\); instance terminated \(EC2 now\)/);
       assert.deepEqual((listingJson(listings[0]!).live as { source: string; instanceState: string }).instanceState, 'terminated');
 
-      const unreachable = await offline.show('demo');
-      assert.equal(unreachable?.live.source, 'recorded');
+      const unreachable = await offline.show('demo', { live: true });
+      assert.equal(unreachable?.live?.source, 'recorded');
       assert.match(renderShow(unreachable!).join('\n'), /^Stack demo \(deployed \(recorded, AWS not reachable\)\) in us-east-1/);
-      const offlineList = await offline.list();
+      const offlineList = await offline.list({ live: true });
       assert.equal((listingJson(offlineList[0]!).live as { source: string }).source, 'recorded');
       assert.match(renderList(offlineList, engine.store.dir).join('\n'), /demo\s+deployed \(recorded, AWS not reachable\)/);
     } finally {
@@ -84,7 +84,7 @@ describe('show, list and cost say what EC2 says now', function () {
       await engine.deploy(devConfig());
       writeFileSync(engine.store.filePath('demo'), '{ "truncated":');
       await engine.restore('demo');
-      const shown = await engine.show('demo');
+      const shown = await engine.show('demo', { live: true });
       assert.equal(shown?.status, 'deployed');
       assert.ok(shown?.resources.instance?.id, 'with its instance');
     } finally {
@@ -96,17 +96,17 @@ describe('show, list and cost say what EC2 says now', function () {
     const engine = testEngine();
     try {
       await engine.deploy(devConfig());
-      const running = await engine.estimate((await engine.list())[0]!.state!.config);
+      const running = await engine.stackEstimate((await engine.list())[0]!.state!);
       await engine.destroy('demo');
       const [listed] = await engine.list();
       assert.equal(listed?.state?.status, 'destroyed');
-      const kept = await engine.estimate(listed!.state!.config);
+      const kept = await engine.stackEstimate(listed!.state!);
       assert.deepEqual(kept.lines.map((line) => line.item), ['efs']);
       assert.match(kept.lines[0]!.basis, /kept after destroy: 0\.00 GB \(its size now\)/);
       assert.ok(kept.totalUsd < running.totalUsd && kept.totalUsd < 1, `${kept.totalUsd} < ${running.totalUsd}`);
       assert.equal(kept.spotSavings, undefined);
       const redeploy = await engine.estimate(devConfig());
-      assert.equal(redeploy.totalUsd, running.totalUsd, 'a config of its own (the wizard\'s) is priced as it would run');
+      assert.equal(redeploy.totalUsd, running.totalUsd, 'a config (the wizard\'s) is priced as it would run');
       await engine.destroy('demo', { deleteData: true });
     } finally {
       engine.dispose();

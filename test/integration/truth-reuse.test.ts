@@ -54,7 +54,7 @@ describe('a redeploy never reports a change the reused instance did not take', f
     }
   });
 
-  it('a market change is shown as not applied; spot that fell back to on-demand is not a change', async () => {
+  it('a market change (on-demand → spot) is shown as not applied and the state keeps the market EC2 runs', async () => {
     const engine = testEngine();
     try {
       await engine.deploy(devConfig({ market: 'on-demand' }));

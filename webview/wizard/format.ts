@@ -32,7 +32,7 @@ export function sourceWord(source: WizardPriceSource): string {
 export function priceFacts(choice: InstanceChoice): string[] {
   const parts: string[] = [];
   parts.push(choice.onDemand ? `on-demand ${hourly(choice.onDemand.usd)} (${sourceWord(choice.onDemand.source)})` : 'on-demand price unknown');
-  if (choice.spot) parts.push(`spot ${hourly(choice.spot.usd)} in ${choice.spot.zone} (${sourceWord(choice.spot.source)})`);
+  parts.push(choice.spot ? `spot ${hourly(choice.spot.usd)} in ${choice.spot.zone} (${sourceWord(choice.spot.source)})` : 'spot price unknown');
   if (choice.savingsPercent !== undefined) parts.push(choice.savingsPercent >= 0 ? `spot saves ${choice.savingsPercent}%` : `spot costs ${-choice.savingsPercent}% more`);
   return parts;
 }

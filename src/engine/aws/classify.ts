@@ -125,7 +125,7 @@ function plainWords(kind: ErrorKind, code: string, awsMessage: string, ctx: Clas
       return {
         message: `${op} conflicted with the current state of a resource (${code}).${detail}`,
         // Not "your configuration": a repeat of our own earlier call is the commonest cause, and a re-run finds what it made.
-        nextStep: 'Wait a minute and run the command again: a resource still changing settles, and one an earlier attempt made is found and reused. If it fails the same way, look up the resource AWS names in the AWS console and remove or change what it collides with.',
+        nextStep: 'Wait a minute and run the command again: a resource still changing settles by then, and a deploy finds and reuses what an earlier attempt made. If it fails the same way, look up the resource AWS names in the AWS console and remove or change what it collides with.',
       };
     case 'invalid-input':
       return { message: `AWS rejected ${ctx.operation ?? 'a request'} as invalid (${code}).${detail}`, nextStep: 'Check the values in your stack configuration (instance type, region, network IDs) and run again; if they are right, AWS refused a request GeuseMaker built: report it with this message.' };

@@ -1,4 +1,5 @@
 import type { FinalizeRequestMiddleware, MetadataBearer } from '@smithy/types';
+import { classifyAwsError } from './classify';
 import type { ServiceName } from './clients';
 
 /**
@@ -26,11 +27,8 @@ const WRAPPER = 'GeuseMakerNotResent';
 
 /** Throttling means AWS refused before acting, and a refused connection never reached it: both are safe to re-send. */
 function safeToResend(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null) return false;
-  const { name, code, $metadata } = error as { name?: string; code?: string; $metadata?: { httpStatusCode?: number } };
-  if (code === 'ECONNREFUSED') return true;
-  if ($metadata?.httpStatusCode === 429) return true;
-  return /Throttl|RequestLimitExceeded|TooManyRequests|SlowDown|RequestThrottled/.test(name ?? '');
+  if (typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'ECONNREFUSED') return true;
+  return classifyAwsError(error).kind === 'throttling';
 }
 
 export function operationName(service: ServiceName, context: unknown): string {

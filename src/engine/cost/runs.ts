@@ -20,22 +20,24 @@ export function lastSeenAlive(run: ComputeInterval, state: Pick<StackState, 'res
 /**
  * Open runs brought in line with what EC2 says (`sightings`: the instances it knows): a live instance's run stays
  * open and is marked seen at `now`; a terminated one ends when EC2 says it stopped (else when last seen alive);
- * one EC2 no longer knows ends when it was last seen alive. Ended runs are never touched.
+ * one EC2 no longer knows ends when it was last seen alive. Runs of `endingNow` (instances we just terminated)
+ * end at `now` when EC2 gives no earlier stop time. Ended runs are never touched.
  */
-export function reconcileRuns(state: Pick<StackState, 'compute' | 'resources'>, sightings: ReadonlyMap<string, InstanceSighting>, now: Date): ComputeInterval[] {
+export function reconcileRuns(state: Pick<StackState, 'compute' | 'resources'>, sightings: ReadonlyMap<string, InstanceSighting>, now: Date, endingNow: readonly string[] = []): ComputeInterval[] {
   return state.compute.map((run) => {
     if (run.endedAt) return run;
     const seen = sightings.get(run.instanceId);
+    const ending = endingNow.includes(run.instanceId);
+    const stoppedAt = seen?.stoppedAt && seen.stoppedAt >= run.startedAt ? seen.stoppedAt : undefined;
+    if (ending) return { ...run, endedAt: stoppedAt ?? (seen ? now.toISOString() : lastSeenAlive(run, state)) };
     if (seen && LIVE_INSTANCE_STATES.includes(seen.state)) return { ...run, lastSeenAt: now.toISOString() };
-    const lastAlive = lastSeenAlive(run, state);
-    const endedAt = seen?.stoppedAt && seen.stoppedAt >= run.startedAt ? seen.stoppedAt : lastAlive;
-    return { ...run, endedAt };
+    return { ...run, endedAt: stoppedAt ?? lastSeenAlive(run, state) };
   });
 }
 
 /**
  * After the compute is gone (our terminate, or before it an interruption): each open run among `ids` ends
- * when EC2 says its instance stopped; at `now` when EC2 cannot be asked.
+ * when EC2 says its instance stopped; at `now` when EC2 cannot be asked. Other runs are left as they are.
  */
 export async function endRunsAsEc2Says(journal: Journal, clients: AwsClients, ids: readonly string[]): Promise<void> {
   const open = openRuns(journal.state).filter((run) => ids.includes(run.instanceId));
@@ -45,14 +47,9 @@ export async function endRunsAsEc2Says(journal: Journal, clients: AwsClients, id
     await journal.computeEnded(ids);
     return;
   }
-  const now = new Date().toISOString();
+  const now = new Date();
   await journal.update((state) => {
-    state.compute = state.compute.map((run) => {
-      if (run.endedAt || !ids.includes(run.instanceId)) return run;
-      const seen = sightings.get(run.instanceId);
-      // EC2 has forgotten it: it went long ago, last seen alive. Listed without a stop time (still shutting down): now.
-      const endedAt = !seen ? lastSeenAlive(run, state) : seen.stoppedAt && seen.stoppedAt >= run.startedAt ? seen.stoppedAt : now;
-      return { ...run, endedAt };
-    });
+    const ending = reconcileRuns(state, sightings, now, ids);
+    state.compute = state.compute.map((run, i) => (ids.includes(run.instanceId) ? ending[i]! : run));
   });
 }

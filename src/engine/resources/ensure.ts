@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { StepContext } from '../context';
 import type { ResourceKind } from '../state/schema';
 import { awsErrorCode, isNotFound } from '../aws/classify';
-import { isTransient, lookAgain, mayHaveActed } from './once';
+import { actOnce } from './once';
 import { sleep } from '../wait';
 
 export interface Found {
@@ -56,28 +56,14 @@ export async function ensureResource(ctx: StepContext, spec: EnsureSpec): Promis
 }
 
 /**
- * A create that fails may still have happened (its answer lost on the way back), or may answer "already
- * exists" about what its own first attempt made: look for that before anything else, adopt it, and only
- * send the create again when nothing was made and the failure was temporary.
+ * A create that fails may still have happened (its answer lost on the way back), or may answer "already exists"
+ * about what its own first attempt made: actOnce looks for that before sending again, and it is adopted.
  */
 async function createOrAdopt(ctx: StepContext, spec: EnsureSpec, token: string): Promise<Found> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await spec.create(token);
-    } catch (error) {
-      if (!mayHaveActed(error)) throw error;
-      const made = await lookAgain(ctx, spec.findOrphan);
-      if (made) {
-        await ctx.note(`${spec.key}: AWS's answer to the create was lost (${awsErrorCode(error) ?? 'no answer'}); it had made ${made.id}, which is used.`);
-        return made;
-      }
-      if (!isTransient(error) || attempt >= CREATE_ATTEMPTS) throw error;
-      await sleep(ctx.timing.pollIntervalMs / 5 * attempt, ctx.signal);
-    }
-  }
+  const { value, found, error } = await actOnce(ctx, { send: () => spec.create(token), find: spec.findOrphan });
+  if (found) await ctx.note(`${spec.key}: ${value.id} was made by an earlier attempt whose answer was lost or repeated (AWS said ${awsErrorCode(error) ?? 'nothing'}); it is used.`);
+  return value;
 }
-
-const CREATE_ATTEMPTS = 3;
 
 /**
  * Real AWS is eventually consistent right after our own creates (InvalidVpcID.NotFound,

@@ -68,7 +68,9 @@ function toFound(instance: Instance): Found {
 async function closeGoneRuns(ctx: StepContext): Promise<void> {
   const open = openRuns(ctx.journal.state);
   if (open.length === 0) return;
-  const sightings = await sightInstances(ctx.clients, open.map((run) => run.instanceId), ctx.signal);
+  // Bookkeeping must never fail a deploy: when EC2 cannot be asked, the runs stay open until the next look.
+  const sightings = await sightInstances(ctx.clients, open.map((run) => run.instanceId), ctx.signal).catch(() => undefined);
+  if (!sightings) return;
   const now = new Date();
   const before = new Map(open.map((run) => [run.instanceId, run]));
   await ctx.journal.update((state) => {

@@ -38,7 +38,7 @@ export async function showDetailsCommand(ctx: CommandContext, docs: ReadOnlyDocu
   try {
     const target = await pickStack(ctx, arg, 'show');
     if (!target) return;
-    const state = await target.engine.show(target.name);
+    const state = await target.engine.show(target.name, { live: true });
     if (!state) throw stackNotFound(target.name, target.entry.ref.stateDir, 'Refresh the Stacks view.');
     const lines = renderShow(state);
     if (state.status === 'deployed') {

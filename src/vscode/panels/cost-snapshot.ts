@@ -135,7 +135,7 @@ export function toCostSnapshot(stacks: StackCost[], options: { checkedAt?: strin
 /** Asks the engine for everything the panel shows about one stack; a failing piece leaves the rest standing. */
 export async function gatherStackCost(engine: Engine, target: StackTarget, state: StackState, now: Date): Promise<StackCost> {
   const [estimate, monthToDate, series] = await Promise.allSettled([
-    engine.estimate(state.config),
+    engine.stackEstimate(state),
     engine.costToDate(target.name, now, startOfMonth(now)),
     engine.costOverTime(target.name, now),
   ]);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
+import { DescribeImagesCommand, DescribeInstancesCommand, ModifyInstanceMetadataOptionsCommand } from '@aws-sdk/client-ec2';
 import { renderPlan } from '../../src/cli/render';
 import type { ProgressEvent } from '../../src/engine/progress';
 import { devConfig, inspector, testEngine } from '../harness/engine';
@@ -62,6 +62,46 @@ describe('a redeploy never reports a change the reused instance did not take', f
       assert.deepEqual(plan.notApplied?.map((change) => change.text), ['market on-demand → spot needs a replacement']);
       assert.equal(plan.recordedConfig?.market, 'on-demand');
     } finally {
+      engine.dispose();
+    }
+  });
+
+  it('an instance whose IMDS was loosened outside GeuseMaker: the plan says "not applied" for IMDS, and deploy does not claim to have fixed it', async () => {
+    const engine = testEngine();
+    const aws = inspector();
+    try {
+      const first = await engine.deploy(devConfig());
+      const instanceId = first.state.resources.instance!.id!;
+      await aws.ec2.send(new ModifyInstanceMetadataOptionsCommand({ InstanceId: instanceId, HttpTokens: 'optional', HttpPutResponseHopLimit: 2 }));
+      const plan = await engine.plan(devConfig());
+      assert.deepEqual(plan.notApplied?.map((change) => change.field), ['imds']);
+      assert.match(renderPlan(plan).join('\n'), /not applied: IMDS HttpTokens optional \(hop limit 2\) → required \(hop limit 1\) needs a replacement/);
+      await engine.deploy(devConfig());
+      const running = (await aws.ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }))).Reservations![0]!.Instances![0]!;
+      assert.equal(running.MetadataOptions?.HttpTokens, 'optional', 'EC2 still allows IMDSv1: nothing claimed otherwise');
+      assert.equal((await engine.plan(devConfig())).notApplied?.length, 1, 'and the next plan still says so');
+    } finally {
+      aws.destroy();
+      engine.dispose();
+    }
+  });
+
+  it('another AMI on a running stack: the plan names both images as "not applied", and the state keeps the AMI EC2 boots', async () => {
+    const engine = testEngine();
+    const aws = inspector();
+    try {
+      const first = await engine.deploy(devConfig());
+      const instanceId = first.state.resources.instance!.id!;
+      const running = (await aws.ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }))).Reservations![0]!.Instances![0]!;
+      const images = (await aws.ec2.send(new DescribeImagesCommand({ Filters: [{ Name: 'architecture', Values: ['x86_64'] }, { Name: 'state', Values: ['available'] }] }))).Images ?? [];
+      const other = images.find((image) => image.ImageId && image.ImageId !== running.ImageId)!.ImageId!;
+      const changed = devConfig({ amiId: other });
+      const plan = await engine.plan(changed);
+      assert.ok(plan.notApplied?.some((change) => change.field === 'ami' && change.text.startsWith(`AMI ${running.ImageId} → ${other}`)), JSON.stringify(plan.notApplied));
+      const second = await engine.deploy(changed);
+      assert.equal(second.state.config.amiId, first.state.config.amiId, 'the state keeps what the instance was launched from');
+    } finally {
+      aws.destroy();
       engine.dispose();
     }
   });

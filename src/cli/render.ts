@@ -246,6 +246,9 @@ export function renderList(listings: readonly StackListing[], stateDir: string):
   for (const entry of listings) {
     if (entry.error) lines.push('', `${entry.name}: [${entry.error.code}] ${entry.error.message}`, `  Next: ${entry.error.nextStep}`);
   }
+  // One line for the whole table: the reads share a region and credentials, so they fail together.
+  const unread = listings.find((entry) => entry.live?.nextStep);
+  if (unread?.live) lines.push('', `! Statuses are as recorded (${unread.live.reason}). ${unread.live.nextStep}`);
   return lines;
 }
 
@@ -271,6 +274,7 @@ export function renderShow(state: StackState & { live?: LiveView }): string[] {
     `  Config: ${config.tier} tier, ${config.instanceType}, ${describeMarket(config)}, ${config.rootVolumeGb} GiB root disk, network ${config.network.mode === 'new' ? 'new VPC' : `existing ${config.network.vpcId}`}`,
     ...(runs?.instanceType ? [`  Instance as EC2 reported it at the last deploy: ${runs.instanceType}${runs.market ? `, ${runs.market}` : ''}${runs.imageId ? `, ${runs.imageId}` : ''}`] : []),
     ...(live?.source === 'aws' && live.instanceId ? [`  EC2 now (${live.checkedAt}): ${live.instanceId} ${live.instanceState ?? ''}`.trimEnd()] : []),
+    ...(live?.nextStep ? [`  ! The status is as recorded (${live.reason ?? 'AWS was not asked'}). ${live.nextStep}`] : []),
     `  Access: ${describeAccess(config)}. Services: ${enabledServices(config).join(', ')}. Models: ${config.ollamaModels.join(', ') || 'none'}.`,
     `  Data on destroy: ${config.keepDataOnDestroy ? 'kept' : 'deleted'}.${config.monthlyBudgetUsd !== undefined ? ` Budget: $${config.monthlyBudgetUsd}/month.` : ''}${config.profile ? ` Profile: ${config.profile}.` : ''}`,
   ];

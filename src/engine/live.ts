@@ -1,5 +1,6 @@
 import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import { z } from 'zod';
+import { classifyAwsError } from './aws/classify';
 import type { AwsClients } from './aws/clients';
 
 /** What EC2 says about one instance now. */
@@ -84,6 +85,8 @@ export interface LiveView {
   instanceState?: string;
   /** Why the value is only the recorded one. */
   reason?: string;
+  /** What to do so the next read reaches AWS (set when the read failed: credentials, network). */
+  nextStep?: string;
   /** For people: "instance running", "instance terminated", "deployed (recorded, AWS not reachable)". */
   summary: string;
 }
@@ -111,7 +114,8 @@ export function liveView(status: string, instanceId: string | undefined, answer:
   if (!instanceId) return { source: 'recorded', checkedAt, reason: 'no instance is recorded', summary: status };
   if ('error' in answer) {
     const reason = whyNotAsked(answer.error);
-    return { source: 'recorded', checkedAt, instanceId, reason, summary: `${status} (recorded, ${reason})` };
+    const { nextStep } = classifyAwsError(answer.error);
+    return { source: 'recorded', checkedAt, instanceId, reason, nextStep, summary: `${status} (recorded, ${reason})` };
   }
   const seen = answer.sightings.get(instanceId);
   // EC2 lists a terminated instance for about an hour, then forgets it.

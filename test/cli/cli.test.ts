@@ -366,12 +366,19 @@ describe('geusemaker CLI', function () {
       for (const placement of document.placements) assert.equal(placement.onDemand?.source.kind, 'estimated');
     });
 
-    it('with no AWS credentials at all, plan, deploy, destroy, resume and prices give the profile/SSO next step, never "a bug"', async function () {
+    it('with no AWS credentials at all, plan, deploy, destroy, resume and prices give the profile/SSO next step, never "a bug"; show and list say the status is as recorded, with that step', async function () {
       this.timeout(240_000);
       const home = tempDir('gm-cli-nocreds-');
       const stateDir = tempDir('gm-cli-state-');
       const store = new StateStore(stateDir);
-      await store.write({ ...newStackState(devConfig({ name: 'kept' })), status: 'deployed' });
+      const instance = { key: 'instance', kind: 'instance' as const, status: 'created' as const, id: 'i-0123456789abcdef0', attrs: {}, external: false, updatedAt: new Date().toISOString() };
+      await store.write({ ...newStackState(devConfig({ name: 'kept' })), status: 'deployed', resources: { instance } });
+      for (const argv of [['show', 'kept'], ['list']]) {
+        const run = await cliWithoutCredentials([...argv, '--state-dir', stateDir], home);
+        assert.equal(run.code, 0, `${argv.join(' ')}: ${run.stderr}`);
+        assert.match(run.stdout, /deployed \(recorded, no AWS credentials\)/, argv.join(' '));
+        assert.match(run.stdout, /! (The status is|Statuses are) as recorded \(no AWS credentials\)\. Configure credentials \(`aws configure` or `aws sso login`\)/, argv.join(' '));
+      }
       await store.write({ ...newStackState(devConfig({ name: 'napping' })), status: 'paused' });
       for (const argv of [['plan', 'demo'], ['deploy', 'demo', '--yes'], ['destroy', 'demo', '--yes'], ['destroy', 'kept', '--yes'], ['resume', 'napping']]) {
         const run = await cliWithoutCredentials([...argv, '--state-dir', stateDir], home);

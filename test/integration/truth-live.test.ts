@@ -44,6 +44,7 @@ describe('show, list and cost say what EC2 says now', function () {
       const unreachable = await offline.show('demo', { live: true });
       assert.equal(unreachable?.live?.source, 'recorded');
       assert.match(renderShow(unreachable!).join('\n'), /^Stack demo \(deployed \(recorded, AWS not reachable\)\) in us-east-1/);
+      assert.match(renderShow(unreachable!).join('\n'), /! The status is as recorded \(AWS not reachable\)\. .*run the command again/i, 'says what to check');
       const offlineList = await offline.list({ live: true });
       assert.equal((listingJson(offlineList[0]!).live as { source: string }).source, 'recorded');
       assert.match(renderList(offlineList, engine.store.dir).join('\n'), /demo\s+deployed \(recorded, AWS not reachable\)/);

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { describeCandidateTypes } from '../../src/engine/discovery/instance-types';
 import { randomBytes } from 'node:crypto';
 import { CreateSubnetCommand, CreateVpcCommand } from '@aws-sdk/client-ec2';
 import { ProgressPrinter, renderPlan } from '../../src/cli/render';
@@ -84,13 +85,14 @@ describe('the plan says what will really happen', function () {
     const clients = inspector();
     try {
       const book = new PriceBook({ clients, pricing: noPriceList, cache: new PriceCache(tempDir('gm-prices-')), spot: async () => [{ zone: 'us-east-1a', usdPerHour: 0, since: '2026-11-23T00:00:00.000Z' }] });
-      const type = { type: 'g5.xlarge', vcpus: 4, memoryGiB: 16, architecture: 'x86_64' as const, gpus: 1, gpuName: 'A10G', gpuMemoryGiB: 22888 / 1024, zones: ['us-east-1a'] };
-      const [placement] = await rankPlacements(book, [type], 'us-east-1');
+      // moto reports the A10G's memory as 22888 MiB, which read "22.3515625 GiB".
+      const [type] = await describeCandidateTypes(clients, 'gpu', ['g5.xlarge']);
+      assert.equal(type?.gpuMemoryGiB, 22.4);
+      const [placement] = await rankPlacements(book, [type!], 'us-east-1');
       assert.equal(placement?.spot, undefined);
       assert.equal(placement?.savings, undefined);
       assert.equal(placement?.recommended.market, 'on-demand');
       assert.doesNotMatch(placement?.recommended.why ?? '', /saves/);
-      assert.equal(placement?.type.gpuMemoryGiB, 22.4);
     } finally {
       clients.destroy();
     }

@@ -47,7 +47,7 @@ export async function rankPlacements(book: PriceBook, types: readonly InstanceTy
     const cheapest = offered.find((price) => plausibleSpot(price.usdPerHour, onDemand?.value));
     const recommended = recommendMarket(onDemand?.value, cheapest?.usdPerHour ?? offered[0]?.usdPerHour, minSaving);
     return {
-      type: withReadableGpuMemory(type),
+      type: type,
       onDemand: onDemand ? { usd: onDemand.value, source: onDemand.source } : undefined,
       spot: cheapest && spot ? { usd: cheapest.usdPerHour, zone: cheapest.zone, source: spot.source } : undefined,
       savings: spotSaving(onDemand?.value, cheapest?.usdPerHour),
@@ -56,9 +56,4 @@ export async function rankPlacements(book: PriceBook, types: readonly InstanceTy
   }));
   const price = (p: Placement) => (p.recommended.market === 'spot' ? p.spot?.usd : p.onDemand?.usd) ?? Number.POSITIVE_INFINITY;
   return placements.sort((a, b) => price(a) - price(b) || a.type.type.localeCompare(b.type.type));
-}
-
-/** EC2 reports GPU memory in MiB (22888 → 22.35 GiB): a tenth of a GiB is all anyone picks a GPU by. */
-function withReadableGpuMemory(type: InstanceTypeInfo): InstanceTypeInfo {
-  return type.gpuMemoryGiB === undefined ? type : { ...type, gpuMemoryGiB: Math.round(type.gpuMemoryGiB * 10) / 10 };
 }

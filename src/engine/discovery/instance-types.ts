@@ -84,7 +84,8 @@ export async function describeCandidateTypes(clients: AwsClients, tier: Tier, on
         architecture: t.ProcessorInfo?.SupportedArchitectures.includes('arm64') ? 'arm64' as const : 'x86_64' as const,
         gpus: t.GpuInfo?.Gpus?.reduce((n, g) => n + (g.Count ?? 0), 0) ?? 0,
         gpuName: gpu ? [gpu.Manufacturer, gpu.Name].filter(Boolean).join(' ') : undefined,
-        gpuMemoryGiB: t.GpuInfo?.TotalGpuMemoryInMiB !== undefined ? t.GpuInfo.TotalGpuMemoryInMiB / 1024 : undefined,
+        // EC2 reports GPU memory in MiB (22888 → 22.35 GiB): a tenth of a GiB is all anyone picks a GPU by.
+        gpuMemoryGiB: t.GpuInfo?.TotalGpuMemoryInMiB !== undefined ? Math.round((t.GpuInfo.TotalGpuMemoryInMiB / 1024) * 10) / 10 : undefined,
         zones: (zones.get(t.InstanceType) ?? []).sort(),
       };
     }).sort((a, b) => candidates.indexOf(a.type) - candidates.indexOf(b.type));

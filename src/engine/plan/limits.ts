@@ -4,7 +4,7 @@ import { renderUserData } from '../bootstrap/userdata';
 import { distributionComment } from '../resources/cloudfront';
 import { loadBalancerName, targetGroupName } from '../resources/load-balancer';
 import { publicUrlFrom } from '../resources/public-url';
-import { SECRETS } from '../resources/secrets';
+import { stackSecrets } from '../resources/secrets';
 import { LOAD_BALANCED_TIERS, usesCloudFront, type StackConfig } from '../stack/config';
 import { names } from '../stack/naming';
 import type { StackState } from '../state/schema';
@@ -35,7 +35,7 @@ function derivedNames(config: StackConfig): { what: string; value: string; max: 
     { what: 'IAM instance profile name', value: names.instanceProfile(stack), max: AWS_LIMITS.iamName },
     ...['sg-instance', 'sg-efs', 'sg-alb'].map((key) => ({ what: 'security group name', value: `gm-${stack}-${key}`, max: AWS_LIMITS.securityGroupName })),
     ...['vpc', 'subnet-a', 'instance-root', 'mount-target-a'].map((key) => ({ what: 'Name tag', value: `gm-${stack}-${key}`, max: AWS_LIMITS.tagValue })),
-    ...SECRETS.map((secret) => ({ what: 'SSM parameter name', value: names.parameter(stack, secret.name), max: AWS_LIMITS.ssmParameterName })),
+    ...stackSecrets(config).map((secret) => ({ what: 'SSM parameter name', value: names.parameter(stack, secret.name), max: AWS_LIMITS.ssmParameterName })),
   ];
   if (LOAD_BALANCED_TIERS.includes(config.tier)) {
     list.push({ what: 'load balancer name', value: loadBalancerName(stack), max: AWS_LIMITS.loadBalancerName });
@@ -56,7 +56,7 @@ export function checkPlanLimits(config: StackConfig, facts: Pick<PlanFacts, 'os'
         'Choose a shorter stack name.');
     }
   }
-  for (const secret of SECRETS) {
+  for (const secret of stackSecrets(config)) {
     const levels = names.parameter(config.name, secret.name).split('/').filter(Boolean).length;
     if (levels > AWS_LIMITS.ssmHierarchyLevels) {
       throw invalidInput('NAME_TOO_LONG', `name: "${config.name}" puts the SSM parameter ${names.parameter(config.name, secret.name)} ${levels} levels deep, over Parameter Store's ${AWS_LIMITS.ssmHierarchyLevels}.`, 'Choose a stack name without slashes.');

@@ -149,7 +149,8 @@ export async function checkInstanceReuse(clients: AwsClients, config: StackConfi
     change('bootstrap', 'the UserData it was launched with', fields.join(', ') || 'the current bootstrap', `bootstrap (${what}) runs at first boot only: needs a replacement`);
     for (const field of INSTANCE_ONLY_FIELDS) if (fields.includes(field)) Object.assign(recorded, { [field]: structuredClone(state.config[field]) });
   }
-  // The record must still be a valid config (a revert could break a cross-field rule): then keep the requested one.
+  // The record must still be a valid config (a revert could break a cross-field rule): then it stays the config
+  // last applied, since a change not applied must never be recorded as applied.
   const valid = stackConfigSchema.safeParse(recorded);
-  return { instanceId: live.InstanceId, notApplied, recordedConfig: valid.success ? valid.data : config };
+  return { instanceId: live.InstanceId, notApplied, recordedConfig: valid.success ? valid.data : notApplied.length > 0 ? state.config : config };
 }

@@ -17,7 +17,7 @@ import { DEFAULT_ASSUMPTIONS, estimateKept, estimateMonthly, type Assumptions, t
 import { openRuns, reconcileRuns } from './cost/runs';
 import { LIVE_READ_TIMEOUT_MS, liveView, sightInstances, type InstanceSighting, type LiveView } from './live';
 import { DEFAULT_SPOT_MIN_SAVING, rankPlacements, recommendForStack, type Placement } from './cost/placement';
-import { plausibleSpot, spotSaving } from './cost/plausible';
+import { cheapestPlausible, spotSaving } from './cost/plausible';
 import { PriceBook } from './cost/prices';
 import { spotHistory } from './cost/spot';
 import { budgetStatus, costToDate, startOfMonth, type BudgetStatus, type CostToDate, type FixedRates, type HistoricPrices } from './cost/to-date';
@@ -133,9 +133,7 @@ export class Engine {
   /** On-demand and cheapest spot price for the stack's type and region, and which market the threshold recommends. */
   private async marketAdvice(config: StackConfig, book = this.priceBook(config.region, config.profile)) {
     const [onDemand, spot] = await Promise.all([book.onDemandHourly(config.instanceType, config.region), book.spotHourly(config.instanceType, config.region)]);
-    // $0.0000 (the emulator) or a wild number is unknown, not the cheapest price.
-    const cheapest = spot?.value.find((price) => plausibleSpot(price.usdPerHour, onDemand?.value));
-    const answered = cheapest?.usdPerHour ?? spot?.value[0]?.usdPerHour;
+    const { cheapest, answered } = cheapestPlausible(spot?.value ?? [], onDemand?.value);
     return { onDemand, spot: cheapest && spot ? { ...cheapest, source: spot.source } : undefined, recommendation: recommendForStack(onDemand?.value, answered, this.spotMinSaving) };
   }
 

@@ -1,6 +1,6 @@
 import type { InstanceTypeInfo } from '../discovery/instance-types';
 import type { PriceBook, PriceSource } from './prices';
-import { plausibleSpot, spotSaving } from './plausible';
+import { cheapestPlausible, plausibleSpot, spotSaving } from './plausible';
 
 /** Below this saving, spot's interruptions are not worth it (EngineOptions.spotMinSaving; a setting in the extension). */
 export const DEFAULT_SPOT_MIN_SAVING = 0.2;
@@ -43,9 +43,8 @@ export async function rankPlacements(book: PriceBook, types: readonly InstanceTy
   const placements = await Promise.all(types.map(async (type): Promise<Placement> => {
     const [onDemand, spot] = await Promise.all([book.onDemandHourly(type.type, region), book.spotHourly(type.type, region)]);
     const offered = spot?.value.filter((price) => type.zones.includes(price.zone)) ?? [];
-    // An implausible price ($0.0000 from the emulator) is unknown: never the cheapest, never a saving.
-    const cheapest = offered.find((price) => plausibleSpot(price.usdPerHour, onDemand?.value));
-    const recommended = recommendMarket(onDemand?.value, cheapest?.usdPerHour ?? offered[0]?.usdPerHour, minSaving);
+    const { cheapest, answered } = cheapestPlausible(offered, onDemand?.value);
+    const recommended = recommendMarket(onDemand?.value, answered, minSaving);
     return {
       type: type,
       onDemand: onDemand ? { usd: onDemand.value, source: onDemand.source } : undefined,

@@ -22,3 +22,12 @@ export function spotSaving(onDemandUsdPerHour: number | undefined, spotUsdPerHou
   if (!Number.isFinite(onDemandUsdPerHour) || onDemandUsdPerHour <= 0 || !plausibleSpot(spotUsdPerHour, onDemandUsdPerHour)) return undefined;
   return 1 - spotUsdPerHour / onDemandUsdPerHour;
 }
+
+/**
+ * The cheapest believable price of a list sorted cheapest first (an emulator's $0.0000 is skipped, never the
+ * cheapest), and the cheapest answer as given, for recommendations that weigh it themselves.
+ */
+export function cheapestPlausible<T extends { usdPerHour: number }>(prices: readonly T[], onDemandUsdPerHour?: number): { cheapest?: T; answered?: number } {
+  const cheapest = prices.find((price) => plausibleSpot(price.usdPerHour, onDemandUsdPerHour));
+  return { cheapest, answered: cheapest?.usdPerHour ?? prices[0]?.usdPerHour };
+}

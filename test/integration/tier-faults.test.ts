@@ -51,6 +51,8 @@ for (const { name, config } of STACKS) describe(`fault injection on every mutati
         const { error } = await deployWithFault(config(), stateDir, { operation, mode: 'after', error: lostResponse }, 1);
         if (error) {
           assert.ok(error.message.includes(operation), `message names ${operation}: ${error.message}`);
+          assert.equal(error.kind, 'transient', error.message);
+          assert.match(error.nextStep, /run .*again/i);
           const engine = testEngine({ stateDir });
           const result = await engine.deploy(config());
           engine.dispose();

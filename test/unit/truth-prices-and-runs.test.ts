@@ -1,4 +1,9 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Journal } from '../../src/engine/state/journal';
+import { StateStore } from '../../src/engine/state/store';
 import { newStackState } from '../../src/engine/deploy';
 import { recommendForStack, recommendMarket } from '../../src/engine/cost/placement';
 import { plausibleSpot, spotSaving } from '../../src/engine/cost/plausible';
@@ -72,5 +77,23 @@ describe('an instance replaced outside GeuseMaker ends its run where EC2 says', 
     assert.equal(live?.endedAt, undefined);
     assert.equal(live?.lastSeenAt, now.toISOString());
     assert.equal(old?.endedAt, '2026-10-02T00:00:00.000Z', 'an ended run is never moved');
+  });
+
+  it('stopped outside GeuseMaker: its run ends when it stopped; started again, the next deploy counts it anew from its latest start, never twice', async () => {
+    const store = new StateStore(mkdtempSync(join(tmpdir(), 'gm-runs-')));
+    const state = newStackState(stackConfigSchema.parse({ name: 'demo' }));
+    state.compute = [run('i-stopped', '2026-11-01T00:00:00.000Z')];
+    await store.write(state);
+    const journal = new Journal(store, state);
+    const [stopped] = reconcileRuns(journal.state, new Map([seen('i-stopped', 'stopped', '2026-11-01T02:00:00.000Z')]), new Date('2026-11-02T00:00:00.000Z'));
+    assert.equal(stopped?.endedAt, '2026-11-01T02:00:00.000Z', 'a stopped instance bills no compute');
+    await journal.update((s) => { s.compute = [stopped!]; });
+    // EC2's LaunchTime is the latest start; one before the run ended (a stale read) never overlaps it.
+    await journal.computeStarted({ ...run('i-stopped', '2026-11-01T01:00:00.000Z') });
+    await journal.computeStarted({ ...run('i-stopped', '2026-11-01T09:00:00.000Z') });
+    assert.deepEqual(journal.state.compute.map((c) => [c.startedAt, c.endedAt]), [
+      ['2026-11-01T00:00:00.000Z', '2026-11-01T02:00:00.000Z'],
+      ['2026-11-01T02:00:00.000Z', undefined],
+    ]);
   });
 });

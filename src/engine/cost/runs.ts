@@ -19,7 +19,7 @@ export function lastSeenAlive(run: ComputeInterval, state: Pick<StackState, 'res
 
 /**
  * Open runs brought in line with what EC2 says (`sightings`: the instances it knows): a live instance's run stays
- * open and is marked seen at `now`; a terminated one ends when EC2 says it stopped (else when last seen alive);
+ * open and is marked seen at `now`; a stopped or terminated one ends when EC2 says it stopped (else when last seen alive);
  * one EC2 no longer knows ends when it was last seen alive. Runs of `endingNow` (instances we just terminated)
  * end at `now` when EC2 gives no earlier stop time. Ended runs are never touched.
  */
@@ -30,6 +30,8 @@ export function reconcileRuns(state: Pick<StackState, 'compute' | 'resources'>, 
     const ending = endingNow.includes(run.instanceId);
     const stoppedAt = seen?.stoppedAt && seen.stoppedAt >= run.startedAt ? seen.stoppedAt : undefined;
     if (ending) return { ...run, endedAt: stoppedAt ?? (seen ? now.toISOString() : lastSeenAlive(run, state)) };
+    // A stopped instance bills no compute: its run ends when it stopped (a start later opens a new one).
+    if (seen?.state === 'stopped') return { ...run, endedAt: stoppedAt ?? lastSeenAlive(run, state) };
     if (seen && LIVE_INSTANCE_STATES.includes(seen.state)) return { ...run, lastSeenAt: now.toISOString() };
     return { ...run, endedAt: stoppedAt ?? lastSeenAlive(run, state) };
   });

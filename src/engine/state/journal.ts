@@ -64,10 +64,17 @@ export class Journal {
     });
   }
 
-  /** An instance began running (once per instance id, so a re-run of deploy that reuses it adds nothing). */
+  /**
+   * An instance is running: a re-run of deploy that reuses it adds nothing while its run is open. One whose run
+   * ended (it was stopped, and started again since) runs anew from its latest start, never over the ended run.
+   */
   computeStarted(interval: Omit<ComputeInterval, 'endedAt'>): Promise<void> {
     return this.update((state) => {
-      if (!state.compute.some((c) => c.instanceId === interval.instanceId)) state.compute = [...state.compute, interval];
+      const runs = state.compute.filter((c) => c.instanceId === interval.instanceId);
+      if (runs.some((c) => !c.endedAt)) return;
+      const lastEnd = runs.map((c) => c.endedAt!).sort().at(-1);
+      const startedAt = lastEnd && lastEnd > interval.startedAt ? lastEnd : interval.startedAt;
+      state.compute = [...state.compute, { ...interval, startedAt }];
     });
   }
 

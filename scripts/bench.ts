@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: a dev deploy and a gpu deploy against the emulator, reporting AWS calls by operation, wall time,
  * and — under a scaled real-AWS latency model — how close the graph runs to its longest dependency chain.
- * Target: wall / longest chain ≤ 1.10. Not part of the tests: timings belong here, not in assertions.
+ * Target: wall / longest chain ≤ 1.10. First, the start-up figures (bench-startup.ts: CLI CPU against node, the
+ * extension's activate(), bundle sizes). Not part of the tests: timings belong here, not in assertions.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +14,7 @@ import { stackConfigSchema, type StackConfigInput } from '../src/engine/stack/co
 import { RecordedQuotas } from '../test/fixtures/quotas/recorded';
 import { DEFAULT_TIMING, type EngineTiming } from '../src/engine/context';
 import { LatencyInjector, REAL_LATENCIES } from './latency-model';
+import { benchStartup } from './bench-startup';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 process.env.AWS_ACCESS_KEY_ID ??= 'testing';
@@ -72,6 +74,8 @@ function report(label: string, run: Run, chainMs: number): number {
 }
 
 async function main(): Promise<void> {
+  for (const line of benchStartup()) console.log(line);
+  console.log('');
   const emulator = await startEmulator();
   try {
     const counter = new LatencyInjector({ scale: 1, ...REAL_LATENCIES, callMs: 0, mountTargetMs: 0, instanceRunningMs: 0, profilePropagationMs: 0, albActiveMs: 0, targetHealthyMs: 0, cloudFrontDeployMs: 0 });

@@ -68,7 +68,7 @@ export function retier(draft: Draft, tier: Draft['tier'], fallbackType: string):
 export const fieldErrorSchema = z.strictObject({ field: text(80), message: text(500) });
 export type WizardFieldError = z.infer<typeof fieldErrorSchema>;
 
-export const tierChoiceSchema = z.strictObject({ tier, adds: text(300), deployable: z.boolean(), monthlyUsd: usd.optional(), basis: text(300).optional() });
+export const tierChoiceSchema = z.strictObject({ tier, adds: text(300), monthlyUsd: usd.optional(), basis: text(300).optional() });
 export const modelChoiceSchema = z.strictObject({ name: short, sizeGB: z.number().nonnegative().max(1000), what: text(120) });
 
 /** Sent once the webview is ready: everything the first steps need, and the settings' defaults. */

@@ -58,9 +58,10 @@ describe('deploy wizard model', () => {
     assert.ok('errors' in bad && bad.errors.length > 0);
   });
 
-  it('offers every tier with what it adds and an indicative monthly cost; only deployable ones are selectable', () => {
+  it('offers every tier (all deploy) with what it adds and an indicative monthly cost', () => {
     const tiers = tierChoices('on-demand');
-    assert.deepEqual(tiers.map((t) => [t.tier, t.deployable]), [['dev', true], ['automation', true], ['gpu', true]]);
+    assert.deepEqual(tiers.map((t) => t.tier), ['dev', 'automation', 'gpu']);
+    assert.ok(tiers.every((t) => t.adds.length > 0), 'each says what it adds');
     // dev, t3.xlarge: 0.1664 × 730 = 121.47, 50 GiB gp3 4.00, 20 GB EFS 6.00, IPv4 0.005 × 730 = 3.65, data out 0 → 135.12
     assert.equal(tiers[0]?.monthlyUsd, 135);
     // automation, m7i.xlarge: 0.2016 × 730 = 147.17, gp3 4.00, EFS 6.00, IPv4 3.65, load balancer (0.0225 + 1 LCU × 0.008) × 730 = 22.27 → 183.09

@@ -48,7 +48,7 @@ export function basicsStep(view: WizardView): HTMLElement[] {
         label: 'Tier', key: 'tier', value: view.draft.tier,
         choices: tiers.map((t) => ({
           value: t.tier, label: `${t.tier}${t.monthlyUsd === undefined ? '' : ` — about ${money(t.monthlyUsd)}/month (estimated)`}`,
-          description: `${t.adds}${t.deployable ? '' : ' Not deployable by this version yet.'}`,
+          description: t.adds,
         })),
         onChange: (tier) => view.change((d) => retier(d, tier, view.init?.draft.instanceType ?? 't3.xlarge')),
       }),

@@ -12,7 +12,7 @@ import type { StackState } from '../state/schema';
 import { sweepStack } from '../resources/sweep';
 import { describeForeign, describeOwner, otherStackIds, ownershipOf, splitByOwner, type ForeignResource } from '../resources/ownership';
 import { fixedNameConflicts } from './name-preflight';
-import { devSteps, type StepSpec } from './dev-steps';
+import { stackSteps, type StepSpec } from './stack-steps';
 import { loadBalancerSubnetsOf } from '../resources/load-balancer-network';
 import { resolveAmi } from './ami';
 import { checkInstanceFamily } from './gpu-families';
@@ -219,7 +219,7 @@ export async function planDeploy(clients: AwsClients, config: StackConfig, state
   };
   const reuse = adoptedStackId ? undefined : await checkInstanceReuse(clients, config, state, { ...facts, amiName: ami.name });
   const notApplied = reuse?.notApplied ?? [];
-  const items: PlanItem[] = devSteps({ config }).map((spec) => planItem(spec, config, facts, state, adoptedStackId));
+  const items: PlanItem[] = stackSteps({ config }).map((spec) => planItem(spec, config, facts, state, adoptedStackId));
   const instanceItem = items.find((item) => item.step === 'instance');
   if (instanceItem && notApplied.length > 0) instanceItem.note = `not applied: ${notApplied.map((change) => change.text).join('; ')}`;
   if (reuse && notApplied.length > 0) {

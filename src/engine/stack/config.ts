@@ -4,7 +4,6 @@ import { AWS_REGIONS } from './regions';
 export const TIERS = ['dev', 'automation', 'gpu'] as const;
 export type Tier = (typeof TIERS)[number];
 /** Tiers the engine can deploy today; the others are refused at plan time. */
-export const DEPLOYABLE_TIERS: readonly Tier[] = ['dev', 'automation', 'gpu'];
 /** Tiers served through an Application Load Balancer (and CloudFront: always on gpu, optional on automation). */
 export const LOAD_BALANCED_TIERS: readonly Tier[] = ['automation', 'gpu'];
 

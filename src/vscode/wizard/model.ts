@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import { estimateMonthly } from '../../engine/cost/estimate';
 import { ON_DEMAND_USD_PER_HOUR } from '../../engine/cost/fallback-prices';
 import type { DiscoveredVpc } from '../../engine/discovery/networks';
-import { DEPLOYABLE_TIERS, stackConfigSchema, TIERS, type StackConfig, type StackConfigInput, type Tier } from '../../engine/stack/config';
+import { stackConfigSchema, TIERS, type StackConfig, type StackConfigInput, type Tier } from '../../engine/stack/config';
 
 import { WIZARD_STEPS, type WizardStepName } from '../../protocol/wizard';
 
@@ -85,7 +85,6 @@ export function draftToConfig(draft: StackConfigInput, ctx: StepContext): { conf
 export interface TierChoice {
   tier: Tier;
   adds: string;
-  deployable: boolean;
   /** Indicative monthly compute-time cost at the tier's typical instance (bundled list prices). */
   monthlyUsd?: number;
   basis?: string;
@@ -105,7 +104,7 @@ export function tierChoices(market: 'spot' | 'on-demand' = 'on-demand'): TierCho
     const estimate = onDemand === undefined ? undefined
       : estimateMonthly({ tier, instanceType: typical, market: 'on-demand', rootVolumeGb: 50 }, { usdPerHour: onDemand, source: { kind: 'estimated', reason: 'bundled list prices' } });
     return {
-      tier, adds: TIER_ADDS[tier].adds, deployable: DEPLOYABLE_TIERS.includes(tier),
+      tier, adds: TIER_ADDS[tier].adds,
       monthlyUsd: estimate ? Math.round(estimate.totalUsd) : undefined,
       basis: estimate ? `${typical} around the clock at its on-demand price${market === 'spot' ? ' (spot usually costs much less)' : ''}, with the tier's load balancer and CloudFront, 20 GB on EFS and assumed traffic; estimated from us-east-1 list prices` : undefined,
     };

@@ -21,14 +21,10 @@ export interface StepSpec {
 }
 
 /**
- * A stack as data: the dev tier's steps, plus the load balancer (automation, gpu) and CloudFront (gpu, or
+ * A stack as data: every tier's steps in one graph: the dev tier's, plus the load balancer (automation, gpu) and CloudFront (gpu, or
  * automation with cloudFront: true) as more steps in the same graph. The instance does not wait for mount
  * targets: its UserData retries the mount.
  */
-export function devSteps(ctx: Pick<StepContext, 'config'>): StepSpec[] {
-  return stackSteps(ctx);
-}
-
 export function stackSteps(ctx: Pick<StepContext, 'config'>): StepSpec[] {
   const newNetwork = ctx.config.network.mode === 'new';
   const network: StepSpec[] = newNetwork

@@ -25,6 +25,18 @@ export default tseslint.config(
     },
   },
   {
+    // The front ends see one engine surface (src/engine/index.ts); what sits behind it may move freely.
+    files: ['src/cli/**/*.ts', 'src/vscode/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['**/engine/*', '**/engine/**'], message: 'Import from src/engine (its index.ts), not from a file inside it.' },
+          { group: ['**/cli/*', '**/cli/**', '../cli'], message: 'Shared presentation lives in src/engine/present; src/vscode must not import the CLI.' },
+        ],
+      }],
+    },
+  },
+  {
     // Webviews render text only: anything that parses a string as HTML could run what a message carries.
     files: ['webview/**/*.ts'],
     rules: {

@@ -1,11 +1,8 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { DEFAULT_MAX_ATTEMPTS } from '../engine/aws/clients';
-import { ENDPOINT_EXAMPLE } from '../engine/aws/classify';
-import { endpointUrlSchema } from '../engine/aws/endpoint';
-import { DEFAULT_SPOT_MIN_SAVING } from '../engine/cost/placement';
-import { invalidInput, type GeuseError } from '../engine/errors';
-import { stackConfigSchema, type StackConfigInput } from '../engine/stack/config';
+import {
+  DEFAULT_MAX_ATTEMPTS, DEFAULT_SPOT_MIN_SAVING, ENDPOINT_EXAMPLE, endpointUrlSchema, type GeuseError, invalidInput, type StackConfigInput, stackConfigSchema,
+} from '../engine';
 
 export type Command = 'init' | 'plan' | 'deploy' | 'destroy' | 'pause' | 'resume' | 'prices' | 'cost' | 'list' | 'show' | 'render' | 'state restore' | 'help' | 'version';
 

@@ -5,29 +5,13 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { version } from '../../package.json';
-import { classifyIfAws } from '../engine/aws/classify';
-import type { ClientInstrument } from '../engine/aws/clients';
-import { explainEndpoint, resolveEndpoint, type ResolvedEndpoint } from '../engine/aws/endpoint';
-import type { EngineTiming } from '../engine/context';
-import { bundledPlacements } from '../engine/cost/bundled-placements';
-import { FALLBACK_REGION } from '../engine/cost/fallback-prices';
-import { Engine } from '../engine/engine';
-import { exitCodeFor, GeuseError, invalidInput, refused, stackNotFound } from '../engine/errors';
-import type { DeployPlan } from '../engine/plan/plan';
-import type { DestroyPlan } from '../engine/destroy';
-import { architectureOf, stackNameSchema } from '../engine/stack/config';
-import { instanceFiles, previewOs } from '../engine/bootstrap/preview';
-import { findConfigFile, loadStackConfig } from '../engine/stack/load';
-import { sampleConfigYaml } from '../engine/stack/sample';
-import { MachineIndex } from '../engine/state/index-file';
-import { defaultStateDir, geusemakerHome } from '../engine/state/paths';
-import { checkStateDir, stateDirError, type StateDirOrigin } from '../engine/state/state-dir';
+import {
+  architectureOf, bundledPlacements, checkStateDir, classifyIfAws, type ClientInstrument, defaultStateDir, type DeployPlan, type DestroyPlan, Engine, type EngineTiming, exitCodeFor, explainEndpoint, FALLBACK_REGION, findConfigFile, GeuseError, geusemakerHome, instanceFiles, invalidInput, listingJson, loadStackConfig, MachineIndex, previewOs, refused, renderDeploySummary, renderDestroyPlan, renderDestroySummary, renderError, renderList, renderPlan, renderShow, type ResolvedEndpoint, resolveEndpoint, sampleConfigYaml, shellQuote, stackNameSchema, stackNotFound, stateDirError, type StateDirOrigin,
+} from '../engine';
 import { HELP_TEXT, parseCliArgs, type CliArgs } from './args';
 import { askYesNo, readStdinLine } from './prompt';
 import { renderCost, renderPlacements } from './render-cost';
-import {
-  listingJson, ProgressPrinter, renderDeploySummary, renderDestroyPlan, renderDestroySummary, renderError, renderList, renderPlan, renderShow, shellQuote,
-} from './render';
+import { ProgressPrinter } from './progress-printer';
 
 export interface CliIo {
   stdout: (s: string) => void;

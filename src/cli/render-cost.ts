@@ -1,9 +1,4 @@
-import type { MonthlyEstimate } from '../engine/cost/estimate';
-import type { Placement } from '../engine/cost/placement';
-import type { BudgetStatus, CostToDate } from '../engine/cost/to-date';
-import { describeSource } from '../engine/cost/prices';
-import type { StackStatus } from '../engine/state/schema';
-import { table } from './render';
+import { type BudgetStatus, type CostToDate, describeSource, type MonthlyEstimate, type Placement, type StackStatus, table } from '../engine';
 
 const usd = (value: number | undefined, digits = 4) => (value === undefined ? '-' : `$${value.toFixed(digits)}`);
 

@@ -1,4 +1,4 @@
-import type { BudgetStatus } from '../engine/cost/to-date';
+import { type BudgetStatus } from '../engine';
 
 /** The memento key that remembers a threshold was shown for a stack in a month (once per threshold per month). */
 export function budgetNoticeKey(stackKey: string, percent: number, now: Date): string {

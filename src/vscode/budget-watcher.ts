@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { classifyAwsError } from '../engine/aws/classify';
+import { classifyAwsError } from '../engine';
 import type { EngineHost } from './engine-host';
 import { keyOf } from './tree/nodes';
 import type { StacksTreeProvider } from './tree/provider';

@@ -1,4 +1,4 @@
-import type { ResourceKind } from '../engine/state/schema';
+import { type ResourceKind } from '../engine';
 
 /** The AWS console page for one of a stack's resources. */
 export function consoleUrl(kind: ResourceKind, id: string, region: string): string {

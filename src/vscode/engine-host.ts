@@ -1,9 +1,6 @@
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { resolveEndpoint, type ResolvedEndpoint } from '../engine/aws/endpoint';
-import { Engine } from '../engine/engine';
-import { GeuseError, invalidInput } from '../engine/errors';
-import { replayFromFile } from '../engine/ssm/replay';
+import { Engine, GeuseError, invalidInput, replayFromFile, type ResolvedEndpoint, resolveEndpoint } from '../engine';
 import { parseSettings, SETTING_KEYS, type Settings, type SettingsProblem } from './settings';
 
 /**

@@ -1,7 +1,4 @@
-import { classifyAwsError } from '../engine/aws/classify';
-import type { Engine } from '../engine/engine';
-import type { StackConfig } from '../engine/stack/config';
-import { HOURS_PER_MONTH } from '../engine/cost/fallback-prices';
+import { classifyAwsError, type Engine, HOURS_PER_MONTH, type StackConfig } from '../engine';
 import type { StackHealthView } from './tree/nodes';
 
 /** The running stack's price per hour from the cost engine (prices are cached, so this is cheap on refresh). */

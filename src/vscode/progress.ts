@@ -1,6 +1,5 @@
 import * as vscode from 'vscode';
-import type { OperationOptions } from '../engine/engine';
-import type { ProgressEvent } from '../engine/progress';
+import { type OperationOptions, type ProgressEvent } from '../engine';
 
 /** One line per engine event, for the output channel and the notification. */
 export function describeEvent(event: ProgressEvent): string {

@@ -1,7 +1,6 @@
 import { isAbsolute } from 'node:path';
 import { z } from 'zod';
-import { AWS_REGIONS } from '../engine/stack/regions';
-import { TIERS } from '../engine/stack/config';
+import { AWS_REGIONS, TIERS } from '../engine';
 
 /** The extension's settings as the engine needs them; each one is checked, and a bad value is reported by name. */
 export const settingsSchema = z.object({

@@ -1,8 +1,5 @@
 import { resolve } from 'node:path';
-import { classifyAwsError } from '../engine/aws/classify';
-import type { GeuseError } from '../engine/errors';
-import { MachineIndex } from '../engine/state/index-file';
-import type { StackState } from '../engine/state/schema';
+import { classifyAwsError, type GeuseError, MachineIndex, type StackState } from '../engine';
 import type { EngineHost } from './engine-host';
 
 /** Which state folder a stack lives in: commands act on it through that folder's engine. */

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { estimateHourly, type HourlyEstimate } from '../engine/cost/hourly';
+import { estimateHourly, type HourlyEstimate } from '../engine';
 import type { EngineHost } from './engine-host';
 import type { StacksTreeProvider } from './tree/provider';
 import { statusLook } from './tree/status';

@@ -1,7 +1,5 @@
 import * as vscode from 'vscode';
-import { classifyAwsError } from '../engine/aws/classify';
-import { explainEndpoint, type ResolvedEndpoint } from '../engine/aws/endpoint';
-import type { GeuseError } from '../engine/errors';
+import { classifyAwsError, explainEndpoint, type GeuseError, type ResolvedEndpoint } from '../engine';
 
 /** Where AWS calls go (the setting, the variable, or AWS itself), so an unreachable endpoint is named. */
 let currentEndpoint: () => ResolvedEndpoint | undefined = () => undefined;

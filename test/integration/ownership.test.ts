@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { hostname } from 'node:os';
 import { CreateInstanceProfileCommand, CreateRoleCommand, GetInstanceProfileCommand, GetRoleCommand } from '@aws-sdk/client-iam';
 import { GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
-import { renderDestroyPlan } from '../../src/cli/render';
+import { renderDestroyPlan } from '../../src/engine/present/text';
 import { GeuseError } from '../../src/engine/errors';
 import { automationConfig, countByKind, devConfig, inspector, sweep, testEngine } from '../harness/engine';
 

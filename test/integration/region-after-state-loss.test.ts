@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { GetRoleCommand, UntagRoleCommand } from '@aws-sdk/client-iam';
-import { renderDestroyPlan } from '../../src/cli/render';
+import { renderDestroyPlan } from '../../src/engine/present/text';
 import { GeuseError } from '../../src/engine/errors';
 import type { StackConfig } from '../../src/engine/stack/config';
 import { TAG_REGION } from '../../src/engine/stack/naming';

@@ -4,7 +4,7 @@ import { CreateSubnetCommand, CreateVpcCommand, DescribeInstanceAttributeCommand
 import { DescribeListenersCommand, DescribeRulesCommand, DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { automationConfig, countByKind, inspector, sweep, tempDir, testEngine } from '../harness/engine';
 import { publicUrlOf } from '../../src/engine/operate';
-import { renderDeploySummary } from '../../src/cli/render';
+import { renderDeploySummary } from '../../src/engine/present/text';
 import { GeuseError } from '../../src/engine/errors';
 import { stackConfigSchema } from '../../src/engine/stack/config';
 import { testEmulator } from '../harness/root-hooks';

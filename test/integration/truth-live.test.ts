@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { TerminateInstancesCommand } from '@aws-sdk/client-ec2';
-import { listingJson, renderList, renderShow } from '../../src/cli/render';
+import { listingJson, renderList, renderShow } from '../../src/engine/present/text';
 import { Engine } from '../../src/engine/engine';
 import { devConfig, FAST_TIMING, inspector, testEngine } from '../harness/engine';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { DescribeImagesCommand, DescribeInstancesCommand, ModifyInstanceMetadataOptionsCommand } from '@aws-sdk/client-ec2';
-import { renderPlan } from '../../src/cli/render';
+import { renderPlan } from '../../src/engine/present/text';
 import type { ProgressEvent } from '../../src/engine/progress';
 import { devConfig, inspector, testEngine } from '../harness/engine';
 

@@ -1,6 +1,5 @@
 import * as vscode from 'vscode';
-import { listAwsProfiles } from '../../engine/aws/profiles';
-import { AWS_REGIONS } from '../../engine/stack/regions';
+import { AWS_REGIONS, listAwsProfiles } from '../../engine';
 import { showError } from '../ui-errors';
 import type { CommandContext } from './context';
 

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { z } from 'zod';
-import type { Engine } from '../../engine/engine';
+import { type Engine } from '../../engine';
 import type { EngineHost } from '../engine-host';
 import type { StackEntry } from '../stacks-source';
 import type { TreeNode } from '../tree/nodes';

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { findConfigFile } from '../../engine/stack/load';
+import { findConfigFile } from '../../engine';
 import type { WizardPanels } from '../panels/wizard-panel';
 
 /** "Deploy from Config File": the wizard, filled in from the file right-clicked, or the workspace's own. */

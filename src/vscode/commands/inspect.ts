@@ -1,8 +1,5 @@
 import * as vscode from 'vscode';
-import { renderShow } from '../../cli/render';
-import { instanceFiles } from '../../engine/bootstrap/preview';
-import { stackNotFound } from '../../engine/errors';
-import { architectureOf } from '../../engine/stack/config';
+import { architectureOf, instanceFiles, renderShow, stackNotFound } from '../../engine';
 import { consoleUrl } from '../console-links';
 import { showError } from '../ui-errors';
 import { pickStack, treeNodeOf, type CommandContext } from './context';

@@ -1,8 +1,6 @@
 import * as vscode from 'vscode';
-import { renderDestroyPlan, renderPlan } from '../../cli/render';
-import { estimateHourly, formatHourly } from '../../engine/cost/hourly';
+import { estimateHourly, formatHourly, GeuseError, renderDestroyPlan, renderPlan } from '../../engine';
 import { withEngineProgress } from '../progress';
-import { GeuseError } from '../../engine/errors';
 import { showError, type FixAction } from '../ui-errors';
 import { pickStack, type CommandContext } from './context';
 

@@ -1,6 +1,5 @@
 import * as vscode from 'vscode';
-import { classifyAwsError } from '../../engine/aws/classify';
-import { bootstrapCursor, containerCursor, type LogCursor } from '../../engine/ssm/logs';
+import { bootstrapCursor, classifyAwsError, containerCursor, type LogCursor } from '../../engine';
 import { keyOf } from '../tree/nodes';
 import { showError } from '../ui-errors';
 import { pickStack, type CommandContext, type PickedStack } from './context';

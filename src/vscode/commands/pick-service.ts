@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { servicesOf, type ServiceSpec } from '../../engine/health/catalogue';
+import { servicesOf, type ServiceSpec } from '../../engine';
 import { treeNodeOf } from './context';
 import type { PickedStack } from './context';
 

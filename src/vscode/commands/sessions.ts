@@ -1,11 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
 import * as vscode from 'vscode';
-import { classifyAwsError } from '../../engine/aws/classify';
-import { GeuseError } from '../../engine/errors';
-import { publicServiceUrl } from '../../engine/health/catalogue';
-import { findPlugin, pluginInvocation } from '../../engine/ssm/plugin';
-import { freeLocalPort } from '../../engine/ssm/ports';
+import { classifyAwsError, findPlugin, freeLocalPort, GeuseError, pluginInvocation, publicServiceUrl } from '../../engine';
 import { keyOf, publicBaseUrl } from '../tree/nodes';
 import { showError } from '../ui-errors';
 import { pickStack, type CommandContext, type PickedStack } from './context';

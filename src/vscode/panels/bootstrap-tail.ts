@@ -1,6 +1,4 @@
-import { classifyAwsError } from '../../engine/aws/classify';
-import type { BootstrapStatus } from '../../engine/bootstrap/status';
-import { bootstrapCursor, type LogChunk, type LogCursor } from '../../engine/ssm/log-cursor';
+import { bootstrapCursor, type BootstrapStatus, classifyAwsError, type LogChunk, type LogCursor } from '../../engine';
 import { isFinal, stopped, WAITING, withChunk, withError, withStatus, type BootstrapView } from '../wizard/bootstrap-model';
 
 /** What the tail needs from the engine (the Engine has these; tests pass their own). */

@@ -1,11 +1,6 @@
-import { classifyAwsError } from '../../engine/aws/classify';
-import type { EstimateLine, MonthlyEstimate } from '../../engine/cost/estimate';
-import { HOURS_PER_MONTH } from '../../engine/cost/fallback-prices';
-import { estimateHourly } from '../../engine/cost/hourly';
-import type { CostPoint } from '../../engine/cost/series';
-import { budgetStatus, startOfMonth, type CostToDate } from '../../engine/cost/to-date';
-import type { Engine } from '../../engine/engine';
-import type { StackState } from '../../engine/state/schema';
+import {
+  budgetStatus, classifyAwsError, type CostPoint, type CostToDate, type Engine, estimateHourly, type EstimateLine, HOURS_PER_MONTH, type MonthlyEstimate, type StackState, startOfMonth,
+} from '../../engine';
 import { COST_ITEMS, MAX_STACKS, type CostItem, type CostPointView, type CostSnapshot, type EstimateLineView, type PriceSourceView, type StackCost } from '../../protocol/cost';
 import type { StackTarget } from '../../protocol/health';
 

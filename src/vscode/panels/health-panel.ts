@@ -1,6 +1,5 @@
 import * as vscode from 'vscode';
-import { classifyAwsError } from '../../engine/aws/classify';
-import { servicesOf, type ServiceSpec } from '../../engine/health/catalogue';
+import { classifyAwsError, servicesOf, type ServiceSpec } from '../../engine';
 import { healthPanelStateSchema, healthToHostSchema, HEALTH_VIEW_TYPE, type HealthRequest, type HealthSnapshot, type HealthToHost, type HostToHealth, type StackTarget } from '../../protocol/health';
 import { pickStack, type CommandContext, type PickedStack } from '../commands/context';
 import type { StackEntry } from '../stacks-source';

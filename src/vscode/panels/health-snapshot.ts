@@ -1,5 +1,4 @@
-import { CATALOGUE, type CatalogueService } from '../../engine/health/catalogue';
-import type { StackHealth } from '../../engine/operate';
+import { CATALOGUE, type CatalogueService, type StackHealth } from '../../engine';
 import { HISTORY_LENGTH, type HealthSnapshot, type HistoryPoint, type ServiceRow, type StackTarget } from '../../protocol/health';
 
 /** Recent checks per service, oldest first, capped at HISTORY_LENGTH. */

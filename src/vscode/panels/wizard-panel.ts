@@ -1,16 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import * as vscode from 'vscode';
-import { renderDestroyPlan } from '../../cli/render';
-import { listAwsProfiles } from '../../engine/aws/profiles';
-import { classifyAwsError } from '../../engine/aws/classify';
-import { invalidInput } from '../../engine/errors';
-import type { DiscoveredVpc } from '../../engine/discovery/networks';
-import { servicesOf } from '../../engine/health/catalogue';
-import { AWS_REGIONS } from '../../engine/stack/regions';
-import { OLLAMA_MODELS } from '../../engine/stack/models';
-import type { StackConfig, StackConfigInput } from '../../engine/stack/config';
-import { CONFIG_FILE_NAMES, findConfigFile, parseConfigFile } from '../../engine/stack/load';
+import {
+  AWS_REGIONS, classifyAwsError, CONFIG_FILE_NAMES, type DiscoveredVpc, findConfigFile, invalidInput, listAwsProfiles, OLLAMA_MODELS, parseConfigFile, renderDestroyPlan, servicesOf, type StackConfig, type StackConfigInput,
+} from '../../engine';
 import { draftSchema, hostToWizardSchema, wizardPanelStateSchema, wizardToHostSchema, WIZARD_VIEW_TYPE, type Draft, type HostToWizard, type WizardProgress, type WizardRequest, type WizardToHost } from '../../protocol/wizard';
 import type { CommandContext } from '../commands/context';
 import type { TreeNode } from '../tree/nodes';

@@ -1,7 +1,5 @@
 import type * as vscode from 'vscode';
-import { classifyAwsError } from '../../engine/aws/classify';
-import type { OperationOptions } from '../../engine/engine';
-import type { ServiceSpec } from '../../engine/health/catalogue';
+import { classifyAwsError, type OperationOptions, type ServiceSpec } from '../../engine';
 import type { WizardProgress } from '../../protocol/wizard';
 import { describeEvent } from '../progress';
 import { applyEvent, finishRun, startRun } from '../wizard/run-model';

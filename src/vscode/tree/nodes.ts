@@ -1,8 +1,6 @@
-import type { GeuseError } from '../../engine/errors';
-import { estimateHourly, formatHourly } from '../../engine/cost/hourly';
-import { publicUrlOf } from '../../engine/operate';
-import { servicesOf as catalogueServices, type CatalogueService } from '../../engine/health/catalogue';
-import type { ResourceRecord, StackState } from '../../engine/state/schema';
+import {
+  type CatalogueService, estimateHourly, formatHourly, type GeuseError, publicUrlOf, type ResourceRecord, servicesOf as catalogueServices, type StackState,
+} from '../../engine';
 import type { StackEntry, StackListingResult } from '../stacks-source';
 import { healthLook, statusLook, type HealthStatus } from './status';
 

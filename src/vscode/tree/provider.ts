@@ -1,6 +1,5 @@
 import * as vscode from 'vscode';
-import { classifyAwsError } from '../../engine/aws/classify';
-import { invalidInput, type GeuseError } from '../../engine/errors';
+import { classifyAwsError, type GeuseError, invalidInput } from '../../engine';
 import type { EngineHost } from '../engine-host';
 import { loadStacks, type StackEntry, type StackListingResult } from '../stacks-source';
 import { childrenOf, keyOf, rootNodes, viewOf, type NodeView, type StackHealthView, type TreeNode } from './nodes';

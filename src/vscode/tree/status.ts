@@ -1,4 +1,4 @@
-import type { StackStatus } from '../../engine/state/schema';
+import { type StackStatus } from '../../engine';
 
 /** How a status looks: a codicon id, a theme colour id, and the words shown in the tree. */
 export interface StatusLook {

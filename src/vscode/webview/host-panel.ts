@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { z } from 'zod';
-import { classifyAwsError } from '../../engine/aws/classify';
+import { classifyAwsError } from '../../engine';
 import type { readySchema, rejectedSchema, Response } from '../../protocol/common';
 import { listen, post } from './channel';
 import { loadPanel } from './panel';

@@ -1,6 +1,4 @@
-import type { BootstrapStatus } from '../../engine/bootstrap/status';
-import type { GeuseError } from '../../engine/errors';
-import type { LogChunk } from '../../engine/ssm/log-cursor';
+import { type BootstrapStatus, type GeuseError, type LogChunk } from '../../engine';
 import { BOOTSTRAP_TAIL_LINES, type WizardProgress } from '../../protocol/wizard';
 
 /** The bootstrap log as the progress view shows it, folded from log chunks and status reads (pure). */

@@ -1,8 +1,6 @@
-import type { InstanceTypeInfo } from '../../engine/discovery/instance-types';
-import type { DiscoveredVpc } from '../../engine/discovery/networks';
-import type { Placement } from '../../engine/cost/placement';
-import { describeSource, type PriceSource } from '../../engine/cost/prices';
-import type { StackConfigInput, Tier } from '../../engine/stack/config';
+import {
+  describeSource, type DiscoveredVpc, type InstanceTypeInfo, type Placement, type PriceSource, type StackConfigInput, type Tier,
+} from '../../engine';
 import { retier, type Draft, type InstanceChoice, type WizardPriceSource, type WizardVpc } from '../../protocol/wizard';
 
 /** Conversions between the protocol's shapes and the engine's (pure, no vscode). */

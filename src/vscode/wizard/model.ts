@@ -1,9 +1,8 @@
 import { stringify } from 'yaml';
 import type { z } from 'zod';
-import { estimateMonthly } from '../../engine/cost/estimate';
-import { ON_DEMAND_USD_PER_HOUR } from '../../engine/cost/fallback-prices';
-import type { DiscoveredVpc } from '../../engine/discovery/networks';
-import { stackConfigSchema, TIERS, type StackConfig, type StackConfigInput, type Tier } from '../../engine/stack/config';
+import {
+  type DiscoveredVpc, estimateMonthly, ON_DEMAND_USD_PER_HOUR, type StackConfig, type StackConfigInput, stackConfigSchema, type Tier, TIERS,
+} from '../../engine';
 
 import { WIZARD_STEPS, type WizardStepName } from '../../protocol/wizard';
 

@@ -1,4 +1,4 @@
-import type { ProgressEvent } from '../../engine/progress';
+import { type ProgressEvent } from '../../engine';
 
 export type StepState = 'running' | 'waiting' | 'done' | 'failed';
 

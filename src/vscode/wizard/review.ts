@@ -1,6 +1,4 @@
-import type { EstimateLine, MonthlyEstimate } from '../../engine/cost/estimate';
-import type { DeployPlan } from '../../engine/plan/plan';
-import { usesCloudFront, type StackConfig } from '../../engine/stack/config';
+import { type DeployPlan, type EstimateLine, type MonthlyEstimate, type StackConfig, usesCloudFront } from '../../engine';
 import type { WizardReview } from '../../protocol/wizard';
 
 const cut = (value: string, max: number) => (value.length <= max ? value : `${value.slice(0, max - 1)}…`);

@@ -1,6 +1,4 @@
-import type { GeuseError } from '../../engine/errors';
-import type { ServiceSpec } from '../../engine/health/catalogue';
-import type { ProgressEvent } from '../../engine/progress';
+import { type GeuseError, type ProgressEvent, type ServiceSpec } from '../../engine';
 import type { WizardProgress } from '../../protocol/wizard';
 import { foldProgress } from './progress-model';
 

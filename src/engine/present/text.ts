@@ -1,19 +1,19 @@
-import type { DestroyPlan, DestroyResult } from '../engine/destroy';
-import { describeForeign, describeOwner } from '../engine/resources/ownership';
-import type { DeployResult } from '../engine/deploy';
-import type { GeuseError } from '../engine/errors';
-import type { DeployPlan, PlanAction } from '../engine/plan/plan';
-import type { ProgressEvent, StepOutcome } from '../engine/progress';
-import type { SweptResource } from '../engine/resources/sweep';
-import { PUBLISHABLE_SERVICES, SERVICE_PORTS } from '../engine/stack/services';
-import { LOAD_BALANCED_TIERS, loadBalancerCidr, usesCloudFront, type StackConfig } from '../engine/stack/config';
-import { publicUrlOf } from '../engine/operate';
-import { IDLE_TIMEOUT_SECONDS } from '../engine/resources/load-balancer';
-import type { StackState } from '../engine/state/schema';
-import type { StackListing } from '../engine/state/store';
-import type { LiveView } from '../engine/live';
+import type { DestroyPlan, DestroyResult } from '../destroy';
+import { describeForeign, describeOwner } from '../resources/ownership';
+import type { DeployResult } from '../deploy';
+import type { GeuseError } from '../errors';
+import type { DeployPlan, PlanAction } from '../plan/plan';
+import type { StepOutcome } from '../progress';
+import type { SweptResource } from '../resources/sweep';
+import { PUBLISHABLE_SERVICES, SERVICE_PORTS } from '../stack/services';
+import { LOAD_BALANCED_TIERS, loadBalancerCidr, usesCloudFront, type StackConfig } from '../stack/config';
+import { publicUrlOf } from '../operate';
+import { IDLE_TIMEOUT_SECONDS } from '../resources/load-balancer';
+import type { StackState } from '../state/schema';
+import type { StackListing } from '../state/store';
+import type { LiveView } from '../live';
 
-/** Human-readable output. Everything here returns lines; main.ts decides where they go. */
+/** Plain-text presentation both front ends show (plan, destroy plan, summaries, list, show). Everything here returns lines; the caller decides where they go. */
 
 export function table(rows: readonly (readonly string[])[], indent = '  '): string[] {
   const widths: number[] = [];
@@ -87,74 +87,14 @@ export function renderDestroyPlan(plan: DestroyPlan): string[] {
   return lines;
 }
 
-const OUTCOME_WORDS: Record<StepOutcome, string> = {
+export const OUTCOME_WORDS: Record<StepOutcome, string> = {
   created: 'created', reused: 'reused', kept: 'kept', deleted: 'deleted', gone: 'nothing to delete', done: 'done',
 };
 
-function seconds(ms: number): string {
+export function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)}s`;
 }
 
-/** Repeats a waiting line for the same thing at most this often, since the engine reports every poll. */
-const WAITING_REPEAT_MS = 15_000;
-
-/** One line per progress event, stamped with the time since the operation started. */
-export class ProgressPrinter {
-  private startedAt = Date.now();
-  private muted = false;
-  private readonly lastWaiting = new Map<string, { what: string; at: number }>();
-
-  constructor(private readonly write: (line: string) => void, private readonly json: boolean) {}
-
-  /** Restarts the stack clock (after the confirmation, so time spent answering doesn't count). */
-  restart(): void {
-    this.startedAt = Date.now();
-  }
-
-  /** Stops human lines (JSON events are always written: they are the machine's record). */
-  mute(): void {
-    this.muted = true;
-  }
-
-  elapsedMs(): number {
-    return Date.now() - this.startedAt;
-  }
-
-  readonly listener = (event: ProgressEvent): void => {
-    const elapsed = this.elapsedMs();
-    if (this.json) {
-      this.write(JSON.stringify({ event, stackElapsedMs: elapsed }));
-      return;
-    }
-    if (this.muted) return;
-    const line = this.format(event);
-    if (line !== undefined) this.write(`[${seconds(elapsed).padStart(7)}] ${line}`);
-  };
-
-  private format(event: ProgressEvent): string | undefined {
-    switch (event.type) {
-      case 'step-started':
-        return `→ ${event.title}`;
-      case 'step-waiting': {
-        const last = this.lastWaiting.get(event.step);
-        const now = Date.now();
-        if (last && last.what === event.waitingFor && now - last.at < WAITING_REPEAT_MS) return undefined;
-        this.lastWaiting.set(event.step, { what: event.waitingFor, at: now });
-        return `… waiting for ${event.waitingFor}${event.elapsedMs >= 1000 ? ` (${seconds(event.elapsedMs)})` : ''}`;
-      }
-      case 'step-done':
-        this.lastWaiting.delete(event.step);
-        // Adopted resources are reused, and the detail says whose: "adopted from stack id …".
-        if (event.outcome === 'reused' && event.detail?.startsWith('adopted ')) return `✓ ${event.title} — ${event.detail} (${seconds(event.elapsedMs)})`;
-        return `✓ ${event.title} — ${OUTCOME_WORDS[event.outcome]}${event.detail ? ` ${event.detail}` : ''} (${seconds(event.elapsedMs)})`;
-      case 'step-failed':
-        this.lastWaiting.delete(event.step);
-        return `✗ ${event.title} — failed after ${seconds(event.elapsedMs)}: [${event.error.code}] ${event.error.message}`;
-      case 'note':
-        return `! ${event.message}`;
-    }
-  }
-}
 
 /** Quotes a word for a POSIX shell only when it needs it. */
 export function shellQuote(word: string): string {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmulator } from '../test/harness/emulator';
 import { Engine } from '../src/engine/engine';
-import { criticalPathMs, type StepTiming } from '../src/engine/plan/graph';
+import { criticalPathMs, type StepTiming } from '../src/engine/graph/run-graph';
 import { stackConfigSchema, type StackConfigInput } from '../src/engine/stack/config';
 import { RecordedQuotas } from '../test/fixtures/quotas/recorded';
 import { DEFAULT_TIMING, type EngineTiming } from '../src/engine/context';

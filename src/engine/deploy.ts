@@ -8,7 +8,7 @@ import type { StackConfig } from './stack/config';
 import { Journal, type StateWriter } from './state/journal';
 import { CURRENT_SCHEMA_VERSION, type ResourceKind, type StackState } from './state/schema';
 import { stackSteps, toGraph, type StepSpec } from './plan/stack-steps';
-import { runGraph, type StepTiming } from './plan/graph';
+import { runGraph, type StepTiming } from './graph/run-graph';
 import type { DeployPlan } from './plan/plan';
 import { mountTargetsOf, sweepStack, type SweptKind } from './resources/sweep';
 

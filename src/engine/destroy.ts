@@ -6,7 +6,7 @@ import type { ProgressListener } from './progress';
 import { Journal, type StateWriter } from './state/journal';
 import type { StackState } from './state/schema';
 import { timeoutsSchema, type StackConfig } from './stack/config';
-import { runGraph, type GraphStep } from './plan/graph';
+import { runGraph, type GraphStep } from './graph/run-graph';
 import { isRuntimeStatus, mountTargetsOf, sweepStack, type SweptKind, type SweptResource } from './resources/sweep';
 import { describeFileSystemById } from './resources/efs-describe';
 import { EFS_STANDARD_USD_PER_GB_MONTH } from './cost/fallback-prices';

@@ -5,7 +5,7 @@ import { refused } from './errors';
 import type { ProgressListener } from './progress';
 import { Journal, type StateWriter } from './state/journal';
 import type { StackState } from './state/schema';
-import { runGraph } from './plan/graph';
+import { runGraph } from './graph/run-graph';
 import { terminateInstances } from './resources/teardown';
 import { endRunsAsEc2Says } from './cost/runs';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { GeuseError } from '../../src/engine/errors';
-import { criticalPathMs, runGraph, type GraphStep } from '../../src/engine/plan/graph';
+import { criticalPathMs, runGraph, type GraphStep } from '../../src/engine/graph/run-graph';
 import type { ProgressEvent } from '../../src/engine/progress';
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

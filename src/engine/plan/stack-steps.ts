@@ -1,5 +1,5 @@
 import type { StepContext } from '../context';
-import type { GraphStep, StepResult } from './graph';
+import type { GraphStep, StepResult } from '../graph/run-graph';
 import { ensureInternetGateway, ensureRouteTable, ensureSubnet, ensureVpc } from '../resources/network';
 import { ensureAlbSecurityGroup, ensureEfsSecurityGroup, ensureInstanceSecurityGroup } from '../resources/security-groups';
 import { ensureFileSystem, ensureMountTarget } from '../resources/efs';

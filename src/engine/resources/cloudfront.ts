@@ -6,7 +6,7 @@ import type { AwsClients } from '../aws/clients';
 import { awsErrorCode, isNotFound } from '../aws/classify';
 import type { StepContext } from '../context';
 import { GeuseError } from '../errors';
-import type { StepResult } from '../plan/graph';
+import type { StepResult } from '../graph/run-graph';
 import { stackTags, tagValue, TAG_RESOURCE, TAG_STACK, TAG_STACK_ID } from '../stack/naming';
 import { pollUntil } from '../wait';
 import { ensureResource, type Found } from './ensure';

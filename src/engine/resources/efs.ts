@@ -3,7 +3,7 @@ import {
   type FileSystemDescription, type MountTargetDescription,
 } from '@aws-sdk/client-efs';
 import type { StepContext } from '../context';
-import type { StepResult } from '../plan/graph';
+import type { StepResult } from '../graph/run-graph';
 import { isNotFound } from '../aws/classify';
 import { stackTags, tagValue, TAG_RESOURCE, TAG_STACK_ID } from '../stack/naming';
 import { pollUntil } from '../wait';

@@ -3,7 +3,7 @@ import {
   GetInstanceProfileCommand, GetRoleCommand, PutRolePolicyCommand, TagRoleCommand, type Tag as IamTag,
 } from '@aws-sdk/client-iam';
 import type { StepContext } from '../context';
-import type { StepResult } from '../plan/graph';
+import type { StepResult } from '../graph/run-graph';
 import { isNotFound } from '../aws/classify';
 import { refused } from '../errors';
 import { names, stackTags, tagValue, TAG_STACK_ID } from '../stack/naming';

@@ -1,6 +1,6 @@
 import { DescribeInstancesCommand, RunInstancesCommand, type Instance, type RunInstancesCommandInput } from '@aws-sdk/client-ec2';
 import type { StepContext } from '../context';
-import type { StepResult } from '../plan/graph';
+import type { StepResult } from '../graph/run-graph';
 import { awsErrorCode, isNotFound } from '../aws/classify';
 import { GeuseError } from '../errors';
 import { renderUserData } from '../bootstrap/userdata';

@@ -4,7 +4,7 @@ import {
   DescribeTargetHealthCommand, ModifyListenerCommand, ModifyLoadBalancerAttributesCommand, ModifyRuleCommand, RegisterTargetsCommand, type Action, type LoadBalancer, type Rule,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { StepContext } from '../context';
-import type { StepResult } from '../plan/graph';
+import type { StepResult } from '../graph/run-graph';
 import { awsErrorCode, isNotFound } from '../aws/classify';
 import { GeuseError, invalidInput } from '../errors';
 import { usesCloudFront } from '../stack/config';

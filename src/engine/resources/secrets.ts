@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { GetParameterCommand, ListTagsForResourceCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
 import type { StepContext } from '../context';
-import type { StepResult } from '../plan/graph';
+import type { StepResult } from '../graph/run-graph';
 import { isNotFound } from '../aws/classify';
 import { refused } from '../errors';
 import { usesCloudFront, type StackConfig } from '../stack/config';

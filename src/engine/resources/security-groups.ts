@@ -3,7 +3,7 @@ import {
   RevokeSecurityGroupIngressCommand, type IpPermission, type SecurityGroup,
 } from '@aws-sdk/client-ec2';
 import type { StepContext } from '../context';
-import type { StepResult } from '../plan/graph';
+import type { StepResult } from '../graph/run-graph';
 import { isNotFound } from '../aws/classify';
 import { applyOnce } from './once';
 import { ensureResource, retryNotFound, type Found } from './ensure';

@@ -1,3 +1,7 @@
+import type { ErrorCode } from './error-codes';
+
+export { ERROR_CODES, isErrorCode, type ErrorCode } from './error-codes';
+
 /** Every failure the engine reports: a stable code, plain words, and what to do next. */
 export type ErrorKind =
   | 'throttling'
@@ -13,7 +17,7 @@ export type ErrorKind =
   | 'cancelled';
 
 export interface GeuseErrorInit {
-  code: string;
+  code: ErrorCode;
   kind: ErrorKind;
   message: string;
   nextStep: string;
@@ -23,7 +27,7 @@ export interface GeuseErrorInit {
 }
 
 export class GeuseError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly kind: ErrorKind;
   readonly nextStep: string;
   readonly operation?: string;
@@ -37,7 +41,7 @@ export class GeuseError extends Error {
     this.operation = init.operation;
   }
 
-  toJSON(): { code: string; kind: ErrorKind; message: string; nextStep: string; operation?: string } {
+  toJSON(): { code: ErrorCode; kind: ErrorKind; message: string; nextStep: string; operation?: string } {
     return { code: this.code, kind: this.kind, message: this.message, nextStep: this.nextStep, operation: this.operation };
   }
 }
@@ -55,7 +59,7 @@ export class GeuseError extends Error {
  */
 export const EXIT_CODES = { success: 0, failed: 1, invalidInput: 2, refused: 3, stackNotFound: 4 } as const;
 
-export const STACK_NOT_FOUND = 'STACK_NOT_FOUND';
+export const STACK_NOT_FOUND: ErrorCode = 'STACK_NOT_FOUND';
 
 export function exitCodeFor(error: unknown): number {
   if (error instanceof GeuseError) {
@@ -71,11 +75,11 @@ export function stackNotFound(name: string, stateDir: string, nextStep = 'Check 
   return new GeuseError({ code: STACK_NOT_FOUND, kind: 'not-found', message: `There is no stack named ${name} in ${stateDir}.`, nextStep });
 }
 
-export function invalidInput(code: string, message: string, nextStep: string): GeuseError {
+export function invalidInput(code: ErrorCode, message: string, nextStep: string): GeuseError {
   return new GeuseError({ code, kind: 'invalid-input', message, nextStep });
 }
 
-export function refused(code: string, message: string, nextStep: string): GeuseError {
+export function refused(code: ErrorCode, message: string, nextStep: string): GeuseError {
   return new GeuseError({ code, kind: 'refused', message, nextStep });
 }
 

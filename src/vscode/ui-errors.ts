@@ -33,7 +33,6 @@ export function fixesFor(error: GeuseError, profile: string | undefined): FixAct
     case 'AWS_PERMISSION':
       return [{ title: 'Open IAM Console', run: () => vscode.env.openExternal(vscode.Uri.parse('https://console.aws.amazon.com/iam/home#/home')) }];
     case 'AWS_UNREACHABLE':
-    case 'AWS_ENDPOINT_INVALID':
     case 'ENDPOINT_INVALID':
       return [{ title: 'Open Endpoint Setting', run: () => vscode.commands.executeCommand('workbench.action.openSettings', 'geusemaker.endpoint') }];
     case 'SETTINGS_INVALID':

@@ -73,8 +73,8 @@ describe('AWS error classification', () => {
   });
 
   it('maps kinds to CLI exit codes: 2 for invalid input, 3 for refusals, 4 for no such stack, 1 otherwise', () => {
-    assert.equal(exitCodeFor(new GeuseError({ code: 'X', kind: 'invalid-input', message: 'm', nextStep: 'n' })), 2);
-    assert.equal(exitCodeFor(new GeuseError({ code: 'X', kind: 'refused', message: 'm', nextStep: 'n' })), 3);
+    assert.equal(exitCodeFor(new GeuseError({ code: 'UNKNOWN', kind: 'invalid-input', message: 'm', nextStep: 'n' })), 2);
+    assert.equal(exitCodeFor(new GeuseError({ code: 'UNKNOWN', kind: 'refused', message: 'm', nextStep: 'n' })), 3);
     assert.equal(exitCodeFor(stackNotFound('nosuch', '/state')), 4);
     assert.equal(stackNotFound('nosuch', '/state').kind, 'not-found');
     // An AWS resource that is not there is a failure of the operation, not "no such stack".
@@ -114,7 +114,7 @@ describe('an endpoint that does not answer', () => {
 
   it('an endpoint that is not a URL is invalid input naming the three places it can be set', () => {
     const error = classifyAwsError(Object.assign(new TypeError('Invalid URL'), { code: 'ERR_INVALID_URL', input: 'not a url', $operation: 'ec2:DescribeVpcs' }));
-    assert.equal(error.code, 'AWS_ENDPOINT_INVALID');
+    assert.equal(error.code, 'ENDPOINT_INVALID');
     assert.equal(exitCodeFor(error), 2);
     assert.match(error.nextStep, /--endpoint, GEUSEMAKER_AWS_ENDPOINT or the geusemaker\.endpoint setting/);
   });

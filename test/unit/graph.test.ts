@@ -11,7 +11,7 @@ function step(id: string, deps: string[], ms: number, log: string[], fail = fals
     run: async () => {
       log.push(`start ${id}`);
       await delay(ms);
-      if (fail) throw new GeuseError({ code: 'BOOM', kind: 'transient', message: `${id} failed`, nextStep: 'retry' });
+      if (fail) throw new GeuseError({ code: 'AWS_TRANSIENT', kind: 'transient', message: `${id} failed`, nextStep: 'retry' });
       log.push(`end ${id}`);
       return { outcome: 'created' };
     },

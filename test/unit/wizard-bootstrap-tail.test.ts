@@ -71,7 +71,7 @@ describe('wizard: the bootstrap log tail (engine reads scripted)', () => {
   });
 
   it('says what went wrong on other errors and keeps trying; the view stays within the protocol\'s bounds', async () => {
-    const throttled = new GeuseError({ code: 'AWS_THROTTLED', kind: 'throttling', message: 'AWS is throttling requests.', nextStep: 'Wait.' });
+    const throttled = new GeuseError({ code: 'AWS_THROTTLING', kind: 'throttling', message: 'AWS is throttling requests.', nextStep: 'Wait.' });
     const { views } = await follow([{ live: throttled }, { live: { instanceState: 'running', bootstrap: status('ok', 'done') } }]);
     assert.match(views[1]?.note ?? '', /Could not read the log just now: AWS is throttling/);
     assert.equal(views.at(-1)?.state, 'ok');

@@ -85,7 +85,7 @@ describe('deploy wizard model', () => {
     view = foldProgress(view, { type: 'step-waiting', step: 'efs', waitingFor: 'EFS mount target in us-east-1b', elapsedMs: 4200 });
     assert.deepEqual(view.rows[0], { step: 'efs', title: 'EFS file system', state: 'waiting', elapsedMs: 4200, detail: 'waiting for EFS mount target in us-east-1b…' });
     view = foldProgress(view, { type: 'step-done', step: 'efs', title: 'EFS file system', outcome: 'created', detail: 'fs-1', elapsedMs: 9000 });
-    view = foldProgress(view, { type: 'step-failed', step: 'instance', title: 'Instance', elapsedMs: 10, error: new GeuseError({ code: 'X', kind: 'capacity', message: 'No capacity.', nextStep: 'Try another type.' }) });
+    view = foldProgress(view, { type: 'step-failed', step: 'instance', title: 'Instance', elapsedMs: 10, error: new GeuseError({ code: 'AWS_CAPACITY', kind: 'capacity', message: 'No capacity.', nextStep: 'Try another type.' }) });
     view = foldProgress(view, { type: 'note', message: 'spot in us-east-1b' });
     assert.deepEqual(view.rows.map((r) => [r.step, r.state, r.detail]), [['efs', 'done', 'created: fs-1'], ['instance', 'failed', 'No capacity. Try another type.']]);
     assert.deepEqual(view.notes, ['spot in us-east-1b']);

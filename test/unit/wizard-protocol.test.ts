@@ -83,7 +83,7 @@ describe('deploy wizard protocol and host-side shapes', () => {
     const done = finishRun(run, now, { services: [CATALOGUE.n8n, CATALOGUE.postgres] });
     assert.deepEqual([done.phase, done.services], ['done', [{ name: 'n8n', displayName: 'n8n', canOpen: true }, { name: 'postgres', displayName: 'PostgreSQL', canOpen: false }]]);
     assert.equal(finishRun(run, now, { error: new GeuseError({ code: 'CANCELLED', kind: 'cancelled', message: 'x', nextStep: 'y' }) }).phase, 'cancelled');
-    const failed = finishRun(run, now, { error: new GeuseError({ code: 'X', kind: 'capacity', message: 'No capacity.', nextStep: 'Try on-demand.' }) });
+    const failed = finishRun(run, now, { error: new GeuseError({ code: 'AWS_CAPACITY', kind: 'capacity', message: 'No capacity.', nextStep: 'Try on-demand.' }) });
     assert.deepEqual([failed.phase, failed.error], ['failed', { message: 'No capacity.', nextStep: 'Try on-demand.' }]);
     assert.ok(hostToWizardSchema.safeParse({ type: 'progress', progress: failed }).success);
   });

@@ -1,4 +1,4 @@
-import { GeuseError, type ErrorKind } from '../errors';
+import { GeuseError, type ErrorCode, type ErrorKind } from '../errors';
 import { describeOperation, networkError, systemErrorOf } from './network-errors';
 
 export { ENDPOINT_EXAMPLE } from './network-errors';
@@ -94,7 +94,7 @@ const CLOUDFRONT_NOT_VERIFIED = /account must be verified.*CloudFront/i;
 
 
 /** Credential problems get their own codes: the UI offers a different fix for each (sign in, choose a profile). */
-function credentialCode(code: string, awsMessage: string): string | undefined {
+function credentialCode(code: string, awsMessage: string): ErrorCode | undefined {
   if (/ExpiredToken|expired|SSO/i.test(`${code} ${awsMessage}`)) return 'AWS_CREDENTIALS_EXPIRED';
   if (code === 'CredentialsProviderError' || code === 'TokenProviderError') return 'AWS_NO_CREDENTIALS';
   return undefined;
@@ -147,6 +147,12 @@ const OPERATION_SPECIFIC: Readonly<Record<string, { kind: ErrorKind; means: stri
 };
 
 /** Turns anything thrown by an AWS SDK call into a GeuseError with a kind, plain words and a next step. */
+/** The code of each kind an AWS answer is classified as. */
+const AWS_KIND_CODES: Record<ErrorKind, ErrorCode> = {
+  throttling: 'AWS_THROTTLING', capacity: 'AWS_CAPACITY', quota: 'AWS_QUOTA', permission: 'AWS_PERMISSION', 'not-found': 'AWS_NOT_FOUND',
+  conflict: 'AWS_CONFLICT', 'invalid-input': 'AWS_INVALID_INPUT', transient: 'AWS_TRANSIENT', unknown: 'AWS_UNKNOWN', refused: 'AWS_UNKNOWN', cancelled: 'CANCELLED',
+};
+
 export function classifyAwsError(error: unknown, ctx: ClassifyContext = {}): GeuseError {
   if (error instanceof GeuseError) return error;
   if (!isAwsLike(error)) {
@@ -160,7 +166,7 @@ export function classifyAwsError(error: unknown, ctx: ClassifyContext = {}): Geu
   const code = error.Code ?? error.name;
   const special = OPERATION_SPECIFIC[`${ctx.operation ?? ''} ${code}`];
   if (special) {
-    return new GeuseError({ code: `AWS_${special.kind.toUpperCase().replace('-', '_')}`, kind: special.kind, cause: error, operation: ctx.operation,
+    return new GeuseError({ code: AWS_KIND_CODES[special.kind], kind: special.kind, cause: error, operation: ctx.operation,
       message: `${describeOperation(ctx.operation)} failed: ${special.means} (${code}).${error.message ? ` AWS said: ${error.message}` : ''}`, nextStep: special.nextStep });
   }
   const status = error.$metadata?.httpStatusCode;
@@ -174,7 +180,7 @@ export function classifyAwsError(error: unknown, ctx: ClassifyContext = {}): Geu
   }
   const kind = kindOf(code, status);
   const words = plainWords(kind, code, error.message ?? '', ctx);
-  const geuseCode = (kind === 'permission' ? credentialCode(code, error.message ?? '') : undefined) ?? `AWS_${kind.toUpperCase().replace('-', '_')}`;
+  const geuseCode = (kind === 'permission' ? credentialCode(code, error.message ?? '') : undefined) ?? AWS_KIND_CODES[kind];
   return new GeuseError({ code: geuseCode, kind, ...words, cause: error, operation: ctx.operation });
 }
 

@@ -53,7 +53,7 @@ const explained = new WeakSet<GeuseError>();
 
 /** An unreachable (or unusable) endpoint, said with which endpoint it was and where it came from. */
 export function explainEndpoint(error: GeuseError, endpoint: ResolvedEndpoint | undefined): GeuseError {
-  if (explained.has(error) || (error.code !== 'AWS_UNREACHABLE' && error.code !== 'AWS_ENDPOINT_INVALID')) return error;
+  if (explained.has(error) || (error.code !== 'AWS_UNREACHABLE' && error.code !== 'ENDPOINT_INVALID')) return error;
   const worded = wordEndpoint(error, endpoint);
   explained.add(worded);
   return worded;

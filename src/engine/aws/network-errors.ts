@@ -44,7 +44,7 @@ export function networkError(system: SystemError, error: { message?: string }, c
   const op = describeOperation(ctx.operation);
   if (system.code === 'ERR_INVALID_URL') {
     return new GeuseError({
-      code: 'AWS_ENDPOINT_INVALID', kind: 'invalid-input', cause: error, operation: ctx.operation,
+      code: 'ENDPOINT_INVALID', kind: 'invalid-input', cause: error, operation: ctx.operation,
       message: `${op} could not be sent: the AWS endpoint is not a valid URL (${error.message ?? system.code}).`,
       nextStep: `Set the endpoint (--endpoint, GEUSEMAKER_AWS_ENDPOINT or the geusemaker.endpoint setting) to an http(s) URL such as ${ENDPOINT_EXAMPLE}, or unset it to use AWS.`,
     });

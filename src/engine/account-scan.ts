@@ -4,9 +4,11 @@ import type { AwsClients } from './aws/clients';
 import { newStackState } from './deploy';
 import { stackConfigSchema, type StackConfig } from './stack/config';
 import { tagValue, TAG_STACK } from './stack/naming';
-import { isRuntimeStatus, sweepStack, type SweptKind } from './resources/sweep';
-import type { ResourceKind, StackState } from './state/schema';
+import { isRuntimeStatus, sweepStack } from './resources/sweep';
+import type { StackState } from './state/schema';
+import { ADOPTABLE_KINDS } from './kinds';
 import { refused } from './errors';
+import { cloudFrontIsChoice, tierWith } from './tiers';
 
 /** A stack found by its tags in one region of the account. */
 export interface AccountStack {
@@ -44,12 +46,8 @@ export async function findStacksInAccount(clients: AwsClients): Promise<AccountS
   return stacks.filter((stack): stack is AccountStack => stack !== undefined).sort((a, b) => a.name.localeCompare(b.name));
 }
 
-const journalKinds: Partial<Record<SweptKind, ResourceKind>> = {
-  vpc: 'vpc', subnet: 'subnet', 'internet-gateway': 'internet-gateway', 'route-table': 'route-table',
-  'security-group': 'security-group', efs: 'efs', 'iam-role': 'iam-role', 'instance-profile': 'instance-profile',
-  'ssm-parameter': 'ssm-parameter', instance: 'instance',
-  'load-balancer': 'load-balancer', 'target-group': 'target-group', 'cloudfront-distribution': 'cloudfront-distribution',
-};
+/** An imported stack journals what a deploy could adopt: the tagged kinds of its own. */
+const journalKinds = ADOPTABLE_KINDS;
 
 /**
  * A state for a stack found in the account but tracked nowhere here: its tagged resources journaled as
@@ -75,8 +73,9 @@ export async function importStackState(clients: AwsClients, name: string): Promi
   // A load balancer means automation or gpu (a GPU type says which); CloudFront on automation is its option.
   if (swept.some((r) => r.kind === 'load-balancer')) {
     const gpu = /^(g\d|p\d)/.test(overrides.instanceType ?? '');
-    overrides = { ...overrides, tier: gpu ? 'gpu' : 'automation', access: { mode: 'load-balancer' },
-      ...(!gpu && swept.some((r) => r.kind === 'cloudfront-distribution') ? { cloudFront: true } : {}) };
+    const tier = tierWith({ loadBalancer: true, gpu });
+    overrides = { ...overrides, tier, access: { mode: 'load-balancer' },
+      ...(cloudFrontIsChoice(tier) && swept.some((r) => r.kind === 'cloudfront-distribution') ? { cloudFront: true } : {}) };
   }
   const config = stackConfigSchema.parse({ name, region: clients.region, ...overrides });
   const state = newStackState(config, stackId);
@@ -86,7 +85,7 @@ export async function importStackState(clients: AwsClients, name: string): Promi
   if (origin?.createdOn) state.createdOn = origin.createdOn;
   if (origin?.createdAt && !Number.isNaN(Date.parse(origin.createdAt))) state.createdAt = origin.createdAt;
   for (const resource of swept) {
-    const kind = journalKinds[resource.kind];
+    const kind = journalKinds.get(resource.kind);
     if (!kind || !resource.key) continue;
     state.resources[resource.key] = { key: resource.key, kind, status: 'created', id: resource.id, attrs: {}, external: false, updatedAt: now };
   }

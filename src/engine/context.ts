@@ -54,7 +54,8 @@ export interface PlanFacts {
   loadBalancerSubnets?: string[];
 }
 
-export interface StepContext {
+/** What every step of one deploy shares: the stack, its plan facts, its journal. */
+export interface StackContext {
   clients: AwsClients;
   config: StackConfig;
   stack: string;
@@ -64,7 +65,24 @@ export interface StepContext {
   facts: PlanFacts;
   journal: Journal;
   timing: EngineTiming;
-  signal?: AbortSignal;
+}
+
+/** A step's one channel back to the user, and its one cancellation signal. */
+export interface StepReporter {
+  readonly signal: AbortSignal | undefined;
+  /** What the step waits for now (AWS provisioning, a retry); shown as progress. */
+  waiting(what: string): void;
   /** A sentence the user should see (fallbacks taken, things kept); also kept in the journal. */
+  note(message: string): Promise<void>;
+}
+
+/** What a step's code receives: the stack, and its own reporter. */
+export interface StepContext extends StackContext {
+  report: StepReporter;
+}
+
+/** What a deploy hands its graph: each step's reporter is made from this signal and note. */
+export interface DeployContext extends StackContext {
+  signal?: AbortSignal;
   note(message: string): Promise<void>;
 }

@@ -1,16 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { AwsClients } from './aws/clients';
-import type { EngineTiming, StepContext } from './context';
-import { classifyAwsError } from './aws/classify';
+import type { DeployContext, EngineTiming } from './context';
 import type { ProgressListener } from './progress';
 import type { StackConfig } from './stack/config';
 import { Journal, type StateWriter } from './state/journal';
-import { CURRENT_SCHEMA_VERSION, type ResourceKind, type StackState } from './state/schema';
+import { CURRENT_SCHEMA_VERSION, type StackState } from './state/schema';
 import { stackSteps, toGraph, type StepSpec } from './plan/stack-steps';
-import { runGraph, type StepTiming } from './graph/run-graph';
+import type { StepTiming } from './graph/run-graph';
+import { runOperation } from './graph/operation';
 import type { DeployPlan } from './plan/plan';
-import { mountTargetsOf, sweepStack, type SweptKind } from './resources/sweep';
+import { mountTargetsOf, sweepStack } from './resources/sweep';
+import { ADOPTABLE_KINDS, buildScope } from './kinds';
+import { mountTarget } from './kinds/mount-target';
 
 export interface DeployResult {
   state: StackState;
@@ -26,13 +28,6 @@ export function newStackState(config: StackConfig, stackId: string = randomUUID(
   };
 }
 
-const adoptableKinds: Partial<Record<SweptKind, ResourceKind>> = {
-  vpc: 'vpc', subnet: 'subnet', 'internet-gateway': 'internet-gateway', 'route-table': 'route-table',
-  'security-group': 'security-group', efs: 'efs', 'iam-role': 'iam-role', 'instance-profile': 'instance-profile',
-  'ssm-parameter': 'ssm-parameter', instance: 'instance',
-  'load-balancer': 'load-balancer', 'target-group': 'target-group', 'cloudfront-distribution': 'cloudfront-distribution',
-};
-
 /**
  * Journals adopted resources as intents, so each step finds and takes over its resource instead of creating one;
  * returns the ids of what was there, so progress can say "adopted" rather than "created".
@@ -41,7 +36,7 @@ async function journalAdopted(clients: AwsClients, journal: Journal, plan: Deplo
   const adopted = new Set<string>();
   const swept = await sweepStack(clients, plan.config.name);
   for (const resource of swept) {
-    const kind = adoptableKinds[resource.kind];
+    const kind = ADOPTABLE_KINDS.get(resource.kind);
     if (kind && resource.key && !journal.record(resource.key)) {
       await journal.intent(resource.key, kind);
       adopted.add(resource.id);
@@ -50,8 +45,7 @@ async function journalAdopted(clients: AwsClients, journal: Journal, plan: Deplo
   // Mount targets carry no tags: an adopted file system's are found by subnet or AZ (one per AZ), never made twice.
   const fileSystemId = swept.find((resource) => resource.kind === 'efs')?.id;
   if (fileSystemId) {
-    const zones = (plan.facts.existingSubnets ?? []).map((subnet) => subnet.zone);
-    const keys = plan.config.network.mode === 'new' ? ['mount-target-a', 'mount-target-b'] : [...new Set(zones)].map((zone) => `mount-target-${zone}`);
+    const keys = mountTarget.journalKeys(buildScope(plan.config), plan.facts);
     const targets = await mountTargetsOf(clients, [fileSystemId]);
     for (const key of keys) if (!journal.record(key)) await journal.intent(key, 'mount-target');
     for (const target of targets) adopted.add(target.id);
@@ -113,27 +107,20 @@ export async function applyDeploy(options: ApplyOptions): Promise<DeployResult> 
     notes: [],
   };
   const journal = new Journal(options.store, initial);
-  await journal.setStatus('deploying');
-  const adopted = plan.adoptedStackId ? await journalAdopted(clients, journal, plan) : new Set<string>();
-  const notes: string[] = [];
-  const ctx: StepContext = {
-    clients, config, stack: config.name, stackId: journal.state.stackId, facts: plan.facts, journal,
-    origin: { host: journal.state.createdOn ?? hostname(), createdAt: journal.state.createdAt, region: journal.state.region },
-    timing: options.timing, signal: options.signal,
-    note: async (message) => {
-      notes.push(message);
-      options.onProgress({ type: 'note', message });
-      await journal.note(message);
+  const context = { profile: config.profile, stack: config.name };
+  const { timings, notes } = await runOperation({
+    journal, clients, context, signal: options.signal, onProgress: options.onProgress,
+    statuses: { running: 'deploying', done: 'deployed', failed: 'deploy_failed' },
+    steps: async ({ note }) => {
+      const adopted = plan.adoptedStackId ? await journalAdopted(clients, journal, plan) : new Set<string>();
+      const ctx: DeployContext = {
+        clients, config, stack: config.name, stackId: journal.state.stackId, facts: plan.facts, journal,
+        origin: { host: journal.state.createdOn ?? hostname(), createdAt: journal.state.createdAt, region: journal.state.region },
+        timing: options.timing, signal: options.signal, note,
+      };
+      const specs = sayingAdopted(stackSteps(ctx), journal, adopted, plan.adoptedStackId);
+      return toGraph(options.timing.serialSteps ? serialized(specs) : specs, ctx);
     },
-  };
-  try {
-    const specs = sayingAdopted(stackSteps(ctx), journal, adopted, plan.adoptedStackId);
-    const timings = await runGraph(toGraph(options.timing.serialSteps ? serialized(specs) : specs, ctx), { signal: options.signal, onProgress: options.onProgress, context: { profile: config.profile, stack: config.name } });
-    await journal.setStatus('deployed');
-    return { state: journal.state, timings, notes };
-  } catch (error) {
-    const classified = classifyAwsError(error, { profile: config.profile, stack: config.name });
-    await journal.setStatus('deploy_failed', classified).catch(() => undefined);
-    throw classified;
-  }
+  });
+  return { state: journal.state, timings, notes };
 }

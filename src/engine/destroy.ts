@@ -1,21 +1,22 @@
 import type { AwsClients } from './aws/clients';
-import { classifyAwsError } from './aws/classify';
 import type { EngineTiming } from './context';
 import { GeuseError, refused } from './errors';
 import type { ProgressListener } from './progress';
 import { Journal, type StateWriter } from './state/journal';
 import type { StackState } from './state/schema';
 import { timeoutsSchema, type StackConfig } from './stack/config';
-import { runGraph, type GraphStep } from './graph/run-graph';
+import type { GraphStep } from './graph/run-graph';
+import { runOperation } from './graph/operation';
 import { isRuntimeStatus, mountTargetsOf, sweepStack, type SweptKind, type SweptResource } from './resources/sweep';
 import { describeFileSystemById } from './resources/efs-describe';
 import { EFS_STANDARD_USD_PER_GB_MONTH } from './cost/fallback-prices';
-import { endRunsAsEc2Says } from './cost/runs';
-import * as teardown from './resources/teardown';
+import type * as teardown from './resources/teardown';
+import { DATA_KINDS as DATA_KIND_NAMES, DELETABLE_JOURNAL_KINDS } from './kinds';
+import { destroyOrder } from './kinds/destroy-order';
 import { describeForeign, describeOwner, otherStackIds, ownershipOf, splitByOwner, type ForeignResource, type OwnedSplit, type Ownership } from './resources/ownership';
 
 /** Kinds kept when data is kept: the file system and the secrets that protect what is on it. */
-export const DATA_KINDS: readonly SweptKind[] = ['efs', 'ssm-parameter'];
+export const DATA_KINDS: readonly SweptKind[] = DATA_KIND_NAMES;
 
 export interface DestroyPlan {
   stack: string;
@@ -34,12 +35,8 @@ export interface DestroyPlan {
   foreign: ForeignResource[];
 }
 
-const journalKinds: Record<string, SweptKind> = {
-  vpc: 'vpc', subnet: 'subnet', 'internet-gateway': 'internet-gateway', 'route-table': 'route-table',
-  'security-group': 'security-group', efs: 'efs', 'mount-target': 'mount-target', 'iam-role': 'iam-role',
-  'instance-profile': 'instance-profile', 'ssm-parameter': 'ssm-parameter', instance: 'instance',
-  'load-balancer': 'load-balancer', 'target-group': 'target-group', 'cloudfront-distribution': 'cloudfront-distribution',
-};
+/** Journal kinds destroy deletes on their own; listeners and rules go with their load balancer. */
+const journalKinds: Readonly<Record<string, SweptKind>> = Object.fromEntries(DELETABLE_JOURNAL_KINDS);
 
 /**
  * Everything that carries the stack's name: the tag sweep, the journal's records it missed (a lost tag never
@@ -100,60 +97,40 @@ export function planDestroyFrom(stack: string, region: string, found: OwnedSplit
   return { stack, region, keepData, ...owner, toDelete: found.ours.filter((r) => !keep(r)), toKeep: found.ours.filter(keep), foreign: found.foreign };
 }
 
-function idsOf(resources: readonly SweptResource[], kind: SweptKind): string[] {
+function idsOf(resources: readonly SweptResource[], kind: string): string[] {
   return resources.filter((r) => r.kind === kind).map((r) => r.id);
 }
 
-/** Deletion order from AWS-REALITY.md, as a graph: network and IAM teardown run side by side once instances are gone. */
+/**
+ * Deletion order from AWS-REALITY.md, as a graph derived from the kinds (kinds/destroy-order.ts): network and IAM
+ * teardown run side by side once instances are gone.
+ */
 function destroySteps(plan: DestroyPlan, clients: AwsClients, timing: EngineTiming, signal: AbortSignal | undefined, allFileSystems: string[], config: StackConfig | undefined): GraphStep[] {
   const del = plan.toDelete;
   // The stack's own CloudFront timeout; the default when the journal is lost.
   const distributionTimeoutMs = (config?.timeouts ?? timeoutsSchema.parse({})).cloudFrontDeployedMinutes * 60_000;
-  const ctxFor = (waiting: (what: string) => void): teardown.TeardownContext => ({ clients, timing, signal, distributionTimeoutMs, waiting });
-  // Each step says what it really did: deleted something, kept data, or found nothing to do.
-  const step = (id: string, title: string, deps: string[], targets: readonly string[], work: (ctx: teardown.TeardownContext) => Promise<void>, kept: readonly string[] = []): GraphStep => ({
-    id, title, deps,
-    run: async (waiting) => {
-      if (targets.length > 0) await work(ctxFor(waiting));
-      // Kept data is what the user must hear about, even when something beside it was deleted.
-      if (kept.length > 0) return { outcome: 'kept', detail: `${kept.join(', ')}${targets.length > 0 ? `; deleted ${targets.join(', ')}` : ''}` };
-      return targets.length > 0 ? { outcome: 'deleted', detail: targets.join(', ') } : { outcome: 'gone' };
-    },
+  const ctxFor = (waiting: (what: string) => void): teardown.TeardownContext & { fileSystemIds: string[] } => ({ clients, timing, signal, distributionTimeoutMs, waiting, fileSystemIds: allFileSystems });
+  return destroyOrder().map(({ id, title, kinds, after }): GraphStep => {
+    const targets = kinds.flatMap((kind) => idsOf(del, kind.kind));
+    const kept = kinds.flatMap((kind) => idsOf(plan.toKeep, kind.kind));
+    return {
+      id, title, deps: after,
+      // Each step says what it really did: deleted something, kept data, or found nothing to do.
+      run: async (waiting) => {
+        if (targets.length > 0) {
+          const ctx = ctxFor(waiting);
+          // Within a step, dependents first (the profile before its role, interfaces before volumes).
+          for (const kind of [...kinds].reverse()) {
+            const ids = idsOf(del, kind.kind);
+            if (ids.length > 0) await kind.teardown.delete(ctx, ids);
+          }
+        }
+        // Kept data is what the user must hear about, even when something beside it was deleted.
+        if (kept.length > 0) return { outcome: 'kept', detail: `${kept.join(', ')}${targets.length > 0 ? `; deleted ${targets.join(', ')}` : ''}` };
+        return targets.length > 0 ? { outcome: 'deleted', detail: targets.join(', ') } : { outcome: 'gone' };
+      },
+    };
   });
-  const keptIds = (kind: SweptKind) => idsOf(plan.toKeep, kind);
-  const roleName = idsOf(del, 'iam-role')[0];
-  const profileName = idsOf(del, 'instance-profile')[0];
-  const leftovers = [...idsOf(del, 'volume'), ...idsOf(del, 'network-interface')];
-  return [
-    step('instances', 'Terminate instances', [], idsOf(del, 'instance'), (c) => teardown.terminateInstances(c, idsOf(del, 'instance'))),
-    // CloudFront's disable → deploy → delete takes minutes and needs nothing else gone, so it runs beside the
-    // instances; the load balancer it points at goes only after it, so viewers never hit a dangling origin.
-    step('cloudfront', 'CloudFront distribution (disable, wait, delete)', [], idsOf(del, 'cloudfront-distribution'), async (c) => {
-      for (const id of idsOf(del, 'cloudfront-distribution')) await teardown.deleteDistribution(c, id);
-    }),
-    step('load-balancer', 'Load balancer (with its listeners)', ['instances', 'cloudfront'], idsOf(del, 'load-balancer'), (c) => teardown.deleteLoadBalancers(c, idsOf(del, 'load-balancer'))),
-    step('target-groups', 'Target groups', ['load-balancer'], idsOf(del, 'target-group'), (c) => teardown.deleteTargetGroups(c, idsOf(del, 'target-group'))),
-    step('leftovers', 'Leftover volumes and interfaces', ['instances'], leftovers, (c) => teardown.deleteLeftovers(c, idsOf(del, 'volume'), idsOf(del, 'network-interface'))),
-    // Mount targets sit in the stack's subnets, so they go even when the file system is kept.
-    step('mount-targets', 'EFS mount targets', ['instances'], idsOf(del, 'mount-target'), (c) => teardown.deleteMountTargets(c, allFileSystems)),
-    step('efs', 'EFS file system', ['mount-targets'], idsOf(del, 'efs'), async (c) => {
-      for (const id of idsOf(del, 'efs')) await teardown.deleteFileSystem(c, id);
-    }, keptIds('efs')),
-    step('security-groups', 'Security groups', ['instances', 'mount-targets', 'leftovers', 'load-balancer'], idsOf(del, 'security-group'), (c) => teardown.deleteSecurityGroups(c, idsOf(del, 'security-group'))),
-    step('internet-gateway', 'Internet gateway', ['instances', 'leftovers', 'load-balancer'], idsOf(del, 'internet-gateway'), async (c) => {
-      for (const id of idsOf(del, 'internet-gateway')) await teardown.deleteInternetGateway(c, id);
-    }),
-    step('route-table', 'Route table', ['instances'], idsOf(del, 'route-table'), async (c) => {
-      for (const id of idsOf(del, 'route-table')) await teardown.deleteRouteTable(c, id);
-    }),
-    step('subnets', 'Subnets', ['route-table', 'mount-targets', 'leftovers', 'load-balancer'], idsOf(del, 'subnet'), (c) => teardown.deleteSubnets(c, idsOf(del, 'subnet'))),
-    step('vpc', 'VPC', ['subnets', 'security-groups', 'internet-gateway', 'route-table'], idsOf(del, 'vpc'), async (c) => {
-      for (const id of idsOf(del, 'vpc')) await teardown.deleteVpc(c, id);
-    }),
-    step('iam', 'IAM role and instance profile', ['instances'], [roleName, profileName].filter((n): n is string => n !== undefined), (c) => teardown.deleteIamRoleAndProfile(c, roleName, profileName)),
-    // Last: CloudFront's header and the instance read them, so an interrupted destroy must leave them for a redeploy.
-    step('secrets', 'Secrets', ['instances', 'cloudfront', 'load-balancer', 'efs'], idsOf(del, 'ssm-parameter'), (c) => teardown.deleteParameters(c, idsOf(del, 'ssm-parameter')), keptIds('ssm-parameter')),
-  ];
 }
 
 export interface ApplyDestroyOptions {
@@ -192,37 +169,40 @@ export async function keptCost(clients: AwsClients, kept: readonly SweptResource
 export async function applyDestroy(options: ApplyDestroyOptions): Promise<DestroyResult> {
   const { clients, plan } = options;
   const journal = options.state ? new Journal(options.store, options.state) : undefined;
-  await journal?.setStatus('destroying');
   const allFileSystems = [...plan.toDelete, ...plan.toKeep].filter((r) => r.kind === 'efs').map((r) => r.id);
-  let remaining: SweptResource[];
-  try {
-    await runGraph(destroySteps(plan, clients, options.timing, options.signal, allFileSystems, options.state?.config), { signal: options.signal, onProgress: options.onProgress, context: { profile: clients.profile, stack: plan.stack } });
-    remaining = splitByOwner(await gatherResources(clients, plan.stack), options.owner).ours;
-    const left = remaining.filter((r) => !(plan.keepData && DATA_KINDS.includes(r.kind) && !isRuntimeStatus(r)));
-    if (left.length > 0) {
-      throw new GeuseError({
-        code: 'DESTROY_INCOMPLETE', kind: 'transient',
-        message: `Some resources of stack ${plan.stack} still exist: ${left.map((r) => `${r.kind} ${r.id}`).join(', ')}.`,
-        nextStep: `Run \`geusemaker destroy ${plan.stack}\` again; it continues where it stopped.`,
-      });
-    }
-  } catch (error) {
-    const classified = classifyAwsError(error, { profile: clients.profile, stack: plan.stack });
-    await journal?.setStatus('destroy_failed', classified).catch(() => undefined);
-    throw classified;
-  }
-  // The final sweep already says what is left: with data kept, exactly the data.
-  const kept = plan.keepData ? remaining.filter((r) => DATA_KINDS.includes(r.kind) && !isRuntimeStatus(r)) : [];
-  if (kept.length === 0) {
-    await options.store.remove(plan.stack);
-    return { kept, stateRemoved: true };
-  }
-  if (journal) {
-    const keptIds = new Set(kept.map((r) => r.id));
-    await endRunsAsEc2Says(journal, clients, journal.state.compute.map((c) => c.instanceId));
-    await journal.forget(Object.values(journal.state.resources).filter((r) => !r.id || !keptIds.has(r.id)).map((r) => r.key));
-    await journal.setStatus('destroyed');
-  }
+  const isKeptData = (r: SweptResource) => plan.keepData && DATA_KINDS.includes(r.kind) && !isRuntimeStatus(r);
+  const { outcome } = await runOperation({
+    journal, clients, signal: options.signal, onProgress: options.onProgress,
+    context: { profile: clients.profile, stack: plan.stack },
+    statuses: { running: 'destroying', done: 'destroyed', failed: 'destroy_failed' },
+    steps: () => destroySteps(plan, clients, options.timing, options.signal, allFileSystems, options.state?.config),
+    // The final sweep says what is left: with data kept, exactly the data; anything else fails the destroy.
+    check: async () => {
+      const remaining = splitByOwner(await gatherResources(clients, plan.stack), options.owner).ours;
+      const left = remaining.filter((r) => !isKeptData(r));
+      if (left.length > 0) {
+        throw new GeuseError({
+          code: 'DESTROY_INCOMPLETE', kind: 'transient',
+          message: `Some resources of stack ${plan.stack} still exist: ${left.map((r) => `${r.kind} ${r.id}`).join(', ')}.`,
+          nextStep: `Run \`geusemaker destroy ${plan.stack}\` again; it continues where it stopped.`,
+        });
+      }
+      return remaining.filter(isKeptData);
+    },
+    settle: async (kept = []) => {
+      if (kept.length === 0) {
+        await options.store.remove(plan.stack);
+        return { stateRemoved: true };
+      }
+      const keptIds = new Set(kept.map((r) => r.id));
+      return journal ? {
+        endedInstances: journal.state.compute.map((c) => c.instanceId),
+        forget: Object.values(journal.state.resources).filter((r) => !r.id || !keptIds.has(r.id)).map((r) => r.key),
+      } : {};
+    },
+  });
+  const kept = outcome ?? [];
+  if (kept.length === 0) return { kept, stateRemoved: true };
   return { kept, keptMonthlyCost: await keptCost(clients, kept), stateRemoved: false };
 }
 

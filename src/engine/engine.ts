@@ -11,22 +11,14 @@ import { refused, stackNotFound } from './errors';
 import { splitByOwner, type Ownership } from './resources/ownership';
 import { locateStack } from './resources/locate';
 import { HealthTracker } from './health/tracker';
-import { join } from 'node:path';
-import { PriceCache } from './cost/cache';
-import { DEFAULT_ASSUMPTIONS, estimateKept, estimateMonthly, type Assumptions, type MonthlyEstimate } from './cost/estimate';
-import { openRuns, reconcileRuns } from './cost/runs';
 import { LIVE_READ_TIMEOUT_MS, liveView, sightInstances, type InstanceSighting, type LiveView } from './live';
-import { DEFAULT_SPOT_MIN_SAVING, rankPlacements, recommendForStack, type Placement } from './cost/placement';
-import { cheapestPlausible, spotSaving } from './cost/plausible';
-import { PriceBook } from './cost/prices';
-import { spotHistory } from './cost/spot';
-import { budgetStatus, costToDate, startOfMonth, type BudgetStatus, type CostToDate, type FixedRates, type HistoricPrices } from './cost/to-date';
-import { efsSizeHistory, type EfsStorage } from './cost/efs-size';
-import { costSeries, monthDays, type CostPoint } from './cost/series';
-import { HOURS_PER_MONTH } from './cost/fallback-prices';
-import { describeFileSystemById } from './resources/efs-describe';
-import { pricingRegionFor, SdkPricingApi, type PricingApi } from './cost/pricing-api';
-import { geusemakerHome } from './state/paths';
+import { CostService, type MarketAdvice } from './cost/cost-service';
+import type { Assumptions, MonthlyEstimate } from './cost/estimate';
+import type { Placement } from './cost/placement';
+import type { PriceBook } from './cost/prices';
+import type { PricingApi } from './cost/pricing-api';
+import type { CostPoint } from './cost/series';
+import type { BudgetStatus, CostToDate } from './cost/to-date';
 import type { CatalogueService } from './health/catalogue';
 import { discoverNetworks, type DiscoveredVpc } from './discovery/networks';
 import { describeCandidateTypes, type InstanceTypeInfo } from './discovery/instance-types';
@@ -81,13 +73,18 @@ export class Engine {
   readonly timing: EngineTiming;
   private readonly clientCache = new Map<string, AwsClients>();
   private readonly trackers = new Map<string, HealthTracker>();
-  private readonly pricingClients = new Map<string, SdkPricingApi>();
+  /** Prices, estimates, actuals and budgets: the facade only delegates to it. */
+  private readonly cost: CostService;
   /** Configs handed out with a recorded state (show, list), to the state they came from. */
 
   constructor(private readonly options: EngineOptions) {
     const index = options.index === null ? undefined : (options.index ?? new MachineIndex());
     this.store = new StateStore(options.stateDir, { index });
     this.timing = { ...DEFAULT_TIMING, ...options.timing };
+    this.cost = new CostService({
+      clients: (region, profile) => this.clients(region, profile), requireState: (name) => this.requireState(name),
+      endpoint: options.endpoint, pricing: options.pricing, cacheDir: options.cacheDir, spotMinSaving: options.spotMinSaving,
+    });
   }
 
   clients(region: string, profile?: string): AwsClients {
@@ -107,8 +104,7 @@ export class Engine {
   dispose(): void {
     for (const clients of this.clientCache.values()) clients.destroy();
     this.clientCache.clear();
-    for (const pricing of this.pricingClients.values()) pricing.destroy();
-    this.pricingClients.clear();
+    this.cost.dispose();
   }
 
   async plan(config: StackConfig, options: { adopt?: boolean } = {}): Promise<DeployPlan> {
@@ -125,22 +121,17 @@ export class Engine {
 
   /** The spot-saving threshold in force (the option may follow a live setting). */
   get spotMinSaving(): number {
-    const option = this.options.spotMinSaving;
-    const value = typeof option === 'function' ? option() : option;
-    return value !== undefined && Number.isFinite(value) ? Math.min(0.9, Math.max(0, value)) : DEFAULT_SPOT_MIN_SAVING;
+    return this.cost.spotMinSaving;
   }
 
   /** On-demand and cheapest spot price for the stack's type and region, and which market the threshold recommends. */
-  private async marketAdvice(config: StackConfig, book = this.priceBook(config.region, config.profile)) {
-    const [onDemand, spot] = await Promise.all([book.onDemandHourly(config.instanceType, config.region), book.spotHourly(config.instanceType, config.region)]);
-    const { cheapest, answered } = cheapestPlausible(spot?.value ?? [], onDemand?.value);
-    return { onDemand, spot: cheapest && spot ? { ...cheapest, source: spot.source } : undefined, recommendation: recommendForStack(onDemand?.value, answered, this.spotMinSaving) };
+  private marketAdvice(config: StackConfig): Promise<MarketAdvice> {
+    return this.cost.marketAdvice(config);
   }
 
   /** Plan, confirm, apply — all under the stack's lock, so a second deploy or destroy is refused. */
   async deploy(config: StackConfig, options: OperationOptions & { adopt?: boolean; allowOverBudget?: boolean; confirm?: Confirm<DeployPlan> } = {}): Promise<DeployResult & { plan: DeployPlan }> {
-    const lock = await this.store.lock(config.name, 'deploy', { takeOver: options.takeOverLock });
-    try {
+    return this.locked(config.name, 'deploy', options, async () => {
       const existing = await this.store.read(config.name);
       const clients = this.clients(config.region, config.profile);
       const plan = await planDeploy(clients, config, existing, { adopt: options.adopt, quotas: this.quotaApi(clients) });
@@ -148,6 +139,14 @@ export class Engine {
       if (options.confirm && !(await options.confirm(plan))) throw declined('deploy', config.name);
       const result = await applyDeploy({ clients, store: this.store, plan, existing, timing: this.timing, signal: options.signal, onProgress: options.onProgress ?? silentProgress });
       return { ...result, plan };
+    });
+  }
+
+  /** Plan, confirm and apply happen under the stack's lock, so a second operation on the stack is refused meanwhile. */
+  private async locked<T>(name: string, operation: 'deploy' | 'destroy' | 'pause', options: OperationOptions, work: () => Promise<T>): Promise<T> {
+    const lock = await this.store.lock(name, operation, { takeOver: options.takeOverLock });
+    try {
+      return await work();
     } finally {
       await lock.release();
     }
@@ -179,28 +178,22 @@ export class Engine {
   }
 
   async destroy(name: string, options: OperationOptions & DestroyOptions & { confirm?: Confirm<DestroyPlan> } = {}): Promise<DestroyResult & { plan: DestroyPlan }> {
-    const lock = await this.store.lock(name, 'destroy', { takeOver: options.takeOverLock });
-    try {
+    return this.locked(name, 'destroy', options, async () => {
       const { plan, state, owner } = await this.planDestroy(name, options);
       if (!state && plan.toDelete.length === 0 && plan.toKeep.length === 0) throw nothingOfOurs(plan, this.options.stateDir);
       if (options.confirm && !(await options.confirm(plan))) throw declined('destroy', name);
       const clients = this.clients(plan.region, options.profile ?? state?.config.profile);
       const result = await applyDestroy({ clients, store: this.store, state, plan, owner, timing: this.timing, signal: options.signal, onProgress: options.onProgress ?? silentProgress });
       return { ...result, plan };
-    } finally {
-      await lock.release();
-    }
+    });
   }
 
   /** Terminates the compute and keeps network and data, under the stack's lock. */
   async pause(name: string, options: OperationOptions = {}): Promise<PauseResult> {
-    const lock = await this.store.lock(name, 'pause', { takeOver: options.takeOverLock });
-    try {
+    return this.locked(name, 'pause', options, async () => {
       const state = await this.requireState(name);
-      return await applyPause({ clients: this.clients(state.region, state.config.profile), store: this.store, state, timing: this.timing, signal: options.signal, onProgress: options.onProgress ?? silentProgress });
-    } finally {
-      await lock.release();
-    }
+      return applyPause({ clients: this.clients(state.region, state.config.profile), store: this.store, state, timing: this.timing, signal: options.signal, onProgress: options.onProgress ?? silentProgress });
+    });
   }
 
   /** Launches the compute again on the same network and data: a deploy of the stack's recorded config. */
@@ -324,121 +317,44 @@ export class Engine {
 
   /** Live (or cached, or bundled) prices for one region and profile. */
   priceBook(region: string, profile?: string): PriceBook {
-    const key = `${pricingRegionFor(region)}|${profile ?? ''}`;
-    let pricing = this.options.pricing?.() ?? this.pricingClients.get(key);
-    if (!pricing) {
-      const client = new SdkPricingApi({ region, profile, endpoint: this.options.endpoint });
-      this.pricingClients.set(key, client);
-      pricing = client;
-    }
-    return new PriceBook({ clients: this.clients(region, profile), pricing, cache: new PriceCache(this.options.cacheDir ?? join(geusemakerHome(), 'cache')) });
+    return this.cost.priceBook(region, profile);
   }
 
   /** The tier's instance types offered in the region, cheapest first, with the cheapest AZ and a market recommendation. */
-  async placements(region: string, tier: Tier, profile?: string, only?: readonly string[]): Promise<Placement[]> {
-    return rankPlacements(this.priceBook(region, profile), await this.instanceTypes(region, tier, profile, only), region, this.spotMinSaving);
+  placements(region: string, tier: Tier, profile?: string, only?: readonly string[]): Promise<Placement[]> {
+    return this.cost.placements(region, tier, profile, only);
   }
 
   /**
    * A month of the stack `config` describes, broken down: compute at the chosen market's price (spot: cheapest AZ),
    * the rest from list prices and assumptions. A recorded stack is priced as it is by stackEstimate.
    */
-  async estimate(config: StackConfig, assumptions: Assumptions = DEFAULT_ASSUMPTIONS): Promise<MonthlyEstimate> {
-    return this.configEstimate(config, assumptions);
+  estimate(config: StackConfig, assumptions?: Assumptions): Promise<MonthlyEstimate> {
+    return this.cost.estimate(config, assumptions);
   }
 
   /** What the recorded stack costs per month as it is: a destroyed stack prices only what it kept (EFS, secrets). */
-  async stackEstimate(state: StackState, assumptions: Assumptions = DEFAULT_ASSUMPTIONS): Promise<MonthlyEstimate> {
-    if (state.status !== 'destroyed') return this.configEstimate(state.config, assumptions);
-    const efs = state.resources.efs;
-    const kept = efs?.status === 'created' && efs.id ? efs.id : undefined;
-    const clients = this.clients(state.region, state.config.profile);
-    const [list, sizeBytes] = await Promise.all([
-      this.priceBook(state.region, state.config.profile).listPrices(state.region),
-      kept ? describeFileSystemById(clients, kept).then((fs) => (fs ? fs.SizeInBytes?.Value ?? null : 'gone' as const), () => undefined) : Promise.resolve(undefined),
-    ]);
-    // A kept file system deleted since (outside the tool) costs nothing; one AWS would not describe is priced at the assumed size.
-    if (sizeBytes === 'gone') return estimateKept(false, undefined, assumptions, list);
-    return estimateKept(kept !== undefined, typeof sizeBytes === 'number' ? sizeBytes / 1024 ** 3 : undefined, assumptions, list);
-  }
-
-  private async configEstimate(config: StackConfig, assumptions: Assumptions): Promise<MonthlyEstimate> {
-    const book = this.priceBook(config.region, config.profile);
-    const [{ onDemand, spot, recommendation }, list] = await Promise.all([this.marketAdvice(config, book), book.listPrices(config.region)]);
-    const cheapest = config.market === 'spot' ? spot : undefined;
-    const compute = cheapest ? { usdPerHour: cheapest.usdPerHour, source: cheapest.source }
-      : onDemand ? { usdPerHour: onDemand.value, source: onDemand.source, ...(config.market === 'spot' ? { note: 'no plausible spot price is known: priced at on-demand, the most spot costs' } : {}) } : undefined;
-    if (!compute) {
-      throw refused('NO_PRICE', `No price is known for ${config.instanceType} in ${config.region}: the Price List API gave none and the bundled table lacks it.`,
-        'Check the instance type, or allow pricing:GetProducts for these credentials.');
-    }
-    const estimate = estimateMonthly(config, compute, assumptions, list);
-    estimate.recommendation = recommendation;
-    const saving = cheapest && onDemand ? spotSaving(onDemand.value, cheapest.usdPerHour) : undefined;
-    if (saving !== undefined && onDemand) {
-      const onDemandComputeUsd = Math.round(onDemand.value * HOURS_PER_MONTH * 100) / 100;
-      const spotCompute = estimate.lines.find((line) => line.item === 'compute')?.usd ?? 0;
-      estimate.spotSavings = { onDemandComputeUsd, savedUsd: Math.round((onDemandComputeUsd - spotCompute) * 100) / 100, percent: Math.round(saving * 100) };
-    }
-    return estimate;
+  stackEstimate(state: StackState, assumptions?: Assumptions): Promise<MonthlyEstimate> {
+    return this.cost.stackEstimate(state, assumptions);
   }
 
   /** What the stack has cost so far, from its recorded instance runs and the prices in force then. */
-  async costToDate(name: string, now: Date = new Date(), from?: Date): Promise<CostToDate> {
-    const state = await this.withRunsAsEc2Says(await this.requireState(name), now);
-    const inputs = await this.historicInputs(state, from ?? new Date(state.createdAt), now);
-    return costToDate(state, inputs.prices, inputs.efs, now, from, inputs.rates);
+  costToDate(name: string, now?: Date, from?: Date): Promise<CostToDate> {
+    return this.cost.costToDate(name, now, from);
   }
 
   /** Cumulative cost at each UTC midnight of the month so far and now: the cost panel's chart. */
-  async costOverTime(name: string, now: Date = new Date()): Promise<CostPoint[]> {
-    const state = await this.withRunsAsEc2Says(await this.requireState(name), now);
-    const days = monthDays(now);
-    const inputs = await this.historicInputs(state, days[0] ?? now, now);
-    return costSeries(state, inputs.prices, inputs.efs, days, inputs.rates);
-  }
-
-  /** Prices in force over a span, EFS size readings over it, and the fixed hourly rates: what actuals need. */
-  private async historicInputs(state: StackState, start: Date, end: Date): Promise<{ prices: HistoricPrices; efs: EfsStorage; rates: FixedRates }> {
-    const clients = this.clients(state.region, state.config.profile);
-    const book = this.priceBook(state.region, state.config.profile);
-    const efsRecord = state.resources.efs;
-    const fileSystemId = efsRecord && efsRecord.status !== 'intent' ? efsRecord.id : undefined;
-    const [sizeNowBytes, history, list] = await Promise.all([
-      fileSystemId && efsRecord?.status === 'created' ? describeFileSystemById(clients, fileSystemId).then((fs) => fs?.SizeInBytes?.Value ?? 0, () => 0) : Promise.resolve(0),
-      // Denied or missing metrics: the size now stands in, and the basis says why.
-      fileSystemId ? efsSizeHistory(clients, fileSystemId, start, end).then((points) => ({ points }), (error: unknown) => ({ points: [], unreadable: classifyAwsError(error).message.slice(0, 200) }))
-        : Promise.resolve({ points: [] }),
-      book.listPrices(state.region),
-    ]);
-    return {
-      prices: {
-        onDemandHourly: async (type) => (await book.onDemandHourly(type, state.region))?.value,
-        spotHistory: (type, zone, from, to) => spotHistory(clients, type, zone, from, to).catch(() => []),
-      },
-      efs: { usdPerGbMonth: list.efsStandard.usd, sizeNowGb: sizeNowBytes / 1024 ** 3, history: history.points, ...('unreadable' in history ? { unreadable: history.unreadable } : {}) },
-      rates: { loadBalancerUsdPerHour: list.albHour.usd },
-    };
+  costOverTime(name: string, now?: Date): Promise<CostPoint[]> {
+    return this.cost.costOverTime(name, now);
   }
 
   /** The month projected from month-to-date and today's hourly rate, against the stack's budget (undefined without one). */
-  async budget(name: string, now: Date = new Date()): Promise<BudgetStatus | undefined> {
-    const state = await this.requireState(name);
-    const budget = state.config.monthlyBudgetUsd;
-    if (budget === undefined) return undefined;
-    const [monthToDate, estimate] = await Promise.all([this.costToDate(name, now, startOfMonth(now)), this.stackEstimate(state)]);
-    // Running: the whole estimate accrues by the hour; otherwise only the kept storage does.
-    const perHour = state.status === 'deployed' || state.status === 'deploying'
-      ? estimate.totalUsd / HOURS_PER_MONTH
-      : (estimate.lines.find((line) => line.item === 'efs')?.usd ?? 0) / HOURS_PER_MONTH;
-    return budgetStatus(budget, monthToDate.totalUsd, perHour, now);
+  budget(name: string, now?: Date): Promise<BudgetStatus | undefined> {
+    return this.cost.budget(name, now);
   }
 
-  private async refuseOverBudget(config: StackConfig, budget: number): Promise<void> {
-    const estimate = await this.estimate(config);
-    if (estimate.totalUsd <= budget) return;
-    throw refused('OVER_BUDGET', `Stack ${config.name} is estimated at $${estimate.totalUsd.toFixed(2)}/month, over its budget of $${budget.toFixed(2)}/month (${estimate.lines.map((l) => `${l.item} $${l.usd.toFixed(2)}`).join(', ')}).`,
-      'Choose a smaller instance type or spot, raise monthlyBudgetUsd, or deploy anyway with --allow-over-budget.');
+  private refuseOverBudget(config: StackConfig, budget: number): Promise<void> {
+    return this.cost.refuseOverBudget(config, budget);
   }
 
   private ssmOf(state: StackState) {
@@ -488,21 +404,6 @@ export class Engine {
       for (const state of group) views.set(state, liveView(state.status, recordedInstanceId(state), answer));
     }));
     return views;
-  }
-
-  /**
-   * The state with its open runs ended where EC2 says their instances are gone (in memory only: reads take no
-   * lock; the next deploy records it). When EC2 cannot be asked, the runs stand as recorded.
-   */
-  private async withRunsAsEc2Says(state: StackState, now: Date): Promise<StackState> {
-    const open = openRuns(state);
-    if (open.length === 0) return state;
-    try {
-      const sightings = await sightInstances(this.clients(state.region, state.config.profile), open.map((run) => run.instanceId), AbortSignal.timeout(LIVE_READ_TIMEOUT_MS));
-      return { ...state, compute: reconcileRuns(state, sightings, now) };
-    } catch {
-      return state;
-    }
   }
 
   restore(name: string): Promise<{ restoredFrom: string }> {

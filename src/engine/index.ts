@@ -49,6 +49,8 @@ export { CONFIG_FILE_NAMES, findConfigFile, loadStackConfig, parseConfigFile } f
 export { OLLAMA_MODELS } from './stack/models';
 export { AWS_REGIONS } from './stack/regions';
 export { sampleConfigYaml } from './stack/sample';
+export { DEFAULT_INSTANCE_TYPE, DEFAULT_TIER, TIER_TABLE, cloudFrontIsAlways, cloudFrontIsChoice, hasCloudFront, isGpuTier, isLoadBalanced, tierNames, tiersWhere } from './tiers';
+export type { AccessMode, CloudFrontRule, TierSpec } from './tiers';
 export { MachineIndex } from './state/index-file';
 export { defaultStateDir, geusemakerHome } from './state/paths';
 export type { ResourceKind, ResourceRecord, StackState, StackStatus } from './state/schema';

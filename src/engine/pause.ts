@@ -1,13 +1,11 @@
 import type { AwsClients } from './aws/clients';
-import { classifyAwsError } from './aws/classify';
 import type { EngineTiming } from './context';
 import { refused } from './errors';
 import type { ProgressListener } from './progress';
 import { Journal, type StateWriter } from './state/journal';
 import type { StackState } from './state/schema';
-import { runGraph } from './graph/run-graph';
+import { runOperation } from './graph/operation';
 import { terminateInstances } from './resources/teardown';
-import { endRunsAsEc2Says } from './cost/runs';
 
 export interface PauseOptions {
   clients: AwsClients;
@@ -37,25 +35,25 @@ export async function applyPause(options: PauseOptions): Promise<PauseResult> {
   const journal = new Journal(options.store, state);
   const instances = journal.records().filter((r) => r.kind === 'instance' && r.status !== 'deleted');
   const ids = instances.flatMap((r) => (r.id ? [r.id] : []));
-  await journal.setStatus('pausing');
-  try {
-    await runGraph([{
+  await runOperation({
+    journal, clients: options.clients, signal: options.signal, onProgress: options.onProgress,
+    context: { profile: options.clients.profile, stack: state.name },
+    // A failed pause leaves a stack that still runs what it did not terminate.
+    statuses: { running: 'pausing', done: 'paused', failed: 'deployed' },
+    steps: () => [{
       id: 'instance', title: 'Terminate the instance (data stays on EFS)', deps: [],
       run: async (waiting) => {
         await terminateInstances({ clients: options.clients, timing: options.timing, signal: options.signal, waiting }, ids);
         return ids.length > 0 ? { outcome: 'deleted', detail: ids.join(', ') } : { outcome: 'gone' };
       },
-    }], { signal: options.signal, onProgress: options.onProgress });
-  } catch (error) {
-    const classified = classifyAwsError(error, { profile: options.clients.profile });
-    await journal.setStatus('deployed', classified).catch(() => undefined);
-    throw classified;
-  }
-  // The record goes, so the next deploy (resume) launches a fresh instance instead of looking for this one.
-  await endRunsAsEc2Says(journal, options.clients, ids);
-  await journal.forget(instances.map((r) => r.key));
-  await journal.note(`paused at ${new Date().toISOString()}: instance ${ids.join(', ') || '(none)'} terminated, data kept`);
-  await journal.setStatus('paused');
+    }],
+    // The record goes, so the next deploy (resume) launches a fresh instance instead of looking for this one.
+    settle: () => ({
+      endedInstances: ids,
+      forget: instances.map((r) => r.key),
+      note: `paused at ${new Date().toISOString()}: instance ${ids.join(', ') || '(none)'} terminated, data kept`,
+    }),
+  });
   const kept = journal.records().filter((r) => r.status === 'created' && r.id).map((r) => `${r.kind} ${r.id}`);
   return { terminated: ids, kept };
 }

@@ -38,13 +38,12 @@ export interface TierSpec {
   readonly allowedFamilies: readonly string[];
 }
 
-const BASE_KINDS = ['network', 'security-groups', 'iam', 'secrets', 'efs'] as const;
-
+// Written out in full (no spreads or calls), so a bundle that reads none of it can drop it.
 export const TIER_TABLE: { readonly [T in Tier]: TierSpec & { readonly tier: T } } = {
   dev: {
     tier: 'dev',
     adds: 'One instance and an EFS file system; services through SSM tunnels.',
-    kinds: [...BASE_KINDS, 'instance'],
+    kinds: ['network', 'security-groups', 'iam', 'secrets', 'efs', 'instance'],
     loadBalancer: false,
     cloudFront: 'never',
     gpu: false,
@@ -57,7 +56,7 @@ export const TIER_TABLE: { readonly [T in Tier]: TierSpec & { readonly tier: T }
   automation: {
     tier: 'automation',
     adds: 'Adds an Application Load Balancer with a public URL.',
-    kinds: [...BASE_KINDS, 'load-balancer', 'instance', 'cloudfront'],
+    kinds: ['network', 'security-groups', 'iam', 'secrets', 'efs', 'load-balancer', 'instance', 'cloudfront'],
     loadBalancer: true,
     cloudFront: 'optional',
     gpu: false,
@@ -70,7 +69,7 @@ export const TIER_TABLE: { readonly [T in Tier]: TierSpec & { readonly tier: T }
   gpu: {
     tier: 'gpu',
     adds: 'A GPU instance, load balancer and CloudFront, plus ComfyUI with LTX-2 video.',
-    kinds: [...BASE_KINDS, 'load-balancer', 'instance', 'cloudfront'],
+    kinds: ['network', 'security-groups', 'iam', 'secrets', 'efs', 'load-balancer', 'instance', 'cloudfront'],
     loadBalancer: true,
     cloudFront: 'always',
     gpu: true,
@@ -84,17 +83,22 @@ export const TIER_TABLE: { readonly [T in Tier]: TierSpec & { readonly tier: T }
 
 /** The default tier of a new stack. */
 export const DEFAULT_TIER: Tier = 'dev';
+// The pure marks on computed constants let a bundle that reads no tier (health, cost webviews) drop the table.
 /** The instance type a config without one gets (the default tier's). */
-export const DEFAULT_INSTANCE_TYPE = TIER_TABLE[DEFAULT_TIER].defaultInstanceType;
+export const DEFAULT_INSTANCE_TYPE: string = /* @__PURE__ */ defaultInstanceTypeOf(DEFAULT_TIER);
+
+function defaultInstanceTypeOf(tier: Tier): string {
+  return TIER_TABLE[tier].defaultInstanceType;
+}
 
 export function tierSpec(tier: Tier): TierSpec {
   return TIER_TABLE[tier];
 }
 
 /** Tiers served through an Application Load Balancer. */
-export const LOAD_BALANCED_TIERS: readonly Tier[] = TIERS.filter((tier) => TIER_TABLE[tier].loadBalancer);
+export const LOAD_BALANCED_TIERS: readonly Tier[] = /* @__PURE__ */ TIERS.filter((tier) => TIER_TABLE[tier].loadBalancer);
 /** Tiers that may have CloudFront (always or by choice). */
-export const CLOUDFRONT_TIERS: readonly Tier[] = TIERS.filter((tier) => TIER_TABLE[tier].cloudFront !== 'never');
+export const CLOUDFRONT_TIERS: readonly Tier[] = /* @__PURE__ */ TIERS.filter((tier) => TIER_TABLE[tier].cloudFront !== 'never');
 
 export function isLoadBalanced(tier: Tier): boolean {
   return TIER_TABLE[tier].loadBalancer;
@@ -116,8 +120,30 @@ export function tierKinds(tier: Tier, cloudFrontChoice: boolean | undefined): re
   return TIER_TABLE[tier].kinds.filter((kind) => kind !== 'cloudfront' || withCloudFront);
 }
 
+/** CloudFront is the user's choice on this tier (the config's `cloudFront` field applies). */
+export function cloudFrontIsChoice(tier: Tier): boolean {
+  return TIER_TABLE[tier].cloudFront === 'optional';
+}
+
+/** This tier always has CloudFront in front of its load balancer. */
+export function cloudFrontIsAlways(tier: Tier): boolean {
+  return TIER_TABLE[tier].cloudFront === 'always';
+}
+
+/** The first tier with these traits (e.g. what a load balancer and a GPU type found in the account mean). */
+export function tierWith(traits: Partial<Pick<TierSpec, 'loadBalancer' | 'gpu'>>): Tier {
+  const tier = TIERS.find((name) => Object.entries(traits).every(([key, value]) => TIER_TABLE[name][key as keyof typeof traits] === value));
+  if (!tier) throw new Error(`No tier has ${JSON.stringify(traits)}`);
+  return tier;
+}
+
+/** The names of the tiers where a rule holds, e.g. "automation or gpu". */
+export function tierNames(test: (spec: TierSpec) => boolean): string {
+  const names = TIERS.filter((tier) => test(TIER_TABLE[tier]));
+  return names.length > 1 ? `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}` : names[0] ?? 'none';
+}
+
 /** Words for where a tier rule holds, e.g. "tier automation or gpu". */
 export function tiersWhere(test: (spec: TierSpec) => boolean): string {
-  const names = TIERS.filter((tier) => test(TIER_TABLE[tier]));
-  return `tier ${names.length > 1 ? `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}` : names[0] ?? 'none'}`;
+  return `tier ${tierNames(test)}`;
 }

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { CATALOGUE_SERVICES } from '../engine/health/catalogue';
-import type { Tier } from '../engine/stack/config';
+import { cloudFrontIsAlways, cloudFrontIsChoice, isGpuTier, isLoadBalanced, TIER_TABLE, TIERS } from '../engine/tiers';
 import { isoTime, readySchema, rejectedSchema, requestId, responseSchema, text } from './common';
 
 /** The deploy wizard's messages, both ways; its view type and persisted state. */
@@ -9,11 +9,8 @@ export const WIZARD_VIEW_TYPE = 'geusemaker.wizard';
 export const WIZARD_STEPS = ['basics', 'network', 'instance', 'services', 'access', 'review'] as const;
 export type WizardStepName = (typeof WIZARD_STEPS)[number];
 
-/**
- * The engine's tiers, spelled out: importing them would bundle the engine schema's zod import (with every
- * locale) into the webview. test/unit/wizard-protocol.test.ts checks the two lists agree.
- */
-export const WIZARD_TIERS = ['dev', 'automation', 'gpu'] as const satisfies readonly Tier[];
+/** The engine's tiers, from the tier table (plain data: it keeps the engine schema's zod out of the webview). */
+export const WIZARD_TIERS = TIERS;
 const tier = z.enum(WIZARD_TIERS);
 const market = z.enum(['spot', 'on-demand']);
 const usd = z.number().nonnegative().max(1_000_000);
@@ -52,17 +49,18 @@ const GPU_TYPE = /^(g\d+[a-z]*|p\d+[a-z]*)\./;
 
 /**
  * A new tier keeps what still fits and changes what cannot: the tiers with a load balancer are reached only
- * through it (dev never is), and the gpu tier needs a GPU type. The host's checks judge the result as usual.
+ * through it (the others never are), and a GPU tier needs a GPU type. The host's checks judge the result as usual.
  */
 export function retier(draft: Draft, tier: Draft['tier'], fallbackType: string): Draft {
-  const balanced = tier !== 'dev';
   const { cloudFront: _cloudFront, ...rest } = draft;
-  const access: Draft['access'] = balanced
-    ? (draft.access.mode === 'load-balancer' && tier === 'automation' ? draft.access : { mode: 'load-balancer' })
+  // A load balancer's cidr survives only where CloudFront is not always in front (the engine refuses the pair).
+  const access: Draft['access'] = isLoadBalanced(tier)
+    ? (draft.access.mode === 'load-balancer' && !cloudFrontIsAlways(tier) ? draft.access : { mode: 'load-balancer' })
     : (draft.access.mode === 'load-balancer' ? { mode: 'ssm' } : draft.access);
   const gpuType = GPU_TYPE.test(draft.instanceType);
-  const instanceType = tier === 'gpu' ? (gpuType ? draft.instanceType : 'g4dn.xlarge') : (gpuType ? (GPU_TYPE.test(fallbackType) ? 't3.xlarge' : fallbackType) : draft.instanceType);
-  return { ...rest, tier, access, instanceType, ...(tier === 'automation' && draft.cloudFront ? { cloudFront: true } : {}) };
+  const tierDefault = TIER_TABLE[tier].defaultInstanceType;
+  const instanceType = isGpuTier(tier) ? (gpuType ? draft.instanceType : tierDefault) : (gpuType ? (GPU_TYPE.test(fallbackType) ? tierDefault : fallbackType) : draft.instanceType);
+  return { ...rest, tier, access, instanceType, ...(cloudFrontIsChoice(tier) && draft.cloudFront ? { cloudFront: true } : {}) };
 }
 
 export const fieldErrorSchema = z.strictObject({ field: text(80), message: text(500) });

@@ -5,6 +5,7 @@ import { BudgetWatcher } from './budget-watcher';
 import { StatusBar } from './status-bar';
 import { StacksTreeProvider, type HealthSource } from './tree/provider';
 import type { CommandContext } from './commands/context';
+import { CommandRegistry } from './commands/registry';
 import { chooseProfileCommand, chooseRegionCommand, findStacksCommand } from './commands/aws-settings';
 import { copyIdCommand, DOC_SCHEME, openDocsCommand, openInConsoleCommand, previewInstanceFilesCommand, ReadOnlyDocuments, showDetailsCommand } from './commands/inspect';
 import { deployCommand, destroyCommand, pauseCommand, resumeCommand } from './commands/lifecycle';
@@ -40,32 +41,34 @@ export function activateExtension(context: vscode.ExtensionContext): { deactivat
   const docs = new ReadOnlyDocuments();
   for (const problem of host.problems) log.warn(problem.message);
 
-  const register = (id: string, run: (...args: unknown[]) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(id, run));
+  // Every command goes through the registry: errors, progress and refresh are handled there, once.
+  const commands = new CommandRegistry(ctx);
+  const changesStacks = { refreshOnFailure: true };
   const wizard = new WizardPanels(ctx);
   context.subscriptions.push(wizard, vscode.window.registerWebviewPanelSerializer(WIZARD_VIEW_TYPE, wizard.serializer));
-  register('geusemaker.deploy', (arg) => deployCommand(ctx, arg, () => wizard.open()));
-  register('geusemaker.deployFromFile', (arg) => openWizardFromFile(wizard, arg));
-  register('geusemaker.destroy', (arg) => destroyCommand(ctx, arg));
-  register('geusemaker.pause', (arg) => pauseCommand(ctx, arg));
-  register('geusemaker.resume', (arg) => resumeCommand(ctx, arg));
-  register('geusemaker.refresh', async () => {
+  commands.register('geusemaker.deploy', (run, arg) => deployCommand(run, arg, () => wizard.open()), changesStacks);
+  commands.register('geusemaker.deployFromFile', (_run, arg) => openWizardFromFile(wizard, arg));
+  commands.register('geusemaker.destroy', destroyCommand, changesStacks);
+  commands.register('geusemaker.pause', pauseCommand, changesStacks);
+  commands.register('geusemaker.resume', resumeCommand, changesStacks);
+  commands.register('geusemaker.refresh', async () => {
     await tree.refresh({ force: true });
     refresher.restart();
   });
-  register('geusemaker.showDetails', (arg) => showDetailsCommand(ctx, docs, arg));
-  register('geusemaker.previewInstanceFiles', (arg) => previewInstanceFilesCommand(ctx, docs, arg));
-  register('geusemaker.copyId', (arg) => copyIdCommand(ctx, arg));
-  register('geusemaker.openInConsole', (arg) => openInConsoleCommand(ctx, arg));
-  register('geusemaker.openDocs', () => openDocsCommand(ctx));
-  register('geusemaker.chooseProfile', () => chooseProfileCommand(ctx));
-  register('geusemaker.chooseRegion', () => chooseRegionCommand(ctx));
-  register('geusemaker.findStacks', () => findStacksCommand(ctx));
+  commands.register('geusemaker.showDetails', (run, arg) => showDetailsCommand(run, docs, arg));
+  commands.register('geusemaker.previewInstanceFiles', (run, arg) => previewInstanceFilesCommand(run, docs, arg));
+  commands.register('geusemaker.copyId', copyIdCommand);
+  commands.register('geusemaker.openInConsole', openInConsoleCommand);
+  commands.register('geusemaker.openDocs', openDocsCommand);
+  commands.register('geusemaker.chooseProfile', chooseProfileCommand);
+  commands.register('geusemaker.chooseRegion', chooseRegionCommand);
+  commands.register('geusemaker.findStacks', findStacksCommand);
   const costPanels = new CostPanels(ctx);
-  register('geusemaker.showCost', (arg) => costPanels.showCommand(arg));
+  commands.register('geusemaker.showCost', (_run, arg) => costPanels.showCommand(arg));
   context.subscriptions.push(costPanels, vscode.window.registerWebviewPanelSerializer(COST_VIEW_TYPE, costPanels.serializer));
-  const connections = registerConnectCommands(ctx, register);
+  const connections = registerConnectCommands(ctx, commands);
   const healthPanels = new HealthPanels(ctx);
-  register('geusemaker.showHealth', (arg) => healthPanels.showCommand(arg));
+  commands.register('geusemaker.showHealth', (_run, arg) => healthPanels.showCommand(arg));
   context.subscriptions.push(healthPanels, vscode.window.registerWebviewPanelSerializer(HEALTH_VIEW_TYPE, healthPanels.serializer));
 
   context.subscriptions.push(

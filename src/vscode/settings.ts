@@ -1,6 +1,6 @@
 import { isAbsolute } from 'node:path';
 import { z } from 'zod';
-import { AWS_REGIONS, TIERS } from '../engine';
+import { AWS_REGIONS, DEFAULT_INSTANCE_TYPE, DEFAULT_TIER, TIERS } from '../engine';
 
 /** The extension's settings as the engine needs them; each one is checked, and a bad value is reported by name. */
 export const settingsSchema = z.object({
@@ -9,8 +9,8 @@ export const settingsSchema = z.object({
   endpoint: z.union([z.literal(''), z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://127.0.0.1:5000, or empty for real AWS' })]).default(''),
   stateDirectory: z.string().refine((value) => value === '' || isAbsolute(value), { error: 'must be an absolute folder path, or empty for this workspace\'s storage' }).default(''),
   refreshIntervalSeconds: z.number({ error: 'must be a number of seconds' }).int().min(5, { error: 'must be at least 5 seconds' }).max(3600).default(30),
-  defaultTier: z.enum(TIERS, { error: `must be one of ${TIERS.join(', ')}` }).default('dev'),
-  defaultInstanceType: z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, { error: 'must look like an EC2 instance type such as t3.xlarge' }).default('t3.xlarge'),
+  defaultTier: z.enum(TIERS, { error: `must be one of ${TIERS.join(', ')}` }).default(DEFAULT_TIER),
+  defaultInstanceType: z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, { error: 'must look like an EC2 instance type such as t3.xlarge' }).default(DEFAULT_INSTANCE_TYPE),
   defaultMarket: z.enum(['spot', 'on-demand'], { error: 'must be spot or on-demand' }).default('spot'),
   sessionManagerPluginPath: z.string().default(''),
   spotMinSavingPercent: z.number({ error: 'must be a whole percentage' }).int({ error: 'must be a whole percentage' }).min(0, { error: 'must be 0 to 90' }).max(90, { error: 'must be 0 to 90' }).default(20),

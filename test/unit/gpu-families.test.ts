@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { imageSource } from '../../src/engine/plan/ami';
-import { checkInstanceFamily, DEFAULT_GPU_FAMILIES, quotaClassOf } from '../../src/engine/plan/gpu-families';
+import { checkInstanceFamily, quotaClassOf } from '../../src/engine/plan/gpu-families';
+import { TIER_TABLE } from '../../src/engine/tiers';
 import { refusal } from '../harness/refusal';
 import { stackConfigSchema, type StackConfigInput } from '../../src/engine/stack/config';
 
@@ -14,7 +15,7 @@ function gpuConfig(overrides: Partial<StackConfigInput> = {}) {
 
 describe('GPU instance families (the gpu tier and the CPU tiers)', () => {
   it('takes g4dn, g5, g6 and g6e on the gpu tier without any flag', () => {
-    for (const family of DEFAULT_GPU_FAMILIES) checkInstanceFamily(gpuConfig({ instanceType: `${family}.xlarge` }), NVIDIA);
+    for (const family of TIER_TABLE.gpu.allowedFamilies) checkInstanceFamily(gpuConfig({ instanceType: `${family}.xlarge` }), NVIDIA);
   });
 
   it('refuses p3, p4d, p5 without allowExpensiveInstanceTypes, naming the flag; takes them with it', () => {

@@ -1,6 +1,7 @@
 import '../shared/zod-jitless';
 import './wizard.css';
 import { hostToWizardSchema, WIZARD_STEPS, wizardPanelStateSchema, type Draft, type HostToWizard, type WizardFieldError, type WizardInit, type WizardPanelState, type WizardProgress, type WizardToHost, type WizardVpc, type InstanceChoice, type WizardReview } from '../../src/protocol/wizard';
+import { DEFAULT_INSTANCE_TYPE, DEFAULT_TIER } from '../../src/engine/tiers';
 import { WebviewChannel } from '../shared/channel';
 import { focusKeepingRoot } from '../shared/redraw';
 import { vscodeApi } from '../shared/vscode-api';
@@ -143,7 +144,7 @@ function go(to: number): void {
 
 // Only until the host's init arrives; never sent anywhere.
 const placeholderDraft: Draft = {
-  name: '', tier: 'dev', region: 'us-east-1', network: { mode: 'new' }, instanceType: 't3.xlarge', market: 'spot', onDemandFallback: true,
+  name: '', tier: DEFAULT_TIER, region: 'us-east-1', network: { mode: 'new' }, instanceType: DEFAULT_INSTANCE_TYPE, market: 'spot', onDemandFallback: true,
   services: { n8n: true, ollama: true, qdrant: true, crawl4ai: true, postgres: true }, ollamaModels: [], access: { mode: 'ssm' },
 };
 

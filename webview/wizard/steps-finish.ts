@@ -1,3 +1,4 @@
+import { cloudFrontIsAlways, cloudFrontIsChoice, isGpuTier, isLoadBalanced, tierNames } from '../../src/engine/tiers';
 import type { Draft, WizardReview } from '../../src/protocol/wizard';
 import { checkbox, radioGroup, spinner, textfield, button } from '../components';
 import { el } from '../shared/dom';
@@ -25,7 +26,7 @@ export function servicesStep(view: WizardView): HTMLElement[] {
     })),
     errorSlot('services'),
   );
-  if (draft.tier === 'gpu') services.append(hint('GPU stacks add ComfyUI with LTX-2 video generation.'));
+  if (isGpuTier(draft.tier)) services.append(hint('GPU stacks add ComfyUI with LTX-2 video generation.'));
   const parts = [services];
   if (draft.services.ollama) {
     const models = view.init?.models ?? [];
@@ -46,7 +47,7 @@ type AccessChoice = 'ssm' | 'cidr' | 'alb' | 'cloudfront';
 
 function accessChoiceOf(draft: Draft): AccessChoice {
   if (draft.access.mode !== 'load-balancer') return draft.access.mode;
-  return draft.tier === 'gpu' || draft.cloudFront ? 'cloudfront' : 'alb';
+  return cloudFrontIsAlways(draft.tier) || draft.cloudFront ? 'cloudfront' : 'alb';
 }
 
 /** What each choice makes of the draft; the tier decides which are open (the engine refuses the others). */
@@ -56,14 +57,14 @@ function withAccess(d: Draft, choice: AccessChoice): Draft {
     case 'ssm': return { ...rest, access: { mode: 'ssm' } };
     case 'cidr': return { ...rest, access: { mode: 'cidr', cidr: d.access.mode === 'cidr' ? d.access.cidr : '' } };
     case 'alb': return { ...rest, access: d.access.mode === 'load-balancer' ? d.access : { mode: 'load-balancer' } };
-    case 'cloudfront': return { ...rest, access: { mode: 'load-balancer' }, ...(d.tier === 'automation' ? { cloudFront: true } : {}) };
+    case 'cloudfront': return { ...rest, access: { mode: 'load-balancer' }, ...(cloudFrontIsChoice(d.tier) ? { cloudFront: true } : {}) };
   }
 }
 
 function closedBecause(tier: Draft['tier'], choice: AccessChoice): string | undefined {
-  if (tier === 'dev') return choice === 'alb' || choice === 'cloudfront' ? 'Needs the automation or gpu tier.' : undefined;
+  if (!isLoadBalanced(tier)) return choice === 'alb' || choice === 'cloudfront' ? `Needs the ${tierNames((spec) => spec.loadBalancer)} tier.` : undefined;
   if (choice === 'ssm' || choice === 'cidr') return `The ${tier} tier is reached through its load balancer.`;
-  if (tier === 'gpu' && choice === 'alb') return 'GPU stacks always have CloudFront in front of the load balancer.';
+  if (cloudFrontIsAlways(tier) && choice === 'alb') return 'GPU stacks always have CloudFront in front of the load balancer.';
   return undefined;
 }
 

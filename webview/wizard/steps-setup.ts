@@ -1,4 +1,5 @@
-import { retier, type Draft, type InstanceChoice, type WizardVpc } from '../../src/protocol/wizard';
+import { DEFAULT_INSTANCE_TYPE, isLoadBalanced } from '../../src/engine/tiers';
+import { retier, type InstanceChoice, type WizardVpc } from '../../src/protocol/wizard';
 import { button, checkbox, radioGroup, select, spinner, textfield } from '../components';
 import { el } from '../shared/dom';
 import { errorId, errorSlot, field, hint, section } from './fields';
@@ -6,8 +7,6 @@ import { estimatedReason, instanceFacts, money, vpcDescription, vpcLabel } from 
 import type { Loadable, WizardView } from './view';
 
 /** Steps 1–3: name and tier, AWS account and network, instance. */
-
-const ALB_TIERS: readonly Draft['tier'][] = ['automation', 'gpu'];
 
 function loading<T>(what: Loadable<T> | undefined, label: string, retry: () => void): HTMLElement | undefined {
   if (!what || what.loading) return el('p', { className: 'loading' }, spinner(label), el('span', { text: ` ${label}…` }));
@@ -50,7 +49,7 @@ export function basicsStep(view: WizardView): HTMLElement[] {
           value: t.tier, label: `${t.tier}${t.monthlyUsd === undefined ? '' : ` — about ${money(t.monthlyUsd)}/month (estimated)`}`,
           description: t.adds,
         })),
-        onChange: (tier) => view.change((d) => retier(d, tier, view.init?.draft.instanceType ?? 't3.xlarge')),
+        onChange: (tier) => view.change((d) => retier(d, tier, view.init?.draft.instanceType ?? DEFAULT_INSTANCE_TYPE)),
       }),
       hint(tiers[0]?.basis ? `Monthly figures: ${tiers[0].basis}.` : 'Monthly figures are estimated from list prices.'),
       errorSlot('tier'),
@@ -63,14 +62,14 @@ function subnetPicker(view: WizardView, vpc: WizardVpc, chosen: readonly string[
     ...d, network: { ...d.network, subnetIds: on ? [...d.network.subnetIds.filter((s) => s !== id), id] : d.network.subnetIds.filter((s) => s !== id) },
   }));
   const zones = new Set(vpc.subnets.filter((s) => s.public && chosen.includes(s.id)).map((s) => s.zone));
-  const alb = ALB_TIERS.includes(view.draft.tier);
+  const alb = isLoadBalanced(view.draft.tier);
   return el('div', { className: 'subnets' },
     el('h3', { text: 'Subnets' }),
     ...vpc.subnets.map((s) => checkbox({
       label: `${s.id} · ${s.zone} · ${s.cidr} · ${s.public ? 'public' : 'private (no internet gateway route)'}`,
       checked: chosen.includes(s.id), key: `subnet:${s.id}`, onChange: (on) => toggle(s.id, on),
     })),
-    hint(`Chosen public subnets cover ${zones.size} availability zone${zones.size === 1 ? '' : 's'}. ${alb ? `The ${view.draft.tier} tier's load balancer needs public subnets in two AZs.` : 'The dev tier needs one public subnet; tiers with a load balancer need two AZs.'}`),
+    hint(`Chosen public subnets cover ${zones.size} availability zone${zones.size === 1 ? '' : 's'}. ${alb ? `The ${view.draft.tier} tier's load balancer needs public subnets in two AZs.` : `The ${view.draft.tier} tier needs one public subnet; tiers with a load balancer need two AZs.`}`),
     errorSlot('network.subnetIds'),
   );
 }

@@ -66,38 +66,60 @@ function annotateOperation(service: ServiceName): InitializeMiddleware<object, M
   };
 }
 
+type SdkClient = InstrumentableClient & { destroy(): void };
+
+/**
+ * Each client is built on first use, not here: a command that only reads EC2 never loads (or, in the bundles,
+ * even evaluates) the other eight SDK clients, and one with no AWS call loads none (issue 13). A client gets
+ * the same middleware and `instrument` call, in the same order, as when all nine were built at once.
+ */
 export function createClients(options: AwsAccessOptions): AwsClients {
-  const credentials: AwsCredentialIdentityProvider = fromNodeProviderChain(options.profile ? { profile: options.profile } : {});
-  const shared = {
+  let credentials: AwsCredentialIdentityProvider | undefined;
+  const shared = () => ({
     region: options.region,
-    credentials,
+    // One provider for every client, made with the first: its cache of resolved credentials is shared.
+    credentials: (credentials ??= fromNodeProviderChain(options.profile ? { profile: options.profile } : {})),
     maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
     retryMode: 'adaptive' as const,
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-  };
-  const ec2 = new EC2Client(shared);
-  const efs = new EFSClient(shared);
-  const iam = new IAMClient(shared);
-  const ssm = new SSMClient(shared);
-  const sts = new STSClient(shared);
-  const elbv2 = new ElasticLoadBalancingV2Client(shared);
-  const cloudfront = new CloudFrontClient({ ...shared, region: 'us-east-1' });
-  const quotas = new ServiceQuotasClient(shared);
-  const cloudwatch = new CloudWatchClient(shared);
-  const all: [InstrumentableClient, ServiceName][] = [
-    [ec2, 'ec2'], [efs, 'efs'], [iam, 'iam'], [ssm, 'ssm'], [sts, 'sts'], [elbv2, 'elasticloadbalancing'], [cloudfront, 'cloudfront'], [quotas, 'servicequotas'], [cloudwatch, 'cloudwatch'],
-  ];
-  for (const [client, service] of all) {
-    client.middlewareStack.add(annotateOperation(service), { step: 'initialize', name: 'geusemakerAnnotateOperation' });
-    client.middlewareStack.add(sendOnceMiddleware(service), { step: 'finalizeRequest', name: 'geusemakerSendOnce', priority: 'low' });
+  });
+  const constructed: SdkClient[] = [];
+  function lazy<T extends SdkClient>(service: ServiceName, make: (config: ReturnType<typeof shared>) => T): () => T {
+    let client: T | undefined;
+    return () => {
+      if (client) return client;
+      const made = make(shared());
+      made.middlewareStack.add(annotateOperation(service), { step: 'initialize', name: 'geusemakerAnnotateOperation' });
+      made.middlewareStack.add(sendOnceMiddleware(service), { step: 'finalizeRequest', name: 'geusemakerSendOnce', priority: 'low' });
+      options.instrument?.(made, service);
+      constructed.push(made);
+      return (client = made);
+    };
   }
-  if (options.instrument) for (const [client, service] of all) options.instrument(client, service);
+  const ec2 = lazy('ec2', (config) => new EC2Client(config));
+  const efs = lazy('efs', (config) => new EFSClient(config));
+  const iam = lazy('iam', (config) => new IAMClient(config));
+  const ssm = lazy('ssm', (config) => new SSMClient(config));
+  const sts = lazy('sts', (config) => new STSClient(config));
+  const elbv2 = lazy('elasticloadbalancing', (config) => new ElasticLoadBalancingV2Client(config));
+  const cloudfront = lazy('cloudfront', (config) => new CloudFrontClient({ ...config, region: 'us-east-1' }));
+  const quotas = lazy('servicequotas', (config) => new ServiceQuotasClient(config));
+  const cloudwatch = lazy('cloudwatch', (config) => new CloudWatchClient(config));
   return {
     region: options.region,
     profile: options.profile,
-    ec2, efs, iam, ssm, sts, elbv2, cloudfront, quotas, cloudwatch,
+    get ec2() { return ec2(); },
+    get efs() { return efs(); },
+    get iam() { return iam(); },
+    get ssm() { return ssm(); },
+    get sts() { return sts(); },
+    get elbv2() { return elbv2(); },
+    get cloudfront() { return cloudfront(); },
+    get quotas() { return quotas(); },
+    get cloudwatch() { return cloudwatch(); },
+    /** Only the clients built so far: destroying must not build (and load) the others. */
     destroy() {
-      for (const client of [ec2, efs, iam, ssm, sts, elbv2, cloudfront, quotas, cloudwatch]) client.destroy();
+      for (const client of constructed) client.destroy();
     },
   };
 }

@@ -1,6 +1,7 @@
 import { parse, stringify } from 'yaml';
 import { z } from 'zod';
-import { LOAD_BALANCED_TIERS, SERVICE_NAMES, usesCloudFront } from '../stack/config';
+import { SERVICE_NAMES, usesCloudFront } from '../stack/config';
+import { isLoadBalanced } from '../tiers';
 import type { BootstrapInput } from './input';
 import { readTemplate } from './templates';
 
@@ -80,7 +81,7 @@ export function renderCompose(input: BootstrapInput, options: ComposeOptions = {
 function n8nUrlEnv(input: BootstrapInput): Record<string, string> {
   const env: Record<string, string> = {};
   // Proxies in front of n8n, so it trusts X-Forwarded-For that far and no further: nginx, then the load balancer, then CloudFront.
-  const balanced = input.publicUrl !== undefined && LOAD_BALANCED_TIERS.includes(input.config.tier);
+  const balanced = input.publicUrl !== undefined && isLoadBalanced(input.config.tier);
   if (needsProxy(input)) env.N8N_PROXY_HOPS = String(1 + (balanced ? 1 : 0) + (balanced && usesCloudFront(input.config) ? 1 : 0));
   if (input.publicUrl === undefined) return env;
   const base = input.publicUrl.endsWith('/') ? input.publicUrl : `${input.publicUrl}/`;

@@ -1,5 +1,4 @@
-import { CANDIDATE_TYPES } from '../discovery/instance-types';
-import type { Tier } from '../stack/config';
+import { TIER_TABLE, type Tier } from '../tiers';
 import { BUNDLED_SIZES, FALLBACK_REGION, ON_DEMAND_USD_PER_HOUR } from './fallback-prices';
 import type { Placement } from './placement';
 
@@ -9,7 +8,7 @@ import type { Placement } from './placement';
  */
 export function bundledPlacements(tier: Tier, region: string, reason: string, only?: readonly string[]): Placement[] {
   const why = `${FALLBACK_REGION} list price from the bundled table (${reason})${region === FALLBACK_REGION ? '' : `; ${region} may cost up to about 30% more`}`;
-  const placements = (only ?? CANDIDATE_TYPES[tier]).flatMap((type): Placement[] => {
+  const placements = (only ?? TIER_TABLE[tier].candidateTypes).flatMap((type): Placement[] => {
     const usd = ON_DEMAND_USD_PER_HOUR[type];
     const size = BUNDLED_SIZES[type];
     if (usd === undefined || size === undefined) return [];

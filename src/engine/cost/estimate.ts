@@ -1,4 +1,5 @@
 import type { StackConfig } from '../stack/config';
+import { cloudFrontIsAlways, isLoadBalanced } from '../tiers';
 import { HOURS_PER_MONTH } from './fallback-prices';
 import { bundledListQuotes, describeSource, type ListQuote, type ListQuotes, type PriceSource } from './prices';
 
@@ -74,11 +75,12 @@ export function estimateMonthly(config: Pick<StackConfig, 'tier' | 'rootVolumeGb
       [list.efsStandard, list.efsElasticRead, list.efsElasticWrite]),
     line('public-ipv4', list.publicIpv4.usd * HOURS_PER_MONTH, `one public IPv4 address at ${price(list.publicIpv4, 'h')} × ${HOURS_PER_MONTH} h`, [list.publicIpv4]),
   ];
-  if (config.tier === 'automation' || config.tier === 'gpu') {
+  if (isLoadBalanced(config.tier)) {
     lines.push(line('alb', (list.albHour.usd + a.albLcu * list.albLcu.usd) * HOURS_PER_MONTH,
       `load balancer at ${price(list.albHour, 'h')} plus ${a.albLcu} LCU (assumed) at ${price(list.albLcu, 'LCU-h')}, × ${HOURS_PER_MONTH} h`, [list.albHour, list.albLcu]));
   }
-  if (config.tier === 'gpu') {
+  // Priced where the tier always has it; an optional distribution (automation's choice) is not priced here.
+  if (cloudFrontIsAlways(config.tier)) {
     // PriceClass_100 serves from the United States and Europe groups; the dearer of the two is assumed for all traffic.
     const out = dearer(list.cloudFrontOutUs, list.cloudFrontOutEurope);
     const https = dearer(list.cloudFrontHttpsUs, list.cloudFrontHttpsEurope);

@@ -2,14 +2,7 @@ import { DescribeInstanceTypesCommand, paginateDescribeInstanceTypeOfferings, ty
 import { z } from 'zod';
 import type { AwsClients } from '../aws/clients';
 import { classifyAwsError } from '../aws/classify';
-import type { Tier } from '../stack/config';
-
-/** Instance types the wizard offers per tier: general purpose for CPU tiers, the allowed GPU families for gpu. */
-export const CANDIDATE_TYPES: Record<Tier, readonly string[]> = {
-  dev: ['t3.large', 't3.xlarge', 't3.2xlarge', 't3a.xlarge', 't4g.xlarge', 'm7i.large', 'm7i.xlarge', 'm7g.xlarge', 'm6i.xlarge', 'r6i.large', 'r6i.xlarge'],
-  automation: ['t3.xlarge', 't3.2xlarge', 'm7i.large', 'm7i.xlarge', 'm7i.2xlarge', 'm7g.xlarge', 'm6i.xlarge', 'm6i.2xlarge', 'r6i.xlarge'],
-  gpu: ['g4dn.xlarge', 'g4dn.2xlarge', 'g5.xlarge', 'g5.2xlarge', 'g6.xlarge', 'g6.2xlarge', 'g6e.xlarge'],
-};
+import { TIER_TABLE, type Tier } from '../tiers';
 
 export interface InstanceTypeInfo {
   type: string;
@@ -62,7 +55,7 @@ export async function describeInstanceType(clients: AwsClients, instanceType: st
 
 /** The tier's candidate types that the region offers, with their sizes and the AZs offering each. */
 export async function describeCandidateTypes(clients: AwsClients, tier: Tier, only?: readonly string[]): Promise<InstanceTypeInfo[]> {
-  const candidates = only ?? CANDIDATE_TYPES[tier];
+  const candidates = only ?? TIER_TABLE[tier].candidateTypes;
   try {
     const zones = new Map<string, string[]>();
     for await (const page of paginateDescribeInstanceTypeOfferings({ client: clients.ec2 }, {

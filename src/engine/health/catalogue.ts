@@ -1,4 +1,5 @@
 import type { StackConfig } from '../stack/config';
+import { isGpuTier } from '../tiers';
 import { SERVICE_PORTS } from '../stack/services';
 
 /** The user-facing services of a stack; nginx is plumbing and is checked through the services behind it. */
@@ -82,7 +83,7 @@ export const CATALOGUE: Readonly<Record<CatalogueService, ServiceSpec>> = {
 
 /** Whether a stack runs on a GPU; the tier decides it (the same flag the bootstrap renders from). */
 export function isGpuStack(config: Pick<StackConfig, 'tier'>): boolean {
-  return config.tier === 'gpu';
+  return isGpuTier(config.tier);
 }
 
 /**

@@ -5,6 +5,7 @@ import type { AwsClients } from '../aws/clients';
 import { awsErrorCode, classifyAwsError } from '../aws/classify';
 import { GeuseError, invalidInput } from '../errors';
 import type { AmiType, OsChoice, StackConfig } from '../stack/config';
+import { isGpuTier } from '../tiers';
 
 export type Architecture = 'x86_64' | 'arm64';
 
@@ -169,7 +170,7 @@ async function overrideAmi(clients: AwsClients, config: StackConfig, amiId: stri
   const image = await describeImage(clients, amiId, config.profile);
   if (!image) {
     throw invalidInput('AMI_NOT_FOUND', `amiId: ${amiId} does not exist in ${config.region}, or this account may not use it.`,
-      `Check the id and region (AMI ids differ per region), or remove amiId to use the ${imageSource(os, architecture, config.tier === 'gpu', config.amiType).description}.`);
+      `Check the id and region (AMI ids differ per region), or remove amiId to use the ${imageSource(os, architecture, isGpuTier(config.tier), config.amiType).description}.`);
   }
   if (image.State && image.State !== 'available') {
     throw invalidInput('AMI_NOT_AVAILABLE', `amiId: ${amiId} is ${image.State}, not available.`, 'Wait until the image is available or choose another.');
@@ -188,7 +189,7 @@ async function overrideAmi(clients: AwsClients, config: StackConfig, amiId: stri
 export async function resolveAmi(clients: AwsClients, config: StackConfig, architecture: Architecture): Promise<ResolvedAmi> {
   const os = config.os ?? 'al2023';
   if (config.amiId) return overrideAmi(clients, config, config.amiId, architecture, os);
-  const source = imageSource(os, architecture, config.tier === 'gpu', config.amiType);
+  const source = imageSource(os, architecture, isGpuTier(config.tier), config.amiType);
   const parameter = source.versioned
     ? await highestVersionParameter(clients, source.versioned, config.profile)
     : await fromParameter(clients, source.parameter, config.profile).then((value) => (value ? { name: source.parameter, value } : undefined));

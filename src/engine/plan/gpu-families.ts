@@ -1,8 +1,6 @@
 import { invalidInput, refused } from '../errors';
 import type { StackConfig } from '../stack/config';
-
-/** GPU families the gpu tier takes without asking: NVIDIA T4, A10G, L4 and L40S, a few $/hour at most. */
-export const DEFAULT_GPU_FAMILIES = ['g4dn', 'g5', 'g6', 'g6e'] as const;
+import { isGpuTier, TIER_TABLE, TIERS } from '../tiers';
 
 /** vCPU quotas per accelerated family class (Service Quotas, service code ec2). */
 export interface QuotaClass {
@@ -55,25 +53,26 @@ export function checkInstanceFamily(config: Pick<StackConfig, 'tier' | 'instance
   const type = config.instanceType;
   const family = familyOf(type);
   const accelerated = isAcceleratedFamily(family) || gpu.nvidiaGpus > 0;
-  if (config.tier !== 'gpu') {
+  if (!isGpuTier(config.tier)) {
     if (!accelerated) return;
     throw invalidInput('GPU_TYPE_ON_CPU_TIER',
       `instanceType: ${type} is an accelerated (GPU) type, but the ${config.tier} tier boots plain Amazon Linux without NVIDIA drivers and runs no GPU service: the GPU would be paid for and never used.`,
-      `Use tier: gpu for ${type} (Deep Learning AMI, ComfyUI), or a general-purpose type such as t3.xlarge or m7i.xlarge for the ${config.tier} tier.`);
+      `Use tier: ${TIERS.find(isGpuTier)} for ${type} (Deep Learning AMI, ComfyUI), or a general-purpose type such as t3.xlarge or m7i.xlarge for the ${config.tier} tier.`);
   }
-  const defaults: readonly string[] = DEFAULT_GPU_FAMILIES;
+  const tier = config.tier;
+  const defaults = TIER_TABLE[tier].allowedFamilies;
   if (!accelerated) {
-    throw invalidInput('GPU_TYPE_REQUIRED', `instanceType: ${type} has no GPU; the gpu tier needs an NVIDIA GPU instance.`,
-      `Choose a GPU type from ${DEFAULT_GPU_FAMILIES.join(', ')} (e.g. g5.xlarge), or use tier: dev for a CPU-only stack.`);
+    throw invalidInput('GPU_TYPE_REQUIRED', `instanceType: ${type} has no GPU; the ${tier} tier needs an NVIDIA GPU instance.`,
+      `Choose a GPU type from ${defaults.join(', ')} (e.g. g5.xlarge), or use tier: ${TIERS.find((t) => !isGpuTier(t))} for a CPU-only stack.`);
   }
   if (!defaults.includes(family) && config.allowExpensiveInstanceTypes !== true) {
     throw refused('EXPENSIVE_INSTANCE_TYPE',
-      `instanceType: ${type} is outside the gpu tier's default families (${DEFAULT_GPU_FAMILIES.join(', ')}); ${family} instances can cost many times more per hour and are refused unless you allow them.`,
-      `Set allowExpensiveInstanceTypes: true in the stack's configuration if you mean it, or choose a ${DEFAULT_GPU_FAMILIES.join('/')} type such as g5.xlarge.`);
+      `instanceType: ${type} is outside the ${tier} tier's default families (${defaults.join(', ')}); ${family} instances can cost many times more per hour and are refused unless you allow them.`,
+      `Set allowExpensiveInstanceTypes: true in the stack's configuration if you mean it, or choose a ${defaults.join('/')} type such as g5.xlarge.`);
   }
   if (gpu.nvidiaGpus === 0) {
     throw invalidInput('GPU_TYPE_REQUIRED',
-      `instanceType: ${type} has no NVIDIA GPU${gpu.gpuName ? ` (it has ${gpu.gpuName})` : ''}; the gpu tier runs the NVIDIA Deep Learning AMI and ComfyUI needs CUDA.`,
+      `instanceType: ${type} has no NVIDIA GPU${gpu.gpuName ? ` (it has ${gpu.gpuName})` : ''}; the ${tier} tier runs the NVIDIA Deep Learning AMI and ComfyUI needs CUDA.`,
       `Choose an NVIDIA GPU type such as g5.xlarge or g6.xlarge.`);
   }
 }

@@ -5,7 +5,8 @@ import { distributionComment } from '../resources/cloudfront';
 import { loadBalancerName, targetGroupName } from '../resources/load-balancer';
 import { publicUrlFrom } from '../resources/public-url';
 import { stackSecrets } from '../resources/secrets';
-import { LOAD_BALANCED_TIERS, usesCloudFront, type StackConfig } from '../stack/config';
+import { usesCloudFront, type StackConfig } from '../stack/config';
+import { isGpuTier, isLoadBalanced } from '../tiers';
 import { names } from '../stack/naming';
 import type { StackState } from '../state/schema';
 
@@ -20,7 +21,7 @@ export const AWS_LIMITS = {
 
 /** The longest public URL the stack could get, when it has none yet: UserData must fit with it. */
 function longestPublicUrl(config: StackConfig): string | undefined {
-  if (LOAD_BALANCED_TIERS.includes(config.tier)) {
+  if (isLoadBalanced(config.tier)) {
     return usesCloudFront(config) ? `https://${'d'.repeat(14)}.cloudfront.net/`
       : `https://${loadBalancerName(config.name)}-${'9'.repeat(10)}.${config.region}.elb.amazonaws.com/`;
   }
@@ -37,7 +38,7 @@ function derivedNames(config: StackConfig): { what: string; value: string; max: 
     ...['vpc', 'subnet-a', 'instance-root', 'mount-target-a'].map((key) => ({ what: 'Name tag', value: `gm-${stack}-${key}`, max: AWS_LIMITS.tagValue })),
     ...stackSecrets(config).map((secret) => ({ what: 'SSM parameter name', value: names.parameter(stack, secret.name), max: AWS_LIMITS.ssmParameterName })),
   ];
-  if (LOAD_BALANCED_TIERS.includes(config.tier)) {
+  if (isLoadBalanced(config.tier)) {
     list.push({ what: 'load balancer name', value: loadBalancerName(stack), max: AWS_LIMITS.loadBalancerName });
     list.push({ what: 'target group name', value: targetGroupName(stack), max: AWS_LIMITS.targetGroupName });
   }
@@ -68,6 +69,6 @@ export function checkPlanLimits(config: StackConfig, facts: Pick<PlanFacts, 'os'
     config, region: config.region,
     fileSystemId: efs?.status === 'created' && efs.id ? efs.id : PLACEHOLDER_FILE_SYSTEM,
     publicUrl: (state ? publicUrlFrom(config, state.resources) : undefined) ?? longestPublicUrl(config),
-    os: facts.os ?? config.os ?? 'al2023', architecture: facts.architecture, gpu: config.tier === 'gpu',
+    os: facts.os ?? config.os ?? 'al2023', architecture: facts.architecture, gpu: isGpuTier(config.tier),
   });
 }

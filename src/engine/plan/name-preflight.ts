@@ -2,7 +2,8 @@ import { DescribeSecurityGroupsCommand } from '@aws-sdk/client-ec2';
 import { DescribeLoadBalancersCommand, DescribeTagsCommand, DescribeTargetGroupsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { AwsClients } from '../aws/clients';
 import { isNotFound } from '../aws/classify';
-import { LOAD_BALANCED_TIERS, type StackConfig } from '../stack/config';
+import type { StackConfig } from '../stack/config';
+import { isLoadBalanced } from '../tiers';
 import { tagValue, TAG_CREATED_AT, TAG_CREATED_ON, TAG_STACK, TAG_STACK_ID } from '../stack/naming';
 import { loadBalancerName, targetGroupName } from '../resources/load-balancer';
 import type { ForeignResource, Ownership } from '../resources/ownership';
@@ -59,7 +60,7 @@ async function securityGroupConflicts(clients: AwsClients, config: StackConfig, 
 /** Fixed names (load balancer, target group, security groups in a reused VPC) held by resources that are not ours. */
 export async function fixedNameConflicts(clients: AwsClients, config: StackConfig, owner: Ownership): Promise<ForeignResource[]> {
   const [balancers, groups] = await Promise.all([
-    LOAD_BALANCED_TIERS.includes(config.tier) ? loadBalancerConflicts(clients, config, owner) : Promise.resolve([]),
+    isLoadBalanced(config.tier) ? loadBalancerConflicts(clients, config, owner) : Promise.resolve([]),
     securityGroupConflicts(clients, config, owner),
   ]);
   return [...balancers, ...groups];

@@ -8,6 +8,7 @@ import { awsErrorCode, classifyAwsError } from '../aws/classify';
 import type { PlanFacts } from '../context';
 import { GeuseError, invalidInput, refused } from '../errors';
 import { usesCloudFront, type StackConfig } from '../stack/config';
+import { isGpuTier } from '../tiers';
 import type { StackState } from '../state/schema';
 import { sweepStack } from '../resources/sweep';
 import { describeForeign, describeOwner, otherStackIds, ownershipOf, splitByOwner, type ForeignResource } from '../resources/ownership';
@@ -179,14 +180,14 @@ export async function planDeploy(clients: AwsClients, config: StackConfig, state
   checkPlanLimits(config, { architecture, os: config.os }, state);
   if (zones.length === 0) {
     throw invalidInput('CONFIG_INVALID', `instanceType: ${config.instanceType} is not offered in any AZ of ${config.region}.`,
-      `Choose another instance type or region (\`geusemaker prices${config.tier === 'gpu' ? ' --gpu' : ''} --region <region>\` lists the types a region offers).`);
+      `Choose another instance type or region (\`geusemaker prices${isGpuTier(config.tier) ? ' --gpu' : ''} --region <region>\` lists the types a region offers).`);
   }
   if (config.network.mode === 'new' && zones.length < 2) {
     throw invalidInput('CONFIG_INVALID', `instanceType: ${config.instanceType} is offered in ${zones.length} AZ(s) of ${config.region}; a new network needs two.`,
       'Choose an instance type offered more widely, or another region.');
   }
   const warnings: string[] = [];
-  if (config.tier === 'gpu') {
+  if (isGpuTier(config.tier)) {
     if (options.quotas) {
       const inUse = await checked(() => gpuVcpusInUse(clients, config.instanceType, config.name), config.profile);
       warnings.push(...await gpuQuotaPreflight(options.quotas, config, typeFacts.vcpus, inUse));

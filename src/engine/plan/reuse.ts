@@ -8,6 +8,7 @@ import type { PlanFacts } from '../context';
 import { LIVE_INSTANCE_STATES } from '../live';
 import { publicUrlFrom } from '../resources/public-url';
 import { architectureOf, stackConfigSchema, type StackConfig } from '../stack/config';
+import { isGpuTier } from '../tiers';
 import type { StackState } from '../state/schema';
 
 /** A configuration change a redeploy does not carry out, because the instance is reused as EC2 runs it. */
@@ -92,7 +93,7 @@ function expectedScript(config: StackConfig, state: StackState, facts: PlanFacts
   try {
     return renderUserDataScript({
       config, region: config.region, fileSystemId, publicUrl: publicUrlFrom(config, resources),
-      os: config.os ?? facts.os ?? 'al2023', architecture: architectureOf(config.instanceType), gpu: config.tier === 'gpu',
+      os: config.os ?? facts.os ?? 'al2023', architecture: architectureOf(config.instanceType), gpu: isGpuTier(config.tier),
     });
   } catch {
     return undefined;

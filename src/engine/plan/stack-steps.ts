@@ -1,121 +1,115 @@
-import type { StepContext } from '../context';
+import type { DeployContext, StepContext } from '../context';
 import type { GraphStep, StepResult } from '../graph/run-graph';
-import { ensureInternetGateway, ensureRouteTable, ensureSubnet, ensureVpc } from '../resources/network';
-import { ensureAlbSecurityGroup, ensureEfsSecurityGroup, ensureInstanceSecurityGroup } from '../resources/security-groups';
-import { ensureFileSystem, ensureMountTarget } from '../resources/efs';
-import { ensureInstanceProfile, ensureRole } from '../resources/iam';
-import { ensureSecrets, stackSecrets } from '../resources/secrets';
-import { ensureInstance } from '../resources/instance';
-import { ensureListeners, ensureLoadBalancer, ensureTargetGroup, registerAndWaitHealthy } from '../resources/load-balancer';
-import { ensureDistribution, waitDistributionDeployed } from '../resources/cloudfront';
-import { LB_KEYS } from '../resources/public-url';
-import { LOAD_BALANCED_TIERS, usesCloudFront } from '../stack/config';
+import { buildScope, kindsOf } from '../kinds';
+import type { Handle, ResourceKindDef, StackStep, Use } from '../kinds/types';
 
-/** A step of a stack: what it creates (journal keys), what it needs, and how. */
+/** A step of a stack: what it creates (journal keys), which steps it follows, and how. */
 export interface StepSpec {
   id: string;
   title: string;
   deps: string[];
   keys: string[];
-  run(ctx: StepContext, waiting: (what: string) => void): Promise<StepResult>;
+  run(ctx: DeployContext, waiting: (what: string) => void): Promise<StepResult>;
+}
+
+/** A step with the kind it belongs to, as the graph builder checks it. */
+export interface KindStep {
+  kind: ResourceKindDef;
+  step: StackStep;
+}
+
+/** The graph is refused when it is built: a kind's step reads what its kind does not depend on, or what no step provides. */
+export class GraphBuildError extends Error {
+  override readonly name = 'GraphBuildError';
+}
+
+function handlesOf(use: Use): readonly Handle<unknown>[] {
+  if (use === undefined) return [];
+  return Array.isArray(use) ? use : [use as Handle<unknown>];
 }
 
 /**
- * A stack as data: every tier's steps in one graph: the dev tier's, plus the load balancer (automation, gpu) and CloudFront (gpu, or
- * automation with cloudFront: true) as more steps in the same graph. The instance does not wait for mount
- * targets: its UserData retries the mount.
+ * The deploy graph's edges: each step follows the steps that provide what it uses (or must come after). Checked
+ * here, for every tier, before anything runs: every used handle is provided by exactly one step of this graph,
+ * belongs to the step's own kind or one it depends on, and the steps form no cycle.
  */
-export function stackSteps(ctx: Pick<StepContext, 'config'>): StepSpec[] {
-  const newNetwork = ctx.config.network.mode === 'new';
-  const network: StepSpec[] = newNetwork
-    ? [
-        { id: 'vpc', title: 'VPC', deps: [], keys: ['vpc'], run: (c) => ensureVpc(c) },
-        { id: 'subnet-a', title: 'Public subnet (first AZ)', deps: ['vpc'], keys: ['subnet-a'], run: (c) => ensureSubnet(c, 0) },
-        { id: 'subnet-b', title: 'Public subnet (second AZ)', deps: ['vpc'], keys: ['subnet-b'], run: (c) => ensureSubnet(c, 1) },
-        { id: 'igw', title: 'Internet gateway', deps: ['vpc'], keys: ['igw'], run: (c) => ensureInternetGateway(c) },
-        { id: 'route-table', title: 'Route table and internet route', deps: ['vpc', 'igw', 'subnet-a', 'subnet-b'], keys: ['route-table'], run: (c) => ensureRouteTable(c) },
-      ]
-    : [{
-        // The user's own VPC and subnets: journaled as external so nothing ever deletes them.
-        id: 'network', title: 'Existing VPC and subnets', deps: [], keys: [],
-        run: async (c) => {
-          const network = c.config.network;
-          if (network.mode !== 'existing') throw new Error('Step order bug: existing-network step on a new network');
-          await c.journal.created('vpc', 'vpc', network.vpcId, {}, true);
-          for (const subnet of c.facts.existingSubnets ?? []) await c.journal.created(`subnet-${subnet.id}`, 'subnet', subnet.id, { zone: subnet.zone }, true);
-          return { outcome: 'reused', detail: `${network.vpcId} with ${(c.facts.existingSubnets ?? []).map((s) => s.id).join(', ')}` };
-        },
-      }];
-  const vpcDeps = newNetwork ? ['vpc'] : ['network'];
-  const subnetDeps = newNetwork ? ['subnet-a', 'subnet-b'] : [];
-  const mountTargets: StepSpec[] = newNetwork
-    ? (['a', 'b'] as const).map((suffix) => ({
-        id: `mount-target-${suffix}`, title: `EFS mount target (${suffix === 'a' ? 'first' : 'second'} AZ)`,
-        deps: ['efs', `subnet-${suffix}`, 'sg-efs'], keys: [`mount-target-${suffix}`],
-        run: (c: StepContext, waiting: (what: string) => void) => ensureMountTarget(c, `mount-target-${suffix}`, `subnet-${suffix}`, waiting),
-      }))
-    : [{
-        id: 'mount-targets', title: 'EFS mount targets', deps: ['efs', 'sg-efs', 'network'], keys: [],
-        run: async (c, waiting) => {
-          const zones = new Set<string>();
-          const details: string[] = [];
-          for (const subnet of c.facts.existingSubnets ?? []) {
-            if (zones.has(subnet.zone)) continue;
-            zones.add(subnet.zone);
-            details.push((await ensureMountTarget(c, `mount-target-${subnet.zone}`, `subnet-${subnet.id}`, waiting)).detail ?? '');
-          }
-          return { outcome: 'done', detail: details.join(', ') };
-        },
-      }];
-  const balanced = LOAD_BALANCED_TIERS.includes(ctx.config.tier);
-  const cloudFront = balanced && usesCloudFront(ctx.config);
-  // The instance launches once the public URL is known (n8n's webhook and editor URLs follow it): that is the
-  // distribution's domain, or the load balancer's DNS name; both exist right after their create call returns.
-  const publicUrlDeps = cloudFront ? ['cloudfront'] : balanced ? ['alb'] : [];
-  const loadBalancer: StepSpec[] = balanced
-    ? [
-        { id: 'sg-alb', title: 'Load balancer security group', deps: vpcDeps, keys: [LB_KEYS.securityGroup], run: (c) => ensureAlbSecurityGroup(c) },
-        {
-          // Internet-facing needs the internet gateway attached (and a route) first.
-          id: 'alb', title: 'Application Load Balancer', keys: [LB_KEYS.loadBalancer],
-          deps: ['sg-alb', ...(newNetwork ? ['subnet-a', 'subnet-b', 'route-table'] : ['network'])],
-          run: (c) => ensureLoadBalancer(c),
-        },
-        { id: 'target-group', title: 'Target group (health check /healthz)', deps: vpcDeps, keys: [LB_KEYS.targetGroup], run: (c) => ensureTargetGroup(c) },
-        {
-          id: 'listeners', title: cloudFront ? 'Listener (403 unless the CloudFront origin header)' : 'Listeners',
-          deps: ['alb', 'target-group', ...(cloudFront ? ['secrets'] : [])],
-          keys: [LB_KEYS.httpListener, ...(ctx.config.certificateArn ? [LB_KEYS.httpsListener] : []), ...(cloudFront ? [LB_KEYS.originRule] : [])],
-          run: (c) => ensureListeners(c),
-        },
-        { id: 'target-healthy', title: 'Instance healthy behind the load balancer', deps: ['instance', 'listeners'], keys: [], run: (c, waiting) => registerAndWaitHealthy(c, waiting) },
-      ]
-    : [];
-  const distribution: StepSpec[] = cloudFront
-    ? [
-        { id: 'cloudfront', title: 'CloudFront distribution', deps: ['alb', 'secrets'], keys: [LB_KEYS.distribution], run: (c) => ensureDistribution(c) },
-        { id: 'cloudfront-deployed', title: 'CloudFront deployed (5–20 min)', deps: ['cloudfront'], keys: [], run: (c, waiting) => waitDistributionDeployed(c, waiting) },
-      ]
-    : [];
-  return [
-    ...network,
-    ...loadBalancer,
-    ...distribution,
-    { id: 'sg-instance', title: 'Instance security group', deps: [...vpcDeps, ...(balanced ? ['sg-alb'] : [])], keys: ['sg-instance'], run: (c) => ensureInstanceSecurityGroup(c) },
-    { id: 'sg-efs', title: 'EFS security group', deps: [...vpcDeps, 'sg-instance'], keys: ['sg-efs'], run: (c) => ensureEfsSecurityGroup(c) },
-    { id: 'efs', title: 'Encrypted EFS file system', deps: [], keys: ['efs'], run: (c, waiting) => ensureFileSystem(c, waiting) },
-    ...mountTargets,
-    { id: 'iam-role', title: 'IAM role (SSM + own secrets)', deps: [], keys: ['iam-role'], run: (c) => ensureRole(c) },
-    { id: 'instance-profile', title: 'IAM instance profile', deps: ['iam-role'], keys: ['instance-profile'], run: (c) => ensureInstanceProfile(c) },
-    { id: 'secrets', title: 'Secrets in Parameter Store', deps: [], keys: stackSecrets(ctx.config).map((secret) => secret.key), run: (c) => ensureSecrets(c) },
-    {
-      id: 'instance', title: 'EC2 instance', keys: ['instance'],
-      deps: [...subnetDeps, ...(newNetwork ? ['route-table'] : ['network']), 'sg-instance', 'instance-profile', 'efs', 'secrets', ...publicUrlDeps],
-      run: (c, waiting) => ensureInstance(c, waiting),
-    },
-  ];
+export function stepDependencies(steps: readonly KindStep[]): Map<string, string[]> {
+  const providers = new Map<Handle<unknown>, string>();
+  const ids = new Set<string>();
+  for (const { step } of steps) {
+    if (ids.has(step.id)) throw new GraphBuildError(`Two steps are named ${step.id}.`);
+    ids.add(step.id);
+    for (const provided of step.provides) {
+      const other = providers.get(provided);
+      if (other) throw new GraphBuildError(`${provided.name} is provided by both ${other} and ${step.id}.`);
+      providers.set(provided, step.id);
+    }
+  }
+  const deps = new Map<string, string[]>();
+  for (const { kind, step } of steps) {
+    const allowed = new Set([kind.kind, ...kind.dependsOn.map((k) => k.kind)]);
+    const used = Object.values(step.uses).flatMap(handlesOf);
+    for (const one of used) {
+      if (!allowed.has(one.kind)) {
+        throw new GraphBuildError(`Step ${step.id} (kind ${kind.kind}) uses ${one.name}, of kind ${one.kind}, which ${kind.kind} does not depend on.`);
+      }
+    }
+    const from = [...used, ...step.after].map((one) => {
+      const provider = providers.get(one);
+      if (!provider) throw new GraphBuildError(`Step ${step.id} needs ${one.name}, which no step of this stack provides.`);
+      return provider;
+    });
+    deps.set(step.id, [...new Set(from)].filter((id) => id !== step.id));
+  }
+  assertAcyclic(deps);
+  return deps;
 }
 
-export function toGraph(specs: readonly StepSpec[], ctx: StepContext): GraphStep[] {
+function assertAcyclic(deps: ReadonlyMap<string, readonly string[]>): void {
+  const done = new Set<string>();
+  const visiting = new Set<string>();
+  const visit = (id: string, path: readonly string[]): void => {
+    if (done.has(id)) return;
+    if (visiting.has(id)) throw new GraphBuildError(`The steps depend on each other in a cycle: ${[...path, id].join(' → ')}.`);
+    visiting.add(id);
+    for (const dep of deps.get(id) ?? []) visit(dep, [...path, id]);
+    visiting.delete(id);
+    done.add(id);
+  };
+  for (const id of deps.keys()) visit(id, []);
+}
+
+/** The stack's kinds' steps, in kind order (the plan lists them so). */
+export function kindSteps(config: DeployContext['config']): KindStep[] {
+  const scope = buildScope(config);
+  return kindsOf(scope).flatMap((kind) => (kind.steps?.(scope) ?? []).map((step) => ({ kind, step })));
+}
+
+function stepContext(ctx: DeployContext, waiting: (what: string) => void): StepContext {
+  const { clients, config, stack, stackId, origin, facts, journal, timing } = ctx;
+  return { clients, config, stack, stackId, origin, facts, journal, timing, report: { signal: ctx.signal, waiting, note: ctx.note } };
+}
+
+/**
+ * One deploy's steps, from the tier's kinds (tierKinds) and their steps. Values flow between them through handles,
+ * held for this deploy only: every deploy runs every step (ensuring reuses what exists), so each value is fresh.
+ */
+export function stackSteps(ctx: Pick<DeployContext, 'config'>): StepSpec[] {
+  const steps = kindSteps(ctx.config);
+  const deps = stepDependencies(steps);
+  const values = new Map<Handle<unknown>, unknown>();
+  return steps.map(({ step }) => ({
+    id: step.id, title: step.title, deps: deps.get(step.id) ?? [], keys: [...step.keys],
+    run: async (c, waiting) => {
+      const { outcome, detail, provided = [] } = await step.run(stepContext(c, waiting), values);
+      for (const one of provided) values.set(one.handle, one.value);
+      const missing = step.provides.filter((one) => !values.has(one));
+      if (missing.length > 0) throw new Error(`Step ${step.id} finished without providing ${missing.map((one) => one.name).join(', ')}.`);
+      return { outcome, detail };
+    },
+  }));
+}
+
+export function toGraph(specs: readonly StepSpec[], ctx: DeployContext): GraphStep[] {
   return specs.map((spec) => ({ id: spec.id, title: spec.title, deps: spec.deps, run: (waiting) => spec.run(ctx, waiting) }));
 }

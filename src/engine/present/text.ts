@@ -6,7 +6,8 @@ import type { DeployPlan, PlanAction } from '../plan/plan';
 import type { StepOutcome } from '../progress';
 import type { SweptResource } from '../resources/sweep';
 import { PUBLISHABLE_SERVICES, SERVICE_PORTS } from '../stack/services';
-import { LOAD_BALANCED_TIERS, loadBalancerCidr, usesCloudFront, type StackConfig } from '../stack/config';
+import { loadBalancerCidr, usesCloudFront, type StackConfig } from '../stack/config';
+import { isLoadBalanced } from '../tiers';
 import { publicUrlOf } from '../operate';
 import { IDLE_TIMEOUT_SECONDS } from '../resources/load-balancer';
 import type { StackState } from '../state/schema';
@@ -27,7 +28,7 @@ function describeMarket(config: StackConfig): string {
 }
 
 function describeAccess(config: StackConfig): string {
-  if (LOAD_BALANCED_TIERS.includes(config.tier)) {
+  if (isLoadBalanced(config.tier)) {
     const front = usesCloudFront(config) ? 'CloudFront → ' : '';
     return `${front}load balancer open to ${loadBalancerCidr(config) ?? 'the internet'}; the instance takes port 80 only from the load balancer`;
   }
@@ -107,7 +108,7 @@ function reachLines(state: StackState, config: StackConfig): string[] {
   const services = PUBLISHABLE_SERVICES.filter((service) => config.services[service]);
   if (services.length === 0) return [];
   const lines: string[] = [];
-  if (config.access.mode === 'ssm' && !LOAD_BALANCED_TIERS.includes(config.tier)) {
+  if (config.access.mode === 'ssm' && !isLoadBalanced(config.tier)) {
     const extra = [`--region ${config.region}`, ...(config.profile ? [`--profile ${shellQuote(config.profile)}`] : [])].join(' ');
     lines.push('Reach the services over SSM port forwarding (needs the AWS CLI and its Session Manager plugin), one terminal each:');
     for (const service of services) {
@@ -115,7 +116,7 @@ function reachLines(state: StackState, config: StackConfig): string[] {
       lines.push(`  ${service.padEnd(8)} aws ssm start-session --target ${instance.id} --document-name AWS-StartPortForwardingSession --parameters portNumber=${port},localPortNumber=${port} ${extra}`);
     }
     lines.push(`  then open http://localhost:<port> (n8n: http://localhost:${SERVICE_PORTS.n8n}).`);
-  } else if (LOAD_BALANCED_TIERS.includes(config.tier)) {
+  } else if (isLoadBalanced(config.tier)) {
     const base = (publicUrlOf(state) ?? '<public url>/').replace(/\/$/, '');
     lines.push(`Reach the services through ${usesCloudFront(config) ? 'CloudFront (HTTPS)' : 'the load balancer'}:`);
     for (const service of services) lines.push(`  ${service.padEnd(8)} ${base}/${service === 'n8n' ? '' : `${service}/`}`);

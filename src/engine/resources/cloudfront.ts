@@ -10,6 +10,7 @@ import type { StepResult } from '../graph/run-graph';
 import { stackTags, tagValue, TAG_RESOURCE, TAG_STACK, TAG_STACK_ID } from '../stack/naming';
 import { pollUntil } from '../wait';
 import { ensureResource, type Found } from './ensure';
+import type { WithId } from './network';
 import { isTransient } from './once';
 import { ORIGIN_HEADER } from './load-balancer';
 import { LB_KEYS } from './public-url';
@@ -111,9 +112,7 @@ async function holderOfToken(ctx: StepContext, error: unknown, token: string): P
  * Created as soon as the load balancer has a DNS name: CloudFront's minutes-long deployment then overlaps
  * the instance's boot. CallerReference is the idempotency token journaled as intent.
  */
-export async function ensureDistribution(ctx: StepContext): Promise<StepResult> {
-  const albDns = ctx.journal.record(LB_KEYS.loadBalancer)?.attrs.dnsName;
-  if (!albDns) throw new Error('Step order bug: the load balancer has no DNS name yet');
+export async function ensureDistribution(ctx: StepContext, albDns: string): Promise<WithId> {
   const orphan = async (): Promise<Found | undefined> => {
     const ours = (await findStackDistributions(ctx.clients, ctx.stack))
       .find((d) => tagValue(d.tags, TAG_STACK_ID) === ctx.stackId && tagValue(d.tags, TAG_RESOURCE) === LB_KEYS.distribution);
@@ -145,7 +144,7 @@ export async function ensureDistribution(ctx: StepContext): Promise<StepResult> 
     },
   });
   const repaired = await reconcileDistribution(ctx, found.id, albDns);
-  return { outcome: repaired ? 'done' : outcome, detail: `https://${found.attrs?.domainName ?? ''}/ (${found.id}; origin http-only → the load balancer)` };
+  return { outcome: repaired ? 'done' : outcome, detail: `https://${found.attrs?.domainName ?? ''}/ (${found.id}; origin http-only → the load balancer)`, id: found.id };
 }
 
 /**
@@ -186,24 +185,22 @@ async function reconcileDistribution(ctx: StepContext, id: string, albDns: strin
     break;
   }
   if (repairs.length === 0) return false;
-  await ctx.note(`CloudFront distribution ${id} was ${repairs.join(', ')}; it is updated to serve the stack again (CloudFront redeploys it, 5–20 min).`);
+  await ctx.report.note(`CloudFront distribution ${id} was ${repairs.join(', ')}; it is updated to serve the stack again (CloudFront redeploys it, 5–20 min).`);
   return true;
 }
 
 /** Its own step that nothing depends on: the rest of the stack finishes while CloudFront deploys. */
-export async function waitDistributionDeployed(ctx: StepContext, waiting: (what: string) => void): Promise<StepResult> {
-  const id = ctx.journal.record(LB_KEYS.distribution)?.id;
-  if (!id) throw new Error('Step order bug: the distribution has no id yet');
+export async function waitDistributionDeployed(ctx: StepContext, id: string): Promise<StepResult> {
   const timeoutMs = ctx.timing.distributionDeployedTimeoutMs ?? ctx.config.timeouts.cloudFrontDeployedMinutes * 60_000;
   const what = `CloudFront distribution ${id} to deploy`;
   await pollUntil(async () => {
     const got = await getDistribution(ctx.clients, id);
     if (!got) throw new GeuseError({ code: 'DISTRIBUTION_GONE', kind: 'not-found', message: `CloudFront distribution ${id} disappeared while deploying.`, nextStep: 'Run deploy again to create it anew.' });
     if (got.distribution.Status === 'Deployed') return true;
-    waiting(`${what} (${got.distribution.Status ?? 'unknown'}; CloudFront usually takes 5–20 min)`);
+    ctx.report.waiting(`${what} (${got.distribution.Status ?? 'unknown'}; CloudFront usually takes 5–20 min)`);
     return undefined;
   }, {
-    what, intervalMs: ctx.timing.pollIntervalMs * 2, timeoutMs, signal: ctx.signal,
+    what, intervalMs: ctx.timing.pollIntervalMs * 2, timeoutMs, signal: ctx.report.signal,
     timeoutNextStep: 'CloudFront keeps deploying in AWS and the stack works through it once it is done. Run deploy again to keep waiting, or raise timeouts.cloudFrontDeployedMinutes.',
   });
   return { outcome: 'done', detail: `${id} Deployed` };

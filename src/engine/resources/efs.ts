@@ -9,6 +9,7 @@ import { stackTags, tagValue, TAG_RESOURCE, TAG_STACK_ID } from '../stack/naming
 import { pollUntil } from '../wait';
 import { ensureResource, retryNotFound } from './ensure';
 import { describeFileSystemById } from './efs-describe';
+import type { Subnet, WithId } from './network';
 
 function describeFileSystem(ctx: StepContext, id: string): Promise<FileSystemDescription | undefined> {
   return describeFileSystemById(ctx.clients, id);
@@ -18,7 +19,7 @@ function usable(fs: FileSystemDescription | undefined): boolean {
   return fs !== undefined && fs.LifeCycleState !== 'deleting' && fs.LifeCycleState !== 'deleted';
 }
 
-export async function ensureFileSystem(ctx: StepContext, waiting: (what: string) => void): Promise<StepResult> {
+export async function ensureFileSystem(ctx: StepContext): Promise<WithId> {
   const { found, outcome } = await ensureResource(ctx, {
     key: 'efs', kind: 'efs',
     describe: async (id) => (usable(await describeFileSystem(ctx, id)) ? { id } : undefined),
@@ -45,10 +46,10 @@ export async function ensureFileSystem(ctx: StepContext, waiting: (what: string)
     return fs?.LifeCycleState === 'available' ? fs : undefined;
   }, {
     what: `EFS file system ${found.id} to become available`,
-    intervalMs: ctx.timing.pollIntervalMs, timeoutMs: ctx.timing.fileSystemTimeoutMs, signal: ctx.signal,
-    onWaiting: () => waiting(`EFS file system ${found.id} to become available`),
+    intervalMs: ctx.timing.pollIntervalMs, timeoutMs: ctx.timing.fileSystemTimeoutMs, signal: ctx.report.signal,
+    onWaiting: () => ctx.report.waiting(`EFS file system ${found.id} to become available`),
   });
-  return { outcome: outcome === 'reused' ? 'reused' : 'created', detail: `${found.id} (encrypted)${outcome === 'reused' ? ', existing data reattached' : ''}` };
+  return { outcome: outcome === 'reused' ? 'reused' : 'created', detail: `${found.id} (encrypted)${outcome === 'reused' ? ', existing data reattached' : ''}`, id: found.id };
 }
 
 export async function mountTargets(ctx: StepContext, fileSystemId: string): Promise<MountTargetDescription[]> {
@@ -60,16 +61,19 @@ export async function mountTargets(ctx: StepContext, fileSystemId: string): Prom
   }
 }
 
+export interface MountTargetInputs {
+  fileSystemId: string;
+  subnet: Subnet;
+  groupId: string;
+}
+
 /** One mount target per AZ the stack uses; EFS allows only one per AZ (MountTargetConflict). */
-export async function ensureMountTarget(ctx: StepContext, key: string, subnetKey: string, waiting: (what: string) => void): Promise<StepResult> {
-  const fileSystemId = ctx.journal.record('efs')?.id;
-  const subnet = ctx.journal.record(subnetKey);
-  const groupId = ctx.journal.record('sg-efs')?.id;
-  if (!fileSystemId || !subnet?.id || !groupId) throw new Error(`Step order bug: ${key} dependencies missing`);
+export async function ensureMountTarget(ctx: StepContext, key: string, { fileSystemId, subnet, groupId }: MountTargetInputs): Promise<StepResult> {
   const subnetId = subnet.id;
-  const zone = subnet.attrs.zone ?? subnetId;
+  // A subnet journaled without its AZ (older state) is named by its id.
+  const zone = subnet.zone || subnetId;
   const inThisZone = async () => (await mountTargets(ctx, fileSystemId)).find((target) =>
-    target.SubnetId === subnetId || (subnet.attrs.zone !== undefined && target.AvailabilityZoneName === subnet.attrs.zone));
+    target.SubnetId === subnetId || (subnet.zone !== '' && target.AvailabilityZoneName === subnet.zone));
   const { found, outcome } = await ensureResource(ctx, {
     key, kind: 'mount-target',
     describe: async (id) => {
@@ -91,6 +95,6 @@ export async function ensureMountTarget(ctx: StepContext, key: string, subnetKey
     const target = (await mountTargets(ctx, fileSystemId)).find((t) => t.MountTargetId === found.id);
     if (target?.LifeCycleState === 'error') throw new Error(`EFS mount target ${found.id} in ${zone} failed to create`);
     return target?.LifeCycleState === 'available' ? target : undefined;
-  }, { what, intervalMs: ctx.timing.pollIntervalMs, timeoutMs: ctx.timing.mountTargetTimeoutMs, signal: ctx.signal, onWaiting: () => waiting(what) });
+  }, { what, intervalMs: ctx.timing.pollIntervalMs, timeoutMs: ctx.timing.mountTargetTimeoutMs, signal: ctx.report.signal, onWaiting: () => ctx.report.waiting(what) });
   return { outcome, detail: `${found.id} in ${zone}` };
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { StepContext } from '../context';
 import type { ResourceKind } from '../state/schema';
 import { awsErrorCode, isNotFound } from '../aws/classify';
-import { actOnce } from './once';
+import { actOnce, type OnceContext } from './once';
 import { sleep } from '../wait';
 
 export interface Found {
@@ -39,7 +39,7 @@ export async function ensureResource(ctx: StepContext, spec: EnsureSpec): Promis
       await ctx.journal.created(spec.key, spec.kind, existing.id, existing.attrs);
       return { found: existing, outcome: 'reused' };
     }
-    await ctx.note(`${spec.key} (${record.id}) no longer exists in AWS; creating it again.`);
+    await ctx.report.note(`${spec.key} (${record.id}) no longer exists in AWS; creating it again.`);
   }
   if (record?.status === 'intent') {
     const orphan = await spec.findOrphan();
@@ -60,9 +60,14 @@ export async function ensureResource(ctx: StepContext, spec: EnsureSpec): Promis
  * about what its own first attempt made: actOnce looks for that before sending again, and it is adopted.
  */
 async function createOrAdopt(ctx: StepContext, spec: EnsureSpec, token: string): Promise<Found> {
-  const { value, found, error } = await actOnce(ctx, { send: () => spec.create(token), find: spec.findOrphan });
-  if (found) await ctx.note(`${spec.key}: ${value.id} was made by an earlier attempt whose answer was lost or repeated (AWS said ${awsErrorCode(error) ?? 'nothing'}); it is used.`);
+  const { value, found, error } = await actOnce(onceOf(ctx), { send: () => spec.create(token), find: spec.findOrphan });
+  if (found) await ctx.report.note(`${spec.key}: ${value.id} was made by an earlier attempt whose answer was lost or repeated (AWS said ${awsErrorCode(error) ?? 'nothing'}); it is used.`);
   return value;
+}
+
+/** The step's timing and its one cancellation signal, for actOnce and applyOnce. */
+export function onceOf(ctx: StepContext): OnceContext {
+  return { timing: ctx.timing, signal: ctx.report.signal };
 }
 
 /**
@@ -77,7 +82,7 @@ export async function retryNotFound<T>(ctx: StepContext, operation: () => Promis
       return await operation();
     } catch (error) {
       if (!isNotFound(error) || Date.now() > deadline) throw error;
-      await sleep(delay, ctx.signal);
+      await sleep(delay, ctx.report.signal);
       delay = Math.min(delay * 2, ctx.timing.pollIntervalMs * 2);
     }
   }

@@ -3,13 +3,13 @@ import {
   GetInstanceProfileCommand, GetRoleCommand, PutRolePolicyCommand, TagRoleCommand, type Tag as IamTag,
 } from '@aws-sdk/client-iam';
 import type { StepContext } from '../context';
-import type { StepResult } from '../graph/run-graph';
 import { isNotFound } from '../aws/classify';
 import { refused } from '../errors';
 import { names, stackTags, tagValue, TAG_STACK_ID } from '../stack/naming';
 import { bootstrapStatusParameter } from '../bootstrap/status';
 import { applyOnce } from './once';
-import { ensureResource } from './ensure';
+import { ensureResource, onceOf } from './ensure';
+import type { WithId } from './network';
 
 export const SSM_CORE_POLICY_ARN = 'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore';
 
@@ -87,7 +87,7 @@ async function getProfile(ctx: StepContext, name: string) {
   }
 }
 
-export async function ensureRole(ctx: StepContext): Promise<StepResult> {
+export async function ensureRole(ctx: StepContext): Promise<WithId> {
   const roleName = names.role(ctx.stack);
   const fromExisting = async () => {
     const role = await getRole(ctx, roleName);
@@ -113,12 +113,11 @@ export async function ensureRole(ctx: StepContext): Promise<StepResult> {
   await ctx.clients.iam.send(new PutRolePolicyCommand({ RoleName: roleName, PolicyName: names.secretsPolicy, PolicyDocument: secretsPolicy(ctx) }));
   // Roles made before the origin tags existed gain them, so a destroy without state can find the region.
   await ctx.clients.iam.send(new TagRoleCommand({ RoleName: roleName, Tags: stackTags(ctx, 'iam-role', roleName) }));
-  return { outcome, detail: roleName };
+  return { outcome, detail: roleName, id: roleName };
 }
 
-export async function ensureInstanceProfile(ctx: StepContext): Promise<StepResult> {
+export async function ensureInstanceProfile(ctx: StepContext, roleName: string): Promise<WithId> {
   const profileName = names.instanceProfile(ctx.stack);
-  const roleName = names.role(ctx.stack);
   // The last description read, so the role check below needs no second GetInstanceProfile.
   let described: Awaited<ReturnType<typeof getProfile>>;
   const fromExisting = async () => {
@@ -143,10 +142,10 @@ export async function ensureInstanceProfile(ctx: StepContext): Promise<StepResul
   const hasRole = (profile: typeof described): boolean => profile?.Roles?.some((role) => role.RoleName === roleName) ?? false;
   if (!hasRole(described)) {
     // A profile holds one role: a repeat answers LimitExceeded, which here means the role is already in.
-    await applyOnce(ctx, {
+    await applyOnce(onceOf(ctx), {
       send: () => ctx.clients.iam.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: profileName, RoleName: roleName })),
       isDone: async () => hasRole(await getProfile(ctx, profileName)),
     });
   }
-  return { outcome, detail: profileName };
+  return { outcome, detail: profileName, id: profileName };
 }

@@ -1,14 +1,13 @@
 import { DescribeInstancesCommand, RunInstancesCommand, type Instance, type RunInstancesCommandInput } from '@aws-sdk/client-ec2';
 import type { StepContext } from '../context';
-import type { StepResult } from '../graph/run-graph';
 import { awsErrorCode, isNotFound } from '../aws/classify';
 import { GeuseError } from '../errors';
 import { renderUserData } from '../bootstrap/userdata';
-import { names } from '../stack/naming';
 import { pollUntil, sleep } from '../wait';
 import { ensureResource, retryNotFound, type Found } from './ensure';
 import { publicUrlFrom } from './public-url';
 import { ownedBy, tagSpec } from './ec2-tags';
+import type { Subnet, WithId } from './network';
 import { sightInstances } from '../live';
 import { openRuns, reconcileRuns } from '../cost/runs';
 
@@ -29,14 +28,13 @@ export interface Placement {
   zone: string;
 }
 
-/** Where the instance may go, in order: the stack's subnets, one per AZ. */
-export function placements(ctx: StepContext): Placement[] {
-  if (ctx.config.network.mode === 'existing') return (ctx.facts.existingSubnets ?? []).map((s) => ({ subnetId: s.id, zone: s.zone }));
-  return ['subnet-a', 'subnet-b'].map((key) => {
-    const record = ctx.journal.record(key);
-    if (!record?.id) throw new Error(`Step order bug: ${key} has no id yet`);
-    return { subnetId: record.id, zone: record.attrs.zone ?? '' };
-  });
+/** What the instance is launched with, from the steps before it. */
+export interface InstanceInputs {
+  /** Where it may go, in order: the stack's subnets (one per AZ on a new network). */
+  subnets: readonly Subnet[];
+  groupId: string;
+  fileSystemId: string;
+  profileName: string;
 }
 
 async function describeInstance(ctx: StepContext, id: string): Promise<Instance | undefined> {
@@ -69,7 +67,7 @@ async function closeGoneRuns(ctx: StepContext): Promise<void> {
   const open = openRuns(ctx.journal.state);
   if (open.length === 0) return;
   // Bookkeeping must never fail a deploy: when EC2 cannot be asked, the runs stay open until the next look.
-  const sightings = await sightInstances(ctx.clients, open.map((run) => run.instanceId), ctx.signal).catch(() => undefined);
+  const sightings = await sightInstances(ctx.clients, open.map((run) => run.instanceId), ctx.report.signal).catch(() => undefined);
   if (!sightings) return;
   const now = new Date();
   const before = new Map(open.map((run) => [run.instanceId, run]));
@@ -79,14 +77,12 @@ async function closeGoneRuns(ctx: StepContext): Promise<void> {
   for (const run of ctx.journal.state.compute) {
     if (!before.has(run.instanceId) || !run.endedAt) continue;
     const seen = sightings.get(run.instanceId);
-    await ctx.note(`Instance ${run.instanceId} is gone (${seen ? `EC2 says ${seen.state}` : 'EC2 no longer knows it'}); its running time is counted until ${run.endedAt}.`);
+    await ctx.report.note(`Instance ${run.instanceId} is gone (${seen ? `EC2 says ${seen.state}` : 'EC2 no longer knows it'}); its running time is counted until ${run.endedAt}.`);
   }
 }
 
-function launchInput(ctx: StepContext, placement: Placement, market: 'spot' | 'on-demand', token: string): RunInstancesCommandInput {
-  const efsId = ctx.journal.record('efs')?.id;
-  const groupId = ctx.journal.record('sg-instance')?.id;
-  if (!efsId || !groupId) throw new Error('Step order bug: instance launched before EFS or its security group');
+function launchInput(ctx: StepContext, inputs: InstanceInputs, placement: Placement, market: 'spot' | 'on-demand', token: string): RunInstancesCommandInput {
+  const { fileSystemId: efsId, groupId } = inputs;
   // The OS variant follows the AMI plan.ts resolved; gpu stacks boot a Deep Learning AMI (NVIDIA driver present).
   const userData = renderUserData({
     config: ctx.config, region: ctx.clients.region, fileSystemId: efsId, publicUrl: publicUrlFrom(ctx.config, ctx.journal.state.resources), os: ctx.facts.os ?? 'al2023', architecture: ctx.facts.architecture, gpu: ctx.config.tier === 'gpu',
@@ -97,7 +93,7 @@ function launchInput(ctx: StepContext, placement: Placement, market: 'spot' | 'o
     MinCount: 1,
     MaxCount: 1,
     ClientToken: token,
-    IamInstanceProfile: { Name: names.instanceProfile(ctx.stack) },
+    IamInstanceProfile: { Name: inputs.profileName },
     // A public address lets the SSM agent reach AWS without a NAT gateway; no inbound rule makes it reachable.
     NetworkInterfaces: [{ DeviceIndex: 0, SubnetId: placement.subnetId, Groups: [groupId], AssociatePublicIpAddress: true }],
     // Hop limit 1: the IMDSv2 token's reply dies at the Docker bridge (a second hop), so no container gets the role's credentials.
@@ -119,7 +115,7 @@ function launchInput(ctx: StepContext, placement: Placement, market: 'spot' | 'o
 }
 
 /** RunInstances, retrying exactly the "instance profile not visible yet" error a new profile causes. */
-async function runWithPropagationRetry(ctx: StepContext, input: RunInstancesCommandInput, waiting: (what: string) => void): Promise<Instance> {
+async function runWithPropagationRetry(ctx: StepContext, input: RunInstancesCommandInput): Promise<Instance> {
   const deadline = Date.now() + ctx.timing.profilePropagationTimeoutMs;
   let delay = Math.max(10, ctx.timing.pollIntervalMs / 2);
   for (;;) {
@@ -128,29 +124,29 @@ async function runWithPropagationRetry(ctx: StepContext, input: RunInstancesComm
       return out.Instances![0]!;
     } catch (error) {
       if (!isProfilePropagation(error) || Date.now() > deadline) throw error;
-      waiting('the new IAM instance profile to propagate');
-      await sleep(delay, ctx.signal);
+      ctx.report.waiting('the new IAM instance profile to propagate');
+      await sleep(delay, ctx.report.signal);
       delay = Math.min(delay * 2, ctx.timing.pollIntervalMs * 4);
     }
   }
 }
 
 /** Tries each AZ in the chosen market, then on-demand if allowed; says which fallback was taken. */
-async function launchWithFallback(ctx: StepContext, token: string, waiting: (what: string) => void): Promise<Instance> {
+async function launchWithFallback(ctx: StepContext, inputs: InstanceInputs, token: string): Promise<Instance> {
   const markets: ('spot' | 'on-demand')[] = ctx.config.market === 'spot' && ctx.config.onDemandFallback ? ['spot', 'on-demand'] : [ctx.config.market];
   const failures: string[] = [];
   let attempt = 0;
   for (const market of markets) {
-    for (const placement of placements(ctx)) {
+    for (const placement of inputs.subnets.map((subnet): Placement => ({ subnetId: subnet.id, zone: subnet.zone }))) {
       const attemptToken = `${token}-${attempt++}`.slice(0, 64);
       await ctx.journal.intent('instance', 'instance', attemptToken);
       try {
-        const instance = await runWithPropagationRetry(ctx, launchInput(ctx, placement, market, attemptToken), waiting);
+        const instance = await runWithPropagationRetry(ctx, launchInput(ctx, inputs, placement, market, attemptToken));
         if (failures.length > 0) {
           const fallback = market !== ctx.config.market
             ? `No ${ctx.config.market} capacity (${failures.join('; ')}); launched on-demand in ${placement.zone} because on-demand fallback is allowed.`
             : `${failures.join('; ')}; launched ${market} in ${placement.zone} instead.`;
-          await ctx.note(fallback);
+          await ctx.report.note(fallback);
         }
         return instance;
       } catch (error) {
@@ -170,7 +166,7 @@ async function launchWithFallback(ctx: StepContext, token: string, waiting: (wha
   });
 }
 
-export async function ensureInstance(ctx: StepContext, waiting: (what: string) => void): Promise<StepResult> {
+export async function ensureInstance(ctx: StepContext, inputs: InstanceInputs): Promise<WithId> {
   await closeGoneRuns(ctx);
   const baseToken = `gm-${ctx.stack}-${Date.now().toString(36)}`;
   const { found, outcome } = await ensureResource(ctx, {
@@ -186,7 +182,7 @@ export async function ensureInstance(ctx: StepContext, waiting: (what: string) =
       const instance = reservations.flatMap((r) => r.Instances ?? [])[0];
       return instance ? toFound(instance) : undefined;
     },
-    create: async () => toFound(await launchWithFallback(ctx, baseToken, waiting)),
+    create: async () => toFound(await launchWithFallback(ctx, inputs, baseToken)),
   });
   const what = `instance ${found.id} to be running`;
   const running = await pollUntil(async () => {
@@ -200,7 +196,7 @@ export async function ensureInstance(ctx: StepContext, waiting: (what: string) =
       });
     }
     return state === 'running' ? instance : undefined;
-  }, { what, intervalMs: ctx.timing.pollIntervalMs, timeoutMs: ctx.timing.instanceRunningTimeoutMs, signal: ctx.signal, onWaiting: () => waiting(what) });
+  }, { what, intervalMs: ctx.timing.pollIntervalMs, timeoutMs: ctx.timing.instanceRunningTimeoutMs, signal: ctx.report.signal, onWaiting: () => ctx.report.waiting(what) });
   await ctx.journal.created('instance', 'instance', found.id, { ...toFound(running!).attrs, publicIp: running?.PublicIpAddress ?? '', privateIp: running?.PrivateIpAddress ?? '' });
   const market = running?.InstanceLifecycle === 'spot' ? 'spot' : 'on-demand';
   await ctx.journal.computeStarted({
@@ -208,5 +204,5 @@ export async function ensureInstance(ctx: StepContext, waiting: (what: string) =
     zone: running?.Placement?.AvailabilityZone ?? '', startedAt: (running?.LaunchTime ?? new Date()).toISOString(),
   });
   // Read back from EC2: a reused instance runs what it was launched as, whatever the config says now.
-  return { outcome, detail: `${found.id} (${running?.InstanceType ?? 'type unknown'}, ${market}, ${running?.Placement?.AvailabilityZone ?? ''})` };
+  return { outcome, detail: `${found.id} (${running?.InstanceType ?? 'type unknown'}, ${market}, ${running?.Placement?.AvailabilityZone ?? ''})`, id: found.id };
 }

@@ -11,6 +11,7 @@ import { usesCloudFront } from '../stack/config';
 import { stackTags, tagValue, TAG_RESOURCE, TAG_STACK_ID } from '../stack/naming';
 import { pollUntil } from '../wait';
 import { ensureResource, retryNotFound, type Found } from './ensure';
+import type { WithId } from './network';
 import { LB_KEYS } from './public-url';
 import { ORIGIN_SECRET, secretValue } from './secrets';
 import { HTTPS_PORT, PROXY_PORT } from './security-groups';
@@ -26,12 +27,6 @@ const ORIGIN_RULE_PRIORITY = 10;
 
 export const loadBalancerName = (stack: string): string => `gm-${stack}`;
 export const targetGroupName = (stack: string): string => `gm-${stack}-tg`;
-
-function requireId(ctx: StepContext, key: string): string {
-  const id = ctx.journal.record(key)?.id;
-  if (!id) throw new Error(`Step order bug: ${key} has no id yet`);
-  return id;
-}
 
 /** Is this ELBv2 resource ours (our stack id and logical key)? Names alone could belong to a same-named stack elsewhere. */
 async function ownedArn(ctx: StepContext, arn: string, key: string): Promise<boolean> {
@@ -53,17 +48,24 @@ function lbFound(lb: LoadBalancer): Found {
   return { id: lb.LoadBalancerArn!, attrs: { dnsName: lb.DNSName ?? '', zones: (lb.AvailabilityZones ?? []).map((z) => z.ZoneName).join(',') } };
 }
 
-/** One public subnet per AZ, in at least two AZs (plan.ts refuses a reused network that has fewer). */
-function loadBalancerSubnets(ctx: StepContext): string[] {
-  if (ctx.config.network.mode === 'existing') {
-    const subnets = ctx.facts.loadBalancerSubnets ?? [];
-    if (subnets.length < 2) throw new Error('Plan bug: a reused network without load balancer subnets in two AZs');
-    return subnets;
-  }
-  return ['subnet-a', 'subnet-b'].map((key) => requireId(ctx, key));
+/**
+ * One public subnet per AZ, in at least two AZs: the new network's subnets, or (`newSubnets` absent) the reused
+ * network's that plan.ts found (it refuses one that has fewer).
+ */
+function loadBalancerSubnets(ctx: StepContext, newSubnets: readonly string[] | undefined): string[] {
+  if (newSubnets) return [...newSubnets];
+  const subnets = ctx.facts.loadBalancerSubnets ?? [];
+  if (subnets.length < 2) throw new Error('Plan bug: a reused network without load balancer subnets in two AZs');
+  return subnets;
 }
 
-export async function ensureLoadBalancer(ctx: StepContext): Promise<StepResult> {
+/** The load balancer as the steps after it need it. */
+export interface LoadBalancerValue {
+  arn: string;
+  dnsName: string;
+}
+
+export async function ensureLoadBalancer(ctx: StepContext, groupId: string, newSubnets: readonly string[] | undefined): Promise<StepResult & { loadBalancer: LoadBalancerValue }> {
   const name = loadBalancerName(ctx.stack);
   const { found, outcome } = await ensureResource(ctx, {
     key: LB_KEYS.loadBalancer, kind: 'load-balancer',
@@ -79,7 +81,7 @@ export async function ensureLoadBalancer(ctx: StepContext): Promise<StepResult> 
     create: async () => {
       const out = await retryNotFound(ctx, () => ctx.clients.elbv2.send(new CreateLoadBalancerCommand({
         Name: name, Type: 'application', Scheme: 'internet-facing', IpAddressType: 'ipv4',
-        Subnets: loadBalancerSubnets(ctx), SecurityGroups: [requireId(ctx, LB_KEYS.securityGroup)],
+        Subnets: loadBalancerSubnets(ctx, newSubnets), SecurityGroups: [groupId],
         Tags: stackTags(ctx, LB_KEYS.loadBalancer, name),
       })));
       return lbFound(out.LoadBalancers![0]!);
@@ -89,14 +91,16 @@ export async function ensureLoadBalancer(ctx: StepContext): Promise<StepResult> 
     LoadBalancerArn: found.id, Attributes: [{ Key: 'idle_timeout.timeout_seconds', Value: String(IDLE_TIMEOUT_SECONDS) }],
   }));
   if (outcome === 'created') {
-    await ctx.note(`Load balancer idle timeout is ${IDLE_TIMEOUT_SECONDS} s (AWS default 60 s) so long LLM and video requests are not cut${usesCloudFront(ctx.config) ? '; through CloudFront a response must start within 60 s (its origin read timeout, the maximum without a quota raise)' : ''}.`);
+    await ctx.report.note(`Load balancer idle timeout is ${IDLE_TIMEOUT_SECONDS} s (AWS default 60 s) so long LLM and video requests are not cut${usesCloudFront(ctx.config) ? '; through CloudFront a response must start within 60 s (its origin read timeout, the maximum without a quota raise)' : ''}.`);
   }
-  return { outcome, detail: `${found.attrs?.dnsName ?? found.id} (internet-facing, ${found.attrs?.zones ?? ''}; idle timeout ${IDLE_TIMEOUT_SECONDS} s)` };
+  return {
+    outcome, detail: `${found.attrs?.dnsName ?? found.id} (internet-facing, ${found.attrs?.zones ?? ''}; idle timeout ${IDLE_TIMEOUT_SECONDS} s)`,
+    loadBalancer: { arn: found.id, dnsName: found.attrs?.dnsName ?? '' },
+  };
 }
 
-export async function ensureTargetGroup(ctx: StepContext): Promise<StepResult> {
+export async function ensureTargetGroup(ctx: StepContext, vpcId: string): Promise<WithId> {
   const name = targetGroupName(ctx.stack);
-  const vpcId = ctx.config.network.mode === 'existing' ? ctx.config.network.vpcId : requireId(ctx, 'vpc');
   const lookup = async (query: { arn?: string; name?: string }) => {
     try {
       const out = await ctx.clients.elbv2.send(new DescribeTargetGroupsCommand(query.arn ? { TargetGroupArns: [query.arn] } : { Names: [query.name!] }));
@@ -106,7 +110,7 @@ export async function ensureTargetGroup(ctx: StepContext): Promise<StepResult> {
       throw error;
     }
   };
-  const { outcome } = await ensureResource(ctx, {
+  const { found, outcome } = await ensureResource(ctx, {
     key: LB_KEYS.targetGroup, kind: 'target-group',
     describe: async (arn) => ((await lookup({ arn })) ? { id: arn } : undefined),
     findOrphan: async () => {
@@ -126,17 +130,16 @@ export async function ensureTargetGroup(ctx: StepContext): Promise<StepResult> {
       return { id: out.TargetGroups![0]!.TargetGroupArn! };
     },
   });
-  return { outcome, detail: `${name} (HTTP:${PROXY_PORT}, health check /healthz)` };
+  return { outcome, detail: `${name} (HTTP:${PROXY_PORT}, health check /healthz)`, id: found.id };
 }
 
-function forward(ctx: StepContext): Action {
-  return { Type: 'forward', TargetGroupArn: requireId(ctx, LB_KEYS.targetGroup) };
+function forward(targetGroupArn: string): Action {
+  return { Type: 'forward', TargetGroupArn: targetGroupArn };
 }
 
-async function ensureListener(ctx: StepContext, key: string, port: number, create: () => Promise<string>): Promise<'created' | 'reused'> {
-  const lbArn = requireId(ctx, LB_KEYS.loadBalancer);
+async function ensureListener(ctx: StepContext, lbArn: string, key: string, port: number, create: () => Promise<string>): Promise<{ arn: string; outcome: 'created' | 'reused' }> {
   const onPort = async () => (await ctx.clients.elbv2.send(new DescribeListenersCommand({ LoadBalancerArn: lbArn }))).Listeners?.find((l) => l.Port === port);
-  const { outcome } = await ensureResource(ctx, {
+  const { found, outcome } = await ensureResource(ctx, {
     key, kind: 'listener',
     describe: async (arn) => {
       try {
@@ -157,7 +160,13 @@ async function ensureListener(ctx: StepContext, key: string, port: number, creat
       return { id: existing?.ListenerArn ?? await create() };
     },
   });
-  return outcome;
+  return { arn: found.id, outcome };
+}
+
+/** What the listeners forward to, from the steps before them. */
+export interface ListenerInputs {
+  loadBalancerArn: string;
+  targetGroupArn: string;
 }
 
 /**
@@ -165,8 +174,7 @@ async function ensureListener(ctx: StepContext, key: string, port: number, creat
  * action answers 403 and one rule forwards only requests carrying the secret origin header, so the
  * load balancer's own DNS name cannot be used to bypass CloudFront.
  */
-export async function ensureListeners(ctx: StepContext): Promise<StepResult> {
-  const lbArn = requireId(ctx, LB_KEYS.loadBalancer);
+export async function ensureListeners(ctx: StepContext, { loadBalancerArn: lbArn, targetGroupArn }: ListenerInputs): Promise<StepResult & { httpListenerArn: string }> {
   const cloudFront = usesCloudFront(ctx.config);
   const certificateArn = ctx.config.certificateArn;
   const tags = (key: string) => stackTags(ctx, key);
@@ -174,24 +182,25 @@ export async function ensureListeners(ctx: StepContext): Promise<StepResult> {
     ? { Type: 'fixed-response', FixedResponseConfig: { StatusCode: '403', ContentType: 'text/plain', MessageBody: 'Forbidden: use the stack\'s CloudFront address.' } }
     : certificateArn
       ? { Type: 'redirect', RedirectConfig: { Protocol: 'HTTPS', Port: String(HTTPS_PORT), StatusCode: 'HTTP_301' } }
-      : forward(ctx);
-  const outcomes = [await ensureListener(ctx, LB_KEYS.httpListener, PROXY_PORT, async () => {
+      : forward(targetGroupArn);
+  const http = await ensureListener(ctx, lbArn, LB_KEYS.httpListener, PROXY_PORT, async () => {
     const out = await ctx.clients.elbv2.send(new CreateListenerCommand({ LoadBalancerArn: lbArn, Protocol: 'HTTP', Port: PROXY_PORT, DefaultActions: [httpDefault], Tags: tags(LB_KEYS.httpListener) }));
     return out.Listeners![0]!.ListenerArn!;
-  })];
+  });
+  const outcomes = [http.outcome];
   // A config change (CloudFront turned on, a certificate added) must not leave the old door open: reconcile.
-  const httpArn = requireId(ctx, LB_KEYS.httpListener);
+  const httpArn = http.arn;
   const current = (await ctx.clients.elbv2.send(new DescribeListenersCommand({ ListenerArns: [httpArn] }))).Listeners?.[0]?.DefaultActions?.[0];
   if (current?.Type !== httpDefault.Type) {
     await ctx.clients.elbv2.send(new ModifyListenerCommand({ ListenerArn: httpArn, DefaultActions: [httpDefault] }));
-    await ctx.note(`The load balancer's HTTP listener now ${httpDefault.Type === 'fixed-response' ? 'answers 403 without the CloudFront origin header' : httpDefault.Type === 'redirect' ? 'redirects to HTTPS' : 'forwards to the instance'} (the configuration changed).`);
+    await ctx.report.note(`The load balancer's HTTP listener now ${httpDefault.Type === 'fixed-response' ? 'answers 403 without the CloudFront origin header' : httpDefault.Type === 'redirect' ? 'redirects to HTTPS' : 'forwards to the instance'} (the configuration changed).`);
   }
   if (certificateArn) {
-    outcomes.push(await ensureListener(ctx, LB_KEYS.httpsListener, HTTPS_PORT, async () => {
+    outcomes.push((await ensureListener(ctx, lbArn, LB_KEYS.httpsListener, HTTPS_PORT, async () => {
       try {
         const out = await ctx.clients.elbv2.send(new CreateListenerCommand({
           LoadBalancerArn: lbArn, Protocol: 'HTTPS', Port: HTTPS_PORT, Certificates: [{ CertificateArn: certificateArn }],
-          SslPolicy: 'ELBSecurityPolicy-TLS13-1-2-2021-06', DefaultActions: [forward(ctx)], Tags: tags(LB_KEYS.httpsListener),
+          SslPolicy: 'ELBSecurityPolicy-TLS13-1-2-2021-06', DefaultActions: [forward(targetGroupArn)], Tags: tags(LB_KEYS.httpsListener),
         }));
         return out.Listeners![0]!.ListenerArn!;
       } catch (error) {
@@ -199,22 +208,21 @@ export async function ensureListeners(ctx: StepContext): Promise<StepResult> {
         throw invalidInput('CONFIG_INVALID', `certificateArn: ${certificateArn} is not an ACM certificate this account can use in ${ctx.config.region}.`,
           'Check the ARN in the ACM console (it must be issued, in the stack\'s region), fix certificateArn, and run deploy again.');
       }
-    }));
+    })).outcome);
   }
-  if (cloudFront) outcomes.push(await ensureOriginRule(ctx));
-  else if (await removeOriginRule(ctx)) outcomes.push('created');
+  if (cloudFront) outcomes.push(await ensureOriginRule(ctx, httpArn, targetGroupArn));
+  else if (await removeOriginRule(ctx, httpArn)) outcomes.push('created');
   const shape = cloudFront
     ? `HTTP:${PROXY_PORT} answers 403 unless the ${ORIGIN_HEADER} header carries the stack's secret`
     : certificateArn ? `HTTPS:${HTTPS_PORT} with your certificate; HTTP:${PROXY_PORT} redirects to it` : `HTTP:${PROXY_PORT} forwards to the instance`;
-  return { outcome: outcomes.every((o) => o === 'reused') ? 'reused' : 'created', detail: shape };
+  return { outcome: outcomes.every((o) => o === 'reused') ? 'reused' : 'created', detail: shape, httpListenerArn: httpArn };
 }
 
 async function originRuleAt(ctx: StepContext, listenerArn: string): Promise<Rule | undefined> {
   return (await ctx.clients.elbv2.send(new DescribeRulesCommand({ ListenerArn: listenerArn }))).Rules?.find((r) => r.Priority === String(ORIGIN_RULE_PRIORITY));
 }
 
-async function ensureOriginRule(ctx: StepContext): Promise<'created' | 'reused'> {
-  const listenerArn = requireId(ctx, LB_KEYS.httpListener);
+async function ensureOriginRule(ctx: StepContext, listenerArn: string, targetGroupArn: string): Promise<'created' | 'reused'> {
   const ruleAt = () => originRuleAt(ctx, listenerArn);
   const { found, outcome } = await ensureResource(ctx, {
     key: LB_KEYS.originRule, kind: 'listener-rule',
@@ -238,7 +246,7 @@ async function ensureOriginRule(ctx: StepContext): Promise<'created' | 'reused'>
       const out = await ctx.clients.elbv2.send(new CreateRuleCommand({
         ListenerArn: listenerArn, Priority: ORIGIN_RULE_PRIORITY,
         Conditions: [{ Field: 'http-header', HttpHeaderConfig: { HttpHeaderName: ORIGIN_HEADER, Values: [secret] } }],
-        Actions: [forward(ctx)], Tags: stackTags(ctx, LB_KEYS.originRule),
+        Actions: [forward(targetGroupArn)], Tags: stackTags(ctx, LB_KEYS.originRule),
       }));
       return { id: out.Rules![0]!.RuleArn! };
     },
@@ -248,25 +256,25 @@ async function ensureOriginRule(ctx: StepContext): Promise<'created' | 'reused'>
   const rule = (await ctx.clients.elbv2.send(new DescribeRulesCommand({ RuleArns: [found.id] }))).Rules?.[0];
   if (rule?.Conditions?.[0]?.HttpHeaderConfig?.Values?.[0] === secret) return outcome;
   await ctx.clients.elbv2.send(new ModifyRuleCommand({
-    RuleArn: found.id, Conditions: [{ Field: 'http-header', HttpHeaderConfig: { HttpHeaderName: ORIGIN_HEADER, Values: [secret] } }], Actions: [forward(ctx)],
+    RuleArn: found.id, Conditions: [{ Field: 'http-header', HttpHeaderConfig: { HttpHeaderName: ORIGIN_HEADER, Values: [secret] } }], Actions: [forward(targetGroupArn)],
   }));
-  await ctx.note(`The load balancer's origin-header rule now requires the stack's current secret (it had an older one).`);
+  await ctx.report.note(`The load balancer's origin-header rule now requires the stack's current secret (it had an older one).`);
   return 'created';
 }
 
 /** CloudFront turned off: the distribution stays until destroy, so the rule that forwards its requests must go. */
-async function removeOriginRule(ctx: StepContext): Promise<boolean> {
+async function removeOriginRule(ctx: StepContext, listenerArn: string): Promise<boolean> {
   const record = ctx.journal.record(LB_KEYS.originRule);
   if (!record || record.status === 'deleted') return false;
   // Only an intent: a lost response may still have created it at our priority.
-  const arn = record.id ?? (await originRuleAt(ctx, requireId(ctx, LB_KEYS.httpListener)))?.RuleArn;
+  const arn = record.id ?? (await originRuleAt(ctx, listenerArn))?.RuleArn;
   try {
     if (arn) await ctx.clients.elbv2.send(new DeleteRuleCommand({ RuleArn: arn }));
   } catch (error) {
     if (!isNotFound(error)) throw error;
   }
   await ctx.journal.deleted(LB_KEYS.originRule);
-  await ctx.note('CloudFront is off: the load balancer\'s rule that forwarded requests carrying its origin header is deleted.');
+  await ctx.report.note('CloudFront is off: the load balancer\'s rule that forwarded requests carrying its origin header is deleted.');
   return true;
 }
 
@@ -279,11 +287,8 @@ function describeTarget(state: string | undefined, reason: string | undefined): 
  * it to be healthy. `initial` and `unhealthy` are progress, not failure: the stack's services take minutes
  * to pull and start; only the configurable timeout ends the wait.
  */
-export async function registerAndWaitHealthy(ctx: StepContext, waiting: (what: string) => void): Promise<StepResult> {
-  const lbArn = requireId(ctx, LB_KEYS.loadBalancer);
-  const groupArn = requireId(ctx, LB_KEYS.targetGroup);
-  const instanceId = requireId(ctx, 'instance');
-  const poll = { intervalMs: ctx.timing.pollIntervalMs, signal: ctx.signal };
+export async function registerAndWaitHealthy(ctx: StepContext, lbArn: string, groupArn: string, instanceId: string): Promise<StepResult> {
+  const poll = { intervalMs: ctx.timing.pollIntervalMs, signal: ctx.report.signal };
   const activeWhat = 'the load balancer to become active';
   await pollUntil(async () => {
     const state = (await describeLoadBalancer(ctx, { arn: lbArn }))?.State;
@@ -294,7 +299,7 @@ export async function registerAndWaitHealthy(ctx: StepContext, waiting: (what: s
       });
     }
     if (state?.Code === 'active' || state?.Code === 'active_impaired') return true;
-    waiting(`${activeWhat} (${state?.Code ?? 'unknown'})`);
+    ctx.report.waiting(`${activeWhat} (${state?.Code ?? 'unknown'})`);
     return undefined;
   }, { ...poll, what: activeWhat, timeoutMs: ctx.timing.loadBalancerTimeoutMs });
 
@@ -313,7 +318,7 @@ export async function registerAndWaitHealthy(ctx: StepContext, waiting: (what: s
       .TargetHealthDescriptions?.[0]?.TargetHealth;
     if (health?.State === 'healthy') return true;
     last = describeTarget(health?.State, health?.Reason);
-    waiting(`target ${instanceId} is ${last} — the stack's services are still starting`);
+    ctx.report.waiting(`target ${instanceId} is ${last} — the stack's services are still starting`);
     return undefined;
   }, { ...poll, what, timeoutMs, timeoutNextStep: nextStep }).catch((error: unknown) => {
     if (error instanceof GeuseError && error.code === 'WAIT_TIMEOUT') {

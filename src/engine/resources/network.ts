@@ -8,20 +8,22 @@ import type { StepContext } from '../context';
 import type { StepResult } from '../graph/run-graph';
 import { isNotFound } from '../aws/classify';
 import { applyOnce } from './once';
-import { ensureResource, retryNotFound, type Found } from './ensure';
+import { ensureResource, onceOf, retryNotFound, type Found } from './ensure';
 import { ownedBy, tagSpec } from './ec2-tags';
 
 export const VPC_CIDR = '10.42.0.0/16';
-export const SUBNET_KEYS = ['subnet-a', 'subnet-b'] as const;
 const SUBNET_CIDRS = ['10.42.0.0/20', '10.42.16.0/20'];
 
-function requireId(ctx: StepContext, key: string): string {
-  const id = ctx.journal.record(key)?.id;
-  if (!id) throw new Error(`Step order bug: ${key} has no id yet`);
-  return id;
+/** One of the stack's subnets, with its AZ. */
+export interface Subnet {
+  id: string;
+  zone: string;
 }
 
-export async function ensureVpc(ctx: StepContext): Promise<StepResult> {
+/** A step's result with the id of what it ensured, for the steps that use it. */
+export type WithId = StepResult & { id: string };
+
+export async function ensureVpc(ctx: StepContext): Promise<WithId> {
   const { found, outcome } = await ensureResource(ctx, {
     key: 'vpc', kind: 'vpc',
     describe: async (id) => {
@@ -45,13 +47,12 @@ export async function ensureVpc(ctx: StepContext): Promise<StepResult> {
   });
   // EFS mounts by DNS name, which needs DNS hostnames on; setting it again is harmless.
   await retryNotFound(ctx, () => ctx.clients.ec2.send(new ModifyVpcAttributeCommand({ VpcId: found.id, EnableDnsHostnames: { Value: true } })));
-  return { outcome, detail: found.id };
+  return { outcome, detail: found.id, id: found.id };
 }
 
-export async function ensureSubnet(ctx: StepContext, index: 0 | 1): Promise<StepResult> {
-  const key = SUBNET_KEYS[index];
+/** The stack's subnet `key` in its index-th AZ (CIDR by index). */
+export async function ensureSubnet(ctx: StepContext, key: string, index: 0 | 1, vpcId: string): Promise<StepResult & { subnet: Subnet }> {
   const zone = ctx.facts.zones[index]!;
-  const vpcId = requireId(ctx, 'vpc');
   const toFound = (subnet: { SubnetId?: string; AvailabilityZone?: string }): Found => ({ id: subnet.SubnetId!, attrs: { zone: subnet.AvailabilityZone ?? zone } });
   const { found, outcome } = await ensureResource(ctx, {
     key, kind: 'subnet',
@@ -77,11 +78,10 @@ export async function ensureSubnet(ctx: StepContext, index: 0 | 1): Promise<Step
   });
   // Public IPv4 lets the SSM agent reach AWS without a NAT gateway (which would cost more than the instance).
   await retryNotFound(ctx, () => ctx.clients.ec2.send(new ModifySubnetAttributeCommand({ SubnetId: found.id, MapPublicIpOnLaunch: { Value: true } })));
-  return { outcome, detail: `${found.id} in ${found.attrs?.zone ?? zone}` };
+  return { outcome, detail: `${found.id} in ${found.attrs?.zone ?? zone}`, subnet: { id: found.id, zone: found.attrs?.zone ?? zone } };
 }
 
-export async function ensureInternetGateway(ctx: StepContext): Promise<StepResult> {
-  const vpcId = requireId(ctx, 'vpc');
+export async function ensureInternetGateway(ctx: StepContext, vpcId: string): Promise<WithId> {
   const { found, outcome } = await ensureResource(ctx, {
     key: 'igw', kind: 'internet-gateway',
     describe: async (id) => {
@@ -107,18 +107,15 @@ export async function ensureInternetGateway(ctx: StepContext): Promise<StepResul
     return igw?.Attachments?.some((a) => a.VpcId === vpcId) ?? false;
   };
   if (!(await attached())) {
-    await applyOnce(ctx, {
+    await applyOnce(onceOf(ctx), {
       send: () => retryNotFound(ctx, () => ctx.clients.ec2.send(new AttachInternetGatewayCommand({ InternetGatewayId: found.id, VpcId: vpcId }))),
       isDone: attached,
     });
   }
-  return { outcome, detail: found.id };
+  return { outcome, detail: found.id, id: found.id };
 }
 
-export async function ensureRouteTable(ctx: StepContext): Promise<StepResult> {
-  const vpcId = requireId(ctx, 'vpc');
-  const igwId = requireId(ctx, 'igw');
-  const subnetIds = SUBNET_KEYS.map((key) => requireId(ctx, key));
+export async function ensureRouteTable(ctx: StepContext, vpcId: string, igwId: string, subnetIds: readonly string[]): Promise<WithId> {
   const { found, outcome } = await ensureResource(ctx, {
     key: 'route-table', kind: 'route-table',
     describe: async (id) => {
@@ -145,17 +142,17 @@ export async function ensureRouteTable(ctx: StepContext): Promise<StepResult> {
   const routesOut = (t: Awaited<ReturnType<typeof read>>): boolean => t?.Routes?.some((route) => route.DestinationCidrBlock === '0.0.0.0/0' && route.GatewayId === igwId) ?? false;
   const table = await read();
   if (!routesOut(table)) {
-    await applyOnce(ctx, {
+    await applyOnce(onceOf(ctx), {
       send: () => retryNotFound(ctx, () => ctx.clients.ec2.send(new CreateRouteCommand({ RouteTableId: found.id, DestinationCidrBlock: '0.0.0.0/0', GatewayId: igwId }))),
       isDone: async () => routesOut(await read()),
     });
   }
   for (const subnetId of subnetIds) {
     if (table?.Associations?.some((association) => association.SubnetId === subnetId)) continue;
-    await applyOnce(ctx, {
+    await applyOnce(onceOf(ctx), {
       send: () => retryNotFound(ctx, () => ctx.clients.ec2.send(new AssociateRouteTableCommand({ RouteTableId: found.id, SubnetId: subnetId }))),
       isDone: async () => (await read())?.Associations?.some((association) => association.SubnetId === subnetId) ?? false,
     });
   }
-  return { outcome, detail: found.id };
+  return { outcome, detail: found.id, id: found.id };
 }

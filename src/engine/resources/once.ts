@@ -51,7 +51,8 @@ export function mayHaveActed(error: unknown): boolean {
 
 export interface OnceContext {
   timing: Pick<EngineTiming, 'pollIntervalMs'>;
-  signal?: AbortSignal;
+  /** Required (even when undefined), so no caller can drop its cancellation by accident. */
+  signal: AbortSignal | undefined;
 }
 
 const ATTEMPTS = 3;

@@ -4,36 +4,17 @@ import type { StepContext } from '../context';
 import type { StepResult } from '../graph/run-graph';
 import { isNotFound } from '../aws/classify';
 import { refused } from '../errors';
-import { usesCloudFront, type StackConfig } from '../stack/config';
 import { names, stackTags, tagValue, TAG_STACK_ID } from '../stack/naming';
 import { ensureResource } from './ensure';
+import { stackSecrets, type SecretSpec } from './secret-specs';
 
-/** The stack's generated secrets. They protect or open the data on EFS, so they are kept with it. */
-export const SECRETS = [
-  { key: 'secret-postgres-password', name: 'postgres-password', bytes: 24 },
-  { key: 'secret-n8n-encryption-key', name: 'n8n-encryption-key', bytes: 32 },
-  // n8n requires a digit, an uppercase and a lowercase letter in the owner password.
-  { key: 'secret-n8n-owner-password', name: 'n8n-owner-password', bytes: 18, allClasses: true },
-  { key: 'secret-qdrant-api-key', name: 'qdrant-api-key', bytes: 32 },
-  { key: 'secret-crawl4ai-api-token', name: 'crawl4ai-api-token', bytes: 32 },
-  // Basic-auth password for services with no login of their own (Ollama, ComfyUI) behind the proxy.
-  { key: 'secret-proxy-password', name: 'proxy-password', bytes: 18 },
-] as const;
-
-type SecretSpec = { key: string; name: string; bytes: number; allClasses?: boolean };
-
-/** CloudFront sends it as a header; the load balancer forwards only requests that carry it (no bypass of CloudFront). */
-export const ORIGIN_SECRET = { key: 'secret-origin-header', name: 'origin-header', bytes: 32 } as const;
-
-/** The secrets a stack needs: the origin header only when CloudFront fronts it. */
-export function stackSecrets(config: StackConfig): readonly SecretSpec[] {
-  return usesCloudFront(config) ? [...SECRETS, ORIGIN_SECRET] : SECRETS;
-}
+export { ORIGIN_SECRET, SECRETS, stackSecrets, type SecretSpec } from './secret-specs';
 
 /** A secret's value, for configuring AWS (never written to state, logs or progress). */
 export async function secretValue(ctx: StepContext, secret: SecretSpec): Promise<string> {
   const value = (await ctx.clients.ssm.send(new GetParameterCommand({ Name: names.parameter(ctx.stack, secret.name), WithDecryption: true }))).Parameter?.Value;
-  if (!value) throw new Error(`Step order bug: secret ${secret.name} has no value yet`);
+  // Deleted or emptied by hand since the secrets step ensured it: a redeploy makes it anew.
+  if (!value) throw new Error(`SSM parameter ${names.parameter(ctx.stack, secret.name)} has no value; run deploy again to recreate it.`);
   return value;
 }
 
@@ -80,12 +61,13 @@ async function ensureSecret(ctx: StepContext, secret: SecretSpec): Promise<'crea
   return outcome;
 }
 
-export async function ensureSecrets(ctx: StepContext): Promise<StepResult> {
+export async function ensureSecrets(ctx: StepContext): Promise<StepResult & { parameterNames: string[] }> {
   const secrets = stackSecrets(ctx.config);
   const outcomes = await Promise.all(secrets.map((secret) => ensureSecret(ctx, secret)));
   const reused = outcomes.filter((outcome) => outcome === 'reused').length;
   return {
     outcome: reused === secrets.length ? 'reused' : 'created',
     detail: `${secrets.length} SecureStrings under ${names.parameterPath(ctx.stack)}${reused > 0 ? ` (${reused} kept from before)` : ''}`,
+    parameterNames: secrets.map((secret) => names.parameter(ctx.stack, secret.name)),
   };
 }

@@ -3,24 +3,15 @@ import {
   RevokeSecurityGroupIngressCommand, type IpPermission, type SecurityGroup,
 } from '@aws-sdk/client-ec2';
 import type { StepContext } from '../context';
-import type { StepResult } from '../graph/run-graph';
 import { isNotFound } from '../aws/classify';
 import { applyOnce } from './once';
-import { ensureResource, retryNotFound, type Found } from './ensure';
+import { ensureResource, onceOf, retryNotFound, type Found } from './ensure';
 import { ownedBy, tagSpec } from './ec2-tags';
-import { LOAD_BALANCED_TIERS, loadBalancerCidr, usesCloudFront } from '../stack/config';
+import type { WithId } from './network';
+import { loadBalancerCidr, usesCloudFront } from '../stack/config';
 
 export const EFS_PORT = 2049;
 export const PROXY_PORT = 80;
-
-/** Resolves the VPC the stack lives in: ours, or the user's. */
-export function stackVpcId(ctx: StepContext): string {
-  const network = ctx.config.network;
-  if (network.mode === 'existing') return network.vpcId;
-  const id = ctx.journal.record('vpc')?.id;
-  if (!id) throw new Error('Step order bug: vpc has no id yet');
-  return id;
-}
 
 async function describeGroup(ctx: StepContext, id: string): Promise<SecurityGroup | undefined> {
   try {
@@ -31,8 +22,7 @@ async function describeGroup(ctx: StepContext, id: string): Promise<SecurityGrou
   }
 }
 
-async function ensureGroup(ctx: StepContext, key: string, description: string): Promise<{ found: Found; outcome: 'created' | 'reused' }> {
-  const vpcId = stackVpcId(ctx);
+async function ensureGroup(ctx: StepContext, vpcId: string, key: string, description: string): Promise<{ found: Found; outcome: 'created' | 'reused' }> {
   return ensureResource(ctx, {
     key, kind: 'security-group',
     describe: async (id) => ((await describeGroup(ctx, id)) ? { id } : undefined),
@@ -85,7 +75,7 @@ async function reconcileIngress(ctx: StepContext, groupId: string, wanted: reado
     }
   }
   if (missing.length > 0) {
-    await applyOnce(ctx, {
+    await applyOnce(onceOf(ctx), {
       send: () => retryNotFound(ctx, () => ctx.clients.ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: missing.map(([, rule]) => rule) }))),
       isDone: async () => {
         const now = await readRules();
@@ -97,12 +87,10 @@ async function reconcileIngress(ctx: StepContext, groupId: string, wanted: reado
 
 export const HTTPS_PORT = 443;
 
-export async function ensureInstanceSecurityGroup(ctx: StepContext): Promise<StepResult> {
-  const { found, outcome } = await ensureGroup(ctx, 'sg-instance', 'GeuseMaker instance: no inbound by default, services reached over SSM');
+/** `albGroupId` is the load balancer's group on the tiers that have one. */
+export async function ensureInstanceSecurityGroup(ctx: StepContext, vpcId: string, albGroupId: string | undefined): Promise<WithId> {
+  const { found, outcome } = await ensureGroup(ctx, vpcId, 'sg-instance', 'GeuseMaker instance: no inbound by default, services reached over SSM');
   const access = ctx.config.access;
-  const balanced = LOAD_BALANCED_TIERS.includes(ctx.config.tier);
-  const albGroupId = balanced ? ctx.journal.record('sg-alb')?.id : undefined;
-  if (balanced && !albGroupId) throw new Error('Step order bug: sg-alb has no id yet');
   // Services bind to loopback; the reverse proxy on port 80 is the one door: on automation/gpu open only to the
   // load balancer's group (never to an address range), on dev only to the CIDR in cidr mode.
   const wanted: IpPermission[] = albGroupId
@@ -111,7 +99,7 @@ export async function ensureInstanceSecurityGroup(ctx: StepContext): Promise<Ste
   await reconcileIngress(ctx, found.id, wanted);
   const source = albGroupId ? `the load balancer's group ${albGroupId}` : access.mode === 'cidr' ? access.cidr : '';
   const inbound = wanted.length === 0 ? 'no inbound rules' : `port ${PROXY_PORT} from ${source} only`;
-  return { outcome, detail: `${found.id} (${inbound})` };
+  return { outcome, detail: `${found.id} (${inbound})`, id: found.id };
 }
 
 /** AWS-managed list of CloudFront's origin-facing addresses (counts as its max entries, ~55, against the group's rule quota). */
@@ -127,27 +115,25 @@ async function cloudFrontPrefixListId(ctx: StepContext): Promise<string | undefi
  * so the secret header must not be sendable from anywhere else); otherwise HTTP (and HTTPS with a certificate)
  * from the internet or from the configured CIDR.
  */
-export async function ensureAlbSecurityGroup(ctx: StepContext): Promise<StepResult> {
+export async function ensureAlbSecurityGroup(ctx: StepContext, vpcId: string): Promise<WithId> {
   const allowed = loadBalancerCidr(ctx.config);
-  const { found, outcome } = await ensureGroup(ctx, 'sg-alb', 'GeuseMaker load balancer: HTTP/HTTPS from the allowed sources');
+  const { found, outcome } = await ensureGroup(ctx, vpcId, 'sg-alb', 'GeuseMaker load balancer: HTTP/HTTPS from the allowed sources');
   const prefixListId = usesCloudFront(ctx.config) ? await cloudFrontPrefixListId(ctx) : undefined;
   if (usesCloudFront(ctx.config) && !prefixListId) {
-    await ctx.note(`The managed prefix list ${CLOUDFRONT_ORIGIN_PREFIX_LIST} is not available in ${ctx.config.region}: the load balancer admits port ${PROXY_PORT} from the internet, and only the listener's origin-header rule keeps CloudFront from being bypassed.`);
+    await ctx.report.note(`The managed prefix list ${CLOUDFRONT_ORIGIN_PREFIX_LIST} is not available in ${ctx.config.region}: the load balancer admits port ${PROXY_PORT} from the internet, and only the listener's origin-header rule keeps CloudFront from being bypassed.`);
   }
   if (prefixListId) {
     await reconcileIngress(ctx, found.id, [{ IpProtocol: 'tcp', FromPort: PROXY_PORT, ToPort: PROXY_PORT, PrefixListIds: [{ PrefixListId: prefixListId, Description: 'GeuseMaker load balancer from CloudFront only' }] }]);
-    return { outcome, detail: `${found.id} (port ${PROXY_PORT} from CloudFront's origin-facing addresses only, ${prefixListId})` };
+    return { outcome, detail: `${found.id} (port ${PROXY_PORT} from CloudFront's origin-facing addresses only, ${prefixListId})`, id: found.id };
   }
   const ports = ctx.config.certificateArn ? [PROXY_PORT, HTTPS_PORT] : [PROXY_PORT];
   const description = allowed ? 'GeuseMaker load balancer from the configured CIDR' : 'GeuseMaker load balancer from the internet';
   await reconcileIngress(ctx, found.id, ports.map((port) => ({ IpProtocol: 'tcp', FromPort: port, ToPort: port, IpRanges: [{ CidrIp: allowed ?? '0.0.0.0/0', Description: description }] })));
-  return { outcome, detail: `${found.id} (ports ${ports.join(', ')} from ${allowed ?? 'the internet'})` };
+  return { outcome, detail: `${found.id} (ports ${ports.join(', ')} from ${allowed ?? 'the internet'})`, id: found.id };
 }
 
-export async function ensureEfsSecurityGroup(ctx: StepContext): Promise<StepResult> {
-  const instanceGroupId = ctx.journal.record('sg-instance')?.id;
-  if (!instanceGroupId) throw new Error('Step order bug: sg-instance has no id yet');
-  const { found, outcome } = await ensureGroup(ctx, 'sg-efs', 'GeuseMaker EFS mount targets: NFS from the stack instance only');
+export async function ensureEfsSecurityGroup(ctx: StepContext, vpcId: string, instanceGroupId: string): Promise<WithId> {
+  const { found, outcome } = await ensureGroup(ctx, vpcId, 'sg-efs', 'GeuseMaker EFS mount targets: NFS from the stack instance only');
   await reconcileIngress(ctx, found.id, [{ IpProtocol: 'tcp', FromPort: EFS_PORT, ToPort: EFS_PORT, UserIdGroupPairs: [{ GroupId: instanceGroupId }] }]);
-  return { outcome, detail: `${found.id} (NFS 2049 from ${instanceGroupId} only)` };
+  return { outcome, detail: `${found.id} (NFS 2049 from ${instanceGroupId} only)`, id: found.id };
 }

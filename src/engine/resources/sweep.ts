@@ -7,6 +7,7 @@ import { GetInstanceProfileCommand, GetRoleCommand } from '@aws-sdk/client-iam';
 import { DescribeParametersCommand, ListTagsForResourceCommand } from '@aws-sdk/client-ssm';
 import { DescribeTagsCommand, paginateDescribeLoadBalancers, paginateDescribeTargetGroups, type TagDescription } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { AwsClients } from '../aws/clients';
+import { TAG_SWEPT_KINDS, type KindName } from '../kinds';
 import { findStackDistributions } from './cloudfront';
 import { isNotFound } from '../aws/classify';
 import { names, tagValue, TAG_CREATED_AT, TAG_CREATED_ON, TAG_RESOURCE, TAG_STACK, TAG_STACK_ID } from '../stack/naming';
@@ -25,10 +26,8 @@ export function isRuntimeStatus(resource: SweptResource): boolean {
   return resource.kind === 'ssm-parameter' && resource.key === STATUS_PARAMETER_KEY;
 }
 
-export type SweptKind =
-  | 'instance' | 'volume' | 'network-interface' | 'vpc' | 'subnet' | 'internet-gateway' | 'route-table'
-  | 'security-group' | 'efs' | 'mount-target' | 'iam-role' | 'instance-profile' | 'ssm-parameter'
-  | 'load-balancer' | 'target-group' | 'cloudfront-distribution';
+/** Sweep, journal, destroy and account scan share one vocabulary: the kinds' names. */
+export type SweptKind = KindName;
 
 export interface SweptResource {
   kind: SweptKind;
@@ -53,32 +52,47 @@ function fromTags(kind: SweptKind, id: string, tags: Tag[] | undefined, state?: 
   return resource;
 }
 
-async function ec2Sweep(clients: AwsClients, stack: string): Promise<SweptResource[]> {
-  const filters: Filter[] = [{ Name: `tag:${TAG_STACK}`, Values: [stack] }];
-  const { ec2 } = clients;
-  const [instances, volumes, enis, vpcs, subnets, igws, tables, groups] = await Promise.all([
-    ec2.send(new DescribeInstancesCommand({ Filters: [...filters, { Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped', 'shutting-down'] }] })),
-    ec2.send(new DescribeVolumesCommand({ Filters: filters })),
-    ec2.send(new DescribeNetworkInterfacesCommand({ Filters: filters })),
-    ec2.send(new DescribeVpcsCommand({ Filters: filters })),
-    ec2.send(new DescribeSubnetsCommand({ Filters: filters })),
-    ec2.send(new DescribeInternetGatewaysCommand({ Filters: filters })),
-    ec2.send(new DescribeRouteTablesCommand({ Filters: filters })),
-    ec2.send(new DescribeSecurityGroupsCommand({ Filters: filters })),
-  ]);
-  return [
-    ...(instances.Reservations ?? []).flatMap((r) => r.Instances ?? []).map((i) => fromTags('instance', i.InstanceId!, i.Tags, i.State?.Name)),
-    ...(volumes.Volumes ?? []).filter((v) => v.State !== 'deleted').map((v) => fromTags('volume', v.VolumeId!, v.Tags, v.State)),
-    ...(enis.NetworkInterfaces ?? []).map((n) => fromTags('network-interface', n.NetworkInterfaceId!, n.TagSet, n.Status)),
-    ...(vpcs.Vpcs ?? []).map((v) => fromTags('vpc', v.VpcId!, v.Tags)),
-    ...(subnets.Subnets ?? []).map((s) => fromTags('subnet', s.SubnetId!, s.Tags)),
-    ...(igws.InternetGateways ?? []).map((g) => fromTags('internet-gateway', g.InternetGatewayId!, g.Tags)),
-    ...(tables.RouteTables ?? []).map((t) => fromTags('route-table', t.RouteTableId!, t.Tags)),
-    ...(groups.SecurityGroups ?? []).map((g) => fromTags('security-group', g.GroupId!, g.Tags)),
-  ];
+function byStackTag(stack: string): Filter[] {
+  return [{ Name: `tag:${TAG_STACK}`, Values: [stack] }];
 }
 
-async function efsSweep(clients: AwsClients, stack: string): Promise<SweptResource[]> {
+/** Instances not yet terminated (terminated ones keep their tags for an hour). */
+export async function sweepInstances(clients: AwsClients, stack: string): Promise<SweptResource[]> {
+  const out = await clients.ec2.send(new DescribeInstancesCommand({ Filters: [...byStackTag(stack), { Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped', 'shutting-down'] }] }));
+  return (out.Reservations ?? []).flatMap((r) => r.Instances ?? []).map((i) => fromTags('instance', i.InstanceId!, i.Tags, i.State?.Name));
+}
+
+export async function sweepVolumes(clients: AwsClients, stack: string): Promise<SweptResource[]> {
+  const out = await clients.ec2.send(new DescribeVolumesCommand({ Filters: byStackTag(stack) }));
+  return (out.Volumes ?? []).filter((v) => v.State !== 'deleted').map((v) => fromTags('volume', v.VolumeId!, v.Tags, v.State));
+}
+
+export async function sweepNetworkInterfaces(clients: AwsClients, stack: string): Promise<SweptResource[]> {
+  const out = await clients.ec2.send(new DescribeNetworkInterfacesCommand({ Filters: byStackTag(stack) }));
+  return (out.NetworkInterfaces ?? []).map((n) => fromTags('network-interface', n.NetworkInterfaceId!, n.TagSet, n.Status));
+}
+
+export async function sweepVpcs(clients: AwsClients, stack: string): Promise<SweptResource[]> {
+  return ((await clients.ec2.send(new DescribeVpcsCommand({ Filters: byStackTag(stack) }))).Vpcs ?? []).map((v) => fromTags('vpc', v.VpcId!, v.Tags));
+}
+
+export async function sweepSubnets(clients: AwsClients, stack: string): Promise<SweptResource[]> {
+  return ((await clients.ec2.send(new DescribeSubnetsCommand({ Filters: byStackTag(stack) }))).Subnets ?? []).map((s) => fromTags('subnet', s.SubnetId!, s.Tags));
+}
+
+export async function sweepInternetGateways(clients: AwsClients, stack: string): Promise<SweptResource[]> {
+  return ((await clients.ec2.send(new DescribeInternetGatewaysCommand({ Filters: byStackTag(stack) }))).InternetGateways ?? []).map((g) => fromTags('internet-gateway', g.InternetGatewayId!, g.Tags));
+}
+
+export async function sweepRouteTables(clients: AwsClients, stack: string): Promise<SweptResource[]> {
+  return ((await clients.ec2.send(new DescribeRouteTablesCommand({ Filters: byStackTag(stack) }))).RouteTables ?? []).map((t) => fromTags('route-table', t.RouteTableId!, t.Tags));
+}
+
+export async function sweepSecurityGroups(clients: AwsClients, stack: string): Promise<SweptResource[]> {
+  return ((await clients.ec2.send(new DescribeSecurityGroupsCommand({ Filters: byStackTag(stack) }))).SecurityGroups ?? []).map((g) => fromTags('security-group', g.GroupId!, g.Tags));
+}
+
+export async function sweepFileSystems(clients: AwsClients, stack: string): Promise<SweptResource[]> {
   const found: SweptResource[] = [];
   for await (const page of paginateDescribeFileSystems({ client: clients.efs }, {})) {
     for (const fs of page.FileSystems ?? []) {
@@ -89,24 +103,28 @@ async function efsSweep(clients: AwsClients, stack: string): Promise<SweptResour
   return found;
 }
 
-async function iamSweep(clients: AwsClients, stack: string): Promise<SweptResource[]> {
-  const found: SweptResource[] = [];
+/** IAM names are fixed per stack: looked up by name, not listed. */
+export async function sweepRoles(clients: AwsClients, stack: string): Promise<SweptResource[]> {
   try {
     const role = (await clients.iam.send(new GetRoleCommand({ RoleName: names.role(stack) }))).Role;
-    if (role) found.push(fromTags('iam-role', role.RoleName!, role.Tags));
+    return role ? [fromTags('iam-role', role.RoleName!, role.Tags)] : [];
   } catch (error) {
     if (!isNotFound(error)) throw error;
+    return [];
   }
-  try {
-    const profile = (await clients.iam.send(new GetInstanceProfileCommand({ InstanceProfileName: names.instanceProfile(stack) }))).InstanceProfile;
-    if (profile) found.push(fromTags('instance-profile', profile.InstanceProfileName!, profile.Tags));
-  } catch (error) {
-    if (!isNotFound(error)) throw error;
-  }
-  return found;
 }
 
-async function parameterSweep(clients: AwsClients, stack: string): Promise<SweptResource[]> {
+export async function sweepInstanceProfiles(clients: AwsClients, stack: string): Promise<SweptResource[]> {
+  try {
+    const profile = (await clients.iam.send(new GetInstanceProfileCommand({ InstanceProfileName: names.instanceProfile(stack) }))).InstanceProfile;
+    return profile ? [fromTags('instance-profile', profile.InstanceProfileName!, profile.Tags)] : [];
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+    return [];
+  }
+}
+
+export async function sweepParameters(clients: AwsClients, stack: string): Promise<SweptResource[]> {
   const found: SweptResource[] = [];
   let nextToken: string | undefined;
   do {
@@ -142,41 +160,46 @@ async function elbTags(clients: AwsClients, arns: readonly string[]): Promise<Ta
 }
 
 /** ELBv2 has no tag filter on describes: list ours by name (gm-...), then read tags 20 ARNs at a time. */
-async function elbSweep(clients: AwsClients, stack: string): Promise<SweptResource[]> {
-  const candidates: { kind: SweptKind; arn: string; state?: string }[] = [];
-  for await (const page of paginateDescribeLoadBalancers({ client: clients.elbv2 }, {})) {
-    for (const lb of page.LoadBalancers ?? []) {
-      if (lb.LoadBalancerName?.startsWith(NAME_PREFIX)) candidates.push({ kind: 'load-balancer', arn: lb.LoadBalancerArn!, state: lb.State?.Code });
-    }
-  }
-  for await (const page of paginateDescribeTargetGroups({ client: clients.elbv2 }, {})) {
-    for (const group of page.TargetGroups ?? []) {
-      if (group.TargetGroupName?.startsWith(NAME_PREFIX)) candidates.push({ kind: 'target-group', arn: group.TargetGroupArn! });
-    }
-  }
+async function ofStack(clients: AwsClients, stack: string, kind: SweptKind, candidates: readonly { arn: string; state?: string }[]): Promise<SweptResource[]> {
   const found: SweptResource[] = [];
   for (let i = 0; i < candidates.length; i += 20) {
     const batch = candidates.slice(i, i + 20);
     const described = await elbTags(clients, batch.map((c) => c.arn));
     for (const candidate of batch) {
       const tags = described.find((d) => d.ResourceArn === candidate.arn)?.Tags;
-      if (tagValue(tags, TAG_STACK) === stack) found.push(fromTags(candidate.kind, candidate.arn, tags, candidate.state));
+      if (tagValue(tags, TAG_STACK) === stack) found.push(fromTags(kind, candidate.arn, tags, candidate.state));
     }
   }
   return found;
 }
 
-async function cloudFrontSweep(clients: AwsClients, stack: string): Promise<SweptResource[]> {
+export async function sweepLoadBalancers(clients: AwsClients, stack: string): Promise<SweptResource[]> {
+  const candidates: { arn: string; state?: string }[] = [];
+  for await (const page of paginateDescribeLoadBalancers({ client: clients.elbv2 }, {})) {
+    for (const lb of page.LoadBalancers ?? []) {
+      if (lb.LoadBalancerName?.startsWith(NAME_PREFIX)) candidates.push({ arn: lb.LoadBalancerArn!, state: lb.State?.Code });
+    }
+  }
+  return ofStack(clients, stack, 'load-balancer', candidates);
+}
+
+export async function sweepTargetGroups(clients: AwsClients, stack: string): Promise<SweptResource[]> {
+  const candidates: { arn: string }[] = [];
+  for await (const page of paginateDescribeTargetGroups({ client: clients.elbv2 }, {})) {
+    for (const group of page.TargetGroups ?? []) {
+      if (group.TargetGroupName?.startsWith(NAME_PREFIX)) candidates.push({ arn: group.TargetGroupArn! });
+    }
+  }
+  return ofStack(clients, stack, 'target-group', candidates);
+}
+
+export async function sweepDistributions(clients: AwsClients, stack: string): Promise<SweptResource[]> {
   return (await findStackDistributions(clients, stack)).map((d) => fromTags('cloudfront-distribution', d.id, d.tags.map((t) => ({ Key: t.Key, Value: t.Value })), d.status));
 }
 
-/** Everything in the account (stack's region, plus global IAM and CloudFront) that carries this stack's name. */
+/** Everything in the account (stack's region, plus global IAM and CloudFront) that carries this stack's name: every kind's own query, side by side. */
 export async function sweepStack(clients: AwsClients, stack: string): Promise<SweptResource[]> {
-  const groups = await Promise.all([
-    ec2Sweep(clients, stack), efsSweep(clients, stack), iamSweep(clients, stack), parameterSweep(clients, stack),
-    elbSweep(clients, stack), cloudFrontSweep(clients, stack),
-  ]);
-  return groups.flat();
+  return (await Promise.all(TAG_SWEPT_KINDS.map((kind) => kind.findByTag(clients, stack)))).flat();
 }
 
 /** Mount targets carry no tags: list them through the stack's file systems. */

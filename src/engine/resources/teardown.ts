@@ -23,7 +23,7 @@ import { applyOnce, isAlreadyUndone, isTransient } from './once';
 export interface TeardownContext {
   clients: AwsClients;
   timing: EngineTiming;
-  signal?: AbortSignal;
+  signal: AbortSignal | undefined;
   /** The stack's timeouts.cloudFrontDeployedMinutes in ms (timing.distributionDeployedTimeoutMs overrides it; the config default without it). */
   distributionTimeoutMs?: number;
   waiting(what: string): void;
@@ -242,40 +242,44 @@ export async function deleteVpc(ctx: TeardownContext, vpcId: string): Promise<vo
   await untilDependentsGone(ctx, `VPC ${vpcId}`, () => ctx.clients.ec2.send(new DeleteVpcCommand({ VpcId: vpcId })));
 }
 
-/** Leftover volumes and network interfaces (normally deleted with the instance). */
-export async function deleteLeftovers(ctx: TeardownContext, volumeIds: readonly string[], interfaceIds: readonly string[]): Promise<void> {
+/** Leftover network interfaces (normally deleted with the instance); they go before leftover volumes. */
+export async function deleteNetworkInterfaces(ctx: TeardownContext, interfaceIds: readonly string[]): Promise<void> {
   for (const id of interfaceIds) await untilDependentsGone(ctx, `network interface ${id}`, () => ctx.clients.ec2.send(new DeleteNetworkInterfaceCommand({ NetworkInterfaceId: id })));
+}
+
+/** Leftover volumes (normally deleted with the instance). */
+export async function deleteVolumes(ctx: TeardownContext, volumeIds: readonly string[]): Promise<void> {
   for (const id of volumeIds) await untilDependentsGone(ctx, `volume ${id}`, () => ctx.clients.ec2.send(new DeleteVolumeCommand({ VolumeId: id })));
 }
 
-export async function deleteIamRoleAndProfile(ctx: TeardownContext, roleName: string | undefined, profileName: string | undefined): Promise<void> {
-  if (profileName) {
-    try {
-      const profile = (await ctx.clients.iam.send(new GetInstanceProfileCommand({ InstanceProfileName: profileName }))).InstanceProfile;
-      for (const role of profile?.Roles ?? []) {
-        await applyOnce(ctx, {
-          send: () => ignoreGone(() => ctx.clients.iam.send(new RemoveRoleFromInstanceProfileCommand({ InstanceProfileName: profileName, RoleName: role.RoleName! }))),
-          isDone: async () => {
-            const now = (await ctx.clients.iam.send(new GetInstanceProfileCommand({ InstanceProfileName: profileName }))).InstanceProfile;
-            return !now?.Roles?.some((r) => r.RoleName === role.RoleName);
-          },
-        });
-      }
-      await ignoreGone(() => ctx.clients.iam.send(new DeleteInstanceProfileCommand({ InstanceProfileName: profileName })));
-    } catch (error) {
-      if (!isNotFound(error)) throw error;
+/** The role first leaves the profile (a repeat is harmless), then the profile goes; before the role. */
+export async function deleteInstanceProfile(ctx: TeardownContext, profileName: string): Promise<void> {
+  try {
+    const profile = (await ctx.clients.iam.send(new GetInstanceProfileCommand({ InstanceProfileName: profileName }))).InstanceProfile;
+    for (const role of profile?.Roles ?? []) {
+      await applyOnce(ctx, {
+        send: () => ignoreGone(() => ctx.clients.iam.send(new RemoveRoleFromInstanceProfileCommand({ InstanceProfileName: profileName, RoleName: role.RoleName! }))),
+        isDone: async () => {
+          const now = (await ctx.clients.iam.send(new GetInstanceProfileCommand({ InstanceProfileName: profileName }))).InstanceProfile;
+          return !now?.Roles?.some((r) => r.RoleName === role.RoleName);
+        },
+      });
     }
+    await ignoreGone(() => ctx.clients.iam.send(new DeleteInstanceProfileCommand({ InstanceProfileName: profileName })));
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
   }
-  if (roleName) {
-    try {
-      const attached = (await ctx.clients.iam.send(new ListAttachedRolePoliciesCommand({ RoleName: roleName }))).AttachedPolicies ?? [];
-      for (const policy of attached) await ignoreGone(() => ctx.clients.iam.send(new DetachRolePolicyCommand({ RoleName: roleName, PolicyArn: policy.PolicyArn! })));
-      const inline = (await ctx.clients.iam.send(new ListRolePoliciesCommand({ RoleName: roleName }))).PolicyNames ?? [];
-      for (const policyName of inline) await ignoreGone(() => ctx.clients.iam.send(new DeleteRolePolicyCommand({ RoleName: roleName, PolicyName: policyName })));
-      await untilDependentsGone(ctx, `IAM role ${roleName}`, () => ctx.clients.iam.send(new DeleteRoleCommand({ RoleName: roleName })));
-    } catch (error) {
-      if (!isNotFound(error)) throw error;
-    }
+}
+
+export async function deleteRole(ctx: TeardownContext, roleName: string): Promise<void> {
+  try {
+    const attached = (await ctx.clients.iam.send(new ListAttachedRolePoliciesCommand({ RoleName: roleName }))).AttachedPolicies ?? [];
+    for (const policy of attached) await ignoreGone(() => ctx.clients.iam.send(new DetachRolePolicyCommand({ RoleName: roleName, PolicyArn: policy.PolicyArn! })));
+    const inline = (await ctx.clients.iam.send(new ListRolePoliciesCommand({ RoleName: roleName }))).PolicyNames ?? [];
+    for (const policyName of inline) await ignoreGone(() => ctx.clients.iam.send(new DeleteRolePolicyCommand({ RoleName: roleName, PolicyName: policyName })));
+    await untilDependentsGone(ctx, `IAM role ${roleName}`, () => ctx.clients.iam.send(new DeleteRoleCommand({ RoleName: roleName })));
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
   }
 }
 

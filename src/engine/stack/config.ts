@@ -1,11 +1,12 @@
 import { z } from 'zod';
+import {
+  cloudFrontIsAlways, cloudFrontIsChoice, DEFAULT_INSTANCE_TYPE, DEFAULT_TIER, hasCloudFront, isGpuTier, isLoadBalanced, LOAD_BALANCED_TIERS,
+  TIER_TABLE, TIERS, tierNames, tiersWhere, type Tier,
+} from '../tiers';
 import { AWS_REGIONS } from './regions';
 
-export const TIERS = ['dev', 'automation', 'gpu'] as const;
-export type Tier = (typeof TIERS)[number];
-/** Tiers the engine can deploy today; the others are refused at plan time. */
-/** Tiers served through an Application Load Balancer (and CloudFront: always on gpu, optional on automation). */
-export const LOAD_BALANCED_TIERS: readonly Tier[] = ['automation', 'gpu'];
+// The tier table lives in ../tiers; these names stay importable from here for the config's users.
+export { LOAD_BALANCED_TIERS, TIERS, type Tier };
 
 /** AMI operating systems (seed story 4.10; Amazon Linux 2 is left out: it reached end of life in June 2026). */
 export const OS_CHOICES = ['al2023', 'ubuntu-22.04', 'ubuntu-24.04'] as const;
@@ -53,7 +54,7 @@ export const accessSchema = z.discriminatedUnion('mode', [
   z.strictObject({ mode: z.literal('cidr'), cidr: cidrSchema }),
   // automation/gpu: the load balancer is the one door, open to the internet or only to `cidr`; the instance takes port 80 from it alone.
   z.strictObject({ mode: z.literal('load-balancer'), cidr: cidrSchema.optional() }),
-], { error: 'must be { mode: ssm }, { mode: cidr, cidr: x.x.x.x/32 } or (automation/gpu) { mode: load-balancer } with an optional cidr' });
+], { error: `must be { mode: ssm }, { mode: cidr, cidr: x.x.x.x/32 } or (${LOAD_BALANCED_TIERS.join('/')}) { mode: load-balancer } with an optional cidr` });
 
 const certificateArnSchema = z
   .string()
@@ -76,12 +77,12 @@ export const servicesSchema = z.strictObject({
 export const stackConfigSchema = z
   .strictObject({
     name: stackNameSchema,
-    tier: z.enum(TIERS, { error: `must be one of ${TIERS.join(', ')}` }).default('dev'),
+    tier: z.enum(TIERS, { error: `must be one of ${TIERS.join(', ')}` }).default(DEFAULT_TIER),
     region: z.enum(AWS_REGIONS, { error: 'is not an AWS region GeuseMaker knows (e.g. us-east-1, eu-west-1)' }).default('us-east-1'),
     instanceType: z
       .string()
       .regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, { error: 'must look like an EC2 instance type such as t3.xlarge' })
-      .default('t3.xlarge'),
+      .default(DEFAULT_INSTANCE_TYPE),
     market: z.enum(['spot', 'on-demand'], { error: 'must be spot or on-demand' }).default('spot'),
     onDemandFallback: z.boolean().default(true),
     rootVolumeGb: z.number().int().min(30, { error: 'must be at least 30 GiB to hold the container images' }).max(2000).default(50),
@@ -110,20 +111,20 @@ export const stackConfigSchema = z
   })
   // On automation and gpu the load balancer is the way in: the default ssm access means its load-balancer mode
   // open to the internet (SSM tunnels keep working beside it), so `--tier automation` alone is a complete config.
-  .overwrite((config) => (LOAD_BALANCED_TIERS.includes(config.tier) && config.access.mode === 'ssm' ? { ...config, access: { mode: 'load-balancer' as const } } : config))
+  .overwrite((config) => (isLoadBalanced(config.tier) && config.access.mode === 'ssm' ? { ...config, access: { mode: 'load-balancer' as const } } : config))
   .superRefine((config, ctx) => {
     if (config.services.n8n && !config.services.postgres) {
       ctx.addIssue({ code: 'custom', path: ['services', 'postgres'], message: 'must be on while n8n is on: n8n keeps its data in PostgreSQL' });
     }
-    if (config.amiType !== undefined && config.tier !== 'gpu') {
-      ctx.addIssue({ code: 'custom', path: ['amiType'], message: 'picks a Deep Learning AMI: it needs tier gpu' });
+    if (config.amiType !== undefined && !isGpuTier(config.tier)) {
+      ctx.addIssue({ code: 'custom', path: ['amiType'], message: `picks a Deep Learning AMI: it needs ${tiersWhere((spec) => spec.gpu)}` });
     }
     checkTierAccess(config, (path, message) => ctx.addIssue({ code: 'custom', path, message }));
   });
 
 /** Whether the stack has CloudFront in front of its load balancer. */
 export function usesCloudFront(config: Pick<StackConfig, 'tier' | 'cloudFront'>): boolean {
-  return config.tier === 'gpu' || (config.tier === 'automation' && config.cloudFront === true);
+  return hasCloudFront(config.tier, config.cloudFront);
 }
 
 /** Who may reach a load-balanced stack's load balancer: one CIDR, or undefined for the internet. */
@@ -135,22 +136,24 @@ function checkTierAccess(
   config: { tier: Tier; region: string; access: z.output<typeof accessSchema>; cloudFront?: boolean; certificateArn?: string },
   issue: (path: (string | number)[], message: string) => void,
 ): void {
-  const balanced = LOAD_BALANCED_TIERS.includes(config.tier);
-  if (balanced && config.access.mode !== 'load-balancer') {
-    issue(['access', 'mode'], `the ${config.tier} tier is reached through its load balancer: use access: { mode: load-balancer } (add cidr: x.x.x.x/32 to admit only your address)`);
+  const balanced = isLoadBalanced(config.tier);
+  const modes = TIER_TABLE[config.tier].accessModes;
+  if (!modes.includes(config.access.mode)) {
+    issue(['access', 'mode'], balanced
+      ? `the ${config.tier} tier is reached through its load balancer: use access: { mode: load-balancer } (add cidr: x.x.x.x/32 to admit only your address)`
+      : `${config.access.mode} needs ${tiersWhere((spec) => spec.accessModes.includes(config.access.mode))}; the ${config.tier} tier uses ${modes.join(' or ')}`);
   }
-  if (!balanced && config.access.mode === 'load-balancer') {
-    issue(['access', 'mode'], 'load-balancer needs tier automation or gpu; the dev tier uses ssm or cidr');
-  }
-  if (config.cloudFront !== undefined && config.tier !== 'automation') {
-    issue(['cloudFront'], config.tier === 'gpu' ? 'is always on for the gpu tier; leave it out' : 'needs tier automation (gpu always has CloudFront)');
+  if (config.cloudFront !== undefined && !cloudFrontIsChoice(config.tier)) {
+    issue(['cloudFront'], cloudFrontIsAlways(config.tier) ? `is always on for the ${config.tier} tier; leave it out`
+      : `needs ${tiersWhere((spec) => spec.cloudFront === 'optional')} (${tierNames((spec) => spec.cloudFront === 'always')} always has CloudFront)`);
   }
   const cloudFront = usesCloudFront({ tier: config.tier, cloudFront: config.cloudFront });
   if (cloudFront && config.access.mode === 'load-balancer' && config.access.cidr) {
     issue(['access', 'cidr'], 'cannot be combined with CloudFront: CloudFront reaches the load balancer from its edge addresses; a secret origin header keeps everyone else out');
   }
   if (config.certificateArn && (!balanced || cloudFront)) {
-    issue(['certificateArn'], balanced ? 'is for a load balancer without CloudFront; with CloudFront, HTTPS comes from CloudFront' : 'needs tier automation (a load balancer to put the certificate on)');
+    issue(['certificateArn'], balanced ? 'is for a load balancer without CloudFront; with CloudFront, HTTPS comes from CloudFront'
+      : `needs ${tiersWhere((spec) => spec.loadBalancer && spec.cloudFront !== 'always')} (a load balancer to put the certificate on)`);
   } else if (config.certificateArn && config.certificateArn.split(':')[3] !== config.region) {
     issue(['certificateArn'], `must be a certificate in the stack's region ${config.region}: a load balancer uses ACM certificates of its own region`);
   }

@@ -1,15 +1,12 @@
 import { z } from 'zod';
+import { JOURNAL_KINDS, type JournalKind } from '../kinds';
 import { stackConfigSchema } from '../stack/config';
 
 export const CURRENT_SCHEMA_VERSION = 2;
 
-export const RESOURCE_KINDS = [
-  'vpc', 'subnet', 'internet-gateway', 'route-table', 'security-group', 'efs', 'mount-target',
-  'iam-role', 'instance-profile', 'ssm-parameter', 'instance',
-  // automation and gpu tiers (adding kinds keeps old state files valid: no version bump)
-  'load-balancer', 'target-group', 'listener', 'listener-rule', 'cloudfront-distribution',
-] as const;
-export type ResourceKind = (typeof RESOURCE_KINDS)[number];
+/** Derived from the kinds (src/engine/kinds): adding one keeps old state files valid, no version bump. */
+export const RESOURCE_KINDS = JOURNAL_KINDS;
+export type ResourceKind = JournalKind;
 
 /**
  * One journal entry. "intent" is written before the AWS call (with the idempotency token),

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { AWS_REGIONS, listAwsProfiles } from '../../engine';
-import { showError } from '../ui-errors';
 import type { CommandContext } from './context';
+import type { CommandRun } from './registry';
 
 /** User settings, not workspace ones: credentials belong to the person, not the project. */
 const TARGET = vscode.ConfigurationTarget.Global;
@@ -37,28 +37,23 @@ export async function chooseRegionCommand(ctx: CommandContext): Promise<void> {
 }
 
 /** Scans the account's tags in the chosen region and offers to track stacks this machine does not know. */
-export async function findStacksCommand(ctx: CommandContext): Promise<void> {
+export async function findStacksCommand(ctx: CommandRun): Promise<void> {
   const { region } = ctx.host.settings;
-  try {
-    ctx.host.assertUsable();
-    const found = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Looking for GeuseMaker stacks in ${region}…`, cancellable: false },
-      () => ctx.host.engine.findInAccount(region, ctx.host.profile));
-    const known = new Set(ctx.tree.entries.map((entry) => entry.ref.name));
-    const untracked = found.filter((stack) => !stack.tracked && !known.has(stack.name));
-    ctx.log.info(`Account scan of ${region}: ${found.length} stack(s), ${untracked.length} not tracked here`);
-    if (untracked.length === 0) {
-      void vscode.window.showInformationMessage(found.length === 0 ? `No GeuseMaker stacks in ${region}.` : `All ${found.length} stack(s) in ${region} are already shown.`);
-      return;
-    }
-    const picked = await vscode.window.showQuickPick(untracked.map((stack) => ({
-      label: stack.name, description: `${stack.resourceCount} resources${stack.running ? ' · instance running (billing)' : ''}`, picked: true, stack,
-    })), { title: `Track these stacks found in ${region}?`, canPickMany: true });
-    for (const { stack } of picked ?? []) {
-      await ctx.host.engine.importFromAccount(stack.name, stack.region, ctx.host.profile);
-      ctx.log.info(`Now tracking stack ${stack.name} from ${stack.region}`);
-    }
-    await ctx.tree.refresh();
-  } catch (error) {
-    await showError(error, ctx.log, ctx.host.profile);
+  ctx.host.assertUsable();
+  const found = await ctx.progress(`Looking for GeuseMaker stacks in ${region}…`, () => ctx.host.engine.findInAccount(region, ctx.host.profile));
+  const known = new Set(ctx.tree.entries.map((entry) => entry.ref.name));
+  const untracked = found.filter((stack) => !stack.tracked && !known.has(stack.name));
+  ctx.log.info(`Account scan of ${region}: ${found.length} stack(s), ${untracked.length} not tracked here`);
+  if (untracked.length === 0) {
+    void vscode.window.showInformationMessage(found.length === 0 ? `No GeuseMaker stacks in ${region}.` : `All ${found.length} stack(s) in ${region} are already shown.`);
+    return;
   }
+  const picked = await vscode.window.showQuickPick(untracked.map((stack) => ({
+    label: stack.name, description: `${stack.resourceCount} resources${stack.running ? ' · instance running (billing)' : ''}`, picked: true, stack,
+  })), { title: `Track these stacks found in ${region}?`, canPickMany: true });
+  for (const { stack } of picked ?? []) {
+    await ctx.host.engine.importFromAccount(stack.name, stack.region, ctx.host.profile);
+    ctx.log.info(`Now tracking stack ${stack.name} from ${stack.region}`);
+  }
+  ctx.stacksChanged();
 }

@@ -1,7 +1,6 @@
 import * as vscode from 'vscode';
-import { architectureOf, instanceFiles, renderShow, stackNotFound } from '../../engine';
+import { architectureOf, instanceFiles, isGpuTier, renderShow, stackNotFound } from '../../engine';
 import { consoleUrl } from '../console-links';
-import { showError } from '../ui-errors';
 import { pickStack, treeNodeOf, type CommandContext } from './context';
 import type { TreeNode } from '../tree/nodes';
 
@@ -32,43 +31,35 @@ async function openReadOnly(docs: ReadOnlyDocuments, path: string, text: string,
 }
 
 export async function showDetailsCommand(ctx: CommandContext, docs: ReadOnlyDocuments, arg?: unknown): Promise<void> {
-  try {
-    const target = await pickStack(ctx, arg, 'show');
-    if (!target) return;
-    const state = await target.engine.show(target.name, { live: true });
-    if (!state) throw stackNotFound(target.name, target.entry.ref.stateDir, 'Refresh the Stacks view.');
-    const lines = renderShow(state);
-    if (state.status === 'deployed') {
-      const live = await target.engine.liveStatus(target.name).catch(() => undefined);
-      // The instance's live state is in the header already (engine.show reads EC2); this adds its own report.
-      if (live) lines.push('', `Bootstrap: ${live.bootstrap ? `${live.bootstrap.state} (step ${live.bootstrap.step}, ${live.bootstrap.at})` : 'no report yet'}`);
-    }
-    lines.push('', `State file: ${target.entry.ref.stateDir}/${state.name}.json`);
-    await openReadOnly(docs, `/${state.name} details.txt`, `${lines.join('\n')}\n`);
-  } catch (error) {
-    await showError(error, ctx.log, ctx.host.profile);
+  const target = await pickStack(ctx, arg, 'show');
+  if (!target) return;
+  const state = await target.engine.show(target.name, { live: true });
+  if (!state) throw stackNotFound(target.name, target.entry.ref.stateDir, 'Refresh the Stacks view.');
+  const lines = renderShow(state);
+  if (state.status === 'deployed') {
+    const live = await target.engine.liveStatus(target.name).catch(() => undefined);
+    // The instance's live state is in the header already (engine.show reads EC2); this adds its own report.
+    if (live) lines.push('', `Bootstrap: ${live.bootstrap ? `${live.bootstrap.state} (step ${live.bootstrap.step}, ${live.bootstrap.at})` : 'no report yet'}`);
   }
+  lines.push('', `State file: ${target.entry.ref.stateDir}/${state.name}.json`);
+  await openReadOnly(docs, `/${state.name} details.txt`, `${lines.join('\n')}\n`);
 }
 
 /** The files the instance would run, for review before (or after) deploying; secrets appear only as parameter names. */
 export async function previewInstanceFilesCommand(ctx: CommandContext, docs: ReadOnlyDocuments, arg?: unknown): Promise<void> {
-  try {
-    const target = await pickStack(ctx, arg, 'preview');
-    if (!target?.entry.state) return;
-    const { config, resources } = target.entry.state;
-    const fileSystemId = resources.efs?.status === 'created' && resources.efs.id ? resources.efs.id : 'fs-00000000';
-    // The OS is the config's, as deploy boots it.
-    const files = instanceFiles({ config, region: config.region, fileSystemId, architecture: architectureOf(config.instanceType), gpu: config.tier === 'gpu' })
-      .filter((file) => typeof file.content === 'string');
-    const picked = await vscode.window.showQuickPick(files.map((file) => ({ label: file.name, detail: file.description, file })), {
-      title: `Instance files of ${config.name} (${config.os ?? 'al2023'})${fileSystemId === 'fs-00000000' ? ' (not deployed: the EFS id is a placeholder)' : ''}`, canPickMany: true,
-    });
-    for (const { file } of picked ?? []) {
-      const language = file.name.endsWith('.yml') ? 'yaml' : file.name.endsWith('.sh') ? 'shellscript' : file.name.endsWith('.conf') ? 'nginx' : 'properties';
-      await openReadOnly(docs, `/${config.name}/${file.name}`, String(file.content), language);
-    }
-  } catch (error) {
-    await showError(error, ctx.log, ctx.host.profile);
+  const target = await pickStack(ctx, arg, 'preview');
+  if (!target?.entry.state) return;
+  const { config, resources } = target.entry.state;
+  const fileSystemId = resources.efs?.status === 'created' && resources.efs.id ? resources.efs.id : 'fs-00000000';
+  // The OS is the config's, as deploy boots it.
+  const files = instanceFiles({ config, region: config.region, fileSystemId, architecture: architectureOf(config.instanceType), gpu: isGpuTier(config.tier) })
+    .filter((file) => typeof file.content === 'string');
+  const picked = await vscode.window.showQuickPick(files.map((file) => ({ label: file.name, detail: file.description, file })), {
+    title: `Instance files of ${config.name} (${config.os ?? 'al2023'})${fileSystemId === 'fs-00000000' ? ' (not deployed: the EFS id is a placeholder)' : ''}`, canPickMany: true,
+  });
+  for (const { file } of picked ?? []) {
+    const language = file.name.endsWith('.yml') ? 'yaml' : file.name.endsWith('.sh') ? 'shellscript' : file.name.endsWith('.conf') ? 'nginx' : 'properties';
+    await openReadOnly(docs, `/${config.name}/${file.name}`, String(file.content), language);
   }
 }
 
@@ -87,23 +78,15 @@ async function pickResource(ctx: CommandContext, arg: unknown, purpose: string):
 }
 
 export async function copyIdCommand(ctx: CommandContext, arg?: unknown): Promise<void> {
-  try {
-    const resource = await pickResource(ctx, arg, 'copy a resource ID of');
-    if (!resource) return;
-    await vscode.env.clipboard.writeText(resource.id);
-    void vscode.window.setStatusBarMessage(`Copied ${resource.id}`, 3000);
-  } catch (error) {
-    await showError(error, ctx.log, ctx.host.profile);
-  }
+  const resource = await pickResource(ctx, arg, 'copy a resource ID of');
+  if (!resource) return;
+  await vscode.env.clipboard.writeText(resource.id);
+  void vscode.window.setStatusBarMessage(`Copied ${resource.id}`, 3000);
 }
 
 export async function openInConsoleCommand(ctx: CommandContext, arg?: unknown): Promise<void> {
-  try {
-    const resource = await pickResource(ctx, arg, 'open in the AWS console a resource of');
-    if (resource) await vscode.env.openExternal(vscode.Uri.parse(consoleUrl(resource.kind, resource.id, resource.region)));
-  } catch (error) {
-    await showError(error, ctx.log, ctx.host.profile);
-  }
+  const resource = await pickResource(ctx, arg, 'open in the AWS console a resource of');
+  if (resource) await vscode.env.openExternal(vscode.Uri.parse(consoleUrl(resource.kind, resource.id, resource.region)));
 }
 
 export async function openDocsCommand(ctx: CommandContext): Promise<void> {

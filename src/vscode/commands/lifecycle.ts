@@ -1,16 +1,12 @@
 import * as vscode from 'vscode';
 import { estimateHourly, formatHourly, GeuseError, renderDestroyPlan, renderPlan } from '../../engine';
-import { withEngineProgress } from '../progress';
-import { showError, type FixAction } from '../ui-errors';
-import { pickStack, type CommandContext } from './context';
+import { type FixAction } from '../ui-errors';
+import { pickStack } from './context';
+import type { CommandRun } from './registry';
 
-/**
- * Deploy Stack: from the palette or the view's title it opens the wizard; on a stack in the tree it
- * redeploys the stack's recorded config (what finishes an interrupted deploy or applies a new version).
- */
 /** A lock whose holder on another machine stopped renewing it: a confirmed take-over that runs the command again. */
-function takeOverFix(error: unknown, name: string | undefined, again: () => Promise<void>): FixAction[] {
-  if (!(error instanceof GeuseError) || error.code !== 'STACK_LOCK_EXPIRED' || !name) return [];
+function takeOverFix(error: unknown, name: string, again: () => Promise<void>): FixAction[] {
+  if (!(error instanceof GeuseError) || error.code !== 'STACK_LOCK_EXPIRED') return [];
   return [{
     title: 'Take Over Lock',
     run: async () => {
@@ -22,105 +18,82 @@ function takeOverFix(error: unknown, name: string | undefined, again: () => Prom
   }];
 }
 
-export async function deployCommand(ctx: CommandContext, arg: unknown, openWizard: () => void, takeOverLock = false): Promise<void> {
-  let name: string | undefined;
-  try {
-    ctx.host.assertUsable();
-    if (arg === undefined) {
-      openWizard();
-      return;
-    }
-    const target = await pickStack(ctx, arg, 'deploy');
-    const config = target?.entry.state?.config;
-    if (!target || !config) return;
-    name = config.name;
-    const result = await withEngineProgress(`Deploying stack ${config.name}`, ctx.log, (options) => target.engine.deploy(config, {
-      ...options, takeOverLock,
-      confirm: async (plan) => {
-        const lines = renderPlan(plan);
-        ctx.log.info(lines.join('\n'));
-        const go = await vscode.window.showInformationMessage(`Deploy stack ${config.name}?`, { modal: true, detail: lines.slice(0, 40).join('\n') }, 'Deploy');
-        return go === 'Deploy';
-      },
-    }));
-    void ctx.tree.refresh();
-    const notes = result.notes.length > 0 ? ` ${result.notes.join(' ')}` : '';
-    void vscode.window.showInformationMessage(`Stack ${config.name} is deployed. Services start on the instance over the next minutes.${notes}`, 'Show Details').then((pick) => {
-      if (pick) void vscode.commands.executeCommand('geusemaker.showDetails', config.name);
-    });
-  } catch (error) {
-    void ctx.tree.refresh();
-    await showError(error, ctx.log, ctx.host.profile, takeOverFix(error, name, () => deployCommand(ctx, name, openWizard, true)));
-  }
+/** From here on, a failure on an expired lock offers to run `retry` again on the same stack, taking the lock over. */
+function offerTakeOver(ctx: CommandRun, name: string, retry: (run: CommandRun) => Promise<void>): void {
+  ctx.offerOnFailure((error) => takeOverFix(error, name, () => ctx.again(retry)));
 }
 
-export async function destroyCommand(ctx: CommandContext, arg?: unknown, takeOverLock = false): Promise<void> {
-  let name: string | undefined;
-  try {
-    const target = await pickStack(ctx, arg, 'destroy');
-    if (!target) return;
-    name = target.name;
-    const { plan, state } = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Finding everything of stack ${target.name}…` },
-      () => target.engine.planDestroy(target.name),
-    );
-    const kept = plan.toKeep.length > 0 ? await target.engine.keptMonthlyCost(plan, state?.config.profile).catch(() => undefined) : undefined;
-    const lines = renderDestroyPlan(plan);
-    if (kept) lines.push(`  Kept data costs about $${kept.usd.toFixed(2)}/month (${kept.basis}).`);
-    const buttons = plan.toKeep.length > 0 ? ['Destroy, Keep Data', 'Destroy Everything'] : ['Destroy'];
-    const choice = await vscode.window.showWarningMessage(`Destroy stack ${target.name}?`, { modal: true, detail: lines.join('\n') }, ...buttons);
-    if (!choice) return;
-    const deleteData = choice === 'Destroy Everything';
-    if (deleteData) {
-      const sure = await vscode.window.showWarningMessage(`Delete the data of stack ${target.name} for good?`, { modal: true, detail: 'The EFS file system (workflows, databases, models) and the stack\'s secrets are deleted. This cannot be undone.' }, 'Delete Data');
-      if (sure !== 'Delete Data') return;
-    }
-    const result = await withEngineProgress(`Destroying stack ${target.name}`, ctx.log, (options) => target.engine.destroy(target.name, { ...options, deleteData, takeOverLock, confirm: async () => true }));
-    await ctx.tree.refresh();
-    const keptWords = result.kept.length > 0 ? ` Kept: ${result.kept.map((r) => `${r.kind} ${r.id}`).join(', ')}${result.keptMonthlyCost ? ` (about $${result.keptMonthlyCost.usd.toFixed(2)}/month)` : ''}.` : '';
-    void vscode.window.showInformationMessage(`Stack ${target.name} is destroyed.${keptWords}`);
-  } catch (error) {
-    void ctx.tree.refresh();
-    await showError(error, ctx.log, ctx.host.profile, takeOverFix(error, name, () => destroyCommand(ctx, name, true)));
+/**
+ * Deploy Stack: from the palette or the view's title it opens the wizard; on a stack in the tree it
+ * redeploys the stack's recorded config (what finishes an interrupted deploy or applies a new version).
+ */
+export async function deployCommand(ctx: CommandRun, arg: unknown, openWizard: () => void, takeOverLock = false): Promise<void> {
+  ctx.host.assertUsable();
+  if (arg === undefined) {
+    openWizard();
+    return;
   }
+  const target = await pickStack(ctx, arg, 'deploy');
+  const config = target?.entry.state?.config;
+  if (!target || !config) return;
+  offerTakeOver(ctx, config.name, (retry) => deployCommand(retry, config.name, openWizard, true));
+  const result = await ctx.operation(`Deploying stack ${config.name}`, (options) => target.engine.deploy(config, {
+    ...options, takeOverLock,
+    confirm: async (plan) => {
+      const lines = renderPlan(plan);
+      ctx.log.info(lines.join('\n'));
+      const go = await vscode.window.showInformationMessage(`Deploy stack ${config.name}?`, { modal: true, detail: lines.slice(0, 40).join('\n') }, 'Deploy');
+      return go === 'Deploy';
+    },
+  }));
+  const notes = result.notes.length > 0 ? ` ${result.notes.join(' ')}` : '';
+  void vscode.window.showInformationMessage(`Stack ${config.name} is deployed. Services start on the instance over the next minutes.${notes}`, 'Show Details').then((pick) => {
+    if (pick) void vscode.commands.executeCommand('geusemaker.showDetails', config.name);
+  });
 }
 
-export async function pauseCommand(ctx: CommandContext, arg?: unknown, takeOverLock = false): Promise<void> {
-  let name: string | undefined;
-  try {
-    const target = await pickStack(ctx, arg, 'pause', (entry) => entry.state?.status === 'deployed' || entry.state?.status === 'deploy_failed');
-    if (!target) return;
-    name = target.name;
-    const go = await vscode.window.showWarningMessage(`Pause stack ${target.name}?`, {
-      modal: true, detail: 'The instance is terminated, so its hourly cost stops. The network, the EFS file system and the secrets stay; Resume launches a new instance on the same data. Work not saved to EFS is lost.',
-    }, 'Pause');
-    if (go !== 'Pause') return;
-    const result = await withEngineProgress(`Pausing stack ${target.name}`, ctx.log, (options) => target.engine.pause(target.name, { ...options, takeOverLock }));
-    await ctx.tree.refresh();
-    void vscode.window.showInformationMessage(`Stack ${target.name} is paused (${result.terminated.join(', ') || 'no instance was running'}). Storage keeps billing; compute does not.`);
-  } catch (error) {
-    void ctx.tree.refresh();
-    await showError(error, ctx.log, ctx.host.profile, takeOverFix(error, name, () => pauseCommand(ctx, name, true)));
+export async function destroyCommand(ctx: CommandRun, arg?: unknown, takeOverLock = false): Promise<void> {
+  const target = await pickStack(ctx, arg, 'destroy');
+  if (!target) return;
+  offerTakeOver(ctx, target.name, (retry) => destroyCommand(retry, target.name, true));
+  const { plan, state } = await ctx.progress(`Finding everything of stack ${target.name}…`, () => target.engine.planDestroy(target.name));
+  const kept = plan.toKeep.length > 0 ? await target.engine.keptMonthlyCost(plan, state?.config.profile).catch(() => undefined) : undefined;
+  const lines = renderDestroyPlan(plan);
+  if (kept) lines.push(`  Kept data costs about $${kept.usd.toFixed(2)}/month (${kept.basis}).`);
+  const buttons = plan.toKeep.length > 0 ? ['Destroy, Keep Data', 'Destroy Everything'] : ['Destroy'];
+  const choice = await vscode.window.showWarningMessage(`Destroy stack ${target.name}?`, { modal: true, detail: lines.join('\n') }, ...buttons);
+  if (!choice) return;
+  const deleteData = choice === 'Destroy Everything';
+  if (deleteData) {
+    const sure = await vscode.window.showWarningMessage(`Delete the data of stack ${target.name} for good?`, { modal: true, detail: 'The EFS file system (workflows, databases, models) and the stack\'s secrets are deleted. This cannot be undone.' }, 'Delete Data');
+    if (sure !== 'Delete Data') return;
   }
+  const result = await ctx.operation(`Destroying stack ${target.name}`, (options) => target.engine.destroy(target.name, { ...options, deleteData, takeOverLock, confirm: async () => true }));
+  const keptWords = result.kept.length > 0 ? ` Kept: ${result.kept.map((r) => `${r.kind} ${r.id}`).join(', ')}${result.keptMonthlyCost ? ` (about $${result.keptMonthlyCost.usd.toFixed(2)}/month)` : ''}.` : '';
+  void vscode.window.showInformationMessage(`Stack ${target.name} is destroyed.${keptWords}`);
 }
 
-export async function resumeCommand(ctx: CommandContext, arg?: unknown, takeOverLock = false): Promise<void> {
-  let name: string | undefined;
-  try {
-    const target = await pickStack(ctx, arg, 'resume', (entry) => entry.state?.status === 'paused');
-    if (!target?.entry.state) return;
-    name = target.name;
-    const hourly = estimateHourly(target.entry.state.config);
-    const go = await vscode.window.showInformationMessage(`Resume stack ${target.name}?`, {
-      modal: true, detail: `A new ${target.entry.state.config.instanceType} (${target.entry.state.config.market}) starts on the kept data and bills by the hour${hourly ? `: ${formatHourly(hourly)}` : ''}.`,
-    }, 'Resume');
-    if (go !== 'Resume') return;
-    await withEngineProgress(`Resuming stack ${target.name}`, ctx.log, (options) => target.engine.resume(target.name, { ...options, takeOverLock }));
-    await ctx.tree.refresh();
-    void vscode.window.showInformationMessage(`Stack ${target.name} is running again on its kept data.`);
-  } catch (error) {
-    void ctx.tree.refresh();
-    await showError(error, ctx.log, ctx.host.profile, takeOverFix(error, name, () => resumeCommand(ctx, name, true)));
-  }
+export async function pauseCommand(ctx: CommandRun, arg?: unknown, takeOverLock = false): Promise<void> {
+  const target = await pickStack(ctx, arg, 'pause', (entry) => entry.state?.status === 'deployed' || entry.state?.status === 'deploy_failed');
+  if (!target) return;
+  offerTakeOver(ctx, target.name, (retry) => pauseCommand(retry, target.name, true));
+  const go = await vscode.window.showWarningMessage(`Pause stack ${target.name}?`, {
+    modal: true, detail: 'The instance is terminated, so its hourly cost stops. The network, the EFS file system and the secrets stay; Resume launches a new instance on the same data. Work not saved to EFS is lost.',
+  }, 'Pause');
+  if (go !== 'Pause') return;
+  const result = await ctx.operation(`Pausing stack ${target.name}`, (options) => target.engine.pause(target.name, { ...options, takeOverLock }));
+  void vscode.window.showInformationMessage(`Stack ${target.name} is paused (${result.terminated.join(', ') || 'no instance was running'}). Storage keeps billing; compute does not.`);
 }
 
+export async function resumeCommand(ctx: CommandRun, arg?: unknown, takeOverLock = false): Promise<void> {
+  const target = await pickStack(ctx, arg, 'resume', (entry) => entry.state?.status === 'paused');
+  if (!target?.entry.state) return;
+  offerTakeOver(ctx, target.name, (retry) => resumeCommand(retry, target.name, true));
+  const hourly = estimateHourly(target.entry.state.config);
+  const go = await vscode.window.showInformationMessage(`Resume stack ${target.name}?`, {
+    modal: true, detail: `A new ${target.entry.state.config.instanceType} (${target.entry.state.config.market}) starts on the kept data and bills by the hour${hourly ? `: ${formatHourly(hourly)}` : ''}.`,
+  }, 'Resume');
+  if (go !== 'Resume') return;
+  await ctx.operation(`Resuming stack ${target.name}`, (options) => target.engine.resume(target.name, { ...options, takeOverLock }));
+  void vscode.window.showInformationMessage(`Stack ${target.name} is running again on its kept data.`);
+}

@@ -1,7 +1,6 @@
 import * as vscode from 'vscode';
 import { bootstrapCursor, classifyAwsError, containerCursor, type LogCursor } from '../../engine';
 import { keyOf } from '../tree/nodes';
-import { showError } from '../ui-errors';
 import { pickStack, type CommandContext, type PickedStack } from './context';
 import { pickService } from './pick-service';
 
@@ -97,21 +96,13 @@ export class LogFollowers implements vscode.Disposable {
 }
 
 export async function showLogsCommand(ctx: CommandContext, logs: LogFollowers, arg?: unknown): Promise<void> {
-  try {
-    const target = await pickStack(ctx, arg, 'show the logs of', running);
-    if (!target) return;
-    const spec = await pickService(target, arg, 'Logs of which service?');
-    if (spec) await logs.toggle(ctx, target, spec.name, containerCursor(spec.name));
-  } catch (error) {
-    await showError(error, ctx.log, ctx.host.profile);
-  }
+  const target = await pickStack(ctx, arg, 'show the logs of', running);
+  if (!target) return;
+  const spec = await pickService(target, arg, 'Logs of which service?');
+  if (spec) await logs.toggle(ctx, target, spec.name, containerCursor(spec.name));
 }
 
 export async function showBootstrapLogCommand(ctx: CommandContext, logs: LogFollowers, arg?: unknown): Promise<void> {
-  try {
-    const target = await pickStack(ctx, arg, 'show the bootstrap log of', running);
-    if (target) await logs.toggle(ctx, target, 'bootstrap', bootstrapCursor());
-  } catch (error) {
-    await showError(error, ctx.log, ctx.host.profile);
-  }
+  const target = await pickStack(ctx, arg, 'show the bootstrap log of', running);
+  if (target) await logs.toggle(ctx, target, 'bootstrap', bootstrapCursor());
 }

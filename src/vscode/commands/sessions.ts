@@ -3,8 +3,8 @@ import { connect } from 'node:net';
 import * as vscode from 'vscode';
 import { classifyAwsError, findPlugin, freeLocalPort, GeuseError, pluginInvocation, publicServiceUrl } from '../../engine';
 import { keyOf, publicBaseUrl } from '../tree/nodes';
-import { showError } from '../ui-errors';
 import { pickStack, type CommandContext, type PickedStack } from './context';
+import type { CommandRun } from './registry';
 import { pickService } from './pick-service';
 
 const running = (entry: { state?: { status: string } }) => entry.state?.status === 'deployed' || entry.state?.status === 'deploy_failed';
@@ -76,25 +76,21 @@ function pluginPath(ctx: CommandContext): string {
 }
 
 export async function openTerminalCommand(ctx: CommandContext, sessions: Sessions, arg?: unknown): Promise<void> {
-  try {
-    const target = await pickStack(ctx, arg, 'open a terminal on', running);
-    if (!target) return;
-    // Found before the session starts, so a missing plugin never leaves a session open.
-    const plugin = pluginPath(ctx);
-    const opened = await target.engine.startSession(target.name, { kind: 'shell' });
-    const invocation = pluginInvocation({ pluginPath: plugin, session: opened.session, request: opened.request, region: opened.region, profile: opened.profile, endpoint: opened.endpoint });
-    const terminal = vscode.window.createTerminal({
-      name: `GeuseMaker: ${target.name}`, shellPath: invocation.command, shellArgs: invocation.args, env: invocation.env,
-      iconPath: new vscode.ThemeIcon('vm'),
-      // The token lives in this terminal's environment: never persist or revive it.
-      isTransient: true,
-    });
-    sessions.addTerminal(terminal, ender(ctx, target, opened.session.SessionId));
-    ctx.log.info(`Opened SSM shell session ${opened.session.SessionId} on stack ${target.name}`);
-    terminal.show();
-  } catch (error) {
-    await showError(error, ctx.log, ctx.host.profile);
-  }
+  const target = await pickStack(ctx, arg, 'open a terminal on', running);
+  if (!target) return;
+  // Found before the session starts, so a missing plugin never leaves a session open.
+  const plugin = pluginPath(ctx);
+  const opened = await target.engine.startSession(target.name, { kind: 'shell' });
+  const invocation = pluginInvocation({ pluginPath: plugin, session: opened.session, request: opened.request, region: opened.region, profile: opened.profile, endpoint: opened.endpoint });
+  const terminal = vscode.window.createTerminal({
+    name: `GeuseMaker: ${target.name}`, shellPath: invocation.command, shellArgs: invocation.args, env: invocation.env,
+    iconPath: new vscode.ThemeIcon('vm'),
+    // The token lives in this terminal's environment: never persist or revive it.
+    isTransient: true,
+  });
+  sessions.addTerminal(terminal, ender(ctx, target, opened.session.SessionId));
+  ctx.log.info(`Opened SSM shell session ${opened.session.SessionId} on stack ${target.name}`);
+  terminal.show();
 }
 
 function waitForPort(port: number, timeoutMs: number, exited: () => boolean): Promise<boolean> {
@@ -117,57 +113,52 @@ function waitForPort(port: number, timeoutMs: number, exited: () => boolean): Pr
   });
 }
 
-export async function openServiceCommand(ctx: CommandContext, sessions: Sessions, arg?: unknown): Promise<void> {
-  try {
-    const target = await pickStack(ctx, arg, 'open a service of', running);
-    if (!target?.entry.state) return;
-    const spec = await pickService(target, arg, 'Open which service?', (s) => s.proxyPrefix !== undefined);
-    if (!spec) return;
-    const base = publicBaseUrl(target.entry.state);
-    const publicUrl = base ? publicServiceUrl(base, spec) : undefined;
-    if (publicUrl) {
-      await vscode.env.openExternal(vscode.Uri.parse(publicUrl));
-      return;
-    }
-    const key = `${keyOf(target.entry)}::${spec.name}`;
-    const existing = sessions.tunnel(key);
-    if (existing) {
-      await vscode.env.openExternal(vscode.Uri.parse(`http://localhost:${existing.localPort}/`));
-      return;
-    }
-    const plugin = pluginPath(ctx);
-    const localPort = await freeLocalPort(spec.port);
-    const opened = await target.engine.startSession(target.name, { kind: 'port', remotePort: spec.port, localPort });
-    const invocation = pluginInvocation({ pluginPath: plugin, session: opened.session, request: opened.request, region: opened.region, profile: opened.profile, endpoint: opened.endpoint });
-    // stdout is not read: the plugin prints a line per connection and a full pipe would stall the tunnel.
-    const child = spawn(invocation.command, invocation.args, { env: { ...process.env, ...invocation.env }, stdio: ['ignore', 'ignore', 'pipe'] });
-    let exited = false;
-    child.once('exit', (code) => {
-      exited = true;
-      ctx.log.info(`Tunnel to ${spec.displayName} on localhost:${localPort} closed (exit ${code ?? 'signal'})`);
-    });
-    child.once('error', (error) => {
-      exited = true;
-      ctx.log.error(`The session-manager-plugin could not start: ${error.message}`);
-    });
-    child.stderr?.on('data', (data: Buffer) => ctx.log.warn(`[tunnel ${spec.name}] ${data.toString().trimEnd()}`));
-    sessions.addTunnel(key, { process: child, localPort, end: ender(ctx, target, opened.session.SessionId) });
-    const ready = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Opening a tunnel to ${spec.displayName} on localhost:${localPort}…` },
-      () => waitForPort(localPort, 30_000, () => exited));
-    if (!ready) {
-      child.kill();
-      throw new GeuseError({
-        code: 'TUNNEL_NOT_OPEN', kind: 'transient',
-        message: `The tunnel to ${spec.displayName} of ${target.name} did not open on localhost:${localPort} within 30 s.`,
-        nextStep: 'Check the "GeuseMaker" log for the plugin\'s message; the SSM agent may still be starting, so try again in a minute.',
-      });
-    }
-    ctx.log.info(`Tunnel to ${spec.displayName}: http://localhost:${localPort}/ (session ${opened.session.SessionId})`);
-    await vscode.env.openExternal(vscode.Uri.parse(`http://localhost:${localPort}/`));
-    void vscode.window.showInformationMessage(`${spec.displayName} of ${target.name} is open at http://localhost:${localPort}/ through an SSM tunnel.`, 'Close Tunnel').then((close) => {
-      if (close) child.kill();
-    });
-  } catch (error) {
-    await showError(error, ctx.log, ctx.host.profile);
+export async function openServiceCommand(ctx: CommandRun, sessions: Sessions, arg?: unknown): Promise<void> {
+  const target = await pickStack(ctx, arg, 'open a service of', running);
+  if (!target?.entry.state) return;
+  const spec = await pickService(target, arg, 'Open which service?', (s) => s.proxyPrefix !== undefined);
+  if (!spec) return;
+  const base = publicBaseUrl(target.entry.state);
+  const publicUrl = base ? publicServiceUrl(base, spec) : undefined;
+  if (publicUrl) {
+    await vscode.env.openExternal(vscode.Uri.parse(publicUrl));
+    return;
   }
+  const key = `${keyOf(target.entry)}::${spec.name}`;
+  const existing = sessions.tunnel(key);
+  if (existing) {
+    await vscode.env.openExternal(vscode.Uri.parse(`http://localhost:${existing.localPort}/`));
+    return;
+  }
+  const plugin = pluginPath(ctx);
+  const localPort = await freeLocalPort(spec.port);
+  const opened = await target.engine.startSession(target.name, { kind: 'port', remotePort: spec.port, localPort });
+  const invocation = pluginInvocation({ pluginPath: plugin, session: opened.session, request: opened.request, region: opened.region, profile: opened.profile, endpoint: opened.endpoint });
+  // stdout is not read: the plugin prints a line per connection and a full pipe would stall the tunnel.
+  const child = spawn(invocation.command, invocation.args, { env: { ...process.env, ...invocation.env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  let exited = false;
+  child.once('exit', (code) => {
+    exited = true;
+    ctx.log.info(`Tunnel to ${spec.displayName} on localhost:${localPort} closed (exit ${code ?? 'signal'})`);
+  });
+  child.once('error', (error) => {
+    exited = true;
+    ctx.log.error(`The session-manager-plugin could not start: ${error.message}`);
+  });
+  child.stderr?.on('data', (data: Buffer) => ctx.log.warn(`[tunnel ${spec.name}] ${data.toString().trimEnd()}`));
+  sessions.addTunnel(key, { process: child, localPort, end: ender(ctx, target, opened.session.SessionId) });
+  const ready = await ctx.progress(`Opening a tunnel to ${spec.displayName} on localhost:${localPort}…`, () => waitForPort(localPort, 30_000, () => exited));
+  if (!ready) {
+    child.kill();
+    throw new GeuseError({
+      code: 'TUNNEL_NOT_OPEN', kind: 'transient',
+      message: `The tunnel to ${spec.displayName} of ${target.name} did not open on localhost:${localPort} within 30 s.`,
+      nextStep: 'Check the "GeuseMaker" log for the plugin\'s message; the SSM agent may still be starting, so try again in a minute.',
+    });
+  }
+  ctx.log.info(`Tunnel to ${spec.displayName}: http://localhost:${localPort}/ (session ${opened.session.SessionId})`);
+  await vscode.env.openExternal(vscode.Uri.parse(`http://localhost:${localPort}/`));
+  void vscode.window.showInformationMessage(`${spec.displayName} of ${target.name} is open at http://localhost:${localPort}/ through an SSM tunnel.`, 'Close Tunnel').then((close) => {
+    if (close) child.kill();
+  });
 }

@@ -115,17 +115,14 @@ export class CostPanels implements vscode.Disposable {
   constructor(private readonly ctx: CommandContext) {}
 
   /** A stack node or name focuses that stack; anything else shows them all. */
+  /** Errors reach the command registry, which shows them. */
   showCommand(arg: unknown): void {
-    try {
-      this.ctx.host.assertUsable();
-      const entry = entryOfNode(arg) ?? (typeof arg === 'string' ? this.ctx.tree.entries.find((candidate) => candidate.ref.name === arg) : undefined);
-      const focus = entry ? targetOf(entry) : undefined;
-      if (this.panel) return this.panel.show(focus);
-      const panel = vscode.window.createWebviewPanel(COST_VIEW_TYPE, 'GeuseMaker Cost', vscode.ViewColumn.Active, panelOptions(this.ctx.extension.extensionUri));
-      this.adopt(panel, focus ? { ...EMPTY, focus } : undefined);
-    } catch (error) {
-      void showError(error, this.ctx.log, this.ctx.host.profile);
-    }
+    this.ctx.host.assertUsable();
+    const entry = entryOfNode(arg) ?? (typeof arg === 'string' ? this.ctx.tree.entries.find((candidate) => candidate.ref.name === arg) : undefined);
+    const focus = entry ? targetOf(entry) : undefined;
+    if (this.panel) return this.panel.show(focus);
+    const panel = vscode.window.createWebviewPanel(COST_VIEW_TYPE, 'GeuseMaker Cost', vscode.ViewColumn.Active, panelOptions(this.ctx.extension.extensionUri));
+    this.adopt(panel, focus ? { ...EMPTY, focus } : undefined);
   }
 
   /** The saved state is checked like any message from a webview; the numbers are refreshed straight away. */

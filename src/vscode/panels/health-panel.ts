@@ -158,17 +158,14 @@ export class HealthPanels implements vscode.Disposable {
 
   constructor(private readonly ctx: CommandContext) {}
 
+  /** Errors reach the command registry, which shows them. */
   async showCommand(arg: unknown): Promise<void> {
-    try {
-      const stack = await pickStack(this.ctx, arg, 'show the health of', running);
-      if (!stack) return;
-      const existing = this.panels.get(keyOf(stack.entry));
-      if (existing) return existing.reveal();
-      const panel = vscode.window.createWebviewPanel(HEALTH_VIEW_TYPE, `Health: ${stack.name}`, vscode.ViewColumn.Active, panelOptions(this.ctx.extension.extensionUri));
-      this.adopt(panel, stack);
-    } catch (error) {
-      await showError(error, this.ctx.log, this.ctx.host.profile);
-    }
+    const stack = await pickStack(this.ctx, arg, 'show the health of', running);
+    if (!stack) return;
+    const existing = this.panels.get(keyOf(stack.entry));
+    if (existing) return existing.reveal();
+    const panel = vscode.window.createWebviewPanel(HEALTH_VIEW_TYPE, `Health: ${stack.name}`, vscode.ViewColumn.Active, panelOptions(this.ctx.extension.extensionUri));
+    this.adopt(panel, stack);
   }
 
   /** Restores only stacks this window knows; the saved state is checked like any message from a webview. */

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import * as vscode from 'vscode';
 import {
-  AWS_REGIONS, classifyAwsError, CONFIG_FILE_NAMES, type DiscoveredVpc, findConfigFile, invalidInput, listAwsProfiles, OLLAMA_MODELS, parseConfigFile, renderDestroyPlan, servicesOf, type StackConfig, type StackConfigInput,
+  AWS_REGIONS, classifyAwsError, CONFIG_FILE_NAMES, DEFAULT_INSTANCE_TYPE, DEFAULT_TIER, type DiscoveredVpc, findConfigFile, invalidInput, listAwsProfiles, OLLAMA_MODELS, parseConfigFile, renderDestroyPlan, servicesOf, type StackConfig, type StackConfigInput,
 } from '../../engine';
 import { draftSchema, hostToWizardSchema, wizardPanelStateSchema, wizardToHostSchema, WIZARD_VIEW_TYPE, type Draft, type HostToWizard, type WizardProgress, type WizardRequest, type WizardToHost } from '../../protocol/wizard';
 import type { CommandContext } from '../commands/context';
@@ -164,7 +164,7 @@ class WizardPanel {
     if (!folder || !(CONFIG_FILE_NAMES as readonly string[]).includes(source)) return;
     try {
       const file = join(folder.uri.fsPath, source);
-      this.extras = draftFromFile(parseConfigFile(file, await readFile(file, 'utf8')), defaultDraft({ tier: 'dev', region: 'us-east-1', instanceType: 't3.xlarge', market: 'spot' }), (c) => draftSchema.safeParse(c)).extras;
+      this.extras = draftFromFile(parseConfigFile(file, await readFile(file, 'utf8')), defaultDraft({ tier: DEFAULT_TIER, region: 'us-east-1', instanceType: DEFAULT_INSTANCE_TYPE, market: 'spot' }), (c) => draftSchema.safeParse(c)).extras;
     } catch (error) {
       this.ctx.log.warn(`Deploy wizard: could not read ${source} again after the reload: ${classifyAwsError(error).message}`);
     }

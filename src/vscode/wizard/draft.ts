@@ -1,5 +1,5 @@
 import {
-  describeSource, type DiscoveredVpc, type InstanceTypeInfo, type Placement, type PriceSource, type StackConfigInput, type Tier,
+  cloudFrontIsChoice, DEFAULT_TIER, describeSource, type DiscoveredVpc, type InstanceTypeInfo, type Placement, type PriceSource, type StackConfigInput, type Tier,
 } from '../../engine';
 import { retier, type Draft, type InstanceChoice, type WizardPriceSource, type WizardVpc } from '../../protocol/wizard';
 
@@ -16,14 +16,14 @@ export interface DraftDefaults {
 /** A new stack's starting point: the settings' defaults and the engine's own defaults for everything else. */
 export function defaultDraft(defaults: DraftDefaults): Draft {
   const draft: Draft = {
-    name: '', tier: 'dev', region: defaults.region, network: { mode: 'new' },
+    name: '', tier: DEFAULT_TIER, region: defaults.region, network: { mode: 'new' },
     instanceType: defaults.instanceType, market: defaults.market, onDemandFallback: true,
     services: { n8n: true, ollama: true, qdrant: true, crawl4ai: true, postgres: true },
     ollamaModels: ['llama3.2:3b'], access: { mode: 'ssm' },
     ...(defaults.profile ? { profile: defaults.profile } : {}),
   };
   // The default tier's access and instance type, exactly as choosing that tier in the wizard gives them.
-  return defaults.tier === 'dev' ? draft : retier(draft, defaults.tier, defaults.instanceType);
+  return defaults.tier === DEFAULT_TIER ? draft : retier(draft, defaults.tier, defaults.instanceType);
 }
 
 /**
@@ -32,8 +32,8 @@ export function defaultDraft(defaults: DraftDefaults): Draft {
  */
 export function draftInput(draft: Draft): StackConfigInput {
   const { profile, cloudFront, ...rest } = draft;
-  // cloudFront is the automation tier's option only (the engine refuses it elsewhere): a tier change drops it.
-  return { ...rest, ...(profile ? { profile } : {}), ...(cloudFront && draft.tier === 'automation' ? { cloudFront } : {}) } as StackConfigInput;
+  // cloudFront is an option only where the tier leaves it to the user (the engine refuses it elsewhere): a tier change drops it.
+  return { ...rest, ...(profile ? { profile } : {}), ...(cloudFront && cloudFrontIsChoice(draft.tier) ? { cloudFront } : {}) } as StackConfigInput;
 }
 
 const cut = (value: string, max = 64) => value.slice(0, max);

@@ -1,7 +1,7 @@
 import { stringify } from 'yaml';
 import type { z } from 'zod';
 import {
-  type DiscoveredVpc, estimateMonthly, ON_DEMAND_USD_PER_HOUR, type StackConfig, type StackConfigInput, stackConfigSchema, type Tier, TIERS,
+  type DiscoveredVpc, estimateMonthly, isLoadBalanced, ON_DEMAND_USD_PER_HOUR, type StackConfig, type StackConfigInput, stackConfigSchema, type Tier, TIER_TABLE, TIERS,
 } from '../../engine';
 
 import { WIZARD_STEPS, type WizardStepName } from '../../protocol/wizard';
@@ -32,9 +32,6 @@ export interface StepContext {
   /** Networks discovered in the chosen region, to check an existing VPC's subnets. */
   networks?: readonly DiscoveredVpc[];
 }
-
-/** Tiers with a load balancer need public subnets in two AZs (AWS requires two for an ALB). */
-const ALB_TIERS: readonly Tier[] = ['automation', 'gpu'];
 
 function issuesOf(error: z.ZodError): FieldError[] {
   return error.issues.map((issue) => ({ field: issue.path.join('.') || 'config', message: issue.message }));
@@ -67,7 +64,8 @@ function networkErrors(draft: StackConfigInput, ctx: StepContext): FieldError[] 
   if (foreign.length > 0) errors.push({ field: 'network.subnetIds', message: `${foreign.join(', ')} ${foreign.length === 1 ? 'is' : 'are'} not in ${vpcId}` });
   if (chosen.length > 0 && !chosen.some((s) => s.public)) errors.push({ field: 'network.subnetIds', message: 'none of these subnets routes to an internet gateway, so the instance could not pull its images' });
   const zones = new Set(chosen.filter((s) => s.public).map((s) => s.zone));
-  if (draft.tier && ALB_TIERS.includes(draft.tier) && zones.size < 2) {
+  // A load balancer needs public subnets in two AZs (AWS requires two for an ALB).
+  if (draft.tier && isLoadBalanced(draft.tier) && zones.size < 2) {
     errors.push({ field: 'network.subnetIds', message: `the ${draft.tier} tier's load balancer needs public subnets in two availability zones; these cover ${zones.size}` });
   }
   return errors;
@@ -89,21 +87,15 @@ export interface TierChoice {
   basis?: string;
 }
 
-const TIER_ADDS: Record<Tier, { adds: string; typical: string }> = {
-  dev: { adds: 'One instance and an EFS file system; services through SSM tunnels.', typical: 't3.xlarge' },
-  automation: { adds: 'Adds an Application Load Balancer with a public URL.', typical: 'm7i.xlarge' },
-  gpu: { adds: 'A GPU instance, load balancer and CloudFront, plus ComfyUI with LTX-2 video.', typical: 'g5.xlarge' },
-};
-
 export function tierChoices(market: 'spot' | 'on-demand' = 'on-demand'): TierChoice[] {
   return TIERS.map((tier) => {
-    const typical = TIER_ADDS[tier].typical;
+    const { adds, typicalInstanceType: typical } = TIER_TABLE[tier];
     const onDemand = ON_DEMAND_USD_PER_HOUR[typical];
     // The whole month of the tier (load balancer, CloudFront and all) at bundled list prices; spot at its ceiling.
     const estimate = onDemand === undefined ? undefined
       : estimateMonthly({ tier, instanceType: typical, market: 'on-demand', rootVolumeGb: 50 }, { usdPerHour: onDemand, source: { kind: 'estimated', reason: 'bundled list prices' } });
     return {
-      tier, adds: TIER_ADDS[tier].adds,
+      tier, adds,
       monthlyUsd: estimate ? Math.round(estimate.totalUsd) : undefined,
       basis: estimate ? `${typical} around the clock at its on-demand price${market === 'spot' ? ' (spot usually costs much less)' : ''}, with the tier's load balancer and CloudFront, 20 GB on EFS and assumed traffic; estimated from us-east-1 list prices` : undefined,
     };

@@ -1,0 +1,28 @@
+import { version } from '../../../package.json';
+import type { Command, CommandAction } from '../command';
+import { renderHelp } from '../help';
+import { cost, prices } from './cost';
+import { deploy, plan } from './deploy';
+import { destroy } from './destroy';
+import { init } from './init';
+import { list, show } from './inspect';
+import { pause, resume } from './pause';
+import { render } from './render';
+import { stateRestore } from './state';
+
+/** The CLI's commands, in --help order: help, flag checks and dispatch all come from this table. */
+export const COMMAND_TABLE: readonly Command[] = [init, plan, deploy, destroy, pause, resume, prices, cost, list, show, render, stateRestore];
+
+export const HELP_TEXT = renderHelp(COMMAND_TABLE);
+
+/** --help, `geusemaker help`, or no command at all. */
+export const HELP: CommandAction = { name: 'help', state: 'none', run: (s) => s.io.stdout(HELP_TEXT) };
+
+export const VERSION: CommandAction = {
+  name: 'version',
+  state: 'none',
+  run(s) {
+    if (s.args.json) s.json({ version });
+    else s.out([`geusemaker ${version}`]);
+  },
+};

@@ -7,9 +7,9 @@
 export const TIERS = ['dev', 'automation', 'gpu'] as const;
 export type Tier = (typeof TIERS)[number];
 
-/** The resource kinds a stack can have, in deploy order; a tier takes a subset. */
-export const RESOURCE_KIND_NAMES = ['network', 'security-groups', 'iam', 'secrets', 'efs', 'load-balancer', 'instance', 'cloudfront'] as const;
-export type ResourceKindName = (typeof RESOURCE_KIND_NAMES)[number];
+/** The parts a stack can have, in deploy order; a tier takes a subset. Each resource kind (src/engine/kinds) names its part. */
+export const STACK_PARTS = ['network', 'security-groups', 'iam', 'secrets', 'efs', 'load-balancer', 'instance', 'cloudfront'] as const;
+export type StackPart = (typeof STACK_PARTS)[number];
 
 /** CloudFront in front of the load balancer: always there, the user's choice, or never. */
 export type CloudFrontRule = 'always' | 'optional' | 'never';
@@ -19,8 +19,8 @@ export interface TierSpec {
   readonly tier: Tier;
   /** What the tier adds, in a sentence for the wizard and help. */
   readonly adds: string;
-  /** Kinds the tier deploys (cloudfront only where the rule or the user turns it on). */
-  readonly kinds: readonly ResourceKindName[];
+  /** Parts the tier deploys (cloudfront only where the rule or the user turns it on). */
+  readonly parts: readonly StackPart[];
   /** An Application Load Balancer with a public URL is the way in. */
   readonly loadBalancer: boolean;
   readonly cloudFront: CloudFrontRule;
@@ -43,7 +43,7 @@ export const TIER_TABLE: { readonly [T in Tier]: TierSpec & { readonly tier: T }
   dev: {
     tier: 'dev',
     adds: 'One instance and an EFS file system; services through SSM tunnels.',
-    kinds: ['network', 'security-groups', 'iam', 'secrets', 'efs', 'instance'],
+    parts: ['network', 'security-groups', 'iam', 'secrets', 'efs', 'instance'],
     loadBalancer: false,
     cloudFront: 'never',
     gpu: false,
@@ -56,7 +56,7 @@ export const TIER_TABLE: { readonly [T in Tier]: TierSpec & { readonly tier: T }
   automation: {
     tier: 'automation',
     adds: 'Adds an Application Load Balancer with a public URL.',
-    kinds: ['network', 'security-groups', 'iam', 'secrets', 'efs', 'load-balancer', 'instance', 'cloudfront'],
+    parts: ['network', 'security-groups', 'iam', 'secrets', 'efs', 'load-balancer', 'instance', 'cloudfront'],
     loadBalancer: true,
     cloudFront: 'optional',
     gpu: false,
@@ -69,7 +69,7 @@ export const TIER_TABLE: { readonly [T in Tier]: TierSpec & { readonly tier: T }
   gpu: {
     tier: 'gpu',
     adds: 'A GPU instance, load balancer and CloudFront, plus ComfyUI with LTX-2 video.',
-    kinds: ['network', 'security-groups', 'iam', 'secrets', 'efs', 'load-balancer', 'instance', 'cloudfront'],
+    parts: ['network', 'security-groups', 'iam', 'secrets', 'efs', 'load-balancer', 'instance', 'cloudfront'],
     loadBalancer: true,
     cloudFront: 'always',
     gpu: true,
@@ -114,10 +114,10 @@ export function hasCloudFront(tier: Tier, choice: boolean | undefined): boolean 
   return rule === 'always' || (rule === 'optional' && choice === true);
 }
 
-/** The kinds a stack of this tier deploys, given the user's CloudFront choice. */
-export function tierKinds(tier: Tier, cloudFrontChoice: boolean | undefined): readonly ResourceKindName[] {
+/** The parts a stack of this tier deploys, given the user's CloudFront choice. */
+export function tierParts(tier: Tier, cloudFrontChoice: boolean | undefined): readonly StackPart[] {
   const withCloudFront = hasCloudFront(tier, cloudFrontChoice);
-  return TIER_TABLE[tier].kinds.filter((kind) => kind !== 'cloudfront' || withCloudFront);
+  return TIER_TABLE[tier].parts.filter((part) => part !== 'cloudfront' || withCloudFront);
 }
 
 /** CloudFront is the user's choice on this tier (the config's `cloudFront` field applies). */

@@ -1,5 +1,5 @@
 import type { StackConfig } from '../stack/config';
-import { cloudFrontIsAlways, isLoadBalanced } from '../tiers';
+import { hasCloudFront, isLoadBalanced } from '../tiers';
 import { HOURS_PER_MONTH } from './fallback-prices';
 import { bundledListQuotes, describeSource, type ListQuote, type ListQuotes, type PriceSource } from './prices';
 
@@ -64,7 +64,7 @@ const dearer = (a: ListQuote, b: ListQuote) => (b.usd > a.usd ? b : a);
  * price, spot's from the cheapest offered AZ; `list`: the rest, the bundled ones unless given), each with its
  * source, and every quantity that is not the config's is an assumption.
  */
-export function estimateMonthly(config: Pick<StackConfig, 'tier' | 'rootVolumeGb' | 'instanceType' | 'market'>, compute: { usdPerHour: number; source: PriceSource; note?: string },
+export function estimateMonthly(config: Pick<StackConfig, 'tier' | 'rootVolumeGb' | 'instanceType' | 'market' | 'cloudFront'>, compute: { usdPerHour: number; source: PriceSource; note?: string },
   assumptions: Assumptions = DEFAULT_ASSUMPTIONS, list: ListQuotes = bundledListQuotes()): MonthlyEstimate {
   const a = assumptions;
   const lines: EstimateLine[] = [
@@ -79,8 +79,8 @@ export function estimateMonthly(config: Pick<StackConfig, 'tier' | 'rootVolumeGb
     lines.push(line('alb', (list.albHour.usd + a.albLcu * list.albLcu.usd) * HOURS_PER_MONTH,
       `load balancer at ${price(list.albHour, 'h')} plus ${a.albLcu} LCU (assumed) at ${price(list.albLcu, 'LCU-h')}, × ${HOURS_PER_MONTH} h`, [list.albHour, list.albLcu]));
   }
-  // Priced where the tier always has it; an optional distribution (automation's choice) is not priced here.
-  if (cloudFrontIsAlways(config.tier)) {
+  // Priced wherever the stack has one: always on some tiers, the user's choice on others.
+  if (hasCloudFront(config.tier, config.cloudFront)) {
     // PriceClass_100 serves from the United States and Europe groups; the dearer of the two is assumed for all traffic.
     const out = dearer(list.cloudFrontOutUs, list.cloudFrontOutEurope);
     const https = dearer(list.cloudFrontHttpsUs, list.cloudFrontHttpsEurope);

@@ -1,5 +1,5 @@
 import type { StackConfig } from '../stack/config';
-import { tierKinds } from '../tiers';
+import { tierParts } from '../tiers';
 import { cloudfrontDistribution } from './cloudfront-distribution';
 import { efs } from './efs';
 import { iamRole } from './iam-role';
@@ -56,7 +56,7 @@ export const DELETABLE_JOURNAL_KINDS: ReadonlyMap<string, KindName> = new Map(jo
 
 /** What the kinds' steps and journal keys depend on for this config. */
 export function buildScope(config: StackConfig): BuildScope {
-  const parts = new Set(tierKinds(config.tier, config.cloudFront));
+  const parts = new Set(tierParts(config.tier, config.cloudFront));
   return { config, has: (part) => parts.has(part), newNetwork: config.network.mode === 'new' };
 }
 

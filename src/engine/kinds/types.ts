@@ -4,7 +4,7 @@ import type { StepResult } from '../graph/run-graph';
 import type { SweptResource } from '../resources/sweep';
 import type { TeardownContext } from '../resources/teardown';
 import type { StackConfig } from '../stack/config';
-import type { ResourceKindName } from '../tiers';
+import type { StackPart } from '../tiers';
 
 /**
  * A typed value one step hands to the steps that use it (an id, a DNS name). Made by the kind it describes:
@@ -87,8 +87,8 @@ export function step<U extends Uses>(spec: StepSpecInput<U>): StackStep {
 /** What a kind's steps may depend on when the graph is built: the config and the tier's parts. */
 export interface BuildScope {
   config: StackConfig;
-  /** The tier table's parts this stack has (tierKinds), e.g. load-balancer, cloudfront. */
-  has(part: ResourceKindName): boolean;
+  /** The tier table's parts this stack has (tierParts), e.g. load-balancer, cloudfront. */
+  has(part: StackPart): boolean;
   newNetwork: boolean;
 }
 
@@ -118,7 +118,7 @@ export interface ResourceKindDef {
   /** One vocabulary: journal records, the tag sweep, destroy and the account scan all say this. */
   readonly kind: string;
   /** The tier table's part that brings it (src/engine/tiers.ts). */
-  readonly part: ResourceKindName;
+  readonly part: StackPart;
   /** What its resources need while they exist: deploy steps may read only these; destroy deletes in reverse. */
   readonly dependsOn: readonly ResourceKindDef[];
   /** The journal keys it owns in this stack; absent for kinds never journaled (found only by the sweep). */

@@ -91,7 +91,7 @@ function stepContext(ctx: DeployContext, waiting: (what: string) => void): StepC
 }
 
 /**
- * One deploy's steps, from the tier's kinds (tierKinds) and their steps. Values flow between them through handles,
+ * One deploy's steps, from the tier's kinds (tierParts) and their steps. Values flow between them through handles,
  * held for this deploy only: every deploy runs every step (ensuring reuses what exists), so each value is fresh.
  */
 export function stackSteps(ctx: Pick<DeployContext, 'config'>): StepSpec[] {

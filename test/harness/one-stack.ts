@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { stackSecrets } from '../../src/engine/resources/secrets';
-import { LOAD_BALANCED_TIERS, usesCloudFront, type StackConfig } from '../../src/engine/stack/config';
+import { usesCloudFront, type StackConfig } from '../../src/engine/stack/config';
+import { LOAD_BALANCED_TIERS } from '../../src/engine/tiers';
 import { countByKind, sweep } from './engine';
 
 /** What AWS holds is exactly one complete stack of this config's shape: nothing missing, nothing twice. */

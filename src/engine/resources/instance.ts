@@ -4,6 +4,7 @@ import { awsErrorCode, isNotFound } from '../aws/classify';
 import { GeuseError } from '../errors';
 import { renderUserData } from '../bootstrap/userdata';
 import { pollUntil, sleep } from '../wait';
+import { isGpuTier } from '../tiers';
 import { ensureResource, retryNotFound, type Found } from './ensure';
 import { publicUrlFrom } from './public-url';
 import { ownedBy, tagSpec } from './ec2-tags';
@@ -85,7 +86,7 @@ function launchInput(ctx: StepContext, inputs: InstanceInputs, placement: Placem
   const { fileSystemId: efsId, groupId } = inputs;
   // The OS variant follows the AMI plan.ts resolved; gpu stacks boot a Deep Learning AMI (NVIDIA driver present).
   const userData = renderUserData({
-    config: ctx.config, region: ctx.clients.region, fileSystemId: efsId, publicUrl: publicUrlFrom(ctx.config, ctx.journal.state.resources), os: ctx.facts.os ?? 'al2023', architecture: ctx.facts.architecture, gpu: ctx.config.tier === 'gpu',
+    config: ctx.config, region: ctx.clients.region, fileSystemId: efsId, publicUrl: publicUrlFrom(ctx.config, ctx.journal.state.resources), os: ctx.facts.os ?? 'al2023', architecture: ctx.facts.architecture, gpu: isGpuTier(ctx.config.tier),
   });
   return {
     ImageId: ctx.facts.amiId,

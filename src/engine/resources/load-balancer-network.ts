@@ -2,7 +2,8 @@ import { DescribeRouteTablesCommand, DescribeSubnetsCommand, type RouteTable } f
 import type { AwsClients } from '../aws/clients';
 import { classifyAwsError } from '../aws/classify';
 import { invalidInput } from '../errors';
-import { LOAD_BALANCED_TIERS, type StackConfig } from '../stack/config';
+import type { StackConfig } from '../stack/config';
+import { isLoadBalanced } from '../tiers';
 
 function routesToInternet(table: RouteTable | undefined): boolean {
   return (table?.Routes ?? []).some((route) => route.DestinationCidrBlock === '0.0.0.0/0' && (route.GatewayId ?? '').startsWith('igw-') && route.State !== 'blackhole');
@@ -14,7 +15,7 @@ function routesToInternet(table: RouteTable | undefined): boolean {
  * New networks already have subnet-a and subnet-b in two AZs.
  */
 export async function loadBalancerSubnetsOf(clients: AwsClients, config: StackConfig): Promise<string[] | undefined> {
-  if (!LOAD_BALANCED_TIERS.includes(config.tier) || config.network.mode !== 'existing') return undefined;
+  if (!isLoadBalanced(config.tier) || config.network.mode !== 'existing') return undefined;
   const { vpcId, subnetIds } = config.network;
   try {
     const subnets = (await clients.ec2.send(new DescribeSubnetsCommand({ SubnetIds: subnetIds }))).Subnets ?? [];

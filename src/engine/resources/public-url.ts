@@ -1,4 +1,5 @@
-import { LOAD_BALANCED_TIERS, usesCloudFront, type StackConfig } from '../stack/config';
+import { usesCloudFront, type StackConfig } from '../stack/config';
+import { isLoadBalanced } from '../tiers';
 import type { ResourceRecord } from '../state/schema';
 
 /** Journal keys of the load-balanced tiers' resources. */
@@ -21,7 +22,7 @@ export function publicUrlFrom(config: StackConfig, resources: Readonly<Record<st
     const record = resources[key];
     return record && record.status === 'created' ? record : undefined;
   };
-  if (LOAD_BALANCED_TIERS.includes(config.tier)) {
+  if (isLoadBalanced(config.tier)) {
     if (usesCloudFront(config)) {
       const domain = live(LB_KEYS.distribution)?.attrs.domainName;
       return domain ? `https://${domain}/` : undefined;

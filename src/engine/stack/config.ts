@@ -6,7 +6,7 @@ import {
 import { AWS_REGIONS } from './regions';
 
 // The tier table lives in ../tiers; these names stay importable from here for the config's users.
-export { LOAD_BALANCED_TIERS, TIERS, type Tier };
+export { TIERS, type Tier };
 
 /** AMI operating systems (seed story 4.10; Amazon Linux 2 is left out: it reached end of life in June 2026). */
 export const OS_CHOICES = ['al2023', 'ubuntu-22.04', 'ubuntu-24.04'] as const;

@@ -173,7 +173,9 @@ for (const dir of ['dist/webview', 'dist/aws', 'dist/lib']) rmSync(dir, { recurs
 const metafiles = await Promise.all([
   checkStub().then(() => ({})),
   // Minified: it ships in the .vsix and loads at every activation; the source map stays out of the package.
-  build({ ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'], minify: true, plugins: [lazyPackages], metafile: true }),
+  // The shell activation evaluates (commands, view, serializers: no engine), and the core it loads on first use.
+  build({ ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode', './extension-core.js'], minify: true, metafile: true }),
+  build({ ...common, entryPoints: ['src/vscode/activate.ts'], outfile: 'dist/extension-core.js', external: ['vscode'], minify: true, plugins: [lazyPackages], metafile: true }),
   build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, plugins: [lazyPackages], metafile: true }),
   ...CLIENTS.map((client) => lazyBundle(`dist/aws/${clientFile(client)}`, `module.exports = require(${JSON.stringify(client)});`, { plugins: [clientOnly(client)] })),
   lazyBundle('dist/lib/yaml.js', "module.exports = require('yaml');"),

@@ -14,7 +14,7 @@ const ROOT = resolve(__dirname, '..');
 const DIST = join(ROOT, 'dist');
 /** Bundles esbuild.mjs keeps out of cli.js and extension.js, loaded on first use. */
 const LAZY_DIRS = ['aws', 'lib'];
-const MB = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(2)} MB`;
+const MB = (bytes: number) => (bytes < 100 * 1024 ? `${(bytes / 1024).toFixed(1)} KB` : `${(bytes / 1024 / 1024).toFixed(2)} MB`);
 
 /** User + system CPU seconds of one command, best of `runs` (bash's `time` reads the child's rusage). */
 function cpuSeconds(command: string, env: NodeJS.ProcessEnv, runs = 5): number {
@@ -40,6 +40,7 @@ Module._load = function (request, parent, isMain) {
   }
   return original.call(this, request, parent, isMain);
 };
+globalThis.gmLazySeen = seen;
 process.on('exit', () => process.stderr.write('\\nLAZY-LOADED ' + JSON.stringify([...seen]) + '\\n'));
 `;
 
@@ -68,11 +69,17 @@ Module._load = function (request, parent, isMain) { return request === 'vscode' 
 const storage = mkdtempSync(join(tmpdir(), 'gm-bench-ext-'));
 const cpu = process.cpuUsage();
 const started = performance.now();
+const context = { subscriptions: [], globalStorageUri: { fsPath: storage }, globalState: vscode, workspaceState: vscode, extensionUri: vscode, extensionPath: root, environmentVariableCollection: vscode, secrets: vscode };
 const extension = require(extensionPath);
-extension.activate({ subscriptions: [], globalStorageUri: { fsPath: storage }, globalState: vscode, workspaceState: vscode, extensionUri: vscode, extensionPath: root, environmentVariableCollection: vscode, secrets: vscode });
+extension.activate(context);
 const wallMs = performance.now() - started;
 const used = process.cpuUsage(cpu);
-process.stdout.write('\\nACTIVATE ' + JSON.stringify({ wallMs, cpuMs: (used.user + used.system) / 1000 }) + '\\n');
+const loads = [...globalThis.gmLazySeen];
+// What the shell defers: the core bundle (engine, tree, status bar), loaded on first use.
+const coreStarted = performance.now();
+require(join(extensionPath, '..', 'extension-core.js')).activateExtension(context, { view: stub, commands: new Map(), serializers: new Map(), setTree: () => undefined });
+const coreMs = performance.now() - coreStarted;
+process.stdout.write('\\nACTIVATE ' + JSON.stringify({ wallMs, cpuMs: (used.user + used.system) / 1000, coreMs, loads }) + '\\n');
 process.exit(0);
 `;
 
@@ -104,6 +111,9 @@ function cliLoads(scripts: Scripts, args: string[], env: NodeJS.ProcessEnv): str
 interface Activation {
   wallMs: number;
   cpuMs: number;
+  /** The core bundle's load and activation, deferred by the shell to first use. */
+  coreMs: number;
+  /** Lazy bundles activate() itself required. */
   loads: string[];
 }
 
@@ -116,7 +126,7 @@ function activate(scripts: Scripts, runs = 5): Activation {
     const out = spawnSync(process.execPath, ['-r', scripts.trace, scripts.activate, join(DIST, 'extension.js'), ROOT, JSON.stringify(names)], { encoding: 'utf8' });
     const line = out.stdout.split('\n').find((l) => l.startsWith('ACTIVATE '));
     if (!line) throw new Error(out.stderr.trim().split('\n').slice(0, 3).join(' ') || `exit ${out.status}`);
-    const run = { ...(JSON.parse(line.slice('ACTIVATE '.length)) as { wallMs: number; cpuMs: number }), loads: lazyLoadedBy(out.stderr) };
+    const run = JSON.parse(line.slice('ACTIVATE '.length)) as Activation;
     if (!best || run.wallMs < best.wallMs) best = run;
   }
   return best!;
@@ -125,6 +135,8 @@ function activate(scripts: Scripts, runs = 5): Activation {
 function bundles(): { name: string; bytes: number; lazy: boolean }[] {
   const inDir = (dir: string) => (existsSync(join(DIST, dir)) ? readdirSync(join(DIST, dir)).filter((f) => f.endsWith('.js')).sort().map((f) => join(DIST, dir, f)) : []);
   const lazy = LAZY_DIRS.flatMap(inDir);
+  const core = join(DIST, 'extension-core.js');
+  lazy.unshift(core);
   const files = [join(DIST, 'cli.js'), join(DIST, 'extension.js'), ...inDir('webview'), ...lazy];
   return files.map((file) => ({ name: file.slice(ROOT.length + 1), bytes: statSync(file).size, lazy: lazy.includes(file) }));
 }
@@ -163,11 +175,14 @@ export function benchStartup(): string[] {
     `  geusemaker --version    ${version.toFixed(3)} s  ${ratio(version)}`,
     `  geusemaker list         ${list.toFixed(3)} s  ${ratio(list)}   (target ≤ 3×)`,
     `  extension activate()    ${activateText}   (target ≤ 50 ms, stub vscode module, bundle load included)`,
-    ...(activation ? [`                          ${activation.cpuMs.toFixed(0)} ms CPU; wall time of the best of 5 fresh \`node\` processes`] : []),
+    ...(activation ? [
+      `                          ${activation.cpuMs.toFixed(0)} ms CPU; wall time of the best of 5 fresh \`node\` processes`,
+      `  engine core, first use  ${activation.coreMs.toFixed(0)} ms   (dist/extension-core.js: engine, tree, status bar; loaded when the view first asks for rows, a command runs, or 1.5 s after activation)`,
+    ] : []),
     'Bundles:',
     ...all.map((b) => `  ${b.name.padEnd(b.lazy ? lazyWidth : 28)} ${MB(b.bytes)}${b.name === 'dist/extension.js' ? '   (evaluated at activation; target ≤ 1.5 MB)' : b.lazy ? '   (lazy: on first use)' : ''}`),
     `  evaluated at activation      ${MB(activationBytes)}   (dist/extension.js${activation?.loads.length ? ` + ${activation.loads.join(' ')}` : ''})`,
-    `  loaded lazily, on first use  ${MB(lazyBytes)}   (${lazy.length} files in dist/${LAZY_DIRS.join('/, dist/')}/)`,
+    `  loaded lazily, on first use  ${MB(lazyBytes)}   (dist/extension-core.js and ${lazy.length - 1} files in dist/${LAZY_DIRS.join('/, dist/')}/)`,
     `  lazily loaded at start       ${loadsText}`,
     'Targets (issue 13):',
     `  ${verdict(list / node <= 3)}  geusemaker list ≤ 3× node -e 0 CPU          ${ratio(list)}`,

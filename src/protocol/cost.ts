@@ -4,7 +4,7 @@ import { stackTargetSchema } from './health';
 
 /** The cost panel's messages, both ways; the panel's view type and its persisted state. */
 
-export const COST_VIEW_TYPE = 'geusemaker.cost';
+export { COST_VIEW_TYPE } from './view-types';
 /** Share of the budget at which the projection warns (the budget watcher's first threshold). */
 export const BUDGET_ALERT_PERCENT = 80;
 export const MAX_STACKS = 40;

@@ -5,7 +5,7 @@ import { isoTime, readySchema, rejectedSchema, requestId, responseSchema, text }
 
 /** The health panel's messages, both ways; the panel's view type and its persisted state. */
 
-export const HEALTH_VIEW_TYPE = 'geusemaker.health';
+export { HEALTH_VIEW_TYPE } from './view-types';
 /** Checks kept per service for the history chart. */
 export const HISTORY_LENGTH = 40;
 

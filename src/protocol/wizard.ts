@@ -5,7 +5,7 @@ import { isoTime, readySchema, rejectedSchema, requestId, responseSchema, text }
 
 /** The deploy wizard's messages, both ways; its view type and persisted state. */
 
-export const WIZARD_VIEW_TYPE = 'geusemaker.wizard';
+export { WIZARD_VIEW_TYPE } from './view-types';
 export const WIZARD_STEPS = ['basics', 'network', 'instance', 'services', 'access', 'review'] as const;
 export type WizardStepName = (typeof WIZARD_STEPS)[number];
 

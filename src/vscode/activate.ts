@@ -19,16 +19,18 @@ import { WIZARD_VIEW_TYPE } from '../protocol/wizard';
 import { CostPanels } from './panels/cost-panel';
 import { COST_VIEW_TYPE } from '../protocol/cost';
 import { setEndpointForErrors } from './ui-errors';
+import type { CoreModule, ShellParts } from './shell-parts';
 
-/** Wires the engine to the editor: the Stacks view, the commands, the status bar. */
-export function activateExtension(context: vscode.ExtensionContext): { deactivate(): Promise<void> } {
+/** Wires the engine to the editor: the Stacks view, the commands, the status bar (the core bundle; src/extension.ts is the shell). */
+export const activateExtension: CoreModule['activateExtension'] = (context: vscode.ExtensionContext, shell: ShellParts) => {
   const log = vscode.window.createOutputChannel('GeuseMaker', { log: true });
   const host = new EngineHost(context);
   setEndpointForErrors(() => host.endpointInfo);
   // Only running stacks get here, so the entry's state (just read by the refresh) is there.
   const liveHealth: HealthSource = (entry, signal) => stackHealthView(host.engineFor(entry.ref.stateDir), entry.ref.name, entry.state!.config, signal);
   const tree = new StacksTreeProvider(host, liveHealth);
-  const view = vscode.window.createTreeView('geusemaker.stacks', { treeDataProvider: tree, showCollapseAll: true });
+  const view = shell.view;
+  shell.setTree(tree as vscode.TreeDataProvider<unknown>);
   const ctx: CommandContext = { extension: context, host, tree, log };
   const statusBar = new StatusBar(host, tree);
   const budgets = new BudgetWatcher(host, tree, context.globalState, log);
@@ -42,10 +44,11 @@ export function activateExtension(context: vscode.ExtensionContext): { deactivat
   for (const problem of host.problems) log.warn(problem.message);
 
   // Every command goes through the registry: errors, progress and refresh are handled there, once.
-  const commands = new CommandRegistry(ctx);
+  const commands = new CommandRegistry(ctx, shell.commands);
   const changesStacks = { refreshOnFailure: true };
   const wizard = new WizardPanels(ctx);
-  context.subscriptions.push(wizard, vscode.window.registerWebviewPanelSerializer(WIZARD_VIEW_TYPE, wizard.serializer));
+  context.subscriptions.push(wizard);
+  shell.serializers.set(WIZARD_VIEW_TYPE, wizard.serializer);
   commands.register('geusemaker.deploy', (run, arg) => deployCommand(run, arg, () => wizard.open()), changesStacks);
   commands.register('geusemaker.deployFromFile', (_run, arg) => openWizardFromFile(wizard, arg));
   commands.register('geusemaker.destroy', destroyCommand, changesStacks);
@@ -65,14 +68,16 @@ export function activateExtension(context: vscode.ExtensionContext): { deactivat
   commands.register('geusemaker.findStacks', findStacksCommand);
   const costPanels = new CostPanels(ctx);
   commands.register('geusemaker.showCost', (_run, arg) => costPanels.showCommand(arg));
-  context.subscriptions.push(costPanels, vscode.window.registerWebviewPanelSerializer(COST_VIEW_TYPE, costPanels.serializer));
+  context.subscriptions.push(costPanels);
+  shell.serializers.set(COST_VIEW_TYPE, costPanels.serializer);
   const connections = registerConnectCommands(ctx, commands);
   const healthPanels = new HealthPanels(ctx);
   commands.register('geusemaker.showHealth', (_run, arg) => healthPanels.showCommand(arg));
-  context.subscriptions.push(healthPanels, vscode.window.registerWebviewPanelSerializer(HEALTH_VIEW_TYPE, healthPanels.serializer));
+  context.subscriptions.push(healthPanels);
+  shell.serializers.set(HEALTH_VIEW_TYPE, healthPanels.serializer);
 
   context.subscriptions.push(
-    log, host, tree, view, statusBar, budgets, refresher, connections,
+    log, host, tree, statusBar, budgets, refresher, connections,
     vscode.workspace.registerTextDocumentContentProvider(DOC_SCHEME, docs),
     view.onDidChangeVisibility((event) => refresher.setVisible(event.visible)),
     tree.onDidChangeTreeData(() => statusBar.update()),
@@ -88,4 +93,4 @@ export function activateExtension(context: vscode.ExtensionContext): { deactivat
   else void tree.refresh({ health: false });
   // VS Code awaits deactivate: open SSM sessions are ended on the AWS side before the window goes.
   return { deactivate: () => connections.shutdown() };
-}
+};

@@ -3,6 +3,7 @@ import { type OperationOptions } from '../../engine';
 import { withEngineProgress } from '../progress';
 import { showError, type FixAction } from '../ui-errors';
 import type { CommandContext } from './context';
+import type { CommandEntry } from '../shell-parts';
 
 /** What a command declares about itself beyond its handler. */
 export interface CommandOptions {
@@ -28,17 +29,18 @@ export interface CommandRun extends CommandContext {
 export type CommandHandler = (run: CommandRun, arg?: unknown) => unknown;
 
 /**
- * The one place commands are registered (after rust-analyzer's `ctx.registerCommand`): each handler runs with
+ * The one place command handlers are registered (after rust-analyzer's `ctx.registerCommand`): each handler runs with
  * its errors shown once through showError (fix buttons, cancellation as information), progress notifications,
  * and the tree refreshed after it changed stacks.
  */
 export class CommandRegistry {
-  constructor(private readonly ctx: CommandContext) {}
+  /** `table`: the start-up shell's, whose proxy for each contributed command (src/extension.ts) calls into it. */
+  constructor(private readonly ctx: CommandContext, private readonly table: Map<string, CommandEntry>) {}
 
   register(id: string, handler: CommandHandler, options: CommandOptions = {}): void {
+    if (this.table.has(id)) throw new Error(`Command ${id} is registered twice.`);
     // Only the first argument: VS Code may pass more (e.g. a selection), and no handler expects them.
-    const command = vscode.commands.registerCommand(id, (arg?: unknown) => this.execute(options, (run) => handler(run, arg)));
-    this.ctx.extension.subscriptions.push(command);
+    this.table.set(id, (arg?: unknown) => this.execute(options, (run) => handler(run, arg)));
   }
 
   private async execute(options: CommandOptions, handler: (run: CommandRun) => unknown): Promise<void> {

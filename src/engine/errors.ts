@@ -1,6 +1,6 @@
 import type { ErrorCode } from './error-codes';
 
-export { ERROR_CODES, isErrorCode, type ErrorCode } from './error-codes';
+export { ERROR_CODES, type ErrorCode } from './error-codes';
 
 /** Every failure the engine reports: a stable code, plain words, and what to do next. */
 export type ErrorKind =

@@ -91,14 +91,8 @@ function defaultInstanceTypeOf(tier: Tier): string {
   return TIER_TABLE[tier].defaultInstanceType;
 }
 
-export function tierSpec(tier: Tier): TierSpec {
-  return TIER_TABLE[tier];
-}
-
 /** Tiers served through an Application Load Balancer. */
 export const LOAD_BALANCED_TIERS: readonly Tier[] = /* @__PURE__ */ TIERS.filter((tier) => TIER_TABLE[tier].loadBalancer);
-/** Tiers that may have CloudFront (always or by choice). */
-export const CLOUDFRONT_TIERS: readonly Tier[] = /* @__PURE__ */ TIERS.filter((tier) => TIER_TABLE[tier].cloudFront !== 'never');
 
 export function isLoadBalanced(tier: Tier): boolean {
   return TIER_TABLE[tier].loadBalancer;

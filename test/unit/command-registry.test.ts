@@ -17,7 +17,7 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
-/** What the registry touches beyond the shared fake: commands, progress and error messages. */
+/** What the registry touches beyond the shared fake: its command table, progress and error messages. */
 interface Recorded {
   handlers: Map<string, (arg?: unknown) => Promise<unknown>>;
   errors: { message: string; buttons: string[] }[];
@@ -33,13 +33,7 @@ const api = createRequire(__filename)('vscode') as Record<string, unknown> & { w
 
 function patchVscode(recorded: Recorded): () => void {
   const window = api.window;
-  const saved = { commands: api.commands, ProgressLocation: api.ProgressLocation, withProgress: window.withProgress, showErrorMessage: window.showErrorMessage, showInformationMessage: window.showInformationMessage };
-  api.commands = {
-    registerCommand: (id: string, run: (arg?: unknown) => Promise<void>) => {
-      recorded.handlers.set(id, run);
-      return { dispose: () => recorded.handlers.delete(id) };
-    },
-  };
+  const saved = { ProgressLocation: api.ProgressLocation, withProgress: window.withProgress, showErrorMessage: window.showErrorMessage, showInformationMessage: window.showInformationMessage };
   api.ProgressLocation = { Notification: 15 };
   window.withProgress = (options: { title: string; cancellable?: boolean }, work: (progress: unknown, token: unknown) => Promise<unknown>) => {
     recorded.progress.push({ title: options.title, cancellable: options.cancellable });
@@ -54,7 +48,6 @@ function patchVscode(recorded: Recorded): () => void {
     return undefined;
   };
   return () => {
-    api.commands = saved.commands;
     api.ProgressLocation = saved.ProgressLocation;
     window.withProgress = saved.withProgress;
     window.showErrorMessage = saved.showErrorMessage;

@@ -22,6 +22,7 @@ import type { BudgetStatus, CostToDate } from './cost/to-date';
 import type { CatalogueService } from './health/catalogue';
 import { discoverNetworks, type DiscoveredVpc } from './discovery/networks';
 import { describeCandidateTypes, type InstanceTypeInfo } from './discovery/instance-types';
+import { readCallerIdentity, type CallerIdentity } from './discovery/identity';
 import type { Tier } from './stack/config';
 import { checkStackHealth, followStackLogs, openSession, restartOnInstance, ssmServices, stackLogs, type OpenedSession, type SessionKind, type SsmFactory, type StackHealth } from './operate';
 import { applyPause, type PauseResult } from './pause';
@@ -297,6 +298,11 @@ export class Engine {
   async endSession(name: string, sessionId: string): Promise<void> {
     const state = await this.requireState(name);
     await this.ssmOf(state).sessions.terminate(sessionId);
+  }
+
+  /** The account and identity these credentials act as (sts:GetCallerIdentity), for the wizard's account step and the status bar. */
+  callerIdentity(region: string, profile?: string): Promise<CallerIdentity> {
+    return readCallerIdentity(this.clients(region, profile), profile);
   }
 
   /** VPCs and subnets of a region (which are public, which AZs), for choosing an existing network. */

@@ -28,6 +28,7 @@ export type { BudgetStatus, CostToDate } from './cost/to-date';
 export type { DestroyPlan } from './destroy';
 export type { InstanceTypeInfo } from './discovery/instance-types';
 export type { DiscoveredVpc } from './discovery/networks';
+export type { CallerIdentity } from './discovery/identity';
 export { Engine } from './engine';
 export type { OperationOptions } from './engine';
 export { GeuseError, exitCodeFor, invalidInput, refused, stackNotFound } from './errors';

@@ -43,6 +43,88 @@ def seed_deep_learning_amis() -> None:
     ParameterDict._check_loading_status = check_loading_status
 
 
+def reuse_aws_managed_policies() -> None:
+    """Builds AWS's ~1,600 managed policies once per partition, and gives each backend copies only when read.
+
+    moto rebuilds them (a JSON dump per document) whenever an IAM backend is created, and every reset
+    re-creates each partition's backend: about 0.4 s each, several seconds per test. A backend's copies
+    are its own, so attachment counts, versions and tags never leak from one test into the next.
+    """
+    from moto.iam.models import IAMBackend
+
+    built: dict[tuple[str, str], dict[str, Any]] = {}
+    build_policies = IAMBackend._init_aws_policies
+
+    def fresh_copy(policy: Any) -> Any:
+        def shallow(thing: Any) -> Any:
+            clone = object.__new__(type(thing))
+            clone.__dict__.update(thing.__dict__)
+            return clone
+
+        clone = shallow(policy)
+        clone.tags = dict(policy.tags)
+        clone.versions = [shallow(version) for version in policy.versions]
+        return clone
+
+    class CopiedOnRead(dict):  # type: ignore[type-arg]
+        """moto's managed_policies (ARN to policy) with AWS's policies copied in on first read."""
+
+        def __init__(self, templates: dict[str, Any]) -> None:
+            super().__init__()
+            self.pending = dict(templates)
+
+        def take(self, arn: Any) -> None:
+            template = self.pending.pop(arn, None)
+            if template is not None:
+                super().__setitem__(arn, fresh_copy(template))
+
+        def take_all(self) -> None:
+            for arn in list(self.pending):
+                self.take(arn)
+
+        def __getitem__(self, arn: Any) -> Any:
+            self.take(arn)
+            return super().__getitem__(arn)
+
+        def __contains__(self, arn: object) -> bool:
+            self.take(arn)
+            return super().__contains__(arn)
+
+        def get(self, arn: Any, default: Any = None) -> Any:
+            self.take(arn)
+            return super().get(arn, default)
+
+        def __setitem__(self, arn: Any, policy: Any) -> None:
+            self.pending.pop(arn, None)
+            super().__setitem__(arn, policy)
+
+        def __delitem__(self, arn: Any) -> None:
+            self.take(arn)
+            super().__delitem__(arn)
+
+        def pop(self, arn: Any, *default: Any) -> Any:
+            self.take(arn)
+            return super().pop(arn, *default)
+
+    for name in ("__iter__", "__len__", "__repr__", "__eq__", "keys", "values", "items", "copy", "popitem", "setdefault", "update", "clear"):
+        def whole(self: CopiedOnRead, *args: Any, _name: str = name, **kwargs: Any) -> Any:
+            self.take_all()
+            return getattr(dict, _name)(self, *args, **kwargs)
+        setattr(CopiedOnRead, name, whole)
+
+    def init_aws_policies(self: IAMBackend) -> list[Any]:
+        return []
+
+    def init_managed_policies(self: IAMBackend) -> dict[str, Any]:
+        key = (self.account_id, self.region_name)
+        if key not in built:
+            built[key] = {policy.arn: policy for policy in build_policies(self)}
+        return CopiedOnRead(built[key])
+
+    IAMBackend._init_aws_policies = init_aws_policies
+    IAMBackend._init_managed_policies = init_managed_policies
+
+
 class Serialised:
     """Runs one request at a time, body included.
 
@@ -69,6 +151,7 @@ class Serialised:
 def main() -> None:
     port = int(sys.argv[1]) if len(sys.argv) > 1 else 0
     seed_deep_learning_amis()
+    reuse_aws_managed_policies()
     app = Serialised(DomainDispatcherApplication(create_backend_app))
     server = make_server("127.0.0.1", port, app, threaded=True)
     thread = Thread(target=server.serve_forever, daemon=True)

@@ -33,6 +33,9 @@ const common = {
   format: 'cjs',
   sourcemap: true,
   logLevel: 'warning',
+  // Node has no browser to sniff for. zod's JIT probe reads `typeof navigator`, and VS Code's extension host
+  // reports every read of that global as a PendingMigrationError (Node ≥ 21 has one): compile the read away.
+  define: { navigator: 'undefined' },
 };
 
 /** Panels: `dist/webview/<name>.js` plus the `<name>.css` esbuild splits out of the CSS the entry imports. */

@@ -3,7 +3,8 @@
  * the extension's activate() time with a stub `vscode` module, the size of each shipped bundle, and which of
  * the lazily loaded bundles (dist/aws/, dist/lib/: see esbuild.mjs) each start pulls in.
  * Targets (issue 13): list ≤ 3× node -e 0 CPU; activate() ≤ 50 ms; the bundle activation evaluates ≤ 1.5 MB;
- * no AWS SDK loaded by `--version`, `list` (no stacks) or activate().
+ * no AWS SDK loaded by `--version`, `list` (no stacks) or activate(); no read of the `navigator` global; and, as
+ * VS Code itself reports it in code-server (benchCodeServer), activation ≤ 300 ms.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -51,6 +52,9 @@ process.on('exit', () => process.stderr.write('\\nLAZY-LOADED ' + JSON.stringify
  * (read from @types/vscode) is an own property. Prints wall and CPU ms and the lazily loaded bundles it required.
  */
 const ACTIVATE = `
+// VS Code's extension host turns every read of the global navigator into a PendingMigrationError report; count them.
+let navigatorReads = 0;
+Object.defineProperty(globalThis, 'navigator', { get: () => { navigatorReads++; return undefined; }, configurable: true });
 const Module = require('node:module');
 const { mkdtempSync } = require('node:fs');
 const { tmpdir } = require('node:os');
@@ -79,8 +83,11 @@ const loads = [...globalThis.gmLazySeen];
 const coreStarted = performance.now();
 require(join(extensionPath, '..', 'extension-core.js')).activateExtension(context, { view: stub, commands: new Map(), serializers: new Map(), setTree: () => undefined });
 const coreMs = performance.now() - coreStarted;
-process.stdout.write('\\nACTIVATE ' + JSON.stringify({ wallMs, cpuMs: (used.user + used.system) / 1000, coreMs, loads }) + '\\n');
-process.exit(0);
+// What the core starts asynchronously (settings, the first state read) gets a moment before navigator reads are counted.
+setTimeout(() => {
+  process.stdout.write('\\nACTIVATE ' + JSON.stringify({ wallMs, cpuMs: (used.user + used.system) / 1000, coreMs, loads, navigatorReads }) + '\\n');
+  process.exit(0);
+}, 300);
 `;
 
 interface Scripts {
@@ -115,6 +122,8 @@ interface Activation {
   coreMs: number;
   /** Lazy bundles activate() itself required. */
   loads: string[];
+  /** Reads of the global navigator during activation and the core's start (VS Code logs each as a PendingMigrationError). */
+  navigatorReads: number;
 }
 
 /** activate() in a fresh process, best (lowest wall time) of `runs`; the load list is the same every run. */
@@ -130,6 +139,11 @@ function activate(scripts: Scripts, runs = 5): Activation {
     if (!best || run.wallMs < best.wallMs) best = run;
   }
   return best!;
+}
+
+/** The shipped bundles' activation in plain node with VS Code's navigator trap (the smoke e2e checks it reads none). */
+export function measureActivation(runs = 1): Activation {
+  return activate(writeScripts(), runs);
 }
 
 function bundles(): { name: string; bytes: number; lazy: boolean }[] {
@@ -189,9 +203,42 @@ export function benchStartup(): string[] {
     `  ${verdict(activation !== undefined && activation.wallMs <= 50)}  extension activate() ≤ 50 ms               ${activateText}`,
     `  ${verdict(activation !== undefined && activationBytes <= 1.5 * 1024 * 1024)}  bundle activation evaluates ≤ 1.5 MB       ${MB(activationBytes)}`,
     `  ${verdict(noSdk)}  no AWS SDK at --version, list, activate()  ${noSdk ? 'none loaded' : loadsText}`,
+    `  ${verdict(activation?.navigatorReads === 0)}  no read of the navigator global              ${activation ? `${activation.navigatorReads} (VS Code logs each as a PendingMigrationError)` : 'not measured'}`,
   ];
+}
+
+/**
+ * What VS Code itself reports: code-server with the packaged extension, "Developer: Show Running Extensions",
+ * its "Activation: N ms" (code loading + activate()), median of `runs` fresh starts. The issue's 2.9 s was read there.
+ */
+export async function benchCodeServer(runs = 3): Promise<string[]> {
+  const target = 300;
+  try {
+    const { startVsCode } = await import('../test/harness/vscode-e2e');
+    const { readActivation } = await import('../test/e2e/running-extensions');
+    const times: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const vscode = await startVsCode();
+      try {
+        // Activation is onStartupFinished: opening the view is what a user does first, and activates it if not yet.
+        await vscode.page.locator('.part.activitybar [aria-label^="GeuseMaker"]').first().click();
+        times.push((await readActivation(vscode.page, 'GeuseMaker')).ms);
+      } finally {
+        await vscode.stop();
+      }
+    }
+    const median = [...times].sort((a, b) => a - b)[Math.floor(times.length / 2)]!;
+    return [
+      `VS Code's own figure (code-server, Developer: Show Running Extensions, ${runs} fresh starts):`,
+      `  Activation              ${median} ms median (${times.join(', ')} ms)   (target ≤ ${target} ms)`,
+      `  ${verdict(median <= target)}  activation in VS Code ≤ ${target} ms             ${median} ms`,
+    ];
+  } catch (error) {
+    return [`VS Code's own figure: not measured (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`];
+  }
 }
 
 if (require.main === module) {
   for (const line of benchStartup()) console.log(line);
+  void benchCodeServer().then((lines) => lines.forEach((line) => console.log(line)));
 }

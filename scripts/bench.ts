@@ -14,7 +14,7 @@ import { stackConfigSchema, type StackConfigInput } from '../src/engine/stack/co
 import { RecordedQuotas } from '../test/fixtures/quotas/recorded';
 import { DEFAULT_TIMING, type EngineTiming } from '../src/engine/context';
 import { LatencyInjector, REAL_LATENCIES } from './latency-model';
-import { benchStartup } from './bench-startup';
+import { benchCodeServer, benchStartup } from './bench-startup';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 process.env.AWS_ACCESS_KEY_ID ??= 'testing';
@@ -75,6 +75,7 @@ function report(label: string, run: Run, chainMs: number): number {
 
 async function main(): Promise<void> {
   for (const line of benchStartup()) console.log(line);
+  for (const line of await benchCodeServer()) console.log(line);
   console.log('');
   const emulator = await startEmulator();
   try {

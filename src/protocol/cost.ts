@@ -59,7 +59,8 @@ export const stackCostSchema = z.strictObject({
   running: z.boolean(),
   /** Pause applies (the stack is deployed or its deploy failed with an instance). */
   canPause: z.boolean(),
-  hourlyUsd: usd,
+  /** Absent when no believable price is known: the panel says unknown, never $0. */
+  hourlyUsd: usd.optional(),
   hourlyBasis: text(500),
   hourlySource: priceSourceSchema,
   monthToDateUsd: usd.optional(),
@@ -76,7 +77,9 @@ export const stackCostSchema = z.strictObject({
 export type StackCost = z.infer<typeof stackCostSchema>;
 
 export const costTotalSchema = z.strictObject({
+  /** The stacks whose hourly cost is known; `unknownHourly` counts the others. */
   hourlyUsd: usd,
+  unknownHourly: z.number().int().min(0).max(MAX_STACKS),
   monthToDateUsd: usd,
   /** Every stack at today's rate for a whole month (running: its estimate; paused: its kept storage). */
   monthlyAtRateUsd: usd,

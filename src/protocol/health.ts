@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { CATALOGUE_SERVICES } from '../engine/health/catalogue';
 import { HEALTH_STATUSES } from '../engine/health/types';
 import { isoTime, readySchema, rejectedSchema, requestId, responseSchema, text } from './common';
+import { FIX_IDS } from './fixes';
 
 /** The health panel's messages, both ways; the panel's view type and its persisted state. */
 
@@ -43,8 +44,17 @@ export const healthSnapshotSchema = z.strictObject({
   services: z.array(serviceRowSchema).max(16),
   /** Why every service is unknown (e.g. the SSM agent is not online yet). */
   note: text(2000).optional(),
-  /** The round failed as a whole (AWS unreachable, stack gone). */
+  /** The round failed as a whole (AWS unreachable, stack gone): what happened and what to do. */
   error: text(2000).optional(),
+  /** Buttons that fix that error (choose a profile, open the endpoint setting). */
+  errorFixes: z.array(z.enum(FIX_IDS)).max(FIX_IDS.length).default([]),
+  /**
+   * The instance's SSM agent: Restart and Open need it online. Unknown before the first round, and when the
+   * endpoint cannot say (an emulator).
+   */
+  agent: z.enum(['online', 'offline', 'unknown']).default('unknown'),
+  /** Rounds are not repeated by themselves: the endpoint lacks what they need, so asking again changes nothing. */
+  autoRefresh: z.boolean().default(true),
   checking: z.boolean(),
   refreshSeconds: z.number().int().min(1).max(86_400),
 });
@@ -64,6 +74,7 @@ export const healthToHostSchema = z.discriminatedUnion('type', [
   serviceRequest('showLogs'),
   serviceRequest('restart'),
   serviceRequest('open'),
+  z.strictObject({ type: z.literal('fix'), id: requestId, fix: z.enum([...FIX_IDS, 'showLog']) }),
 ]);
 export type HealthToHost = z.infer<typeof healthToHostSchema>;
 export type HealthRequest = Extract<HealthToHost, { id: number }>;

@@ -66,7 +66,36 @@ export function retier(draft: Draft, tier: Draft['tier'], fallbackType: string):
 export const fieldErrorSchema = z.strictObject({ field: text(80), message: text(500) });
 export type WizardFieldError = z.infer<typeof fieldErrorSchema>;
 
-export const tierChoiceSchema = z.strictObject({ tier, adds: text(300), monthlyUsd: usd.optional(), basis: text(300).optional() });
+export const tierChoiceSchema = z.strictObject({ tier, adds: text(300) });
+
+/**
+ * The cost engine's monthly estimate of the draft as each tier would make it (the chosen tier's is the stack's
+ * own), with the assumptions the review lists; no figure means no believable price is known.
+ */
+export const estimatesSchema = z.strictObject({
+  type: z.literal('estimates'), id: requestId,
+  tiers: z.array(z.strictObject({ tier, monthlyUsd: usd.optional() })).max(8),
+  basis: text(400),
+});
+export type WizardEstimates = z.infer<typeof estimatesSchema>;
+
+/** The buttons an account problem can offer; the host runs the one pressed (the same fixes as its error messages). */
+export const ACCOUNT_FIXES = ['Choose AWS Profile', 'Sign In', 'Open Endpoint Setting', 'Open Settings', 'Open IAM Console'] as const;
+export type AccountFix = (typeof ACCOUNT_FIXES)[number];
+
+/** Who the chosen credentials are (sts:GetCallerIdentity), or why they could not be used, for one region and profile. */
+export const identitySchema = z.strictObject({
+  type: z.literal('identity'),
+  region: short,
+  profile: short.optional(),
+  account: z.string().regex(/^\d{12}$/).optional(),
+  arn: text(2048).optional(),
+  problem: z.strictObject({ title: text(1000), detail: text(1000), fixes: z.array(z.enum(ACCOUNT_FIXES)).max(3) }).optional(),
+});
+export type WizardIdentity = z.infer<typeof identitySchema>;
+
+/** The settings changed (a profile was chosen, the endpoint fixed): the account is checked again; `profile` is the one now chosen. */
+export const accountSchema = z.strictObject({ type: z.literal('account'), profiles: z.array(short).max(100), profile: short.optional(), chosen: z.boolean() });
 export const modelChoiceSchema = z.strictObject({ name: short, sizeGB: z.number().nonnegative().max(1000), what: text(120) });
 
 /** Sent once the webview is ready: everything the first steps need, and the settings' defaults. */
@@ -158,7 +187,9 @@ export const progressSchema = z.strictObject({ type: z.literal('progress'), prog
 /** A draft the host filled in (from geusemaker.yaml): the webview replaces its own and goes to the first step. */
 export const draftMessageSchema = z.strictObject({ type: z.literal('draft'), draft: draftSchema, source: text(300), extras: z.array(text(300)).max(20) });
 
-export const hostToWizardSchema = z.discriminatedUnion('type', [initSchema, networksSchema, instanceTypesSchema, checkedSchema, planSchema, progressSchema, draftMessageSchema, responseSchema]);
+export const hostToWizardSchema = z.discriminatedUnion('type', [
+  initSchema, networksSchema, instanceTypesSchema, checkedSchema, planSchema, progressSchema, draftMessageSchema, responseSchema, estimatesSchema, identitySchema, accountSchema,
+]);
 export type HostToWizard = z.infer<typeof hostToWizardSchema>;
 
 const request = <K extends string, S extends z.ZodRawShape>(type: K, shape: S) => z.strictObject({ type: z.literal(type), id: requestId, ...shape });
@@ -176,6 +207,13 @@ export const wizardToHostSchema = z.discriminatedUnion('type', [
   request('rollback', {}),
   request('open', { service: z.enum(CATALOGUE_SERVICES) }),
   request('loadFile', {}),
+  request('identity', { region: short, profile: short.optional() }),
+  request('fix', { fix: z.enum(ACCOUNT_FIXES) }),
+  request('estimates', { draft: draftSchema }),
+  /** After a deploy: the stack in the Stacks view, a fresh wizard, or close the panel. */
+  request('showInStacks', {}),
+  request('another', {}),
+  request('close', {}),
 ]);
 export type WizardToHost = z.infer<typeof wizardToHostSchema>;
 export type WizardRequest = Extract<WizardToHost, { id: number }>;

@@ -7,7 +7,7 @@ import { StacksTreeProvider, type HealthSource } from './tree/provider';
 import type { CommandContext } from './commands/context';
 import { CommandRegistry } from './commands/registry';
 import { chooseProfileCommand, chooseRegionCommand, findStacksCommand } from './commands/aws-settings';
-import { copyIdCommand, DOC_SCHEME, openDocsCommand, openInConsoleCommand, previewInstanceFilesCommand, ReadOnlyDocuments, showDetailsCommand } from './commands/inspect';
+import { copyIdCommand, copyUrlCommand, DOC_SCHEME, openDocsCommand, openInConsoleCommand, previewInstanceFilesCommand, ReadOnlyDocuments, showDetailsCommand } from './commands/inspect';
 import { deployCommand, destroyCommand, pauseCommand, resumeCommand } from './commands/lifecycle';
 import { registerConnectCommands } from './commands/connect';
 import { stackHealthView } from './health-view';
@@ -55,12 +55,14 @@ export const activateExtension: CoreModule['activateExtension'] = (context: vsco
   commands.register('geusemaker.pause', pauseCommand, changesStacks);
   commands.register('geusemaker.resume', resumeCommand, changesStacks);
   commands.register('geusemaker.refresh', async () => {
+    void statusBar.checkIdentity();
     await tree.refresh({ force: true });
     refresher.restart();
   });
   commands.register('geusemaker.showDetails', (run, arg) => showDetailsCommand(run, docs, arg));
   commands.register('geusemaker.previewInstanceFiles', (run, arg) => previewInstanceFilesCommand(run, docs, arg));
   commands.register('geusemaker.copyId', copyIdCommand);
+  commands.register('geusemaker.copyUrl', copyUrlCommand);
   commands.register('geusemaker.openInConsole', openInConsoleCommand);
   commands.register('geusemaker.openDocs', openDocsCommand);
   commands.register('geusemaker.chooseProfile', chooseProfileCommand);
@@ -80,8 +82,12 @@ export const activateExtension: CoreModule['activateExtension'] = (context: vsco
     log, host, tree, statusBar, budgets, refresher, connections,
     vscode.workspace.registerTextDocumentContentProvider(DOC_SCHEME, docs),
     view.onDidChangeVisibility((event) => refresher.setVisible(event.visible)),
-    tree.onDidChangeTreeData(() => statusBar.update()),
+    tree.onDidChangeTreeData(() => {
+      statusBar.treeChanged();
+      view.badge = tree.badge;
+    }),
     host.onDidChange(() => {
+      void statusBar.checkIdentity();
       for (const problem of host.problems) log.warn(problem.message);
       void tree.refresh({ health: view.visible, force: true });
       refresher.restart();
@@ -89,6 +95,7 @@ export const activateExtension: CoreModule['activateExtension'] = (context: vsco
   );
   // Visible: the refresher's first tick loads everything. Hidden: one cheap read of the state files, so the
   // status bar counts running stacks.
+  void statusBar.checkIdentity();
   if (view.visible) refresher.setVisible(true);
   else void tree.refresh({ health: false });
   // VS Code awaits deactivate: open SSM sessions are ended on the AWS side before the window goes.

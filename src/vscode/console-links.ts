@@ -1,4 +1,4 @@
-import { type ResourceKind } from '../engine';
+import { type ResourceKind, type StackState } from '../engine';
 
 /** The AWS console page for one of a stack's resources. */
 export function consoleUrl(kind: ResourceKind, id: string, region: string): string {
@@ -27,4 +27,17 @@ export function consoleUrl(kind: ResourceKind, id: string, region: string): stri
     // CloudFront is global: no region in its console.
     case 'cloudfront-distribution': return `https://console.aws.amazon.com/cloudfront/v4/home#/distributions/${enc(id)}`;
   }
+}
+
+/**
+ * The AWS console page for a whole stack: its instance while one runs; a paused or destroyed stack's file
+ * system (what it keeps); else its network; else the instance list filtered by the stack's tag.
+ */
+export function stackConsoleUrl(state: Pick<StackState, 'name' | 'region' | 'resources'>): string {
+  const created = (kind: ResourceKind) => Object.values(state.resources).find((r) => r.kind === kind && r.status === 'created' && r.id)?.id;
+  for (const kind of ['instance', 'efs', 'vpc'] as const) {
+    const id = created(kind);
+    if (id) return consoleUrl(kind, id, state.region);
+  }
+  return `https://${state.region}.console.aws.amazon.com/ec2/home?region=${state.region}#Instances:tag:geusemaker:stack=${encodeURIComponent(state.name)}`;
 }

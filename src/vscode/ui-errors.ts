@@ -1,12 +1,9 @@
 import * as vscode from 'vscode';
-import { classifyAwsError, explainEndpoint, type GeuseError, type ResolvedEndpoint } from '../engine';
+import { explainEndpoint, type GeuseError } from '../engine';
+import { FIX_TITLES } from '../protocol/fixes';
+import { classifyForEditor, editorError, endpointNow, type FixId } from './error-words';
 
-/** Where AWS calls go (the setting, the variable, or AWS itself), so an unreachable endpoint is named. */
-let currentEndpoint: () => ResolvedEndpoint | undefined = () => undefined;
-
-export function setEndpointForErrors(endpoint: () => ResolvedEndpoint | undefined): void {
-  currentEndpoint = endpoint;
-}
+export { apiWords, editorError, editorWords, isEndpointGap, plainError, setEndpointForErrors, type EditorError, type FixId } from './error-words';
 
 /** A button on an error message and what it does. */
 export interface FixAction {
@@ -14,45 +11,59 @@ export interface FixAction {
   run: () => unknown;
 }
 
-/** The fixes worth offering for an error, beyond reading the log. */
-export function fixesFor(error: GeuseError, profile: string | undefined): FixAction[] {
-  switch (error.code) {
-    case 'AWS_CREDENTIALS_EXPIRED':
-      return [{ title: 'Sign In', run: () => {
+const openSetting = (id: string) => () => vscode.commands.executeCommand('workbench.action.openSettings', id);
+
+/** What each fix button says and does. */
+export function fixAction(id: FixId, profile: string | undefined): FixAction {
+  switch (id) {
+    case 'signIn':
+      return { title: FIX_TITLES[id], run: () => {
         const terminal = vscode.window.createTerminal({ name: 'AWS sign-in' });
         terminal.show();
         terminal.sendText(`aws sso login${profile ? ` --profile ${profile}` : ''}`);
-      } }];
-    case 'AWS_NO_CREDENTIALS':
-      return [{ title: 'Choose AWS Profile', run: () => vscode.commands.executeCommand('geusemaker.chooseProfile') }];
-    case 'SSM_PLUGIN_MISSING':
-      return [
-        { title: 'Install Plugin', run: () => vscode.env.openExternal(vscode.Uri.parse('https://docs.aws.amazon.com/systems-manager/latest/userguide/session-manager-working-with-install-plugin.html')) },
-        { title: 'Set Path', run: () => vscode.commands.executeCommand('workbench.action.openSettings', 'geusemaker.sessionManagerPluginPath') },
-      ];
-    case 'AWS_PERMISSION':
-      return [{ title: 'Open IAM Console', run: () => vscode.env.openExternal(vscode.Uri.parse('https://console.aws.amazon.com/iam/home#/home')) }];
-    case 'AWS_UNREACHABLE':
-    case 'ENDPOINT_INVALID':
-      return [{ title: 'Open Endpoint Setting', run: () => vscode.commands.executeCommand('workbench.action.openSettings', 'geusemaker.endpoint') }];
-    case 'SETTINGS_INVALID':
-      return [{ title: 'Open Settings', run: () => vscode.commands.executeCommand('workbench.action.openSettings', 'geusemaker') }];
-    default:
-      return [];
+      } };
+    case 'chooseProfile':
+      return { title: FIX_TITLES[id], run: () => vscode.commands.executeCommand('geusemaker.chooseProfile') };
+    case 'openEndpointSetting':
+      return { title: FIX_TITLES[id], run: openSetting('geusemaker.endpoint') };
+    case 'openSettings':
+      return { title: FIX_TITLES[id], run: openSetting('geusemaker') };
+    case 'installPlugin':
+      return { title: FIX_TITLES[id], run: () => vscode.env.openExternal(vscode.Uri.parse('https://docs.aws.amazon.com/systems-manager/latest/userguide/session-manager-working-with-install-plugin.html')) };
+    case 'setPluginPath':
+      return { title: FIX_TITLES[id], run: openSetting('geusemaker.sessionManagerPluginPath') };
+    case 'openIamConsole':
+      return { title: FIX_TITLES[id], run: () => vscode.env.openExternal(vscode.Uri.parse('https://console.aws.amazon.com/iam/home#/home')) };
   }
 }
 
-/** Shows the classified message with its next step, logs it, and offers the fix when there is one. */
+/** The fixes worth offering for an error, beyond reading the log. */
+export function fixesFor(error: GeuseError, profile: string | undefined): FixAction[] {
+  return editorError(error).fixes.map((id) => fixAction(id, profile));
+}
+
+/** The log keeps the engine's full words (code, AWS's message, the endpoint and where it came from). */
+export function logError(log: vscode.LogOutputChannel, error: unknown, prefix = ''): GeuseError {
+  const classified = explainEndpoint(classifyForEditor(error), endpointNow());
+  log.error(`${prefix}${classified.code}: ${classified.message} Next: ${classified.nextStep}`);
+  return classified;
+}
+
+/**
+ * Shows what happened and what to do in editor words, logs the engine's full words, and offers the fixes:
+ * the caller's (Retry, Take Over Lock) first, then the error's own, then Show Log.
+ */
 export async function showError(error: unknown, log: vscode.LogOutputChannel, profile?: string, extraFixes: readonly FixAction[] = []): Promise<void> {
-  const classified = explainEndpoint(classifyAwsError(error), currentEndpoint());
+  const classified = classifyForEditor(error);
   if (classified.kind === 'cancelled') {
     log.warn(classified.message);
-    void vscode.window.showInformationMessage(classified.message);
+    void vscode.window.showInformationMessage(editorError(classified).title);
     return;
   }
-  log.error(`${classified.code}: ${classified.message} Next: ${classified.nextStep}`);
-  const fixes = [...extraFixes, ...fixesFor(classified, profile)];
-  const picked = await vscode.window.showErrorMessage(`${classified.message} ${classified.nextStep}`, ...fixes.map((f) => f.title), 'Show Log');
+  logError(log, classified);
+  const words = editorError(classified);
+  const fixes = [...extraFixes, ...words.fixes.map((id) => fixAction(id, profile))];
+  const picked = await vscode.window.showErrorMessage(`${words.title} ${words.detail}`, ...fixes.map((f) => f.title), 'Show Log');
   if (picked === 'Show Log') log.show(true);
   else await fixes.find((f) => f.title === picked)?.run();
 }

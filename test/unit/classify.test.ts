@@ -159,6 +159,41 @@ describe('collisions are conflicts, with advice that fits', () => {
   });
 });
 
+describe('an answer that is not an AWS answer (an emulator without the API, a proxy\'s page)', () => {
+  const SDK_HTML_ERROR = 'Unexpected token \'<\', "<!doctype "... is not valid JSON\n  Deserialization error: to see the raw response, inspect the hidden field {error}.$response on this object.';
+  /** What the SDK throws when moto answers an action it lacks with its HTML 500 page (seen from DescribeInstanceInformation). */
+  const htmlAnswer = (operation = 'ssm:DescribeInstanceInformation') => Object.assign(new SyntaxError(SDK_HTML_ERROR), { $metadata: { httpStatusCode: 500 }, $operation: operation });
+
+  it('has its own code, names the operation, and says none of the parser\'s or the SDK\'s internals', () => {
+    const error = classifyAwsError(htmlAnswer());
+    assert.equal(error.code, 'ENDPOINT_API_MISSING');
+    assert.equal(error.operation, 'ssm:DescribeInstanceInformation');
+    assert.match(error.message, /ssm:DescribeInstanceInformation got an answer that is not an AWS answer \(HTTP 500, a web page\): the endpoint does not implement this API/);
+    assert.doesNotMatch(`${error.message} ${error.nextStep}`, /Deserialization|\$response|Unexpected token|doctype|SyntaxError/);
+    assert.doesNotMatch(error.nextStep, /resumes where it stopped/, 'running again gets the same answer');
+    assert.equal(exitCodeFor(error), 1);
+    assert.equal(classifyIfAws(htmlAnswer())?.code, 'ENDPOINT_API_MISSING');
+  });
+
+  it('an HTML content type alone is enough; our own JSON.parse failing is not this', () => {
+    const page = Object.assign(new Error('char 0: unexpected <'), { name: 'Error', $metadata: { httpStatusCode: 502 }, $response: { statusCode: 502, headers: { 'content-type': 'text/html; charset=utf-8' } } });
+    assert.equal(classifyAwsError(page).code, 'ENDPOINT_API_MISSING');
+    let parseError: unknown;
+    try {
+      JSON.parse('<html>');
+    } catch (error) {
+      parseError = error;
+    }
+    assert.notEqual(classifyAwsError(parseError).code, 'ENDPOINT_API_MISSING');
+  });
+
+  it('the SDK\'s note about its hidden field is dropped from what AWS said on any error', () => {
+    const error = classifyAwsError(Object.assign(awsError('InternalError', 'Oops.\n  Deserialization error: to see the raw response, inspect the hidden field {error}.$response on this object.', 500, 'ec2:CreateVpc'), { Code: 'InternalError' }));
+    assert.equal(error.code, 'AWS_TRANSIENT');
+    assert.match(error.message, /AWS said: Oops\.$/);
+  });
+});
+
 describe('generated secrets', () => {
   it('owner passwords always carry a digit, an uppercase and a lowercase letter (n8n refuses others)', async () => {
     const { generateSecret } = await import('../../src/engine/resources/secrets');

@@ -106,7 +106,11 @@ describe('the command registry: every command registered once, errors, progress 
       throw failure;
     }, { refreshOnFailure: true });
     await run('test.plain');
-    assert.deepEqual(recorded.errors, [{ message: 'Access denied. Grant ec2:Describe*.', buttons: ['Open IAM Console', 'Show Log'] }]);
+    // Editor words, not the engine's CLI text, with the fixes for a permission error.
+    assert.deepEqual(recorded.errors, [{
+      message: 'AWS denied the request: these credentials may not do it. Allow the action for your IAM user or role, or choose another AWS profile, then try again.',
+      buttons: ['Open IAM Console', 'Choose AWS Profile', 'Show Log'],
+    }]);
     assert.equal(recorded.refreshes, 0);
     await run('test.changes');
     assert.equal(recorded.errors.length, 2);

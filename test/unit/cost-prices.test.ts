@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import type { AwsClients } from '../../src/engine/aws/clients';
 import { PriceCache, PRICE_TTL_MS } from '../../src/engine/cost/cache';
+import { PriceBook } from '../../src/engine/cost/prices';
 import { onDemandInstanceFilters, pickOnDemandPrice } from '../../src/engine/cost/price-list';
 import { tempDir } from '../harness/engine';
 
@@ -55,5 +57,24 @@ describe('price cache on disk', () => {
     assert.equal(stale?.ageMs, PRICE_TTL_MS.spot + 1);
     await import('node:fs/promises').then((fs) => fs.writeFile(join(dir, 'prices.json'), '{broken'));
     assert.equal(await new PriceCache(dir).get('spot:t3.xlarge:us-east-1', z.number(), PRICE_TTL_MS.spot, { stale: true }), undefined);
+  });
+});
+
+describe('implausible on-demand prices are unknown, never a price', () => {
+  it('a live $0/h answer falls back to the bundled table with the reason, and a $0 in an old cache is not read back', async () => {
+    const zero = fixture('get-products-t3-xlarge.json').PriceList.map((entry) => entry.replaceAll('0.1664000000', '0.0000000000'));
+    const dir = tempDir('gm-prices-');
+    const cache = new PriceCache(dir);
+    const book = new PriceBook({ clients: {} as AwsClients, pricing: { getProducts: async () => zero }, cache });
+    const live = await book.onDemandHourly('t3.xlarge', 'us-east-1');
+    assert.equal(live?.value, 0.1664, 'the bundled list price, not $0');
+    assert.equal(live?.source.kind, 'estimated');
+    assert.match(live?.source.kind === 'estimated' ? live.source.reason : '', /answered \$0\/h, which is not a believable price/);
+
+    await cache.set('ondemand:us-east-1:m5.large', 0);
+    const refusing = new PriceBook({ clients: {} as AwsClients, pricing: { getProducts: async () => { throw new Error('AccessDenied'); } }, cache });
+    const cached = await refusing.onDemandHourly('m5.large', 'us-east-1');
+    assert.equal(cached?.source.kind, 'estimated', 'the cached $0 is skipped');
+    assert.ok((cached?.value ?? 0) > 0);
   });
 });

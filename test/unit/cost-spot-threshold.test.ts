@@ -8,8 +8,10 @@ import { GeuseError } from '../../src/engine/errors';
 
 describe('the spot-saving threshold setting', () => {
   it('geusemaker.spotMinSavingPercent is declared in package.json as the schema parses it: integer 0–90, default 20', () => {
-    const pkg = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { contributes: { configuration: { properties: Record<string, { type: string; minimum: number; maximum: number; default: number }> } } };
-    const declared = pkg.contributes.configuration.properties['geusemaker.spotMinSavingPercent'];
+    type Declared = { type: string; minimum: number; maximum: number; default: number };
+    // Settings come in ordered groups: an array of sections, each with its properties.
+    const pkg = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { contributes: { configuration: { properties: Record<string, Declared> }[] } };
+    const declared = pkg.contributes.configuration.map((section) => section.properties['geusemaker.spotMinSavingPercent']).find(Boolean);
     assert.deepEqual(declared && [declared.type, declared.minimum, declared.maximum, declared.default], ['integer', 0, 90, 20]);
     assert.equal(settingsSchema.parse({}).spotMinSavingPercent, 20);
     assert.equal(DEFAULT_SPOT_MIN_SAVING * 100, 20);

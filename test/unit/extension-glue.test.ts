@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
 import { fake, resetFake } from '../harness/fake-vscode';
 import type * as vscode from 'vscode';
 import { GeuseError } from '../../src/engine/errors';
@@ -14,11 +15,22 @@ function extensionContext(): vscode.ExtensionContext {
 
 const labels = (provider: StacksTreeProvider, node?: TreeNode) => provider.getChildren(node).map((n) => viewOf(n).label);
 
+/** The shared fake itself: the provider shows progress in its view and reads the editor's language. */
+const api = createRequire(__filename)('vscode') as { window: Record<string, unknown>; env?: unknown };
+/** Where each refresh showed its progress. */
+const progressShown: unknown[] = [];
+
 describe('extension glue with a minimal fake of the vscode API', function () {
   this.timeout(60_000);
   let home: string | undefined;
   beforeEach(() => {
     resetFake();
+    progressShown.length = 0;
+    api.env = { language: 'en' };
+    api.window.withProgress = (options: { location: unknown }, work: () => Promise<unknown>) => {
+      progressShown.push(options.location);
+      return work();
+    };
     // Each test gets its own machine index, so other tests' stacks don't show up as "Other workspaces".
     home = process.env.GEUSEMAKER_HOME;
     process.env.GEUSEMAKER_HOME = tempDir('gm-home-');
@@ -46,7 +58,7 @@ describe('extension glue with a minimal fake of the vscode API', function () {
     await engine.pause('demo');
     await provider.refresh({ force: true });
     const after = provider.getChildren(provider.getChildren(provider.getChildren()[0])[0]);
-    assert.match(viewOf(after[0]!).description ?? '', /^not checked/, 'no stale "healthy" on a paused stack');
+    assert.match(viewOf(after[0]!).description ?? '', /^not running/, 'no stale "healthy" on a paused stack');
     host.dispose();
     engine.dispose();
   });
@@ -63,8 +75,51 @@ describe('extension glue with a minimal fake of the vscode API', function () {
     await provider.refresh({ force: true });
     assert.equal(provider.lastRoundFailed, true);
     const children = provider.getChildren(provider.getChildren()[0]);
-    assert.equal(viewOf(children[0]!).label, 'Could not reach AWS — click to retry');
-    assert.match(viewOf(children[0]!).description ?? '', /expired/);
+    assert.deepEqual(children.map((n) => viewOf(n).label), ['Your AWS sign-in has expired.'], 'the retry node only, no stale sections');
+    assert.equal(viewOf(children[0]!).description, 'click to retry');
+    assert.deepEqual(progressShown, [{ viewId: 'geusemaker.stacks' }], 'the refresh showed progress in the Stacks view');
+    assert.equal(provider.awsProblem?.code, 'AWS_CREDENTIALS_EXPIRED', 'the status bar learns of it');
+    host.dispose();
+    engine.dispose();
+  });
+
+  it('after a good round, AWS failing leaves the stack "last seen running", and a paused stack that deploys reads "resuming"', async () => {
+    const stateDir = tempDir('gm-state-');
+    fake.settings = { stateDirectory: stateDir, endpoint: process.env.GEUSEMAKER_AWS_ENDPOINT };
+    const engine = testEngine({ stateDir });
+    await engine.deploy(devConfig());
+    const host = new EngineHost(extensionContext());
+    let failing = false;
+    const provider = new StacksTreeProvider(host, async () => {
+      if (failing) throw new GeuseError({ code: 'AWS_UNREACHABLE', kind: 'transient', message: 'No answer (ECONNREFUSED).', nextStep: 'Check the network.' });
+      return { checkedAt: new Date().toISOString(), services: { n8n: { status: 'healthy', severity: 'ok' } } };
+    });
+    let renders = 0;
+    provider.onDidChangeTreeData(() => (renders += 1));
+    await provider.refresh({ force: true });
+    assert.match(viewOf(provider.getChildren()[0]!).description ?? '', /· running/);
+    const before = renders;
+    await provider.refresh({ force: true });
+    assert.equal(renders, before, 'a refresh that changes nothing does not re-render the view');
+    failing = true;
+    await provider.refresh({ force: true });
+    const stack = provider.getChildren()[0]!;
+    assert.equal(viewOf(stack).description, 'dev · last seen running just now');
+    assert.deepEqual(labels(provider, stack), ['AWS could not be reached.']);
+    assert.equal(provider.badge?.tooltip, '1 stack needs a look');
+
+    failing = false;
+    await engine.pause('demo');
+    await provider.refresh({ force: true });
+    // Another window resumes it: the state file says "deploying"; the tree knew it paused.
+    const state = (await engine.show('demo'))!;
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(`${stateDir}/demo.json`, JSON.stringify({ ...state, status: 'deploying' }));
+    await provider.refresh({ force: true });
+    const resuming = viewOf(provider.getChildren()[0]!);
+    assert.match(resuming.description ?? '', /· resuming/);
+    assert.equal(resuming.icon?.id, 'sync~spin');
+    assert.equal(provider.anyTransitional, true);
     host.dispose();
     engine.dispose();
   });
@@ -78,7 +133,8 @@ describe('extension glue with a minimal fake of the vscode API', function () {
       return { checkedAt: '', services: {} };
     });
     await provider.refresh({ force: true });
-    assert.deepEqual(labels(provider), ['Could not load stacks — click to retry']);
+    assert.equal(labels(provider).length, 1);
+    assert.match(labels(provider)[0]!, /geusemaker\.endpoint must be an http\(s\) URL/);
     assert.equal(provider.lastRoundFailed, false);
     const ctx = { host, tree: provider } as unknown as CommandContext;
     await assert.rejects(pickStack(ctx, undefined, 'destroy'), (error: unknown) => error instanceof GeuseError && error.code === 'SETTINGS_INVALID' && /Nothing was sent to AWS/.test(error.message));

@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import { bootstrapCursor, containerCursor, fetchLogs, follow, type LogCursor, type LogLine } from '../../src/engine/ssm/logs';
 import { GeuseError } from '../../src/engine/errors';
 import { LocalShellRunner } from '../fixtures/ssm/local-runner';
+import type { LogChunk } from '../../src/engine/ssm/log-cursor';
+import { followWithRetries, gaveUpMessage } from '../../src/vscode/commands/log-follow';
+import { setEndpointForErrors } from '../../src/vscode/error-words';
 
 const INSTANCE = 'i-0abc1234def567890';
 
@@ -133,6 +136,15 @@ describe('ssm logs: incremental container and bootstrap logs (scripts run under 
     await assert.rejects(fetchLogs(cutRunner, INSTANCE, containerCursor('n8n')), (error: unknown) => error instanceof GeuseError && error.code === 'SSM_OUTPUT_TRUNCATED');
   });
 
+  it('a command that printed nothing at all did not run (an emulator); the bootstrap log\'s advice does not mention docker', async () => {
+    const answering = (stdout: string) => ({ run: async () => ({ status: 'Success' as const, stdout, stderr: '', truncated: false, exitCode: 0 }) });
+    await assert.rejects(fetchLogs(answering(''), INSTANCE, bootstrapCursor()), (error: unknown) => error instanceof GeuseError && error.code === 'SSM_COMMAND_NOT_RUN' && !/docker/i.test(`${error.message} ${error.nextStep}`));
+    await assert.rejects(fetchLogs(answering('something else\n'), INSTANCE, bootstrapCursor()),
+      (error: unknown) => error instanceof GeuseError && error.code === 'SSM_OUTPUT_MISSING' && !/docker/i.test(error.nextStep) && /bootstrap\.log/.test(error.nextStep));
+    await assert.rejects(fetchLogs(answering('something else\n'), INSTANCE, containerCursor('n8n')),
+      (error: unknown) => error instanceof GeuseError && error.code === 'SSM_OUTPUT_MISSING' && /docker/.test(error.nextStep));
+  });
+
   it('follow() yields new lines as they arrive and ends quietly when aborted', async () => {
     const { runner, log } = logRunner();
     writeFileSync(log, `${ts(1)} one\n`);
@@ -144,5 +156,70 @@ describe('ssm logs: incremental container and bootstrap logs (scripts run under 
       if (seen.length >= 3) controller.abort();
     }
     assert.deepEqual(seen, ['one', 'two', 'three']);
+  });
+});
+
+describe('following a log in the editor: retries, and saying why it stopped', () => {
+  const transient = () => new GeuseError({ code: 'AWS_TRANSIENT', kind: 'transient', message: 'AWS call ssm:SendCommand failed with a temporary AWS or network error (InternalError).', nextStep: 'Run the command again; it resumes where it stopped.' });
+  const sink = () => {
+    const lines: string[] = [];
+    return { lines, info: (t: string) => lines.push(`info ${t}`), warn: (t: string) => lines.push(`warn ${t}`), error: (t: string) => lines.push(`error ${t}`) };
+  };
+  /** Each open() answers with the next script entry: chunks then an error (or the end). */
+  const scripted = (script: ({ chunks: LogChunk[]; then?: Error })[]) => {
+    const opened: LogCursor[] = [];
+    const open = async (cursor: LogCursor) => {
+      opened.push(cursor);
+      const step = script.shift() ?? { chunks: [], then: new Error('script ran out') };
+      return (async function* () {
+        for (const chunk of step.chunks) yield chunk;
+        if (step.then) throw step.then;
+      })();
+    };
+    return { open, opened };
+  };
+  const chunkAt = (offset: number, text: string): LogChunk => ({ lines: [{ text }], cursor: { kind: 'bootstrap', offset }, more: false });
+  const retry = { maxFailures: 3, delayMs: 1 };
+  afterEach(() => setEndpointForErrors(() => undefined));
+
+  it('three failed reads in a row stop following, from the last cursor, with the reason in plain words; a good read resets the count', async () => {
+    const { open, opened } = scripted([
+      { chunks: [chunkAt(10, 'one')], then: transient() },
+      { chunks: [chunkAt(20, 'two')], then: transient() },
+      { chunks: [], then: transient() },
+      { chunks: [], then: transient() },
+    ]);
+    const out = sink();
+    const end = await followWithRetries(open, bootstrapCursor(), 'bootstrap', out, new AbortController().signal, retry);
+    assert.equal(end.kind, 'gave-up');
+    if (end.kind !== 'gave-up') return;
+    assert.equal(end.why, 'repeated');
+    assert.deepEqual(end.cursor, { kind: 'bootstrap', offset: 20 }, 'Follow Again goes on from where it stopped');
+    assert.deepEqual(opened.map((c) => (c.kind === 'bootstrap' ? c.offset : -1)), [0, 10, 20, 20]);
+    const errors = out.lines.filter((l) => l.startsWith('error'));
+    assert.equal(errors.length, 4);
+    assert.match(errors[0]!, /Trying again in 0 s \(1 of 3\)/);
+    assert.doesNotMatch(errors.at(-1)!, /Trying again|Try again/, 'the last line does not promise another try');
+    for (const line of errors) assert.doesNotMatch(line, /AWS_TRANSIENT|InternalError|resumes where it stopped|ssm:SendCommand/);
+    const message = gaveUpMessage(end, 'the bootstrap log', 'demo');
+    assert.equal(message, 'Stopped following the bootstrap log of demo after 3 failed reads in a row. AWS or the network failed for a moment. Try again.');
+  });
+
+  it('an emulator that runs no commands stops following at once and says exactly that', async () => {
+    setEndpointForErrors(() => ({ url: 'http://127.0.0.1:4566', source: 'setting' }));
+    const notRun = new GeuseError({ code: 'SSM_COMMAND_NOT_RUN', kind: 'unknown', message: 'nothing ran', nextStep: 'x' });
+    const { open, opened } = scripted([{ chunks: [], then: notRun }]);
+    const end = await followWithRetries(open, bootstrapCursor(), 'bootstrap', sink(), new AbortController().signal, retry);
+    assert.equal(opened.length, 1, 'not asked again');
+    assert.ok(end.kind === 'gave-up' && end.why === 'endpoint');
+    assert.match(gaveUpMessage(end, 'the bootstrap log', 'demo'), /^Stopped following the bootstrap log of demo\. The emulator at http:\/\/127\.0\.0\.1:4566 does not run commands on instances \(SSM Run Command\)\./);
+  });
+
+  it('stopping by hand ends quietly', async () => {
+    const controller = new AbortController();
+    const { open } = scripted([{ chunks: [chunkAt(5, 'x')], then: transient() }]);
+    const out = sink();
+    controller.abort();
+    assert.deepEqual(await followWithRetries(open, bootstrapCursor(), 'bootstrap', out, controller.signal, retry), { kind: 'stopped' });
   });
 });

@@ -28,8 +28,11 @@ function loadBalanced(input: Partial<StackConfigInput>): StackEntry {
 describe('the tree for automation and gpu stacks', () => {
   it('Resources lists the load balancer, target group and distribution; Endpoints are the CloudFront https URLs', () => {
     const entry = loadBalanced({ tier: 'gpu', instanceType: 'g5.xlarge' });
-    const resources = childrenOf({ kind: 'section', section: 'resources', entry }).map(viewOf);
+    const groups = childrenOf({ kind: 'section', section: 'resources', entry });
+    assert.deepEqual(groups.map((g) => viewOf(g).label), ['Compute', 'Load balancer and CDN']);
+    const resources = groups.flatMap((g) => childrenOf(g)).map((node) => viewOf(node));
     assert.deepEqual(resources.map((r) => r.description), ['i-0123', 'E2ABCDEF123456', ALB, TG]);
+    assert.deepEqual(resources.map((r) => r.label), ['Instance', 'CloudFront distribution', 'Load balancer', 'Target group']);
     const endpoints = childrenOf({ kind: 'section', section: 'endpoints', entry }).map(viewOf);
     assert.ok(endpoints.length > 0);
     assert.ok(endpoints.every((e) => e.description?.startsWith('https://d111111abcdef8.cloudfront.net/')), endpoints.map((e) => e.description).join(', '));

@@ -4,6 +4,7 @@ import { GeuseError } from '../../src/engine/errors';
 import type { LogChunk, LogCursor } from '../../src/engine/ssm/log-cursor';
 import { BOOTSTRAP_TAIL_LINES, hostToWizardSchema } from '../../src/protocol/wizard';
 import { BootstrapTail, type TailEngine } from '../../src/vscode/panels/bootstrap-tail';
+import { setEndpointForErrors } from '../../src/vscode/error-words';
 import { withChunk, type BootstrapView } from '../../src/vscode/wizard/bootstrap-model';
 import { draftFromFile, defaultDraft } from '../../src/vscode/wizard/draft';
 import { draftSchema } from '../../src/protocol/wizard';
@@ -73,13 +74,38 @@ describe('wizard: the bootstrap log tail (engine reads scripted)', () => {
   it('says what went wrong on other errors and keeps trying; the view stays within the protocol\'s bounds', async () => {
     const throttled = new GeuseError({ code: 'AWS_THROTTLING', kind: 'throttling', message: 'AWS is throttling requests.', nextStep: 'Wait.' });
     const { views } = await follow([{ live: throttled }, { live: { instanceState: 'running', bootstrap: status('ok', 'done') } }]);
-    assert.match(views[1]?.note ?? '', /Could not read the log just now: AWS is throttling/);
+    assert.match(views[1]?.note ?? '', /Could not read the log just now: AWS kept slowing down GeuseMaker's requests\./, 'in editor words');
     assert.equal(views.at(-1)?.state, 'ok');
     let view: BootstrapView = { state: 'running', lines: [] };
     view = withChunk(view, { lines: Array.from({ length: 100 }, (_, i) => ({ text: `line ${i} ${'x'.repeat(i === 99 ? 2000 : 0)}` })) });
     assert.equal(view.lines.length, BOOTSTRAP_TAIL_LINES, 'only the newest lines are kept');
     assert.equal(view.lines[0], `line ${100 - BOOTSTRAP_TAIL_LINES} `);
     assert.ok(hostToWizardSchema.safeParse({ type: 'progress', progress: { ...sampleProgress('demo', 'done'), bootstrap: view } }).success, 'a long line is cut to fit');
+  });
+});
+
+describe('wizard: the bootstrap log tail against an emulator that runs no commands', () => {
+  afterEach(() => setEndpointForErrors(() => undefined));
+
+  it('says once that the emulator does not run commands and stops, instead of an error every few seconds', async () => {
+    setEndpointForErrors(() => ({ url: 'http://127.0.0.1:4566', source: 'setting' }));
+    const notRun = new GeuseError({ code: 'SSM_COMMAND_NOT_RUN', kind: 'unknown', message: 'SSM reported the log command on i-0abc as done, but it printed nothing.', nextStep: 'Use real AWS.' });
+    const { views } = await follow([
+      { live: { instanceState: 'running' }, chunks: [notRun] },
+      { live: new Error('must not be read: the tail has stopped') },
+    ]);
+    assert.equal(views.at(-1)?.state, 'stopped');
+    assert.equal(views.at(-1)?.note, 'The emulator at http://127.0.0.1:4566 does not run commands on instances (SSM Run Command), so the bootstrap log cannot be followed here.');
+    assert.equal(views.filter((v) => /Could not read/.test(v.note ?? '')).length, 0, 'no error notes');
+  });
+
+  it('an HTML answer (an emulator without the API) reads as that, never as the SDK\'s parse error', async () => {
+    setEndpointForErrors(() => ({ url: 'http://127.0.0.1:4566', source: 'setting' }));
+    const html = Object.assign(new SyntaxError('Unexpected token \'<\', "<!doctype "... is not valid JSON\n  Deserialization error: to see the raw response, inspect the hidden field {error}.$response on this object.'), { $metadata: { httpStatusCode: 500 }, $operation: 'ssm:SendCommand' });
+    const { views } = await follow([{ live: { instanceState: 'running' }, chunks: [html] }]);
+    assert.equal(views.at(-1)?.state, 'stopped');
+    assert.doesNotMatch(views.at(-1)?.note ?? '', /Deserialization|\$response|doctype|Unexpected token/);
+    assert.match(views.at(-1)?.note ?? '', /does not run commands on instances/);
   });
 });
 

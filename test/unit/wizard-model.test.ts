@@ -3,7 +3,7 @@ import { parse } from 'yaml';
 import { GeuseError } from '../../src/engine/errors';
 import type { DiscoveredVpc } from '../../src/engine/discovery/networks';
 import { stackConfigSchema } from '../../src/engine/stack/config';
-import { configYaml, draftToConfig, tierChoices, validateStep } from '../../src/vscode/wizard/model';
+import { configYaml, draftToConfig, stepErrors, tierChoices, validateStep } from '../../src/vscode/wizard/model';
 import { EMPTY_PROGRESS, foldProgress } from '../../src/vscode/wizard/progress-model';
 
 const none = { existingNames: new Set<string>() };
@@ -58,17 +58,22 @@ describe('deploy wizard model', () => {
     assert.ok('errors' in bad && bad.errors.length > 0);
   });
 
-  it('offers every tier (all deploy) with what it adds and an indicative monthly cost', () => {
-    const tiers = tierChoices('on-demand');
+  it('offers every tier (all deploy) with what it adds; prices come from the cost engine, not from here', () => {
+    const tiers = tierChoices();
     assert.deepEqual(tiers.map((t) => t.tier), ['dev', 'automation', 'gpu']);
     assert.ok(tiers.every((t) => t.adds.length > 0), 'each says what it adds');
-    // dev, t3.xlarge: 0.1664 × 730 = 121.47, 50 GiB gp3 4.00, 20 GB EFS 6.00, IPv4 0.005 × 730 = 3.65, data out 0 → 135.12
-    assert.equal(tiers[0]?.monthlyUsd, 135);
-    // automation, m7i.xlarge: 0.2016 × 730 = 147.17, gp3 4.00, EFS 6.00, IPv4 3.65, load balancer (0.0225 + 1 LCU × 0.008) × 730 = 22.27 → 183.09
-    assert.equal(tiers[1]?.monthlyUsd, 183);
-    // gpu, g5.xlarge: 1.006 × 730 = 734.38, gp3 4.00, EFS 6.00, IPv4 3.65, load balancer 22.27, CloudFront 50 GB × 0.085 + 1M × 1.20 = 5.45 → 775.75
-    assert.equal(tiers[2]?.monthlyUsd, 776);
-    assert.match(tiers[0]?.basis ?? '', /estimated/);
+    assert.ok(tiers.every((t) => !('monthlyUsd' in t)), 'no second, bundled estimate');
+  });
+
+  it('shows one error per field, and asks for an empty field in words about it instead of the schema\'s rule', () => {
+    assert.deepEqual(stepErrors('basics', { name: '' }, none), [{ field: 'name', message: 'Enter a name for the stack.' }]);
+    assert.equal(validateStep('basics', { name: '' }, none).length, 2, 'the schema breaks two rules on an empty name');
+    assert.deepEqual(stepErrors('basics', { name: 'Bad_Name' }, none).map((e) => e.field), ['name']);
+    assert.deepEqual(stepErrors('network', { name: 'demo', network: { mode: 'existing', vpcId: '', subnetIds: [] } }, { ...none, networks: [vpc] }), [
+      { field: 'network.vpcId', message: 'Choose a VPC.' }, { field: 'network.subnetIds', message: 'Choose at least one subnet.' },
+    ]);
+    assert.deepEqual(stepErrors('access', { name: 'demo', access: { mode: 'cidr', cidr: '' } }, none), [{ field: 'access.cidr', message: 'Enter your address range, such as 203.0.113.7/32.' }]);
+    assert.match(stepErrors('access', { name: 'demo', access: { mode: 'cidr', cidr: '0.0.0.0/0' } }, none)[0]?.message ?? '', /too wide/);
   });
 
   it('"Save as geusemaker.yaml" writes the name and only what differs from the defaults, and reads back the same', () => {

@@ -29,6 +29,8 @@ describe('deploy wizard protocol and host-side shapes', () => {
       { type: 'ready' }, { type: 'check', id: 1, step: 'basics', draft: { ...draft, name: 'Bad_Name' } }, { type: 'discover', id: 2, region: 'eu-west-1', profile: 'work' },
       { type: 'instanceTypes', id: 3, region: 'us-east-1', tier: 'gpu' }, { type: 'plan', id: 4, draft }, { type: 'save', id: 5, draft }, { type: 'deploy', id: 6, draft },
       { type: 'cancel', id: 7 }, { type: 'rollback', id: 8 }, { type: 'open', id: 9, service: 'n8n' },
+      { type: 'identity', id: 10, region: 'us-east-1', profile: 'work' }, { type: 'fix', id: 11, fix: 'Choose AWS Profile' }, { type: 'estimates', id: 12, draft },
+      { type: 'showInStacks', id: 13 }, { type: 'another', id: 14 }, { type: 'close', id: 15 },
     ];
     for (const message of valid) assert.deepEqual(checkMessage(wizardToHostSchema, message), { ok: true, message });
   });
@@ -44,6 +46,7 @@ describe('deploy wizard protocol and host-side shapes', () => {
     ['too many models', { type: 'plan', id: 1, draft: { ...draft, ollamaModels: Array.from({ length: 17 }, (_, i) => `m${i}`) } }],
     ['oversized payload', { type: 'cancel', id: 1, padding: 'x'.repeat(MAX_MESSAGE_CHARS) }],
     ['not an object', 'deploy'],
+    ['a fix the host does not offer', { type: 'fix', id: 1, fix: 'rm -rf /' }],
   ];
   for (const [what, message] of hostile) {
     it(`rejects ${what}, without echoing it`, () => {
@@ -72,6 +75,15 @@ describe('deploy wizard protocol and host-side shapes', () => {
     assert.equal(review.monthly?.totalUsd, 135.12);
     assert.equal(review.monthly?.source, 'estimated');
     assert.equal(reviewOf(plan).monthly, undefined, 'no price known: no second guess');
+  });
+
+  it('the account step\'s answers: an identity, or a problem with only the fixes the host can run', () => {
+    assert.ok(hostToWizardSchema.safeParse({ type: 'identity', region: 'us-east-1', account: '123456789012', arn: 'arn:aws:sts::123456789012:user/moto' }).success);
+    assert.ok(hostToWizardSchema.safeParse({ type: 'identity', region: 'us-east-1', profile: 'work', problem: { title: 'No AWS credentials found.', detail: 'Choose a profile.', fixes: ['Choose AWS Profile'] } }).success);
+    assert.equal(hostToWizardSchema.safeParse({ type: 'identity', region: 'us-east-1', account: '12345' }).success, false, 'an account id has 12 digits');
+    assert.equal(hostToWizardSchema.safeParse({ type: 'identity', region: 'us-east-1', problem: { title: 'x', detail: 'y', fixes: ['Run Script'] } }).success, false);
+    assert.ok(hostToWizardSchema.safeParse({ type: 'account', profiles: ['work'], profile: 'work', chosen: true }).success);
+    assert.ok(hostToWizardSchema.safeParse({ type: 'estimates', id: 3, tiers: [{ tier: 'dev', monthlyUsd: 135.12 }, { tier: 'gpu' }], basis: 'On-demand in us-east-1' }).success);
   });
 
   it('folds a run: rows from engine events, then done with the services, cancelled, or failed with the next step', () => {

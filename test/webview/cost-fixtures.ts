@@ -65,3 +65,16 @@ export async function sampleCostSnapshot(options: { focus?: 'demo' | 'gpu-lab' }
   const stacks = [await demoCost(), await gpuCost()];
   return toCostSnapshot(stacks, { checkedAt: NOW.toISOString(), ...(options.focus ? { focus: { name: options.focus, stateDir: STATE_DIR } } : {}) });
 }
+
+/**
+ * "odd": a spot stack on an instance type no price source knows, running since this morning with nothing billed
+ * yet: its hourly cost is unknown (never $0) and its month so far is zero.
+ */
+export function unknownPriceCost(): StackCost {
+  const s = state({ name: 'odd', instanceType: 'zz9.large', market: 'spot' }, {
+    status: 'deployed',
+    compute: [{ instanceId: 'i-0z', instanceType: 'zz9.large', market: 'spot', zone: 'us-east-1b', startedAt: '2026-11-23T09:00:00.000Z' }],
+  });
+  const series = [{ at: '2026-11-23T00:00:00.000Z', usd: 0 }, { at: NOW.toISOString(), usd: 0 }];
+  return toStackCost({ target: { name: 'odd', stateDir: STATE_DIR }, state: s, now: NOW, series, errors: [] });
+}

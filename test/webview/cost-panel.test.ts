@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { costPanelStateSchema, costToHostSchema, type CostSnapshot } from '../../src/protocol/cost';
 import { toCostSnapshot } from '../../src/vscode/panels/cost-snapshot';
 import { screenshotDir } from '../harness/screenshots';
-import { demoCost, gpuCost, NOW, sampleCostSnapshot, STATE_DIR } from './cost-fixtures';
+import { demoCost, gpuCost, NOW, sampleCostSnapshot, STATE_DIR, unknownPriceCost } from './cost-fixtures';
 import { useHarness, type PanelPage } from './harness';
 import { assertCleanLoad, assertMarkupInert, assertProtocol, assertRejectsAll, hostileToAnyPanel, IMG, SCRIPT } from './hostile';
 
@@ -28,7 +28,7 @@ describe('cost panel bundle in headless Chromium (harness host)', function () {
     assert.equal(await total.locator('h2').textContent(), 'All stacks (2)');
     const totalFacts = await total.locator('.fact .amount').allTextContents();
     assert.deepEqual(totalFacts, [`$${((50.15 + 6) / 730).toFixed(3)}/h`, `$${(snapshot.stacks[0]!.monthToDateUsd! + snapshot.stacks[1]!.monthToDateUsd!).toFixed(2)}`, '$56.15', '$84.97/month']);
-    assert.equal(await total.locator('svg.cost-chart circle.point').count(), 24, 'Nov 1 … Nov 23 midnights and now');
+    assert.equal(await total.locator('figure.cost-chart circle.point').count(), 24, 'Nov 1 … Nov 23 midnights and now');
 
     const demo = stackSection(panel, 'demo');
     assert.equal(await demo.locator('.meta').textContent(), 'deployed · dev · t3.xlarge spot · us-east-1');
@@ -56,7 +56,7 @@ describe('cost panel bundle in headless Chromium (harness host)', function () {
     assert.equal(Number(threshold), 320, '80% of a 400-wide budget');
     assert.equal(Number(limit), 399);
     // Chart: a point per day, the last at month to date, the budget as a dashed line.
-    const chart = demo.locator('svg.cost-chart');
+    const chart = demo.locator('figure.cost-chart');
     assert.equal(await chart.locator('circle.point').count(), 24);
     assert.equal(await chart.locator('circle.point').last().locator('title').textContent(), `Nov 23: $${snapshot.stacks[0]!.monthToDateUsd!.toFixed(2)} so far`);
     assert.equal(await chart.locator('line.budget-line').count(), 1);
@@ -161,6 +161,36 @@ describe('cost panel bundle in headless Chromium (harness host)', function () {
     const border = await page.evaluate("getComputedStyle(document.querySelector('section.stack')).borderTopColor");
     assert.equal(border, 'rgb(111, 195, 223)', 'high contrast draws the contrast border');
     assert.deepEqual(panel.console, []);
+    await page.close();
+  });
+
+  it('says unknown for a price it cannot believe, draws no made-up scale over a month that cost nothing, and fits the chart to the panel', async () => {
+    const panel = await harness.open('cost', { theme: 'light', viewport: { width: 1200, height: 900 } });
+    const { page } = panel;
+    await panel.send(update(toCostSnapshot([await demoCost(), unknownPriceCost()], { checkedAt: NOW.toISOString() })));
+    await page.locator('section.stack').nth(1).waitFor();
+
+    const odd = stackSection(panel, 'odd');
+    const facts = (await odd.locator('.fact').allInnerTexts()).map((f) => f.replace(/\s+/g, ' ').trim());
+    assert.equal(facts[0], 'Now unknown', 'no believable price: unknown, not $0.000/h');
+    assert.equal(facts.find((f) => f.startsWith('Spot savings')), 'Spot savings unknown: no believable spot price, so the estimate uses on-demand');
+    assert.ok(!facts.some((f) => /100%|\$0\.000/.test(f)), facts.join(' | '));
+    assert.equal(await odd.locator('figure.cost-chart.empty .empty-label').textContent(), 'Under a cent so far this month: nothing to chart yet.');
+    assert.equal(await odd.locator('figure.cost-chart circle.point').count(), 0, 'no flat line under a scale');
+    assert.match((await page.locator('section.total .fact .amount').first().textContent()) ?? '', /^\$0\.\d{3}\/h \+ 1 unknown$/);
+
+    // demo: $33.34 so far under a $55 budget: the axis tops out at a round $60, halfway $30.
+    const demo = stackSection(panel, 'demo');
+    assert.deepEqual(await demo.locator('figure.cost-chart .y-axis .axis-label').allTextContents(), ['$60', '$30', '$0']);
+    const wide = await demo.locator('figure.cost-chart svg.plot').boundingBox();
+    const card = await demo.boundingBox();
+    assert.ok(wide && card && wide.width > card.width * 0.8, `the plot spans the card (${wide?.width} of ${card?.width} px)`);
+    const labelSize = () => demo.locator('figure.cost-chart .value-label').evaluate((t) => (globalThis as unknown as { getComputedStyle(node: unknown): { fontSize: string } }).getComputedStyle(t).fontSize);
+    assert.equal(await labelSize(), '11px');
+    await page.setViewportSize({ width: 700, height: 900 });
+    const narrow = await demo.locator('figure.cost-chart svg.plot').boundingBox();
+    assert.ok(narrow && narrow.width < wide.width - 300, `narrower with the panel (${narrow?.width} px)`);
+    assert.equal(await labelSize(), '11px', 'text keeps its size at any width');
     await page.close();
   });
 

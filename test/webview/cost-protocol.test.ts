@@ -126,7 +126,7 @@ describe('cost snapshot from the engine against moto (no Price List API there: p
       const cost = await gatherStackCost(engine, { name: 'demo', stateDir: 'x' }, state, now);
       assert.equal(cost.error, undefined, cost.error);
       assert.equal(cost.running, true);
-      assert.ok(cost.hourlyUsd > 0.1664, `$${cost.hourlyUsd}/h: at least the instance's bundled on-demand price`);
+      assert.ok((cost.hourlyUsd ?? 0) > 0.1664, `$${cost.hourlyUsd}/h: at least the instance's bundled on-demand price`);
       assert.equal(cost.hourlySource.kind, 'estimated', 'moto has no Pricing API: the bundled price, marked estimated');
       assert.deepEqual(cost.estimate?.lines.find((l) => l.item === 'compute')?.source, { kind: 'estimated', label: 'estimated' });
       assert.ok((cost.monthToDateUsd ?? -1) >= 0);

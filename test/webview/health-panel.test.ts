@@ -2,7 +2,25 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { healthPanelStateSchema, healthToHostSchema, type HealthSnapshot } from '../../src/protocol/health';
 import { useHarness } from './harness';
-import { sampleSnapshot, unknownSnapshot } from './fixtures';
+import { sampleSnapshot, TARGET, unknownSnapshot } from './fixtures';
+import { classifyAwsError } from '../../src/engine/aws/classify';
+import type { StackHealth } from '../../src/engine/operate';
+import { setEndpointForErrors } from '../../src/vscode/error-words';
+import { foldHistory, toSnapshot } from '../../src/vscode/panels/health-snapshot';
+
+/** A round against moto: DescribeInstanceInformation answers its HTML 500 page, as the engine reports it. */
+function emulatorSnapshot(): HealthSnapshot {
+  const html = Object.assign(new SyntaxError('Unexpected token \'<\', "<!doctype "... is not valid JSON\n  Deserialization error: to see the raw response, inspect the hidden field {error}.$response on this object.'), { $metadata: { httpStatusCode: 500 }, $operation: 'ssm:DescribeInstanceInformation' });
+  const gap = classifyAwsError(html);
+  const at = '2025-06-01T12:00:00.000Z';
+  const health: StackHealth = {
+    agent: { instanceId: 'i-0123456789abcdef0', pingStatus: 'NotRegistered' },
+    services: (['n8n', 'ollama', 'qdrant', 'crawl4ai', 'postgres'] as const).map((service) => ({
+      service, status: 'unknown', lastError: `The health check could not run: ${gap.message}`, checkedAt: at, via: 'instance', unknownBecause: gap, consecutiveFailures: 0, severity: 'ok',
+    })),
+  };
+  return toSnapshot(TARGET, 'us-east-1', health, foldHistory(new Map(), health), 30);
+}
 import { assertCleanLoad, assertMarkupInert, assertProtocol, assertRejectsAll, hostileToAnyPanel, IMG, SCRIPT } from './hostile';
 import { screenshotDir } from '../harness/screenshots';
 
@@ -92,12 +110,58 @@ describe('health panel bundle in headless Chromium (harness host)', function () 
     const panel = await harness.open('health', { theme: 'high-contrast' });
     await panel.send(update(unknownSnapshot()));
     await panel.page.locator('section.service').nth(4).waitFor();
-    assert.equal(await panel.page.locator('.summary').textContent(), '0 of 5 services healthy');
-    assert.equal(await panel.page.locator('.banner.note').textContent(), 'SSM agent not online yet');
+    assert.equal(await panel.page.locator('.summary').textContent(), 'Health unknown for all 5 services', 'not "0 of 5 healthy": nobody could look');
+    assert.equal(await panel.page.locator('.banner.note').textContent(), 'The instance\'s SSM agent is not online yet, so service health is unknown. A new instance needs a few minutes.');
     assert.deepEqual(new Set(await panel.page.locator('section.service .status').allTextContents()), new Set(['Unknown']));
+    assert.equal(await panel.page.locator('section.service .last-error').count(), 0, 'the reason is said once, not on every card');
+    // The agent is offline: Restart and Open cannot work, Show Logs still can say why.
+    const n8n = panel.page.locator('section.service', { has: panel.page.locator('h2', { hasText: 'n8n' }) });
+    const disabled = (label: string) => n8n.locator('vscode-button', { hasText: label }).evaluate((b) => b.hasAttribute('disabled'));
+    assert.deepEqual([await disabled('Show Logs'), await disabled('Restart'), await disabled('Open')], [false, true, true]);
+    assert.match((await n8n.locator('vscode-button', { hasText: 'Restart' }).getAttribute('title')) ?? '', /SSM agent, which is not online yet/);
     const border = await panel.page.evaluate("getComputedStyle(document.querySelector('section.service')).borderTopColor");
     assert.equal(border, 'rgb(111, 195, 223)', 'high contrast draws the contrast border');
     await panel.page.close();
+  });
+
+  it('against an emulator without Run Command: every service unknown with that one sentence, no error box, no auto-refresh claim', async () => {
+    setEndpointForErrors(() => ({ url: 'http://127.0.0.1:4566', source: 'setting' }));
+    try {
+      const panel = await harness.open('health', { theme: 'dark' });
+      await panel.send(update(emulatorSnapshot()));
+      await panel.page.locator('section.service').nth(4).waitFor();
+      assert.equal(await panel.page.locator('.summary').textContent(), 'Health unknown for all 5 services');
+      assert.equal(await panel.page.locator('.banner.note').textContent(), 'The emulator at http://127.0.0.1:4566 does not run commands on instances (SSM Run Command), so service health is unknown.');
+      assert.equal(await panel.page.locator('.banner.error').count(), 0, 'not an error');
+      assert.doesNotMatch((await panel.page.locator('main').textContent()) ?? '', /Deserialization|doctype|Unexpected token|ssm:|AWS_/);
+      assert.match((await panel.page.locator('.meta').textContent()) ?? '', /Refresh to check again/, 'says it does not poll by itself');
+      const restart = panel.page.locator('section.service vscode-button', { hasText: 'Restart' }).first();
+      assert.equal(await restart.evaluate((b) => b.hasAttribute('disabled')), true);
+      await panel.page.close();
+    } finally {
+      setEndpointForErrors(() => undefined);
+    }
+  });
+
+  it('a failed round says what happened with its fix buttons; a refresh leaves no stray notice', async () => {
+    const panel = await harness.open('health', { theme: 'light' });
+    const { page } = panel;
+    await panel.send(update({ ...sampleSnapshot(), error: 'The emulator at http://127.0.0.1:4566 did not answer. Start the emulator (or proxy), or clear the endpoint setting to use AWS, then try again.', errorFixes: ['openEndpointSetting'] }));
+    await page.locator('.banner.error').waitFor();
+    assert.deepEqual(await page.locator('.error-actions vscode-button').allTextContents(), ['Open Endpoint Setting', 'Show Log']);
+    await page.locator('.error-actions vscode-button', { hasText: 'Open Endpoint Setting' }).click();
+    await page.locator('.error-actions vscode-button', { hasText: 'Show Log' }).click();
+    const posted = await panel.waitForPosted(3);
+    assert.deepEqual(posted.slice(1), [{ type: 'fix', id: 1, fix: 'openEndpointSetting' }, { type: 'fix', id: 2, fix: 'showLog' }]);
+    await assertProtocol(panel, healthToHostSchema);
+    await page.locator('vscode-button', { hasText: 'Refresh' }).click();
+    await panel.waitForPosted(4);
+    await panel.send({ type: 'response', id: 3 });
+    await panel.send({ type: 'response', id: 1 });
+    await panel.send({ type: 'response', id: 2 });
+    await page.locator('vscode-button[data-key="refresh"]:not([disabled])').waitFor();
+    assert.equal(((await page.locator('.notice').textContent()) ?? '').trim(), '', 'no "Checked again."');
+    await page.close();
   });
 
   for (const theme of ['dark', 'light'] as const) {

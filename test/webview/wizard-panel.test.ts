@@ -4,7 +4,9 @@ import { OLLAMA_MODELS } from '../../src/engine/stack/models';
 import { AWS_REGIONS } from '../../src/engine/stack/regions';
 import { draftSchema, wizardPanelStateSchema, wizardToHostSchema, type HostToWizard, type WizardProgress, type WizardRequest } from '../../src/protocol/wizard';
 import { defaultDraft, draftFromFile, draftInput, placementChoices, vpcChoices } from '../../src/vscode/wizard/draft';
-import { tierChoices, validateStep } from '../../src/vscode/wizard/model';
+import { stepErrors, tierChoices } from '../../src/vscode/wizard/model';
+import { tierEstimates } from '../../src/vscode/wizard/estimates';
+import { ON_DEMAND_USD_PER_HOUR } from '../../src/engine/cost/fallback-prices';
 import { reviewOf } from '../../src/vscode/wizard/review';
 import { estimateMonthly } from '../../src/engine/cost/estimate';
 import { startHarness, type Harness, type PanelPage } from './harness';
@@ -13,7 +15,7 @@ import { screenshotDir } from '../harness/screenshots';
 
 const INIT: HostToWizard = {
   type: 'init', draft: defaultDraft({ tier: 'dev', region: 'us-east-1', instanceType: 't3.xlarge', market: 'spot' }),
-  tiers: tierChoices('spot'), profiles: ['default', 'work-sso'], regions: [...AWS_REGIONS], models: OLLAMA_MODELS.map((m) => ({ ...m })), canSave: true,
+  tiers: tierChoices(), profiles: ['default', 'work-sso'], regions: [...AWS_REGIONS], models: OLLAMA_MODELS.map((m) => ({ ...m })), canSave: true,
 };
 
 /** A geusemaker.yaml as parsed: two settings the wizard has steps for, one it does not, one it cannot hold. */
@@ -25,7 +27,10 @@ const FILE = { name: 'from-file', instanceType: 'm7i.xlarge', rootVolumeGb: 100,
  */
 const hosts: { stop(): Promise<void> }[] = [];
 
-function fakeHost(panel: PanelPage, options: { deploy?: (name: string) => WizardProgress[] } = {}) {
+/** The identity moto's default credentials have. */
+const ARN = 'arn:aws:iam::123456789012:user/dev';
+
+function fakeHost(panel: PanelPage, options: { deploy?: (name: string) => WizardProgress[]; identity?: (profile: string | undefined) => HostToWizard } = {}) {
   const requests: WizardRequest[] = [];
   let seen = 0;
   let stopped = false;
@@ -35,7 +40,7 @@ function fakeHost(panel: PanelPage, options: { deploy?: (name: string) => Wizard
     const send = (message: HostToWizard) => panel.send(message);
     switch (request.type) {
       case 'check': {
-        const errors = validateStep(request.step, draftInput(request.draft), { existingNames: new Set(['taken']), networks: VPCS });
+        const errors = stepErrors(request.step, draftInput(request.draft), { existingNames: new Set(['taken']), networks: VPCS });
         await send({ type: 'checked', id: request.id, errors });
         break;
       }
@@ -59,6 +64,20 @@ function fakeHost(panel: PanelPage, options: { deploy?: (name: string) => Wizard
       }
       case 'deploy':
         for (const progress of options.deploy?.(request.draft.name) ?? []) await send({ type: 'progress', progress });
+        break;
+      case 'identity':
+        await send(options.identity?.(request.profile) ?? { type: 'identity', region: request.region, ...(request.profile ? { profile: request.profile } : {}), account: '123456789012', arn: ARN });
+        break;
+      case 'fix':
+        // As the real host after Choose AWS Profile: the chosen profile becomes the wizard's, and is checked again.
+        if (request.fix === 'Choose AWS Profile') await send({ type: 'account', profiles: ['default', 'work-sso'], profile: 'work-sso', chosen: true });
+        break;
+      case 'estimates':
+        // As the real host: the engine's estimate of each tier's draft, here at bundled on-demand prices (the review's too).
+        await send(await tierEstimates(request.id, request.draft, {}, 't3.xlarge', async (config) => estimateMonthly(config, { usdPerHour: ON_DEMAND_USD_PER_HOUR[config.instanceType] ?? 0, source: { kind: 'estimated', reason: 'bundled' } })));
+        break;
+      case 'another':
+        await send(INIT);
         break;
       default:
         break;
@@ -107,9 +126,24 @@ describe('deploy wizard bundle in headless Chromium (harness host)', function ()
     const next = page.locator(key('next'));
     const nameInput = page.locator(`vscode-textfield${key('name')} input`);
 
+    // Nothing is judged before input: the host's verdict on the empty name came before the estimates (answered in
+    // order), and no error shows; Next stays enabled. The tier figures are the cost engine's, the review's too.
+    await page.locator(key('tier:dev'), { hasText: 'dev — about $135/month (estimated)' }).waitFor();
+    assert.ok(host.requests.some((r) => r.type === 'check'), 'the step was checked');
+    assert.equal(await page.locator('[data-error-for="name"]').textContent(), '');
+    assert.equal(await page.locator('main').evaluate((m) => /must|Enter a name/.test(m.textContent ?? '')), false, 'no error before input');
+    assert.equal(await next.evaluate((b) => b.hasAttribute('disabled')), false);
+    assert.match((await page.locator(key('tier:gpu')).textContent()) ?? '', /gpu — about \$\d+\/month \(estimated\)/);
+    await page.locator('.stack-estimate', { hasText: 'This stack: about $135/month (estimated)' }).waitFor();
+    // Leaving the empty field asks for a name, in words about it (one message, not the schema's two).
+    await nameInput.focus();
+    await page.keyboard.press('Tab');
+    await page.locator('[data-error-for="name"] span', { hasText: 'Enter a name for the stack.' }).waitFor();
+    assert.equal(await page.locator('[data-error-for="name"] span').count(), 1);
+
     // Step 1: an invalid name is refused inline, Next stays blocked; a taken name too; then a good one.
     await nameInput.fill('Bad_Name');
-    await page.locator('[data-error-for="name"] span', { hasText: /lowercase letters/ }).waitFor();
+    await page.locator('[data-error-for="name"] span', { hasText: /^The stack name may contain only lowercase letters/ }).waitFor();
     assert.equal(await next.evaluate((b) => b.hasAttribute('disabled')), true, 'Next is disabled while the step has errors');
     await next.click({ force: true });
     assert.match((await page.locator('.step-title').textContent()) ?? '', /Step 1 of 6/, 'Next did not advance');
@@ -123,9 +157,15 @@ describe('deploy wizard bundle in headless Chromium (harness host)', function ()
     await page.locator('[data-error-for="tier"]:empty').waitFor({ state: 'attached' });
     await next.click();
 
-    // Step 2: existing network → discovered VPCs; a private-only VPC is refused inline.
+    // Step 2: the account AWS says the credentials are; existing network → discovered VPCs, nothing judged before
+    // a pick; Next asks for a VPC; a private-only VPC is refused inline.
     await page.locator('.step-title', { hasText: 'Step 2 of 6' }).waitFor();
+    await page.locator('.identity.verified', { hasText: `Account 123456789012 · ${ARN}` }).waitFor();
     await page.locator(key('network-mode:existing')).click();
+    await page.locator(key('vpc:vpc-0a1b2c3d')).waitFor();
+    assert.equal(await page.locator('.step').evaluate((m) => /subnetIds|vpcId|must look like/.test(m.textContent ?? '')), false, 'no schema words before a pick');
+    await next.click();
+    await page.locator('[data-error-for="network.vpcId"] span', { hasText: 'Choose a VPC.' }).waitFor();
     await page.locator(key('vpc:vpc-0a1b2c3d')).click();
     await page.locator('[data-error-for="network.subnetIds"] span, [data-error-for="network.vpcId"] span, [data-error-for="network"] span').first().waitFor();
     await page.locator(key('vpc:vpc-0def4017')).click();
@@ -165,6 +205,7 @@ describe('deploy wizard bundle in headless Chromium (harness host)', function ()
     await page.locator(key('access:cidr')).click();
     const cidr = page.locator(`vscode-textfield${key('cidr')} input`);
     await cidr.fill('0.0.0.0/0');
+    await cidr.blur();
     await page.locator('[data-error-for="access.cidr"] span', { hasText: /too wide/ }).waitFor();
     assert.equal(await next.evaluate((b) => b.hasAttribute('disabled')), true);
     await cidr.fill('203.0.113.7/32');
@@ -177,30 +218,41 @@ describe('deploy wizard bundle in headless Chromium (harness host)', function ()
     await page.locator('table.plan tbody tr').nth(7).waitFor();
     assert.deepEqual(await page.locator('table.plan td.action').allTextContents(), ['Create', 'Create', 'Create', 'Create', 'Reuse', 'Keep', 'Create', 'Create']);
     assert.equal(await page.locator('.counts').textContent(), '6 to create, 1 to reuse, 1 to keep.');
+    // The same figure as step 1's and every step's: one estimate.
     assert.match((await page.locator('table.estimate tfoot').textContent()) ?? '', /Total \(estimated\)\$135\/month/);
     assert.match((await page.locator('.banner.warning').textContent()) ?? '', /No default VPC/);
     await page.locator(key('save')).click();
     await page.locator('.notice', { hasText: 'Saved geusemaker.yaml' }).waitFor();
     await page.locator(key('deploy')).click();
 
-    // Deploying: progress rows, then the services with Open.
+    // Deploying: progress rows, then the services with Open; the finished page says it is a record, and goes on.
     await page.locator('h1', { hasText: 'Stack demo is deployed' }).waitFor();
     assert.equal(await page.locator('table.progress tbody tr').count(), 4);
     assert.equal(await page.locator('.elapsed').textContent(), '3 min 25 s');
+    assert.match((await page.locator('.record').textContent()) ?? '', /^This is a record of the deploy at .*2025.*\. The Stacks view shows the stack as it is now\.$/);
+    assert.deepEqual(await page.locator('.actions vscode-button').allTextContents(), ['Show in Stacks', 'Deploy Another', 'Close']);
     await page.locator('.service-list ' + key('open:n8n')).click();
-    for (let i = 0; i < 100 && !host.requests.some((r) => r.type === 'open'); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    await page.locator(key('showInStacks')).click();
+    for (let i = 0; i < 100 && !host.requests.some((r) => r.type === 'showInStacks'); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    const state = wizardPanelStateSchema.safeParse(await panel.state());
+    assert.ok(state.success, 'setState got a valid panel state');
+    // Deploy Another: a fresh wizard, the name empty and nothing judged yet.
+    await page.locator(key('another')).click();
+    await page.locator('.step-title', { hasText: 'Step 1 of 6' }).waitFor();
+    assert.equal(await nameInput.inputValue(), '');
+    assert.equal(await page.locator('[data-error-for="name"]').textContent(), '');
     await host.stop();
 
     const types = host.requests.map((r) => r.type);
-    for (const type of ['check', 'discover', 'instanceTypes', 'plan', 'save', 'deploy', 'open']) assert.ok(types.includes(type as WizardRequest['type']), `sent ${type}`);
+    for (const type of ['check', 'discover', 'instanceTypes', 'plan', 'save', 'deploy', 'open', 'identity', 'estimates', 'showInStacks', 'another']) assert.ok(types.includes(type as WizardRequest['type']), `sent ${type}`);
     const deploy = host.requests.find((r) => r.type === 'deploy');
     assert.deepEqual(deploy?.type === 'deploy' ? deploy.draft : undefined, {
       name: 'demo', tier: 'dev', region: 'us-east-1', network: { mode: 'existing', vpcId: 'vpc-0def4017', subnetIds: ['subnet-0a1', 'subnet-0b1'] },
       instanceType: 'm7i.xlarge', market: 'spot', onDemandFallback: true, services: { n8n: true, ollama: true, qdrant: true, crawl4ai: true, postgres: true },
       ollamaModels: ['llama3.2:3b', 'nomic-embed-text'], access: { mode: 'cidr', cidr: '203.0.113.7/32' },
     });
-    assert.deepEqual(host.requests.at(-1), { type: 'open', id: host.requests.at(-1)?.id, service: 'n8n' });
-    assert.ok(wizardPanelStateSchema.safeParse(await panel.state()).success, 'setState got a valid panel state');
+    const open = host.requests.find((r) => r.type === 'open');
+    assert.deepEqual(open, { type: 'open', id: open?.id, service: 'n8n' });
     assert.deepEqual(await panel.violations(), [], 'no Content Security Policy violations');
     assert.deepEqual(panel.console, []);
     await page.close();
@@ -237,6 +289,7 @@ describe('deploy wizard bundle in headless Chromium (harness host)', function ()
     await page.locator(key('tier:automation')).click();
     for (let step = 2; step <= 5; step++) {
       await page.locator('[data-error-for="*"]:empty').waitFor({ state: 'attached' });
+      await page.locator(`${key('next')}:not([disabled])`).waitFor();
       await next.click();
       await page.locator('.step-title', { hasText: `Step ${step} of 6` }).waitFor();
     }
@@ -247,6 +300,7 @@ describe('deploy wizard bundle in headless Chromium (harness host)', function ()
     assert.match((await page.locator(key('access:ssm')).textContent()) ?? '', /reached through its load balancer/);
     const cidr = page.locator(`vscode-textfield${key('cidr')} input`);
     await cidr.fill('0.0.0.0/0');
+    await cidr.blur();
     await page.locator('[data-error-for="access.cidr"] span', { hasText: /too wide/ }).waitFor();
     await cidr.fill('203.0.113.7/32');
     await page.locator('[data-error-for="access.cidr"]:empty').waitFor({ state: 'attached' });
@@ -267,6 +321,7 @@ describe('deploy wizard bundle in headless Chromium (harness host)', function ()
     await page.locator(key('tier:gpu')).click();
     for (let step = 2; step <= 5; step++) {
       await page.locator('[data-error-for="*"]:empty').waitFor({ state: 'attached' });
+      await page.locator(`${key('next')}:not([disabled])`).waitFor();
       await next.click();
       await page.locator('.step-title', { hasText: `Step ${step} of 6` }).waitFor();
     }
@@ -293,13 +348,45 @@ describe('deploy wizard bundle in headless Chromium (harness host)', function ()
     assert.equal(await page.locator(key('loadFile')).count(), 0, 'the button gives way to what was loaded');
     await page.locator(key('next')).click();
     await page.locator('.step-title', { hasText: 'Step 2 of 6' }).waitFor();
-    await page.locator(key('next')).click();
+    await page.locator(`${key('next')}:not([disabled])`).click();
     await page.locator('.step-title', { hasText: 'Step 3 of 6' }).waitFor();
     assert.equal(await page.locator(key('instanceType:m7i.xlarge')).evaluate((r) => (r as unknown as { checked: boolean }).checked), true, 'the file\'s instance type is chosen');
     const state = wizardPanelStateSchema.parse(await panel.state());
     assert.equal(state.fromFile, 'geusemaker.yaml', 'a reload knows which file to read the kept settings from');
     await host.stop();
     assert.ok(host.requests.some((r) => r.type === 'loadFile'));
+    await page.close();
+  });
+
+  it('the account step: a spinner while AWS is asked, the problem in plain words with its fix, Next disabled until the identity is verified', async () => {
+    const panel = await harness.open('wizard', { theme: 'dark' });
+    const { page } = panel;
+    // The default credentials have none; the profile the fix chooses has them.
+    const host = fakeHost(panel, {
+      identity: (profile) => (profile === 'work-sso'
+        ? { type: 'identity', region: 'us-east-1', profile, account: '123456789012', arn: ARN }
+        : { type: 'identity', region: 'us-east-1', problem: { title: 'No AWS credentials were found.', detail: 'Choose an AWS profile, or sign in with the AWS CLI.', fixes: ['Choose AWS Profile'] } }),
+    });
+    await panel.send(INIT);
+    await page.locator(`vscode-textfield${key('name')} input`).fill('demo');
+    await page.locator(`${key('next')}:not([disabled])`).click();
+    await page.locator('.step-title', { hasText: 'Step 2 of 6' }).waitFor();
+    await page.locator('.identity-problem .problem-title', { hasText: 'No AWS credentials were found.' }).waitFor();
+    assert.equal(await page.locator('.identity-problem .problem-detail').textContent(), 'Choose an AWS profile, or sign in with the AWS CLI.');
+    assert.equal(await page.locator(key('next')).evaluate((b) => b.hasAttribute('disabled')), true, 'Next waits for verified credentials');
+    await page.locator(key('network-mode:existing')).click();
+    await page.locator('.hint', { hasText: 'VPCs are listed once the account above is verified.' }).waitFor();
+    assert.equal(host.requests.some((r) => r.type === 'discover'), false, 'no discovery with credentials known not to work');
+    await page.locator(key('fix:Choose AWS Profile')).click();
+    await page.locator('.identity.verified', { hasText: 'Account 123456789012' }).waitFor();
+    await page.locator(key('vpc:vpc-0def4017')).waitFor();
+    await page.locator(key('vpc:vpc-0def4017')).click();
+    await page.locator(`${key('next')}:not([disabled])`).waitFor();
+    assert.equal(wizardPanelStateSchema.parse(await panel.state()).draft.profile, 'work-sso', 'the chosen profile is the wizard\'s');
+    await host.stop();
+    const identities = host.requests.filter((r) => r.type === 'identity');
+    assert.deepEqual(identities.map((r) => (r.type === 'identity' ? r.profile : '')), [undefined, 'work-sso']);
+    assert.ok(host.requests.some((r) => r.type === 'fix' && r.fix === 'Choose AWS Profile'));
     await page.close();
   });
 
@@ -377,7 +464,7 @@ describe('deploy wizard bundle in headless Chromium (harness host)', function ()
       await page.locator(`vscode-textfield${key('name')} input`).fill('demo');
       for (let step = 2; step <= 6; step++) {
         await page.locator('[data-error-for="*"]:empty').waitFor({ state: 'attached' });
-        await page.locator(key('next')).click();
+        await page.locator(`${key('next')}:not([disabled])`).click();
         await page.locator('.step-title', { hasText: `Step ${step} of 6` }).waitFor();
       }
       await page.locator('table.plan tbody tr').nth(7).waitFor();

@@ -11,6 +11,8 @@ export interface TextfieldOptions {
   key?: string;
   /** The id of the element describing it (its inline error). */
   describedBy?: string;
+  /** Focus left the field (validation waits for it). */
+  onBlur?: () => void;
 }
 
 export type Textfield = HTMLElement & { value: string; invalid: boolean };
@@ -25,5 +27,8 @@ export function textfield(options: TextfieldOptions): Textfield {
   if (options.key) element.dataset.key = options.key;
   if (options.describedBy) element.setAttribute('aria-describedby', options.describedBy);
   element.addEventListener('input', () => options.onInput(element.value));
+  // focusout is composed and bubbles, so the inner input's blur reaches the host element.
+  const onBlur = options.onBlur;
+  if (onBlur) element.addEventListener('focusout', () => onBlur());
   return element;
 }

@@ -1,58 +1,74 @@
 import type { CostPointView } from '../../src/protocol/cost';
-import { svg } from '../shared/dom';
-import { day, seriesWords, usd } from './format';
+import { el, svg } from '../shared/dom';
+import { axisUsd, day, niceCeiling, seriesWords, usd } from './format';
 
-const WIDTH = 480;
-const HEIGHT = 140;
-const LEFT = 56;
-const RIGHT = 8;
-const TOP = 10;
-const BOTTOM = 22;
+/** Coordinates of the trace's own box, stretched to the plot (its strokes do not scale). */
+const TRACE = 1000;
 
-function label(x: number, y: number, words: string, anchor: 'start' | 'middle' | 'end', className = 'axis-label'): SVGTextElement {
-  const text = svg('text', { class: className, x: x.toFixed(1), y: y.toFixed(1), 'text-anchor': anchor });
-  text.textContent = words;
-  return text;
+const pct = (share: number) => `${(Math.min(Math.max(share, 0), 1) * 100).toFixed(2)}%`;
+
+function text(className: string, words: string, attrs: Record<string, string | number>): SVGTextElement {
+  const node = svg('text', { class: className, ...attrs });
+  node.textContent = words;
+  return node;
 }
 
 /**
- * Cumulative cost over the month: a line and area over the whole month's width (the rest of the month stays
- * empty), a dot per day with its amount, and the budget as a dashed line when there is one. Colours come from
- * the stylesheet (theme variables).
+ * Cumulative cost over the month, as wide as the panel: the plot is in percentages (the line and area in a
+ * stretched box with non-scaling strokes), so text and dots keep their size at any width. The axis is a round
+ * amount above the highest value or budget; a month that has cost nothing yet says so instead of drawing a
+ * flat line under a made-up scale. Colours come from the stylesheet (theme variables).
  */
-export function costChart(series: readonly CostPointView[], budgetUsd?: number): SVGSVGElement {
-  const chart = svg('svg', { class: 'cost-chart', viewBox: `0 0 ${WIDTH} ${HEIGHT}`, role: 'img', 'aria-label': seriesWords(series) });
+export function costChart(series: readonly CostPointView[], budgetUsd?: number): HTMLElement {
+  const figure = el('figure', { className: 'cost-chart', attrs: { role: 'img', 'aria-label': seriesWords(series) } });
   const first = series[0];
   const last = series[series.length - 1];
-  const plotWidth = WIDTH - LEFT - RIGHT;
-  const plotHeight = HEIGHT - TOP - BOTTOM;
-  const floor = HEIGHT - BOTTOM;
-  chart.append(svg('line', { class: 'axis', x1: LEFT, x2: WIDTH - RIGHT, y1: floor + 0.5, y2: floor + 0.5 }));
-  if (!first || !last) {
-    chart.append(label(LEFT + plotWidth / 2, TOP + plotHeight / 2, 'No cost recorded this month yet', 'middle', 'empty-label'));
-    return chart;
+  const highest = Math.max(0, ...series.map((p) => p.usd), budgetUsd ?? 0);
+  // Under a cent is not worth a scale: its axis would read $0.011 over a line that looks flat.
+  if (!first || !last || highest < 0.01) {
+    figure.classList.add('empty');
+    figure.append(el('p', { className: 'empty-label', text: first ? 'Under a cent so far this month: nothing to chart yet.' : 'No cost recorded this month yet.' }));
+    return figure;
   }
+  const top = niceCeiling(highest);
   const start = new Date(first.at);
   const monthStart = Date.UTC(start.getUTCFullYear(), start.getUTCMonth(), 1);
   const monthEnd = Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + 1, 1);
-  const top = Math.max(0.01, ...series.map((p) => p.usd), budgetUsd ?? 0) * 1.05;
-  const x = (at: string) => LEFT + (plotWidth * Math.min(Math.max(Date.parse(at) - monthStart, 0), monthEnd - monthStart)) / (monthEnd - monthStart);
-  const y = (value: number) => floor - (plotHeight * value) / top;
+  const xShare = (at: string) => (Date.parse(at) - monthStart) / (monthEnd - monthStart);
+  const yShare = (value: number) => 1 - value / top;
 
-  chart.append(label(LEFT - 6, TOP + 4, usd(top), 'end'), label(LEFT - 6, floor, '$0', 'end'));
-  chart.append(label(LEFT, HEIGHT - 6, day(new Date(monthStart).toISOString()), 'start'), label(WIDTH - RIGHT, HEIGHT - 6, day(new Date(monthEnd - 1).toISOString()), 'end'));
-  if (budgetUsd !== undefined) {
-    chart.append(svg('line', { class: 'budget-line', x1: LEFT, x2: WIDTH - RIGHT, y1: y(budgetUsd).toFixed(1), y2: y(budgetUsd).toFixed(1) }));
-    chart.append(label(WIDTH - RIGHT, y(budgetUsd) - 4, `budget ${usd(budgetUsd)}`, 'end'));
+  const plot = svg('svg', { class: 'plot', width: '100%', height: '100%', 'aria-hidden': 'true' });
+  plot.append(
+    svg('line', { class: 'grid', x1: '0', x2: '100%', y1: '0.5', y2: '0.5' }),
+    svg('line', { class: 'grid', x1: '0', x2: '100%', y1: '50%', y2: '50%' }),
+  );
+  const trace = svg('svg', { class: 'trace', width: '100%', height: '100%', viewBox: `0 0 ${TRACE} ${TRACE}`, preserveAspectRatio: 'none' });
+  const points = series.map((p) => `${(Math.min(Math.max(xShare(p.at), 0), 1) * TRACE).toFixed(1)},${(yShare(p.usd) * TRACE).toFixed(1)}`);
+  const x0 = (Math.max(xShare(first.at), 0) * TRACE).toFixed(1);
+  const x1 = (Math.min(xShare(last.at), 1) * TRACE).toFixed(1);
+  trace.append(
+    svg('path', { class: 'area', d: `M${x0},${TRACE} L${points.join(' L')} L${x1},${TRACE} Z` }),
+    svg('polyline', { class: 'line', points: points.join(' '), 'vector-effect': 'non-scaling-stroke' }),
+  );
+  plot.append(trace, svg('line', { class: 'axis', x1: '0', x2: '100%', y1: '100%', y2: '100%' }));
+  if (budgetUsd !== undefined && budgetUsd > 0) {
+    const y = pct(yShare(budgetUsd));
+    plot.append(svg('line', { class: 'budget-line', x1: '0', x2: '100%', y1: y, y2: y }), text('budget-label', `budget ${usd(budgetUsd)}`, { x: '100%', y, dy: '-4', 'text-anchor': 'end' }));
   }
-  const points = series.map((p) => `${x(p.at).toFixed(1)},${y(p.usd).toFixed(1)}`);
-  chart.append(svg('path', { class: 'area', d: `M${x(first.at).toFixed(1)},${floor} L${points.join(' L')} L${x(last.at).toFixed(1)},${floor} Z` }));
-  chart.append(svg('polyline', { class: 'line', points: points.join(' ') }));
   for (const point of series) {
     const title = svg('title');
     title.textContent = `${day(point.at)}: ${usd(point.usd)} so far`;
-    chart.append(svg('circle', { class: 'point', cx: x(point.at).toFixed(1), cy: y(point.usd).toFixed(1), r: 2.5 }, title));
+    plot.append(svg('circle', { class: 'point', cx: pct(xShare(point.at)), cy: pct(yShare(point.usd)), r: 2.5 }, title));
   }
-  chart.append(label(Math.min(x(last.at) + 4, WIDTH - RIGHT), Math.max(y(last.usd) - 6, TOP + 8), usd(last.usd), x(last.at) > WIDTH - 80 ? 'end' : 'start', 'value-label'));
-  return chart;
+  const nearEnd = xShare(last.at) > 0.8;
+  plot.append(text('value-label', usd(last.usd), { x: pct(xShare(last.at)), y: pct(yShare(last.usd)), dx: nearEnd ? '-6' : '6', dy: '-6', 'text-anchor': nearEnd ? 'end' : 'start' }));
+
+  figure.append(
+    el('div', { className: 'y-axis', attrs: { 'aria-hidden': 'true' } },
+      el('span', { className: 'axis-label', text: axisUsd(top) }), el('span', { className: 'axis-label', text: axisUsd(top / 2) }), el('span', { className: 'axis-label', text: '$0' })),
+    el('div', { className: 'plot-area' }, plot),
+    el('div', { className: 'x-axis', attrs: { 'aria-hidden': 'true' } },
+      el('span', { className: 'axis-label', text: day(new Date(monthStart).toISOString()) }), el('span', { className: 'axis-label', text: day(new Date(monthEnd - 1).toISOString()) })),
+  );
+  return figure;
 }

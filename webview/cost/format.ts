@@ -9,9 +9,25 @@ export function usd(value: number): string {
   return value !== 0 && Math.abs(value) < 1 ? `${value < 0 ? '-' : ''}$${Math.abs(value).toFixed(3)}` : dollars.format(value);
 }
 
-/** Per hour needs more digits than a month: $0.233/h. */
-export function perHour(value: number): string {
+/** Per hour needs more digits than a month: $0.233/h; a kept file system's fraction of a cent is not "$0.000/h". */
+export function perHour(value: number | undefined): string {
+  if (value === undefined) return 'unknown';
+  if (value === 0) return '$0.00/h';
+  if (value < 0.0005) return 'under $0.001/h';
   return `$${value.toFixed(value < 10 ? 3 : 2)}/h`;
+}
+
+/** The chart's axis top: the smallest round amount (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 × a power of ten) at or above `value`. */
+export function niceCeiling(value: number): number {
+  if (!(value > 0) || !Number.isFinite(value)) return 1;
+  const power = 10 ** Math.floor(Math.log10(value));
+  const step = [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10].find((m) => m * power >= value * (1 - 1e-9)) ?? 10;
+  return Number((step * power).toPrecision(2));
+}
+
+/** Axis amounts are round: "$60", "$2.5", "$0.02". */
+export function axisUsd(value: number): string {
+  return `$${Number(value.toPrecision(2))}`;
 }
 
 export function percent(value: number): string {
@@ -36,7 +52,7 @@ export function stackFacts(stack: StackCost): string {
 
 export function savingsWords(stack: StackCost): string | undefined {
   const savings = stack.spotSavings;
-  if (!savings) return stack.market === 'spot' ? 'no spot price known' : undefined;
+  if (!savings) return stack.market === 'spot' ? 'unknown: no believable spot price, so the estimate uses on-demand' : undefined;
   return `${usd(savings.savedUsd)}/month (${percent(savings.percent)} less than ${usd(savings.onDemandComputeUsd)} on demand)`;
 }
 

@@ -58,7 +58,7 @@ function stackCard(stack: StackCost, view: View): HTMLElement {
     disabled: !stack.canPause || view.busy.has(`pause:${key}`), onClick: () => view.onPause(stack),
   });
   const figures = el('dl', { className: 'figures' },
-    fact('Now', perHour(stack.hourlyUsd), source(stack.hourlySource), stack.hourlyBasis),
+    fact('Now', perHour(stack.hourlyUsd), stack.hourlyUsd === undefined ? undefined : source(stack.hourlySource), stack.hourlyBasis),
     fact('Month to date', stack.monthToDateUsd === undefined ? '—' : usd(stack.monthToDateUsd), undefined, stack.monthToDateBasis),
     fact('Monthly estimate', stack.estimate ? usd(stack.estimate.totalUsd) : '—'),
   );
@@ -81,7 +81,8 @@ function totalCard(snapshot: CostSnapshot): HTMLElement {
   const total = snapshot.total;
   const count = snapshot.stacks.length;
   const figures = el('dl', { className: 'figures' },
-    fact('Now', perHour(total.hourlyUsd)),
+    fact('Now', total.unknownHourly > 0 ? `${perHour(total.hourlyUsd)} + ${total.unknownHourly} unknown` : perHour(total.hourlyUsd),
+      undefined, total.unknownHourly > 0 ? `No believable price is known for ${total.unknownHourly} of the stacks: the total counts the others.` : undefined),
     fact('Month to date', usd(total.monthToDateUsd)),
     fact('Monthly at today\'s rate', usd(total.monthlyAtRateUsd)),
   );

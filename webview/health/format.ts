@@ -5,8 +5,12 @@ import type { HealthSnapshot, ServiceRow } from '../../src/protocol/health';
 export function summary(snapshot: HealthSnapshot): string {
   const total = snapshot.services.length;
   if (total === 0) return snapshot.checking ? 'Checking services…' : 'No services checked yet';
+  const services = `service${total === 1 ? '' : 's'}`;
+  const unknown = snapshot.services.filter((s) => s.status === 'unknown').length;
+  // "0 of 5 healthy" would say they are down; unknown means nobody could look.
+  if (unknown === total) return `Health unknown for ${total === 1 ? 'the' : `all ${total}`} ${services}`;
   const healthy = snapshot.services.filter((s) => s.status === 'healthy').length;
-  return `${healthy} of ${total} service${total === 1 ? '' : 's'} healthy`;
+  return `${healthy} of ${total} ${services} healthy${unknown > 0 ? `, ${unknown} unknown` : ''}`;
 }
 
 export function latency(ms: number | undefined): string {
@@ -32,4 +36,12 @@ export function historyWords(row: ServiceRow): string {
   for (const point of row.history) counts.set(point.status, (counts.get(point.status) ?? 0) + 1);
   const parts = [...counts].map(([status, count]) => `${count} ${status}`);
   return `Last ${row.history.length} checks: ${parts.join(', ')}`;
+}
+
+/** Why Restart and Open are disabled, or undefined when the agent can take them. */
+export function agentBlocks(snapshot: HealthSnapshot): string | undefined {
+  if (snapshot.agent === 'online') return undefined;
+  return snapshot.agent === 'offline'
+    ? 'Needs the instance\'s SSM agent, which is not online yet'
+    : 'Needs the instance\'s SSM agent, which cannot be reached here';
 }

@@ -20,8 +20,10 @@ const panel = new SnapshotPanel<HealthSnapshot, HostToHealth, HealthToHost>({
 
 const view = (): View => ({
   snapshot: panel.snapshot, busy: panel.busy, notice: panel.notice,
-  onRefresh: () => void panel.run('refresh', (id) => ({ type: 'refresh', id }), 'Checked again.'),
+  // The "checked" time in the header says a refresh happened; an empty notice clears an older one.
+  onRefresh: () => void panel.run('refresh', (id) => ({ type: 'refresh', id }), ''),
   onAction: (action, row) => void panel.run(`${row.name}:${action}`, (id) => ({ type: action, id, service: row.name }), DONE[action](row.displayName)),
+  onFix: (fix) => void panel.run(`fix:${fix}`, (id) => ({ type: 'fix', id, fix }), ''),
 });
 
 const screen = focusKeepingRoot();

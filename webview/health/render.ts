@@ -1,10 +1,11 @@
+import { FIX_TITLES, type FixId } from '../../src/protocol/fixes';
 import type { HealthSnapshot, ServiceRow } from '../../src/protocol/health';
 import { button, spinner } from '../components';
 import { el } from '../shared/dom';
 import { errorBanner, noticeLine, panelMain } from '../shared/panel-main';
 import type { Notice } from '../shared/snapshot-panel';
 import { historyChart } from './chart';
-import { latency, summary, timeOfDay, via } from './format';
+import { agentBlocks, latency, summary, timeOfDay, via } from './format';
 
 export type ServiceAction = 'showLogs' | 'restart' | 'open';
 
@@ -16,6 +17,8 @@ export interface View {
   notice?: Notice;
   onRefresh(): void;
   onAction(action: ServiceAction, service: ServiceRow): void;
+  /** A button under the error: a fix, or the log. */
+  onFix(fix: FixId | 'showLog'): void;
 }
 
 const STATUS_WORDS: Record<ServiceRow['status'], string> = {
@@ -26,14 +29,14 @@ function fact(term: string, value: string, title?: string): HTMLElement[] {
   return [el('dt', { text: term }), el('dd', { text: value, attrs: title ? { title } : {} })];
 }
 
-function serviceCard(row: ServiceRow, view: View): HTMLElement {
+function serviceCard(row: ServiceRow, view: View, blocked: string | undefined): HTMLElement {
   const headingId = `service-${row.name}`;
   const key = (action: ServiceAction) => `${row.name}:${action}`;
   const actions = el('div', { className: 'actions' },
     button({ label: 'Show Logs', key: key('showLogs'), secondary: true, disabled: view.busy.has(key('showLogs')), onClick: () => view.onAction('showLogs', row) }),
-    button({ label: 'Restart', key: key('restart'), secondary: true, title: `docker compose restart ${row.name}`, disabled: view.busy.has(key('restart')), onClick: () => view.onAction('restart', row) }),
+    button({ label: 'Restart', key: key('restart'), secondary: true, title: blocked ?? `Restart the ${row.displayName} container on the instance`, disabled: blocked !== undefined || view.busy.has(key('restart')), onClick: () => view.onAction('restart', row) }),
   );
-  if (row.canOpen) actions.append(button({ label: 'Open', key: key('open'), disabled: view.busy.has(key('open')), onClick: () => view.onAction('open', row) }));
+  if (row.canOpen) actions.append(button({ label: 'Open', key: key('open'), ...(blocked ? { title: blocked } : {}), disabled: blocked !== undefined || view.busy.has(key('open')), onClick: () => view.onAction('open', row) }));
   const card = el('section', { className: `service severity-${row.severity}`, attrs: { 'aria-labelledby': headingId, role: 'listitem' } },
     el('header', {},
       el('h2', { text: row.displayName, attrs: { id: headingId } }),
@@ -52,12 +55,21 @@ function serviceCard(row: ServiceRow, view: View): HTMLElement {
   return card;
 }
 
+/** The error's fix buttons and Show Log: Refresh above already retries. */
+function errorFixes(snapshot: HealthSnapshot, view: View): HTMLElement {
+  const fixes: (FixId | 'showLog')[] = [...snapshot.errorFixes, 'showLog'];
+  return el('div', { className: 'error-actions' }, ...fixes.map((fix, index) => button({
+    label: fix === 'showLog' ? 'Show Log' : FIX_TITLES[fix], key: `fix:${fix}`, secondary: index > 0 || fix === 'showLog',
+    disabled: view.busy.has(`fix:${fix}`), onClick: () => view.onFix(fix),
+  })));
+}
+
 /** Builds the whole panel; the caller swaps it in (and restores focus). */
 export function renderHealth(view: View): HTMLElement {
   const snapshot = view.snapshot;
   if (!snapshot) return panelMain(true, 'Waiting for the first health check…');
   const main = panelMain(snapshot.checking);
-  const meta = [snapshot.region, snapshot.checkedAt ? `checked ${timeOfDay(snapshot.checkedAt)}` : 'not checked yet', `every ${snapshot.refreshSeconds} s while open`].filter(Boolean).join(' · ');
+  const meta = [snapshot.region, snapshot.checkedAt ? `checked ${timeOfDay(snapshot.checkedAt)}` : 'not checked yet', snapshot.autoRefresh ? `every ${snapshot.refreshSeconds} s while open` : 'Refresh to check again'].filter(Boolean).join(' · ');
   const refresh = button({ label: 'Refresh', key: 'refresh', disabled: snapshot.checking || view.busy.has('refresh'), onClick: view.onRefresh });
   main.append(
     el('header', { className: 'top' },
@@ -69,9 +81,10 @@ export function renderHealth(view: View): HTMLElement {
       el('div', { className: 'top-actions' }, ...(snapshot.checking ? [spinner('Checking')] : []), refresh),
     ),
   );
-  if (snapshot.error) main.append(errorBanner(snapshot.error));
+  if (snapshot.error) main.append(errorBanner(snapshot.error), errorFixes(snapshot, view));
   if (snapshot.note) main.append(el('p', { className: 'banner note', text: snapshot.note }));
   main.append(noticeLine(view.notice));
-  main.append(el('div', { className: 'services', attrs: { role: 'list' } }, ...snapshot.services.map((row) => serviceCard(row, view))));
+  const blocked = agentBlocks(snapshot);
+  main.append(el('div', { className: 'services', attrs: { role: 'list' } }, ...snapshot.services.map((row) => serviceCard(row, view, blocked))));
   return main;
 }

@@ -9,9 +9,18 @@ const claims = (prefix: string, field: string) => field === prefix || field.star
 
 export const errorId = (prefix: string) => `error-${prefix.replace(/[^a-zA-Z0-9]/g, '-')}`;
 
-/** The schema's messages are predicates ("must be…"): they get their field as subject. */
+/** What each field is called on the page, so a message names what the user sees (never a config key). */
+const FIELD_WORDS: Record<string, string> = {
+  name: 'stack name', tier: 'tier', region: 'region', profile: 'profile', network: 'network', 'network.vpcId': 'VPC', 'network.subnetIds': 'subnet choice',
+  instanceType: 'instance type', market: 'market', onDemandFallback: 'on-demand fallback', rootVolumeGb: 'root disk size', services: 'service choice',
+  ollamaModels: 'model choice', access: 'access', 'access.mode': 'access', 'access.cidr': 'address range', cloudFront: 'CloudFront choice', certificateArn: 'certificate',
+};
+
+const fieldWords = (field: string) => FIELD_WORDS[field] ?? FIELD_WORDS[field.split('.')[0] ?? ''] ?? 'setting';
+
+/** The schema's messages are predicates ("must be…"): they get the field's name on the page as subject. */
 export function sentence(error: WizardFieldError): string {
-  const field = error.field.split('.').pop() ?? error.field;
+  const field = fieldWords(error.field);
   const text = /^(must|is|has|may|needs|cannot)\b/.test(error.message) ? `The ${field} ${error.message}` : error.message.charAt(0).toUpperCase() + error.message.slice(1);
   return /[.!?]$/.test(text) ? text : `${text}.`;
 }

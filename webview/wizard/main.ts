@@ -1,11 +1,16 @@
 import '../shared/zod-jitless';
 import './wizard.css';
-import { hostToWizardSchema, WIZARD_STEPS, wizardPanelStateSchema, type Draft, type HostToWizard, type WizardFieldError, type WizardInit, type WizardPanelState, type WizardProgress, type WizardToHost, type WizardVpc, type InstanceChoice, type WizardReview } from '../../src/protocol/wizard';
+import {
+  hostToWizardSchema, WIZARD_STEPS, wizardPanelStateSchema, type Draft, type HostToWizard, type InstanceChoice, type WizardFieldError, type WizardInit,
+  type WizardPanelState, type WizardProgress, type WizardReview, type WizardToHost, type WizardVpc,
+} from '../../src/protocol/wizard';
 import { DEFAULT_INSTANCE_TYPE, DEFAULT_TIER } from '../../src/engine/tiers';
 import { WebviewChannel } from '../shared/channel';
 import { focusKeepingRoot } from '../shared/redraw';
 import { vscodeApi } from '../shared/vscode-api';
+import { fillEstimates } from './estimate-text';
 import { fillErrorSlots } from './fields';
+import { changedKeys, estimateKey, identityKey, Touched } from './touched';
 import { elapsedOf } from './progress-view';
 import { renderWizard } from './render';
 import type { Loadable, WizardView } from './view';
@@ -18,7 +23,13 @@ let draft: Draft | undefined = saved.success ? saved.data.draft : undefined;
 let progress: WizardProgress | undefined = saved.success ? saved.data.progress : undefined;
 let fromFile: WizardView['fromFile'] = saved.success && saved.data.fromFile ? { source: saved.data.fromFile, notes: [] } : undefined;
 let init: WizardInit | undefined;
+/** The host's verdict on the current step; only the touched fields' part is shown (see `shown`). */
 let errors: WizardFieldError[] = [];
+const touched = new Touched();
+let identity: WizardView['identity'];
+let estimates: WizardView['estimates'];
+let latestEstimate = 0;
+let estimateTimer: ReturnType<typeof setTimeout> | undefined;
 let networks: WizardView['networks'];
 let types: WizardView['types'];
 let review: WizardView['review'];
@@ -26,6 +37,8 @@ let notice: WizardView['notice'];
 const busy = new Set<string>();
 /** Only the newest check's answer counts: older ones judged a draft that has since changed. */
 let latestCheck = 0;
+/** The draft was typed into since the last verdict: that verdict judged an older draft. */
+let stale = false;
 let checkTimer: ReturnType<typeof setTimeout> | undefined;
 
 const channel = new WebviewChannel<HostToWizard, WizardToHost>(api, hostToWizardSchema, (message) => {
@@ -37,9 +50,29 @@ const channel = new WebviewChannel<HostToWizard, WizardToHost>(api, hostToWizard
     case 'checked':
       if (message.id !== latestCheck) return;
       errors = message.errors;
+      stale = false;
       // Typing goes on in a field: patch the errors in place instead of re-rendering under the caret.
-      fillErrorSlots(root, errors);
-      setNextEnabled();
+      patchErrors();
+      return;
+    case 'identity':
+      if (!draft || identityKey(message.region, message.profile) !== identityKey(draft.region, draft.profile)) return;
+      identity = { key: identityKey(message.region, message.profile), loading: false, value: message };
+      break;
+    case 'account':
+      // The settings changed (a profile chosen, the endpoint fixed): the account is checked again.
+      if (init) init = { ...init, profiles: message.profiles };
+      if (draft && message.chosen) {
+        const { profile: _old, ...rest } = draft;
+        draft = message.profile ? { ...rest, profile: message.profile } : rest;
+      }
+      identity = undefined;
+      if (networks?.error) networks = undefined;
+      if (types?.error) types = undefined;
+      break;
+    case 'estimates':
+      if (message.id !== latestEstimate) return;
+      estimates = { key: estimates?.key ?? '', loading: false, value: message };
+      if (draft && !progress) fillEstimates(root, { estimates, draft });
       return;
     case 'networks':
       if (networks?.key === message.region) networks = { ...networks, loading: false, value: message.vpcs };
@@ -59,14 +92,18 @@ const channel = new WebviewChannel<HostToWizard, WizardToHost>(api, hostToWizard
       fromFile = { source: message.source, notes: message.extras };
       step = 'basics';
       errors = [];
+      // Settings the file gave are the user's input: their problems show on their step right away; the rest wait.
+      touched.reset();
+      if (init) touched.add(...changedKeys(init.draft, message.draft));
       networks = undefined;
       types = undefined;
       review = undefined;
+      estimates = undefined;
       break;
   }
   save();
   draw();
-  if (message.type === 'init' || message.type === 'draft') enterStep();
+  if (message.type === 'init' || message.type === 'draft' || message.type === 'account' || message.type === 'identity') enterStep();
 });
 
 function save(): void {
@@ -88,6 +125,28 @@ async function check(): Promise<void> {
   });
 }
 
+/** Errors the user should see now: on fields they have left or set, or all of them once Next was pressed. */
+const shown = () => errors.filter((e) => touched.covers(e.field));
+
+function patchErrors(): void {
+  fillErrorSlots(root, shown());
+  setNextEnabled();
+}
+
+/** The cost engine's figures follow every choice that changes the price; other edits do not ask again. */
+function scheduleEstimate(): void {
+  if (!draft) return;
+  const key = estimateKey(draft);
+  if (estimates?.key === key) return;
+  estimates = { key, loading: true, ...(estimates?.value ? { value: estimates.value } : {}) };
+  clearTimeout(estimateTimer);
+  const current = draft;
+  estimateTimer = setTimeout(() => void channel.request((id) => {
+    latestEstimate = id;
+    return { type: 'estimates', id, draft: current };
+  }), 300);
+}
+
 function scheduleCheck(): void {
   clearTimeout(checkTimer);
   checkTimer = setTimeout(() => void check(), 200);
@@ -106,7 +165,16 @@ function enterStep(): void {
   // The live view replaces the steps: nothing to load for them.
   if (!draft || progress) return;
   const d = draft;
-  if (step === 'network' && d.network.mode === 'existing' && (networks?.key !== d.region || networks.error)) {
+  scheduleEstimate();
+  const key = identityKey(d.region, d.profile);
+  if (step === 'network' && identity?.key !== key) {
+    identity = { key, loading: true };
+    draw();
+    void channel.request((id) => ({ type: 'identity', id, region: d.region, ...(d.profile ? { profile: d.profile } : {}) }));
+  }
+  const verified = identity?.key === key && Boolean(identity.value?.account);
+  // VPCs are listed once the credentials are known to work: a missing credential is said once, on the account.
+  if (step === 'network' && verified && d.network.mode === 'existing' && (networks?.key !== d.region || networks.error)) {
     void load<WizardVpc[]>(d.region, (v) => (networks = v), (id) => ({ type: 'discover', id, region: d.region, ...(d.profile ? { profile: d.profile } : {}) }));
   }
   if (step === 'instance' && (types?.key !== typesKey() || types.error)) {
@@ -126,9 +194,15 @@ async function request(key: string, send: (id: number) => Extract<WizardToHost, 
   return !response.error && !response.cancelled;
 }
 
+/** The account step goes on only with credentials AWS has answered for. */
+function accountBlocks(): boolean {
+  if (step !== 'network' || !draft) return false;
+  return identity?.key !== identityKey(draft.region, draft.profile) || !identity.value?.account;
+}
+
 function setNextEnabled(): void {
   const next = root.querySelector<HTMLElement & { disabled: boolean }>('[data-key="next"]');
-  if (next) next.disabled = errors.length > 0 || busy.has('next');
+  if (next) next.disabled = shown().length > 0 || busy.has('next') || accountBlocks();
 }
 
 function go(to: number): void {
@@ -136,6 +210,7 @@ function go(to: number): void {
   if (!target) return;
   step = target;
   errors = [];
+  touched.newStep();
   notice = undefined;
   save();
   draw();
@@ -151,18 +226,53 @@ const placeholderDraft: Draft = {
 /** Typing changes the draft without a re-render: callbacks read the current draft, never the one drawn. */
 const current = (): Draft => draft ?? placeholderDraft;
 
+/** Back to an empty wizard: the deploy shown is over, and its stack lives on in the Stacks view. */
+function startAfresh(): void {
+  progress = undefined;
+  draft = undefined;
+  fromFile = undefined;
+  step = 'basics';
+  errors = [];
+  touched.reset();
+  identity = undefined;
+  estimates = undefined;
+  networks = undefined;
+  types = undefined;
+  review = undefined;
+  notice = undefined;
+  draw();
+}
+
 const view = (d: Draft): WizardView => ({
-  init, step, draft: d, errors, networks, types, review, progress, busy, notice, fromFile,
-  change: (update) => {
+  init, step, draft: d, errors: shown(), identity, estimates, networks, types, review, progress, busy, notice, fromFile,
+  change: (update, touches = []) => {
     draft = update(current());
+    touched.add(...touches);
     save();
     draw();
     enterStep();
   },
   type: (update) => {
     draft = update(current());
+    stale = true;
+    // An answer to a check sent before this edit no longer counts.
+    latestCheck = -1;
     save();
     scheduleCheck();
+    scheduleEstimate();
+  },
+  blur: (field) => {
+    touched.add(field);
+    // A verdict on an older draft must not flash up (nor disable Next under a click): ask now and show its answer.
+    if (stale) {
+      clearTimeout(checkTimer);
+      void check();
+    } else patchErrors();
+  },
+  fix: (fix) => void request(`fix:${fix}`, (id) => ({ type: 'fix', id, fix })),
+  recheck: () => {
+    identity = undefined;
+    enterStep();
   },
   next: () => void (async () => {
     clearTimeout(checkTimer);
@@ -170,7 +280,9 @@ const view = (d: Draft): WizardView => ({
     setNextEnabled();
     await check();
     busy.delete('next');
-    if (errors.length === 0) go(WIZARD_STEPS.indexOf(step) + 1);
+    // Next asks for everything: the step's remaining problems show now.
+    touched.revealStep();
+    if (errors.length === 0 && !accountBlocks()) go(WIZARD_STEPS.indexOf(step) + 1);
     else draw();
   })(),
   back: () => go(WIZARD_STEPS.indexOf(step) - 1),
@@ -187,6 +299,13 @@ const view = (d: Draft): WizardView => ({
     progress = undefined;
     go(0);
   },
+  another: () => {
+    startAfresh();
+    // The host forgets the finished run and sends a fresh start (init).
+    void request('another', (id) => ({ type: 'another', id }));
+  },
+  showInStacks: () => void request('showInStacks', (id) => ({ type: 'showInStacks', id })),
+  close: () => void request('close', (id) => ({ type: 'close', id })),
   loadFile: () => void request('loadFile', (id) => ({ type: 'loadFile', id })),
   open: (service) => void request(`open:${service}`, (id) => ({ type: 'open', id, service: service as Extract<WizardToHost, { type: 'open' }>['service'] })),
 });

@@ -47,8 +47,21 @@ function actions(progress: WizardProgress, view: WizardView): HTMLElement {
     );
   }
   if (stopped && progress.operation === 'rollback') bar.append(button({ label: 'Retry Roll Back', key: 'rollback', disabled: busy('rollback'), onClick: view.rollback }));
+  if (progress.phase === 'done' && progress.operation === 'deploy') {
+    bar.append(
+      button({ label: 'Show in Stacks', key: 'showInStacks', disabled: busy('showInStacks'), title: 'The stack in the Stacks view, as it is now', onClick: view.showInStacks }),
+      button({ label: 'Deploy Another', key: 'another', secondary: true, disabled: busy('another'), title: 'A fresh wizard in this panel', onClick: view.another }),
+    );
+  }
   if (progress.phase === 'done' && progress.operation === 'rollback') bar.append(button({ label: 'Back to the Wizard', key: 'restart', secondary: true, onClick: view.restart }));
+  if (progress.phase === 'done') bar.append(button({ label: 'Close', key: 'close', secondary: true, onClick: view.close }));
   return bar;
+}
+
+/** A finished page does not follow the stack (a pause or resume replaces the instance): it says so. */
+function recordNote(progress: WizardProgress): HTMLElement {
+  const at = new Date(progress.endedAt ?? progress.startedAt).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+  return el('p', { className: 'banner note record', text: `This is a record of the ${progress.operation} at ${at}. The Stacks view shows the stack as it is now.` });
 }
 
 function services(progress: WizardProgress, view: WizardView): HTMLElement {
@@ -101,6 +114,7 @@ export function progressView(progress: WizardProgress, view: WizardView): HTMLEl
   if (progress.phase === 'cancelled' || progress.phase === 'interrupted') {
     parts.push(el('p', { className: 'banner note', text: 'Everything created so far is in the stack\'s journal: Resume Deploy continues from there, Roll Back removes it.' }));
   }
+  if (progress.phase === 'done') parts.push(recordNote(progress));
   parts.push(rows(progress));
   if (progress.notes.length > 0) parts.push(el('ul', { className: 'notes' }, ...progress.notes.map((n) => el('li', { text: n }))));
   if (progress.bootstrap && progress.operation === 'deploy') parts.push(bootstrapLog(progress.bootstrap));

@@ -2,6 +2,7 @@ import { WIZARD_STEPS, type WizardStepName } from '../../src/protocol/wizard';
 import { button, spinner } from '../components';
 import { el } from '../shared/dom';
 import { fillErrorSlots, stepErrorSlot } from './fields';
+import { stackEstimateText } from './estimate-text';
 import { progressView } from './progress-view';
 import { accessStep, reviewStep, servicesStep } from './steps-finish';
 import { basicsStep, instanceStep, networkStep } from './steps-setup';
@@ -32,9 +33,15 @@ function navigation(view: WizardView): HTMLElement {
     if (view.init?.canSave) bar.append(button({ label: 'Save as geusemaker.yaml', key: 'save', secondary: true, disabled: !ready || view.busy.has('save'), onClick: view.save }));
     bar.append(button({ label: 'Deploy', key: 'deploy', disabled: !ready || view.busy.has('deploy'), onClick: view.deploy }));
   } else {
-    bar.append(button({ label: 'Next', key: 'next', disabled: view.errors.length > 0 || view.busy.has('next'), title: 'Checks this step, then goes on', onClick: view.next }));
+    // The account step waits for AWS to say who the credentials are.
+    const unverified = view.step === 'network' && (view.identity?.loading !== false || !view.identity.value?.account);
+    bar.append(button({ label: 'Next', key: 'next', disabled: view.errors.length > 0 || view.busy.has('next') || unverified, title: 'Checks this step, then goes on', onClick: view.next }));
   }
   return bar;
+}
+
+function stackEstimate(view: WizardView): HTMLElement {
+  return el('p', { className: 'stack-estimate', text: stackEstimateText(view), attrs: { 'aria-live': 'polite' } });
 }
 
 /** The whole panel; the caller swaps it in and restores focus. */
@@ -55,6 +62,7 @@ export function renderWizard(view: WizardView): HTMLElement {
     el('div', { className: 'step', attrs: { role: 'group', 'aria-labelledby': 'step-title' } }, ...BODIES[view.step](view)),
     stepErrorSlot(),
     el('p', { className: `notice${view.notice?.error ? ' error' : ''}`, text: view.notice?.text ?? '', attrs: { 'aria-live': 'polite' } }),
+    ...(view.step === 'review' ? [] : [stackEstimate(view)]),
     navigation(view),
   );
   fillErrorSlots(main, view.errors);

@@ -22,7 +22,7 @@ export function servicesStep(view: WizardView): HTMLElement[] {
   const services = section('Services',
     ...SERVICES.map((s) => checkbox({
       label: s.label, key: `service:${s.name}`, checked: draft.services[s.name],
-      onChange: (on) => view.change((d) => ({ ...d, services: { ...d.services, [s.name]: on } })),
+      onChange: (on) => view.change((d) => ({ ...d, services: { ...d.services, [s.name]: on } }), ['services']),
     })),
     errorSlot('services'),
   );
@@ -34,7 +34,7 @@ export function servicesStep(view: WizardView): HTMLElement[] {
     parts.push(section('Ollama models to pre-pull',
       ...models.map((m) => checkbox({
         label: `${m.name} — ${m.sizeGB} GB download, ${m.what}`, key: `model:${m.name}`, checked: draft.ollamaModels.includes(m.name),
-        onChange: (on) => view.change((d) => ({ ...d, ollamaModels: on ? [...d.ollamaModels.filter((n) => n !== m.name), m.name] : d.ollamaModels.filter((n) => n !== m.name) })),
+        onChange: (on) => view.change((d) => ({ ...d, ollamaModels: on ? [...d.ollamaModels.filter((n) => n !== m.name), m.name] : d.ollamaModels.filter((n) => n !== m.name) }), ['ollamaModels']),
       })),
       hint(`Downloads ${total.toFixed(1)} GB on first boot; more can be pulled later.`),
       errorSlot('ollamaModels'),
@@ -83,7 +83,7 @@ export function accessStep(view: WizardView): HTMLElement[] {
         const closed = closedBecause(draft.tier, c.value);
         return { ...c, description: closed ? `${c.description} ${closed}` : c.description, disabled: closed !== undefined };
       }),
-      onChange: (choice) => view.change((d) => withAccess(d, choice)),
+      onChange: (choice) => view.change((d) => withAccess(d, choice), ['access.mode', 'cloudFront']),
     }),
     errorSlot('access'), errorSlot('access.mode'), errorSlot('cloudFront'),
   );
@@ -91,7 +91,10 @@ export function accessStep(view: WizardView): HTMLElement[] {
     const cidr = draft.access.cidr;
     group.append(
       el('h3', { text: 'Your address range' }),
-      field('access.cidr', textfield({ value: cidr, label: 'Your address range', placeholder: '203.0.113.7/32', key: 'cidr', describedBy: errorId('access.cidr'), onInput: (value) => view.type((d) => ({ ...d, access: { mode: 'cidr', cidr: value } })) })),
+      field('access.cidr', textfield({
+        value: cidr, label: 'Your address range', placeholder: '203.0.113.7/32', key: 'cidr', describedBy: errorId('access.cidr'),
+        onInput: (value) => view.type((d) => ({ ...d, access: { mode: 'cidr', cidr: value } })), onBlur: () => view.blur('access.cidr'),
+      })),
       hint('Your public IPv4 address with /32 (search "what is my IP").'),
       errorSlot('access.cidr'),
     );
@@ -103,6 +106,7 @@ export function accessStep(view: WizardView): HTMLElement[] {
       field('access.cidr', textfield({
         value: cidr, label: 'Only this address range (optional)', placeholder: 'empty: the whole internet; or 203.0.113.7/32', key: 'cidr', describedBy: errorId('access.cidr'),
         onInput: (value) => view.type((d) => ({ ...d, access: value.trim() === '' ? { mode: 'load-balancer' } : { mode: 'load-balancer', cidr: value.trim() } })),
+        onBlur: () => view.blur('access.cidr'),
       })),
       hint('Empty opens the load balancer to everyone (services keep their own logins); an address with /32 admits only you.'),
       errorSlot('access.cidr'),
@@ -147,6 +151,6 @@ export function reviewStep(view: WizardView): HTMLElement[] {
   const parts = [section('Summary', ...value.summary.map((line) => el('p', { className: 'summary-line', text: line })))];
   if (value.warnings.length > 0) parts.push(el('div', { className: 'banner warning', attrs: { role: 'note' } }, el('h2', { text: 'Warnings' }), el('ul', {}, ...value.warnings.map((w) => el('li', { text: w })))));
   parts.push(planTable(value));
-  parts.push(value.monthly ? estimate(value.monthly) : hint('No estimate: the bundled price list does not know this instance type.'));
+  parts.push(value.monthly ? estimate(value.monthly) : section('Monthly estimate', el('p', { className: 'estimate-unknown', text: `Monthly cost unknown: no believable price is known for ${view.draft.instanceType} in ${view.draft.region}.` })));
   return parts;
 }

@@ -3,7 +3,8 @@ import { retier, type InstanceChoice, type WizardVpc } from '../../src/protocol/
 import { button, checkbox, radioGroup, select, spinner, textfield } from '../components';
 import { el } from '../shared/dom';
 import { errorId, errorSlot, field, hint, section } from './fields';
-import { estimatedReason, instanceFacts, money, vpcDescription, vpcLabel } from './format';
+import { basisText, tierCost } from './estimate-text';
+import { estimatedReason, instanceFacts, vpcDescription, vpcLabel } from './format';
 import type { Loadable, WizardView } from './view';
 
 /** Steps 1–3: name and tier, AWS account and network, instance. */
@@ -39,19 +40,22 @@ export function basicsStep(view: WizardView): HTMLElement[] {
     ...fromFile(view),
     section('Name',
       hint('Lowercase letters, digits and dashes; it names every AWS resource of the stack.'),
-      field('name', textfield({ value: view.draft.name, label: 'Stack name', placeholder: 'demo', key: 'name', describedBy: errorId('name'), onInput: (name) => view.type((d) => ({ ...d, name })) })),
+      field('name', textfield({
+        value: view.draft.name, label: 'Stack name', placeholder: 'demo', key: 'name', describedBy: errorId('name'),
+        onInput: (name) => view.type((d) => ({ ...d, name })), onBlur: () => view.blur('name'),
+      })),
       errorSlot('name'),
     ),
     section('Tier',
       radioGroup({
         label: 'Tier', key: 'tier', value: view.draft.tier,
         choices: tiers.map((t) => ({
-          value: t.tier, label: `${t.tier}${t.monthlyUsd === undefined ? '' : ` — about ${money(t.monthlyUsd)}/month (estimated)`}`,
+          value: t.tier, label: `${t.tier}${tierCost(view, t.tier)}`,
           description: t.adds,
         })),
-        onChange: (tier) => view.change((d) => retier(d, tier, view.init?.draft.instanceType ?? DEFAULT_INSTANCE_TYPE)),
+        onChange: (tier) => view.change((d) => retier(d, tier, view.init?.draft.instanceType ?? DEFAULT_INSTANCE_TYPE), ['tier']),
       }),
-      hint(tiers[0]?.basis ? `Monthly figures: ${tiers[0].basis}.` : 'Monthly figures are estimated from list prices.'),
+      el('p', { className: 'hint estimate-basis', text: basisText(view) }),
       errorSlot('tier'),
     ),
   ];
@@ -60,7 +64,7 @@ export function basicsStep(view: WizardView): HTMLElement[] {
 function subnetPicker(view: WizardView, vpc: WizardVpc, chosen: readonly string[]): HTMLElement {
   const toggle = (id: string, on: boolean) => view.change((d) => (d.network.mode !== 'existing' ? d : {
     ...d, network: { ...d.network, subnetIds: on ? [...d.network.subnetIds.filter((s) => s !== id), id] : d.network.subnetIds.filter((s) => s !== id) },
-  }));
+  }), ['network.subnetIds']);
   const zones = new Set(vpc.subnets.filter((s) => s.public && chosen.includes(s.id)).map((s) => s.zone));
   const alb = isLoadBalanced(view.draft.tier);
   return el('div', { className: 'subnets' },
@@ -74,14 +78,33 @@ function subnetPicker(view: WizardView, vpc: WizardVpc, chosen: readonly string[
   );
 }
 
+/** Who the credentials are, a spinner while AWS is asked, or what is wrong with the button that fixes it. */
+function identityView(view: WizardView): HTMLElement {
+  const identity = view.identity;
+  if (!identity || identity.loading || !identity.value) {
+    return el('p', { className: 'identity loading', attrs: { role: 'status' } }, spinner('Checking the credentials'), el('span', { text: ' Checking the credentials with AWS…' }));
+  }
+  const { account, arn, problem } = identity.value;
+  if (account) return el('p', { className: 'identity verified', attrs: { role: 'status' }, text: `Account ${account} · ${arn ?? ''}` });
+  return el('div', { className: 'banner error identity-problem', attrs: { role: 'alert' } },
+    el('p', { className: 'problem-title', text: problem?.title ?? 'These credentials could not be checked.' }),
+    ...(problem?.detail ? [el('p', { className: 'problem-detail', text: problem.detail })] : []),
+    el('div', { className: 'actions' },
+      ...(problem?.fixes ?? []).map((fix) => button({ label: fix, key: `fix:${fix}`, disabled: view.busy.has(`fix:${fix}`), onClick: () => view.fix(fix) })),
+      button({ label: 'Check Again', key: 'recheck', secondary: true, onClick: view.recheck }),
+    ),
+  );
+}
+
 export function networkStep(view: WizardView): HTMLElement[] {
   const { draft } = view;
   const profiles = [{ value: '', label: 'Default credentials (environment, default profile, SSO)' }, ...(view.init?.profiles ?? []).map((p) => ({ value: p, label: p }))];
   const account = section('AWS account',
     el('label', { text: 'Profile' }),
-    select({ label: 'AWS profile', key: 'profile', value: draft.profile ?? '', options: profiles, onChange: (profile) => view.change((d) => { const { profile: _old, ...rest } = d; return profile ? { ...rest, profile } : rest; }) }),
+    select({ label: 'AWS profile', key: 'profile', value: draft.profile ?? '', options: profiles, onChange: (profile) => view.change((d) => { const { profile: _old, ...rest } = d; return profile ? { ...rest, profile } : rest; }, ['profile']) }),
     el('label', { text: 'Region' }),
-    select({ label: 'Region', key: 'region', value: draft.region, options: (view.init?.regions ?? [draft.region]).map((r) => ({ value: r, label: r })), onChange: (region) => view.change((d) => ({ ...d, region, network: { mode: 'new' } })) }),
+    select({ label: 'Region', key: 'region', value: draft.region, options: (view.init?.regions ?? [draft.region]).map((r) => ({ value: r, label: r })), onChange: (region) => view.change((d) => ({ ...d, region, network: { mode: 'new' } }), ['region']) }),
+    identityView(view),
     errorSlot('region'), errorSlot('profile'),
   );
   const mode = radioGroup({
@@ -90,12 +113,13 @@ export function networkStep(view: WizardView): HTMLElement[] {
       { value: 'new', label: 'Create a new VPC', description: 'Its own VPC, public subnets in two AZs and an internet gateway; destroyed with the stack.' },
       { value: 'existing', label: 'Use an existing VPC', description: 'Pick a VPC discovered in this region and the subnets to use.' },
     ],
-    onChange: (value) => view.change((d) => ({ ...d, network: value === 'new' ? { mode: 'new' } : { mode: 'existing', vpcId: '', subnetIds: [] } })),
+    onChange: (value) => view.change((d) => ({ ...d, network: value === 'new' ? { mode: 'new' } : { mode: 'existing', vpcId: '', subnetIds: [] } }), ['network.mode']),
   });
   const network = section('Network', mode, errorSlot('network'));
   if (draft.network.mode === 'existing') {
     const existing = draft.network;
-    const status = loading(view.networks, 'Discovering VPCs', () => view.retry('networks'));
+    const verified = Boolean(view.identity?.value?.account) && !view.identity?.loading;
+    const status = verified ? loading(view.networks, 'Discovering VPCs', () => view.retry('networks')) : hint('VPCs are listed once the account above is verified.');
     const vpcs = view.networks?.value ?? [];
     if (status) network.append(status);
     else if (vpcs.length === 0) network.append(hint(`No VPCs in ${draft.region}: create a new one.`));
@@ -105,7 +129,7 @@ export function networkStep(view: WizardView): HTMLElement[] {
         radioGroup({
           label: 'VPC', key: 'vpc', value: existing.vpcId || undefined,
           choices: vpcs.map((v) => ({ value: v.id, label: vpcLabel(v), description: vpcDescription(v) })),
-          onChange: (vpcId) => view.change((d) => ({ ...d, network: { mode: 'existing', vpcId, subnetIds: (vpcs.find((v) => v.id === vpcId)?.subnets ?? []).filter((s) => s.public).map((s) => s.id) } })),
+          onChange: (vpcId) => view.change((d) => ({ ...d, network: { mode: 'existing', vpcId, subnetIds: (vpcs.find((v) => v.id === vpcId)?.subnets ?? []).filter((s) => s.public).map((s) => s.id) } }), ['network.vpcId', 'network.subnetIds']),
         }),
         errorSlot('network.vpcId'),
       );
@@ -134,7 +158,7 @@ export function instanceStep(view: WizardView): HTMLElement[] {
     picker.append(radioGroup({
       label: 'Instance type', key: 'instanceType', value: draft.instanceType,
       choices: types.map((t) => ({ value: t.type, label: t.type, description: instanceFacts(t) })),
-      onChange: (instanceType) => view.change((d) => ({ ...d, instanceType })),
+      onChange: (instanceType) => view.change((d) => ({ ...d, instanceType }), ['instanceType']),
     }), hint('Cheapest first, each at its recommended market. On-demand prices come from the AWS Price List, spot prices from the current spot price history of the AZs that offer the type.'));
     const reason = estimatedReason(types);
     if (reason) picker.append(hint(`Some prices are ${reason.replace(/^estimated: /, 'estimated from ')}.`));
@@ -147,10 +171,10 @@ export function instanceStep(view: WizardView): HTMLElement[] {
         { value: 'spot', label: 'Spot', description: 'Usually 60–70% cheaper; AWS may reclaim it with two minutes\' notice (data stays on EFS).' },
         { value: 'on-demand', label: 'On-demand', description: 'Full price, never reclaimed.' },
       ],
-      onChange: (value) => view.change((d) => ({ ...d, market: value })),
+      onChange: (value) => view.change((d) => ({ ...d, market: value }), ['market']),
     }),
     ...recommendation(types.find((t) => t.type === draft.instanceType)),
-    checkbox({ label: 'Fall back to on-demand when spot has no capacity', key: 'fallback', checked: draft.onDemandFallback, disabled: draft.market !== 'spot', onChange: (onDemandFallback) => view.change((d) => ({ ...d, onDemandFallback })) }),
+    checkbox({ label: 'Fall back to on-demand when spot has no capacity', key: 'fallback', checked: draft.onDemandFallback, disabled: draft.market !== 'spot', onChange: (onDemandFallback) => view.change((d) => ({ ...d, onDemandFallback }), ['onDemandFallback']) }),
     errorSlot('market'), errorSlot('onDemandFallback'),
   );
   return [picker, market];

@@ -100,9 +100,42 @@ function credentialCode(code: string, awsMessage: string): ErrorCode | undefined
   return undefined;
 }
 
+/** The SDK's note on an answer it could not parse: it points at a hidden field no user can inspect. */
+const SDK_RAW_RESPONSE_NOTE = /\s*Deserialization error: to see the raw response, inspect the hidden field \{error\}\.\$response on this object\.?/g;
+
+/** What AWS (or the SDK) said, without the SDK's notes for programmers. */
+export function awsSaid(message: string): string {
+  return message.replace(SDK_RAW_RESPONSE_NOTE, '').trim();
+}
+
+/**
+ * An answer the SDK could not read as the service's: a web page (an emulator answering an API it lacks, a proxy's
+ * error page) or text that does not parse. Only errors from an SDK call count; our own JSON.parse is not this.
+ */
+function unreadableAnswer(error: AwsLikeError): { status?: number; page: boolean } | undefined {
+  // A parsed error code means the answer was readable after all.
+  if ((error.$metadata === undefined && error.$operation === undefined) || error.Code !== undefined) return undefined;
+  const response = (error as { $response?: { headers?: Record<string, string | undefined> } }).$response;
+  const message = error.message ?? '';
+  const page = /text\/html/i.test(response?.headers?.['content-type'] ?? '') || /Unexpected token '<'|<!doctype|<html/i.test(message);
+  if (!page && !SDK_RAW_RESPONSE_NOTE.test(message) && !(error.name === 'SyntaxError' && error.Code === undefined)) return undefined;
+  SDK_RAW_RESPONSE_NOTE.lastIndex = 0;
+  return { status: error.$metadata?.httpStatusCode, page };
+}
+
+function apiMissing(error: AwsLikeError, answer: { status?: number; page: boolean }, ctx: ClassifyContext): GeuseError {
+  const what = [answer.status ? `HTTP ${answer.status}` : undefined, answer.page ? 'a web page' : 'not readable'].filter(Boolean).join(', ');
+  return new GeuseError({
+    code: 'ENDPOINT_API_MISSING', kind: 'unknown', cause: error, operation: ctx.operation,
+    message: `${describeOperation(ctx.operation)} got an answer that is not an AWS answer (${what}): the endpoint does not implement this API.`,
+    nextStep: 'If GeuseMaker points at an emulator (--endpoint, GEUSEMAKER_AWS_ENDPOINT or the geusemaker.endpoint setting), it lacks this API: use real AWS for what needs it. Otherwise something between you and AWS answered instead: check HTTPS_PROXY and your network.',
+  });
+}
+
 function plainWords(kind: ErrorKind, code: string, awsMessage: string, ctx: ClassifyContext): { message: string; nextStep: string } {
   const op = describeOperation(ctx.operation);
-  const detail = awsMessage ? ` AWS said: ${awsMessage}` : '';
+  const said = awsSaid(awsMessage);
+  const detail = said ? ` AWS said: ${said}` : '';
   const profileFlag = ctx.profile ? ` --profile ${ctx.profile}` : '';
   switch (kind) {
     case 'throttling':
@@ -163,6 +196,8 @@ export function classifyAwsError(error: unknown, ctx: ClassifyContext = {}): Geu
   // A credential error may carry the failed metadata-service probe as its cause: it is still about credentials.
   const system = error.Code === undefined && !CREDENTIAL_ERRORS.test(error.name) ? systemErrorOf(error) : undefined;
   if (system) return networkError(system, error, ctx);
+  const unreadable = unreadableAnswer(error);
+  if (unreadable) return apiMissing(error, unreadable, ctx);
   const code = error.Code ?? error.name;
   const special = OPERATION_SPECIFIC[`${ctx.operation ?? ''} ${code}`];
   if (special) {

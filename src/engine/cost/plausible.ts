@@ -7,6 +7,14 @@ export const MIN_SPOT_SHARE_OF_ON_DEMAND = 0.05;
 export const MAX_SPOT_OVER_ON_DEMAND = 10;
 export const MIN_SPOT_USD_PER_HOUR = 0.0001;
 
+/** The dearest EC2 instance lists at about $400/h (u7in-32tb): an on-demand answer of zero or far above is a bad record. */
+export const MAX_ON_DEMAND_USD_PER_HOUR = 1000;
+
+/** Whether an on-demand price can be used as one: otherwise it is unknown, and the next source is asked. */
+export function plausibleOnDemand(usdPerHour: number): boolean {
+  return Number.isFinite(usdPerHour) && usdPerHour > 0 && usdPerHour <= MAX_ON_DEMAND_USD_PER_HOUR;
+}
+
 /** Whether a spot price can be used as one: otherwise it is unknown, never a 100 % saving. */
 export function plausibleSpot(usdPerHour: number, onDemandUsdPerHour?: number): boolean {
   if (!Number.isFinite(usdPerHour) || usdPerHour <= 0) return false;

@@ -5,6 +5,7 @@ import { FALLBACK_REGION, ON_DEMAND_USD_PER_HOUR } from './fallback-prices';
 import { BUNDLED_LIST_USD, LIST_ITEMS, listPriceQueries, type ListItem } from './list-price-queries';
 import { onDemandInstanceFilters, pickListPrice, pickOnDemandPrice } from './price-list';
 import type { PricingApi } from './pricing-api';
+import { plausibleOnDemand } from './plausible';
 import { currentSpotPrices, type SpotPrice } from './spot';
 
 /** Where a number came from; the UI shows it next to every price. */
@@ -41,6 +42,9 @@ export function bundledListQuotes(reason = 'no live price asked for'): ListQuote
 
 const listSchema = z.object({ usd: z.number(), tier: z.string().optional() });
 
+/** A cached on-demand price is read back only when it is believable (an older cache may hold a bad record). */
+const onDemandSchema = z.number().refine(plausibleOnDemand);
+
 const spotSchema = z.array(z.object({ zone: z.string(), usdPerHour: z.number(), since: z.string() }));
 
 /**
@@ -52,21 +56,22 @@ export class PriceBook {
 
   async onDemandHourly(instanceType: string, region: string, signal?: AbortSignal): Promise<Priced | undefined> {
     const key = `ondemand:${region}:${instanceType}`;
-    const fresh = await this.deps.cache.get(key, z.number(), PRICE_TTL_MS.list);
+    const fresh = await this.deps.cache.get(key, onDemandSchema, PRICE_TTL_MS.list);
     if (fresh) return { value: fresh.value, source: { kind: 'cached', ageMs: fresh.ageMs } };
     let reason: string;
     try {
       const filters = onDemandInstanceFilters(instanceType, region);
       const picked = pickOnDemandPrice(await this.deps.pricing.getProducts('AmazonEC2', filters, signal), 'Hrs', filters);
-      if ('usd' in picked) {
+      if (!('usd' in picked)) reason = picked.problem;
+      else if (!plausibleOnDemand(picked.usd)) reason = `the Price List API answered $${picked.usd}/h, which is not a believable price`;
+      else {
         await this.deps.cache.set(key, picked.usd);
         return { value: picked.usd, source: { kind: 'live' } };
       }
-      reason = picked.problem;
     } catch (error) {
       reason = reasonOf(error);
     }
-    const stale = await this.deps.cache.get(key, z.number(), PRICE_TTL_MS.list, { stale: true });
+    const stale = await this.deps.cache.get(key, onDemandSchema, PRICE_TTL_MS.list, { stale: true });
     if (stale) return { value: stale.value, source: { kind: 'cached', ageMs: stale.ageMs } };
     const bundled = ON_DEMAND_USD_PER_HOUR[instanceType];
     if (bundled === undefined) return undefined;

@@ -21,8 +21,20 @@ export interface InstanceCheckDeps {
   now?: () => Date;
 }
 
-function allUnknown(services: readonly ServiceSpec[], reason: string, checkedAt: string): ServiceCheck[] {
-  return services.map((spec) => ({ service: spec.name, status: 'unknown', lastError: reason, checkedAt, via: 'instance' }));
+function allUnknown(services: readonly ServiceSpec[], reason: string, checkedAt: string, because?: GeuseError): ServiceCheck[] {
+  return services.map((spec) => ({ service: spec.name, status: 'unknown', lastError: reason, checkedAt, via: 'instance', ...(because ? { unknownBecause: because } : {}) }));
+}
+
+/** The agent's status is unknown when the endpoint cannot say it (an emulator without DescribeInstanceInformation). */
+const UNKNOWN_AGENT = (instanceId: string): AgentStatus => ({ instanceId, pingStatus: 'NotRegistered' });
+
+/** Our script always prints its report, so "success" with no output at all means nothing ran (an emulator). */
+function notRun(instanceId: string): GeuseError {
+  return new GeuseError({
+    code: 'SSM_COMMAND_NOT_RUN', kind: 'unknown', operation: 'ssm:SendCommand',
+    message: `SSM reported the health check on ${instanceId} as done, but it printed nothing: it did not run on the instance.`,
+    nextStep: 'Check that the instance is running and its SSM agent is online. An emulator accepts commands without running them: check health against real AWS.',
+  });
 }
 
 function offlineReason(agent: AgentStatus): string {
@@ -44,7 +56,16 @@ export async function checkOnInstance(
   options: { signal?: AbortSignal } = {},
 ): Promise<InstanceHealth> {
   const checkedAt = (deps.now ?? (() => new Date()))().toISOString();
-  const agent = await deps.agents.status(instanceId, options.signal);
+  let agent: AgentStatus;
+  try {
+    agent = await deps.agents.status(instanceId, options.signal);
+  } catch (error) {
+    // Asking again next round gives the same answer: say it once as the reason, not as a failed round.
+    if (error instanceof GeuseError && error.code === 'ENDPOINT_API_MISSING') {
+      return { agent: UNKNOWN_AGENT(instanceId), checks: allUnknown(services, `The health check could not run: ${error.message}`, checkedAt, error) };
+    }
+    throw error;
+  }
   if (!isOnline(agent)) return { agent, checks: allUnknown(services, offlineReason(agent), checkedAt) };
   let stdout: string;
   try {
@@ -54,9 +75,13 @@ export async function checkOnInstance(
   } catch (error) {
     if (error instanceof GeuseError && error.kind !== 'cancelled') {
       const reason = error.code === 'SSM_AGENT_OFFLINE' ? AGENT_NOT_ONLINE : `The health check could not run: ${error.message}`;
-      return { agent, checks: allUnknown(services, reason, checkedAt) };
+      return { agent, checks: allUnknown(services, reason, checkedAt, error.code === 'SSM_AGENT_OFFLINE' ? undefined : error) };
     }
     throw error;
+  }
+  if (stdout.trim() === '') {
+    const error = notRun(instanceId);
+    return { agent, checks: allUnknown(services, `The health check could not run: ${error.message}`, checkedAt, error) };
   }
   const parsed = parseHealthOutput(stdout);
   if ('problem' in parsed) return { agent, checks: allUnknown(services, `No result: ${parsed.problem}`, checkedAt) };

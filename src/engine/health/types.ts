@@ -1,3 +1,4 @@
+import type { GeuseError } from '../errors';
 import type { CatalogueService } from './catalogue';
 
 export const HEALTH_STATUSES = ['healthy', 'starting', 'unhealthy', 'stopped', 'unknown'] as const;
@@ -15,6 +16,8 @@ export interface ServiceCheck {
   checkedAt: string;
   /** Where the check ran: on the instance over SSM, or through the public URL. */
   via: 'instance' | 'public-url';
+  /** The check could not run at all (the endpoint lacks the API, nothing ran): each front end words it itself. */
+  unknownBecause?: GeuseError;
 }
 
 export type Severity = 'ok' | 'warning' | 'critical';

@@ -70,20 +70,34 @@ interface Framed {
   content: string;
 }
 
+/** Where to look when a log read keeps failing: docker only matters for a container's log. */
+const LOOK_CLOSER: Record<LogCursor['kind'], string> = {
+  container: 'open a terminal on the instance and check that docker runs',
+  bootstrap: `open a terminal on the instance and read ${BOOTSTRAP_LOG}`,
+};
+
 /** Finds the framed content between our markers; throws when SSM cut the output or the script did not run. */
-function unframe(stdout: string, nonce: string, truncated: boolean, instanceId: string): Framed {
+function unframe(stdout: string, nonce: string, truncated: boolean, instanceId: string, kind: LogCursor['kind']): Framed {
   const begin = `@@GM-BEGIN-${nonce} `;
   const end = `\n@@GM-END-${nonce}`;
   const start = stdout.indexOf(begin);
   const headerEnd = start < 0 ? -1 : stdout.indexOf('\n', start);
   const stop = stdout.lastIndexOf(end);
+  if (!truncated && stdout.trim() === '') {
+    // Our script always prints its markers, so "success" with no output at all means nothing ran (an emulator).
+    throw new GeuseError({
+      code: 'SSM_COMMAND_NOT_RUN', kind: 'unknown', operation: 'ssm:SendCommand',
+      message: `SSM reported the log command on ${instanceId} as done, but it printed nothing: it did not run on the instance.`,
+      nextStep: 'Check that the instance is running and its SSM agent is online. An emulator accepts commands without running them: follow logs against real AWS.',
+    });
+  }
   if (start < 0 || headerEnd < 0 || stop < headerEnd) {
     throw new GeuseError({
       code: truncated ? 'SSM_OUTPUT_TRUNCATED' : 'SSM_OUTPUT_MISSING', kind: 'transient', operation: 'ssm:GetCommandInvocation',
       message: truncated
         ? `SSM cut the log output from ${instanceId}; nothing was taken from this piece, so no line is lost.`
-        : `The log command on ${instanceId} returned no log output${stdout.trim() ? '' : ' at all'}.`,
-      nextStep: 'Try again; the log continues from where it stopped. If it keeps happening, open a terminal on the instance and check that docker runs.',
+        : `The log command on ${instanceId} returned no log output.`,
+      nextStep: `Try again; the log continues from where it stopped. If it keeps happening, ${LOOK_CLOSER[kind]}.`,
     });
   }
   const header = Object.fromEntries(stdout.slice(start + begin.length, headerEnd).split(' ').map((pair) => {
@@ -98,7 +112,7 @@ function unframe(stdout: string, nonce: string, truncated: boolean, instanceId: 
 async function fetchContainer(runner: CommandRunner, instanceId: string, cursor: Extract<LogCursor, { kind: 'container' }>, limit: number, options: FetchOptions): Promise<LogChunk> {
   const nonce = randomBytes(6).toString('hex');
   const result = await runner.run(instanceId, containerScript(cursor, limit, nonce), { signal: options.signal, timeoutSeconds: 60, comment: `GeuseMaker logs ${cursor.service}` });
-  const { header, content } = unframe(result.stdout, nonce, result.truncated, instanceId);
+  const { header, content } = unframe(result.stdout, nonce, result.truncated, instanceId, 'container');
   if (header.container === 'none') {
     return { lines: [], cursor, more: false, note: `There is no ${cursor.service} container yet; the stack may still be starting.` };
   }
@@ -117,7 +131,7 @@ async function fetchContainer(runner: CommandRunner, instanceId: string, cursor:
 async function fetchBootstrap(runner: CommandRunner, instanceId: string, cursor: Extract<LogCursor, { kind: 'bootstrap' }>, limit: number, options: FetchOptions): Promise<LogChunk> {
   const nonce = randomBytes(6).toString('hex');
   const result = await runner.run(instanceId, bootstrapScript(cursor.offset, limit, nonce), { signal: options.signal, timeoutSeconds: 60, comment: 'GeuseMaker bootstrap log' });
-  const { header, content } = unframe(result.stdout, nonce, result.truncated, instanceId);
+  const { header, content } = unframe(result.stdout, nonce, result.truncated, instanceId, 'bootstrap');
   const size = Number(header.size);
   if (size < 0) return { lines: [], cursor, more: false, note: 'There is no bootstrap log yet; the instance may still be booting.' };
   const next = Number(header.next);

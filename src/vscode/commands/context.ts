@@ -5,6 +5,7 @@ import type { EngineHost } from '../engine-host';
 import type { StackEntry } from '../stacks-source';
 import type { TreeNode } from '../tree/nodes';
 import type { StacksTreeProvider } from '../tree/provider';
+import { statusLook } from '../tree/status';
 
 /** What every command needs: the engines, the tree (for stack lists and refresh), and the log. */
 export interface CommandContext {
@@ -21,7 +22,7 @@ export interface PickedStack {
   engine: Engine;
 }
 
-const NODE_KINDS = ['stack', 'section', 'service', 'resource', 'endpoint', 'other-workspaces', 'loading', 'error', 'empty'] as const;
+const NODE_KINDS = ['stack', 'section', 'service', 'resource-group', 'resource', 'endpoint', 'other-workspaces', 'loading', 'error', 'empty'] as const;
 const nodeShape = z.looseObject({ kind: z.enum(NODE_KINDS) });
 
 /**
@@ -56,7 +57,7 @@ export async function pickStack(ctx: CommandContext, arg: unknown, purpose: stri
     }
     const picked = await vscode.window.showQuickPick(candidates.map((candidate) => ({
       label: candidate.ref.name,
-      description: [candidate.state?.config.tier, candidate.state?.status, candidate.state?.region].filter(Boolean).join(' · '),
+      description: [candidate.state?.config.tier, candidate.state ? statusLook(candidate.state.status).label : undefined, candidate.state?.region].filter(Boolean).join(' · '),
       detail: candidate.origin === 'other' ? `from ${candidate.ref.stateDir}` : undefined,
       candidate,
     })), { title: `Choose a stack to ${purpose}`, placeHolder: 'Stack name' });

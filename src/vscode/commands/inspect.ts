@@ -1,8 +1,9 @@
 import * as vscode from 'vscode';
 import { architectureOf, instanceFiles, isGpuTier, renderShow, stackNotFound } from '../../engine';
-import { consoleUrl } from '../console-links';
+import { consoleUrl, stackConsoleUrl } from '../console-links';
 import { pickStack, treeNodeOf, type CommandContext } from './context';
-import type { TreeNode } from '../tree/nodes';
+import { childrenOf, type TreeNode } from '../tree/nodes';
+import { resourceLabel } from '../tree/resource-labels';
 
 /** Read-only documents: stack details and instance file previews are generated, never files on disk. */
 export const DOC_SCHEME = 'geusemaker';
@@ -64,29 +65,64 @@ export async function previewInstanceFilesCommand(ctx: CommandContext, docs: Rea
 }
 
 type ResourceNode = Extract<TreeNode, { kind: 'resource' }>;
+type Target = { url: string } | { id: string; kind: ResourceNode['record']['kind']; region: string };
 
 /** The resource from the tree node, or a pick of stack then resource when run from the palette. */
-async function pickResource(ctx: CommandContext, arg: unknown, purpose: string): Promise<{ id: string; kind: ResourceNode['record']['kind']; region: string } | undefined> {
+async function pickResource(ctx: CommandContext, arg: unknown, purpose: string, withStack: boolean): Promise<Target | undefined> {
   const node = treeNodeOf(arg);
   if (node?.kind === 'resource' && node.record.id && node.entry.state) return { id: node.record.id, kind: node.record.kind, region: node.entry.state.region };
+  if (withStack && node?.kind === 'stack' && node.entry.state) return { url: stackConsoleUrl(node.entry.state) };
   const target = await pickStack(ctx, arg, purpose);
   const state = target?.entry.state;
   if (!state) return undefined;
   const records = Object.values(state.resources).filter((r) => r.status === 'created' && r.id);
-  const picked = await vscode.window.showQuickPick(records.map((r) => ({ label: r.key, description: `${r.kind} ${r.id}`, record: r })), { title: `Which resource of ${state.name}?` });
-  return picked?.record.id ? { id: picked.record.id, kind: picked.record.kind, region: state.region } : undefined;
+  const items = [
+    ...(withStack ? [{ label: `$(layers) Stack ${state.name}`, description: 'its instance, or what it keeps while paused', target: { url: stackConsoleUrl(state) } as Target }] : []),
+    ...records.map((r) => ({ label: resourceLabel(r), description: r.id, target: { id: r.id!, kind: r.kind, region: state.region } as Target })),
+  ];
+  const picked = await vscode.window.showQuickPick(items, { title: `Which resource of ${state.name}?` });
+  return picked?.target;
 }
 
 export async function copyIdCommand(ctx: CommandContext, arg?: unknown): Promise<void> {
-  const resource = await pickResource(ctx, arg, 'copy a resource ID of');
-  if (!resource) return;
+  const resource = await pickResource(ctx, arg, 'copy a resource ID of', false);
+  if (!resource || !('id' in resource)) return;
   await vscode.env.clipboard.writeText(resource.id);
   void vscode.window.setStatusBarMessage(`Copied ${resource.id}`, 3000);
 }
 
 export async function openInConsoleCommand(ctx: CommandContext, arg?: unknown): Promise<void> {
-  const resource = await pickResource(ctx, arg, 'open in the AWS console a resource of');
-  if (resource) await vscode.env.openExternal(vscode.Uri.parse(consoleUrl(resource.kind, resource.id, resource.region)));
+  const target = await pickResource(ctx, arg, 'open in the AWS console', true);
+  if (!target) return;
+  const url = 'url' in target ? target.url : consoleUrl(target.kind, target.id, target.region);
+  await vscode.env.openExternal(vscode.Uri.parse(url));
+}
+
+type EndpointNode = Extract<TreeNode, { kind: 'endpoint' }>;
+
+/** Copy URL: the endpoint's public address, from its tree row or a pick of stack then service. */
+export async function copyUrlCommand(ctx: CommandContext, arg?: unknown): Promise<void> {
+  const node = treeNodeOf(arg);
+  let endpoint: EndpointNode | undefined = node?.kind === 'endpoint' ? node : undefined;
+  if (!endpoint) {
+    const target = await pickStack(ctx, arg, 'copy a service address of', (entry) => entry.state !== undefined);
+    if (!target) return;
+    const endpoints = childrenOf({ kind: 'section', section: 'endpoints', entry: target.entry }).filter((n): n is EndpointNode => n.kind === 'endpoint');
+    const publicOnes = endpoints.filter((e) => e.url);
+    if (publicOnes.length === 0) {
+      void vscode.window.showInformationMessage(`Stack ${target.name} has no public address: use Open Service, which reaches its services through a Session Manager tunnel.`);
+      return;
+    }
+    const picked = await vscode.window.showQuickPick(publicOnes.map((e) => ({ label: e.label, description: e.url, endpoint: e })), { title: `Copy the address of which service of ${target.name}?` });
+    endpoint = picked?.endpoint;
+  }
+  if (!endpoint) return;
+  if (!endpoint.url) {
+    void vscode.window.showInformationMessage(`${endpoint.label} has no public address: use Open Service, which reaches it through a Session Manager tunnel.`);
+    return;
+  }
+  await vscode.env.clipboard.writeText(endpoint.url);
+  void vscode.window.setStatusBarMessage(`Copied ${endpoint.url}`, 3000);
 }
 
 export async function openDocsCommand(ctx: CommandContext): Promise<void> {

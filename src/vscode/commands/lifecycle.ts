@@ -1,5 +1,7 @@
 import * as vscode from 'vscode';
-import { estimateHourly, formatHourly, GeuseError, renderDestroyPlan, renderPlan } from '../../engine';
+import { type DestroyPlan, estimateHourly, formatHourly, GeuseError, renderDestroyPlan, renderPlan } from '../../engine';
+import { deletesData, destroyDetails, destroySummary, type KeptCost, keptCounts, monthly } from './destroy-dialog';
+import { showPlanDocument } from './plan-document';
 import { type FixAction } from '../ui-errors';
 import { pickStack } from './context';
 import type { CommandRun } from './registry';
@@ -52,24 +54,55 @@ export async function deployCommand(ctx: CommandRun, arg: unknown, openWizard: (
   });
 }
 
+const SHOW_DETAILS = 'Show Details';
+const KEEP_DATA = 'Destroy, Keep Data';
+const EVERYTHING = 'Destroy Everything';
+const DESTROY = 'Destroy';
+
+/**
+ * The destroy confirmation: a short summary in the modal and the whole plan one click away. "Show Details"
+ * comes first because VS Code makes the first button the default: Enter opens the plan, it never destroys.
+ */
+async function chooseDestroy(ctx: CommandRun, plan: DestroyPlan, kept: KeptCost | undefined): Promise<'keep' | 'delete-data' | undefined> {
+  const buttons = plan.toKeep.length > 0 ? [KEEP_DATA, EVERYTHING] : [DESTROY];
+  const detail = destroySummary(plan, kept);
+  for (;;) {
+    const choice = await vscode.window.showWarningMessage(`Destroy stack ${plan.stack}?`, { modal: true, detail }, SHOW_DETAILS, ...buttons);
+    if (choice === KEEP_DATA || (choice === DESTROY && !deletesData(plan))) return 'keep';
+    if (choice === EVERYTHING || choice === DESTROY) return 'delete-data';
+    if (choice !== SHOW_DETAILS) return undefined;
+    await showPlanDocument(ctx.extension, `Destroy ${plan.stack}`, destroyDetails(plan, kept));
+    // Not modal: the plan stays readable; the button brings the choice back.
+    const again = await vscode.window.showInformationMessage(`The plan to destroy stack ${plan.stack} is open in the editor.`, 'Destroy Stack…');
+    if (again === undefined) return undefined;
+  }
+}
+
+/** Deleting data cannot be undone: the stack's name, typed in, confirms it (Enter on anything else does nothing). */
+async function confirmByName(name: string): Promise<boolean> {
+  const typed = await vscode.window.showInputBox({
+    title: `Delete stack ${name} and its data for good`,
+    prompt: `The EFS file system (workflows, databases, models) and the stack's secrets are deleted. This cannot be undone. Type ${name} to confirm.`,
+    placeHolder: name,
+    ignoreFocusOut: true,
+    validateInput: (value) => (value.trim() === name ? undefined : `Type ${name} to delete the stack and its data.`),
+  });
+  return typed?.trim() === name;
+}
+
 export async function destroyCommand(ctx: CommandRun, arg?: unknown, takeOverLock = false): Promise<void> {
   const target = await pickStack(ctx, arg, 'destroy');
   if (!target) return;
   offerTakeOver(ctx, target.name, (retry) => destroyCommand(retry, target.name, true));
   const { plan, state } = await ctx.progress(`Finding everything of stack ${target.name}…`, () => target.engine.planDestroy(target.name));
   const kept = plan.toKeep.length > 0 ? await target.engine.keptMonthlyCost(plan, state?.config.profile).catch(() => undefined) : undefined;
-  const lines = renderDestroyPlan(plan);
-  if (kept) lines.push(`  Kept data costs about $${kept.usd.toFixed(2)}/month (${kept.basis}).`);
-  const buttons = plan.toKeep.length > 0 ? ['Destroy, Keep Data', 'Destroy Everything'] : ['Destroy'];
-  const choice = await vscode.window.showWarningMessage(`Destroy stack ${target.name}?`, { modal: true, detail: lines.join('\n') }, ...buttons);
+  ctx.log.info(renderDestroyPlan(plan).join('\n'));
+  const choice = await chooseDestroy(ctx, plan, kept);
   if (!choice) return;
-  const deleteData = choice === 'Destroy Everything';
-  if (deleteData) {
-    const sure = await vscode.window.showWarningMessage(`Delete the data of stack ${target.name} for good?`, { modal: true, detail: 'The EFS file system (workflows, databases, models) and the stack\'s secrets are deleted. This cannot be undone.' }, 'Delete Data');
-    if (sure !== 'Delete Data') return;
-  }
+  const deleteData = choice === 'delete-data';
+  if (deleteData && !(await confirmByName(target.name))) return;
   const result = await ctx.operation(`Destroying stack ${target.name}`, (options) => target.engine.destroy(target.name, { ...options, deleteData, takeOverLock, confirm: async () => true }));
-  const keptWords = result.kept.length > 0 ? ` Kept: ${result.kept.map((r) => `${r.kind} ${r.id}`).join(', ')}${result.keptMonthlyCost ? ` (about $${result.keptMonthlyCost.usd.toFixed(2)}/month)` : ''}.` : '';
+  const keptWords = result.kept.length > 0 ? ` Your data is kept (${keptCounts(result.kept)}), ${monthly(result.keptMonthlyCost)}.` : '';
   void vscode.window.showInformationMessage(`Stack ${target.name} is destroyed.${keptWords}`);
 }
 

@@ -1,20 +1,15 @@
 import * as vscode from 'vscode';
-import { bootstrapCursor, classifyAwsError, containerCursor, type LogCursor } from '../../engine';
+import { bootstrapCursor, containerCursor, type LogCursor } from '../../engine';
+import { editorError, fixAction, logError } from '../ui-errors';
 import { keyOf } from '../tree/nodes';
 import { pickStack, type CommandContext, type PickedStack } from './context';
+import { followWithRetries, gaveUpMessage, type FollowEnd } from './log-follow';
 import { pickService } from './pick-service';
 
 const running = (entry: { state?: { status: string } }) => entry.state?.status === 'deployed' || entry.state?.status === 'deploy_failed';
 
-function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    }, { once: true });
-  });
-}
+/** "the bootstrap log", "the n8n logs". */
+const logWords = (label: string) => (label === 'bootstrap' ? 'the bootstrap log' : `the ${label} logs`);
 
 /** One log channel per stack; each followed log runs until stopped (Stop Following Logs, or the same command again). */
 export class LogFollowers implements vscode.Disposable {
@@ -36,17 +31,29 @@ export class LogFollowers implements vscode.Disposable {
     const existing = this.follows.get(key);
     channel.show(true);
     if (existing) {
-      const stop = await vscode.window.showInformationMessage(`Already following ${label} of ${target.name}.`, 'Stop Following');
+      const stop = await vscode.window.showInformationMessage(`Already following ${logWords(label)} of ${target.name}.`, 'Stop Following');
       if (stop) existing.controller.abort();
       return;
     }
     const controller = new AbortController();
     this.follows.set(key, { label, stack: target.name, controller });
     channel.info(`[${label}] following; run "GeuseMaker: Stop Following Logs" to stop`);
-    void this.run(target, label, cursor, channel, controller.signal).finally(() => {
+    const open = (from: LogCursor) => target.engine.followLogs(target.name, from, { signal: controller.signal, intervalMs: 5_000 });
+    void followWithRetries(open, cursor, label, channel, controller.signal).then(async (end) => {
       this.follows.delete(key);
       channel.info(`[${label}] stopped following`);
+      if (end.kind === 'gave-up') await this.offerAgain(ctx, target, label, end);
     });
+  }
+
+  /** Following stopped by itself: say so and why, with Follow Again (from where it stopped) and the error's fixes. */
+  private async offerAgain(ctx: CommandContext, target: PickedStack, label: string, end: Extract<FollowEnd, { kind: 'gave-up' }>): Promise<void> {
+    logError(ctx.log, end.error, `Following ${logWords(label)} of ${target.name}: `);
+    const fixes = editorError(end.error).fixes.map((id) => fixAction(id, ctx.host.profile));
+    const again = end.why === 'refused' ? [] : ['Follow Again'];
+    const picked = await vscode.window.showWarningMessage(gaveUpMessage(end, logWords(label), target.name), ...again, ...fixes.map((f) => f.title));
+    if (picked === 'Follow Again') await this.toggle(ctx, target, label, end.cursor);
+    else await fixes.find((f) => f.title === picked)?.run();
   }
 
   /** Offers the running follows to stop; stops every follow of a stack that is no longer running. */
@@ -63,29 +70,6 @@ export class LogFollowers implements vscode.Disposable {
   stopStacksNotIn(runningKeys: ReadonlySet<string>): void {
     for (const [key, follow] of this.follows) {
       if (![...runningKeys].some((stackKey) => key.startsWith(`${stackKey}::`))) follow.controller.abort();
-    }
-  }
-
-  private async run(target: PickedStack, label: string, cursor: LogCursor, channel: vscode.LogOutputChannel, signal: AbortSignal): Promise<void> {
-    let current = cursor;
-    let failures = 0;
-    while (!signal.aborted) {
-      try {
-        for await (const chunk of await target.engine.followLogs(target.name, current, { signal, intervalMs: 5_000 })) {
-          failures = 0;
-          current = chunk.cursor;
-          if (chunk.note) channel.warn(`[${label}] ${chunk.note}`);
-          for (const line of chunk.lines) channel.info(`[${label}] ${line.text}${line.cut ? ' …(line cut)' : ''}`);
-        }
-        return;
-      } catch (error) {
-        const classified = classifyAwsError(error);
-        failures += 1;
-        channel.error(`[${label}] ${classified.message} ${classified.nextStep}`);
-        // Refusals (no instance) and repeated failures stop; transient ones retry from the same cursor.
-        if (classified.kind === 'refused' || classified.kind === 'cancelled' || failures >= 3) return;
-        await abortableSleep(5_000 * failures, signal);
-      }
     }
   }
 

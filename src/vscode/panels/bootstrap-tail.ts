@@ -1,4 +1,5 @@
-import { bootstrapCursor, type BootstrapStatus, classifyAwsError, type LogChunk, type LogCursor } from '../../engine';
+import { bootstrapCursor, type BootstrapStatus, GeuseError, type LogChunk, type LogCursor } from '../../engine';
+import { classifyForEditor, isEndpointGap, plainError } from '../error-words';
 import { isFinal, stopped, WAITING, withChunk, withError, withStatus, type BootstrapView } from '../wizard/bootstrap-model';
 
 /** What the tail needs from the engine (the Engine has these; tests pass their own). */
@@ -11,6 +12,11 @@ export interface TailOptions {
   intervalMs?: number;
   /** A bootstrap takes minutes (image pulls); past this the tail stops and points at Show Bootstrap Log. */
   timeoutMs?: number;
+}
+
+/** The same error with its message in editor words, for the view's "could not read the log just now". */
+function inEditorWords(error: GeuseError): GeuseError {
+  return new GeuseError({ code: error.code, kind: error.kind, message: plainError(error).title, nextStep: error.nextStep, cause: error, ...(error.operation ? { operation: error.operation } : {}) });
 }
 
 const GONE = new Set(['none', 'shutting-down', 'terminated', 'stopping', 'stopped']);
@@ -66,9 +72,14 @@ export class BootstrapTail {
         this.emit(view);
         if (isFinal(view)) return;
       } catch (error) {
-        const classified = classifyAwsError(error);
+        const classified = classifyForEditor(error);
         if (classified.kind === 'cancelled' || signal.aborted) return;
-        this.emit(withError(this.view, classified));
+        // Asking an emulator again gives the same answer: say it once and stop.
+        if (isEndpointGap(classified)) {
+          this.emit(stopped(this.view, `${plainError(classified).title.replace(/\.$/, '')}, so the bootstrap log cannot be followed here.`));
+          return;
+        }
+        this.emit(withError(this.view, inEditorWords(classified)));
       }
       if (Date.now() >= deadline) {
         this.emit(stopped(this.view, 'Stopped following after a long wait; "Show Bootstrap Log" on the stack follows it further.'));

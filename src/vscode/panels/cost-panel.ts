@@ -11,7 +11,7 @@ import { gatherStackCost, toCostSnapshot } from './cost-snapshot';
 
 const targetOf = (entry: StackEntry): StackTarget => ({ name: entry.ref.name, stateDir: entry.ref.stateDir });
 const same = (a: StackTarget, b: StackTarget) => a.name === b.name && a.stateDir === b.stateDir;
-const EMPTY: CostSnapshot = { stacks: [], total: { hourlyUsd: 0, monthToDateUsd: 0, monthlyAtRateUsd: 0, spotSavedUsd: 0, series: [] }, refreshing: true };
+const EMPTY: CostSnapshot = { stacks: [], total: { hourlyUsd: 0, unknownHourly: 0, monthToDateUsd: 0, monthlyAtRateUsd: 0, spotSavedUsd: 0, series: [] }, refreshing: true };
 
 /** The cost panel: every stack the tree knows, and the total; refreshed when opened, on Refresh and after a pause. */
 class CostPanel {

@@ -53,7 +53,7 @@ function hourly(input: StackCostInput): Pick<StackCost, 'hourlyUsd' | 'hourlyBas
     }
     const bundled = estimateHourly(state.config);
     if (bundled) return { hourlyUsd: bundled.usd, hourlyBasis: cut(bundled.basis, 500), hourlySource: { kind: 'estimated', label: 'estimated' } };
-    return { hourlyUsd: 0, hourlyBasis: `No price is known for ${state.config.instanceType}.`, hourlySource: { kind: 'estimated', label: 'unknown' } };
+    return { hourlyBasis: `No believable price is known for ${state.config.instanceType} in ${state.region}.`, hourlySource: { kind: 'estimated', label: 'unknown' } };
   }
   const kept = keptLines(state, estimate);
   if (kept.length === 0) return { hourlyUsd: 0, hourlyBasis: 'No instance runs and nothing billed by the hour is kept.', hourlySource: { kind: 'estimated', label: 'estimated' } };
@@ -79,7 +79,7 @@ export function toStackCost(input: StackCostInput): StackCost {
   const { state, estimate, monthToDate } = input;
   const rate = hourly(input);
   const budgetUsd = state.config.monthlyBudgetUsd;
-  const budget = budgetUsd !== undefined && monthToDate ? budgetStatus(budgetUsd, monthToDate.totalUsd, rate.hourlyUsd, input.now) : undefined;
+  const budget = budgetUsd !== undefined && monthToDate ? budgetStatus(budgetUsd, monthToDate.totalUsd, rate.hourlyUsd ?? 0, input.now) : undefined;
   const error = errorText(input.errors);
   return {
     target: input.target,
@@ -114,9 +114,10 @@ export function toCostSnapshot(stacks: StackCost[], options: { checkedAt?: strin
   return {
     stacks: shown,
     total: {
-      hourlyUsd: sum((s) => s.hourlyUsd),
+      hourlyUsd: sum((s) => s.hourlyUsd ?? 0),
+      unknownHourly: shown.filter((s) => s.hourlyUsd === undefined).length,
       monthToDateUsd: sum((s) => s.monthToDateUsd ?? 0),
-      monthlyAtRateUsd: sum((s) => s.hourlyUsd * HOURS_PER_MONTH),
+      monthlyAtRateUsd: sum((s) => (s.hourlyUsd ?? 0) * HOURS_PER_MONTH),
       spotSavedUsd: sum((s) => (s.running ? s.spotSavings?.savedUsd ?? 0 : 0)),
       series: totalSeries(shown),
     },

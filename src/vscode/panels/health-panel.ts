@@ -1,20 +1,21 @@
 import * as vscode from 'vscode';
-import { classifyAwsError, servicesOf, type ServiceSpec } from '../../engine';
+import { servicesOf, type ServiceSpec } from '../../engine';
 import { healthPanelStateSchema, healthToHostSchema, HEALTH_VIEW_TYPE, type HealthRequest, type HealthSnapshot, type HealthToHost, type HostToHealth, type StackTarget } from '../../protocol/health';
 import { pickStack, type CommandContext, type PickedStack } from '../commands/context';
 import type { StackEntry } from '../stacks-source';
 import { keyOf, type TreeNode } from '../tree/nodes';
-import { showError } from '../ui-errors';
-import { errorWords, HostPanel, type Outcome } from '../webview/host-panel';
+import { forgetGap, noteGap } from '../endpoint-gaps';
+import { editorError, fixAction, logError, plainError, showError } from '../ui-errors';
+import { HostPanel, type Outcome } from '../webview/host-panel';
 import { panelOptions } from '../webview/panel';
-import { foldHistory, historyOf, toSnapshot, type History } from './health-snapshot';
+import { foldHistory, historyOf, toSnapshot, unknownBecause, type History } from './health-snapshot';
 
 const running = (entry: StackEntry) => entry.state?.status === 'deployed' || entry.state?.status === 'deploy_failed';
 const targetOf = (stack: PickedStack): StackTarget => ({ name: stack.name, stateDir: stack.entry.ref.stateDir });
 
 /** The node the tree would pass for a service, so Show Logs and Open skip their pickers. */
 function serviceNode(entry: StackEntry, spec: ServiceSpec): TreeNode {
-  return { kind: 'service', entry, service: { name: spec.name, port: spec.port, proxyPath: spec.proxyPrefix } };
+  return { kind: 'service', entry, service: { name: spec.name, displayName: spec.displayName, port: spec.port, proxyPath: spec.proxyPrefix } };
 }
 
 /** One stack's health panel: polls while visible, stops when hidden or closed, answers the webview's requests. */
@@ -29,7 +30,9 @@ class HealthPanel {
   constructor(private readonly panel: vscode.WebviewPanel, private readonly stack: PickedStack, private readonly ctx: CommandContext, restored: HealthSnapshot | undefined, onClosed: () => void) {
     this.visible = panel.visible;
     this.history = restored ? historyOf(restored) : new Map();
-    this.snapshot = { ...(restored ?? { services: [] }), target: targetOf(stack), region: stack.entry.state?.region ?? '', checking: true, refreshSeconds: this.seconds() };
+    const empty: Pick<HealthSnapshot, 'services' | 'errorFixes' | 'agent'> = { services: [], errorFixes: [], agent: 'unknown' };
+    // A new session asks the endpoint again, so a restored panel polls.
+    this.snapshot = { ...(restored ?? empty), target: targetOf(stack), region: stack.entry.state?.region ?? '', checking: true, autoRefresh: true, refreshSeconds: this.seconds() };
     // Fires on focus changes too: only a hidden→shown change starts a round.
     const viewState = panel.onDidChangeViewState(() => {
       if (panel.visible === this.visible) return;
@@ -75,7 +78,9 @@ class HealthPanel {
     this.send();
     const done = this.check(controller.signal).finally(() => {
       if (this.round?.controller === controller) this.round = undefined;
-      if (!controller.signal.aborted && this.panel.visible && !this.host.isClosed) this.timer = setTimeout(() => void this.poll(), this.seconds() * 1000);
+      // A round the endpoint cannot answer is not repeated by itself; Refresh still asks again.
+      const again = this.snapshot.autoRefresh && !controller.signal.aborted && this.panel.visible && !this.host.isClosed;
+      if (again) this.timer = setTimeout(() => void this.poll(), this.seconds() * 1000);
     });
     this.round = { controller, done };
     return done;
@@ -94,11 +99,14 @@ class HealthPanel {
       if (signal.aborted) return;
       this.history = foldHistory(this.history, health);
       this.snapshot = toSnapshot(targetOf(this.stack), this.snapshot.region, health, this.history, this.seconds());
+      const because = unknownBecause(health);
+      // Said once per session; every later round knows it already.
+      if (because && noteGap('health', because)) logError(this.ctx.log, because, `Health of ${this.stack.name}: `);
     } catch (error) {
       if (signal.aborted) return;
-      const words = errorWords(error);
-      this.ctx.log.warn(`Health of ${this.stack.name}: ${words}`);
-      this.snapshot = { ...this.snapshot, checking: false, error: words };
+      logError(this.ctx.log, error, `Health of ${this.stack.name}: `);
+      const words = editorError(error);
+      this.snapshot = { ...this.snapshot, checking: false, error: `${words.title} ${words.detail}`.slice(0, 2000), errorFixes: words.fixes };
     }
     this.send();
   }
@@ -106,18 +114,27 @@ class HealthPanel {
   private async handle(message: HealthRequest): Promise<void> {
     switch (message.type) {
       case 'refresh':
+        forgetGap('health');
         await this.poll();
+        return this.host.respond(message.id, {});
+      case 'fix':
+        if (message.fix === 'showLog') this.ctx.log.show(true);
+        else await fixAction(message.fix, this.ctx.host.profile).run();
         return this.host.respond(message.id, {});
       default:
         return this.host.respond(message.id, await this.act(message));
     }
   }
 
-  private async act(request: Exclude<HealthRequest, { type: 'refresh' }>): Promise<Outcome> {
+  private async act(request: Exclude<HealthRequest, { type: 'refresh' | 'fix' }>): Promise<Outcome> {
     const { entry, name } = this.stack;
     // The schema allows any catalogue service; only the stack's own are acted on.
     const spec = entry.state ? servicesOf(entry.state.config).find((s) => s.name === request.service) : undefined;
     if (!spec) return { error: `Stack ${name} does not run ${request.service}.` };
+    // The webview disables these too; a stale page could still ask.
+    if (request.type !== 'showLogs' && this.snapshot.agent !== 'online') {
+      return { error: `${spec.displayName} cannot be ${request.type === 'restart' ? 'restarted' : 'opened'} until the instance's SSM agent is online.` };
+    }
     try {
       switch (request.type) {
         case 'showLogs':
@@ -131,9 +148,8 @@ class HealthPanel {
           return await this.restart(spec);
       }
     } catch (error) {
-      const classified = classifyAwsError(error);
-      await showError(error, this.ctx.log, this.ctx.host.profile);
-      return { error: classified.message.slice(0, 2000) };
+      void showError(error, this.ctx.log, this.ctx.host.profile);
+      return { error: plainError(error).title.slice(0, 2000) };
     }
   }
 

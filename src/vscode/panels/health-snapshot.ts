@@ -1,5 +1,6 @@
-import { CATALOGUE, type CatalogueService, type StackHealth } from '../../engine';
+import { CATALOGUE, type CatalogueService, type GeuseError, type StackHealth } from '../../engine';
 import { HISTORY_LENGTH, type HealthSnapshot, type HistoryPoint, type ServiceRow, type StackTarget } from '../../protocol/health';
+import { editorWords, isEndpointGap, plainError } from '../error-words';
 
 /** Recent checks per service, oldest first, capped at HISTORY_LENGTH. */
 export type History = Map<CatalogueService, HistoryPoint[]>;
@@ -21,15 +22,50 @@ export function historyOf(snapshot: HealthSnapshot): History {
   return new Map(snapshot.services.map((row) => [row.name, row.history]));
 }
 
+/** Why no check could run (the endpoint lacks the API, nothing ran), when the engine says so. */
+export function unknownBecause(health: StackHealth): GeuseError | undefined {
+  return health.services.find((s) => s.unknownBecause)?.unknownBecause;
+}
+
+const sentence = (text: string) => text.replace(/[.\s]+$/, '');
+
+/**
+ * Why every service is unknown, in editor words, once for the panel (and the tree): the endpoint's gap, the
+ * agent not online yet, or the one reason the checks gave.
+ */
+export function unknownNote(health: StackHealth): string | undefined {
+  const unknown = health.services.filter((s) => s.status === 'unknown');
+  if (unknown.length === 0 || unknown.length !== health.services.length) return undefined;
+  const because = unknownBecause(health);
+  if (because) {
+    const words = plainError(because);
+    return isEndpointGap(because) ? `${sentence(words.title)}, so service health is unknown.` : `Service health is unknown: ${words.title} ${words.detail}`;
+  }
+  if (health.agent.pingStatus === 'ConnectionLost') return 'The instance\'s SSM agent lost its connection, so service health is unknown. Is the instance running?';
+  if (health.agent.pingStatus !== 'Online') return 'The instance\'s SSM agent is not online yet, so service health is unknown. A new instance needs a few minutes.';
+  const reasons = new Set(unknown.map((s) => s.lastError));
+  const [reason] = [...reasons];
+  return reasons.size === 1 && reason ? editorWords(reason) : undefined;
+}
+
+/** Restart and Open need the agent; "unknown" when the endpoint cannot say where it stands. */
+export function agentOf(health: StackHealth): HealthSnapshot['agent'] {
+  if (health.agent.pingStatus === 'Online') return 'online';
+  return unknownBecause(health)?.code === 'ENDPOINT_API_MISSING' ? 'unknown' : 'offline';
+}
+
 /**
  * What the panel shows for one round. A service that is fine on the instance but fails through the public
- * URL is shown as unhealthy: that is how users reach it.
+ * URL is shown as unhealthy: that is how users reach it. A reason every service shares is said once, in the
+ * note, not on each card.
  */
 export function toSnapshot(target: StackTarget, region: string, health: StackHealth, history: History, refreshSeconds: number): HealthSnapshot {
+  const note = cut(unknownNote(health), 2000);
   const services: ServiceRow[] = health.services.map((service) => {
     const spec = CATALOGUE[service.service];
     const publicCheck = health.publicChecks?.find((check) => check.service === service.service);
     const publicFailed = publicCheck?.status === 'unhealthy' && service.status === 'healthy';
+    const lastError = publicFailed ? `through the public URL: ${publicCheck.lastError ?? 'failed'}` : note ? undefined : service.lastError;
     return {
       name: service.service,
       displayName: spec.displayName,
@@ -38,15 +74,16 @@ export function toSnapshot(target: StackTarget, region: string, health: StackHea
       ...(service.latencyMs === undefined ? {} : { latencyMs: service.latencyMs }),
       checkedAt: service.checkedAt,
       consecutiveFailures: service.consecutiveFailures,
-      ...(publicFailed ? { lastError: cut(`through the public URL: ${publicCheck.lastError ?? 'failed'}`, 2000) } : service.lastError ? { lastError: cut(service.lastError, 2000) } : {}),
+      ...(lastError ? { lastError: cut(lastError, 2000) } : {}),
       via: publicFailed ? 'public-url' : service.via,
       canOpen: spec.proxyPrefix !== undefined,
       history: history.get(service.service) ?? [],
     };
   });
-  const reasons = new Set(health.services.filter((s) => s.status === 'unknown').map((s) => s.lastError));
-  const allUnknown = services.length > 0 && services.every((s) => s.status === 'unknown') && reasons.size === 1;
-  const note = allUnknown ? cut([...reasons][0], 2000) : undefined;
+  const because = unknownBecause(health);
   const checkedAt = health.services[0]?.checkedAt;
-  return { target, region, services, checking: false, refreshSeconds, ...(checkedAt ? { checkedAt } : {}), ...(note ? { note } : {}) };
+  return {
+    target, region, services, checking: false, refreshSeconds, errorFixes: [], agent: agentOf(health), autoRefresh: !(because && isEndpointGap(because)),
+    ...(checkedAt ? { checkedAt } : {}), ...(note ? { note } : {}),
+  };
 }

@@ -11,9 +11,11 @@ import { listen, post } from '../webview/channel';
 import { loadPanel, panelOptions } from '../webview/panel';
 import { isFinal, type BootstrapView } from '../wizard/bootstrap-model';
 import { defaultDraft, draftFromFile, draftInput, placementChoices, vpcChoices } from '../wizard/draft';
-import { configYaml, draftToConfig, tierChoices, validateStep, type StepContext } from '../wizard/model';
+import { tierEstimates } from '../wizard/estimates';
+import { configYaml, draftToConfig, stepErrors, tierChoices, type StepContext } from '../wizard/model';
 import { reviewOf } from '../wizard/review';
 import { BootstrapTail } from './bootstrap-tail';
+import { WizardAccount } from './wizard-account';
 import { WizardRun } from './wizard-run';
 
 type Outcome = { error?: string; cancelled?: true };
@@ -40,6 +42,7 @@ class WizardPanel {
   /** A file to load once the webview is ready (Deploy from geusemaker.yaml). */
   private pendingFile?: string;
   private tail?: BootstrapTail;
+  private readonly account: WizardAccount;
 
   constructor(private readonly panel: vscode.WebviewPanel, private readonly ctx: CommandContext, restored: { progress?: WizardProgress; fromFile?: string } | undefined, onClosed: () => void) {
     // A run the window reload cut short: the engine's journal has it; the panel offers resume or rollback.
@@ -51,7 +54,10 @@ class WizardPanel {
     panel.title = 'Deploy a Stack';
     panel.iconPath = vscode.Uri.joinPath(ctx.extension.extensionUri, 'media', 'geusemaker.svg');
     loadPanel(panel.webview, ctx.extension.extensionUri, 'wizard', 'Deploy a GeuseMaker stack');
+    this.account = new WizardAccount({ engine: () => ctx.host.engine, assertUsable: () => ctx.host.assertUsable(), endpoint: () => ctx.host.endpointInfo });
     this.subscriptions = [
+      // A profile chosen or an endpoint fixed elsewhere: the account step checks the credentials again.
+      ctx.host.onDidChange(() => void this.sendAccount(false)),
       listen(panel.webview, wizardToHostSchema, (message) => void this.handle(message), (line) => ctx.log.warn(`Deploy wizard: ${line}`)),
       panel.onDidDispose(() => {
         this.disposed = true;
@@ -65,6 +71,11 @@ class WizardPanel {
 
   reveal(): void {
     this.panel.reveal();
+  }
+
+  /** The deploy (or rollback) this panel shows has finished: the page is a record, and Deploy Stack starts afresh. */
+  get finished(): boolean {
+    return !this.run?.running && (this.run?.progress ?? this.restored)?.phase === 'done';
   }
 
   /** Fills the wizard from a config file (now, or once the webview has said it is ready). */
@@ -120,7 +131,7 @@ class WizardPanel {
     this.send({
       type: 'init',
       draft: defaultDraft({ tier: settings.defaultTier, region: settings.region, instanceType: settings.defaultInstanceType, market: settings.defaultMarket, profile }),
-      tiers: tierChoices(settings.defaultMarket),
+      tiers: tierChoices(),
       profiles: profiles.slice(0, 100).map((p) => p.name.slice(0, 64)),
       regions: [...AWS_REGIONS],
       models: OLLAMA_MODELS.map((m) => ({ ...m })),
@@ -210,7 +221,7 @@ class WizardPanel {
     const engine = this.ctx.host.engine;
     switch (request.type) {
       case 'check': {
-        const errors = validateStep(request.step, this.input(request.draft), await this.context(request.draft.region));
+        const errors = stepErrors(request.step, this.input(request.draft), await this.context(request.draft.region));
         this.send({ type: 'checked', id: request.id, errors: errors.slice(0, 40).map((e) => ({ field: e.field.slice(0, 80), message: e.message.slice(0, 500) })) });
         return {};
       }
@@ -249,7 +260,56 @@ class WizardPanel {
         return this.open(request.service);
       case 'loadFile':
         return this.loadFile();
+      case 'identity':
+        this.send(await this.account.identify(request.region, request.profile));
+        return {};
+      case 'fix':
+        if (!(await this.account.fix(request.fix))) return { error: 'That fix no longer applies: the account was checked again since.' };
+        // A chosen profile becomes the wizard's too; any other fix is followed by the settings change it makes.
+        if (request.fix === 'Choose AWS Profile') await this.sendAccount(true);
+        return {};
+      case 'estimates': {
+        const usable = (() => { try { this.ctx.host.assertUsable(); return true; } catch { return false; } })();
+        const fallback = this.ctx.host.settings.defaultInstanceType;
+        // Settings that would send calls somewhere unintended: no prices, rather than prices from the wrong place.
+        const estimate = (config: StackConfig) => (usable ? engine.estimate(config) : Promise.reject(new Error('settings not usable')));
+        this.send(await tierEstimates(request.id, request.draft, this.extras, fallback, estimate));
+        return {};
+      }
+      case 'showInStacks':
+        return this.showInStacks();
+      case 'another':
+        return this.another();
+      case 'close':
+        this.panel.dispose();
+        return {};
     }
+  }
+
+  private async sendAccount(chosen: boolean): Promise<void> {
+    const profiles = await listAwsProfiles().catch(() => []);
+    const profile = this.ctx.host.profile;
+    this.send({ type: 'account', profiles: profiles.slice(0, 100).map((p) => p.name.slice(0, 64)), ...(profile ? { profile: profile.slice(0, 64) } : {}), chosen });
+  }
+
+  /** The deployed stack in the Stacks view, as it is now (the page is a record of the deploy). */
+  private async showInStacks(): Promise<Outcome> {
+    await this.ctx.tree.refresh({ health: false });
+    await vscode.commands.executeCommand('geusemaker.stacks.focus');
+    return {};
+  }
+
+  /** Deploy Another: this panel becomes a fresh wizard; the stack it deployed stays in the Stacks view. */
+  private async another(): Promise<Outcome> {
+    if (this.run?.running) return { error: 'A deploy or rollback is still running in this panel.' };
+    this.run = undefined;
+    this.restored = undefined;
+    this.tail?.stop();
+    this.tail = undefined;
+    this.extras = {};
+    this.networks.clear();
+    await this.init();
+    return {};
   }
 
   private async save(config: StackConfig): Promise<Outcome> {
@@ -320,7 +380,7 @@ class WizardPanel {
     const spec = entry?.state ? servicesOf(entry.state.config).find((s) => s.name === service) : undefined;
     if (!entry || !spec || spec.proxyPrefix === undefined) return { error: `Stack ${stack} has no ${service} to open.` };
     // The node the tree would pass, so Open Service skips its pickers.
-    const node: TreeNode = { kind: 'service', entry, service: { name: spec.name, port: spec.port, proxyPath: spec.proxyPrefix } };
+    const node: TreeNode = { kind: 'service', entry, service: { name: spec.name, displayName: spec.displayName, port: spec.port, proxyPath: spec.proxyPrefix } };
     await vscode.commands.executeCommand('geusemaker.openService', node);
     return {};
   }
@@ -329,11 +389,17 @@ class WizardPanel {
 /** Deploy Stack's wizard (one at a time) and the serializer that brings it back after a window reload. */
 export class WizardPanels implements vscode.Disposable {
   private current?: WizardPanel;
+  /** Finished wizards still open as records of their deploy; Deploy Stack no longer brings them back. */
+  private readonly records = new Set<WizardPanel>();
 
   constructor(private readonly ctx: CommandContext) {}
 
   /** Opens (or shows) the wizard; with a config file, the wizard starts from it. */
   open(file?: string): void {
+    if (this.current?.finished) {
+      this.records.add(this.current);
+      this.current = undefined;
+    }
     if (!this.current) {
       const panel = vscode.window.createWebviewPanel(WIZARD_VIEW_TYPE, 'Deploy a Stack', vscode.ViewColumn.Active, panelOptions(this.ctx.extension.extensionUri));
       this.adopt(panel);
@@ -344,11 +410,16 @@ export class WizardPanels implements vscode.Disposable {
   /** The saved state is checked like any message; the webview restores its own draft from it. */
   readonly serializer: vscode.WebviewPanelSerializer = {
     deserializeWebviewPanel: async (panel, state) => {
+      const parsed = wizardPanelStateSchema.safeParse(state);
+      // A finished deploy comes back as its record beside any other wizard.
+      if (parsed.success && parsed.data.progress?.phase === 'done') {
+        this.adopt(panel, parsed.data, true);
+        return;
+      }
       if (this.current) {
         panel.dispose();
         return;
       }
-      const parsed = wizardPanelStateSchema.safeParse(state);
       if (!parsed.success) this.ctx.log.warn('Deploy wizard: its saved state is not valid; it starts over');
       this.adopt(panel, parsed.success ? parsed.data : undefined);
     },
@@ -356,12 +427,15 @@ export class WizardPanels implements vscode.Disposable {
 
   dispose(): void {
     this.current?.close();
+    for (const record of [...this.records]) record.close();
   }
 
-  private adopt(panel: vscode.WebviewPanel, restored?: { progress?: WizardProgress; fromFile?: string }): void {
+  private adopt(panel: vscode.WebviewPanel, restored?: { progress?: WizardProgress; fromFile?: string }, asRecord = false): void {
     const wizard = new WizardPanel(panel, this.ctx, restored, () => {
       if (this.current === wizard) this.current = undefined;
+      this.records.delete(wizard);
     });
-    this.current = wizard;
+    if (asRecord) this.records.add(wizard);
+    else this.current = wizard;
   }
 }

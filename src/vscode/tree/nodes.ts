@@ -1,8 +1,11 @@
 import {
-  type CatalogueService, estimateHourly, formatHourly, type GeuseError, publicUrlOf, type ResourceRecord, servicesOf as catalogueServices, type StackState,
+  CATALOGUE, type CatalogueService, estimateHourly, formatHourly, type GeuseError, publicUrlOf, type ResourceRecord, servicesOf as catalogueServices, type StackState, type StackStatus,
 } from '../../engine';
+import { editorWords, plainError } from '../error-words';
 import type { StackEntry, StackListingResult } from '../stacks-source';
-import { healthLook, statusLook, type HealthStatus } from './status';
+import { ago, defaultFormat, localDate, type ViewFormat } from './format';
+import { GROUP_LOOKS, kindLook, RESOURCE_GROUPS, resourceLabel, type ResourceGroup } from './resource-labels';
+import { healthLook, stackLook, statusLook, type HealthStatus } from './status';
 
 /** Last known health of one service, as the tree shows it. */
 export interface ServiceHealthView {
@@ -23,27 +26,32 @@ export interface StackHealthView {
   bootstrap?: { state: string; step: string };
   /** The engine's hourly price for the running stack (live, cached or estimated), replacing the bundled estimate. */
   hourly?: { usd: number; source: string; basis: string };
-  /** Reaching AWS failed: shown as a retry node under the stack. */
-  error?: Pick<GeuseError, 'code' | 'message' | 'nextStep'>;
+  /** Reaching AWS failed: the stack shows what was last seen, and a retry node instead of its children. */
+  error?: GeuseError;
+  /** When AWS last answered for this stack (a failed round keeps the time of the last good one). */
+  lastSeenAt?: string;
 }
 
 export interface ServiceRow {
   name: CatalogueService;
+  /** As the panels write it ("Ollama"); the catalogue's name when absent. */
+  displayName?: string;
   port: number;
   /** Path under the stack's reverse proxy; absent for services never opened in a browser (PostgreSQL). */
   proxyPath?: string;
 }
 
 export type TreeNode =
-  | { kind: 'stack'; entry: StackEntry; health?: StackHealthView }
+  | { kind: 'stack'; entry: StackEntry; health?: StackHealthView; before?: StackStatus }
   | { kind: 'section'; section: 'services' | 'resources' | 'endpoints'; entry: StackEntry; health?: StackHealthView }
   | { kind: 'service'; entry: StackEntry; service: ServiceRow; health?: ServiceHealthView }
+  | { kind: 'resource-group'; entry: StackEntry; group: ResourceGroup; records: ResourceRecord[] }
   | { kind: 'resource'; entry: StackEntry; record: ResourceRecord }
   | { kind: 'endpoint'; entry: StackEntry; label: string; detail: string; url?: string; service?: CatalogueService }
   | { kind: 'other-workspaces'; entries: StackEntry[] }
   | { kind: 'loading' }
   | { kind: 'empty'; id: string; text: string }
-  | { kind: 'error'; error: Pick<GeuseError, 'code' | 'message' | 'nextStep'>; scope: 'root' | 'stack'; stackKey?: string };
+  | { kind: 'error'; error: GeuseError; scope: 'root' | 'stack'; stackKey?: string };
 
 /** What a node looks like, with no vscode types: the provider turns it into a TreeItem. */
 export interface NodeView {
@@ -59,13 +67,31 @@ export interface NodeView {
   command?: { command: string; title: string; withNode?: boolean };
 }
 
+/** What the tree remembers between refreshes: each running stack's last health round, and each stack's last settled status. */
+export interface TreeMemory {
+  health: ReadonlyMap<string, StackHealthView>;
+  /** The status a stack had before it started changing (paused → deploying is a resume). */
+  settled: ReadonlyMap<string, StackStatus>;
+}
+
+const NO_MEMORY: TreeMemory = { health: new Map(), settled: new Map() };
+
 /** The stack's services from the one catalogue (ports, proxy paths), in compose order. */
 export function servicesOf(state: StackState): ServiceRow[] {
   return catalogueServices(state.config).map((spec) => ({ name: spec.name, port: spec.port, proxyPath: spec.proxyPrefix }));
 }
 
-export function rootNodes(listing: StackListingResult, health: ReadonlyMap<string, StackHealthView> = new Map()): TreeNode[] {
-  const roots: TreeNode[] = listing.workspace.map((entry) => ({ kind: 'stack', entry, health: health.get(keyOf(entry)) }));
+/** A service's name as the panels write it: "Ollama", "PostgreSQL". */
+export function serviceName(service: CatalogueService): string {
+  return CATALOGUE[service].displayName;
+}
+
+function stackNode(entry: StackEntry, memory: TreeMemory): TreeNode {
+  return { kind: 'stack', entry, health: memory.health.get(keyOf(entry)), before: memory.settled.get(keyOf(entry)) };
+}
+
+export function rootNodes(listing: StackListingResult, memory: TreeMemory = NO_MEMORY): TreeNode[] {
+  const roots: TreeNode[] = listing.workspace.map((entry) => stackNode(entry, memory));
   // Stacks of other workspaces get their own group, so nothing running is ever invisible.
   if (listing.other.length > 0) roots.push({ kind: 'other-workspaces', entries: listing.other });
   return roots;
@@ -80,14 +106,20 @@ export function publicBaseUrl(state: StackState): string | undefined {
   return publicUrlOf(state)?.replace(/\/$/, '');
 }
 
-export function childrenOf(node: TreeNode, health: ReadonlyMap<string, StackHealthView> = new Map()): TreeNode[] {
+/** Whether the stack's services can be reached now: it runs, as far as the last look at AWS knows. */
+function isLive(entry: StackEntry, health: StackHealthView | undefined): boolean {
+  return entry.state?.status === 'deployed' && !health?.error;
+}
+
+export function childrenOf(node: TreeNode, memory: TreeMemory = NO_MEMORY): TreeNode[] {
   switch (node.kind) {
     case 'other-workspaces':
-      return node.entries.map((entry) => ({ kind: 'stack', entry, health: health.get(keyOf(entry)) }));
+      return node.entries.map((entry) => stackNode(entry, memory));
     case 'stack': {
       if (!node.entry.state) return node.entry.error ? [{ kind: 'error', error: node.entry.error, scope: 'stack', stackKey: keyOf(node.entry) }] : [];
-      const sections: TreeNode[] = (['services', 'resources', 'endpoints'] as const).map((section) => ({ kind: 'section', section, entry: node.entry, health: node.health }));
-      return node.health?.error ? [{ kind: 'error', error: node.health.error, scope: 'stack', stackKey: keyOf(node.entry) }, ...sections] : sections;
+      // What AWS could not confirm is not shown as current: the retry node replaces the stack's children.
+      if (node.health?.error) return [{ kind: 'error', error: node.health.error, scope: 'stack', stackKey: keyOf(node.entry) }];
+      return (['services', 'resources', 'endpoints'] as const).map((section) => ({ kind: 'section', section, entry: node.entry, health: node.health }));
     }
     case 'section': {
       const state = node.entry.state;
@@ -95,6 +127,8 @@ export function childrenOf(node: TreeNode, health: ReadonlyMap<string, StackHeal
       const children = sectionChildren(node.section, node.entry, state, node.health);
       return children.length > 0 ? children : [{ kind: 'empty', id: `${keyOf(node.entry)}::${node.section}::empty`, text: EMPTY_TEXT[node.section] }];
     }
+    case 'resource-group':
+      return node.records.map((record) => ({ kind: 'resource', entry: node.entry, record }));
     default:
       return [];
   }
@@ -107,102 +141,165 @@ function sectionChildren(section: 'services' | 'resources' | 'endpoints', entry:
     return servicesOf(state).map((service) => ({ kind: 'service', entry, service, health: health?.services[service.name] }));
   }
   if (section === 'resources') {
-    return Object.values(state.resources)
-      .filter((record) => record.status === 'created' && record.id)
-      .sort((a, b) => RESOURCE_ORDER.indexOf(a.kind) - RESOURCE_ORDER.indexOf(b.kind) || a.key.localeCompare(b.key))
-      .map((record) => ({ kind: 'resource', entry, record }));
+    const created = Object.values(state.resources).filter((record) => record.status === 'created' && record.id);
+    return RESOURCE_GROUPS.flatMap((group): TreeNode[] => {
+      const records = created.filter((record) => kindLook(record.kind).group === group)
+        .sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || a.key.localeCompare(b.key));
+      return records.length > 0 ? [{ kind: 'resource-group', entry, group, records }] : [];
+    });
   }
   return endpointsOf(entry, state);
 }
 
-const RESOURCE_ORDER = ['instance', 'cloudfront-distribution', 'load-balancer', 'listener', 'listener-rule', 'target-group', 'vpc', 'subnet', 'internet-gateway', 'route-table', 'security-group', 'efs', 'mount-target', 'iam-role', 'instance-profile', 'ssm-parameter'];
+/** Within a group, the resource a person looks for first comes first. */
+const KIND_ORDER = ['instance', 'cloudfront-distribution', 'load-balancer', 'listener', 'listener-rule', 'target-group', 'efs', 'mount-target', 'ssm-parameter', 'vpc', 'subnet', 'internet-gateway', 'route-table', 'security-group', 'iam-role', 'instance-profile'];
 
 function endpointsOf(entry: StackEntry, state: StackState): TreeNode[] {
   const base = publicBaseUrl(state);
   const web = servicesOf(state).filter((service) => service.proxyPath);
   if (base) {
-    return web.map((service) => ({ kind: 'endpoint', entry, service: service.name, label: service.name, detail: `${base}${service.proxyPath}`, url: `${base}${service.proxyPath}` }));
+    return web.map((service) => ({ kind: 'endpoint', entry, service: service.name, label: serviceName(service.name), detail: `${base}${service.proxyPath}`, url: `${base}${service.proxyPath}` }));
   }
-  return web.map((service) => ({ kind: 'endpoint', entry, service: service.name, label: service.name, detail: `SSM tunnel to port ${service.port} (nothing public)` }));
+  return web.map((service) => ({ kind: 'endpoint', entry, service: service.name, label: serviceName(service.name), detail: `SSM tunnel to port ${service.port} (nothing public)` }));
 }
 
-const SECTION_TITLES = { services: 'Services', resources: 'Resources', endpoints: 'Endpoints' } as const;
-const SECTION_ICONS = { services: 'server-process', resources: 'cloud', endpoints: 'link' } as const;
+const SECTION_LOOKS = {
+  services: { label: 'Services', icon: 'server-process' },
+  resources: { label: 'Resources', icon: 'cloud' },
+  endpoints: { label: 'Endpoints', icon: 'link' },
+} as const;
 
 export function viewOf(node: TreeNode): NodeView {
+  return viewWith(node, defaultFormat());
+}
+
+/** The node's look with times in the editor's locale and ages against `format.now`. */
+export function viewWith(node: TreeNode, format: ViewFormat): NodeView {
   switch (node.kind) {
-    case 'stack': return stackView(node.entry, node.health);
+    case 'stack': return stackView(node.entry, node.health, node.before, format);
     case 'other-workspaces':
       return {
         id: 'other-workspaces', label: 'Other workspaces', description: `${node.entries.length} stack${node.entries.length === 1 ? '' : 's'}`,
         tooltip: 'Stacks deployed from other workspaces or folders on this machine.', icon: { id: 'folder-library' }, contextValue: 'group', collapsible: 'expanded',
       };
-    case 'section': {
-      const state = node.entry.state;
-      const count = node.section === 'services' && state ? servicesOf(state).length : undefined;
-      const note = node.section === 'services' ? node.health?.note : undefined;
+    case 'section': return sectionView(node, format);
+    case 'service': return serviceView(node);
+    case 'resource-group': {
+      const look = GROUP_LOOKS[node.group];
       return {
-        id: `${keyOf(node.entry)}::${node.section}`, label: SECTION_TITLES[node.section], description: note ?? (count !== undefined ? String(count) : undefined),
-        icon: { id: SECTION_ICONS[node.section] }, contextValue: `section.${node.section}`, collapsible: node.section === 'services' ? 'expanded' : 'collapsed',
+        id: `${keyOf(node.entry)}::resources::${node.group}`, label: look.label, description: String(node.records.length), tooltip: look.tooltip,
+        icon: { id: look.icon }, contextValue: 'resource-group', collapsible: 'collapsed',
       };
     }
-    case 'service': {
-      const health = node.health;
-      const status = health?.status ?? 'unknown';
-      const parts = [status === 'unknown' && !health ? 'not checked' : status, health?.latencyMs !== undefined ? `${health.latencyMs} ms` : undefined, `:${node.service.port}`];
-      const look = healthLook(status);
-      const tooltip = [`**${node.service.name}** on port ${node.service.port}`, `Health: ${status}${health?.severity && health.severity !== 'ok' ? ` (${health.severity})` : ''}`];
-      if (health?.lastError) tooltip.push(`Last error: ${health.lastError}`);
-      return {
-        id: `${keyOf(node.entry)}::service::${node.service.name}`, label: node.service.name, description: parts.filter(Boolean).join(' · '),
-        tooltip: tooltip.join('\n\n'), icon: { id: health?.severity === 'warning' && status === 'healthy' ? 'warning' : look.icon, color: look.color },
-        contextValue: node.service.proxyPath ? 'service' : 'service.internal', collapsible: 'none',
-      };
-    }
-    case 'resource':
-      return {
-        // The key says which one (subnet-a, sg-efs, secret-qdrant-api-key); the icon and tooltip say the kind.
-        id: `${keyOf(node.entry)}::resource::${node.record.key}`, label: node.record.key,
-        description: node.record.id, tooltip: `**${node.record.kind}** \`${node.record.id}\`${node.record.external ? '\n\nNot created by GeuseMaker: never deleted by it.' : ''}`,
-        icon: { id: RESOURCE_ICONS[node.record.kind] ?? 'symbol-misc' }, contextValue: 'resource', collapsible: 'none',
-      };
-    case 'endpoint':
-      return {
-        id: `${keyOf(node.entry)}::endpoint::${node.label}`, label: node.label, description: node.detail,
-        tooltip: node.url ? `Open ${node.url}` : 'Reached through an SSM port-forwarding tunnel: use Open Service.',
-        icon: { id: node.url ? 'globe' : 'plug' }, contextValue: 'endpoint', collapsible: 'none',
-        command: { command: 'geusemaker.openService', title: 'Open', withNode: true },
-      };
+    case 'resource': return resourceView(node, format);
+    case 'endpoint': return endpointView(node);
     case 'empty':
-      return { id: node.id, label: node.text, contextValue: 'empty', collapsible: 'none' };
+      return { id: node.id, label: node.text, tooltip: node.text, contextValue: 'empty', collapsible: 'none' };
     case 'loading':
-      return { id: 'loading', label: 'Loading stacks…', icon: { id: 'loading~spin' }, contextValue: 'loading', collapsible: 'none' };
-    case 'error':
+      return { id: 'loading', label: 'Loading stacks…', tooltip: 'Reading the stacks this machine knows.', icon: { id: 'loading~spin' }, contextValue: 'loading', collapsible: 'none' };
+    case 'error': {
+      const words = plainError(node.error);
       return {
-        id: `error::${node.stackKey ?? 'root'}::${node.error.code}`,
-        label: node.scope === 'root' ? 'Could not load stacks — click to retry' : 'Could not reach AWS — click to retry', description: node.error.message,
-        tooltip: `**${node.error.code}**\n\n${node.error.message}\n\n${node.error.nextStep}`, icon: { id: 'error', color: 'errorForeground' },
+        // Stable whatever the error: a new error replaces the old row instead of adding one.
+        id: `error::${node.stackKey ?? 'root'}`,
+        label: words.title, description: 'click to retry',
+        tooltip: `${words.title}\n\n${words.detail}\n\nClick to try again.`, icon: { id: 'error', color: 'errorForeground' },
         contextValue: 'error', collapsible: 'none', command: { command: 'geusemaker.refresh', title: 'Retry' },
       };
+    }
   }
 }
 
-const RESOURCE_ICONS: Partial<Record<string, string>> = {
-  instance: 'vm', vpc: 'type-hierarchy', subnet: 'symbol-namespace', 'internet-gateway': 'globe', 'route-table': 'list-tree',
-  'security-group': 'shield', efs: 'database', 'mount-target': 'plug', 'iam-role': 'person', 'instance-profile': 'person', 'ssm-parameter': 'key',
-  'load-balancer': 'server-environment', 'target-group': 'target', listener: 'radio-tower', 'listener-rule': 'filter', 'cloudfront-distribution': 'cloud',
-};
+function sectionView(node: Extract<TreeNode, { kind: 'section' }>, format: ViewFormat): NodeView {
+  const state = node.entry.state;
+  const base = { id: `${keyOf(node.entry)}::${node.section}`, label: SECTION_LOOKS[node.section].label, icon: { id: SECTION_LOOKS[node.section].icon }, contextValue: `section.${node.section}` };
+  if (node.section === 'services') {
+    const count = state ? servicesOf(state).length : 0;
+    const checked = node.health?.checkedAt ? ` Last checked ${ago(node.health.checkedAt, format)} (${localDate(node.health.checkedAt, format)}).` : '';
+    const tooltip = isLive(node.entry, node.health)
+      ? `The stack's services and their health over Systems Manager.${checked || ' Not checked yet.'}`
+      : 'The stack\'s services. They run only while the stack is running.';
+    return { ...base, description: node.health?.note ?? String(count), tooltip, collapsible: 'expanded' };
+  }
+  if (node.section === 'resources') {
+    const count = state ? Object.values(state.resources).filter((r) => r.status === 'created' && r.id).length : 0;
+    return { ...base, description: String(count), tooltip: 'What the stack has in AWS, grouped by kind. Right-click one to copy its ID or open it in the AWS console.', collapsible: 'collapsed' };
+  }
+  return { ...base, tooltip: 'Where to open the services: the stack\'s public address, or a Session Manager tunnel when nothing is public.', collapsible: 'collapsed' };
+}
 
-function stackView(entry: StackEntry, health: StackHealthView | undefined): NodeView {
+function serviceView(node: Extract<TreeNode, { kind: 'service' }>): NodeView {
+  const live = isLive(node.entry, undefined);
+  const health = live ? node.health : undefined;
+  const status = health?.status ?? (live ? 'unknown' : 'stopped');
+  const words = !live ? 'not running' : status === 'unknown' && !health ? 'not checked' : status;
+  const parts = [words, health?.latencyMs !== undefined ? `${health.latencyMs} ms` : undefined, `:${node.service.port}`];
+  const look = healthLook(status);
+  const tooltip = [`**${serviceName(node.service.name)}** on port ${node.service.port}`,
+    live ? `Health: ${words}${health?.severity && health.severity !== 'ok' ? ` (${health.severity})` : ''}` : `Not running: the stack is ${statusLook(node.entry.state!.status).label}.`];
+  if (health?.lastError) tooltip.push(`Last error: ${editorWords(health.lastError)}`);
+  return {
+    id: `${keyOf(node.entry)}::service::${node.service.name}`, label: serviceName(node.service.name), description: parts.filter(Boolean).join(' · '),
+    tooltip: tooltip.join('\n\n'), icon: { id: health?.severity === 'warning' && status === 'healthy' ? 'warning' : look.icon, color: look.color },
+    // Menus key on both: which services open in a browser, and whether the stack runs.
+    contextValue: `service.${node.service.proxyPath ? 'web' : 'internal'}.${live ? 'live' : 'idle'}`, collapsible: 'none',
+  };
+}
+
+function resourceView(node: Extract<TreeNode, { kind: 'resource' }>, format: ViewFormat): NodeView {
+  const { record } = node;
+  const label = resourceLabel(record);
+  const region = node.entry.state?.region;
+  const where = record.kind === 'iam-role' || record.kind === 'instance-profile' || record.kind === 'cloudfront-distribution' ? 'global' : region ? `in ${region}` : undefined;
+  const tooltip = [
+    `**${label}**`,
+    `${kindLook(record.kind).noun}${where ? ` (${where})` : ''}  \n${record.id ?? ''}`,
+    ...(record.attrs.zone ? [`Availability zone: ${record.attrs.zone}`] : []),
+    ...(record.updatedAt ? [`Recorded ${localDate(record.updatedAt, format)}`] : []),
+    ...(record.external ? ['Not created by GeuseMaker: it is never deleted by it.'] : []),
+  ];
+  return {
+    id: `${keyOf(node.entry)}::resource::${record.key}`, label, description: record.id, tooltip: tooltip.join('\n\n'),
+    icon: { id: kindLook(record.kind).icon }, contextValue: 'resource', collapsible: 'none',
+  };
+}
+
+function endpointView(node: Extract<TreeNode, { kind: 'endpoint' }>): NodeView {
+  const live = isLive(node.entry, undefined);
+  const tooltip = node.url
+    ? `**${node.label}** at ${node.url}${live ? '\n\nClick to open it in your browser.' : `\n\nThe stack is ${statusLook(node.entry.state!.status).label}: nothing answers here until it runs.`}`
+    : `**${node.label}** is not public: Open Service reaches it through a Session Manager tunnel from this machine.`;
+  return {
+    id: `${keyOf(node.entry)}::endpoint::${node.service ?? node.label}`, label: node.label, description: node.detail, tooltip,
+    icon: { id: node.url ? 'globe' : 'plug' }, contextValue: `endpoint.${node.url ? 'url' : 'tunnel'}.${live ? 'live' : 'idle'}`, collapsible: 'none',
+    command: live ? { command: 'geusemaker.openService', title: 'Open', withNode: true } : undefined,
+  };
+}
+
+function stackView(entry: StackEntry, health: StackHealthView | undefined, before: StackStatus | undefined, format: ViewFormat): NodeView {
   const id = `${entry.origin}::${keyOf(entry)}`;
   const state = entry.state;
   if (!state) {
+    const words = entry.error ? plainError(entry.error) : undefined;
     return {
       id, label: entry.ref.name, description: 'unreadable state', icon: { id: 'warning', color: 'errorForeground' },
-      tooltip: entry.error ? `**${entry.error.code}**\n\n${entry.error.message}\n\n${entry.error.nextStep}` : undefined, contextValue: 'stack.unreadable', collapsible: 'collapsed',
+      tooltip: words ? `**${entry.ref.name}** cannot be read.\n\n${words.title}\n\n${words.detail}` : `**${entry.ref.name}** cannot be read.`, contextValue: 'stack.unreadable', collapsible: 'collapsed',
     };
   }
-  const look = statusLook(state.status);
+  const look = stackLook(state.status, before);
+  const folder = entry.origin === 'other' ? [`State folder: ${entry.ref.stateDir}`] : [];
+  const facts = `Region: ${state.region}  \nInstance: ${state.config.instanceType} (${state.config.market})  \nCreated: ${localDate(state.createdAt, format)}`;
+  const lastError = state.lastError ? [`Last error: ${plainError(state.lastError).title} ${editorWords(state.lastError.nextStep)}`] : [];
+  if (health?.error) {
+    // AWS did not answer: say what was last seen and when, not "running" as if it were now.
+    const seen = health.lastSeenAt ?? state.updatedAt;
+    const words = plainError(health.error);
+    return {
+      id, label: state.name, description: [state.config.tier, `last seen ${look.label} ${ago(seen, format)}`].join(' · '),
+      tooltip: [`**${state.name}** — last seen ${look.label} ${ago(seen, format)} (${localDate(seen, format)})`, `AWS did not answer: ${words.title} ${words.detail}`, facts, ...folder, ...lastError].join('\n\n'),
+      icon: { id: 'debug-disconnect', color: 'list.warningForeground' }, contextValue: `stack.${state.status}`, collapsible: 'collapsed',
+    };
+  }
   const unhealthy = health && Object.values(health.services).some((s) => s?.severity === 'critical');
   const drifted = state.status === 'deployed' && health?.instanceState && health.instanceState !== 'running' ? `instance ${health.instanceState}` : undefined;
   const booting = state.status === 'deployed' && health?.bootstrap && health.bootstrap.state !== 'ok' ? `bootstrap ${health.bootstrap.state}${health.bootstrap.state === 'failed' ? ` at ${health.bootstrap.step}` : ''}` : undefined;
@@ -212,15 +309,35 @@ function stackView(entry: StackEntry, health: StackHealthView | undefined): Node
     : bundled ? { text: formatHourly(bundled), basis: bundled.basis } : undefined;
   const description = [state.config.tier, drifted ?? booting ?? look.label, hourly?.text].filter(Boolean).join(' · ');
   const tooltip = [
-    `**${state.name}** — ${look.label}`,
-    `Region: ${state.region}  \nInstance: ${state.config.instanceType} (${state.config.market})  \nCreated: ${state.createdAt}`,
+    `**${state.name}** — ${look.label}${health?.checkedAt ? ` (checked ${ago(health.checkedAt, format)})` : ''}`,
+    facts,
     ...(hourly ? [`Cost: ${hourly.text} — ${hourly.basis}`] : []),
-    ...(entry.origin === 'other' ? [`State folder: \`${entry.ref.stateDir}\``] : []),
-    ...(state.lastError ? [`Last error (${state.lastError.code}): ${state.lastError.message}\n\n${state.lastError.nextStep}`] : []),
+    ...folder,
+    ...lastError,
   ];
   return {
     id, label: state.name, description, tooltip: tooltip.join('\n\n'),
     icon: unhealthy && state.status === 'deployed' ? { id: 'warning', color: 'list.warningForeground' } : { id: look.icon, color: look.color },
     contextValue: `stack.${state.status}`, collapsible: 'collapsed',
   };
+}
+
+/** The view's badge: stacks that need a look (unhealthy, or AWS could not be reached) or bill by the hour. */
+export function badgeOf(entries: readonly StackEntry[], health: ReadonlyMap<string, StackHealthView>): { value: number; tooltip: string } | undefined {
+  let billing = 0;
+  let attention = 0;
+  for (const entry of entries) {
+    if (!entry.state) continue;
+    const seen = health.get(keyOf(entry));
+    const unhealthy = seen?.error !== undefined || Object.values(seen?.services ?? {}).some((s) => s?.severity === 'critical') || entry.state.status === 'deploy_failed' || entry.state.status === 'destroy_failed';
+    if (unhealthy) attention += 1;
+    else if (statusLook(entry.state.status).billing) billing += 1;
+  }
+  if (billing + attention === 0) return undefined;
+  const plural = (n: number) => (n === 1 ? 'stack' : 'stacks');
+  const parts = [
+    ...(billing > 0 ? [`${billing} ${plural(billing)} billing by the hour`] : []),
+    ...(attention > 0 ? [`${attention} ${plural(attention)} ${attention === 1 ? 'needs' : 'need'} a look`] : []),
+  ];
+  return { value: billing + attention, tooltip: parts.join(', ') };
 }

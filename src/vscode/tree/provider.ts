@@ -1,8 +1,13 @@
 import * as vscode from 'vscode';
-import { classifyAwsError, type GeuseError, invalidInput } from '../../engine';
+import { classifyAwsError, explainEndpoint, type GeuseError, invalidInput, type StackStatus } from '../../engine';
 import type { EngineHost } from '../engine-host';
 import { loadStacks, type StackEntry, type StackListingResult } from '../stacks-source';
-import { childrenOf, keyOf, rootNodes, viewOf, type NodeView, type StackHealthView, type TreeNode } from './nodes';
+import { badgeOf, childrenOf, keyOf, rootNodes, viewWith, type NodeView, type StackHealthView, type TreeMemory, type TreeNode } from './nodes';
+import { statusLook } from './status';
+import type { ViewFormat } from './format';
+
+/** The view the provider fills: its progress bar shows while a refresh runs. */
+export const STACKS_VIEW_ID = 'geusemaker.stacks';
 
 /** Checks one stack's services; the tree calls it for running stacks on each refresh. */
 export type HealthSource = (entry: StackEntry, signal: AbortSignal) => Promise<StackHealthView>;
@@ -16,6 +21,10 @@ export class StacksTreeProvider implements vscode.TreeDataProvider<TreeNode>, vs
   private listing?: StackListingResult;
   private loadError?: GeuseError;
   private readonly health = new Map<string, StackHealthView>();
+  /** Each stack's last settled status, so a deploy from paused reads "resuming". */
+  private readonly settled = new Map<string, StackStatus>();
+  /** What the view showed last: a refresh that changes nothing does not re-render it (and lose expanded rows). */
+  private shown = '';
   private healthInFlight?: AbortController;
   private lastHealthRound = 0;
 
@@ -30,8 +39,12 @@ export class StacksTreeProvider implements vscode.TreeDataProvider<TreeNode>, vs
     return this.loadError;
   }
 
-  /** Re-reads the state files; throws nothing: a failure becomes the error node. */
-  async refresh(options: { health?: boolean; force?: boolean } = {}): Promise<void> {
+  /** Re-reads the state files and checks running stacks; throws nothing: a failure becomes the error node. The view shows progress meanwhile. */
+  refresh(options: { health?: boolean; force?: boolean } = {}): Promise<void> {
+    return Promise.resolve(vscode.window.withProgress({ location: { viewId: STACKS_VIEW_ID } }, () => this.refreshNow(options)));
+  }
+
+  private async refreshNow(options: { health?: boolean; force?: boolean }): Promise<void> {
     try {
       this.listing = await loadStacks(this.host);
       this.loadError = this.host.problems.length > 0 ? settingsError(this.host.problems.map((p) => p.message)) : undefined;
@@ -39,8 +52,33 @@ export class StacksTreeProvider implements vscode.TreeDataProvider<TreeNode>, vs
       this.loadError = classifyAwsError(error);
     }
     this.forgetStaleHealth();
-    this.changed.fire(undefined);
+    for (const entry of this.entries) {
+      if (entry.state && !statusLook(entry.state.status).transitional) this.settled.set(keyOf(entry), entry.state.status);
+    }
+    this.notify();
     if (options.health !== false) await this.refreshHealth(options.force ?? false);
+  }
+
+  /** Re-renders the view only when what it shows changed (every row's words, icon and menus, ages included). */
+  private notify(): void {
+    const format = this.format();
+    const rows: NodeView[] = [];
+    const walk = (nodes: TreeNode[]) => {
+      for (const node of nodes) {
+        rows.push(viewWith(node, format));
+        walk(this.getChildren(node));
+      }
+    };
+    walk(this.getChildren());
+    const now = JSON.stringify(rows);
+    if (now === this.shown) return;
+    this.shown = now;
+    this.changed.fire(undefined);
+  }
+
+  private format(): ViewFormat {
+    // Typed as possibly absent: unit tests run the provider against a small fake of vscode without env.
+    return { locale: (vscode.env as typeof vscode.env | undefined)?.language, now: Date.now() };
   }
 
   /** True when the last round could not read the state files or reach AWS for some stack: the refresher backs off. */
@@ -59,28 +97,37 @@ export class StacksTreeProvider implements vscode.TreeDataProvider<TreeNode>, vs
    * (Refresh), and each stack's result lands in the tree as soon as it is in.
    */
   private async refreshHealth(force: boolean): Promise<void> {
-    if (!this.healthSource || this.healthInFlight) return;
-    if (!force && Date.now() - this.lastHealthRound < HEALTH_MIN_GAP_MS) return;
+    if (!this.healthSource) return;
+    if (!force && (this.healthInFlight || Date.now() - this.lastHealthRound < HEALTH_MIN_GAP_MS)) return;
     try {
       this.host.assertUsable();
     } catch {
       return;
     }
+    // A forced round (Refresh, a settings change) replaces one still running: its answers may come from the old endpoint.
+    this.healthInFlight?.abort();
     const controller = new AbortController();
     this.healthInFlight = controller;
     this.lastHealthRound = Date.now();
     try {
       const running = this.entries.filter((entry) => entry.state?.status === 'deployed');
       await Promise.all(running.map(async (entry) => {
+        const key = keyOf(entry);
         try {
-          this.health.set(keyOf(entry), await this.healthSource!(entry, controller.signal));
+          const view = await this.healthSource!(entry, controller.signal);
+          if (controller.signal.aborted) return;
+          this.health.set(key, { ...view, lastSeenAt: view.checkedAt });
         } catch (error) {
-          this.health.set(keyOf(entry), { checkedAt: new Date().toISOString(), services: {}, error: classifyAwsError(error) });
+          if (controller.signal.aborted) return;
+          // The last time AWS answered stays known, so the tree can say how old what it shows is.
+          const before = this.health.get(key);
+          const error_ = explainEndpoint(classifyAwsError(error), this.host.endpointInfo);
+          this.health.set(key, { checkedAt: new Date().toISOString(), services: {}, error: error_, lastSeenAt: before?.lastSeenAt });
         }
-        this.changed.fire(undefined);
+        this.notify();
       }));
     } finally {
-      this.healthInFlight = undefined;
+      if (this.healthInFlight === controller) this.healthInFlight = undefined;
     }
   }
 
@@ -89,22 +136,42 @@ export class StacksTreeProvider implements vscode.TreeDataProvider<TreeNode>, vs
     return this.health.get(keyOf(entry))?.hourly?.usd;
   }
 
+  /** The last health round of a stack (its error when AWS did not answer). */
+  healthOf(entry: StackEntry): StackHealthView | undefined {
+    return this.health.get(keyOf(entry));
+  }
+
+  /** AWS did not answer for some running stack in the last round: what went wrong. */
+  get awsProblem(): GeuseError | undefined {
+    return [...this.health.values()].find((h) => h.error)?.error;
+  }
+
+  /** The view's badge: stacks that bill by the hour or need a look. */
+  get badge(): { value: number; tooltip: string } | undefined {
+    return badgeOf(this.entries, this.health);
+  }
+
   /** Whether any stack is mid-change, so the refresher polls faster. */
   get anyTransitional(): boolean {
-    return this.entries.some((entry) => ['deploying', 'pausing', 'destroying'].includes(entry.state?.status ?? ''));
+    return this.entries.some((entry) => entry.state !== undefined && statusLook(entry.state.status).transitional);
+  }
+
+  private get memory(): TreeMemory {
+    return { health: this.health, settled: this.settled };
   }
 
   getChildren(node?: TreeNode): TreeNode[] {
-    if (node) return childrenOf(node, this.health);
+    if (node) return childrenOf(node, this.memory);
     if (!this.listing && !this.loadError) return [{ kind: 'loading' }];
-    const roots = this.listing ? rootNodes(this.listing, this.health) : [];
+    const roots = this.listing ? rootNodes(this.listing, this.memory) : [];
     // A load error with no stacks shows only the error; with stacks, it sits on top of them.
     return this.loadError ? [{ kind: 'error', error: this.loadError, scope: 'root' }, ...roots] : roots;
   }
 
   getTreeItem(node: TreeNode): vscode.TreeItem {
-    const item = toTreeItem(viewOf(node));
-    if (item.command && viewOf(node).command?.withNode) item.command.arguments = [node];
+    const view = viewWith(node, this.format());
+    const item = toTreeItem(view);
+    if (item.command && view.command?.withNode) item.command.arguments = [node];
     return item;
   }
 

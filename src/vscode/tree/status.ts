@@ -5,7 +5,7 @@ export interface StatusLook {
   icon: string;
   color?: string;
   label: string;
-  /** Still changing: the tree polls faster until it settles. */
+  /** Still changing: the tree polls faster until it settles, and the icon spins. */
   transitional: boolean;
   /** Something is billed by the hour (compute is, or may be, running). */
   billing: boolean;
@@ -25,6 +25,18 @@ const LOOKS: Record<StackStatus, StatusLook> = {
 
 export function statusLook(status: StackStatus): StatusLook {
   return LOOKS[status];
+}
+
+/**
+ * The look of a stack, with the kind of deploy named: a resume and an update are deploys to the engine, but
+ * the user asked for something else. The status it had before it started changing says which.
+ */
+export function stackLook(status: StackStatus, before?: StackStatus): StatusLook {
+  const look = LOOKS[status];
+  if (status !== 'deploying') return look;
+  if (before === 'paused') return { ...look, label: 'resuming' };
+  if (before === 'deployed') return { ...look, label: 'updating' };
+  return look;
 }
 
 export type HealthStatus = 'healthy' | 'starting' | 'unhealthy' | 'stopped' | 'unknown';

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { z } from 'zod';
-import { classifyAwsError } from '../../engine';
+import { plainError } from '../error-words';
 import type { readySchema, rejectedSchema, Response } from '../../protocol/common';
 import { listen, post } from './channel';
 import { loadPanel } from './panel';
@@ -16,10 +16,10 @@ type Common = Rejected | Ready;
 const isRejected = (message: { type: string }): message is Rejected => message.type === 'rejected';
 const forPanel = <In extends { type: string }>(message: In): message is Exclude<In, Common> => message.type !== 'rejected' && message.type !== 'ready';
 
-/** An error as a panel shows it: the classified message and its next step, within the protocol's limit. */
+/** An error as a panel shows it: what happened and the next step in editor words, within the protocol's limit. */
 export function errorWords(error: unknown): string {
-  const classified = classifyAwsError(error);
-  return [classified.message, classified.nextStep].filter(Boolean).join(' ').slice(0, 2000);
+  const { title, detail } = plainError(error);
+  return [title, detail].filter(Boolean).join(' ').slice(0, 2000);
 }
 
 export interface HostPanelOptions<In> {

@@ -1,7 +1,7 @@
 import { stringify } from 'yaml';
 import type { z } from 'zod';
 import {
-  type DiscoveredVpc, estimateMonthly, isLoadBalanced, ON_DEMAND_USD_PER_HOUR, type StackConfig, type StackConfigInput, stackConfigSchema, type Tier, TIER_TABLE, TIERS,
+  type DiscoveredVpc, isLoadBalanced, type StackConfig, type StackConfigInput, stackConfigSchema, type Tier, TIER_TABLE, TIERS,
 } from '../../engine';
 
 import { WIZARD_STEPS, type WizardStepName } from '../../protocol/wizard';
@@ -53,6 +53,40 @@ export function validateStep(step: WizardStep, draft: StackConfigInput, ctx: Ste
   return errors;
 }
 
+/**
+ * A field left empty gets what to do instead of the schema's rule for a value ("Choose a VPC", not "must look
+ * like vpc-0123abcd"). Where the field has a value, the rule's message stays.
+ */
+const EMPTY_WORDS: Record<string, string> = {
+  name: 'Enter a name for the stack.',
+  'network.vpcId': 'Choose a VPC.',
+  'network.subnetIds': 'Choose at least one subnet.',
+  instanceType: 'Choose an instance type.',
+  'access.cidr': 'Enter your address range, such as 203.0.113.7/32.',
+};
+
+function isEmpty(draft: StackConfigInput, field: string): boolean {
+  let value: unknown = draft;
+  for (const key of field.split('.')) value = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
+  return value === undefined || value === '' || (Array.isArray(value) && value.length === 0);
+}
+
+/**
+ * What a step shows: validateStep's verdict with one error per field (the first is what to fix now; an empty
+ * name breaks three rules at once), and an empty field asked for in words about that field.
+ */
+export function stepErrors(step: WizardStep, draft: StackConfigInput, ctx: StepContext): FieldError[] {
+  const seen = new Set<string>();
+  const out: FieldError[] = [];
+  for (const error of validateStep(step, draft, ctx)) {
+    if (seen.has(error.field)) continue;
+    seen.add(error.field);
+    const empty = EMPTY_WORDS[error.field];
+    out.push(empty && isEmpty(draft, error.field) ? { field: error.field, message: empty } : error);
+  }
+  return out;
+}
+
 function networkErrors(draft: StackConfigInput, ctx: StepContext): FieldError[] {
   if (draft.network?.mode !== 'existing' || !ctx.networks) return [];
   const { vpcId, subnetIds } = draft.network;
@@ -82,24 +116,11 @@ export function draftToConfig(draft: StackConfigInput, ctx: StepContext): { conf
 export interface TierChoice {
   tier: Tier;
   adds: string;
-  /** Indicative monthly compute-time cost at the tier's typical instance (bundled list prices). */
-  monthlyUsd?: number;
-  basis?: string;
 }
 
-export function tierChoices(market: 'spot' | 'on-demand' = 'on-demand'): TierChoice[] {
-  return TIERS.map((tier) => {
-    const { adds, typicalInstanceType: typical } = TIER_TABLE[tier];
-    const onDemand = ON_DEMAND_USD_PER_HOUR[typical];
-    // The whole month of the tier (load balancer, CloudFront and all) at bundled list prices; spot at its ceiling.
-    const estimate = onDemand === undefined ? undefined
-      : estimateMonthly({ tier, instanceType: typical, market: 'on-demand', rootVolumeGb: 50 }, { usdPerHour: onDemand, source: { kind: 'estimated', reason: 'bundled list prices' } });
-    return {
-      tier, adds,
-      monthlyUsd: estimate ? Math.round(estimate.totalUsd) : undefined,
-      basis: estimate ? `${typical} around the clock at its on-demand price${market === 'spot' ? ' (spot usually costs much less)' : ''}, with the tier's load balancer and CloudFront, 20 GB on EFS and assumed traffic; estimated from us-east-1 list prices` : undefined,
-    };
-  });
+/** The tiers and what each adds; their prices come from the cost engine with the draft (estimates.ts). */
+export function tierChoices(): TierChoice[] {
+  return TIERS.map((tier) => ({ tier, adds: TIER_TABLE[tier].adds }));
 }
 
 /** "Save as geusemaker.yaml": the chosen settings, only those that differ from the defaults, plus the name. */

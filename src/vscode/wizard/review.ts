@@ -1,5 +1,6 @@
 import { type DeployPlan, type EstimateLine, type MonthlyEstimate, type StackConfig, usesCloudFront } from '../../engine';
 import type { WizardReview } from '../../protocol/wizard';
+import { believable } from './estimates';
 
 const cut = (value: string, max: number) => (value.length <= max ? value : `${value.slice(0, max - 1)}…`);
 const cents = (usd: number) => Math.round(usd * 100) / 100;
@@ -30,7 +31,8 @@ export function fromEngineEstimate(estimate: MonthlyEstimate): NonNullable<Wizar
 export function reviewOf(plan: DeployPlan, estimate?: MonthlyEstimate): WizardReview {
   const { config, facts } = plan;
   const services = Object.entries(config.services).filter(([, on]) => on).map(([name]) => name);
-  const monthly = estimate ? fromEngineEstimate(estimate) : undefined;
+  // The same rule as every step's figure: a month with free compute is unknown, not $0.
+  const monthly = estimate && believable(estimate) ? fromEngineEstimate(estimate) : undefined;
   return {
     summary: [
       `Stack ${config.name}: ${config.tier} tier in ${config.region}, account ${facts.accountId}`,

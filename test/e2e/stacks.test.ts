@@ -98,7 +98,9 @@ describe('VS Code e2e: the Stacks view and its commands (against moto; StartSess
     await dialog.waitFor({ timeout: 30_000 });
     assert.match((await dialog.textContent()) ?? '', /Destroy stack second\?[\s\S]*(Will delete|Deletes)/);
     await dialog.getByRole('button', { name: 'Destroy Everything' }).click();
-    await page.locator('.monaco-dialog-box', { hasText: 'Delete the data of stack second' }).getByRole('button', { name: 'Delete Data' }).click();
+    // Deleting the data asks for the stack's name.
+    await page.locator('.quick-input-widget input').fill('second');
+    await page.keyboard.press('Enter');
     await waitForNotification(page, /Stack second is destroyed/, 120_000);
     await treeItem(page, 'second').first().waitFor({ state: 'detached', timeout: 30_000 });
     assert.deepEqual(await sweep('second'), [], 'nothing of the stack is left in AWS');

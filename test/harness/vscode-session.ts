@@ -18,15 +18,24 @@ export interface VsCodeSession {
  */
 export function useVsCode(): VsCodeSession {
   let current: VsCode | undefined;
+  let runHome: string | undefined;
   before(async function () {
     this.timeout(20 * 60_000);
     await ensureCodeServer();
     await packageExtension();
   });
+  // A machine index per test: stacks deployed by earlier tests (their state folders outlive them) must not show
+  // up as "Other workspaces", where a row named like this test's stack would be found first.
+  beforeEach(() => {
+    runHome = process.env.GEUSEMAKER_HOME;
+    process.env.GEUSEMAKER_HOME = tempDir('gm-e2e-home-');
+  });
   afterEach(async function () {
     await captureFailure(this.currentTest, current);
     await current?.stop();
     current = undefined;
+    if (runHome === undefined) delete process.env.GEUSEMAKER_HOME;
+    else process.env.GEUSEMAKER_HOME = runHome;
   });
   const session: VsCodeSession = {
     async start(stateDir, settings = {}) {

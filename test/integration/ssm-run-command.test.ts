@@ -65,12 +65,15 @@ describe('ssm run command against moto', () => {
     }
   });
 
-  it('a log fetch over moto says the output is missing, and keeps the cursor for a retry', async () => {
+  it('a log fetch over moto says the command did not run on the instance, and keeps the cursor for a retry', async () => {
     const aws = clients();
     try {
       const runner = new SsmCommandRunner(aws.ssm, FAST);
-      await assert.rejects(fetchLogs(runner, INSTANCE, containerCursor('n8n')), (error: unknown) =>
-        error instanceof GeuseError && error.code === 'SSM_OUTPUT_MISSING' && /no log output at all/.test(error.message));
+      const cursor = containerCursor('n8n');
+      const before = JSON.stringify(cursor);
+      await assert.rejects(fetchLogs(runner, INSTANCE, cursor), (error: unknown) =>
+        error instanceof GeuseError && error.code === 'SSM_COMMAND_NOT_RUN' && /printed nothing: it did not run on the instance/.test(error.message));
+      assert.equal(JSON.stringify(cursor), before, 'the cursor is where it was, so a retry misses no line');
     } finally {
       aws.destroy();
     }

@@ -36,7 +36,9 @@ describe('extension glue with a minimal fake of the vscode API', function () {
     process.env.GEUSEMAKER_HOME = tempDir('gm-home-');
   });
   afterEach(() => {
-    process.env.GEUSEMAKER_HOME = home;
+    // Assigning undefined to process.env stores the string "undefined": a folder of that name.
+    if (home === undefined) delete process.env.GEUSEMAKER_HOME;
+    else process.env.GEUSEMAKER_HOME = home;
   });
 
   it('the tree lists the workspace\'s stacks, and a paused stack drops the health it had while running', async () => {

@@ -64,11 +64,8 @@ const CLOSED_PORT = 'http://127.0.0.1:9';
 const save = async (page: Page, name: string) => copyFileSync(await screenshot(page, name), join(screenshotDir(), `${name}.png`));
 
 describe('VS Code e2e: the Stacks tree follows each stack\'s state (menus, stale state, status bar, badge)', function () {
+  // useVsCode gives each test its own GEUSEMAKER_HOME and restores the run's afterwards.
   const session = useVsCode();
-  const home = process.env.GEUSEMAKER_HOME;
-  after(() => {
-    process.env.GEUSEMAKER_HOME = home;
-  });
 
   it('light: menus follow state, resources and services read as people name them, the status bar names the account, the badge counts billing stacks', async function () {
     this.timeout(420_000);

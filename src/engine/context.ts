@@ -46,6 +46,8 @@ export interface PlanFacts {
   amiSource?: string;
   /** Root volume size: the config's, raised to the image's root snapshot when that is larger. */
   rootVolumeGb?: number;
+  /** The group's interchangeable types, the chosen one first (same vCPU, memory, GPU and architecture, offered in the zones). */
+  instanceTypes?: string[];
   /** AZs (in preference order) that offer the instance type; the subnets follow this order. */
   zones: string[];
   /** Existing-network mode: the user's subnets that are in offered AZs, with their AZ. */

@@ -12,6 +12,8 @@ import { splitByOwner, type Ownership } from './resources/ownership';
 import { locateStack } from './resources/locate';
 import { HealthTracker } from './health/tracker';
 import { LIVE_READ_TIMEOUT_MS, liveView, sightInstances, type InstanceSighting, type LiveView } from './live';
+import { computeLive, groupOf, needsActivities, withCurrentInstance, type ComputeLive } from './compute-live';
+import { describeGroups, scalingActivities, type GroupView } from './resources/group-view';
 import { CostService, type MarketAdvice } from './cost/cost-service';
 import type { Assumptions, MonthlyEstimate } from './cost/estimate';
 import type { Placement } from './cost/placement';
@@ -267,7 +269,7 @@ export class Engine {
 
   /** One health round over SSM Run Command, with each service's history (consecutive failures, severity). */
   async health(name: string, options: { signal?: AbortSignal } = {}): Promise<StackHealth> {
-    const state = await this.requireState(name);
+    const state = await this.currentState(name, options.signal);
     let tracker = this.trackers.get(name);
     if (!tracker) {
       tracker = new HealthTracker();
@@ -278,19 +280,19 @@ export class Engine {
 
   /** The next piece of a container's or the bootstrap's log after the cursor. */
   async logs(name: string, cursor: LogCursor, options: { signal?: AbortSignal } = {}): Promise<LogChunk> {
-    const state = await this.requireState(name);
+    const state = await this.currentState(name, options.signal);
     return stackLogs(this.ssmOf(state), state, cursor, options.signal);
   }
 
   /** Follows a log until the signal aborts. */
   async followLogs(name: string, cursor: LogCursor, options: FollowOptions): Promise<AsyncGenerator<LogChunk, void, undefined>> {
-    const state = await this.requireState(name);
+    const state = await this.currentState(name, options.signal);
     return followStackLogs(this.ssmOf(state), state, cursor, options);
   }
 
   /** Starts an SSM session (shell or port forward); the caller hands it to session-manager-plugin and ends it with endSession. */
   async startSession(name: string, kind: SessionKind, options: { signal?: AbortSignal } = {}): Promise<OpenedSession & { region: string; profile?: string; endpoint?: string }> {
-    const state = await this.requireState(name);
+    const state = await this.currentState(name, options.signal);
     const opened = await openSession(this.ssmOf(state), state, kind, options.signal);
     return { ...opened, region: state.region, profile: state.config.profile, endpoint: this.options.endpoint };
   }
@@ -317,7 +319,7 @@ export class Engine {
 
   /** Restarts one service's container on the instance (`docker compose restart`), over SSM Run Command. */
   async restartService(name: string, service: CatalogueService, options: { signal?: AbortSignal } = {}): Promise<void> {
-    const state = await this.requireState(name);
+    const state = await this.currentState(name, options.signal);
     await restartOnInstance(this.ssmOf(state), state, service, options.signal);
   }
 
@@ -394,22 +396,56 @@ export class Engine {
     return listings.map((listing) => (listing.state ? { ...listing, live: views.get(listing.state) } : listing));
   }
 
-  /** Reads the recorded instances of `states` from EC2, batched per region and profile; a failure labels those stacks as recorded. */
+  /**
+   * Reads the stacks' compute from AWS, batched per region and profile: one DescribeAutoScalingGroups for every
+   * group, one DescribeInstances for the recorded and current instances, and the activities of a group that is
+   * not steady (replacing, waiting). A failure labels those stacks as recorded.
+   */
   private async liveViews(states: readonly StackState[]): Promise<Map<StackState, LiveView>> {
-    const groups = new Map<string, StackState[]>();
+    const batches = new Map<string, StackState[]>();
     for (const state of states) {
       const key = `${state.region}|${state.config.profile ?? ''}`;
-      groups.set(key, [...(groups.get(key) ?? []), state]);
+      batches.set(key, [...(batches.get(key) ?? []), state]);
     }
     const views = new Map<StackState, LiveView>();
-    await Promise.all([...groups.values()].map(async (group) => {
-      const first = group[0]!;
-      const ids = group.flatMap((state) => (recordedInstanceId(state) ? [recordedInstanceId(state)!] : []));
-      const answer = ids.length === 0 ? { sightings: new Map<string, InstanceSighting>() }
-        : await sightInstances(this.clients(first.region, first.config.profile), ids, AbortSignal.timeout(LIVE_READ_TIMEOUT_MS)).then((sightings) => ({ sightings }), (error: unknown) => ({ error }));
-      for (const state of group) views.set(state, liveView(state.status, recordedInstanceId(state), answer));
+    await Promise.all([...batches.values()].map(async (batch) => {
+      const first = batch[0]!;
+      const clients = this.clients(first.region, first.config.profile);
+      const signal = AbortSignal.timeout(LIVE_READ_TIMEOUT_MS);
+      const read = async () => {
+        const names = batch.flatMap((state) => (groupOf(state) ? [groupOf(state)!] : []));
+        const groups = names.length > 0 ? await describeGroups(clients, names, signal) : new Map<string, GroupView>();
+        const ids = batch.flatMap((state) => [recordedInstanceId(state), ...(groups.get(groupOf(state) ?? '')?.instances.map((i) => i.id) ?? [])])
+          .filter((id): id is string => Boolean(id));
+        const sightings = ids.length > 0 ? await sightInstances(clients, ids, signal) : new Map<string, InstanceSighting>();
+        const computes = new Map<StackState, ComputeLive>();
+        for (const state of batch) {
+          const name = groupOf(state);
+          if (!name || !['deployed', 'deploy_failed', 'paused', 'deploying'].includes(state.status)) continue;
+          const group = groups.get(name);
+          const activities = needsActivities(state, group) ? await scalingActivities(clients, name, signal).catch(() => []) : [];
+          computes.set(state, computeLive(state, name, group, activities, sightings));
+        }
+        return { sightings, computes };
+      };
+      const answer = await read().then((ok) => ok, (error: unknown) => ({ error }));
+      for (const state of batch) {
+        const compute = 'computes' in answer ? answer.computes.get(state) : undefined;
+        const view = liveView(state.status, compute?.instanceId ?? recordedInstanceId(state), answer);
+        views.set(state, compute ? { ...view, compute, summary: compute.summary } : view);
+      }
     }));
     return views;
+  }
+
+  /** The state with its instance record on the group's instance in service now; refused in plain words while there is none. */
+  private async currentState(name: string, signal?: AbortSignal): Promise<StackState> {
+    const state = await this.requireState(name);
+    try {
+      return await withCurrentInstance(this.clients(state.region, state.config.profile), state, signal);
+    } catch (error) {
+      throw classifyAwsError(error, { profile: state.config.profile });
+    }
   }
 
   restore(name: string): Promise<{ restoredFrom: string }> {

@@ -2,6 +2,7 @@ import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import { z } from 'zod';
 import { classifyAwsError } from './aws/classify';
 import type { AwsClients } from './aws/clients';
+import type { ComputeLive } from './compute-live';
 
 /** What EC2 says about one instance now. */
 export interface InstanceSighting {
@@ -11,6 +12,10 @@ export interface InstanceSighting {
   instanceType?: string;
   market?: 'spot' | 'on-demand';
   zone?: string;
+  /** When EC2 launched it. */
+  launchedAt?: string;
+  /** EC2's reason for its last state change (a spot interruption says so). */
+  stateReason?: string;
   /** When it left running, from StateTransitionReason ("User initiated (2026-11-23 10:00:00 GMT)"), if EC2 says. */
   stoppedAt?: string;
 }
@@ -25,6 +30,8 @@ const instanceSchema = z.object({
   StateTransitionReason: z.string().optional(),
   InstanceLifecycle: z.string().optional(),
   Placement: z.object({ AvailabilityZone: z.string().optional() }).optional(),
+  LaunchTime: z.union([z.date(), z.string()]).optional(),
+  StateReason: z.object({ Message: z.string().optional() }).optional(),
 });
 const pageSchema = z.object({
   Reservations: z.array(z.object({ Instances: z.array(z.unknown()).optional() })).optional(),
@@ -47,6 +54,7 @@ function sighting(raw: unknown): InstanceSighting | undefined {
   return {
     id: instance.InstanceId, state, instanceType: instance.InstanceType,
     market: instance.InstanceLifecycle === 'spot' ? 'spot' : 'on-demand', zone: instance.Placement?.AvailabilityZone,
+    launchedAt: instance.LaunchTime ? new Date(instance.LaunchTime).toISOString() : undefined, stateReason: instance.StateReason?.Message,
     stoppedAt: LIVE_INSTANCE_STATES.includes(state) && state !== 'stopped' ? undefined : transitionTime(instance.StateTransitionReason),
   };
 }
@@ -89,6 +97,8 @@ export interface LiveView {
   nextStep?: string;
   /** For people: "instance running", "instance terminated", "deployed (recorded, AWS not reachable)". */
   summary: string;
+  /** Stacks in an Auto Scaling group: what the group says (healthy, replacing, waiting for capacity, paused). */
+  compute?: ComputeLive;
 }
 
 /** How long show and list wait for EC2 before saying the status as recorded. */

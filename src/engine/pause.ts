@@ -5,6 +5,7 @@ import type { ProgressListener } from './progress';
 import { Journal, type StateWriter } from './state/journal';
 import type { StackState } from './state/schema';
 import { runOperation } from './graph/operation';
+import { scaleToZero } from './resources/auto-scaling';
 import { terminateInstances } from './resources/teardown';
 
 export interface PauseOptions {
@@ -34,26 +35,34 @@ export async function applyPause(options: PauseOptions): Promise<PauseResult> {
   }
   const journal = new Journal(options.store, state);
   const instances = journal.records().filter((r) => r.kind === 'instance' && r.status !== 'deleted');
-  const ids = instances.flatMap((r) => (r.id ? [r.id] : []));
+  const group = journal.record('auto-scaling-group');
+  const groupName = group?.status === 'created' ? group.id : undefined;
+  let ended: string[] = [];
   await runOperation({
     journal, clients: options.clients, signal: options.signal, onProgress: options.onProgress,
     context: { profile: options.clients.profile, stack: state.name },
     // A failed pause leaves a stack that still runs what it did not terminate.
     statuses: { running: 'pausing', done: 'paused', failed: 'deployed' },
     steps: () => [{
-      id: 'instance', title: 'Terminate the instance (data stays on EFS)', deps: [],
+      id: 'instance', title: groupName ? 'Scale the Auto Scaling group to 0 (data stays on EFS)' : 'Terminate the instance (data stays on EFS)', deps: [],
       run: async (waiting) => {
-        await terminateInstances({ clients: options.clients, timing: options.timing, signal: options.signal, waiting }, ids);
-        return ids.length > 0 ? { outcome: 'deleted', detail: ids.join(', ') } : { outcome: 'gone' };
+        const teardown = { clients: options.clients, timing: options.timing, signal: options.signal, waiting };
+        // The group at 0 keeps its launch template and settings: resume is desired 1 again.
+        const fromGroup = groupName ? await scaleToZero(teardown, groupName) : [];
+        // An instance from before groups (or one the group no longer counts) is terminated as it always was.
+        const standalone = instances.flatMap((r) => (r.id && !fromGroup.includes(r.id) ? [r.id] : []));
+        await terminateInstances(teardown, standalone);
+        ended = [...fromGroup, ...standalone];
+        return ended.length > 0 ? { outcome: 'deleted', detail: ended.join(', ') } : { outcome: 'gone' };
       },
     }],
-    // The record goes, so the next deploy (resume) launches a fresh instance instead of looking for this one.
+    // The record goes, so the next deploy (resume) waits for the group's new instance instead of this one.
     settle: () => ({
-      endedInstances: ids,
+      endedInstances: ended,
       forget: instances.map((r) => r.key),
-      note: `paused at ${new Date().toISOString()}: instance ${ids.join(', ') || '(none)'} terminated, data kept`,
+      note: `paused at ${new Date().toISOString()}: ${groupName ? `group ${groupName} at 0, ` : ''}instance ${ended.join(', ') || '(none)'} terminated, data kept`,
     }),
   });
   const kept = journal.records().filter((r) => r.status === 'created' && r.id).map((r) => `${r.kind} ${r.id}`);
-  return { terminated: ids, kept };
+  return { terminated: ended, kept };
 }

@@ -1,3 +1,4 @@
+import { DescribeLaunchTemplateVersionsCommand, type ResponseLaunchTemplateData } from '@aws-sdk/client-ec2';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -73,4 +74,16 @@ export function countByKind(resources: readonly SweptResource[]): Record<string,
   const counts: Record<string, number> = {};
   for (const r of resources) counts[r.kind] = (counts[r.kind] ?? 0) + 1;
   return counts;
+}
+
+/**
+ * What every instance of the stack is launched with: the group's launch template version, read back from EC2.
+ * moto launches a group's instances without the template's metadata options and instance profile (real EC2
+ * applies them), so settings are asserted here, where AWS keeps them.
+ */
+export async function launchTemplateData(aws: AwsClients, stack = 'demo'): Promise<ResponseLaunchTemplateData> {
+  const out = await aws.ec2.send(new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateName: `gm-${stack}`, Versions: ['$Latest'] }));
+  const data = out.LaunchTemplateVersions?.[0]?.LaunchTemplateData;
+  if (!data) throw new Error(`No launch template gm-${stack}`);
+  return data;
 }

@@ -104,7 +104,8 @@ export class FaultInjector {
 export const DEV_MUTATING_CALLS = [
   'ec2:CreateVpc', 'ec2:ModifyVpcAttribute', 'ec2:CreateSubnet', 'ec2:ModifySubnetAttribute',
   'ec2:CreateInternetGateway', 'ec2:AttachInternetGateway', 'ec2:CreateRouteTable', 'ec2:CreateRoute',
-  'ec2:AssociateRouteTable', 'ec2:CreateSecurityGroup', 'ec2:AuthorizeSecurityGroupIngress', 'ec2:RunInstances',
+  'ec2:AssociateRouteTable', 'ec2:CreateSecurityGroup', 'ec2:AuthorizeSecurityGroupIngress',
+  'ec2:CreateLaunchTemplate', 'autoscaling:CreateAutoScalingGroup',
   'efs:CreateFileSystem', 'efs:CreateMountTarget',
   'iam:CreateRole', 'iam:AttachRolePolicy', 'iam:PutRolePolicy', 'iam:TagRole', 'iam:CreateInstanceProfile', 'iam:AddRoleToInstanceProfile',
   'ssm:PutParameter',

@@ -8,7 +8,7 @@ import { countByKind, sweep } from './engine';
 export async function assertExactlyOneStack(config: StackConfig): Promise<void> {
   const balanced = LOAD_BALANCED_TIERS.includes(config.tier);
   const expected: Record<string, number> = {
-    vpc: 1, 'internet-gateway': 1, 'route-table': 1, subnet: 2, efs: 1, 'mount-target': 2, instance: 1,
+    vpc: 1, 'internet-gateway': 1, 'route-table': 1, subnet: 2, efs: 1, 'mount-target': 2, instance: 1, 'launch-template': 1, 'auto-scaling-group': 1,
     'security-group': balanced ? 3 : 2, 'ssm-parameter': stackSecrets(config).length,
     'load-balancer': balanced ? 1 : 0, 'target-group': balanced ? 1 : 0, 'cloudfront-distribution': usesCloudFront(config) ? 1 : 0,
   };

@@ -30,7 +30,7 @@ function killDeployAfter(stateDir: string, operation: string): Promise<string> {
 
 const assertOneCompleteStack = (): Promise<void> => assertExactlyOneStack(devConfig());
 
-const KILL_POINTS = ['ec2:CreateVpc', 'efs:CreateFileSystem', 'ssm:PutParameter', 'ec2:CreateSecurityGroup', 'efs:CreateMountTarget', 'ec2:RunInstances'];
+const KILL_POINTS = ['ec2:CreateVpc', 'efs:CreateFileSystem', 'ssm:PutParameter', 'ec2:CreateSecurityGroup', 'efs:CreateMountTarget', 'ec2:CreateLaunchTemplate', 'autoscaling:CreateAutoScalingGroup'];
 
 describe('a CLI deploy killed with SIGKILL part-way', function () {
   this.timeout(120_000);

@@ -5,7 +5,7 @@ import { gunzipSync } from 'node:zlib';
 import { DescribeInstanceAttributeCommand, DescribeInstancesCommand, DescribeSecurityGroupsCommand, DescribeSubnetsCommand, DescribeVolumesCommand } from '@aws-sdk/client-ec2';
 import { DescribeFileSystemsCommand } from '@aws-sdk/client-efs';
 import { GetParametersByPathCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
-import { countByKind, devConfig, inspector, sweep, testEngine } from '../harness/engine';
+import { countByKind, devConfig, inspector, launchTemplateData, sweep, testEngine } from '../harness/engine';
 import { TAG_MANAGED_BY, TAG_STACK, tagValue } from '../../src/engine/stack/naming';
 import type { ProgressEvent } from '../../src/engine/progress';
 
@@ -18,7 +18,7 @@ describe('dev stack deploy and destroy (moto over HTTP)', function () {
     const aws = inspector();
     const resources = await sweep();
     const counts = countByKind(resources);
-    for (const kind of ['vpc', 'internet-gateway', 'route-table', 'efs', 'iam-role', 'instance-profile', 'instance']) assert.equal(counts[kind], 1, `one ${kind}`);
+    for (const kind of ['vpc', 'internet-gateway', 'route-table', 'efs', 'iam-role', 'instance-profile', 'instance', 'launch-template', 'auto-scaling-group']) assert.equal(counts[kind], 1, `one ${kind}`);
     assert.equal(counts.subnet, 2);
     assert.equal(counts['security-group'], 2);
     assert.equal(counts['mount-target'], 2);
@@ -28,12 +28,20 @@ describe('dev stack deploy and destroy (moto over HTTP)', function () {
     const instance = (await aws.ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }))).Reservations![0]!.Instances![0]!;
     assert.equal(tagValue(instance.Tags, TAG_STACK), 'demo');
     assert.equal(tagValue(instance.Tags, TAG_MANAGED_BY), 'geusemaker');
-    assert.equal(instance.MetadataOptions?.HttpTokens, 'required');
-    assert.match(instance.IamInstanceProfile?.Arn ?? '', /instance-profile\/geusemaker\/gm-demo-instance$/);
+    assert.equal(tagValue(instance.Tags, 'aws:autoscaling:groupName'), 'gm-demo', 'launched by the stack\'s group');
+    const template = await launchTemplateData(aws);
+    assert.equal(template.MetadataOptions?.HttpTokens, 'required');
+    assert.equal(template.MetadataOptions?.HttpPutResponseHopLimit, 1);
+    assert.equal(template.IamInstanceProfile?.Name, 'gm-demo-instance');
+    assert.deepEqual(template.BlockDeviceMappings?.map((m) => [m.Ebs?.Encrypted, m.Ebs?.VolumeType]), [[true, 'gp3']]);
+    assert.equal(template.NetworkInterfaces?.[0]?.AssociatePublicIpAddress, true, 'a public address for the SSM agent (no NAT)');
 
     const volumes = (await aws.ec2.send(new DescribeVolumesCommand({ Filters: [{ Name: 'attachment.instance-id', Values: [instanceId] }] }))).Volumes ?? [];
-    assert.ok(volumes.length > 0);
-    for (const volume of volumes) assert.equal(volume.Encrypted, true, 'root volume encrypted');
+    // moto adds a default root volume of its own beside the template's; the template's device is the one to check.
+    const device = template.BlockDeviceMappings?.[0]?.DeviceName;
+    const root = volumes.filter((v) => v.Attachments?.some((a) => a.Device === device));
+    assert.equal(root.length, 1, `one volume at ${device}`);
+    assert.equal(root[0]!.Encrypted, true, 'root volume encrypted');
 
     const fs = (await aws.efs.send(new DescribeFileSystemsCommand({ FileSystemId: result.state.resources.efs!.id }))).FileSystems![0]!;
     assert.equal(fs.Encrypted, true);

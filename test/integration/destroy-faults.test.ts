@@ -5,7 +5,8 @@ import { destroyWithFault, FaultInjector, LOST_RESPONSE as lostResponse } from '
 
 /** Every mutating call a destroy with --delete-data makes; a test below checks the lists against a clean destroy. */
 const DEV_DESTROY_CALLS = [
-  'ec2:TerminateInstances', 'efs:DeleteMountTarget', 'efs:DeleteFileSystem', 'ec2:RevokeSecurityGroupIngress', 'ec2:DeleteSecurityGroup',
+  // The forced group delete terminates the instance: the instances step then finds nothing left to terminate.
+  'autoscaling:DeleteAutoScalingGroup', 'ec2:DeleteLaunchTemplate', 'efs:DeleteMountTarget', 'efs:DeleteFileSystem', 'ec2:RevokeSecurityGroupIngress', 'ec2:DeleteSecurityGroup',
   'ec2:DetachInternetGateway', 'ec2:DeleteInternetGateway', 'ec2:DisassociateRouteTable', 'ec2:DeleteRouteTable',
   'ec2:DeleteSubnet', 'ec2:DeleteVpc', 'iam:RemoveRoleFromInstanceProfile', 'iam:DeleteInstanceProfile',
   'iam:DetachRolePolicy', 'iam:DeleteRolePolicy', 'iam:DeleteRole', 'ssm:DeleteParameters',

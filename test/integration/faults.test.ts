@@ -68,7 +68,7 @@ describe('fault injection on every mutating call of a dev deploy', function () {
   }
 
   // The other half of "look before sending again": when the first attempt did nothing, it is sent again.
-  for (const operation of ['ec2:CreateVpc', 'ec2:AttachInternetGateway', 'ec2:AuthorizeSecurityGroupIngress', 'iam:AddRoleToInstanceProfile', 'ec2:RunInstances']) {
+  for (const operation of ['ec2:CreateVpc', 'ec2:AttachInternetGateway', 'ec2:AuthorizeSecurityGroupIngress', 'iam:AddRoleToInstanceProfile', 'autoscaling:CreateAutoScalingGroup']) {
     it(`${operation} fails with a temporary error before AWS acted: nothing is found, it is sent again, and the first deploy completes with one of each`, async () => {
       const stateDir = tempDir('gm-fault-');
       const { error } = await deployWithFault(devConfig(), stateDir, { operation, mode: 'before', error: lostResponse });

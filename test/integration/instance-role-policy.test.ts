@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { DescribeInstancesCommand, type RunInstancesCommandInput } from '@aws-sdk/client-ec2';
+import type { RequestLaunchTemplateData, RunInstancesCommandInput } from '@aws-sdk/client-ec2';
 import { GetPolicyCommand, GetPolicyVersionCommand, GetRolePolicyCommand, ListAttachedRolePoliciesCommand, ListRolePoliciesCommand } from '@aws-sdk/client-iam';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
@@ -7,7 +7,7 @@ import type { AwsClients, ClientInstrument } from '../../src/engine/aws/clients'
 import { bootstrapStatusParameter } from '../../src/engine/bootstrap/status';
 import { renderSecretsPolicy, SSM_CORE_POLICY_ARN } from '../../src/engine/resources/iam';
 import { names } from '../../src/engine/stack/naming';
-import { devConfig, gpuConfig, inspector, testEngine } from '../harness/engine';
+import { devConfig, gpuConfig, inspector, launchTemplateData, testEngine } from '../harness/engine';
 import { awsSsmKeyPolicy, evaluate, type IamRequest } from '../harness/iam-simulator';
 import { testEmulator } from '../harness/root-hooks';
 
@@ -69,34 +69,39 @@ function decryptThroughSsm(accountId: string, principal: string, parameterArn: s
   };
 }
 
-/** Records every RunInstances input, whatever path launched the instance. */
-function captureLaunches(): { instrument: ClientInstrument; inputs: RunInstancesCommandInput[] } {
-  const inputs: RunInstancesCommandInput[] = [];
+/** Records every launch input: RunInstances (nothing may launch outside the group) and the launch template's data. */
+function captureLaunches(): { instrument: ClientInstrument; runInstances: RunInstancesCommandInput[]; templates: RequestLaunchTemplateData[] } {
+  const runInstances: RunInstancesCommandInput[] = [];
+  const templates: RequestLaunchTemplateData[] = [];
   const instrument: ClientInstrument = (client, service) => {
     if (service !== 'ec2') return;
     client.middlewareStack.add((next, context) => async (args) => {
-      if ((context as { commandName?: string }).commandName === 'RunInstancesCommand') inputs.push((args as { input: RunInstancesCommandInput }).input);
+      const command = (context as { commandName?: string }).commandName;
+      const input = (args as { input: Record<string, unknown> }).input;
+      if (command === 'RunInstancesCommand') runInstances.push(input as unknown as RunInstancesCommandInput);
+      if (command === 'CreateLaunchTemplateCommand' || command === 'CreateLaunchTemplateVersionCommand') templates.push(input.LaunchTemplateData as RequestLaunchTemplateData);
       return next(args);
-    }, { step: 'initialize', name: 'captureRunInstances' });
+    }, { step: 'initialize', name: 'captureLaunches' });
   };
-  return { instrument, inputs };
+  return { instrument, runInstances, templates };
 }
 
-async function describedHopLimit(instanceId: string | undefined): Promise<number | undefined> {
-  assert.ok(instanceId, 'an instance was launched');
+/** The hop limit every instance of the stack is launched with, as EC2 keeps it in the group's launch template. */
+async function templateHopLimit(stack: string): Promise<number | undefined> {
   const aws = inspector(REGION);
   try {
-    const instance = (await aws.ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }))).Reservations?.[0]?.Instances?.[0];
-    assert.equal(instance?.MetadataOptions?.HttpTokens, 'required');
-    return instance?.MetadataOptions?.HttpPutResponseHopLimit;
+    const data = await launchTemplateData(aws, stack);
+    assert.equal(data.MetadataOptions?.HttpTokens, 'required');
+    return data.MetadataOptions?.HttpPutResponseHopLimit;
   } finally {
     aws.destroy();
   }
 }
 
-function assertLaunchedWithHopLimit1(inputs: readonly RunInstancesCommandInput[], expected: number): void {
-  assert.equal(inputs.length, expected, 'RunInstances calls');
-  for (const input of inputs) assert.deepEqual(input.MetadataOptions, { HttpTokens: 'required', HttpEndpoint: 'enabled', HttpPutResponseHopLimit: 1 });
+function assertLaunchedWithHopLimit1(launches: ReturnType<typeof captureLaunches>, templateVersions: number): void {
+  assert.equal(launches.runInstances.length, 0, 'nothing is launched outside the Auto Scaling group');
+  assert.equal(launches.templates.length, templateVersions, 'launch template versions written');
+  for (const data of launches.templates) assert.deepEqual(data.MetadataOptions, { HttpTokens: 'required', HttpEndpoint: 'enabled', HttpPutResponseHopLimit: 1 });
 }
 
 describe('instance role: each stack\'s instance reaches only its own secrets', function () {
@@ -181,13 +186,14 @@ describe('instance metadata: no container on the instance can take the instance 
     const engine = testEngine({ instrument: launches.instrument });
     try {
       const deployed = await engine.deploy(devConfig({ name: 'alpha' }));
-      assertLaunchedWithHopLimit1(launches.inputs, 1);
-      assert.equal(await describedHopLimit(deployed.state.resources.instance?.id), 1);
+      assertLaunchedWithHopLimit1(launches, 1);
+      assert.equal(await templateHopLimit('alpha'), 1);
       await engine.pause('alpha');
       const resumed = await engine.resume('alpha');
-      assertLaunchedWithHopLimit1(launches.inputs, 2);
+      // The same settings: the group launches the new instance from the same template version.
+      assertLaunchedWithHopLimit1(launches, 1);
       assert.notEqual(resumed.state.resources.instance?.id, deployed.state.resources.instance?.id);
-      assert.equal(await describedHopLimit(resumed.state.resources.instance?.id), 1);
+      assert.equal(await templateHopLimit('alpha'), 1);
     } finally {
       engine.dispose();
     }
@@ -198,9 +204,9 @@ describe('instance metadata: no container on the instance can take the instance 
     const launches = captureLaunches();
     const engine = testEngine({ instrument: launches.instrument });
     try {
-      const deployed = await engine.deploy(gpuConfig());
-      assertLaunchedWithHopLimit1(launches.inputs, 1);
-      assert.equal(await describedHopLimit(deployed.state.resources.instance?.id), 1);
+      await engine.deploy(gpuConfig());
+      assertLaunchedWithHopLimit1(launches, 1);
+      assert.equal(await templateHopLimit('demo'), 1);
     } finally {
       engine.dispose();
     }

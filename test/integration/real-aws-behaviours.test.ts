@@ -1,77 +1,83 @@
 import assert from 'node:assert/strict';
 import { SECRETS } from '../../src/engine/resources/secrets';
-import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
+import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
+import { renderShow } from '../../src/engine/present/text';
 import { GeuseError } from '../../src/engine/errors';
 import { countByKind, devConfig, inspector, sweep, testEngine } from '../harness/engine';
 import { FaultInjector } from '../harness/faults';
-
-const isSpot = (input: Record<string, unknown>) => input.InstanceMarketOptions !== undefined;
-
-async function instanceOf(stateDirInstanceId: string) {
-  const aws = inspector();
-  try {
-    return (await aws.ec2.send(new DescribeInstancesCommand({ InstanceIds: [stateDirInstanceId] }))).Reservations![0]!.Instances![0]!;
-  } finally {
-    aws.destroy();
-  }
-}
+import { GroupRealism, noSpotCapacityActivity } from '../harness/group-realism';
 
 describe('real-AWS behaviours injected as errors (AWS-REALITY.md)', function () {
   this.timeout(300_000);
 
-  it('instance-profile propagation: "Invalid IAM Instance Profile name" is retried until it succeeds', async () => {
+  it('instance-profile propagation: the group refuses the template ("Invalid IAM Instance Profile name") until the profile is visible, and deploy retries', async () => {
     const faults = new FaultInjector([{
-      operation: 'ec2:RunInstances', mode: 'before', times: 3,
-      error: { name: 'InvalidParameterValue', message: 'Value (gm-demo-instance) for parameter iamInstanceProfile.name is invalid. Invalid IAM Instance Profile name', status: 400 },
+      operation: 'autoscaling:CreateAutoScalingGroup', mode: 'before', times: 3,
+      error: { name: 'ValidationError', message: 'You must use a valid fully-formed launch template. Value (gm-demo-instance) for parameter iamInstanceProfile.name is invalid. Invalid IAM Instance Profile name', status: 400 },
     }]);
     const engine = testEngine({ instrument: faults.instrument });
     const result = await engine.deploy(devConfig());
     engine.dispose();
     assert.equal(result.state.status, 'deployed');
-    assert.equal(faults.calls.filter((c) => c === 'ec2:RunInstances').length, 4, 'three refusals, then success');
+    assert.equal(faults.calls.filter((c) => c === 'autoscaling:CreateAutoScalingGroup').length, 4, 'three refusals, then success');
     assert.equal(countByKind(await sweep()).instance, 1);
   });
 
-  it('InsufficientInstanceCapacity in the first AZ: the second AZ is used, and the user is told', async () => {
-    const faults = new FaultInjector([{
-      operation: 'ec2:RunInstances', mode: 'before',
-      error: { name: 'InsufficientInstanceCapacity', message: 'There is no Spot capacity available that matches your request.', status: 500 },
-    }]);
-    const engine = testEngine({ instrument: faults.instrument });
+  it('AZ capacity is the group\'s to find: it spans both AZs of the stack with interchangeable types, spot price-capacity-optimized', async () => {
+    const engine = testEngine();
     const result = await engine.deploy(devConfig());
     engine.dispose();
-    const firstZone = result.plan.facts.zones[0]!;
-    const secondZone = result.plan.facts.zones[1]!;
-    const instance = await instanceOf(result.state.resources.instance!.id!);
-    assert.equal(instance.Placement?.AvailabilityZone, secondZone);
-    assert.equal(instance.InstanceLifecycle, 'spot', 'still spot');
-    assert.ok(result.notes.some((n) => n.includes(firstZone) && n.includes('InsufficientInstanceCapacity') && n.includes(secondZone)), result.notes.join('\n'));
+    const aws = inspector();
+    try {
+      const group = (await aws.autoscaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['gm-demo'] }))).AutoScalingGroups![0]!;
+      assert.equal(new Set(group.AvailabilityZones).size, 2, 'two AZs');
+      assert.deepEqual([...(group.AvailabilityZones ?? [])].sort(), [...result.plan.facts.zones].sort());
+      const types = group.MixedInstancesPolicy?.LaunchTemplate?.Overrides?.map((o) => o.InstanceType) ?? [];
+      assert.equal(types[0], 't3.xlarge', 'the chosen type first');
+      assert.ok(types.length >= 2, `interchangeable types: ${types.join(', ')}`);
+      assert.deepEqual(result.plan.facts.instanceTypes, types, 'the plan shows the types the group has');
+      assert.equal(group.MixedInstancesPolicy?.InstancesDistribution?.SpotAllocationStrategy, 'price-capacity-optimized');
+      assert.equal(group.MixedInstancesPolicy?.InstancesDistribution?.OnDemandPercentageAboveBaseCapacity, 0, 'all spot');
+      assert.equal(group.CapacityRebalance, true);
+      assert.ok((group.HealthCheckGracePeriod ?? 0) >= 1800, 'grace period longer than the bootstrap');
+    } finally {
+      aws.destroy();
+    }
   });
 
-  it('no spot capacity anywhere, on-demand fallback allowed: on-demand is used, and said', async () => {
-    const faults = new FaultInjector([{
-      operation: 'ec2:RunInstances', mode: 'before', times: 10, when: isSpot,
-      error: { name: 'InsufficientInstanceCapacity', message: 'There is no Spot capacity available that matches your request.', status: 500 },
-    }]);
-    const engine = testEngine({ instrument: faults.instrument });
+  it('no spot capacity (the group\'s launch fails as a scaling activity), on-demand fallback allowed: the group goes on-demand, and progress and show say so', async () => {
+    const realism = new GroupRealism();
+    realism.noSpotCapacity = true;
+    realism.activities = [noSpotCapacityActivity('gm-demo')];
+    const engine = testEngine({ instrument: realism.instrument });
     const result = await engine.deploy(devConfig({ market: 'spot', onDemandFallback: true }));
-    engine.dispose();
-    const instance = await instanceOf(result.state.resources.instance!.id!);
-    assert.notEqual(instance.InstanceLifecycle, 'spot');
-    assert.ok(result.notes.some((n) => /launched on-demand/.test(n) && /fallback is allowed/.test(n)), result.notes.join('\n'));
-    assert.ok(result.state.notes.some((n) => /launched on-demand/.test(n)), 'the fallback is kept in the journal');
+    const aws = inspector();
+    try {
+      const group = (await aws.autoscaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['gm-demo'] }))).AutoScalingGroups![0]!;
+      assert.equal(group.MixedInstancesPolicy?.InstancesDistribution?.OnDemandPercentageAboveBaseCapacity, 100, 'on-demand now');
+      assert.ok(result.notes.some((n) => /No spot capacity/.test(n) && /switched to on-demand/.test(n) && /InsufficientInstanceCapacity/.test(n)), result.notes.join('\n'));
+      assert.equal(result.state.resources['auto-scaling-group']?.attrs.market, 'on-demand', 'the stack records the market it is on');
+      const shown = await engine.show('demo', { live: true });
+      assert.equal(shown?.live?.compute?.market, 'on-demand');
+      assert.ok(shown?.live?.compute?.onDemandFallbackAt, 'show knows when it fell back');
+      assert.match(renderShow(shown!).join('\n'), /switched to on-demand at .*: no spot capacity; deploy with market spot to return/);
+    } finally {
+      aws.destroy();
+      engine.dispose();
+    }
   });
 
-  it('no spot capacity anywhere, fallback not allowed: a clear failure and nothing left running', async () => {
-    const faults = new FaultInjector([{
-      operation: 'ec2:RunInstances', mode: 'before', times: 10, when: isSpot,
-      error: { name: 'InsufficientInstanceCapacity', message: 'There is no Spot capacity available that matches your request.', status: 500 },
-    }]);
-    const engine = testEngine({ instrument: faults.instrument });
+  it('no spot capacity, fallback not allowed: a clear failure with a next step, and the group kept at 0 so nothing starts later', async () => {
+    const realism = new GroupRealism();
+    realism.noSpotCapacity = true;
+    realism.activities = [noSpotCapacityActivity('gm-demo')];
+    const engine = testEngine({ instrument: realism.instrument });
     await assert.rejects(engine.deploy(devConfig({ market: 'spot', onDemandFallback: false })), (error: unknown) => {
       assert.ok(error instanceof GeuseError);
+      assert.equal(error.code, 'NO_CAPACITY');
       assert.equal(error.kind, 'capacity');
-      assert.match(error.message, /no capacity for t3\.xlarge/);
+      assert.match(error.message, /no spot capacity for t3\.xlarge/);
+      assert.match(error.message, /There is no Spot capacity available/);
       assert.match(error.message, /No instance is running/);
       assert.match(error.nextStep, /on-demand fallback/);
       return true;
@@ -80,7 +86,13 @@ describe('real-AWS behaviours injected as errors (AWS-REALITY.md)', function () 
     engine.dispose();
     assert.equal(state?.status, 'deploy_failed');
     assert.equal(countByKind(await sweep()).instance, undefined, 'no instance running');
-    assert.equal(faults.calls.filter((c) => c === 'ec2:RunInstances').length, 2, 'tried both AZs, spot only');
+    const aws = inspector();
+    try {
+      const group = (await aws.autoscaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['gm-demo'] }))).AutoScalingGroups![0]!;
+      assert.equal(group.DesiredCapacity, 0);
+    } finally {
+      aws.destroy();
+    }
   });
 
   it('throttling on 30% of calls: adaptive retry carries the deploy through without duplicates', async () => {

@@ -1,3 +1,4 @@
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { CloudFrontClient } from '@aws-sdk/client-cloudfront';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { EC2Client } from '@aws-sdk/client-ec2';
@@ -24,7 +25,7 @@ export interface AwsAccessOptions {
 }
 
 /** IAM action prefixes, so an operation reads like the permission it needs (elasticloadbalancing:CreateLoadBalancer). */
-export type ServiceName = 'ec2' | 'efs' | 'iam' | 'ssm' | 'sts' | 'elasticloadbalancing' | 'cloudfront' | 'servicequotas' | 'cloudwatch';
+export type ServiceName = 'ec2' | 'efs' | 'iam' | 'ssm' | 'sts' | 'elasticloadbalancing' | 'cloudfront' | 'servicequotas' | 'cloudwatch' | 'autoscaling';
 
 /** Any SDK v3 client exposes its middleware stack; that is all instrumentation needs. */
 export interface InstrumentableClient {
@@ -48,6 +49,8 @@ export interface AwsClients {
   quotas: ServiceQuotasClient;
   /** CloudWatch: EFS size history for cost to date. */
   cloudwatch: CloudWatchClient;
+  /** EC2 Auto Scaling: the stack's group of one. */
+  autoscaling: AutoScalingClient;
   destroy(): void;
 }
 
@@ -105,6 +108,7 @@ export function createClients(options: AwsAccessOptions): AwsClients {
   const cloudfront = lazy('cloudfront', (config) => new CloudFrontClient({ ...config, region: 'us-east-1' }));
   const quotas = lazy('servicequotas', (config) => new ServiceQuotasClient(config));
   const cloudwatch = lazy('cloudwatch', (config) => new CloudWatchClient(config));
+  const autoscaling = lazy('autoscaling', (config) => new AutoScalingClient(config));
   return {
     region: options.region,
     profile: options.profile,
@@ -117,6 +121,7 @@ export function createClients(options: AwsAccessOptions): AwsClients {
     get cloudfront() { return cloudfront(); },
     get quotas() { return quotas(); },
     get cloudwatch() { return cloudwatch(); },
+    get autoscaling() { return autoscaling(); },
     /** Only the clients built so far: destroying must not build (and load) the others. */
     destroy() {
       for (const client of constructed) client.destroy();

@@ -13,6 +13,8 @@ export const NOT_RESENT: ReadonlySet<string> = new Set([
   'ec2:CreateRoute', 'ec2:AssociateRouteTable', 'ec2:CreateSecurityGroup', 'ec2:AuthorizeSecurityGroupIngress',
   // Real EC2 honours RunInstances' ClientToken; looking first by tag keeps us right where it is not honoured.
   'ec2:RunInstances',
+  // A repeat answers AlreadyExists about the first: the group is looked up by name and our stack id instead.
+  'autoscaling:CreateAutoScalingGroup',
   'efs:CreateMountTarget',
   'iam:CreateRole', 'iam:CreateInstanceProfile', 'iam:AddRoleToInstanceProfile',
   // Its repeat answers NoSuchEntity in IAM and an HTML 500 in moto: looking whether the role is still in is right for both.

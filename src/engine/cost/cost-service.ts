@@ -1,7 +1,9 @@
 import type { AwsClients } from '../aws/clients';
 import { describeCandidateTypes } from '../discovery/instance-types';
 import { refused } from '../errors';
-import { LIVE_READ_TIMEOUT_MS, sightInstances } from '../live';
+import { LIVE_READ_TIMEOUT_MS, sightInstances, type InstanceSighting } from '../live';
+import { groupOf, unrecordedRuns } from '../compute-live';
+import { describeGroup } from '../resources/group-view';
 import { describeFileSystemById } from '../resources/efs-describe';
 import type { StackConfig } from '../stack/config';
 import type { StackState } from '../state/schema';
@@ -152,11 +154,17 @@ export class CostService {
    * lock; the next deploy records it). When EC2 cannot be asked, the runs stand as recorded.
    */
   private async withRunsAsEc2Says(state: StackState, now: Date): Promise<StackState> {
-    const open = openRuns(state);
-    if (open.length === 0) return state;
+    const name = groupOf(state);
+    if (openRuns(state).length === 0 && !name) return state;
     try {
-      const sightings = await sightInstances(this.clients(state.region, state.config.profile), open.map((run) => run.instanceId), AbortSignal.timeout(LIVE_READ_TIMEOUT_MS));
-      return { ...state, compute: reconcileRuns(state, sightings, now) };
+      const clients = this.clients(state.region, state.config.profile);
+      const signal = AbortSignal.timeout(LIVE_READ_TIMEOUT_MS);
+      const group = name ? await describeGroup(clients, name, signal) : undefined;
+      const ids = [...openRuns(state).map((run) => run.instanceId), ...(group?.instances.map((i) => i.id) ?? [])];
+      const sightings = ids.length > 0 ? await sightInstances(clients, ids, signal) : new Map<string, InstanceSighting>();
+      // The group may have replaced the instance since the record was written: the new one counts from its launch.
+      const withGroup = { ...state, compute: [...state.compute, ...unrecordedRuns(state, group, sightings)] };
+      return { ...withGroup, compute: reconcileRuns(withGroup, sightings, now) };
     } catch {
       return state;
     }

@@ -3,8 +3,10 @@ import { tierParts } from '../tiers';
 import { cloudfrontDistribution } from './cloudfront-distribution';
 import { efs } from './efs';
 import { iamRole } from './iam-role';
+import { autoScalingGroup } from './auto-scaling-group';
 import { instance } from './instance';
 import { instanceProfile } from './instance-profile';
+import { launchTemplate } from './launch-template';
 import { internetGateway } from './internet-gateway';
 import { listener } from './listener';
 import { listenerRule } from './listener-rule';
@@ -26,7 +28,8 @@ import { vpc } from './vpc';
  */
 export const KINDS = [
   vpc, subnet, internetGateway, routeTable, securityGroup, efs, mountTarget, iamRole, instanceProfile, ssmParameter,
-  loadBalancer, targetGroup, listener, listenerRule, cloudfrontDistribution, volume, networkInterface, instance,
+  loadBalancer, targetGroup, listener, listenerRule, cloudfrontDistribution, volume, networkInterface, instance, launchTemplate,
+  autoScalingGroup,
 ] as const satisfies readonly ResourceKindDef[];
 
 type AnyKind = (typeof KINDS)[number];

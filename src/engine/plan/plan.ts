@@ -1,4 +1,5 @@
 import { currentSpotPrices } from '../cost/spot';
+import { groupInstanceTypes } from './alternates';
 import { DescribeInstanceTypeOfferingsCommand, DescribeSubnetsCommand, DescribeVpcsCommand } from '@aws-sdk/client-ec2';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import type { AwsClients } from '../aws/clients';
@@ -218,11 +219,18 @@ export async function planDeploy(clients: AwsClients, config: StackConfig, state
     zones: config.network.mode === 'new' ? ordered.slice(0, 2) : zones, existingSubnets: existingSubnets.length > 0 ? existingSubnets : undefined,
     loadBalancerSubnets,
   };
+  const groupZones = facts.existingSubnets ? [...new Set(facts.existingSubnets.map((s) => s.zone))] : facts.zones;
+  facts.instanceTypes = await checked(() => groupInstanceTypes(clients, config, groupZones), config.profile);
   const reuse = adoptedStackId ? undefined : await checkInstanceReuse(clients, config, state, { ...facts, amiName: ami.name });
   const notApplied = reuse?.notApplied ?? [];
   const items: PlanItem[] = stackSteps({ config }).map((spec) => planItem(spec, config, facts, state, adoptedStackId));
   const instanceItem = items.find((item) => item.step === 'instance');
-  if (instanceItem && notApplied.length > 0) instanceItem.note = `not applied: ${notApplied.map((change) => change.text).join('; ')}`;
+  if (instanceItem) instanceItem.note = groupWords(config, facts);
+  if (instanceItem && notApplied.length > 0) instanceItem.note = `${instanceItem.note}; not applied: ${notApplied.map((change) => change.text).join('; ')}`;
+  const standalone = state?.resources.instance;
+  if (standalone?.status === 'created' && standalone.id && !standalone.attrs.group && state?.resources['auto-scaling-group']?.status !== 'created') {
+    warnings.push(`Moves the stack onto an Auto Scaling group of one: the group launches a new instance, and once it is in service the old instance ${standalone.id} is terminated. Data stays on EFS; the services are unavailable for the few minutes the new instance boots.`);
+  }
   if (reuse && notApplied.length > 0) {
     warnings.push(`Not applied: ${notApplied.map((change) => change.text).join('; ')}. The instance ${reuse.instanceId} is reused as it runs, and the state keeps what it runs; to apply ${notApplied.length === 1 ? 'it' : 'them'}, pause the stack, then deploy this configuration.`);
   }
@@ -233,6 +241,15 @@ export async function planDeploy(clients: AwsClients, config: StackConfig, state
   warnings.push(...frontChanges(config, state));
   const amiFacts = { id: ami.amiId, ...(ami.name ? { name: ami.name } : {}), architecture, source: facts.amiSource ?? ami.source };
   return { config, facts, items, adoptedStackId, warnings, ami: amiFacts, notApplied, recordedConfig: reuse?.recordedConfig ?? config };
+}
+
+/** The plan's words for the group: its types and market, and what happens when AWS takes the instance back. */
+function groupWords(config: StackConfig, facts: PlanFacts): string {
+  const types = facts.instanceTypes?.length ? facts.instanceTypes : [config.instanceType];
+  const market = config.market === 'spot'
+    ? `spot (price-capacity-optimized, Capacity Rebalancing${config.onDemandFallback ? ', on-demand if spot has no capacity' : ''})`
+    : 'on-demand';
+  return `Auto Scaling group of one: ${types.join(', ')}, ${market}; an interrupted or failed instance is replaced automatically on the same data`;
 }
 
 /** What deploy will do for one step, from what the state knows (and what the user's network is). */

@@ -172,6 +172,12 @@ export function renderDestroySummary(result: DestroyResult & { plan: DestroyPlan
 function statusWords(status: string, live: LiveView | undefined): string {
   if (!live) return status;
   if (live.source === 'recorded') return live.reason === 'no instance is recorded' ? status : live.summary;
+  if (live.compute) {
+    const steady = live.compute.condition === 'healthy' && !live.compute.replacement;
+    if (steady && status === 'deployed') return 'deployed, healthy';
+    if (live.compute.condition === 'paused' && status === 'paused') return 'paused';
+    return `${status} (recorded); ${live.compute.summary} (AWS now)`;
+  }
   const agrees = live.instanceState === 'running' && status === 'deployed';
   return agrees ? status : `${status} (recorded); ${live.summary} (EC2 now)`;
 }
@@ -181,7 +187,8 @@ export function renderList(listings: readonly StackListing[], stateDir: string):
   const rows = listings.map((entry) => {
     const state = entry.state;
     if (!state) return [entry.name, 'unreadable', '-', '-', '-'];
-    return [entry.name, statusWords(state.status, entry.live), state.region, state.resources.instance?.status === 'created' ? (state.resources.instance.id ?? '-') : '-', state.updatedAt];
+    const instanceId = entry.live?.compute ? entry.live.compute.instanceId : state.resources.instance?.status === 'created' ? state.resources.instance.id : undefined;
+    return [entry.name, statusWords(state.status, entry.live), state.region, instanceId ?? '-', state.updatedAt];
   });
   const lines = table([['NAME', 'STATUS', 'REGION', 'INSTANCE', 'UPDATED'], ...rows], '');
   for (const entry of listings) {
@@ -215,6 +222,7 @@ export function renderShow(state: StackState & { live?: LiveView }): string[] {
     `  Config: ${config.tier} tier, ${config.instanceType}, ${describeMarket(config)}, ${config.rootVolumeGb} GiB root disk, network ${config.network.mode === 'new' ? 'new VPC' : `existing ${config.network.vpcId}`}`,
     ...(runs?.instanceType ? [`  Instance as EC2 reported it at the last deploy: ${runs.instanceType}${runs.market ? `, ${runs.market}` : ''}${runs.imageId ? `, ${runs.imageId}` : ''}`] : []),
     ...(live?.source === 'aws' && live.instanceId ? [`  EC2 now (${live.checkedAt}): ${live.instanceId} ${live.instanceState ?? ''}`.trimEnd()] : []),
+    ...computeLines(state),
     ...(live?.nextStep ? [`  ! The status is as recorded (${live.reason ?? 'AWS was not asked'}). ${live.nextStep}`] : []),
     `  Access: ${describeAccess(config)}. Services: ${enabledServices(config).join(', ')}. Models: ${config.ollamaModels.join(', ') || 'none'}.`,
     `  Data on destroy: ${config.keepDataOnDestroy ? 'kept' : 'deleted'}.${config.monthlyBudgetUsd !== undefined ? ` Budget: $${config.monthlyBudgetUsd}/month.` : ''}${config.profile ? ` Profile: ${config.profile}.` : ''}`,
@@ -236,6 +244,27 @@ export function renderShow(state: StackState & { live?: LiveView }): string[] {
   if (state.status === 'deployed' && !instanceGone) {
     const reach = reachLines(state, config);
     if (reach.length > 0) lines.push('', ...reach);
+  }
+  return lines;
+}
+
+/** The group that keeps the stack running: its market and types, what happens on an interruption, and what it replaced. */
+function computeLines(state: StackState & { live?: LiveView }): string[] {
+  const group = state.resources['auto-scaling-group'];
+  if (group?.status !== 'created') return [];
+  const compute = state.live?.compute;
+  const market = compute?.market ?? group.attrs.market ?? state.config.market;
+  const types = compute?.instanceTypes.length ? compute.instanceTypes : (group.attrs.instanceTypes ?? '').split(',').filter(Boolean);
+  const fallback = group.attrs.fallbackAt ? ` (switched to on-demand at ${group.attrs.fallbackAt}: no spot capacity; deploy with market spot to return)` : '';
+  const lines = [
+    `  Compute: Auto Scaling group ${group.id}, ${market}${fallback}, types ${types.join(', ') || state.config.instanceType}${market === 'spot' ? ' (price-capacity-optimized, Capacity Rebalancing on)' : ''}.`,
+    `  On interruption: AWS launches a replacement in the group on the same EFS data; n8n is back once it has booted.`,
+    ...(compute ? [`  Compute now: ${compute.summary}.`] : []),
+  ];
+  const history = state.replacements.slice(-5);
+  if (history.length > 0) {
+    lines.push(`  Replacements (${state.replacements.length}, newest last):`);
+    for (const r of history) lines.push(`    ${r.at}: ${r.oldInstanceId} → ${r.newInstanceId} (${r.instanceType}, ${r.market}, ${r.zone}): ${r.reason}`);
   }
   return lines;
 }

@@ -1,7 +1,7 @@
 import {
-  CreateListenerCommand, CreateLoadBalancerCommand, CreateRuleCommand, CreateTargetGroupCommand, DeleteRuleCommand, DeregisterTargetsCommand,
+  CreateListenerCommand, CreateLoadBalancerCommand, CreateRuleCommand, CreateTargetGroupCommand, DeleteRuleCommand,
   DescribeListenersCommand, DescribeLoadBalancersCommand, DescribeRulesCommand, DescribeTagsCommand, DescribeTargetGroupsCommand,
-  DescribeTargetHealthCommand, ModifyListenerCommand, ModifyLoadBalancerAttributesCommand, ModifyRuleCommand, RegisterTargetsCommand, type Action, type LoadBalancer, type Rule,
+  DescribeTargetHealthCommand, ModifyListenerCommand, ModifyLoadBalancerAttributesCommand, ModifyRuleCommand, type Action, type LoadBalancer, type Rule,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { StepContext } from '../context';
 import type { StepResult } from '../graph/run-graph';
@@ -287,7 +287,8 @@ function describeTarget(state: string | undefined, reason: string | undefined): 
  * it to be healthy. `initial` and `unhealthy` are progress, not failure: the stack's services take minutes
  * to pull and start; only the configurable timeout ends the wait.
  */
-export async function registerAndWaitHealthy(ctx: StepContext, lbArn: string, groupArn: string, instanceId: string): Promise<StepResult> {
+/** The group registers its instance in the target group itself; this waits for the load balancer to find it healthy. */
+export async function waitTargetHealthy(ctx: StepContext, lbArn: string, groupArn: string, instanceId: string): Promise<StepResult> {
   const poll = { intervalMs: ctx.timing.pollIntervalMs, signal: ctx.report.signal };
   const activeWhat = 'the load balancer to become active';
   await pollUntil(async () => {
@@ -303,12 +304,6 @@ export async function registerAndWaitHealthy(ctx: StepContext, lbArn: string, gr
     return undefined;
   }, { ...poll, what: activeWhat, timeoutMs: ctx.timing.loadBalancerTimeoutMs });
 
-  const registered = (await ctx.clients.elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: groupArn }))).TargetHealthDescriptions ?? [];
-  const stale = registered.map((d) => d.Target!).filter((t) => t.Id !== instanceId);
-  if (stale.length > 0) await ctx.clients.elbv2.send(new DeregisterTargetsCommand({ TargetGroupArn: groupArn, Targets: stale }));
-  if (!registered.some((d) => d.Target?.Id === instanceId)) {
-    await retryNotFound(ctx, () => ctx.clients.elbv2.send(new RegisterTargetsCommand({ TargetGroupArn: groupArn, Targets: [{ Id: instanceId, Port: PROXY_PORT }] })));
-  }
   const timeoutMs = ctx.timing.targetHealthyTimeoutMs ?? ctx.config.timeouts.targetHealthyMinutes * 60_000;
   const what = `instance ${instanceId} to pass the load balancer's health check (/healthz)`;
   let last = 'initial';

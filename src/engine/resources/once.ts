@@ -11,7 +11,7 @@ const ALREADY = new Set([
   'RouteAlreadyExists', 'PriorityInUse', 'LimitExceeded', 'EntityAlreadyExists', 'ParameterAlreadyExists',
   'MountTargetConflict', 'FileSystemAlreadyExists', 'DistributionAlreadyExists', 'DuplicateLoadBalancerName',
   'DuplicateTargetGroupName', 'DuplicateListener', 'Gateway.NotAttached', 'InvalidAssociationID.NotFound',
-  'PreconditionFailed',
+  'PreconditionFailed', 'AlreadyExists', 'InvalidLaunchTemplateName.AlreadyExistsException',
 ]);
 
 export function isAlreadyAnswer(error: unknown): boolean {

@@ -1,5 +1,5 @@
 import {
-  DescribeInstancesCommand, DescribeInternetGatewaysCommand, DescribeNetworkInterfacesCommand, DescribeRouteTablesCommand,
+  DescribeInstancesCommand, DescribeInternetGatewaysCommand, DescribeLaunchTemplatesCommand, DescribeNetworkInterfacesCommand, DescribeRouteTablesCommand,
   DescribeSecurityGroupsCommand, DescribeSubnetsCommand, DescribeVolumesCommand, DescribeVpcsCommand, type Filter, type Tag,
 } from '@aws-sdk/client-ec2';
 import { DescribeMountTargetsCommand, paginateDescribeFileSystems } from '@aws-sdk/client-efs';
@@ -54,6 +54,20 @@ function fromTags(kind: SweptKind, id: string, tags: Tag[] | undefined, state?: 
 
 function byStackTag(stack: string): Filter[] {
   return [{ Name: `tag:${TAG_STACK}`, Values: [stack] }];
+}
+
+/** Launch templates carry our tags (DescribeLaunchTemplates filters by them). */
+export async function sweepLaunchTemplates(clients: AwsClients, stack: string): Promise<SweptResource[]> {
+  const out = await clients.ec2.send(new DescribeLaunchTemplatesCommand({ Filters: byStackTag(stack) }));
+  return (out.LaunchTemplates ?? []).map((t) => fromTags('launch-template', t.LaunchTemplateId!, t.Tags));
+}
+
+/** The group is named gm-<stack>; it is this stack's only if its tags say so (one call, by name). */
+export async function sweepAutoScalingGroups(clients: AwsClients, stack: string): Promise<SweptResource[]> {
+  const { describeGroupTags, groupName } = await import('./group-view');
+  const group = await describeGroupTags(clients, groupName(stack));
+  if (!group || tagValue(group.tags, TAG_STACK) !== stack) return [];
+  return [fromTags('auto-scaling-group', group.name, group.tags, group.status)];
 }
 
 /** Instances not yet terminated (terminated ones keep their tags for an hour). */

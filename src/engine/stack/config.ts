@@ -83,6 +83,12 @@ export const stackConfigSchema = z
       .string()
       .regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, { error: 'must look like an EC2 instance type such as t3.xlarge' })
       .default(DEFAULT_INSTANCE_TYPE),
+    /** The group's interchangeable types (the first is instanceType's place); found automatically when absent. */
+    instanceTypes: z
+      .array(z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, { error: 'must look like an EC2 instance type such as t3.xlarge' }))
+      .min(1, { error: 'needs at least one instance type' })
+      .max(20, { error: 'may list at most 20 types (the group\'s limit)' })
+      .optional(),
     market: z.enum(['spot', 'on-demand'], { error: 'must be spot or on-demand' }).default('spot'),
     onDemandFallback: z.boolean().default(true),
     rootVolumeGb: z.number().int().min(30, { error: 'must be at least 30 GiB to hold the container images' }).max(2000).default(50),

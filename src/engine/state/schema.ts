@@ -48,6 +48,18 @@ export const computeIntervalSchema = z.strictObject({
 });
 export type ComputeInterval = z.output<typeof computeIntervalSchema>;
 
+/** An instance the Auto Scaling group replaced (a spot interruption, a failed health check), and why. */
+export const replacementSchema = z.strictObject({
+  at: z.string(),
+  oldInstanceId: z.string().min(1),
+  newInstanceId: z.string().min(1),
+  zone: z.string(),
+  instanceType: z.string(),
+  market: z.enum(['spot', 'on-demand']),
+  reason: z.string(),
+});
+export type Replacement = z.output<typeof replacementSchema>;
+
 export const stackStateSchema = z.strictObject({
   schemaVersion: z.literal(CURRENT_SCHEMA_VERSION),
   name: z.string().min(1),
@@ -63,6 +75,8 @@ export const stackStateSchema = z.strictObject({
   notes: z.array(z.string()).default([]),
   /** Every instance's running time (schema version 2). */
   compute: z.array(computeIntervalSchema).default([]),
+  /** Instances the group replaced, oldest first (the last 50). */
+  replacements: z.array(replacementSchema).default([]),
   lastError: z
     .strictObject({ code: z.string(), message: z.string(), nextStep: z.string(), at: z.string() })
     .optional(),

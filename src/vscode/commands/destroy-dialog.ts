@@ -8,7 +8,9 @@ type Foreign = DestroyPlan['foreign'][number];
 
 /** Singular and plural, in the order a summary lists them: what costs and what holds data first. */
 const KIND_WORDS: Record<Kind, readonly [string, string]> = {
+  'auto-scaling-group': ['Auto Scaling group', 'Auto Scaling groups'],
   instance: ['EC2 instance', 'EC2 instances'],
+  'launch-template': ['launch template', 'launch templates'],
   volume: ['EBS volume', 'EBS volumes'],
   'cloudfront-distribution': ['CloudFront distribution', 'CloudFront distributions'],
   'load-balancer': ['load balancer', 'load balancers'],

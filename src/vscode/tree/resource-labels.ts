@@ -22,6 +22,8 @@ interface KindLook {
 
 const KIND_LOOKS: Record<ResourceKind, KindLook> = {
   instance: { group: 'compute', noun: 'EC2 instance', icon: 'vm' },
+  'auto-scaling-group': { group: 'compute', noun: 'EC2 Auto Scaling group (replaces the instance when it is taken back)', icon: 'sync' },
+  'launch-template': { group: 'compute', noun: 'Launch template (what each instance boots with)', icon: 'file-code' },
   'load-balancer': { group: 'load-balancing', noun: 'Application load balancer', icon: 'server-environment' },
   'target-group': { group: 'load-balancing', noun: 'Target group', icon: 'target' },
   listener: { group: 'load-balancing', noun: 'Load balancer listener', icon: 'radio-tower' },
@@ -46,6 +48,8 @@ export function kindLook(kind: ResourceKind): KindLook {
 /** Labels for the fixed journal keys; keys made from ids or zones (existing subnets, their mount targets) are worded below. */
 const KEY_LABELS: Partial<Record<string, string>> = {
   instance: 'Instance',
+  'auto-scaling-group': 'Auto Scaling group',
+  'launch-template': 'Launch template',
   alb: 'Load balancer',
   'target-group': 'Target group',
   'listener-http': 'HTTP listener',

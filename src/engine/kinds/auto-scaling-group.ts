@@ -1,0 +1,61 @@
+import { instance } from './instance';
+import { launchTemplate } from './launch-template';
+import { listener } from './listener';
+import { loadBalancer } from './load-balancer';
+import { mountTarget } from './mount-target';
+import { routeTable } from './route-table';
+import { subnet } from './subnet';
+import { targetGroup } from './target-group';
+import { defineKind, provide, step } from './types';
+import { vpc } from './vpc';
+
+/**
+ * The stack's EC2 Auto Scaling group of one: AWS launches the instance from the launch template and replaces it
+ * when it is taken back or fails its health check. Destroy deletes it before anything its instances use, and
+ * before the instances step (it would replace what that terminates): it depends on the instance kind for that.
+ */
+export const autoScalingGroup = defineKind({
+  kind: 'auto-scaling-group',
+  part: 'instance',
+  dependsOn: [launchTemplate, instance, subnet, routeTable, mountTarget, loadBalancer, targetGroup, listener],
+  journalKeys: () => ['auto-scaling-group'],
+  findByTag: async (clients, stack) => (await import('../resources/sweep')).sweepAutoScalingGroups(clients, stack),
+  steps: (scope) => {
+    const balanced = scope.has('load-balancer');
+    return [
+      step({
+        id: 'instance', title: 'EC2 instance (Auto Scaling group of one)', keys: ['auto-scaling-group', 'instance'], provides: [instance.handles.id],
+        uses: {
+          template: launchTemplate.handles.ref,
+          subnets: scope.newNetwork ? [subnet.handles.a, subnet.handles.b] : subnet.handles.existing,
+          targetGroupArn: balanced ? targetGroup.handles.arn : undefined,
+        },
+        // The SSM agent needs the internet route (no NAT gateway).
+        after: [scope.newNetwork ? routeTable.handles.id : vpc.handles.id],
+        run: async (ctx, use) => {
+          const result = await (await import('../resources/auto-scaling')).ensureGroupInstance(ctx, use);
+          return { ...result, provided: [provide(instance.handles.id, result.id)] };
+        },
+      }),
+      ...(balanced
+        ? [step({
+            id: 'target-healthy', title: 'Instance healthy behind the load balancer',
+            uses: { instanceId: instance.handles.id, loadBalancer: loadBalancer.handles.loadBalancer, targetGroupArn: targetGroup.handles.arn },
+            // Health checks run once a listener forwards to the group.
+            after: [listener.handles.http],
+            run: async (ctx, use) => {
+              const result = await (await import('../resources/load-balancer')).waitTargetHealthy(ctx, use.loadBalancer.arn, use.targetGroupArn, use.instanceId);
+              await (await import('../resources/auto-scaling')).useLoadBalancerHealth(ctx);
+              return result;
+            },
+          })]
+        : []),
+    ];
+  },
+  teardown: {
+    step: { id: 'auto-scaling-group', title: 'Auto Scaling group (terminates its instance)' },
+    delete: async (ctx, ids) => (await import('../resources/auto-scaling')).deleteGroups(ctx, ids),
+  },
+  keptWithData: false,
+  adoptable: true,
+});

@@ -62,7 +62,7 @@ export function computeLive(state: StackState, groupName: string, group: GroupVi
   const record = state.resources['auto-scaling-group'];
   const base = {
     group: groupName, market: group?.market ?? (record?.attrs.market === 'on-demand' ? 'on-demand' as const : state.config.market),
-    onDemandFallbackAt: record?.attrs.fallbackAt, instanceTypes: group?.instanceTypes ?? [], allocation: group?.allocation,
+    onDemandFallbackAt: record?.attrs.fallbackAt || undefined, instanceTypes: group?.instanceTypes ?? [], allocation: group?.allocation,
   };
   if (!group) return { ...base, condition: 'missing', summary: `the Auto Scaling group ${groupName} no longer exists: run deploy to recreate it` };
   if (group.desired === 0) return { ...base, condition: 'paused', summary: 'paused: the group is at 0 instances' };

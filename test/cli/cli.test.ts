@@ -492,7 +492,7 @@ describe('geusemaker CLI', function () {
     assert.equal(state.resources.instance?.id, stacks[0]?.instanceId);
 
     const human = await cli(['show', 'demo'], { stateDir });
-    assert.match(human.stdout, /Stack demo \(deployed\) in us-east-1/);
+    assert.match(human.stdout, /Stack demo \(deployed, healthy\) in us-east-1/);
     assert.match(human.stdout, /aws ssm start-session --target i-/);
 
     const destroy = await cli(['destroy', 'demo', '--yes', '--delete-data', '--json'], { stateDir });

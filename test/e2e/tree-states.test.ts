@@ -78,8 +78,13 @@ describe('VS Code e2e: the Stacks tree follows each stack\'s state (menus, stale
     const status = statusItem(page);
     await waitUntil(async () => /1 stack running/.test((await status.getAttribute('aria-label')) ?? ''), 'the status bar to count the running stack');
     assert.doesNotMatch((await status.getAttribute('aria-label')) ?? '', /\$\(|\*\*/, 'no codicon names or markdown in its accessible name');
-    await status.hover();
-    await page.locator('.monaco-hover, .workbench-hover', { hasText: 'Account: 123456789012' }).first().waitFor({ timeout: 30_000 });
+    // The account arrives from sts:GetCallerIdentity a moment after the count: hover again until the tooltip has it.
+    const accountHover = page.locator('.monaco-hover, .workbench-hover', { hasText: 'Account: 123456789012' }).first();
+    await waitUntil(async () => {
+      await page.mouse.move(700, 450);
+      await status.hover();
+      return accountHover.waitFor({ timeout: 3_000 }).then(() => true, () => false);
+    }, 'the status bar tooltip to name the account');
     await page.mouse.move(700, 450);
 
     // The view's badge counts the stack that bills by the hour (the paused one does not).

@@ -1,3 +1,4 @@
+import { TerminateInstanceInAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
 import { DescribeLaunchTemplateVersionsCommand, type ResponseLaunchTemplateData } from '@aws-sdk/client-ec2';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +10,7 @@ import { stackConfigSchema, type StackConfig, type StackConfigInput } from '../.
 import { sweepStack, type SweptResource } from '../../src/engine/resources/sweep';
 import { mountTargetsOf } from '../../src/engine/resources/sweep';
 import { testEmulator } from './root-hooks';
+import { launchRealism } from './launch-realism';
 import type { QuotaApi } from '../../src/engine/aws/quotas';
 import { RecordedQuotas } from '../fixtures/quotas/recorded';
 
@@ -28,6 +30,13 @@ export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
+let realismFor: { endpoint: string; instrument: ClientInstrument } | undefined;
+function realism(...args: Parameters<ClientInstrument>): void {
+  const endpoint = testEmulator().endpoint;
+  if (realismFor?.endpoint !== endpoint) realismFor = { endpoint, instrument: launchRealism(endpoint) };
+  realismFor.instrument(...args);
+}
+
 export function testEngine(options: { stateDir?: string; instrument?: ClientInstrument; maxAttempts?: number; timing?: Partial<EngineTiming>; quotas?: () => QuotaApi } = {}): Engine {
   return new Engine({
     quotas: options.quotas ?? (() => new RecordedQuotas({ 'L-DB2E81BA': 'g-on-demand-8.json', 'L-3819A6DF': 'g-spot-8.json' })),
@@ -35,7 +44,11 @@ export function testEngine(options: { stateDir?: string; instrument?: ClientInst
     endpoint: testEmulator().endpoint,
     maxAttempts: options.maxAttempts ?? 1,
     timing: { ...FAST_TIMING, ...options.timing },
-    instrument: options.instrument,
+    // EC2 describes a group's instances as real EC2 does (the template's IMDS and root device, the group's market).
+    instrument: (client, service) => {
+      realism(client, service);
+      options.instrument?.(client, service);
+    },
   });
 }
 
@@ -86,4 +99,17 @@ export async function launchTemplateData(aws: AwsClients, stack = 'demo'): Promi
   const data = out.LaunchTemplateVersions?.[0]?.LaunchTemplateData;
   if (!data) throw new Error(`No launch template gm-${stack}`);
   return data;
+}
+
+/**
+ * A spot interruption as AWS carries it out on a group's instance: the group takes it out of service, EC2
+ * terminates it, and the group launches a replacement (moto launches it at once).
+ */
+export async function interruptThroughGroup(instanceId: string, region = 'us-east-1'): Promise<void> {
+  const aws = inspector(region);
+  try {
+    await aws.autoscaling.send(new TerminateInstanceInAutoScalingGroupCommand({ InstanceId: instanceId, ShouldDecrementDesiredCapacity: false }));
+  } finally {
+    aws.destroy();
+  }
 }

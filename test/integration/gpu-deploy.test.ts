@@ -7,7 +7,7 @@ import { servicesOf } from '../../src/engine/health/catalogue';
 import { stackConfigSchema, type StackConfigInput } from '../../src/engine/stack/config';
 import { servicesOf as treeServices } from '../../src/vscode/tree/nodes';
 import { RecordedQuotas } from '../fixtures/quotas/recorded';
-import { countByKind, FAST_TIMING, inspector, sweep, tempDir } from '../harness/engine';
+import { countByKind, FAST_TIMING, inspector, launchTemplateData, sweep, tempDir } from '../harness/engine';
 import { testEmulator } from '../harness/root-hooks';
 
 function engineWithQuota(instrument?: ClientInstrument): Engine {
@@ -40,7 +40,9 @@ async function launched(instanceId: string): Promise<{ imageId: string; type: st
   try {
     const instance = (await aws.ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }))).Reservations![0]!.Instances![0]!;
     const userData = (await aws.ec2.send(new DescribeInstanceAttributeCommand({ InstanceId: instanceId, Attribute: 'userData' }))).UserData?.Value ?? '';
-    const volumeId = instance.BlockDeviceMappings?.[0]?.Ebs?.VolumeId;
+    // moto adds a default root volume beside the launch template's: the template's device is the root disk.
+    const device = (await launchTemplateData(aws)).BlockDeviceMappings?.[0]?.DeviceName;
+    const volumeId = instance.BlockDeviceMappings?.find((m) => m.DeviceName === device)?.Ebs?.VolumeId;
     const volume = volumeId ? (await aws.ec2.send(new DescribeVolumesCommand({ VolumeIds: [volumeId] }))).Volumes?.[0] : undefined;
     return { imageId: instance.ImageId!, type: instance.InstanceType!, rootGb: volume?.Size ?? 0, script: gunzipSync(Buffer.from(userData, 'base64')).toString('utf8') };
   } finally {

@@ -60,7 +60,15 @@ describe('real-AWS behaviours injected as errors (AWS-REALITY.md)', function () 
       const shown = await engine.show('demo', { live: true });
       assert.equal(shown?.live?.compute?.market, 'on-demand');
       assert.ok(shown?.live?.compute?.onDemandFallbackAt, 'show knows when it fell back');
-      assert.match(renderShow(shown!).join('\n'), /switched to on-demand at .*: no spot capacity; deploy with market spot to return/);
+      assert.match(renderShow(shown!).join('\n'), /switched to on-demand at .*: no spot capacity; the next deploy sets it back to spot/);
+      // The next deploy offers spot again, saying what happens to the running on-demand instance.
+      realism.noSpotCapacity = false;
+      const plan = await engine.plan(devConfig({ market: 'spot', onDemandFallback: true }));
+      assert.ok(plan.warnings.some((w) => /has run on-demand since .* sets it back to spot: the running on-demand instance stays until it is next replaced/.test(w)), plan.warnings.join(' | '));
+      await engine.deploy(devConfig({ market: 'spot', onDemandFallback: true }));
+      const back = (await aws.autoscaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['gm-demo'] }))).AutoScalingGroups![0]!;
+      assert.equal(back.MixedInstancesPolicy?.InstancesDistribution?.OnDemandPercentageAboveBaseCapacity, 0, 'spot again');
+      assert.equal((await engine.show('demo', { live: true }))?.live?.compute?.onDemandFallbackAt, undefined);
     } finally {
       aws.destroy();
       engine.dispose();

@@ -1,3 +1,4 @@
+import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import assert from 'node:assert/strict';
 import { gunzipSync } from 'node:zlib';
 import { CreateSubnetCommand, CreateVpcCommand, DescribeInstanceAttributeCommand, DescribeSecurityGroupsCommand } from '@aws-sdk/client-ec2';
@@ -226,7 +227,7 @@ describe('automation tier: load balancer and CloudFront (moto over HTTP)', funct
     again.dispose();
   });
 
-  it('pause terminates only the instance (ALB and CloudFront stay); resume registers the new instance and drops the old target', async () => {
+  it('pause scales the group to 0 (ALB and CloudFront stay); on resume the group registers its new instance, checked by the load balancer, and the old target is gone', async () => {
     const engine = testEngine();
     const first = await engine.deploy(automationConfig({ cloudFront: true }));
     const oldInstance = first.state.resources.instance!.id!;
@@ -242,6 +243,9 @@ describe('automation tier: load balancer and CloudFront (moto over HTTP)', funct
     const aws = inspector();
     const targets = (await aws.elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: resumed.state.resources['target-group']!.id }))).TargetHealthDescriptions ?? [];
     assert.deepEqual(targets.map((t) => t.Target?.Id), [newInstance]);
+    const group = (await aws.autoscaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['gm-demo'] }))).AutoScalingGroups![0]!;
+    assert.deepEqual(group.TargetGroupARNs, [resumed.state.resources['target-group']!.id], 'the group attaches the target group (no per-instance registration)');
+    assert.equal(group.HealthCheckType, 'ELB', 'once healthy behind the load balancer, its health checks count');
     aws.destroy();
     engine.dispose();
   });

@@ -10,7 +10,9 @@ import { DENIED as denied, DEV_MUTATING_CALLS as DEV_CALLS, deployWithFault, fai
  */
 const TIER_CALLS = [
   'elasticloadbalancing:CreateLoadBalancer', 'elasticloadbalancing:ModifyLoadBalancerAttributes', 'elasticloadbalancing:CreateTargetGroup',
-  'elasticloadbalancing:CreateListener', 'elasticloadbalancing:CreateRule', 'elasticloadbalancing:RegisterTargets',
+  'elasticloadbalancing:CreateListener', 'elasticloadbalancing:CreateRule',
+  // Once the instance is healthy behind the load balancer, the group uses its health checks too.
+  'autoscaling:UpdateAutoScalingGroup',
   'cloudfront:CreateDistributionWithTags',
 ];
 const STACKS: { name: string; config: () => StackConfig }[] = [

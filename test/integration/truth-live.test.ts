@@ -1,26 +1,15 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
-import { TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import { listingJson, renderList, renderShow } from '../../src/engine/present/text';
 import { Engine } from '../../src/engine/engine';
-import { devConfig, FAST_TIMING, inspector, testEngine } from '../harness/engine';
+import { devConfig, FAST_TIMING, interruptThroughGroup, testEngine } from '../harness/engine';
 
 const HOUR = 3_600_000;
-
-/** Terminates the stack's instance behind GeuseMaker's back, as a spot interruption would. */
-async function terminateOutside(instanceId: string): Promise<void> {
-  const aws = inspector();
-  try {
-    await aws.ec2.send(new TerminateInstancesCommand({ InstanceIds: [instanceId] }));
-  } finally {
-    aws.destroy();
-  }
-}
 
 describe('show, list and cost say what EC2 says now', function () {
   this.timeout(120_000);
 
-  it('show and list say "instance terminated" for a deployed stack whose instance is gone, and label the status as recorded when AWS is not reachable', async () => {
+  it('show and list say what the group did: the instance interrupted and the one that replaced it, with the reason; and label the status as recorded when AWS is not reachable', async () => {
     const engine = testEngine();
     const offline = new Engine({ stateDir: engine.store.dir, endpoint: 'http://127.0.0.1:9', maxAttempts: 1, timing: FAST_TIMING, index: null });
     try {
@@ -28,18 +17,22 @@ describe('show, list and cost say what EC2 says now', function () {
       const running = await engine.show('demo', { live: true });
       assert.equal(running?.live?.source, 'aws');
       assert.equal(running?.live?.instanceState, 'running');
-      assert.match(renderShow(running!).join('\n'), /^Stack demo \(deployed\) in us-east-1/);
+      assert.equal(running?.live?.compute?.condition, 'healthy');
+      assert.match(renderShow(running!).join('\n'), /^Stack demo \(deployed, healthy\) in us-east-1/);
 
-      await terminateOutside(deployed.state.resources.instance!.id!);
+      const oldId = deployed.state.resources.instance!.id!;
+      await interruptThroughGroup(oldId);
       const shown = await engine.show('demo', { live: true });
       assert.equal(shown?.status, 'deployed', 'the recorded status is kept as recorded');
-      assert.equal(shown?.live?.instanceState, 'terminated');
+      const compute = shown?.live?.compute;
+      assert.equal(compute?.replacement?.oldInstanceId, oldId);
+      assert.ok(compute?.instanceId && compute.instanceId !== oldId, 'the group\'s new instance is the one in service');
+      assert.equal(shown?.live?.instanceId, compute?.instanceId);
       const text = renderShow(shown!).join('\n');
-      assert.match(text, /^Stack demo \(deployed \(recorded\); instance terminated \(EC2 now\)\) in us-east-1/);
-      assert.doesNotMatch(text, /start-session/, 'no instructions to reach an instance that is gone');
+      assert.match(text, new RegExp(`^Stack demo \\(deployed \\(recorded\\); healthy: ${compute!.instanceId} in service .*replacing ${oldId} \\(.+\\) \\(AWS now\\)\\) in us-east-1`));
       const listings = await engine.list({ live: true });
-      assert.match(renderList(listings, engine.store.dir).join('\n'), /demo\s+deployed \(recorded\); instance terminated \(EC2 now\)/);
-      assert.deepEqual((listingJson(listings[0]!).live as { source: string; instanceState: string }).instanceState, 'terminated');
+      assert.match(renderList(listings, engine.store.dir).join('\n'), new RegExp(`demo\\s+deployed \\(recorded\\); healthy: .*\\s${compute!.instanceId}\\s`));
+      assert.equal((listingJson(listings[0]!).live as { compute: { instanceId: string } }).compute.instanceId, compute!.instanceId);
 
       const unreachable = await offline.show('demo', { live: true });
       assert.equal(unreachable?.live?.source, 'recorded');
@@ -58,13 +51,19 @@ describe('show, list and cost say what EC2 says now', function () {
     const engine = testEngine();
     try {
       const first = await engine.deploy(devConfig({ market: 'on-demand' }));
-      await terminateOutside(first.state.resources.instance!.id!);
+      await interruptThroughGroup(first.state.resources.instance!.id!);
       const later = new Date(Date.now() + 10 * HOUR);
       const before = await engine.costToDate('demo', later);
       assert.ok(before.intervals[0]!.hours < 0.1, `the gone instance stops at its termination, not 10 h later: ${before.intervals[0]!.hours} h`);
+      // The group's replacement runs from its launch, before any deploy records it: one instance at a time.
+      assert.equal(before.intervals.length, 2);
+      const beforeHours = before.intervals.reduce((sum, run) => sum + run.hours, 0);
+      assert.ok(beforeHours > 9.9 && beforeHours < 10.2, `one instance's 10 h: ${beforeHours}`);
 
       const second = await engine.deploy(devConfig({ market: 'on-demand' }));
       assert.notEqual(second.state.resources.instance!.id, first.state.resources.instance!.id, 'a new instance replaced it');
+      assert.equal(second.state.compute.filter((run) => !run.endedAt).length, 1, 'exactly one open run');
+      assert.equal(second.state.replacements.at(-1)?.oldInstanceId, first.state.resources.instance!.id, 'the replacement is in the history');
       const [gone, replacement] = second.state.compute;
       assert.ok(gone?.endedAt, 'the gone instance\'s run is ended in the state');
       assert.ok(Math.abs(Date.parse(gone.endedAt) - Date.now()) < 120_000, `ended when EC2 says it was terminated: ${gone.endedAt}`);

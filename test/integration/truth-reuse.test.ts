@@ -20,9 +20,9 @@ describe('a redeploy never reports a change the reused instance did not take', f
       assert.deepEqual(plan.notApplied?.map((change) => change.field).sort(), ['bootstrap', 'instanceType', 'rootVolumeGb']);
       const instanceItem = plan.items.find((item) => item.step === 'instance');
       assert.equal(instanceItem?.action, 'reuse');
-      assert.match(instanceItem?.note ?? '', /^not applied: instance type t3\.xlarge → t3\.large needs a replacement; root volume 50 GiB → 80 GiB/);
+      assert.match(instanceItem?.note ?? '', /; not applied: instance type t3\.xlarge → t3\.large needs a replacement; root volume 50 GiB → 80 GiB/);
       const text = renderPlan(plan).join('\n');
-      assert.match(text, /reuse\s+EC2 instance\s+i-\w+ — not applied: instance type t3\.xlarge → t3\.large needs a replacement/);
+      assert.match(text, /reuse\s+EC2 instance \(Auto Scaling group of one\)\s+gm-demo, i-\w+ — .*; not applied: instance type t3\.xlarge → t3\.large needs a replacement/);
       assert.match(text, /! Not applied: .*bootstrap \(ollamaModels\) runs at first boot only.*pause the stack, then deploy this configuration/);
 
       const events: ProgressEvent[] = [];

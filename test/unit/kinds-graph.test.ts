@@ -42,7 +42,9 @@ const DEV_NEW = {
   'sg-instance': ['vpc'], 'sg-efs': ['vpc', 'sg-instance'], efs: [],
   'mount-target-a': ['efs', 'subnet-a', 'sg-efs'], 'mount-target-b': ['efs', 'subnet-b', 'sg-efs'],
   'iam-role': [], 'instance-profile': ['iam-role'], secrets: [],
-  instance: ['subnet-a', 'subnet-b', 'route-table', 'sg-instance', 'instance-profile', 'efs', 'secrets'],
+  // The group launches the instance from the launch template, which names the profile, group, file system and secrets.
+  'launch-template': ['sg-instance', 'instance-profile', 'efs', 'secrets'],
+  instance: ['subnet-a', 'subnet-b', 'route-table', 'launch-template'],
 };
 const GPU_NEW = {
   ...DEV_NEW,
@@ -50,23 +52,27 @@ const GPU_NEW = {
   listeners: ['alb', 'target-group', 'secrets'], 'target-healthy': ['instance', 'listeners'],
   cloudfront: ['alb', 'secrets'], 'cloudfront-deployed': ['cloudfront'],
   'sg-instance': ['vpc', 'sg-alb'],
-  instance: [...DEV_NEW.instance, 'cloudfront'],
+  'launch-template': [...DEV_NEW['launch-template'], 'cloudfront'],
+  instance: [...DEV_NEW.instance, 'target-group'],
 };
 const AUTOMATION_EXISTING = {
   network: [], 'sg-alb': ['network'], alb: ['sg-alb', 'network'], 'target-group': ['network'],
   listeners: ['alb', 'target-group'], 'target-healthy': ['instance', 'listeners'],
   'sg-instance': ['network', 'sg-alb'], 'sg-efs': ['network', 'sg-instance'], efs: [], 'mount-targets': ['efs', 'sg-efs', 'network'],
   'iam-role': [], 'instance-profile': ['iam-role'], secrets: [],
-  instance: ['network', 'sg-instance', 'instance-profile', 'efs', 'secrets', 'alb'],
+  'launch-template': ['sg-instance', 'instance-profile', 'efs', 'secrets', 'alb'],
+  instance: ['network', 'launch-template', 'target-group'],
 };
 
-// The destroy graph as the hand-written destroySteps had it.
+// The destroy graph as the hand-written destroySteps had it, with the group first (a forced delete terminates its
+// instance; deleting the instance first would only have the group replace it) and its launch template after it.
 const DESTROY_BEFORE = {
-  instances: [], cloudfront: [], 'load-balancer': ['instances', 'cloudfront'], 'target-groups': ['load-balancer'], leftovers: ['instances'],
-  'mount-targets': ['instances'], efs: ['mount-targets'], 'security-groups': ['instances', 'mount-targets', 'leftovers', 'load-balancer'],
+  'auto-scaling-group': [], 'launch-template': ['auto-scaling-group'],
+  instances: ['auto-scaling-group'], cloudfront: [], 'load-balancer': ['instances', 'cloudfront', 'launch-template'], 'target-groups': ['load-balancer'], leftovers: ['instances'],
+  'mount-targets': ['instances'], efs: ['mount-targets', 'launch-template'], 'security-groups': ['instances', 'mount-targets', 'leftovers', 'load-balancer', 'launch-template'],
   'internet-gateway': ['instances', 'leftovers', 'load-balancer'], 'route-table': ['instances'],
   subnets: ['route-table', 'mount-targets', 'leftovers', 'load-balancer'], vpc: ['subnets', 'security-groups', 'internet-gateway', 'route-table'],
-  iam: ['instances'], secrets: ['instances', 'cloudfront', 'load-balancer', 'efs'],
+  iam: ['instances', 'launch-template'], secrets: ['instances', 'cloudfront', 'load-balancer', 'efs', 'launch-template'],
 };
 
 describe('resource kinds: the deploy graph', () => {
@@ -134,7 +140,7 @@ describe('resource kinds: the deploy graph', () => {
   it('derives the journal kinds from the kinds, keeping every name old state files use', () => {
     const before = ['vpc', 'subnet', 'internet-gateway', 'route-table', 'security-group', 'efs', 'mount-target', 'iam-role', 'instance-profile',
       'ssm-parameter', 'instance', 'load-balancer', 'target-group', 'listener', 'listener-rule', 'cloudfront-distribution'];
-    assert.deepEqual([...RESOURCE_KINDS].sort(), [...before].sort());
+    assert.deepEqual([...RESOURCE_KINDS].sort(), [...before, 'launch-template', 'auto-scaling-group'].sort());
     assert.deepEqual(JOURNAL_KINDS, RESOURCE_KINDS);
     assert.equal(new Set(KINDS.map((k) => k.kind)).size, KINDS.length, 'one object per kind name');
   });
@@ -151,6 +157,7 @@ describe('resource kinds: the destroy graph', () => {
     assert.equal(titles['load-balancer'], 'Load balancer (with its listeners)');
     assert.equal(titles.leftovers, 'Leftover volumes and interfaces');
     assert.equal(titles.iam, 'IAM role and instance profile');
+    assert.equal(titles['auto-scaling-group'], 'Auto Scaling group (terminates its instance)');
   });
 
   it('is deploy\'s edges reversed: every order the hand-written graph kept still holds', () => {
@@ -170,9 +177,10 @@ describe('resource kinds: the destroy graph', () => {
 
   it('keeps the named exceptions: CloudFront beside the instances, secrets last (after EFS)', () => {
     assert.deepEqual(derived.cloudfront, []);
-    assert.deepEqual(derived.instances, []);
+    assert.deepEqual(derived.instances, ['auto-scaling-group'], 'the group goes first: it would replace an instance terminated before it');
+    assert.deepEqual(derived['launch-template'], ['auto-scaling-group']);
     assert.ok(derived.secrets?.includes('efs'));
-    assert.deepEqual(closure(derived).secrets, ['cloudfront', 'efs', 'instances', 'load-balancer', 'mount-targets']);
+    assert.deepEqual(closure(derived).secrets, ['auto-scaling-group', 'cloudfront', 'efs', 'instances', 'launch-template', 'load-balancer', 'mount-targets']);
   });
 
   it('deletes dependents first inside a shared step: the profile before its role, interfaces before volumes', () => {

@@ -227,6 +227,10 @@ export async function planDeploy(clients: AwsClients, config: StackConfig, state
   const instanceItem = items.find((item) => item.step === 'instance');
   if (instanceItem) instanceItem.note = groupWords(config, facts);
   if (instanceItem && notApplied.length > 0) instanceItem.note = `${instanceItem.note}; not applied: ${notApplied.map((change) => change.text).join('; ')}`;
+  const fellBackAt = state?.resources['auto-scaling-group']?.attrs.fallbackAt;
+  if (fellBackAt && config.market === 'spot') {
+    warnings.push(`The group has run on-demand since ${fellBackAt} (no spot capacity then). This deploy sets it back to spot: the running on-demand instance stays until it is next replaced, and if spot is still short, launches fall back to on-demand again${config.onDemandFallback ? '' : ' — no: onDemandFallback is off, so they would fail'}.`);
+  }
   const standalone = state?.resources.instance;
   if (standalone?.status === 'created' && standalone.id && !standalone.attrs.group && state?.resources['auto-scaling-group']?.status !== 'created') {
     warnings.push(`Moves the stack onto an Auto Scaling group of one: the group launches a new instance, and once it is in service the old instance ${standalone.id} is terminated. Data stays on EFS; the services are unavailable for the few minutes the new instance boots.`);

@@ -255,7 +255,7 @@ function computeLines(state: StackState & { live?: LiveView }): string[] {
   const compute = state.live?.compute;
   const market = compute?.market ?? group.attrs.market ?? state.config.market;
   const types = compute?.instanceTypes.length ? compute.instanceTypes : (group.attrs.instanceTypes ?? '').split(',').filter(Boolean);
-  const fallback = group.attrs.fallbackAt ? ` (switched to on-demand at ${group.attrs.fallbackAt}: no spot capacity; deploy with market spot to return)` : '';
+  const fallback = group.attrs.fallbackAt ? ` (switched to on-demand at ${group.attrs.fallbackAt}: no spot capacity; the next deploy sets it back to spot)` : '';
   const lines = [
     `  Compute: Auto Scaling group ${group.id}, ${market}${fallback}, types ${types.join(', ') || state.config.instanceType}${market === 'spot' ? ' (price-capacity-optimized, Capacity Rebalancing on)' : ''}.`,
     `  On interruption: AWS launches a replacement in the group on the same EFS data; n8n is back once it has booted.`,

@@ -38,10 +38,11 @@ export function gracePeriodSeconds(ctx: Pick<StepContext, 'config'>): number {
   return bootMinutes * 60;
 }
 
-/** The market the group is on: the config's, unless a deploy fell back to on-demand and nobody asked to return. */
-export function groupMarket(ctx: Pick<StepContext, 'config' | 'journal'>): Market {
-  const record = ctx.journal.record('auto-scaling-group');
-  if (ctx.config.market === 'spot' && record?.attrs.market === 'on-demand' && record.attrs.fallbackAt) return 'on-demand';
+/**
+ * The market a deploy sets: the config's. A group that fell back to on-demand goes back to spot on the next
+ * deploy (the plan says so); its running instance stays until it is next replaced.
+ */
+export function groupMarket(ctx: Pick<StepContext, 'config'>): Market {
   return ctx.config.market;
 }
 
@@ -114,7 +115,7 @@ async function ensureGroup(ctx: StepContext, inputs: GroupInputs, market: Market
   });
   if (outcome === 'reused') await ctx.clients.autoscaling.send(new UpdateAutoScalingGroupCommand(settings));
   await ctx.journal.created('auto-scaling-group', 'auto-scaling-group', name, {
-    market, instanceTypes: instanceTypesOf(ctx).join(','), launchTemplateVersion: inputs.template.version,
+    market, instanceTypes: instanceTypesOf(ctx).join(','), launchTemplateVersion: inputs.template.version, fallbackAt: '',
   });
   return { outcome };
 }
@@ -156,7 +157,7 @@ async function fallBackToOnDemand(ctx: StepContext, inputs: GroupInputs, failure
   const at = new Date().toISOString();
   await ctx.journal.created('auto-scaling-group', 'auto-scaling-group', groupName(ctx.stack), { market: 'on-demand', fallbackAt: at });
   const why = failures[0]?.message ?? failures[0]?.description ?? 'no spot capacity';
-  await ctx.report.note(`No spot capacity for ${instanceTypesOf(ctx).join(', ')} (${why}); the group switched to on-demand at ${at} because on-demand fallback is allowed. Deploy with market spot again to return to spot.`);
+  await ctx.report.note(`No spot capacity for ${instanceTypesOf(ctx).join(', ')} (${why}); the group switched to on-demand at ${at} because on-demand fallback is allowed. The next deploy sets it back to spot.`);
 }
 
 function noCapacity(ctx: StepContext, failures: readonly ScalingActivity[]): GeuseError {
@@ -209,9 +210,15 @@ async function closeGoneRuns(ctx: StepContext): Promise<void> {
   const sightings = await sightInstances(ctx.clients, open.map((run) => run.instanceId), ctx.report.signal).catch(() => undefined);
   if (!sightings) return;
   const now = new Date();
+  const before = new Set(open.map((run) => run.instanceId));
   await ctx.journal.update((state) => {
     state.compute = reconcileRuns(state, sightings, now);
   });
+  for (const run of ctx.journal.state.compute) {
+    if (!before.has(run.instanceId) || !run.endedAt) continue;
+    const seen = sightings.get(run.instanceId);
+    await ctx.report.note(`Instance ${run.instanceId} is gone (${seen ? `EC2 says ${seen.state}` : 'EC2 no longer knows it'}); its running time is counted until ${run.endedAt}.`);
+  }
 }
 
 /** The instance record before this deploy, when it is a single instance from before the group (to migrate). */
@@ -255,7 +262,8 @@ export async function ensureGroupInstance(ctx: StepContext, inputs: GroupInputs)
     return instance?.State?.Name === 'running' ? instance : undefined;
   }, { what, intervalMs: ctx.timing.pollIntervalMs, timeoutMs: ctx.timing.instanceRunningTimeoutMs, signal: ctx.report.signal, onWaiting: () => ctx.report.waiting(what) });
   if (previousId && previousId !== instanceId && !migrateFrom) await noteReplacement(ctx, previousId, running);
-  const market = running.InstanceLifecycle === 'spot' ? 'spot' : groupMarket(ctx);
+  // What EC2 says the instance is, not what the group was asked for.
+  const market = running.InstanceLifecycle === 'spot' ? 'spot' : 'on-demand';
   await ctx.journal.created('instance', 'instance', instanceId, {
     zone: running.Placement?.AvailabilityZone ?? '', market, instanceType: running.InstanceType ?? '', imageId: running.ImageId ?? '',
     publicIp: running.PublicIpAddress ?? '', privateIp: running.PrivateIpAddress ?? '', group: groupName(ctx.stack),

@@ -1,5 +1,5 @@
 import {
-  CreateListenerCommand, CreateLoadBalancerCommand, CreateRuleCommand, CreateTargetGroupCommand, DeleteRuleCommand,
+  CreateListenerCommand, CreateLoadBalancerCommand, CreateRuleCommand, CreateTargetGroupCommand, DeleteRuleCommand, DeregisterTargetsCommand,
   DescribeListenersCommand, DescribeLoadBalancersCommand, DescribeRulesCommand, DescribeTagsCommand, DescribeTargetGroupsCommand,
   DescribeTargetHealthCommand, ModifyListenerCommand, ModifyLoadBalancerAttributesCommand, ModifyRuleCommand, type Action, type LoadBalancer, type Rule,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
@@ -304,6 +304,11 @@ export async function waitTargetHealthy(ctx: StepContext, lbArn: string, groupAr
     return undefined;
   }, { ...poll, what: activeWhat, timeoutMs: ctx.timing.loadBalancerTimeoutMs });
 
+  // The group deregisters what it terminates; a target left from before (an instance from before the group, or
+  // one an interrupted operation left) would only fail health checks, so it goes.
+  const registered = (await ctx.clients.elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: groupArn }))).TargetHealthDescriptions ?? [];
+  const stale = registered.map((d) => d.Target!).filter((t) => t.Id !== instanceId);
+  if (stale.length > 0) await ctx.clients.elbv2.send(new DeregisterTargetsCommand({ TargetGroupArn: groupArn, Targets: stale }));
   const timeoutMs = ctx.timing.targetHealthyTimeoutMs ?? ctx.config.timeouts.targetHealthyMinutes * 60_000;
   const what = `instance ${instanceId} to pass the load balancer's health check (/healthz)`;
   let last = 'initial';

@@ -52,7 +52,13 @@ region: ${d.region}
 # Flag: --instance-type. Env: GEUSEMAKER_INSTANCE_TYPE.
 instanceType: ${d.instanceType}
 
-# How the instance is bought: spot (cheaper, can be reclaimed) | on-demand.
+# The instance runs in an EC2 Auto Scaling group of one, which replaces it when AWS takes it back (spot) or it fails.
+# The group may launch any of these interchangeable types (instanceType first). Left out, GeuseMaker picks up to
+# three with the same vCPUs, memory, GPUs and architecture that the stack's AZs offer: more spot pools, fewer
+# interruptions.
+# instanceTypes: [t3.xlarge, t3a.xlarge, m5.xlarge]
+
+# How the instance is bought: spot (cheaper, can be reclaimed; the group launches a replacement) | on-demand.
 # Flag: --market. Env: GEUSEMAKER_MARKET.
 market: ${d.market}
 

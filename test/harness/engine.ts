@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { createClients, type AwsClients, type ClientInstrument } from '../../src/engine/aws/clients';
 import type { EngineTiming } from '../../src/engine/context';
 import { Engine } from '../../src/engine/engine';
+import type { SsmFactory } from '../../src/engine/operate';
 import { stackConfigSchema, type StackConfig, type StackConfigInput } from '../../src/engine/stack/config';
 import { sweepStack, type SweptResource } from '../../src/engine/resources/sweep';
 import { mountTargetsOf } from '../../src/engine/resources/sweep';
@@ -37,12 +38,13 @@ function realism(...args: Parameters<ClientInstrument>): void {
   realismFor.instrument(...args);
 }
 
-export function testEngine(options: { stateDir?: string; instrument?: ClientInstrument; maxAttempts?: number; timing?: Partial<EngineTiming>; quotas?: () => QuotaApi } = {}): Engine {
+export function testEngine(options: { stateDir?: string; instrument?: ClientInstrument; maxAttempts?: number; timing?: Partial<EngineTiming>; quotas?: () => QuotaApi; ssm?: SsmFactory } = {}): Engine {
   return new Engine({
     quotas: options.quotas ?? (() => new RecordedQuotas({ 'L-DB2E81BA': 'g-on-demand-8.json', 'L-3819A6DF': 'g-spot-8.json' })),
     stateDir: options.stateDir ?? tempDir('gm-state-'),
     endpoint: testEmulator().endpoint,
     maxAttempts: options.maxAttempts ?? 1,
+    ssm: options.ssm,
     timing: { ...FAST_TIMING, ...options.timing },
     // EC2 describes a group's instances as real EC2 does (the template's IMDS and root device, the group's market).
     instrument: (client, service) => {

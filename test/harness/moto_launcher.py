@@ -125,6 +125,23 @@ def reuse_aws_managed_policies() -> None:
     IAMBackend._init_managed_policies = init_managed_policies
 
 
+def keep_mixed_instances_policy_on_update() -> None:
+    """UpdateAutoScalingGroup changes only what it is given; moto drops the mixed-instances policy when a call
+    leaves it out (a pause's desired 0, a health check type), so the group would forget its types and market.
+    """
+    from moto.autoscaling.models import FakeAutoScalingGroup
+
+    original = FakeAutoScalingGroup.update
+
+    def update(self: Any, *args: Any, **kwargs: Any) -> None:
+        kept = self.mixed_instances_policy if kwargs.get("mixed_instances_policy") is None and len(args) < 10 else None
+        original(self, *args, **kwargs)
+        if kept is not None:
+            self.mixed_instances_policy = kept
+
+    FakeAutoScalingGroup.update = update
+
+
 class Serialised:
     """Runs one request at a time, body included.
 
@@ -152,6 +169,7 @@ def main() -> None:
     port = int(sys.argv[1]) if len(sys.argv) > 1 else 0
     seed_deep_learning_amis()
     reuse_aws_managed_policies()
+    keep_mixed_instances_policy_on_update()
     app = Serialised(DomainDispatcherApplication(create_backend_app))
     server = make_server("127.0.0.1", port, app, threaded=True)
     thread = Thread(target=server.serve_forever, daemon=True)

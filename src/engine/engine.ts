@@ -14,6 +14,7 @@ import { HealthTracker } from './health/tracker';
 import { LIVE_READ_TIMEOUT_MS, liveView, sightInstances, type InstanceSighting, type LiveView } from './live';
 import { computeLive, groupOf, needsActivities, withCurrentInstance, type ComputeLive } from './compute-live';
 import { describeGroups, scalingActivities, type GroupView } from './resources/group-view';
+import { GroupBatcher } from './group-batch';
 import { CostService, type MarketAdvice } from './cost/cost-service';
 import type { Assumptions, MonthlyEstimate } from './cost/estimate';
 import type { Placement } from './cost/placement';
@@ -76,6 +77,8 @@ export class Engine {
   readonly timing: EngineTiming;
   private readonly clientCache = new Map<string, AwsClients>();
   private readonly trackers = new Map<string, HealthTracker>();
+  /** One DescribeAutoScalingGroups per region for the stacks a refresh asks about together. */
+  private readonly groups = new GroupBatcher();
   /** Prices, estimates, actuals and budgets: the facade only delegates to it. */
   private readonly cost: CostService;
   /** Configs handed out with a recorded state (show, list), to the state they came from. */
@@ -208,9 +211,28 @@ export class Engine {
     return this.deploy(state.config, options);
   }
 
-  /** What AWS says now about the stack's compute: the instance state (or "none") and the bootstrap report. */
-  async liveStatus(name: string): Promise<{ instanceState: string; bootstrap?: BootstrapStatus }> {
+  /**
+   * What AWS says now about the stack's compute: the instance state (or "none"), the bootstrap report, and for a
+   * stack in a group what the group says (healthy, replacing, waiting for capacity, paused).
+   */
+  async liveStatus(name: string): Promise<{ instanceState: string; bootstrap?: BootstrapStatus; compute?: ComputeLive }> {
     const state = await this.requireState(name);
+    const group = groupOf(state);
+    if (group) {
+      const clients = this.clients(state.region, state.config.profile);
+      let compute: ComputeLive;
+      try {
+        const view = await this.groups.describe(`${state.region}|${state.config.profile ?? ''}`, clients, group);
+        const ids = [recordedInstanceId(state), ...(view?.instances.map((i) => i.id) ?? [])].filter((id): id is string => Boolean(id));
+        const sightings = ids.length > 0 ? await sightInstances(clients, ids) : new Map<string, InstanceSighting>();
+        const activities = needsActivities(state, view) ? await scalingActivities(clients, group).catch(() => []) : [];
+        compute = computeLive(state, group, view, activities, sightings);
+      } catch (error) {
+        throw classifyAwsError(error, { profile: clients.profile });
+      }
+      const instanceState = compute.condition === 'healthy' ? 'running' : compute.condition === 'paused' || compute.condition === 'missing' ? 'none' : 'pending';
+      return { instanceState, compute, bootstrap: instanceState === 'running' ? await this.bootstrapOf(state) : undefined };
+    }
     const instance = Object.values(state.resources).find((r) => r.kind === 'instance' && r.status === 'created' && r.id);
     if (!instance?.id) return { instanceState: 'none' };
     const clients = this.clients(state.region, state.config.profile);

@@ -30,7 +30,10 @@ function treeNote(note: string | undefined): string | undefined {
 export async function stackHealthView(engine: Engine, name: string, config: StackConfig, signal: AbortSignal): Promise<StackHealthView> {
   const checkedAt = new Date().toISOString();
   const live = await engine.liveStatus(name);
-  const view: StackHealthView = { checkedAt, services: {}, instanceState: live.instanceState, bootstrap: live.bootstrap };
+  const view: StackHealthView = {
+    checkedAt, services: {}, instanceState: live.instanceState, bootstrap: live.bootstrap,
+    ...(live.compute ? { compute: { condition: live.compute.condition, summary: live.compute.summary } } : {}),
+  };
   if (live.instanceState !== 'running') return view;
   view.hourly = await hourlyOf(engine, config).catch(() => undefined);
   const gap = knownGap('health');

@@ -8,6 +8,7 @@ import type { CommandRunner } from '../../src/engine/ssm/run-command';
 import type { SessionApi, SessionRequest } from '../../src/engine/ssm/session';
 import { stackTags } from '../../src/engine/stack/naming';
 import { automationConfig, countByKind, devConfig, inspector, interruptThroughGroup, sweep, testEngine } from '../harness/engine';
+import { FaultInjector } from '../harness/faults';
 import { allOf, GroupRealism, spotInterruptionActivity } from '../harness/group-realism';
 
 /** SSM stand-ins that record which instance each call went to (moto runs no commands and opens no sessions). */
@@ -138,6 +139,22 @@ describe('self-healing compute: an Auto Scaling group of one per stack', functio
       assert.deepEqual(ssm.targets, [], 'nothing was sent to the interrupted instance');
       const shown = await engine.show('demo', { live: true });
       assert.equal(shown?.live?.compute?.condition, 'replacing');
+    } finally {
+      engine.dispose();
+    }
+  });
+
+  it('the Stacks view\'s refresh reads every stack\'s group of a region in one DescribeAutoScalingGroups call', async () => {
+    const calls = new FaultInjector();
+    const engine = testEngine({ instrument: calls.instrument });
+    try {
+      await engine.deploy(devConfig());
+      await engine.deploy(devConfig({ name: 'other' }));
+      calls.calls.length = 0;
+      const [demo, other] = await Promise.all([engine.liveStatus('demo'), engine.liveStatus('other')]);
+      assert.deepEqual([demo.compute?.condition, other.compute?.condition], ['healthy', 'healthy']);
+      assert.equal(demo.instanceState, 'running');
+      assert.equal(calls.calls.filter((c) => c === 'autoscaling:DescribeAutoScalingGroups').length, 1);
     } finally {
       engine.dispose();
     }

@@ -65,6 +65,23 @@ describe('the Stacks tree as a user sees it', () => {
     assert.match(viewOf({ kind: 'stack', entry: entry(stack('alpha')), health: failed }).description ?? '', /bootstrap failed at mount-efs/);
   });
 
+  it('a stack whose group is replacing its instance spins and says so; the tooltip has the group\'s words and the replacement history', () => {
+    const replacing: StackHealthView = {
+      checkedAt: '', services: {}, instanceState: 'pending',
+      compute: { condition: 'replacing', summary: 'replacing the instance i-0old interrupted at 14:02 UTC in us-east-1a (spot interruption); new one i-0new pending since 14:03 UTC' },
+    };
+    const history = stack('alpha', 'deployed', {
+      replacements: [{ at: '2026-12-01T14:02:00.000Z', oldInstanceId: 'i-0first', newInstanceId: 'i-0old', zone: 'us-east-1b', instanceType: 't3a.xlarge', market: 'spot', reason: 'a spot instance interruption notice' }],
+    });
+    const view = viewOf({ kind: 'stack', entry: entry(history), health: replacing });
+    assert.match(view.description ?? '', /^dev · replacing the instance/);
+    assert.equal(view.icon?.id, 'sync~spin');
+    assert.match(view.tooltip ?? '', /Compute \(its Auto Scaling group\): replacing the instance i-0old interrupted at 14:02 UTC in us-east-1a/);
+    assert.match(view.tooltip ?? '', /Replaced instances:.*\n.*i-0first → i-0old \(t3a\.xlarge, spot, us-east-1b\) — a spot instance interruption notice/);
+    const waiting: StackHealthView = { checkedAt: '', services: {}, instanceState: 'pending', compute: { condition: 'waiting-for-capacity', summary: 'waiting for capacity since 14:05 UTC: no Spot capacity' } };
+    assert.match(viewOf({ kind: 'stack', entry: entry(stack('alpha')), health: waiting }).description ?? '', /waiting for capacity/);
+  });
+
   it('under a stack: Services, Resources, Endpoints; created resources grouped by kind with human labels, each with its id', () => {
     const node: TreeNode = { kind: 'stack', entry: entry(stack('alpha')) };
     const sections = childrenOf(node);

@@ -24,6 +24,8 @@ export interface StackHealthView {
   instanceState?: string;
   /** The instance's own bootstrap report. */
   bootstrap?: { state: string; step: string };
+  /** What the stack's Auto Scaling group says (healthy, replacing, waiting for capacity, paused), in words. */
+  compute?: { condition: string; summary: string };
   /** The engine's hourly price for the running stack (live, cached or estimated), replacing the bundled estimate. */
   hourly?: { usd: number; source: string; basis: string };
   /** Reaching AWS failed: the stack shows what was last seen, and a retry node instead of its children. */
@@ -301,7 +303,8 @@ function stackView(entry: StackEntry, health: StackHealthView | undefined, befor
     };
   }
   const unhealthy = health && Object.values(health.services).some((s) => s?.severity === 'critical');
-  const drifted = state.status === 'deployed' && health?.instanceState && health.instanceState !== 'running' ? `instance ${health.instanceState}` : undefined;
+  const groupWords = state.status === 'deployed' && health?.compute && health.compute.condition !== 'healthy' ? COMPUTE_WORDS[health.compute.condition] ?? health.compute.condition : undefined;
+  const drifted = groupWords ?? (state.status === 'deployed' && health?.instanceState && health.instanceState !== 'running' ? `instance ${health.instanceState}` : undefined);
   const booting = state.status === 'deployed' && health?.bootstrap && health.bootstrap.state !== 'ok' ? `bootstrap ${health.bootstrap.state}${health.bootstrap.state === 'failed' ? ` at ${health.bootstrap.step}` : ''}` : undefined;
   const bundled = look.billing ? estimateHourly(state.config) : undefined;
   const hourly = look.billing && health?.hourly
@@ -312,14 +315,31 @@ function stackView(entry: StackEntry, health: StackHealthView | undefined, befor
     `**${state.name}** — ${look.label}${health?.checkedAt ? ` (checked ${ago(health.checkedAt, format)})` : ''}`,
     facts,
     ...(hourly ? [`Cost: ${hourly.text} — ${hourly.basis}`] : []),
+    ...(health?.compute ? [`Compute (its Auto Scaling group): ${health.compute.summary}`] : []),
+    ...replacementLines(state, format),
     ...folder,
     ...lastError,
   ];
+  const replacing = state.status === 'deployed' && (health?.compute?.condition === 'replacing' || health?.compute?.condition === 'starting');
   return {
     id, label: state.name, description, tooltip: tooltip.join('\n\n'),
-    icon: unhealthy && state.status === 'deployed' ? { id: 'warning', color: 'list.warningForeground' } : { id: look.icon, color: look.color },
+    icon: replacing ? { id: 'sync~spin', color: 'charts.yellow' }
+      : unhealthy && state.status === 'deployed' ? { id: 'warning', color: 'list.warningForeground' } : { id: look.icon, color: look.color },
     contextValue: `stack.${state.status}`, collapsible: 'collapsed',
   };
+}
+
+/** The tree's short words for a group that is not simply healthy. */
+const COMPUTE_WORDS: Readonly<Record<string, string>> = {
+  replacing: 'replacing the instance', starting: 'instance starting', 'waiting-for-capacity': 'waiting for capacity',
+  paused: 'group at 0', missing: 'group missing',
+};
+
+/** The last replacements the group made (newest first), for the tooltip. */
+function replacementLines(state: StackState, format: ViewFormat): string[] {
+  const recent = state.replacements.slice(-3).reverse();
+  if (recent.length === 0) return [];
+  return [`Replaced instances:  \n${recent.map((r) => `${localDate(r.at, format)}: ${r.oldInstanceId} → ${r.newInstanceId} (${r.instanceType}, ${r.market}, ${r.zone}) — ${r.reason}`).join('  \n')}`];
 }
 
 /** The view's badge: stacks that need a look (unhealthy, or AWS could not be reached) or bill by the hour. */

@@ -13,6 +13,7 @@ export function consoleUrl(kind: ResourceKind, id: string, region: string): stri
     case 'security-group': return `${host}/ec2/home?${q}#SecurityGroup:groupId=${enc(id)}`;
     case 'auto-scaling-group': return `${host}/ec2/home?${q}#AutoScalingGroupDetails:id=${enc(id)}`;
     case 'launch-template': return `${host}/ec2/home?${q}#LaunchTemplateDetails:launchTemplateId=${enc(id)}`;
+    case 'sns-topic': return `${host}/sns/v3/home?${q}#/topic/${enc(id)}`;
     case 'instance': return `${host}/ec2/home?${q}#InstanceDetails:instanceId=${enc(id)}`;
     case 'efs': return `${host}/efs/home?${q}#/file-systems/${enc(id)}`;
     // Mount targets have no page of their own; their ids are not file system ids, so show the list.

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { DeleteAutoScalingGroupCommand, DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { DeleteLaunchTemplateCommand, DescribeInstancesCommand, RunInstancesCommand, type _InstanceType } from '@aws-sdk/client-ec2';
+import { ListSubscriptionsByTopicCommand } from '@aws-sdk/client-sns';
+import type { ClientInstrument } from '../../src/engine/aws/clients';
 import { GeuseError } from '../../src/engine/errors';
 import { renderShow } from '../../src/engine/present/text';
 import type { SsmFactory } from '../../src/engine/operate';
@@ -219,6 +221,63 @@ describe('self-healing compute: an Auto Scaling group of one per stack', functio
       assert.equal((await group())?.Instances?.[0]?.InstanceId, newId);
     } finally {
       aws.destroy();
+      engine.dispose();
+    }
+  });
+});
+
+/** Answers PutNotificationConfiguration as AWS does (an empty 200; moto lacks the API) and keeps what was asked. */
+function recordedNotifications(): { instrument: ClientInstrument; puts: Record<string, unknown>[] } {
+  const puts: Record<string, unknown>[] = [];
+  return {
+    puts,
+    instrument: (client, service) => {
+      if (service !== 'autoscaling') return;
+      client.middlewareStack.add((next, context) => async (args) => {
+        if ((context as { commandName?: string }).commandName !== 'PutNotificationConfigurationCommand') return next(args);
+        puts.push((args as { input: Record<string, unknown> }).input);
+        return { output: { $metadata: { httpStatusCode: 200, requestId: 'a1b2c3d4-0000-4000-8000-000000000001' } }, response: {} };
+      }, { step: 'initialize', name: 'recordedPutNotificationConfiguration' });
+    },
+  };
+}
+
+describe('self-healing compute: notices by email (notifyEmail)', function () {
+  this.timeout(180_000);
+
+  it('an SNS topic with the address subscribed, the group\'s launch/terminate/launch-error notices pointed at it (PutNotificationConfiguration from a recorded response: moto lacks it); destroy deletes the topic', async () => {
+    const notices = recordedNotifications();
+    const engine = testEngine({ instrument: notices.instrument });
+    const aws = inspector();
+    try {
+      const result = await engine.deploy(devConfig({ notifyEmail: 'ops@example.com' }));
+      const topicArn = result.state.resources['notify-topic']!.id!;
+      assert.match(topicArn, /:gm-demo-events$/);
+      const subscriptions = (await aws.sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: topicArn }))).Subscriptions ?? [];
+      assert.deepEqual(subscriptions.map((s) => [s.Protocol, s.Endpoint]), [['email', 'ops@example.com']]);
+      assert.deepEqual(notices.puts, [{
+        AutoScalingGroupName: 'gm-demo', TopicARN: topicArn,
+        NotificationTypes: ['autoscaling:EC2_INSTANCE_LAUNCH', 'autoscaling:EC2_INSTANCE_TERMINATE', 'autoscaling:EC2_INSTANCE_LAUNCH_ERROR', 'autoscaling:EC2_INSTANCE_TERMINATE_ERROR'],
+      }]);
+      assert.ok(result.notes.some((n) => /AWS sent a confirmation mail to ops@example\.com/.test(n)), result.notes.join('\n'));
+      const again = await engine.deploy(devConfig({ notifyEmail: 'ops@example.com' }));
+      assert.equal(again.state.resources['notify-topic']!.id, topicArn, 'one topic, reused');
+      assert.equal(((await aws.sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: topicArn }))).Subscriptions ?? []).length, 1, 'no second subscription');
+      await engine.destroy('demo', { deleteData: true });
+      assert.equal(countByKind(await sweep())['sns-topic'], undefined, 'the topic is gone');
+    } finally {
+      aws.destroy();
+      engine.dispose();
+    }
+  });
+
+  it('against an endpoint without PutNotificationConfiguration (the emulator itself), the deploy completes and says the notices are not set up', async () => {
+    const engine = testEngine();
+    try {
+      const result = await engine.deploy(devConfig({ notifyEmail: 'ops@example.com' }));
+      assert.equal(result.state.status, 'deployed');
+      assert.ok(result.notes.some((n) => /does not implement autoscaling:PutNotificationConfiguration/.test(n)), result.notes.join('\n'));
+    } finally {
       engine.dispose();
     }
   });

@@ -6,6 +6,7 @@ import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balan
 import { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
 import { EFSClient } from '@aws-sdk/client-efs';
 import { IAMClient } from '@aws-sdk/client-iam';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
@@ -25,7 +26,7 @@ export interface AwsAccessOptions {
 }
 
 /** IAM action prefixes, so an operation reads like the permission it needs (elasticloadbalancing:CreateLoadBalancer). */
-export type ServiceName = 'ec2' | 'efs' | 'iam' | 'ssm' | 'sts' | 'elasticloadbalancing' | 'cloudfront' | 'servicequotas' | 'cloudwatch' | 'autoscaling';
+export type ServiceName = 'ec2' | 'efs' | 'iam' | 'ssm' | 'sts' | 'elasticloadbalancing' | 'cloudfront' | 'servicequotas' | 'cloudwatch' | 'autoscaling' | 'sns';
 
 /** Any SDK v3 client exposes its middleware stack; that is all instrumentation needs. */
 export interface InstrumentableClient {
@@ -51,6 +52,8 @@ export interface AwsClients {
   cloudwatch: CloudWatchClient;
   /** EC2 Auto Scaling: the stack's group of one. */
   autoscaling: AutoScalingClient;
+  /** SNS: the topic the group's notices go to (notifyEmail). */
+  sns: SNSClient;
   destroy(): void;
 }
 
@@ -109,6 +112,7 @@ export function createClients(options: AwsAccessOptions): AwsClients {
   const quotas = lazy('servicequotas', (config) => new ServiceQuotasClient(config));
   const cloudwatch = lazy('cloudwatch', (config) => new CloudWatchClient(config));
   const autoscaling = lazy('autoscaling', (config) => new AutoScalingClient(config));
+  const sns = lazy('sns', (config) => new SNSClient(config));
   return {
     region: options.region,
     profile: options.profile,
@@ -122,6 +126,7 @@ export function createClients(options: AwsAccessOptions): AwsClients {
     get quotas() { return quotas(); },
     get cloudwatch() { return cloudwatch(); },
     get autoscaling() { return autoscaling(); },
+    get sns() { return sns(); },
     /** Only the clients built so far: destroying must not build (and load) the others. */
     destroy() {
       for (const client of constructed) client.destroy();

@@ -4,6 +4,7 @@ import { listener } from './listener';
 import { loadBalancer } from './load-balancer';
 import { mountTarget } from './mount-target';
 import { routeTable } from './route-table';
+import { snsTopic } from './sns-topic';
 import { subnet } from './subnet';
 import { targetGroup } from './target-group';
 import { defineKind, provide, step } from './types';
@@ -17,7 +18,7 @@ import { vpc } from './vpc';
 export const autoScalingGroup = defineKind({
   kind: 'auto-scaling-group',
   part: 'instance',
-  dependsOn: [launchTemplate, instance, subnet, routeTable, mountTarget, loadBalancer, targetGroup, listener],
+  dependsOn: [launchTemplate, instance, subnet, routeTable, mountTarget, loadBalancer, targetGroup, listener, snsTopic],
   journalKeys: () => ['auto-scaling-group'],
   findByTag: async (clients, stack) => (await import('../resources/sweep')).sweepAutoScalingGroups(clients, stack),
   steps: (scope) => {
@@ -37,6 +38,13 @@ export const autoScalingGroup = defineKind({
           return { ...result, provided: [provide(instance.handles.id, result.id)] };
         },
       }),
+      ...(scope.config.notifyEmail
+        ? [step({
+            id: 'group-notifications', title: 'Group notices by email (launch, termination, launch errors)',
+            uses: { topicArn: snsTopic.handles.arn, instanceId: instance.handles.id },
+            run: async (ctx, use) => (await import('../resources/notifications')).notifyFromGroup(ctx, use.topicArn),
+          })]
+        : []),
       ...(balanced
         ? [step({
             id: 'target-healthy', title: 'Instance healthy behind the load balancer',

@@ -15,6 +15,7 @@ import { mountTarget } from './mount-target';
 import { networkInterface } from './network-interface';
 import { routeTable } from './route-table';
 import { securityGroup } from './security-group';
+import { snsTopic } from './sns-topic';
 import { ssmParameter } from './ssm-parameter';
 import { subnet } from './subnet';
 import { targetGroup } from './target-group';
@@ -29,7 +30,7 @@ import { vpc } from './vpc';
 export const KINDS = [
   vpc, subnet, internetGateway, routeTable, securityGroup, efs, mountTarget, iamRole, instanceProfile, ssmParameter,
   loadBalancer, targetGroup, listener, listenerRule, cloudfrontDistribution, volume, networkInterface, instance, launchTemplate,
-  autoScalingGroup,
+  snsTopic, autoScalingGroup,
 ] as const satisfies readonly ResourceKindDef[];
 
 type AnyKind = (typeof KINDS)[number];

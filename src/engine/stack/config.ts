@@ -113,6 +113,8 @@ export const stackConfigSchema = z
     certificateArn: certificateArnSchema.optional(),
     timeouts: timeoutsSchema.default({ targetHealthyMinutes: 20, cloudFrontDeployedMinutes: 35 }),
     monthlyBudgetUsd: z.number().positive().optional(),
+    /** The group's launch, termination and launch-error notices go here by email (an SNS subscription to confirm). */
+    notifyEmail: z.email({ error: 'must be an email address such as you@example.com' }).optional(),
     profile: z.string().min(1).optional(),
   })
   // On automation and gpu the load balancer is the way in: the default ssm access means its load-balancer mode

@@ -174,6 +174,7 @@ function readEnv(env: NodeJS.ProcessEnv): EnvReading {
     }
   }
   if ((text = raw('GEUSEMAKER_PROFILE')) !== undefined) set('profile', 'GEUSEMAKER_PROFILE', text);
+  if ((text = raw('GEUSEMAKER_NOTIFY_EMAIL')) !== undefined) set('notifyEmail', 'GEUSEMAKER_NOTIFY_EMAIL', check(shape.notifyEmail, 'GEUSEMAKER_NOTIFY_EMAIL', text, text));
   if ((text = raw('GEUSEMAKER_ACCESS_CIDR')) !== undefined) {
     set('access', 'GEUSEMAKER_ACCESS_CIDR', check(accessSchema, 'GEUSEMAKER_ACCESS_CIDR', { mode: 'cidr', cidr: text }, text));
   }

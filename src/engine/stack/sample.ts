@@ -143,6 +143,11 @@ keepDataOnDestroy: ${String(d.keepDataOnDestroy)}
 # Env: GEUSEMAKER_MONTHLY_BUDGET_USD.
 # monthlyBudgetUsd: 50
 
+# Optional: an email address for the Auto Scaling group's own notices (an instance launched, terminated, e.g. by a
+# spot interruption, or failed to launch), sent by SNS with no editor open. AWS mails a link to confirm first.
+# Env: GEUSEMAKER_NOTIFY_EMAIL.
+# notifyEmail: you@example.com
+
 # Optional: AWS profile from ~/.aws/config to deploy with. Unset by default: the usual AWS credential chain is used.
 # Flag: --profile. Env: GEUSEMAKER_PROFILE, else AWS_PROFILE (AWS_PROFILE ranks below this file).
 # profile: my-profile

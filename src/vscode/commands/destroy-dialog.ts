@@ -11,6 +11,7 @@ const KIND_WORDS: Record<Kind, readonly [string, string]> = {
   'auto-scaling-group': ['Auto Scaling group', 'Auto Scaling groups'],
   instance: ['EC2 instance', 'EC2 instances'],
   'launch-template': ['launch template', 'launch templates'],
+  'sns-topic': ['notification topic', 'notification topics'],
   volume: ['EBS volume', 'EBS volumes'],
   'cloudfront-distribution': ['CloudFront distribution', 'CloudFront distributions'],
   'load-balancer': ['load balancer', 'load balancers'],

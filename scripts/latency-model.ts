@@ -3,7 +3,8 @@ import type { ClientInstrument, InstrumentableClient, ServiceName } from '../src
 /**
  * Real-AWS latencies (AWS-REALITY.md) injected into moto's instant answers, scaled down so a
  * benchmark runs in seconds: every call takes ~150 ms, a mount target needs ~90 s to become
- * available, an instance ~40 s to run, and a new instance profile ~10 s before RunInstances accepts it;
+ * available, an Auto Scaling group ~60 s to bring its instance into service (and EC2 ~40 s to call it running), a new
+ * instance profile ~10 s before a group accepts a launch template naming it;
  * an ALB ~3 min to become active, a registered target ~3 min to turn healthy, and CloudFront ~10 min to
  * deploy after a create or an update.
  */
@@ -12,6 +13,7 @@ export interface LatencyModel {
   callMs: number;
   mountTargetMs: number;
   instanceRunningMs: number;
+  groupInServiceMs: number;
   profilePropagationMs: number;
   albActiveMs: number;
   targetHealthyMs: number;
@@ -22,6 +24,7 @@ export const REAL_LATENCIES: Omit<LatencyModel, 'scale'> = {
   callMs: 150,
   mountTargetMs: 90_000,
   instanceRunningMs: 40_000,
+  groupInServiceMs: 60_000,
   profilePropagationMs: 10_000,
   albActiveMs: 180_000,
   targetHealthyMs: 180_000,
@@ -41,6 +44,7 @@ export class LatencyInjector {
   readonly callsByOperation = new Map<string, number>();
   private readonly mountTargetReadyAt = new Map<string, number>();
   private readonly instanceReadyAt = new Map<string, number>();
+  private readonly inServiceAt = new Map<string, number>();
   private profileUsableAt = 0;
   private readonly albActiveAt = new Map<string, number>();
   private readonly targetHealthyAt = new Map<string, number>();
@@ -59,9 +63,9 @@ export class LatencyInjector {
         const operation = `${service}:${command}`;
         this.callsByOperation.set(operation, (this.callsByOperation.get(operation) ?? 0) + 1);
         await sleep(this.scaled(this.model.callMs));
-        if (operation === 'ec2:RunInstances' && Date.now() < this.profileUsableAt) {
-          throw Object.assign(new Error('Value (gm-bench-instance) for parameter iamInstanceProfile.name is invalid. Invalid IAM Instance Profile name'), {
-            name: 'InvalidParameterValue', $fault: 'client', $metadata: { httpStatusCode: 400 },
+        if (operation === 'autoscaling:CreateAutoScalingGroup' && Date.now() < this.profileUsableAt) {
+          throw Object.assign(new Error('You must use a valid fully-formed launch template. Value (gm-bench-instance) for parameter iamInstanceProfile.name is invalid. Invalid IAM Instance Profile name'), {
+            name: 'ValidationError', $fault: 'client', $metadata: { httpStatusCode: 400 },
           });
         }
         const result = await next(args);
@@ -80,13 +84,25 @@ export class LatencyInjector {
             if (now < (this.albActiveAt.get(String(lb.LoadBalancerArn)) ?? 0)) lb.State = { Code: 'provisioning' };
           }
         }
-        if (operation === 'elasticloadbalancing:RegisterTargets') {
-          const input = (args as { input: { Targets?: { Id?: string }[] } }).input;
-          for (const target of input.Targets ?? []) this.targetHealthyAt.set(String(target.Id), now + this.scaled(this.model.targetHealthyMs));
+        if (operation === 'autoscaling:DescribeAutoScalingGroups') {
+          // The group's instance boots for a minute before it is in service (moto answers at once).
+          for (const group of (output.AutoScalingGroups as { Instances?: { InstanceId?: string; LifecycleState?: string }[] }[] | undefined) ?? []) {
+            for (const instance of group.Instances ?? []) {
+              const id = String(instance.InstanceId);
+              if (!this.inServiceAt.has(id)) {
+                this.inServiceAt.set(id, now + this.scaled(this.model.groupInServiceMs));
+                this.instanceReadyAt.set(id, now + this.scaled(this.model.instanceRunningMs));
+              }
+              if (now < this.inServiceAt.get(id)!) instance.LifecycleState = 'Pending';
+            }
+          }
         }
         if (operation === 'elasticloadbalancing:DescribeTargetHealth') {
+          // The group registers its instance once in service; the load balancer then checks it for ~3 min.
           for (const d of (output.TargetHealthDescriptions as TargetHealthDescription[] | undefined) ?? []) {
-            if (now < (this.targetHealthyAt.get(String(d.Target?.Id)) ?? 0)) d.TargetHealth = { State: 'initial', Reason: 'Elb.RegistrationInProgress' };
+            const id = String(d.Target?.Id);
+            if (!this.targetHealthyAt.has(id)) this.targetHealthyAt.set(id, Math.max(now, this.inServiceAt.get(id) ?? now) + this.scaled(this.model.targetHealthyMs));
+            if (now < this.targetHealthyAt.get(id)!) d.TargetHealth = { State: 'initial', Reason: 'Elb.RegistrationInProgress' };
           }
         }
         if (operation === 'cloudfront:CreateDistributionWithTags' || operation === 'cloudfront:UpdateDistribution') {

@@ -8,8 +8,8 @@ type Foreign = DestroyPlan['foreign'][number];
 
 /** Singular and plural, in the order a summary lists them: what costs and what holds data first. */
 const KIND_WORDS: Record<Kind, readonly [string, string]> = {
-  'auto-scaling-group': ['Auto Scaling group', 'Auto Scaling groups'],
   instance: ['EC2 instance', 'EC2 instances'],
+  'auto-scaling-group': ['Auto Scaling group', 'Auto Scaling groups'],
   'launch-template': ['launch template', 'launch templates'],
   'sns-topic': ['notification topic', 'notification topics'],
   volume: ['EBS volume', 'EBS volumes'],

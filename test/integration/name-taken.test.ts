@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { GeuseError } from '../../src/engine/errors';
-import { countByKind, devConfig, sweep, testEngine } from '../harness/engine';
+import { CreateAutoScalingGroupCommand, DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
+import { CreateLaunchTemplateCommand } from '@aws-sdk/client-ec2';
+import { countByKind, devConfig, inspector, sweep, testEngine } from '../harness/engine';
 
 describe('a stack name is unique per AWS account', function () {
   this.timeout(120_000);
@@ -31,6 +33,28 @@ describe('a stack name is unique per AWS account', function () {
     await here.destroy('demo', { deleteData: true });
     here.dispose();
     assert.deepEqual(await sweep(), []);
+  });
+
+  it('an Auto Scaling group named like the stack\'s but made by hand (no stack id): the plan refuses before creating anything, and destroy leaves it', async () => {
+    const aws = inspector();
+    try {
+      const template = (await aws.ec2.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: 'someone-elses', LaunchTemplateData: { ImageId: 'ami-0d27e0fb3bac4d724' } }))).LaunchTemplate!;
+      await aws.autoscaling.send(new CreateAutoScalingGroupCommand({
+        AutoScalingGroupName: 'gm-demo', MinSize: 0, MaxSize: 0, AvailabilityZones: ['us-east-1a'], LaunchTemplate: { LaunchTemplateId: template.LaunchTemplateId },
+      }));
+      const engine = testEngine();
+      await assert.rejects(engine.plan(devConfig()), (error: unknown) => {
+        assert.ok(error instanceof GeuseError);
+        assert.equal(error.code, 'NAME_TAKEN');
+        assert.match(error.message, /auto-scaling-group gm-demo/);
+        return true;
+      });
+      assert.equal((await sweep()).length, 0, 'nothing was created');
+      engine.dispose();
+      assert.equal((await aws.autoscaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['gm-demo'] }))).AutoScalingGroups?.length, 1, 'left alone');
+    } finally {
+      aws.destroy();
+    }
   });
 
   it('plan shows create for a new stack and reuse for a deployed one', async () => {

@@ -1,4 +1,5 @@
-import { DescribeSecurityGroupsCommand } from '@aws-sdk/client-ec2';
+import { DescribeLaunchTemplatesCommand, DescribeSecurityGroupsCommand } from '@aws-sdk/client-ec2';
+import { describeGroupTags } from '../resources/group-view';
 import { DescribeLoadBalancersCommand, DescribeTagsCommand, DescribeTargetGroupsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { AwsClients } from '../aws/clients';
 import { isNotFound } from '../aws/classify';
@@ -57,11 +58,26 @@ async function securityGroupConflicts(clients: AwsClients, config: StackConfig, 
   return (out.SecurityGroups ?? []).flatMap((group) => conflict(config, owner, 'security-group', group.GroupId!, group.Tags) ?? []);
 }
 
-/** Fixed names (load balancer, target group, security groups in a reused VPC) held by resources that are not ours. */
+/** The Auto Scaling group and launch template are named gm-<stack> in the region: one made by hand would collide. */
+async function computeConflicts(clients: AwsClients, config: StackConfig, owner: Ownership): Promise<ForeignResource[]> {
+  const name = `gm-${config.name}`;
+  const [group, templates] = await Promise.all([
+    describeGroupTags(clients, name),
+    clients.ec2.send(new DescribeLaunchTemplatesCommand({ Filters: [{ Name: 'launch-template-name', Values: [name] }] })),
+  ]);
+  const found = [
+    ...(group ? [conflict(config, owner, 'auto-scaling-group', group.name, group.tags)] : []),
+    ...(templates.LaunchTemplates ?? []).map((t) => conflict(config, owner, 'launch-template', t.LaunchTemplateId!, t.Tags)),
+  ];
+  return found.filter((hit): hit is ForeignResource => hit !== undefined);
+}
+
+/** Fixed names (load balancer, target group, security groups in a reused VPC, the group and its template) held by resources that are not ours. */
 export async function fixedNameConflicts(clients: AwsClients, config: StackConfig, owner: Ownership): Promise<ForeignResource[]> {
-  const [balancers, groups] = await Promise.all([
+  const [balancers, groups, compute] = await Promise.all([
     isLoadBalanced(config.tier) ? loadBalancerConflicts(clients, config, owner) : Promise.resolve([]),
     securityGroupConflicts(clients, config, owner),
+    computeConflicts(clients, config, owner),
   ]);
-  return [...balancers, ...groups];
+  return [...balancers, ...groups, ...compute];
 }

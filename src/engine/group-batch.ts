@@ -7,8 +7,11 @@ interface Batch {
   waiters: { name: string; resolve(view: GroupView | undefined): void; reject(error: unknown): void }[];
 }
 
+/** How long a read waits for others to join it: each caller reads its state file first, which takes a few ms. */
+const GATHER_MS = 50;
+
 /**
- * Reads of several stacks' groups made in the same turn (a tree refresh asks for every stack at once) become one
+ * Reads of several stacks' groups asked for together (a tree refresh asks for every stack at once) become one
  * DescribeAutoScalingGroups per region and profile.
  */
 export class GroupBatcher {
@@ -19,7 +22,7 @@ export class GroupBatcher {
     if (!batch) {
       const fresh: Batch = { clients, names: new Set(), waiters: [] };
       this.pending.set(key, fresh);
-      setTimeout(() => void this.flush(key, fresh), 0);
+      setTimeout(() => void this.flush(key, fresh), GATHER_MS);
       batch = fresh;
     }
     batch.names.add(name);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { DeleteAutoScalingGroupCommand, DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
-import { DeleteLaunchTemplateCommand, DescribeInstancesCommand, RunInstancesCommand, type _InstanceType } from '@aws-sdk/client-ec2';
+import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
+import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import { ListSubscriptionsByTopicCommand } from '@aws-sdk/client-sns';
 import type { ClientInstrument } from '../../src/engine/aws/clients';
 import { GeuseError } from '../../src/engine/errors';
@@ -8,10 +8,10 @@ import { renderShow } from '../../src/engine/present/text';
 import type { SsmFactory } from '../../src/engine/operate';
 import type { CommandRunner } from '../../src/engine/ssm/run-command';
 import type { SessionApi, SessionRequest } from '../../src/engine/ssm/session';
-import { stackTags } from '../../src/engine/stack/naming';
 import { automationConfig, countByKind, devConfig, inspector, interruptThroughGroup, sweep, testEngine } from '../harness/engine';
 import { FaultInjector } from '../harness/faults';
 import { allOf, GroupRealism, spotInterruptionActivity } from '../harness/group-realism';
+import { preGroupStack } from '../harness/pre-group';
 
 /** SSM stand-ins that record which instance each call went to (moto runs no commands and opens no sessions). */
 function recordingSsm(): { factory: SsmFactory; targets: string[] } {
@@ -190,29 +190,14 @@ describe('self-healing compute: an Auto Scaling group of one per stack', functio
     const engine = testEngine();
     const aws = inspector();
     try {
-      const first = await engine.deploy(devConfig());
-      // Rewind to a state from before groups: no group or template, one instance launched on its own.
-      await aws.autoscaling.send(new DeleteAutoScalingGroupCommand({ AutoScalingGroupName: 'gm-demo', ForceDelete: true }));
-      await aws.ec2.send(new DeleteLaunchTemplateCommand({ LaunchTemplateId: first.state.resources['launch-template']!.id }));
-      const owner = { stack: 'demo', stackId: first.state.stackId };
-      const launched = (await aws.ec2.send(new RunInstancesCommand({
-        ImageId: first.plan.facts.amiId, InstanceType: 't3.xlarge' as _InstanceType, MinCount: 1, MaxCount: 1,
-        SubnetId: first.state.resources['subnet-a']!.id, TagSpecifications: [{ ResourceType: 'instance', Tags: stackTags(owner, 'instance', 'gm-demo') }],
-      }))).Instances![0]!;
-      const oldId = launched.InstanceId!;
-      const state = structuredClone((await engine.show('demo'))!);
-      delete state.resources['auto-scaling-group'];
-      delete state.resources['launch-template'];
-      state.resources.instance = { key: 'instance', kind: 'instance', status: 'created', id: oldId, attrs: { zone: launched.Placement?.AvailabilityZone ?? '', market: 'spot' }, external: false, updatedAt: new Date().toISOString() };
-      state.compute = [{ instanceId: oldId, instanceType: 't3.xlarge', market: 'spot', zone: launched.Placement?.AvailabilityZone ?? '', startedAt: new Date().toISOString() }];
-      await engine.store.write(state);
+      const { oldId, fileSystemId } = await preGroupStack(engine);
 
       const plan = await engine.plan(devConfig());
       assert.ok(plan.warnings.some((w) => new RegExp(`Moves the stack onto an Auto Scaling group of one: .* the old instance ${oldId} is terminated\\. Data stays on EFS`).test(w)), plan.warnings.join(' | '));
       const migrated = await engine.deploy(devConfig());
       const newId = migrated.state.resources.instance!.id!;
       assert.notEqual(newId, oldId);
-      assert.equal(migrated.state.resources.efs!.id, first.state.resources.efs!.id, 'the same file system: data kept');
+      assert.equal(migrated.state.resources.efs!.id, fileSystemId, 'the same file system: data kept');
       const old = (await aws.ec2.send(new DescribeInstancesCommand({ InstanceIds: [oldId] }))).Reservations?.[0]?.Instances?.[0];
       assert.equal(old?.State?.Name, 'terminated', 'the old instance is not left running');
       assert.ok(migrated.notes.some((n) => n.includes(`instance ${oldId}`) && /terminated now that the group's instance is in service/.test(n)), migrated.notes.join('\n'));

@@ -253,7 +253,8 @@ export async function ensureGroupInstance(ctx: StepContext, inputs: GroupInputs)
   const since = new Date(Date.now() - 60_000).toISOString();
   const previous = ctx.journal.record('instance');
   const previousId = previous?.status === 'created' ? previous.id : undefined;
-  const migrateFrom = standaloneInstance(ctx);
+  // An instance from before groups, or one an interrupted migration had still to terminate.
+  const migrateFrom = standaloneInstance(ctx) ?? (ctx.journal.record('auto-scaling-group')?.attrs.retiring || undefined);
   const { outcome } = await ensureGroup(ctx, inputs, groupMarket(ctx));
   const instanceId = await waitInService(ctx, inputs, since);
   const what = `instance ${instanceId} to be running`;
@@ -262,6 +263,8 @@ export async function ensureGroupInstance(ctx: StepContext, inputs: GroupInputs)
     return instance?.State?.Name === 'running' ? instance : undefined;
   }, { what, intervalMs: ctx.timing.pollIntervalMs, timeoutMs: ctx.timing.instanceRunningTimeoutMs, signal: ctx.report.signal, onWaiting: () => ctx.report.waiting(what) });
   if (previousId && previousId !== instanceId && !migrateFrom) await noteReplacement(ctx, previousId, running);
+  // Written before the instance record changes hands, so a crash in between still retires the old instance.
+  if (migrateFrom && migrateFrom !== instanceId) await ctx.journal.created('auto-scaling-group', 'auto-scaling-group', groupName(ctx.stack), { retiring: migrateFrom });
   // What EC2 says the instance is, not what the group was asked for.
   const market = running.InstanceLifecycle === 'spot' ? 'spot' : 'on-demand';
   await ctx.journal.created('instance', 'instance', instanceId, {
@@ -285,6 +288,7 @@ async function retireStandalone(ctx: StepContext, id: string): Promise<void> {
   const { terminateInstances } = await import('./teardown');
   await terminateInstances({ clients: ctx.clients, timing: ctx.timing, signal: ctx.report.signal, waiting: ctx.report.waiting }, [id]);
   await ctx.journal.computeEnded([id]);
+  await ctx.journal.created('auto-scaling-group', 'auto-scaling-group', groupName(ctx.stack), { retiring: '' });
   await ctx.report.note(`Moved the stack onto its Auto Scaling group: instance ${id} (launched on its own, before groups) is terminated now that the group's instance is in service; the data stayed on EFS.`);
 }
 

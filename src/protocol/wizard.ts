@@ -41,6 +41,8 @@ export const draftSchema = z.strictObject({
   ]),
   /** CloudFront in front of the load balancer: the automation tier's choice (gpu always has it). */
   cloudFront: z.boolean().optional(),
+  /** Where the Auto Scaling group's notices go (an instance replaced, a launch failed); empty means none. */
+  notifyEmail: text(254).optional(),
 });
 export type Draft = z.infer<typeof draftSchema>;
 

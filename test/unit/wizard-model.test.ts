@@ -27,6 +27,13 @@ describe('deploy wizard model', () => {
     assert.deepEqual(validateStep('services', draft, none), []);
   });
 
+  it('the group\'s notices by email: an address is checked on the access step, and an empty field means none', () => {
+    const bad = validateStep('access', { name: 'demo', notifyEmail: 'not-an-address' }, none);
+    assert.deepEqual(bad.map((e) => e.field), ['notifyEmail']);
+    assert.match(bad[0]!.message, /email address/);
+    assert.deepEqual(validateStep('access', { name: 'demo', notifyEmail: 'ops@example.com' }, none), []);
+  });
+
   it('refuses a name already used here; a tier with a load balancer refuses access that bypasses it, on the access step', () => {
     const errors = validateStep('basics', { name: 'demo', tier: 'gpu' }, { existingNames: new Set(['demo']) });
     assert.deepEqual(errors.map((e) => e.field), ['name']);

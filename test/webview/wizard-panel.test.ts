@@ -210,6 +210,11 @@ describe('deploy wizard bundle in headless Chromium (harness host)', function ()
     assert.equal(await next.evaluate((b) => b.hasAttribute('disabled')), true);
     await cidr.fill('203.0.113.7/32');
     await page.locator('[data-error-for="access.cidr"]:empty').waitFor({ state: 'attached' });
+    // The group's notices by email: the field is there, explained, and optional.
+    await page.locator('h3', { hasText: 'When AWS replaces the instance' }).waitFor();
+    const email = page.locator(`vscode-textfield${key('notifyEmail')} input`);
+    assert.equal(await email.inputValue(), '');
+    assert.match((await page.locator('.hint', { hasText: 'taken back with two minutes' }).textContent()) ?? '', /Auto Scaling group then launches a replacement on the same data/);
     await next.focus();
     await page.keyboard.press('Enter');
 

@@ -112,6 +112,16 @@ export function accessStep(view: WizardView): HTMLElement[] {
       errorSlot('access.cidr'),
     );
   }
+  group.append(
+    el('h3', { text: 'When AWS replaces the instance' }),
+    hint('Spot instances can be taken back with two minutes\' notice; the stack\'s Auto Scaling group then launches a replacement on the same data. Get its notices by email, with no editor open.'),
+    field('notifyEmail', textfield({
+      value: draft.notifyEmail ?? '', label: 'Email me its notices (optional)', placeholder: 'you@example.com', key: 'notifyEmail', describedBy: errorId('notifyEmail'),
+      onInput: (value) => view.type((d) => ({ ...d, notifyEmail: value })), onBlur: () => view.blur('notifyEmail'),
+    })),
+    hint('AWS mails a link to confirm the address first.'),
+    errorSlot('notifyEmail'),
+  );
   return [group];
 }
 

@@ -31,9 +31,12 @@ export function defaultDraft(defaults: DraftDefaults): Draft {
  * everything that consumes this runs the engine's schema on it, which is the point of the wizard's checks.
  */
 export function draftInput(draft: Draft): StackConfigInput {
-  const { profile, cloudFront, ...rest } = draft;
+  const { profile, cloudFront, notifyEmail, ...rest } = draft;
   // cloudFront is an option only where the tier leaves it to the user (the engine refuses it elsewhere): a tier change drops it.
-  return { ...rest, ...(profile ? { profile } : {}), ...(cloudFront && cloudFrontIsChoice(draft.tier) ? { cloudFront } : {}) } as StackConfigInput;
+  return {
+    ...rest, ...(profile ? { profile } : {}), ...(cloudFront && cloudFrontIsChoice(draft.tier) ? { cloudFront } : {}),
+    ...(notifyEmail?.trim() ? { notifyEmail: notifyEmail.trim() } : {}),
+  } as StackConfigInput;
 }
 
 const cut = (value: string, max = 64) => value.slice(0, max);
@@ -77,7 +80,7 @@ export function placementChoices(placements: readonly Placement[]): InstanceChoi
 }
 
 /** The config keys the wizard's steps edit; anything else in a file is carried through untouched. */
-const DRAFT_KEYS = ['name', 'tier', 'profile', 'region', 'network', 'instanceType', 'market', 'onDemandFallback', 'services', 'ollamaModels', 'access', 'cloudFront'] as const;
+const DRAFT_KEYS = ['name', 'tier', 'profile', 'region', 'network', 'instanceType', 'market', 'onDemandFallback', 'services', 'ollamaModels', 'access', 'cloudFront', 'notifyEmail'] as const;
 
 export interface DraftFromFile {
   draft: Draft;

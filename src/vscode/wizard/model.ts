@@ -16,7 +16,7 @@ const STEP_FIELDS: Record<WizardStep, readonly string[]> = {
   network: ['region', 'profile', 'network'],
   instance: ['instanceType', 'market', 'onDemandFallback', 'rootVolumeGb'],
   services: ['services', 'ollamaModels'],
-  access: ['access', 'cloudFront', 'certificateArn'],
+  access: ['access', 'cloudFront', 'certificateArn', 'notifyEmail'],
   review: [],
 };
 

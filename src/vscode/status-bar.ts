@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { classifyAwsError, estimateHourly, explainEndpoint } from '../engine';
 import type { EngineHost } from './engine-host';
 import type { StacksTreeProvider } from './tree/provider';
+import type { StackEntry } from './stacks-source';
 import { statusLook } from './tree/status';
 import { summarize, type IdentityState } from './tree/status-summary';
 
@@ -58,7 +59,9 @@ export class StatusBar implements vscode.Disposable {
   }
 
   update(): void {
-    const billing = this.tree.entries.filter((entry) => entry.state && statusLook(entry.state.status).billing).map((entry) => {
+    // A group at 0, or one AWS no longer has, bills no compute whatever the recorded status says.
+    const noCompute = (entry: StackEntry) => ['paused', 'missing'].includes(this.tree.healthOf(entry)?.compute?.condition ?? '');
+    const billing = this.tree.entries.filter((entry) => entry.state && statusLook(entry.state.status).billing && !noCompute(entry)).map((entry) => {
       // The cost engine's price from the last refresh where there is one, else the bundled estimate (spot: its ceiling).
       const engineUsd = this.tree.hourlyOf(entry);
       const bundled = engineUsd === undefined ? estimateHourly(entry.state!.config) : undefined;

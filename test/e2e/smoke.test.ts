@@ -48,7 +48,8 @@ describe('VS Code e2e: smoke', function () {
       settings: { 'geusemaker.endpoint': testEmulator().endpoint, 'geusemaker.stateDirectory': stateDir },
       env: {
         PATH: pathWithFakePlugin(),
-        GEUSEMAKER_HOME: process.env.GEUSEMAKER_HOME,
+        // A machine index of its own: stacks other suites deployed earlier in the run would replace the welcome view.
+        GEUSEMAKER_HOME: tempDir('gm-e2e-home-'),
         GM_FAKE_PLUGIN_LOG: join(stateDir, 'fake-plugin.jsonl'),
       },
     });

@@ -142,6 +142,21 @@ def keep_mixed_instances_policy_on_update() -> None:
     FakeAutoScalingGroup.update = update
 
 
+def decode_launch_template_version_user_data() -> None:
+    """A version made by CreateLaunchTemplateVersion keeps its UserData as a plain string where moto expects the
+    Base64 wrapper CreateLaunchTemplate gives it, so a group launching from version 2 or later fails on an assert.
+    Real EC2 launches it like any other version.
+    """
+    from moto.core.types import Base64EncodedString
+    from moto.ec2.models.launch_templates import LaunchTemplateVersion
+
+    def user_data(self: Any) -> Any:
+        value = self.data.get("UserData")
+        return Base64EncodedString(value) if isinstance(value, str) else value
+
+    LaunchTemplateVersion.user_data = property(user_data)
+
+
 class Serialised:
     """Runs one request at a time, body included.
 
@@ -170,6 +185,7 @@ def main() -> None:
     seed_deep_learning_amis()
     reuse_aws_managed_policies()
     keep_mixed_instances_policy_on_update()
+    decode_launch_template_version_user_data()
     app = Serialised(DomainDispatcherApplication(create_backend_app))
     server = make_server("127.0.0.1", port, app, threaded=True)
     thread = Thread(target=server.serve_forever, daemon=True)

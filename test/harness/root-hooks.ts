@@ -30,6 +30,8 @@ export const mochaHooks = {
   },
   async afterAll() {
     await emulator?.stop();
-    if (home) rmSync(home, { recursive: true, force: true });
+    // GM_KEEP_HOME=1 keeps it (moto.log in it) to look into a failure.
+    if (home && !process.env.GM_KEEP_HOME) rmSync(home, { recursive: true, force: true });
+    else if (home) console.log(`kept ${home}`);
   },
 };

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
-import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
+import { DescribeInstancesCommand, DescribeLaunchTemplateVersionsCommand } from '@aws-sdk/client-ec2';
 import { ListSubscriptionsByTopicCommand } from '@aws-sdk/client-sns';
 import type { ClientInstrument } from '../../src/engine/aws/clients';
 import { GeuseError } from '../../src/engine/errors';
@@ -8,8 +8,9 @@ import { renderShow } from '../../src/engine/present/text';
 import type { SsmFactory } from '../../src/engine/operate';
 import type { CommandRunner } from '../../src/engine/ssm/run-command';
 import type { SessionApi, SessionRequest } from '../../src/engine/ssm/session';
-import { automationConfig, countByKind, devConfig, inspector, interruptThroughGroup, sweep, testEngine } from '../harness/engine';
-import { FaultInjector } from '../harness/faults';
+import { automationConfig, countByKind, devConfig, inspector, interruptThroughGroup, sweep, tempDir, testEngine } from '../harness/engine';
+import { deployWithFault, FaultInjector, LOST_RESPONSE } from '../harness/faults';
+import { DEFAULT_MAX_ATTEMPTS } from '../../src/engine/aws/clients';
 import { allOf, GroupRealism, spotInterruptionActivity } from '../harness/group-realism';
 import { preGroupStack } from '../harness/pre-group';
 
@@ -264,6 +265,63 @@ describe('self-healing compute: notices by email (notifyEmail)', function () {
       assert.ok(result.notes.some((n) => /does not implement autoscaling:PutNotificationConfiguration/.test(n)), result.notes.join('\n'));
     } finally {
       engine.dispose();
+    }
+  });
+});
+
+describe('self-healing compute: a lost answer on the calls groups and notices add', function () {
+  this.timeout(180_000);
+
+  for (const operation of ['sns:CreateTopic', 'sns:Subscribe']) {
+    it(`${operation} response lost (SDK retries on): the deploy completes with one topic and one subscription`, async () => {
+      const stateDir = tempDir('gm-fault-');
+      const { error } = await deployWithFault(devConfig({ notifyEmail: 'ops@example.com' }), stateDir, { operation, mode: 'after', error: LOST_RESPONSE });
+      assert.equal(error, undefined, error?.message);
+      const topics = (await sweep()).filter((r) => r.kind === 'sns-topic');
+      assert.equal(topics.length, 1);
+      const aws = inspector();
+      try {
+        const subscriptions = (await aws.sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: topics[0]!.id }))).Subscriptions ?? [];
+        assert.equal(subscriptions.length, 1, 'one subscription');
+      } finally {
+        aws.destroy();
+      }
+    });
+  }
+
+  it('autoscaling:UpdateAutoScalingGroup response lost during pause (SDK retries on): the pause completes with the group at 0', async () => {
+    const stateDir = tempDir('gm-fault-');
+    const engine = testEngine({ stateDir });
+    await engine.deploy(devConfig());
+    engine.dispose();
+    const faults = new FaultInjector([{ operation: 'autoscaling:UpdateAutoScalingGroup', mode: 'after', error: LOST_RESPONSE }]);
+    const pausing = testEngine({ stateDir, instrument: faults.instrument, maxAttempts: DEFAULT_MAX_ATTEMPTS });
+    try {
+      await pausing.pause('demo');
+      assert.equal(faults.failures.length, 1, 'the fault fired');
+      assert.equal((await group())?.DesiredCapacity, 0);
+      assert.equal((await pausing.show('demo'))?.status, 'paused');
+    } finally {
+      pausing.dispose();
+    }
+  });
+
+  it('ec2:CreateLaunchTemplateVersion response lost (SDK retries on): a paused stack deployed with other models gets exactly one new version, found by its fingerprint', async () => {
+    const stateDir = tempDir('gm-fault-');
+    const engine = testEngine({ stateDir });
+    const first = await engine.deploy(devConfig());
+    // Paused, no instance is reused: the new settings go into the template the group launches from.
+    await engine.pause('demo');
+    engine.dispose();
+    const { error } = await deployWithFault(devConfig({ ollamaModels: ['qwen2.5:7b'] }), stateDir, { operation: 'ec2:CreateLaunchTemplateVersion', mode: 'after', error: LOST_RESPONSE });
+    assert.equal(error, undefined, error?.message);
+    const aws = inspector();
+    try {
+      const versions = (await aws.ec2.send(new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: first.state.resources['launch-template']!.id }))).LaunchTemplateVersions ?? [];
+      assert.equal(versions.length, 2, 'version 1 and exactly one new version');
+      assert.equal((await group())?.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification?.Version, '2', 'the group launches from the new version');
+    } finally {
+      aws.destroy();
     }
   });
 });

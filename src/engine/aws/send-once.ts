@@ -15,6 +15,8 @@ export const NOT_RESENT: ReadonlySet<string> = new Set([
   'ec2:RunInstances',
   // A repeat answers AlreadyExists about the first: the group is looked up by name and our stack id instead.
   'autoscaling:CreateAutoScalingGroup',
+  // Real EC2 honours its ClientToken, the emulator does not: the version is looked for by its fingerprint first.
+  'ec2:CreateLaunchTemplateVersion',
   'efs:CreateMountTarget',
   'iam:CreateRole', 'iam:CreateInstanceProfile', 'iam:AddRoleToInstanceProfile',
   // Its repeat answers NoSuchEntity in IAM and an HTML 500 in moto: looking whether the role is still in is right for both.

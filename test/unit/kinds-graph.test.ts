@@ -67,7 +67,7 @@ const AUTOMATION_EXISTING = {
 // The destroy graph as the hand-written destroySteps had it, with the group first (a forced delete terminates its
 // instance; deleting the instance first would only have the group replace it) and its launch template after it.
 const DESTROY_BEFORE = {
-  'auto-scaling-group': [], 'launch-template': ['auto-scaling-group'],
+  'auto-scaling-group': [], 'launch-template': ['auto-scaling-group'], 'notify-topic': ['auto-scaling-group'],
   instances: ['auto-scaling-group'], cloudfront: [], 'load-balancer': ['instances', 'cloudfront', 'launch-template'], 'target-groups': ['load-balancer'], leftovers: ['instances'],
   'mount-targets': ['instances'], efs: ['mount-targets', 'launch-template'], 'security-groups': ['instances', 'mount-targets', 'leftovers', 'load-balancer', 'launch-template'],
   'internet-gateway': ['instances', 'leftovers', 'load-balancer'], 'route-table': ['instances'],
@@ -140,7 +140,7 @@ describe('resource kinds: the deploy graph', () => {
   it('derives the journal kinds from the kinds, keeping every name old state files use', () => {
     const before = ['vpc', 'subnet', 'internet-gateway', 'route-table', 'security-group', 'efs', 'mount-target', 'iam-role', 'instance-profile',
       'ssm-parameter', 'instance', 'load-balancer', 'target-group', 'listener', 'listener-rule', 'cloudfront-distribution'];
-    assert.deepEqual([...RESOURCE_KINDS].sort(), [...before, 'launch-template', 'auto-scaling-group'].sort());
+    assert.deepEqual([...RESOURCE_KINDS].sort(), [...before, 'launch-template', 'auto-scaling-group', 'sns-topic'].sort());
     assert.deepEqual(JOURNAL_KINDS, RESOURCE_KINDS);
     assert.equal(new Set(KINDS.map((k) => k.kind)).size, KINDS.length, 'one object per kind name');
   });

@@ -100,18 +100,39 @@ export function computeLive(state: StackState, groupName: string, group: GroupVi
   return { ...base, condition: 'starting', pendingInstanceId: pending?.id, summary: pending ? `starting: ${pending.id} is launching` : 'starting: the group has not launched an instance yet' };
 }
 
+/** The instances the group's activities say it launched, newest first: the ones a record may have missed. */
+export function launchedByActivities(activities: readonly ScalingActivity[]): string[] {
+  return activities.filter((a) => a.status === 'Successful' && /^Launching/i.test(a.description)).flatMap((a) => activityInstance(a) ?? []);
+}
+
 /**
- * The runs cost to date should count that the record lacks: instances the group launched while nobody watched
- * (each at its own type, zone and market, from its launch). In memory only; the next deploy records them.
+ * The runs cost to date should count that the record lacks: instances the group launched while nobody watched,
+ * in it now or already replaced again (from its activities), each at its own type, zone and market from its
+ * launch until EC2 or the group says it ended. A type EC2 no longer knows is priced as unknown, never guessed.
+ * In memory only; the next deploy records what is still running.
  */
-export function unrecordedRuns(state: Pick<StackState, 'compute'>, group: GroupView | undefined, sightings: ReadonlyMap<string, InstanceSighting>): ComputeInterval[] {
+export function unrecordedRuns(state: Pick<StackState, 'compute'>, group: GroupView | undefined, sightings: ReadonlyMap<string, InstanceSighting>, activities: readonly ScalingActivity[] = []): ComputeInterval[] {
   if (!group) return [];
   const known = new Set(state.compute.map((run) => run.instanceId));
-  return group.instances.flatMap((instance) => {
+  const inGroup = group.instances.flatMap((instance) => {
     const seen = sightings.get(instance.id);
     if (known.has(instance.id) || !seen?.launchedAt) return [];
+    known.add(instance.id);
     return [{ instanceId: instance.id, instanceType: seen.instanceType ?? instance.instanceType ?? 'unknown', market: seen.market ?? 'on-demand', zone: seen.zone ?? instance.zone ?? '', startedAt: seen.launchedAt }];
   });
+  const gone = activities.filter((a) => a.status === 'Successful' && /^Launching/i.test(a.description)).flatMap((launch): ComputeInterval[] => {
+    const id = activityInstance(launch);
+    if (!id || known.has(id) || !launch.startedAt) return [];
+    known.add(id);
+    const seen = sightings.get(id);
+    const ended = activities.find((a) => activityInstance(a) === id && /^Terminating/i.test(a.description));
+    const endedAt = seen?.stoppedAt ?? ended?.endedAt ?? ended?.startedAt;
+    return [{
+      instanceId: id, instanceType: seen?.instanceType ?? 'unknown', market: seen?.market ?? 'on-demand', zone: seen?.zone ?? '',
+      startedAt: seen?.launchedAt ?? launch.endedAt ?? launch.startedAt, ...(endedAt ? { endedAt } : {}),
+    }];
+  });
+  return [...inGroup, ...gone];
 }
 
 /**

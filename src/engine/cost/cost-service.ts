@@ -2,8 +2,8 @@ import type { AwsClients } from '../aws/clients';
 import { describeCandidateTypes } from '../discovery/instance-types';
 import { refused } from '../errors';
 import { LIVE_READ_TIMEOUT_MS, sightInstances, type InstanceSighting } from '../live';
-import { groupOf, unrecordedRuns } from '../compute-live';
-import { describeGroup } from '../resources/group-view';
+import { groupOf, launchedByActivities, unrecordedRuns } from '../compute-live';
+import { describeGroup, scalingActivities } from '../resources/group-view';
 import { describeFileSystemById } from '../resources/efs-describe';
 import type { StackConfig } from '../stack/config';
 import type { StackState } from '../state/schema';
@@ -160,10 +160,11 @@ export class CostService {
       const clients = this.clients(state.region, state.config.profile);
       const signal = AbortSignal.timeout(LIVE_READ_TIMEOUT_MS);
       const group = name ? await describeGroup(clients, name, signal) : undefined;
-      const ids = [...openRuns(state).map((run) => run.instanceId), ...(group?.instances.map((i) => i.id) ?? [])];
+      const activities = name ? await scalingActivities(clients, name, signal).catch(() => []) : [];
+      const ids = [...openRuns(state).map((run) => run.instanceId), ...(group?.instances.map((i) => i.id) ?? []), ...launchedByActivities(activities)];
       const sightings = ids.length > 0 ? await sightInstances(clients, ids, signal) : new Map<string, InstanceSighting>();
-      // The group may have replaced the instance since the record was written: the new one counts from its launch.
-      const withGroup = { ...state, compute: [...state.compute, ...unrecordedRuns(state, group, sightings)] };
+      // The group may have replaced the instance (once or more) since the record was written: each counts from its launch.
+      const withGroup = { ...state, compute: [...state.compute, ...unrecordedRuns(state, group, sightings, activities)] };
       return { ...withGroup, compute: reconcileRuns(withGroup, sightings, now) };
     } catch {
       return state;

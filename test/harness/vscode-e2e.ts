@@ -346,11 +346,20 @@ export function panelFrame(page: Page): FrameLocator {
 /** Runs a command from the Command Palette by its title (as shown there, e.g. "GeuseMaker: Deploy a Stack"). */
 export async function runCommand(page: Page, title: string): Promise<void> {
   const input = page.locator('.quick-input-widget input');
-  await page.locator('div.monaco-workbench').focus();
-  await page.keyboard.press('F1');
-  if (!(await input.isVisible())) await page.keyboard.press('Control+Shift+P');
-  await input.waitFor({ state: 'visible' });
-  await input.fill(`>${title}`);
+  // A page that takes the focus as it finishes loading (a walkthrough, a settings editor) closes the palette
+  // it just opened: open it again, a few times, rather than wait on a closed one.
+  for (let attempt = 1; ; attempt++) {
+    await page.locator('div.monaco-workbench').focus();
+    await page.keyboard.press('F1');
+    if (!(await input.isVisible())) await page.keyboard.press('Control+Shift+P');
+    await input.waitFor({ state: 'visible' });
+    const filled = await input.fill(`>${title}`, { timeout: 5_000 }).then(() => true, (error: unknown) => {
+      if (attempt >= 4) throw error;
+      return false;
+    });
+    if (filled) break;
+    await page.keyboard.press('Escape');
+  }
   const rows = page.locator('.quick-input-widget .monaco-list-row');
   // Prefer the row whose label is exactly the title; fuzzy matches may list other commands first.
   const exact = rows.filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }) });

@@ -1,6 +1,6 @@
 import type { AwsClients } from './aws/clients';
 import { refused } from './errors';
-import type { InstanceSighting } from './live';
+import { sightInstances, type InstanceSighting } from './live';
 import {
   activityInstance, describeGroup, inService, isCapacityFailure, scalingActivities, type GroupView, type ScalingActivity,
 } from './resources/group-view';
@@ -50,7 +50,7 @@ export function needsActivities(state: StackState, group: GroupView | undefined)
 }
 
 /** Why the recorded instance left: the group's activity about it, else EC2's reason, else what is known. */
-function replacementReason(oldId: string, activities: readonly ScalingActivity[], sightings: ReadonlyMap<string, InstanceSighting>): { reason: string; at?: string } {
+export function replacementReason(oldId: string, activities: readonly ScalingActivity[], sightings: ReadonlyMap<string, InstanceSighting>): { reason: string; at?: string } {
   const activity = activities.find((a) => activityInstance(a) === oldId && /terminat/i.test(a.description));
   const seen = sightings.get(oldId);
   const reason = activity?.cause || seen?.stateReason || (seen ? `EC2 says it is ${seen.state}` : 'EC2 no longer lists it');
@@ -100,9 +100,13 @@ export function computeLive(state: StackState, groupName: string, group: GroupVi
   return { ...base, condition: 'starting', pendingInstanceId: pending?.id, summary: pending ? `starting: ${pending.id} is launching` : 'starting: the group has not launched an instance yet' };
 }
 
+function launches(activities: readonly ScalingActivity[]): ScalingActivity[] {
+  return activities.filter((a) => a.status === 'Successful' && /^Launching/i.test(a.description));
+}
+
 /** The instances the group's activities say it launched, newest first: the ones a record may have missed. */
 export function launchedByActivities(activities: readonly ScalingActivity[]): string[] {
-  return activities.filter((a) => a.status === 'Successful' && /^Launching/i.test(a.description)).flatMap((a) => activityInstance(a) ?? []);
+  return launches(activities).flatMap((a) => activityInstance(a) ?? []);
 }
 
 /**
@@ -120,7 +124,7 @@ export function unrecordedRuns(state: Pick<StackState, 'compute'>, group: GroupV
     known.add(instance.id);
     return [{ instanceId: instance.id, instanceType: seen.instanceType ?? instance.instanceType ?? 'unknown', market: seen.market ?? 'on-demand', zone: seen.zone ?? instance.zone ?? '', startedAt: seen.launchedAt }];
   });
-  const gone = activities.filter((a) => a.status === 'Successful' && /^Launching/i.test(a.description)).flatMap((launch): ComputeInterval[] => {
+  const gone = launches(activities).flatMap((launch): ComputeInterval[] => {
     const id = activityInstance(launch);
     if (!id || known.has(id) || !launch.startedAt) return [];
     known.add(id);
@@ -133,6 +137,17 @@ export function unrecordedRuns(state: Pick<StackState, 'compute'>, group: GroupV
     }];
   });
   return [...inGroup, ...gone];
+}
+
+/** The instances a live read asks EC2 about for a stack: the recorded one and the group's. */
+export function instanceIdsOf(state: Pick<StackState, 'resources'>, group: GroupView | undefined): string[] {
+  return [recordedInstance(state), ...(group?.instances.map((i) => i.id) ?? [])].filter((id): id is string => Boolean(id));
+}
+
+/** The group's compute in words, reading its activities only when it is not steady (one call fewer on every healthy refresh). */
+export async function liveCompute(clients: AwsClients, state: StackState, name: string, group: GroupView | undefined, sightings: ReadonlyMap<string, InstanceSighting>, signal?: AbortSignal): Promise<ComputeLive> {
+  const activities = needsActivities(state, group) ? await scalingActivities(clients, name, signal).catch(() => []) : [];
+  return computeLive(state, name, group, activities, sightings);
 }
 
 /**
@@ -156,11 +171,8 @@ export async function withCurrentInstance(clients: AwsClients, state: StackState
       },
     };
   }
-  const activities = group ? await scalingActivities(clients, name, signal).catch(() => []) : [];
-  const { sightInstances } = await import('./live');
-  const ids = [recordedInstance(state), ...(group?.instances.map((i) => i.id) ?? [])].filter((id): id is string => Boolean(id));
-  const sightings = await sightInstances(clients, ids, signal).catch(() => new Map<string, InstanceSighting>());
-  const live = computeLive(state, name, group, activities, sightings);
+  const sightings = await sightInstances(clients, instanceIdsOf(state, group), signal).catch(() => new Map<string, InstanceSighting>());
+  const live = await liveCompute(clients, state, name, group, sightings, signal);
   throw refused('NO_INSTANCE', `Stack ${state.name} has no instance in service: ${live.summary}.`,
     live.condition === 'paused' ? `Resume it first (\`geusemaker resume ${state.name}\`).`
       : live.condition === 'missing' ? `Run \`geusemaker deploy ${state.name}\` to recreate the group.`

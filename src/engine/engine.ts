@@ -12,8 +12,8 @@ import { splitByOwner, type Ownership } from './resources/ownership';
 import { locateStack } from './resources/locate';
 import { HealthTracker } from './health/tracker';
 import { LIVE_READ_TIMEOUT_MS, liveView, sightInstances, type InstanceSighting, type LiveView } from './live';
-import { computeLive, groupOf, needsActivities, withCurrentInstance, type ComputeLive } from './compute-live';
-import { describeGroups, scalingActivities, type GroupView } from './resources/group-view';
+import { groupOf, instanceIdsOf, liveCompute, recordedInstance, withCurrentInstance, type ComputeLive } from './compute-live';
+import { describeGroups, type GroupView } from './resources/group-view';
 import { GroupBatcher } from './group-batch';
 import { CostService, type MarketAdvice } from './cost/cost-service';
 import type { Assumptions, MonthlyEstimate } from './cost/estimate';
@@ -223,22 +223,21 @@ export class Engine {
       let compute: ComputeLive;
       try {
         const view = await this.groups.describe(`${state.region}|${state.config.profile ?? ''}`, clients, group);
-        const ids = [recordedInstanceId(state), ...(view?.instances.map((i) => i.id) ?? [])].filter((id): id is string => Boolean(id));
+        const ids = instanceIdsOf(state, view);
         const sightings = ids.length > 0 ? await sightInstances(clients, ids) : new Map<string, InstanceSighting>();
-        const activities = needsActivities(state, view) ? await scalingActivities(clients, group).catch(() => []) : [];
-        compute = computeLive(state, group, view, activities, sightings);
+        compute = await liveCompute(clients, state, group, view, sightings);
       } catch (error) {
         throw classifyAwsError(error, { profile: clients.profile });
       }
       const instanceState = compute.condition === 'healthy' ? 'running' : compute.condition === 'paused' || compute.condition === 'missing' ? 'none' : 'pending';
       return { instanceState, compute, bootstrap: instanceState === 'running' ? await this.bootstrapOf(state) : undefined };
     }
-    const instance = Object.values(state.resources).find((r) => r.kind === 'instance' && r.status === 'created' && r.id);
-    if (!instance?.id) return { instanceState: 'none' };
+    const instanceId = recordedInstance(state);
+    if (!instanceId) return { instanceState: 'none' };
     const clients = this.clients(state.region, state.config.profile);
     let instanceState = 'terminated';
     try {
-      const out = await clients.ec2.send(new DescribeInstancesCommand({ InstanceIds: [instance.id] }));
+      const out = await clients.ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }));
       instanceState = out.Reservations?.[0]?.Instances?.[0]?.State?.Name ?? 'terminated';
     } catch (error) {
       if (!isNotFound(error)) throw classifyAwsError(error, { profile: clients.profile });
@@ -437,23 +436,20 @@ export class Engine {
       const read = async () => {
         const names = batch.flatMap((state) => (groupOf(state) ? [groupOf(state)!] : []));
         const groups = names.length > 0 ? await describeGroups(clients, names, signal) : new Map<string, GroupView>();
-        const ids = batch.flatMap((state) => [recordedInstanceId(state), ...(groups.get(groupOf(state) ?? '')?.instances.map((i) => i.id) ?? [])])
-          .filter((id): id is string => Boolean(id));
+        const ids = batch.flatMap((state) => instanceIdsOf(state, groups.get(groupOf(state) ?? '')));
         const sightings = ids.length > 0 ? await sightInstances(clients, ids, signal) : new Map<string, InstanceSighting>();
         const computes = new Map<StackState, ComputeLive>();
         for (const state of batch) {
           const name = groupOf(state);
           if (!name || !['deployed', 'deploy_failed', 'paused', 'deploying'].includes(state.status)) continue;
-          const group = groups.get(name);
-          const activities = needsActivities(state, group) ? await scalingActivities(clients, name, signal).catch(() => []) : [];
-          computes.set(state, computeLive(state, name, group, activities, sightings));
+          computes.set(state, await liveCompute(clients, state, name, groups.get(name), sightings, signal));
         }
         return { sightings, computes };
       };
       const answer = await read().then((ok) => ok, (error: unknown) => ({ error }));
       for (const state of batch) {
         const compute = 'computes' in answer ? answer.computes.get(state) : undefined;
-        const view = liveView(state.status, compute?.instanceId ?? recordedInstanceId(state), answer);
+        const view = liveView(state.status, compute?.instanceId ?? recordedInstance(state), answer);
         views.set(state, compute ? { ...view, compute, summary: compute.summary } : view);
       }
     }));
@@ -490,8 +486,3 @@ function declined(operation: string, name: string) {
   return refused('DECLINED', `The ${operation} of stack ${name} was not confirmed, so nothing was changed.`, `Run it again and answer yes, or pass --yes to skip the question.`);
 }
 
-/** The instance the state records as created (the one show and list ask EC2 about). */
-function recordedInstanceId(state: StackState): string | undefined {
-  const record = Object.values(state.resources).find((r) => r.kind === 'instance' && r.status === 'created' && r.id);
-  return record?.id;
-}

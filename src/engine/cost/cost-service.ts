@@ -2,7 +2,7 @@ import type { AwsClients } from '../aws/clients';
 import { describeCandidateTypes } from '../discovery/instance-types';
 import { refused } from '../errors';
 import { LIVE_READ_TIMEOUT_MS, sightInstances, type InstanceSighting } from '../live';
-import { groupOf, launchedByActivities, unrecordedRuns } from '../compute-live';
+import { groupOf, launchedByActivities, needsActivities, unrecordedRuns } from '../compute-live';
 import { describeGroup, scalingActivities } from '../resources/group-view';
 import { describeFileSystemById } from '../resources/efs-describe';
 import type { StackConfig } from '../stack/config';
@@ -160,7 +160,8 @@ export class CostService {
       const clients = this.clients(state.region, state.config.profile);
       const signal = AbortSignal.timeout(LIVE_READ_TIMEOUT_MS);
       const group = name ? await describeGroup(clients, name, signal) : undefined;
-      const activities = name ? await scalingActivities(clients, name, signal).catch(() => []) : [];
+      // A group still on the recorded instance replaced nothing since: its activities are read only otherwise.
+      const activities = name && needsActivities(state, group) ? await scalingActivities(clients, name, signal).catch(() => []) : [];
       const ids = [...openRuns(state).map((run) => run.instanceId), ...(group?.instances.map((i) => i.id) ?? []), ...launchedByActivities(activities)];
       const sightings = ids.length > 0 ? await sightInstances(clients, ids, signal) : new Map<string, InstanceSighting>();
       // The group may have replaced the instance (once or more) since the record was written: each counts from its launch.

@@ -1,5 +1,5 @@
 import { DescribeLaunchTemplatesCommand, DescribeSecurityGroupsCommand } from '@aws-sdk/client-ec2';
-import { describeGroupTags } from '../resources/group-view';
+import { describeGroup } from '../resources/group-view';
 import { DescribeLoadBalancersCommand, DescribeTagsCommand, DescribeTargetGroupsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { AwsClients } from '../aws/clients';
 import { isNotFound } from '../aws/classify';
@@ -62,7 +62,7 @@ async function securityGroupConflicts(clients: AwsClients, config: StackConfig, 
 async function computeConflicts(clients: AwsClients, config: StackConfig, owner: Ownership): Promise<ForeignResource[]> {
   const name = `gm-${config.name}`;
   const [group, templates] = await Promise.all([
-    describeGroupTags(clients, name),
+    describeGroup(clients, name),
     clients.ec2.send(new DescribeLaunchTemplatesCommand({ Filters: [{ Name: 'launch-template-name', Values: [name] }] })),
   ]);
   const found = [

@@ -9,17 +9,18 @@ import { stackTags } from '../stack/naming';
 import { isGpuTier } from '../tiers';
 import { pollUntil, sleep } from '../wait';
 import { openRuns, reconcileRuns } from '../cost/runs';
-import { sightInstances } from '../live';
+import { sightInstances, type InstanceSighting } from '../live';
+import { replacementReason } from '../compute-live';
 import { ensureResource, type Found } from './ensure';
 import {
-  activityInstance, describeGroup, groupName, inService, isCapacityFailure, scalingActivities, type GroupView, type ScalingActivity,
+  describeGroup, groupName, inService, isCapacityFailure, scalingActivities, type GroupView, type ScalingActivity,
 } from './group-view';
 import type { TemplateRef } from './launch-template';
 import { applyOnce } from './once';
 import type { TeardownContext } from './teardown';
 import type { Subnet, WithId } from './network';
 
-export type Market = 'spot' | 'on-demand';
+type Market = 'spot' | 'on-demand';
 
 /** What the group is made of, from the steps before it. */
 export interface GroupInputs {
@@ -33,20 +34,12 @@ export interface GroupInputs {
  * Longer than the bootstrap's worst case (images and models download first), so the group never replaces an
  * instance that is still booting.
  */
-export function gracePeriodSeconds(ctx: Pick<StepContext, 'config'>): number {
+function gracePeriodSeconds(ctx: Pick<StepContext, 'config'>): number {
   const bootMinutes = Math.max(ctx.config.timeouts.targetHealthyMinutes + 10, isGpuTier(ctx.config.tier) ? 45 : 30);
   return bootMinutes * 60;
 }
 
-/**
- * The market a deploy sets: the config's. A group that fell back to on-demand goes back to spot on the next
- * deploy (the plan says so); its running instance stays until it is next replaced.
- */
-export function groupMarket(ctx: Pick<StepContext, 'config'>): Market {
-  return ctx.config.market;
-}
-
-export function mixedPolicy(template: TemplateRef, instanceTypes: readonly string[], market: Market): MixedInstancesPolicy {
+function mixedPolicy(template: TemplateRef, instanceTypes: readonly string[], market: Market): MixedInstancesPolicy {
   return {
     LaunchTemplate: {
       LaunchTemplateSpecification: { LaunchTemplateId: template.id, Version: template.version },
@@ -60,7 +53,8 @@ export function mixedPolicy(template: TemplateRef, instanceTypes: readonly strin
 }
 
 /** The group's settings for this deploy; the same call shape creates and updates it, so a redeploy converges. */
-function groupSettings(ctx: StepContext, inputs: GroupInputs, market: Market) {
+function groupSettings(ctx: StepContext, inputs: GroupInputs) {
+  const market = ctx.config.market;
   return {
     AutoScalingGroupName: groupName(ctx.stack),
     MinSize: 1, MaxSize: 1, DesiredCapacity: 1,
@@ -72,7 +66,7 @@ function groupSettings(ctx: StepContext, inputs: GroupInputs, market: Market) {
   };
 }
 
-export function instanceTypesOf(ctx: Pick<StepContext, 'config' | 'facts'>): string[] {
+function instanceTypesOf(ctx: Pick<StepContext, 'config' | 'facts'>): string[] {
   return ctx.facts.instanceTypes && ctx.facts.instanceTypes.length > 0 ? [...ctx.facts.instanceTypes] : [ctx.config.instanceType];
 }
 
@@ -89,9 +83,11 @@ function notOurs(ctx: StepContext, group: GroupView): GeuseError {
  * The stack's group of one: created on the first deploy (tagged, the target group attached), brought to these
  * settings and to one instance on every later one (a resume is desired 0 → 1).
  */
-async function ensureGroup(ctx: StepContext, inputs: GroupInputs, market: Market): Promise<{ outcome: 'created' | 'reused' }> {
+async function ensureGroup(ctx: StepContext, inputs: GroupInputs): Promise<{ outcome: 'created' | 'reused' }> {
   const name = groupName(ctx.stack);
-  const settings = groupSettings(ctx, inputs, market);
+  // A group that fell back to on-demand goes back to the config's market (the plan says so); its instance stays until replaced.
+  const market = ctx.config.market;
+  const settings = groupSettings(ctx, inputs);
   const lookUp = async (): Promise<Found | undefined> => {
     const group = await describeGroup(ctx.clients, name);
     if (!group || group.status === 'Delete in progress') return undefined;
@@ -164,7 +160,7 @@ function noCapacity(ctx: StepContext, failures: readonly ScalingActivity[]): Geu
   const why = failures.map((f) => f.message ?? f.description).filter(Boolean).slice(0, 2).join('; ');
   return new GeuseError({
     code: 'NO_CAPACITY', kind: 'capacity', operation: 'autoscaling:CreateAutoScalingGroup',
-    message: `AWS has no ${groupMarket(ctx)} capacity for ${instanceTypesOf(ctx).join(', ')} in this stack's AZs right now (${why}). No instance is running: the group is kept at 0 instances, and the rest of the stack is in place.`,
+    message: `AWS has no ${ctx.config.market} capacity for ${instanceTypesOf(ctx).join(', ')} in this stack's AZs right now (${why}). No instance is running: the group is kept at 0 instances, and the rest of the stack is in place.`,
     nextStep: ctx.config.market === 'spot' && !ctx.config.onDemandFallback
       ? 'Allow on-demand fallback (onDemandFallback: true), add interchangeable types (instanceTypes), or wait; then run deploy again. Destroy removes the rest.'
       : 'Add interchangeable types (instanceTypes), choose another region, or wait; then run deploy again. Destroy removes the rest.',
@@ -177,7 +173,7 @@ function noCapacity(ctx: StepContext, failures: readonly ScalingActivity[]): Geu
  */
 async function waitInService(ctx: StepContext, inputs: GroupInputs, since: string): Promise<string> {
   const name = groupName(ctx.stack);
-  let fellBack = groupMarket(ctx) === 'on-demand';
+  let fellBack = ctx.config.market === 'on-demand';
   const what = `the Auto Scaling group ${name} to launch an instance`;
   const found = await pollUntil(async () => {
     const group = await describeGroup(ctx.clients, name);
@@ -230,13 +226,14 @@ function standaloneInstance(ctx: StepContext): string | undefined {
 
 /** Records a replacement the group made while nobody watched (an interruption), with AWS's reason. */
 async function noteReplacement(ctx: StepContext, previousId: string, current: Instance): Promise<void> {
-  const activities = await scalingActivities(ctx.clients, groupName(ctx.stack), ctx.report.signal).catch(() => []);
-  const terminated = activities.find((a) => activityInstance(a) === previousId && /terminat/i.test(a.description));
-  const old = await describeInstance(ctx, previousId);
-  const reason = terminated?.cause || old?.StateReason?.Message || 'the group replaced it';
+  const [activities, sightings] = await Promise.all([
+    scalingActivities(ctx.clients, groupName(ctx.stack), ctx.report.signal).catch(() => []),
+    sightInstances(ctx.clients, [previousId], ctx.report.signal).catch(() => new Map<string, InstanceSighting>()),
+  ]);
+  const { reason, at } = replacementReason(previousId, activities, sightings);
   await ctx.journal.update((state) => {
     state.replacements = [...state.replacements.slice(-49), {
-      at: terminated?.startedAt ?? current.LaunchTime?.toISOString() ?? new Date().toISOString(),
+      at: at ?? current.LaunchTime?.toISOString() ?? new Date().toISOString(),
       oldInstanceId: previousId, newInstanceId: current.InstanceId!, zone: current.Placement?.AvailabilityZone ?? '',
       instanceType: current.InstanceType ?? '', market: current.InstanceLifecycle === 'spot' ? 'spot' : 'on-demand', reason,
     }];
@@ -255,7 +252,7 @@ export async function ensureGroupInstance(ctx: StepContext, inputs: GroupInputs)
   const previousId = previous?.status === 'created' ? previous.id : undefined;
   // An instance from before groups, or one an interrupted migration had still to terminate.
   const migrateFrom = standaloneInstance(ctx) ?? (ctx.journal.record('auto-scaling-group')?.attrs.retiring || undefined);
-  const { outcome } = await ensureGroup(ctx, inputs, groupMarket(ctx));
+  const { outcome } = await ensureGroup(ctx, inputs);
   const instanceId = await waitInService(ctx, inputs, since);
   const what = `instance ${instanceId} to be running`;
   const running = await pollUntil(async () => {

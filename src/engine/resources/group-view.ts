@@ -54,6 +54,8 @@ export interface GroupView {
   name: string;
   stack?: string;
   stackId?: string;
+  /** As AWS has them: the sweep and ownership read where and when the stack began. */
+  tags: { Key?: string; Value?: string }[];
   desired: number;
   min: number;
   max: number;
@@ -70,7 +72,7 @@ export interface GroupView {
   launchTemplate?: { id?: string; version?: string };
 }
 
-export function toGroupView(raw: unknown): GroupView | undefined {
+function toGroupView(raw: unknown): GroupView | undefined {
   const parsed = groupSchema.safeParse(raw);
   if (!parsed.success) return undefined;
   const group = parsed.data;
@@ -79,6 +81,7 @@ export function toGroupView(raw: unknown): GroupView | undefined {
     name: group.AutoScalingGroupName,
     stack: tagValue(group.Tags, TAG_STACK),
     stackId: tagValue(group.Tags, TAG_STACK_ID),
+    tags: group.Tags ?? [],
     desired: group.DesiredCapacity ?? 0,
     min: group.MinSize ?? 0,
     max: group.MaxSize ?? 0,
@@ -115,13 +118,6 @@ export async function describeGroups(clients: AwsClients, names: readonly string
     } while (token);
   }
   return found;
-}
-
-/** The group's name, tags and status as AWS has them (for the sweep and ownership). */
-export async function describeGroupTags(clients: AwsClients, name: string): Promise<{ name: string; tags: { Key?: string; Value?: string }[]; status?: string } | undefined> {
-  const out = await clients.autoscaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }));
-  const parsed = groupSchema.safeParse(out.AutoScalingGroups?.[0]);
-  return parsed.success ? { name: parsed.data.AutoScalingGroupName, tags: parsed.data.Tags ?? [], status: parsed.data.Status } : undefined;
 }
 
 export async function describeGroup(clients: AwsClients, name: string, signal?: AbortSignal): Promise<GroupView | undefined> {

@@ -8,10 +8,9 @@ import { isNotFound } from '../aws/classify';
 import { renderUserData } from '../bootstrap/userdata';
 import { isGpuTier } from '../tiers';
 import { tagValue, TAG_STACK_ID } from '../stack/naming';
-import { ensureResource, type Found } from './ensure';
+import { ensureResource, onceOf, type Found } from './ensure';
 import { ownedBy, tagSpec } from './ec2-tags';
 import { actOnce } from './once';
-import { onceOf } from './ensure';
 import { publicUrlFrom } from './public-url';
 import type { TeardownContext } from './teardown';
 
@@ -28,12 +27,12 @@ export interface TemplateRef {
   version: string;
 }
 
-export function launchTemplateName(stack: string): string {
+function launchTemplateName(stack: string): string {
   return `gm-${stack}`;
 }
 
 /** Everything an instance is launched with. The market is the group's (its mixed-instances policy), never the template's. */
-export function templateData(ctx: StepContext, inputs: TemplateInputs): RequestLaunchTemplateData {
+function templateData(ctx: StepContext, inputs: TemplateInputs): RequestLaunchTemplateData {
   // The OS variant follows the AMI plan.ts resolved; gpu stacks boot a Deep Learning AMI (NVIDIA driver present).
   const userData = renderUserData({
     config: ctx.config, region: ctx.clients.region, fileSystemId: inputs.fileSystemId, publicUrl: publicUrlFrom(ctx.config, ctx.journal.state.resources),
@@ -63,7 +62,7 @@ export function templateData(ctx: StepContext, inputs: TemplateInputs): RequestL
 }
 
 /** A fingerprint of the settings, so a redeploy with the same ones adds no version. */
-export function fingerprint(data: RequestLaunchTemplateData): string {
+function fingerprint(data: RequestLaunchTemplateData): string {
   return createHash('sha256').update(JSON.stringify(data)).digest('hex').slice(0, 16);
 }
 

@@ -14,11 +14,11 @@ import type { SweptResource } from './sweep';
 import type { TeardownContext } from './teardown';
 
 /** The group's own notices: an instance launched, terminated (an interruption), or failed to launch. */
-export const NOTIFICATION_TYPES = [
+const NOTIFICATION_TYPES = [
   'autoscaling:EC2_INSTANCE_LAUNCH', 'autoscaling:EC2_INSTANCE_TERMINATE', 'autoscaling:EC2_INSTANCE_LAUNCH_ERROR', 'autoscaling:EC2_INSTANCE_TERMINATE_ERROR',
 ];
 
-export function topicName(stack: string): string {
+function topicName(stack: string): string {
   return `gm-${stack}-events`;
 }
 

@@ -64,8 +64,8 @@ export async function sweepLaunchTemplates(clients: AwsClients, stack: string): 
 
 /** The group is named gm-<stack>; it is this stack's only if its tags say so (one call, by name). */
 export async function sweepAutoScalingGroups(clients: AwsClients, stack: string): Promise<SweptResource[]> {
-  const { describeGroupTags, groupName } = await import('./group-view');
-  const group = await describeGroupTags(clients, groupName(stack));
+  const { describeGroup, groupName } = await import('./group-view');
+  const group = await describeGroup(clients, groupName(stack));
   if (!group || tagValue(group.tags, TAG_STACK) !== stack) return [];
   return [fromTags('auto-scaling-group', group.name, group.tags, group.status)];
 }

@@ -35,6 +35,8 @@ export interface CliArgs {
   os?: 'al2023' | 'ubuntu-22.04' | 'ubuntu-24.04';
   arch?: 'x86_64' | 'arm64';
   out?: string;
+  /** `rollback --to`: the applied version to return to. */
+  to?: number;
 }
 
 const HELP_HINT = 'Run `geusemaker --help` for the commands and flags.';
@@ -175,5 +177,6 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     os: values.os,
     arch: values.arch,
     out: values.out,
+    to: values.to,
   };
 }

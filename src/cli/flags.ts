@@ -86,6 +86,7 @@ export const FLAGS = {
   help: { type: 'boolean', short: 'h', global: true, section: 'other', help: ['This help'], schema: z.boolean() },
   version: { type: 'boolean', global: true, section: 'other', help: ['Print the version'], schema: z.boolean() },
 
+  to: { type: 'string', value: '<version>', section: 'other', help: ['rollback: the applied version to return to (default: the one before the current)'], schema: wholeNumber('to', 1, 1_000_000, 'a version number from `geusemaker history`') },
   gpu: { type: 'boolean', schema: z.boolean() },
   name: { type: 'string', schema: z.string() },
   force: { type: 'boolean', schema: z.boolean() },

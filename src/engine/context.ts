@@ -1,6 +1,7 @@
 import type { AwsClients } from './aws/clients';
 import type { OsChoice, StackConfig } from './stack/config';
 import type { Journal } from './state/journal';
+import type { CommandRunner } from './ssm/run-command';
 import type { StackOrigin } from './stack/naming';
 
 /** How long the engine waits and how often it polls; tests and benchmarks scale these down. */
@@ -67,6 +68,10 @@ export interface StackContext {
   facts: PlanFacts;
   journal: Journal;
   timing: EngineTiming;
+  /** Run Command on the stack's instance (an in-place update); absent where nothing runs on the instance. */
+  runner?: CommandRunner;
+  /** When this operation began (ISO): an instance launched since came from this deploy's template. */
+  startedAt?: string;
 }
 
 /** A step's one channel back to the user, and its one cancellation signal. */

@@ -13,6 +13,11 @@ import type { DeployPlan } from './plan/plan';
 import { mountTargetsOf, sweepStack } from './resources/sweep';
 import { ADOPTABLE_KINDS, buildScope } from './kinds';
 import { mountTarget } from './kinds/mount-target';
+import type { CommandRunner } from './ssm/run-command';
+import { diffSummary, wasApplied } from './update/diff';
+import { applyRemovals } from './update/removals';
+import { recordVersion } from './update/history';
+import { leftToDeploy, repairDrift } from './plan/drift';
 
 export interface DeployResult {
   state: StackState;
@@ -24,7 +29,7 @@ export function newStackState(config: StackConfig, stackId: string = randomUUID(
   const now = new Date().toISOString();
   return {
     schemaVersion: CURRENT_SCHEMA_VERSION, name: config.name, stackId, status: 'new', region: config.region, createdOn: hostname(),
-    config, resources: {}, notes: [], compute: [], replacements: [], createdAt: now, updatedAt: now,
+    config, resources: {}, notes: [], compute: [], replacements: [], history: [], createdAt: now, updatedAt: now,
   };
 }
 
@@ -91,23 +96,30 @@ export interface ApplyOptions {
   timing: EngineTiming;
   signal?: AbortSignal;
   onProgress: ProgressListener;
+  /** Run Command on the instance, for in-place updates. */
+  runner?: CommandRunner;
 }
 
 /** Runs the stack's step graph (dev, automation or gpu); resumable: after any failure or crash, running it again finishes the stack. */
 export async function applyDeploy(options: ApplyOptions): Promise<DeployResult> {
   const { plan, clients } = options;
-  // A reused instance keeps what it runs: the state records that, never a change it did not take.
-  const config = plan.recordedConfig ?? plan.config;
+  const config = plan.config;
+  // An applied stack keeps its config until the change is applied in full; meanwhile the change is pending.
+  const applied = wasApplied(options.existing) && !plan.adoptedStackId;
   const base = options.existing ?? newStackState(config, plan.adoptedStackId);
+  const summary = plan.diff ? diffSummary(plan.diff) : [];
   const initial: StackState = {
     ...base,
     stackId: plan.adoptedStackId ?? base.stackId,
-    config,
+    config: applied ? base.config : config,
+    pending: applied && !plan.diff?.unchanged ? { config, startedAt: new Date().toISOString(), summary } : base.pending,
     region: config.region,
     notes: [],
   };
   const journal = new Journal(options.store, initial);
   const context = { profile: config.profile, stack: config.name };
+  // A minute of slack for clock skew between this machine and EC2's launch times.
+  const startedAt = new Date(Date.now() - 60_000).toISOString();
   const { timings, notes } = await runOperation({
     journal, clients, context, signal: options.signal, onProgress: options.onProgress,
     statuses: { running: 'deploying', done: 'deployed', failed: 'deploy_failed' },
@@ -116,10 +128,38 @@ export async function applyDeploy(options: ApplyOptions): Promise<DeployResult> 
       const ctx: DeployContext = {
         clients, config, stack: config.name, stackId: journal.state.stackId, facts: plan.facts, journal,
         origin: { host: journal.state.createdOn ?? hostname(), createdAt: journal.state.createdAt, region: journal.state.region },
-        timing: options.timing, signal: options.signal, note,
+        timing: options.timing, signal: options.signal, note, runner: options.runner, startedAt,
       };
       const specs = sayingAdopted(stackSteps(ctx), journal, adopted, plan.adoptedStackId);
-      return toGraph(options.timing.serialSteps ? serialized(specs) : specs, ctx);
+      let graph = toGraph(options.timing.serialSteps ? serialized(specs) : specs, ctx);
+      const drifted = (plan.drift?.items ?? []).filter((item) => !leftToDeploy(item));
+      if (drifted.length > 0) {
+        // Only what the plan listed (and the user confirmed) is repaired; the rest of the graph follows it.
+        const repair = {
+          id: 'repair-drift', title: 'Undo changes made outside GeuseMaker (as listed in the plan)', deps: [],
+          run: async () => {
+            const done = await repairDrift({ clients, state: journal.state, signal: options.signal, timing: options.timing }, drifted);
+            for (const sentence of done) await note(sentence);
+            return { outcome: 'done' as const, detail: `${done.length} repaired` };
+          },
+        };
+        graph = [repair, ...graph.map((step) => ({ ...step, deps: [...step.deps, repair.id] }))];
+      }
+      const removals = plan.diff?.removals ?? [];
+      if (removals.length === 0) return graph;
+      // What the change takes away goes only once everything else (the instance in its new form) works.
+      const removeStep = {
+        id: 'remove', title: `Remove what this configuration no longer has (${removals.map((r) => r.kind).join(', ')})`, deps: graph.map((step) => step.id),
+        run: async (waiting: (what: string) => void) => {
+          const done = await applyRemovals({ clients, timing: options.timing, signal: options.signal, waiting, stack: config.name, journal }, removals);
+          return { outcome: 'deleted' as const, detail: done.join('; ') };
+        },
+      };
+      return [...graph, removeStep];
+    },
+    settle: async () => {
+      await journal.update((state) => recordVersion(state, config, summary));
+      return {};
     },
   });
   return { state: journal.state, timings, notes };

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { createClients, type AwsClients, type ClientInstrument } from './aws/clients';
 import { DEFAULT_TIMING, type EngineTiming } from './context';
 import { applyDeploy, type DeployResult } from './deploy';
@@ -37,7 +38,9 @@ import { SdkQuotaApi, type QuotaApi } from './aws/quotas';
 import { silentProgress, type ProgressListener } from './progress';
 import type { StackConfig } from './stack/config';
 import { MachineIndex } from './state/index-file';
-import type { StackState } from './state/schema';
+import type { AppliedVersion, StackState } from './state/schema';
+import { rollbackTarget } from './update/history';
+import { detectDrift, type DriftReport } from './plan/drift';
 import { StateStore, type StackListing } from './state/store';
 
 export interface EngineOptions {
@@ -66,6 +69,12 @@ export interface OperationOptions {
   onProgress?: ProgressListener;
   /** Take the stack's lock from another machine whose lease expired (never a lock still being renewed). */
   takeOverLock?: boolean;
+}
+
+/** One signal shared by a batch of concurrent reads (each SDK call listens to it). */
+function manyListeners(signal: AbortSignal): AbortSignal {
+  setMaxListeners(100, signal);
+  return signal;
 }
 
 /** Shown before anything happens; returning false cancels (the CLI asks, --yes and the extension's dialog answer). */
@@ -143,9 +152,28 @@ export class Engine {
       const plan = await planDeploy(clients, config, existing, { adopt: options.adopt, quotas: this.quotaApi(clients) });
       if (config.monthlyBudgetUsd !== undefined && !options.allowOverBudget) await this.refuseOverBudget(config, config.monthlyBudgetUsd);
       if (options.confirm && !(await options.confirm(plan))) throw declined('deploy', config.name);
-      const result = await applyDeploy({ clients, store: this.store, plan, existing, timing: this.timing, signal: options.signal, onProgress: options.onProgress ?? silentProgress });
+      const runner = ssmServices(clients, this.options.ssm).runner;
+      const result = await applyDeploy({ clients, store: this.store, plan, existing, timing: this.timing, signal: options.signal, onProgress: options.onProgress ?? silentProgress, runner });
       return { ...result, plan };
     });
+  }
+
+  /** The stack's applied versions, oldest first, and a change that did not finish. */
+  async history(name: string): Promise<Pick<StackState, 'name' | 'history' | 'pending' | 'config'>> {
+    const state = await this.requireState(name);
+    return { name: state.name, history: state.history, pending: state.pending, config: state.config };
+  }
+
+  /** The config of applied version N (default: the one before the applied one), to plan and deploy. */
+  async rollbackConfig(name: string, to?: number): Promise<AppliedVersion> {
+    return rollbackTarget(await this.requireState(name), to);
+  }
+
+  /** Plans the diff back to version N and applies it after the usual confirmation: a deploy of that version's config. */
+  async rollback(name: string, options: OperationOptions & { to?: number; confirm?: Confirm<DeployPlan> } = {}): Promise<DeployResult & { plan: DeployPlan; version: AppliedVersion }> {
+    const version = await this.rollbackConfig(name, options.to);
+    const result = await this.deploy(version.config, options);
+    return { ...result, version };
   }
 
   /** Plan, confirm and apply happen under the stack's lock, so a second operation on the stack is refused meanwhile. */
@@ -400,12 +428,19 @@ export class Engine {
    * The stack as recorded; with `live`, also what EC2 says about its instance now (or, when AWS cannot be asked,
    * why not). Live reads are asked for by the commands that show a stack; refreshes read the state only.
    */
-  async show(name: string, options: { live?: boolean } = {}): Promise<(StackState & { live?: LiveView }) | undefined> {
+  async show(name: string, options: { live?: boolean } = {}): Promise<(StackState & { live?: LiveView; drift?: DriftReport }) | undefined> {
     const state = await this.store.read(name);
     if (!state) return undefined;
     if (!options.live) return state;
-    const live = (await this.liveViews([state])).get(state) ?? liveView(state.status, undefined, { sightings: new Map() });
-    return { ...state, live };
+    const [views, drift] = await Promise.all([
+      this.liveViews([state]),
+      // What changed outside GeuseMaker: read with the live view's bound, never failing show (a warning instead).
+      ['deployed', 'deploy_failed', 'paused'].includes(state.status)
+        ? detectDrift(this.clients(state.region, state.config.profile), state, manyListeners(AbortSignal.timeout(LIVE_READ_TIMEOUT_MS))).catch((error: unknown) => ({ items: [], warnings: [`Drift was not checked: ${(error as Error).message}`] }))
+        : Promise.resolve(undefined),
+    ]);
+    const live = views.get(state) ?? liveView(state.status, undefined, { sightings: new Map() });
+    return { ...state, live, ...(drift ? { drift } : {}) };
   }
 
   /** Every recorded stack; with `live`, each with what EC2 says about its instance (one DescribeInstances per region and profile). */

@@ -20,6 +20,11 @@ export const ERROR_CODES = {
   CLOUDFRONT_ACCOUNT_NOT_VERIFIED: 'CloudFront is not yet enabled for this account',
   UNKNOWN: 'a failure that is not an AWS error (a bug of ours)',
   CANCELLED: 'the user cancelled',
+  // changing a running stack (update/)
+  UPDATE_NOT_CONFIRMED: 'an in-place update ran on the instance but did not confirm it finished',
+  NETWORK_CHANGE_REFUSED: 'a running stack is not moved to another network in place',
+  NO_HISTORY_VERSION: 'the history has no such applied version',
+  NOTHING_TO_ROLL_BACK: 'the stack has no earlier applied version',
   // input
   USAGE: 'a command line that does not parse',
   CONFIG_INVALID: 'a setting in the config has a wrong value',
@@ -71,6 +76,7 @@ export const ERROR_CODES = {
   NO_CAPACITY: 'no spot or on-demand capacity for the type in any zone',
   NO_PRICE: 'no price is known for the type in the region',
   INSTANCE_TERMINATED: 'the instance terminated while it was being waited for',
+  INSTANCE_REFRESH_FAILED: 'an instance refresh (replacing the instance for new settings) failed, was cancelled or rolled back; the old instance keeps serving',
   LOAD_BALANCER_FAILED: 'the load balancer did not become active',
   TARGET_NOT_HEALTHY: 'the instance did not turn healthy behind the load balancer',
   DISTRIBUTION_GONE: 'the CloudFront distribution vanished while it deployed',

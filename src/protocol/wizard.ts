@@ -147,7 +147,10 @@ export const checkedSchema = z.strictObject({ type: z.literal('checked'), id: re
 
 export const reviewSchema = z.strictObject({
   summary: z.array(text(500)).max(10),
-  items: z.array(z.strictObject({ title: text(200), action: z.enum(['create', 'reuse', 'keep', 'use', 'wait']), ids: z.array(text(128)).max(20), note: text(500).optional() })).max(100),
+  items: z.array(z.strictObject({ title: text(200), action: z.enum(['create', 'reuse', 'keep', 'use', 'wait', 'update', 'replace', 'delete', 'unchanged']), ids: z.array(text(128)).max(20), note: text(500).optional() })).max(100),
+  /** An existing stack's plan is a diff: each changed setting ("instanceType t3.xlarge → t3.2xlarge"), and what the user will notice. */
+  changes: z.array(text(500)).max(40).optional(),
+  effects: z.array(text(1000)).max(20).optional(),
   warnings: z.array(text(1000)).max(20),
   monthly: z.strictObject({
     totalUsd: usd, lines: z.array(z.strictObject({ item: text(120), usd })).max(12),
@@ -164,8 +167,15 @@ export const progressRowSchema = z.strictObject({
   step: short, title: text(200), state: z.enum(['running', 'waiting', 'done', 'failed']),
   elapsedMs: z.number().nonnegative().max(86_400_000), detail: text(2000).optional(),
 });
+/**
+ * What the progress view shows: a deploy, or the deletion of what a failed first deploy created ("Delete What Was
+ * Created": a destroy of the new stack, not a return to an earlier configuration).
+ */
+export const WIZARD_OPERATIONS = ['deploy', 'delete-created'] as const;
+export type WizardOperation = (typeof WIZARD_OPERATIONS)[number];
+
 export const progressStateSchema = z.strictObject({
-  operation: z.enum(['deploy', 'rollback']),
+  operation: z.enum(WIZARD_OPERATIONS),
   phase: z.enum(['running', 'cancelling', 'done', 'failed', 'cancelled', 'interrupted']),
   stack: short,
   startedAt: isoTime,
@@ -206,7 +216,8 @@ export const wizardToHostSchema = z.discriminatedUnion('type', [
   request('save', { draft: draftSchema }),
   request('deploy', { draft: draftSchema }),
   request('cancel', {}),
-  request('rollback', {}),
+  /** After a failed or cancelled first deploy: destroy what it created (the host asks first). */
+  request('deleteCreated', {}),
   request('open', { service: z.enum(CATALOGUE_SERVICES) }),
   request('loadFile', {}),
   request('identity', { region: short, profile: short.optional() }),
@@ -220,12 +231,18 @@ export const wizardToHostSchema = z.discriminatedUnion('type', [
 export type WizardToHost = z.infer<typeof wizardToHostSchema>;
 export type WizardRequest = Extract<WizardToHost, { id: number }>;
 
+/** Progress saved before the operation "rollback" was named "delete-created": read under its new name, so a reload keeps the record. */
+const savedProgressSchema = z.preprocess(
+  (value) => (typeof value === 'object' && value !== null && 'operation' in value && value.operation === 'rollback' ? { ...value, operation: 'delete-created' } : value),
+  progressStateSchema,
+);
+
 /** What the webview keeps with setState; the serializer checks it before reopening the panel. */
 export const wizardPanelStateSchema = z.strictObject({
   version: z.literal(1),
   step: z.enum(WIZARD_STEPS),
   draft: draftSchema,
-  progress: progressStateSchema.optional(),
+  progress: savedProgressSchema.optional(),
   /** The config file the draft started from: after a reload the host reads its other settings again. */
   fromFile: text(300).optional(),
 });

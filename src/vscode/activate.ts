@@ -10,6 +10,8 @@ import { chooseProfileCommand, chooseRegionCommand, findStacksCommand } from './
 import { copyIdCommand, copyUrlCommand, DOC_SCHEME, openDocsCommand, openInConsoleCommand, previewInstanceFilesCommand, ReadOnlyDocuments, showDetailsCommand } from './commands/inspect';
 import { deployCommand, destroyCommand, pauseCommand, resumeCommand } from './commands/lifecycle';
 import { registerConnectCommands } from './commands/connect';
+import { showHistoryCommand } from './commands/history';
+import { readWorkspaceConfigs } from './workspace-configs';
 import { stackHealthView } from './health-view';
 import { HealthPanels } from './panels/health-panel';
 import { HEALTH_VIEW_TYPE } from '../protocol/health';
@@ -28,7 +30,9 @@ export const activateExtension: CoreModule['activateExtension'] = (context: vsco
   setEndpointForErrors(() => host.endpointInfo);
   // Only running stacks get here, so the entry's state (just read by the refresh) is there.
   const liveHealth: HealthSource = (entry, signal) => stackHealthView(host.engineFor(entry.ref.stateDir), entry.ref.name, entry.state!.config, signal);
-  const tree = new StacksTreeProvider(host, liveHealth);
+  // The workspace folders' geusemaker.yaml, read on each refresh: the tree marks stacks whose file says otherwise.
+  const workspaceConfigs = () => readWorkspaceConfigs((vscode.workspace.workspaceFolders ?? []).map((folder) => folder.uri.fsPath));
+  const tree = new StacksTreeProvider(host, liveHealth, workspaceConfigs);
   const view = shell.view;
   shell.setTree(tree as vscode.TreeDataProvider<unknown>);
   const ctx: CommandContext = { extension: context, host, tree, log };
@@ -60,6 +64,7 @@ export const activateExtension: CoreModule['activateExtension'] = (context: vsco
     refresher.restart();
   });
   commands.register('geusemaker.showDetails', (run, arg) => showDetailsCommand(run, docs, arg));
+  commands.register('geusemaker.showHistory', (run, arg) => showHistoryCommand(run, docs, arg));
   commands.register('geusemaker.previewInstanceFiles', (run, arg) => previewInstanceFilesCommand(run, docs, arg));
   commands.register('geusemaker.copyId', copyIdCommand);
   commands.register('geusemaker.copyUrl', copyUrlCommand);
@@ -78,6 +83,13 @@ export const activateExtension: CoreModule['activateExtension'] = (context: vsco
   context.subscriptions.push(healthPanels);
   shell.serializers.set(HEALTH_VIEW_TYPE, healthPanels.serializer);
 
+  // A config file saved, created or deleted (or a folder added): the marker follows, from disk only (no health round).
+  const configFiles = vscode.workspace.createFileSystemWatcher('**/geusemaker.{yaml,yml,json}');
+  const configChanged = () => void tree.refresh({ health: false });
+  context.subscriptions.push(
+    configFiles, configFiles.onDidChange(configChanged), configFiles.onDidCreate(configChanged), configFiles.onDidDelete(configChanged),
+    vscode.workspace.onDidChangeWorkspaceFolders(configChanged),
+  );
   context.subscriptions.push(
     log, host, tree, statusBar, budgets, refresher, connections,
     vscode.workspace.registerTextDocumentContentProvider(DOC_SCHEME, docs),

@@ -66,6 +66,7 @@ const capital = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 const EDITOR_COMMANDS: Readonly<Record<string, string>> = {
   deploy: 'Deploy Stack', destroy: 'Destroy Stack', resume: 'Resume Stack', pause: 'Pause Stack', list: 'Refresh',
   health: 'Show Health Panel', init: 'Deploy Stack', prices: 'Show Cost', show: 'Show Stack Details',
+  history: 'Show History', rollback: 'Show History',
 };
 
 /** CLI flags in editor words (the buttons and settings that do the same); a flag not listed is dropped. */

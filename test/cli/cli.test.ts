@@ -6,6 +6,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { DescribeInstancesCommand, DescribeVpcsCommand } from '@aws-sdk/client-ec2';
 import { DescribeFileSystemsCommand } from '@aws-sdk/client-efs';
+import { launchRealism } from '../harness/launch-realism';
 import { runCli, type CliIo } from '../../src/cli/main';
 import { newStackState } from '../../src/engine/deploy';
 import { Engine } from '../../src/engine/engine';
@@ -53,7 +54,7 @@ async function cli(argv: string[], options: RunOptions = {}): Promise<Run> {
     cwd: options.cwd ?? tempDir('gm-cli-cwd-'),
   };
   const withState = options.stateDir !== undefined ? [...argv, '--state-dir', options.stateDir] : argv;
-  const code = await runCli(options.ownAttempts ? withState : [...withState, '--max-attempts', '1'], io, { timing: FAST_TIMING });
+  const code = await runCli(options.ownAttempts ? withState : [...withState, '--max-attempts', '1'], io, { timing: FAST_TIMING, instrument: launchRealism(testEmulator().endpoint) });
   return { code, stdout: out.join(''), stderr: err.join('') };
 }
 

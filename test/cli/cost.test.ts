@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { launchRealism } from '../harness/launch-realism';
+import { testEmulator } from '../harness/root-hooks';
 import { runCli, type CliIo } from '../../src/cli/main';
 import { FAST_TIMING, tempDir } from '../harness/engine';
 
@@ -7,7 +9,7 @@ async function cli(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code:
   const out: string[] = [];
   const err: string[] = [];
   const io: CliIo = { stdout: (s) => out.push(s), stderr: (s) => err.push(s), isTTY: false, readLine: async () => '', env: { ...process.env, ...env }, cwd: tempDir('gm-cli-cwd-') };
-  const code = await runCli(argv, io, { timing: FAST_TIMING });
+  const code = await runCli(argv, io, { timing: FAST_TIMING, instrument: launchRealism(testEmulator().endpoint) });
   return { code, stdout: out.join(''), stderr: err.join('') };
 }
 

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { launchRealism } from '../harness/launch-realism';
+import { testEmulator } from '../harness/root-hooks';
 import { runCli, type CliIo } from '../../src/cli/main';
 import { FAST_TIMING, sweep, tempDir } from '../harness/engine';
 
@@ -9,7 +11,7 @@ async function render(argv: string[]): Promise<{ code: number; stdout: string; s
   const out: string[] = [];
   const err: string[] = [];
   const io: CliIo = { stdout: (s) => out.push(s), stderr: (s) => err.push(s), isTTY: false, env: { ...process.env }, cwd: tempDir('gm-render-cwd-') };
-  const code = await runCli([...argv, '--state-dir', tempDir('gm-render-state-')], io, { timing: FAST_TIMING });
+  const code = await runCli([...argv, '--state-dir', tempDir('gm-render-state-')], io, { timing: FAST_TIMING, instrument: launchRealism(testEmulator().endpoint) });
   return { code, stdout: out.join(''), stderr: err.join('') };
 }
 

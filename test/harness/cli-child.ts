@@ -6,6 +6,8 @@
 import { runCli, processIo } from '../../src/cli/main';
 import type { ClientInstrument } from '../../src/engine/aws/clients';
 import { FAST_TIMING } from './engine';
+import { allOf } from './group-realism';
+import { launchRealism } from './launch-realism';
 
 const pauseAfter = new Set((process.env.GM_PAUSE_AFTER ?? '').split(',').filter(Boolean));
 const pauseMs = Number(process.env.GM_PAUSE_MS ?? 2000);
@@ -25,6 +27,8 @@ const instrument: ClientInstrument = (client, service) => {
   );
 };
 
-void runCli(process.argv.slice(2), processIo(), { instrument, timing: FAST_TIMING }).then((code) => {
+// The endpoint comes from the environment the parent test set (GEUSEMAKER_AWS_ENDPOINT).
+const endpoint = process.env.GEUSEMAKER_AWS_ENDPOINT;
+void runCli(process.argv.slice(2), processIo(), { instrument: allOf(instrument, endpoint ? launchRealism(endpoint) : undefined), timing: FAST_TIMING }).then((code) => {
   process.exitCode = code;
 });

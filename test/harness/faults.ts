@@ -25,7 +25,7 @@ export interface FaultRule {
   times?: number;
 }
 
-export const MUTATING = /^(Create|Tag|Untag|Run|Put|Attach|Add|Associate|Modify|Authorize|Revoke|Delete|Terminate|Detach|Disassociate|Remove|Register|Deregister|Update)/;
+export const MUTATING = /^(Start|Cancel|Send|Set|Enable|Disable|Replace|Create|Tag|Untag|Run|Put|Attach|Add|Associate|Modify|Authorize|Revoke|Delete|Terminate|Detach|Disassociate|Remove|Register|Deregister|Update)/;
 
 export function awsError(spec: InjectedError): Error {
   return Object.assign(new Error(spec.message), {

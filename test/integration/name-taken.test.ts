@@ -57,15 +57,16 @@ describe('a stack name is unique per AWS account', function () {
     }
   });
 
-  it('plan shows create for a new stack and reuse for a deployed one', async () => {
+  it('plan shows create for a new stack, and for a deployed one a diff that changes nothing', async () => {
     const engine = testEngine();
     const fresh = await engine.plan(devConfig());
     assert.ok(fresh.items.every((item) => item.action === 'create'), JSON.stringify(fresh.items));
     assert.deepEqual(await sweep(), [], 'planning creates nothing');
     await engine.deploy(devConfig());
     const again = await engine.plan(devConfig());
-    assert.equal(again.items.find((i) => i.step === 'vpc')?.action, 'reuse');
-    assert.equal(again.items.find((i) => i.step === 'instance')?.action, 'reuse');
+    assert.equal(again.items.find((i) => i.step === 'vpc')?.action, 'unchanged');
+    assert.equal(again.items.find((i) => i.step === 'instance')?.action, 'unchanged');
+    assert.equal(again.diff?.unchanged, true);
     engine.dispose();
   });
 });

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { UpdateSsm } from '../harness/update-ssm';
 import { CreateSubnetCommand, CreateVpcCommand, DescribeSecurityGroupsCommand, DescribeSubnetsCommand, DescribeVpcsCommand } from '@aws-sdk/client-ec2';
 import { stackConfigSchema } from '../../src/engine/stack/config';
 import { TAG_STACK } from '../../src/engine/stack/naming';
@@ -36,7 +37,8 @@ describe('existing networks and access modes', function () {
   });
 
   it('cidr access opens only the proxy port, only to that CIDR; a later ssm deploy closes it', async () => {
-    const engine = testEngine();
+    // The later deploy pushes the new bootstrap over Run Command, which moto does not run.
+    const engine = testEngine({ ssm: new UpdateSsm().factory });
     await engine.deploy(devConfig({ access: { mode: 'cidr', cidr: '203.0.113.7/32' }, services: { crawl4ai: false } }));
     const aws = inspector();
     const instanceGroup = async () => (await aws.ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: `tag:${TAG_STACK}`, Values: ['demo'] }, { Name: 'tag:geusemaker:resource', Values: ['sg-instance'] }] }))).SecurityGroups![0]!;

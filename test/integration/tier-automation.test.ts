@@ -1,5 +1,6 @@
 import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import assert from 'node:assert/strict';
+import { UpdateSsm } from '../harness/update-ssm';
 import { gunzipSync } from 'node:zlib';
 import { CreateSubnetCommand, CreateVpcCommand, DescribeInstanceAttributeCommand, DescribeSecurityGroupsCommand } from '@aws-sdk/client-ec2';
 import { DescribeListenersCommand, DescribeRulesCommand, DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
@@ -251,28 +252,32 @@ describe('automation tier: load balancer and CloudFront (moto over HTTP)', funct
   });
 
   it('turning CloudFront on later closes the direct door: the listener then answers 403 without the origin header', async () => {
-    const engine = testEngine();
+    const engine = testEngine({ ssm: new UpdateSsm().factory });
     await engine.deploy(automationConfig());
+    const on = await engine.plan(automationConfig({ cloudFront: true }));
+    assert.ok(on.diff?.effects.some((e) => /The public URL changes from http:\/\/\S+: the new one is shown when the deploy finishes, and n8n's webhooks take it/.test(e)), on.diff?.effects.join(' | '));
+    assert.ok(on.diff?.effects.some((e) => /CloudFront takes 10–20 minutes to deploy/.test(e)));
     const result = await engine.deploy(automationConfig({ cloudFront: true }));
     await assertBehindCloudFront(result.state);
     assert.ok(result.notes.some((n) => /answers 403 without the CloudFront origin header/.test(n)));
-    assert.ok(result.plan.warnings.some((w) => /public URL changes: n8n takes the new one when its instance is next replaced/.test(w)), result.plan.warnings.join(' | '));
-    // Turning it off again is not done in place: the plan says the distribution stays and bills.
+    // Turning it off again deletes the distribution once the load balancer serves directly.
     const off = await engine.plan(automationConfig());
-    assert.ok(off.warnings.some((w) => /CloudFront is off in this config: the load balancer's rule for its origin header is deleted, but distribution \S+ stays \(and bills\) until the stack is destroyed, and still reaches the stack through the HTTP listener/.test(w)), off.warnings.join(' | '));
+    assert.deepEqual(off.diff?.removals.map((r) => r.kind).sort(), ['cloudfront-distribution', 'listener-rule']);
+    assert.ok(off.diff?.effects.some((e) => /The CloudFront distribution is disabled and deleted once the load balancer serves directly/.test(e)), off.diff?.effects.join(' | '));
     engine.dispose();
   });
 
-  it('turning CloudFront off (to a certificate) deletes the origin-header listener rule, so the distribution left until destroy no longer gets forwarded', async () => {
+  it('turning CloudFront off (to a certificate) deletes the origin-header listener rule and then the distribution; HTTP redirects to HTTPS', async () => {
     const certificateArn = await requestCertificate('app.example.com');
-    const engine = testEngine();
+    const engine = testEngine({ ssm: new UpdateSsm().factory });
     const first = await engine.deploy(automationConfig({ cloudFront: true }));
     const ruleArn = first.state.resources['listener-rule-origin']!.id!;
     const plan = await engine.plan(automationConfig({ certificateArn }));
-    const warning = plan.warnings.find((w) => /CloudFront is off in this config/.test(w)) ?? '';
-    assert.match(warning, /the load balancer's rule for its origin header is deleted, but distribution \S+ stays \(and bills\) until the stack is destroyed: removing it/);
+    assert.deepEqual(plan.diff?.settings.map((c) => c.path), ['cloudFront', 'certificateArn']);
+    assert.ok(plan.items.some((item) => item.action === 'delete' && item.ids.includes(first.state.resources.cloudfront!.id!)), 'the distribution is deleted');
     const result = await engine.deploy(automationConfig({ certificateArn }));
     assert.equal(result.state.resources['listener-rule-origin']?.status, 'deleted', 'journaled as deleted');
+    assert.equal(result.state.resources.cloudfront?.status, 'deleted', 'the distribution is gone too');
     assert.ok(result.notes.some((n) => /rule that forwarded requests carrying its origin header is deleted/.test(n)), result.notes.join(' | '));
     const aws = inspector();
     const http = ((await aws.elbv2.send(new DescribeListenersCommand({ LoadBalancerArn: result.state.resources.alb!.id }))).Listeners ?? []).find((l) => l.Port === 80)!;
@@ -281,7 +286,7 @@ describe('automation tier: load balancer and CloudFront (moto over HTTP)', funct
     assert.equal(http.DefaultActions?.[0]?.Type, 'redirect', 'HTTP only redirects to HTTPS');
     const albGroup = (await aws.ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [result.state.resources['sg-alb']!.id!] }))).SecurityGroups![0]!;
     assert.deepEqual(albGroup.IpPermissions?.map((p) => [p.FromPort, p.IpRanges?.map((range) => range.CidrIp), p.PrefixListIds ?? []]).sort(), [[443, ['0.0.0.0/0'], []], [80, ['0.0.0.0/0'], []]], 'CloudFront\'s prefix list gave way to the certificate\'s open ports');
-    assert.equal(countByKind(await sweep())['cloudfront-distribution'], 1, 'the distribution stays until destroy, as the plan said');
+    assert.equal(countByKind(await sweep())['cloudfront-distribution'] ?? 0, 0, 'the distribution is deleted, as the plan said');
     const again = await engine.deploy(automationConfig({ certificateArn }));
     assert.ok(!again.notes.some((n) => /origin header is deleted/.test(n)), 'nothing more to delete the next time');
     await engine.destroy('demo', { deleteData: true });

@@ -45,23 +45,27 @@ const DEV_NEW = {
   // The group launches the instance from the launch template, which names the profile, group, file system and secrets.
   'launch-template': ['sg-instance', 'instance-profile', 'efs', 'secrets'],
   instance: ['subnet-a', 'subnet-b', 'route-table', 'launch-template'],
+  // Brings the running instance to this deploy's template (an instance refresh, or the bootstrap pushed over SSM).
+  'instance-update': ['instance', 'subnet-a', 'subnet-b', 'launch-template'],
 };
 const GPU_NEW = {
   ...DEV_NEW,
   'sg-alb': ['vpc'], alb: ['sg-alb', 'subnet-a', 'subnet-b', 'route-table'], 'target-group': ['vpc'],
-  listeners: ['alb', 'target-group', 'secrets'], 'target-healthy': ['instance', 'listeners'],
+  listeners: ['alb', 'target-group', 'secrets'], 'target-healthy': ['instance-update', 'listeners'],
   cloudfront: ['alb', 'secrets'], 'cloudfront-deployed': ['cloudfront'],
   'sg-instance': ['vpc', 'sg-alb'],
   'launch-template': [...DEV_NEW['launch-template'], 'cloudfront'],
   instance: [...DEV_NEW.instance, 'target-group'],
+  'instance-update': [...DEV_NEW['instance-update'], 'target-group'],
 };
 const AUTOMATION_EXISTING = {
   network: [], 'sg-alb': ['network'], alb: ['sg-alb', 'network'], 'target-group': ['network'],
-  listeners: ['alb', 'target-group'], 'target-healthy': ['instance', 'listeners'],
+  listeners: ['alb', 'target-group'], 'target-healthy': ['instance-update', 'listeners'],
   'sg-instance': ['network', 'sg-alb'], 'sg-efs': ['network', 'sg-instance'], efs: [], 'mount-targets': ['efs', 'sg-efs', 'network'],
   'iam-role': [], 'instance-profile': ['iam-role'], secrets: [],
   'launch-template': ['sg-instance', 'instance-profile', 'efs', 'secrets', 'alb'],
   instance: ['network', 'launch-template', 'target-group'],
+  'instance-update': ['instance', 'network', 'launch-template', 'target-group'],
 };
 
 // The destroy graph as the hand-written destroySteps had it, with the group first (a forced delete terminates its

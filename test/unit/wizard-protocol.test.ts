@@ -3,7 +3,7 @@ import { GeuseError } from '../../src/engine/errors';
 import { CATALOGUE } from '../../src/engine/health/catalogue';
 import { stackConfigSchema, TIERS } from '../../src/engine/stack/config';
 import { checkMessage, MAX_MESSAGE_CHARS } from '../../src/protocol/receiver';
-import { hostToWizardSchema, WIZARD_TIERS, wizardToHostSchema, type WizardToHost } from '../../src/protocol/wizard';
+import { hostToWizardSchema, WIZARD_TIERS, wizardPanelStateSchema, wizardToHostSchema, type WizardToHost } from '../../src/protocol/wizard';
 import { defaultDraft, draftInput, instanceChoices, placementChoices, vpcChoices } from '../../src/vscode/wizard/draft';
 import { draftToConfig } from '../../src/vscode/wizard/model';
 import { reviewOf } from '../../src/vscode/wizard/review';
@@ -28,7 +28,7 @@ describe('deploy wizard protocol and host-side shapes', () => {
     const valid: WizardToHost[] = [
       { type: 'ready' }, { type: 'check', id: 1, step: 'basics', draft: { ...draft, name: 'Bad_Name' } }, { type: 'discover', id: 2, region: 'eu-west-1', profile: 'work' },
       { type: 'instanceTypes', id: 3, region: 'us-east-1', tier: 'gpu' }, { type: 'plan', id: 4, draft }, { type: 'save', id: 5, draft }, { type: 'deploy', id: 6, draft },
-      { type: 'cancel', id: 7 }, { type: 'rollback', id: 8 }, { type: 'open', id: 9, service: 'n8n' },
+      { type: 'cancel', id: 7 }, { type: 'deleteCreated', id: 8 }, { type: 'open', id: 9, service: 'n8n' },
       { type: 'identity', id: 10, region: 'us-east-1', profile: 'work' }, { type: 'fix', id: 11, fix: 'Choose AWS Profile' }, { type: 'estimates', id: 12, draft },
       { type: 'showInStacks', id: 13 }, { type: 'another', id: 14 }, { type: 'close', id: 15 },
     ];
@@ -47,6 +47,7 @@ describe('deploy wizard protocol and host-side shapes', () => {
     ['oversized payload', { type: 'cancel', id: 1, padding: 'x'.repeat(MAX_MESSAGE_CHARS) }],
     ['not an object', 'deploy'],
     ['a fix the host does not offer', { type: 'fix', id: 1, fix: 'rm -rf /' }],
+    ['the old name of Delete What Was Created', { type: 'rollback', id: 1 }],
   ];
   for (const [what, message] of hostile) {
     it(`rejects ${what}, without echoing it`, () => {
@@ -98,5 +99,15 @@ describe('deploy wizard protocol and host-side shapes', () => {
     const failed = finishRun(run, now, { error: new GeuseError({ code: 'AWS_CAPACITY', kind: 'capacity', message: 'No capacity.', nextStep: 'Try on-demand.' }) });
     assert.deepEqual([failed.phase, failed.error], ['failed', { message: 'No capacity.', nextStep: 'Try on-demand.' }]);
     assert.ok(hostToWizardSchema.safeParse({ type: 'progress', progress: failed }).success);
+  });
+
+  it('deleting what a failed first deploy created is its own operation; a panel saved under its old name "rollback" restores as it', () => {
+    const now = new Date('2025-06-01T12:00:00Z');
+    const deletion = finishRun(startRun('delete-created', 'demo', now), now, {});
+    assert.ok(hostToWizardSchema.safeParse({ type: 'progress', progress: deletion }).success);
+    assert.equal(hostToWizardSchema.safeParse({ type: 'progress', progress: { ...deletion, operation: 'rollback' } }).success, false, 'the host sends only the new name');
+    const saved = wizardPanelStateSchema.parse({ version: 1, step: 'review', draft, progress: { ...deletion, operation: 'rollback' } });
+    assert.equal(saved.progress?.operation, 'delete-created');
+    assert.equal(wizardPanelStateSchema.safeParse({ version: 1, step: 'review', draft, progress: { ...deletion, operation: 'undo' } }).success, false);
   });
 });

@@ -263,7 +263,7 @@ describe('deploy wizard bundle in headless Chromium (harness host)', function ()
     await page.close();
   });
 
-  it('a cancelled deploy offers Resume Deploy and Roll Back; a failure shows the classified message and next step; a reload restores the live view', async () => {
+  it('a cancelled deploy offers Resume Deploy and Delete What Was Created; a failure shows the classified message and next step; a reload restores the live view', async () => {
     const draft = { ...INIT.type === 'init' ? INIT.draft : defaultDraft({ tier: 'dev', region: 'us-east-1', instanceType: 't3.xlarge', market: 'spot' }), name: 'demo' };
     const panel = await harness.open('wizard', { theme: 'light', state: { version: 1, step: 'review', draft, progress: sampleProgress('demo') } });
     const { page } = panel;
@@ -274,13 +274,14 @@ describe('deploy wizard bundle in headless Chromium (harness host)', function ()
     await panel.send({ type: 'progress', progress: { ...sampleProgress('demo'), phase: 'cancelled', endedAt: '2025-06-01T12:01:05.000Z' } });
     await page.locator('h1', { hasText: 'was cancelled' }).waitFor();
     await page.locator(key('resume')).click();
-    await page.locator(key('rollback')).click();
+    assert.equal((await page.locator(key('deleteCreated')).textContent())?.trim(), 'Delete What Was Created…');
+    await page.locator(key('deleteCreated')).click();
     await panel.send({ type: 'progress', progress: { ...sampleProgress('demo', 'failed'), error: { message: 'Spot capacity is not available for t3.xlarge in us-east-1a.', nextStep: 'Choose on-demand or another instance type, then deploy again.' } } });
     await page.locator('.banner.error .next-step', { hasText: 'Next step: Choose on-demand' }).waitFor();
     assert.equal(await page.locator('.banner.error .error-message').textContent(), 'Spot capacity is not available for t3.xlarge in us-east-1a.');
     assert.equal(await page.locator('table.progress tr[data-state="waiting"] .detail').textContent(), 'waiting for EFS mount target in us-east-1b…');
     await host.stop();
-    assert.deepEqual(host.requests.map((r) => r.type), ['cancel', 'deploy', 'rollback']);
+    assert.deepEqual(host.requests.map((r) => r.type), ['cancel', 'deploy', 'deleteCreated']);
     await page.close();
   });
 
@@ -321,7 +322,7 @@ describe('deploy wizard bundle in headless Chromium (harness host)', function ()
     assert.deepEqual([deploy.draft.tier, deploy.draft.access, deploy.draft.cloudFront], ['automation', { mode: 'load-balancer' }, true]);
 
     // gpu: CloudFront only, and a GPU instance type instead of t3.xlarge.
-    await panel.send({ type: 'progress', progress: { ...sampleProgress('lab', 'done'), operation: 'rollback' } });
+    await panel.send({ type: 'progress', progress: { ...sampleProgress('lab', 'done'), operation: 'delete-created' } });
     await page.locator(key('restart')).click();
     await page.locator(key('tier:gpu')).click();
     for (let step = 2; step <= 5; step++) {

@@ -294,7 +294,7 @@ const view = (d: Draft): WizardView => ({
   save: () => void request('save', (id) => ({ type: 'save', id, draft: current() }), 'Saved geusemaker.yaml in the workspace folder.'),
   deploy: () => void request('deploy', (id) => ({ type: 'deploy', id, draft: current() })),
   cancel: () => void request('cancel', (id) => ({ type: 'cancel', id })),
-  rollback: () => void request('rollback', (id) => ({ type: 'rollback', id })),
+  deleteCreated: () => void request('deleteCreated', (id) => ({ type: 'deleteCreated', id })),
   restart: () => {
     progress = undefined;
     go(0);

@@ -4,17 +4,26 @@ import { el } from '../shared/dom';
 import { duration } from './format';
 import type { WizardView } from './view';
 
-/** The panel once Deploy is pressed: live rows, elapsed time, Cancel, then resume/rollback or the services. */
+/** The panel once Deploy is pressed: live rows, elapsed time, Cancel, then resume (or delete what was created) or the services. */
 
 const STATE_WORDS = { running: 'Running', waiting: 'Waiting', done: 'Done', failed: 'Failed' } as const;
 
+/** The run as a noun: "the deploy of demo", "the deletion of what demo's deploy created". */
+const NOUNS: Record<WizardProgress['operation'], (stack: string) => string> = {
+  deploy: (stack) => `the deploy of ${stack}`,
+  'delete-created': (stack) => `the deletion of what ${stack}'s deploy created`,
+};
+
+const capital = (text: string) => `${text.charAt(0).toUpperCase()}${text.slice(1)}`;
+const noun = (p: WizardProgress) => NOUNS[p.operation](p.stack);
+
 const HEADINGS: Record<WizardProgress['phase'], (p: WizardProgress) => string> = {
-  running: (p) => `${p.operation === 'deploy' ? 'Deploying' : 'Rolling back'} stack ${p.stack}`,
-  cancelling: (p) => `Cancelling the ${p.operation} of ${p.stack}: stopping at the next safe point…`,
-  done: (p) => (p.operation === 'deploy' ? `Stack ${p.stack} is deployed` : `Stack ${p.stack} is rolled back`),
-  failed: (p) => `The ${p.operation} of ${p.stack} failed`,
-  cancelled: (p) => `The ${p.operation} of ${p.stack} was cancelled`,
-  interrupted: (p) => `The ${p.operation} of ${p.stack} was interrupted by a window reload`,
+  running: (p) => (p.operation === 'deploy' ? `Deploying stack ${p.stack}` : `Deleting what the deploy of ${p.stack} created`),
+  cancelling: (p) => `Cancelling ${noun(p)}: stopping at the next safe point…`,
+  done: (p) => (p.operation === 'deploy' ? `Stack ${p.stack} is deployed` : `What the deploy of ${p.stack} created is deleted`),
+  failed: (p) => `${capital(noun(p))} failed`,
+  cancelled: (p) => `${capital(noun(p))} was cancelled`,
+  interrupted: (p) => `${capital(noun(p))} was interrupted by a window reload`,
 };
 
 /** Whole elapsed time of the run: to now while it runs. */
@@ -43,17 +52,17 @@ function actions(progress: WizardProgress, view: WizardView): HTMLElement {
   if (stopped && progress.operation === 'deploy') {
     bar.append(
       button({ label: 'Resume Deploy', key: 'resume', disabled: busy('deploy'), title: 'Deploy again: the engine picks up where it stopped', onClick: view.deploy }),
-      button({ label: 'Roll Back', key: 'rollback', secondary: true, disabled: busy('rollback'), title: 'Destroy what this deploy created (asks first)', onClick: view.rollback }),
+      button({ label: 'Delete What Was Created…', key: 'deleteCreated', secondary: true, disabled: busy('deleteCreated'), title: 'Destroy what this deploy created, so nothing of it is left or bills (asks first)', onClick: view.deleteCreated }),
     );
   }
-  if (stopped && progress.operation === 'rollback') bar.append(button({ label: 'Retry Roll Back', key: 'rollback', disabled: busy('rollback'), onClick: view.rollback }));
+  if (stopped && progress.operation === 'delete-created') bar.append(button({ label: 'Retry Deleting…', key: 'deleteCreated', disabled: busy('deleteCreated'), title: 'Delete what is left of the deploy (asks first)', onClick: view.deleteCreated }));
   if (progress.phase === 'done' && progress.operation === 'deploy') {
     bar.append(
       button({ label: 'Show in Stacks', key: 'showInStacks', disabled: busy('showInStacks'), title: 'The stack in the Stacks view, as it is now', onClick: view.showInStacks }),
       button({ label: 'Deploy Another', key: 'another', secondary: true, disabled: busy('another'), title: 'A fresh wizard in this panel', onClick: view.another }),
     );
   }
-  if (progress.phase === 'done' && progress.operation === 'rollback') bar.append(button({ label: 'Back to the Wizard', key: 'restart', secondary: true, onClick: view.restart }));
+  if (progress.phase === 'done' && progress.operation === 'delete-created') bar.append(button({ label: 'Back to the Wizard', key: 'restart', secondary: true, onClick: view.restart }));
   if (progress.phase === 'done') bar.append(button({ label: 'Close', key: 'close', secondary: true, onClick: view.close }));
   return bar;
 }
@@ -61,7 +70,7 @@ function actions(progress: WizardProgress, view: WizardView): HTMLElement {
 /** A finished page does not follow the stack (a pause or resume replaces the instance): it says so. */
 function recordNote(progress: WizardProgress): HTMLElement {
   const at = new Date(progress.endedAt ?? progress.startedAt).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
-  return el('p', { className: 'banner note record', text: `This is a record of the ${progress.operation} at ${at}. The Stacks view shows the stack as it is now.` });
+  return el('p', { className: 'banner note record', text: `This is a record of ${progress.operation === 'deploy' ? 'the deploy' : 'the deletion of what the deploy created'} at ${at}. The Stacks view shows the stack as it is now.` });
 }
 
 function services(progress: WizardProgress, view: WizardView): HTMLElement {
@@ -112,7 +121,7 @@ export function progressView(progress: WizardProgress, view: WizardView): HTMLEl
     parts.push(el('div', { className: 'banner error', attrs: { role: 'alert' } }, el('p', { className: 'error-message', text: progress.error.message }), el('p', { className: 'next-step', text: `Next step: ${progress.error.nextStep}` })));
   }
   if (progress.phase === 'cancelled' || progress.phase === 'interrupted') {
-    parts.push(el('p', { className: 'banner note', text: 'Everything created so far is in the stack\'s journal: Resume Deploy continues from there, Roll Back removes it.' }));
+    parts.push(el('p', { className: 'banner note', text: 'Everything created so far is in the stack\'s journal: Resume Deploy continues from there; Delete What Was Created removes it.' }));
   }
   if (progress.phase === 'done') parts.push(recordNote(progress));
   parts.push(rows(progress));

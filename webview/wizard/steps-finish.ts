@@ -125,11 +125,23 @@ export function accessStep(view: WizardView): HTMLElement[] {
   return [group];
 }
 
-const ACTION_WORDS: Record<WizardReview['items'][number]['action'], string> = { create: 'Create', reuse: 'Reuse', keep: 'Keep', use: 'Use', wait: 'Wait' };
+const ACTION_WORDS: Record<WizardReview['items'][number]['action'], string> = {
+  create: 'Create', reuse: 'Reuse', keep: 'Keep', use: 'Use', wait: 'Wait', update: 'Update in place', replace: 'Replace', delete: 'Delete', unchanged: 'Unchanged',
+};
 
 function planTable(review: WizardReview): HTMLElement {
   const count = (action: string) => review.items.filter((i) => i.action === action).length;
-  return section('Plan',
+  const counts = review.changes
+    ? `${count('create')} to create, ${count('update')} to update in place, ${count('replace')} to replace, ${count('delete')} to delete, ${count('unchanged')} unchanged.`
+    : `${count('create')} to create, ${count('reuse')} to reuse, ${count('keep')} to keep.`;
+  const changes = review.changes
+    ? [el('h3', { text: review.changes.length > 0 ? 'Changes to the applied configuration' : 'No setting changes' }),
+      el('ul', { className: 'changes' }, ...review.changes.map((line) => el('li', { text: line })))]
+    : [];
+  const effects = review.effects && review.effects.length > 0
+    ? [el('h3', { text: 'What you will notice' }), el('ul', { className: 'effects' }, ...review.effects.map((line) => el('li', { text: line })))]
+    : [];
+  return section('Plan', ...changes,
     el('table', { className: 'plan' },
       el('thead', {}, el('tr', {}, el('th', { text: 'Action' }), el('th', { text: 'What' }), el('th', { text: 'IDs / notes' }))),
       el('tbody', {}, ...review.items.map((item) => el('tr', { className: `action-${item.action}` },
@@ -137,7 +149,8 @@ function planTable(review: WizardReview): HTMLElement {
         el('td', { text: [item.ids.join(', '), item.note].filter(Boolean).join(' — ') }),
       ))),
     ),
-    el('p', { className: 'counts', text: `${count('create')} to create, ${count('reuse')} to reuse, ${count('keep')} to keep.` }),
+    el('p', { className: 'counts', text: counts }),
+    ...effects,
   );
 }
 

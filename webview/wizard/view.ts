@@ -42,7 +42,8 @@ export interface WizardView {
   save(): void;
   deploy(): void;
   cancel(): void;
-  rollback(): void;
+  /** After a failed or cancelled first deploy: destroy what it created (the host asks first). */
+  deleteCreated(): void;
   restart(): void;
   /** After a deploy: a fresh wizard in this panel. */
   another(): void;

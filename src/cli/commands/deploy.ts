@@ -6,7 +6,7 @@ import { confirmer, interruptible, progressPrinter } from '../interaction';
 export const plan: Command = {
   name: 'plan',
   usage: 'plan [name]',
-  summary: 'Show what deploy would create, reuse and keep; changes nothing',
+  summary: 'Show what deploy would do (for a running stack: the diff from what is applied); changes nothing',
   flags: [...STACK_SETTING_FLAGS, 'adopt'],
   takesName: true,
   state: 'reads',
@@ -31,7 +31,7 @@ export const deploy: Command = {
   async run(s) {
     const { config } = await s.loadConfig();
     const printer = progressPrinter(s);
-    const { confirm, explain } = confirmer<DeployPlan>(s, `Deploy stack ${config.name}?`, printer, renderPlan, () => true);
+    const { confirm, explain } = confirmer<DeployPlan>(s, `Deploy stack ${config.name}?`, printer, renderPlan, (plan) => !plan.diff?.unchanged);
     let result;
     try {
       result = await interruptible(s, printer, (signal) =>

@@ -4,6 +4,7 @@ import { renderHelp } from '../help';
 import { cost, prices } from './cost';
 import { deploy, plan } from './deploy';
 import { destroy } from './destroy';
+import { history, rollback } from './history';
 import { init } from './init';
 import { list, show } from './inspect';
 import { pause, resume } from './pause';
@@ -11,7 +12,7 @@ import { render } from './render';
 import { stateRestore } from './state';
 
 /** The CLI's commands, in --help order: help, flag checks and dispatch all come from this table. */
-export const COMMAND_TABLE: readonly Command[] = [init, plan, deploy, destroy, pause, resume, prices, cost, list, show, render, stateRestore];
+export const COMMAND_TABLE: readonly Command[] = [init, plan, deploy, destroy, history, rollback, pause, resume, prices, cost, list, show, render, stateRestore];
 
 export const HELP_TEXT = renderHelp(COMMAND_TABLE);
 

@@ -8,7 +8,7 @@ import { describeInstanceType, type InstanceTypeFacts } from '../discovery/insta
 import { awsErrorCode, classifyAwsError } from '../aws/classify';
 import type { PlanFacts } from '../context';
 import { GeuseError, invalidInput, refused } from '../errors';
-import { usesCloudFront, type StackConfig } from '../stack/config';
+import type { StackConfig } from '../stack/config';
 import { isGpuTier } from '../tiers';
 import type { StackState } from '../state/schema';
 import { sweepStack } from '../resources/sweep';
@@ -21,10 +21,20 @@ import { checkInstanceFamily } from './gpu-families';
 import { gpuQuotaPreflight } from './gpu-quota';
 import { gpuVcpusInUse } from './gpu-in-use';
 import { checkPlanLimits } from './limits';
-import { checkInstanceReuse, type NotApplied } from './reuse';
+import { checkInstance } from '../update/instance-check';
+import { CHANGE_SYMBOLS, diffStack, wasApplied, type ChangeAction, type StackDiff } from '../update/diff';
+import { plannedRemovals, type Removal } from '../update/removals';
+import { refuseNetworkChange } from '../update/refusals';
+import type { DriftReport } from './drift';
 
-/** use: the user's own network, never created or deleted; wait: a step that only waits for AWS. */
-export type PlanAction = 'create' | 'reuse' | 'keep' | 'use' | 'wait';
+/**
+ * use: the user's own network, never created or deleted; wait: a step that only waits for AWS; reuse: a stack
+ * not yet applied in full finds what an earlier try made. An applied stack's plan is a diff (update/diff.ts):
+ * update in place, replace, delete, unchanged.
+ */
+export type PlanAction = 'create' | 'reuse' | 'keep' | 'use' | 'wait' | Exclude<ChangeAction, 'create'>;
+
+export const ACTION_SYMBOLS: Record<PlanAction, string> = { ...CHANGE_SYMBOLS, reuse: '=', keep: '=', use: ' ', wait: '…' };
 
 export interface PlanItem {
   step: string;
@@ -43,10 +53,10 @@ export interface DeployPlan {
   warnings: string[];
   /** The image the instance boots (or, reused, would boot when next replaced), as DescribeImages names it. */
   ami?: { id: string; name?: string; architecture: string; source: string };
-  /** Changes the reused instance does not take (a redeploy does not replace it): shown, never recorded as applied. */
-  notApplied?: NotApplied[];
-  /** The config the state records: the requested one, except the fields in notApplied, kept as EC2 runs them. */
-  recordedConfig?: StackConfig;
+  /** An applied stack's plan as a diff from what is applied and what runs (absent for a new stack). */
+  diff?: StackDiff;
+  /** What was changed outside GeuseMaker since it was applied (read live); deploy repairs what is listed here only. */
+  drift?: DriftReport;
 }
 
 async function checked<T>(call: () => Promise<T>, profile?: string): Promise<T> {
@@ -174,6 +184,7 @@ export async function planDeploy(clients: AwsClients, config: StackConfig, state
     throw invalidInput('CONFIG_INVALID', `region: stack ${config.name} lives in ${state.region}, but the configuration says ${config.region}.`,
       `Destroy it first (geusemaker destroy ${config.name} --delete-data) or keep region ${state.region}.`);
   }
+  if (wasApplied(state)) refuseNetworkChange(state, config);
   const identity = await checked(() => clients.sts.send(new GetCallerIdentityCommand({})), config.profile);
   const [typeFacts, zones] = await Promise.all([resolveInstanceType(clients, config), offeredZones(clients, config)]);
   const { architecture } = typeFacts;
@@ -221,12 +232,10 @@ export async function planDeploy(clients: AwsClients, config: StackConfig, state
   };
   const groupZones = facts.existingSubnets ? [...new Set(facts.existingSubnets.map((s) => s.zone))] : facts.zones;
   facts.instanceTypes = await checked(() => groupInstanceTypes(clients, config, groupZones), config.profile);
-  const reuse = adoptedStackId ? undefined : await checkInstanceReuse(clients, config, state, { ...facts, amiName: ami.name });
-  const notApplied = reuse?.notApplied ?? [];
+  const live = adoptedStackId ? undefined : await checkInstance(clients, config, state, { ...facts, amiName: ami.name });
   const items: PlanItem[] = stackSteps({ config }).map((spec) => planItem(spec, config, facts, state, adoptedStackId));
   const instanceItem = items.find((item) => item.step === 'instance');
   if (instanceItem) instanceItem.note = groupWords(config, facts);
-  if (instanceItem && notApplied.length > 0) instanceItem.note = `${instanceItem.note}; not applied: ${notApplied.map((change) => change.text).join('; ')}`;
   const fellBackAt = state?.resources['auto-scaling-group']?.attrs.fallbackAt;
   if (fellBackAt && config.market === 'spot') {
     warnings.push(`The group has run on-demand since ${fellBackAt} (no spot capacity then). This deploy sets it back to spot: the running on-demand instance stays until it is next replaced, and if spot is still short, launches fall back to on-demand again${config.onDemandFallback ? '' : ' — no: onDemandFallback is off, so they would fail'}.`);
@@ -235,16 +244,20 @@ export async function planDeploy(clients: AwsClients, config: StackConfig, state
   if (standalone?.status === 'created' && standalone.id && !standalone.attrs.group && state?.resources['auto-scaling-group']?.status !== 'created') {
     warnings.push(`Moves the stack onto an Auto Scaling group of one: the group launches a new instance, and once it is in service the old instance ${standalone.id} is terminated. Data stays on EFS; the services are unavailable for the few minutes the new instance boots.`);
   }
-  if (reuse && notApplied.length > 0) {
-    warnings.push(`Not applied: ${notApplied.map((change) => change.text).join('; ')}. The instance ${reuse.instanceId} is reused as it runs, and the state keeps what it runs; to apply ${notApplied.length === 1 ? 'it' : 'them'}, pause the stack, then deploy this configuration.`);
-  }
+  const diff = wasApplied(state) && !adoptedStackId ? diffItems(items, state, config, facts, live?.differences ?? []) : undefined;
+  // Loaded only here: drift reads every kind's API.
+  // A change that stopped part-way is not drift: what it already did is compared against the config it was applying.
+  const driftBase = state?.pending ? { ...state, config: state.pending.config } : state;
+  const drift = diff && driftBase ? await (await import('./drift')).detectDrift(clients, driftBase) : undefined;
+  if (drift && diff) drift.items = drift.items.filter((item) => !diff.removals.some((removal) => removal.key === item.key));
+  if (diff && drift && drift.items.length > 0) diff.unchanged = false;
+  if (drift) warnings.push(...drift.warnings);
   if (ami.rootSnapshotGb !== undefined && ami.rootSnapshotGb > config.rootVolumeGb) {
     warnings.push(`Root volume raised from ${config.rootVolumeGb} to ${ami.rootSnapshotGb} GiB: the image's root snapshot (${ami.name ?? ami.amiId}) is that large.`);
   }
   if (config.market === 'spot' && !config.onDemandFallback) warnings.push('Spot without on-demand fallback: if AWS has no spot capacity, deploy stops without an instance.');
-  warnings.push(...frontChanges(config, state));
   const amiFacts = { id: ami.amiId, ...(ami.name ? { name: ami.name } : {}), architecture, source: facts.amiSource ?? ami.source };
-  return { config, facts, items, adoptedStackId, warnings, ami: amiFacts, notApplied, recordedConfig: reuse?.recordedConfig ?? config };
+  return { config, facts, items, adoptedStackId, warnings, ami: amiFacts, ...(diff ? { diff } : {}), ...(drift ? { drift } : {}) };
 }
 
 /** The plan's words for the group: its types and market, and what happens when AWS takes the instance back. */
@@ -277,21 +290,52 @@ function planItem(spec: StepSpec, config: StackConfig, facts: PlanFacts, state: 
 }
 
 /** Steps that create nothing: they wait for AWS (target health, CloudFront's rollout). */
-const WAIT_STEPS = new Set(['target-healthy', 'cloudfront-deployed']);
+const WAIT_STEPS = new Set(['target-healthy', 'cloudfront-deployed', 'instance-update', 'group-notifications']);
 
-/** Changes to the stack's front door that a redeploy does not carry out in place: said before, not discovered after. */
-function frontChanges(config: StackConfig, state: StackState | undefined): string[] {
-  if (!state) return [];
-  const live = (kind: string) => Object.values(state.resources).find((r) => r.kind === kind && r.status === 'created');
-  const distribution = live('cloudfront-distribution');
-  const out: string[] = [];
-  if (distribution && !usesCloudFront(config)) {
-    // The origin-header rule goes; only a listener that forwards everyone from anywhere still serves the distribution.
-    const open = !config.certificateArn && !(config.access.mode === 'load-balancer' && config.access.cidr);
-    out.push(`CloudFront is off in this config: the load balancer's rule for its origin header is deleted, but distribution ${distribution.id ?? ''} stays (and bills) until the stack is destroyed${open ? ', and still reaches the stack through the HTTP listener, which now forwards every request' : ''}: removing it in place is not supported yet.`);
+/** Steps whose resources a setting's effect changes in place (beyond the instance, which EC2 is read for). */
+const UPDATED_BY: Record<string, readonly string[]> = {
+  front: ['security-groups', 'sg-instance', 'sg-alb', 'launch-template', 'instance', 'listeners', 'listener', 'alb-listeners'],
+  services: ['launch-template', 'security-groups', 'sg-instance'],
+  replace: ['launch-template', 'instance'],
+  group: ['instance'],
+  notices: ['notify-topic', 'group-notifications'],
+};
+
+/**
+ * An applied stack's plan items as a diff: what an earlier deploy made is unchanged unless a changed setting
+ * updates it, the instance is replaced or updated as EC2's answers say, and what the change takes away is deleted.
+ */
+function diffItems(items: PlanItem[], state: StackState, config: StackConfig, facts: PlanFacts, instance: StackDiff['instance']): StackDiff {
+  const removals: Removal[] = plannedRemovals(state, config, facts);
+  const probe = diffStack(state, config, instance, removals, false);
+  const touched = new Set(probe.settings.flatMap((change) => UPDATED_BY[change.effect] ?? []));
+  const replace = instance.filter((d) => d.how === 'replace');
+  for (const item of items) {
+    if (item.action !== 'reuse' && item.action !== 'keep') continue;
+    item.action = touched.has(item.step) ? 'update' : 'unchanged';
   }
-  if (live('instance') && usesCloudFront(config) !== usesCloudFront(state.config)) {
-    out.push('The public URL changes: n8n takes the new one when its instance is next replaced (Pause, then Resume).');
+  const update = items.find((item) => item.step === 'instance-update');
+  if (update) {
+    if (replace.length > 0) {
+      update.action = 'replace';
+      update.note = `${replace.map((d) => d.text).join('; ')}: an instance refresh replaces ${state.resources.instance?.id ?? 'the instance'}`;
+    } else if (instance.some((d) => d.how === 'in-place') || probe.settings.some((c) => c.effect === 'services' || c.effect === 'front')) {
+      update.action = 'update';
+      update.note = `new bootstrap pushed to ${state.resources.instance?.id ?? 'the instance'} over SSM (only changed services restart)`;
+    } else update.action = 'unchanged';
   }
-  return out;
+  if (replace.length > 0 || instance.length > 0) {
+    const template = items.find((item) => item.step === 'launch-template');
+    if (template && template.action === 'unchanged') template.action = 'update';
+  }
+  for (const removal of removals) {
+    items.push({ step: `remove-${removal.key}`, title: REMOVAL_TITLES[removal.kind] ?? removal.kind, action: 'delete', ids: [removal.id], note: 'no longer in this configuration; deleted after the rest works' });
+  }
+  const hasCreates = items.some((item) => item.action === 'create' || item.action === 'update' || item.action === 'replace');
+  return diffStack(state, config, instance, removals, hasCreates);
 }
+
+const REMOVAL_TITLES: Record<string, string> = {
+  'load-balancer': 'Application Load Balancer', 'target-group': 'Target group', listener: 'Load balancer listener', 'listener-rule': 'Listener rule',
+  'cloudfront-distribution': 'CloudFront distribution', 'security-group': 'Security group', 'sns-topic': 'Notification topic',
+};

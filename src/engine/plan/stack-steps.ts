@@ -86,8 +86,8 @@ export function kindSteps(config: DeployContext['config']): KindStep[] {
 }
 
 function stepContext(ctx: DeployContext, waiting: (what: string) => void): StepContext {
-  const { clients, config, stack, stackId, origin, facts, journal, timing } = ctx;
-  return { clients, config, stack, stackId, origin, facts, journal, timing, report: { signal: ctx.signal, waiting, note: ctx.note } };
+  const { clients, config, stack, stackId, origin, facts, journal, timing, runner, startedAt } = ctx;
+  return { clients, config, stack, stackId, origin, facts, journal, timing, runner, startedAt, report: { signal: ctx.signal, waiting, note: ctx.note } };
 }
 
 /**

@@ -2,7 +2,10 @@ import type { DestroyPlan, DestroyResult } from '../destroy';
 import { describeForeign, describeOwner } from '../resources/ownership';
 import type { DeployResult } from '../deploy';
 import type { GeuseError } from '../errors';
-import type { DeployPlan, PlanAction } from '../plan/plan';
+import { ACTION_SYMBOLS, type DeployPlan, type PlanAction } from '../plan/plan';
+import type { StackDiff } from '../update/diff';
+import type { DriftItem, DriftReport } from '../plan/drift';
+import { describeSetting, type SettingEffect } from '../update/settings';
 import type { StepOutcome } from '../progress';
 import type { SweptResource } from '../resources/sweep';
 import { PUBLISHABLE_SERVICES, SERVICE_PORTS } from '../stack/services';
@@ -39,8 +42,22 @@ function enabledServices(config: StackConfig): string[] {
   return Object.entries(config.services).filter(([, on]) => on).map(([service]) => service);
 }
 
+const HOW_WORDS: Record<SettingEffect, string> = {
+  replace: 'replaces the instance', services: 'in place over SSM', front: 'load balancer, CloudFront and proxy', group: 'the Auto Scaling group, in place',
+  notices: 'the notification topic', recorded: 'recorded only', refused: 'refused',
+};
+
+/** One line per changed setting, with how it is applied: "~ instanceType t3.xlarge → t3.2xlarge (replaces the instance)". */
+export function diffLines(diff: StackDiff): string[] {
+  return [
+    ...diff.settings.map((change) => `~ ${describeSetting(change)} (${HOW_WORDS[change.effect]})`),
+    // What EC2 runs that no setting change explains (a hand change, an instance from an older version).
+    ...(diff.settings.length === 0 ? diff.instance.map((d) => `~ running instance: ${d.text}`) : []),
+  ];
+}
+
 export function renderPlan(plan: DeployPlan): string[] {
-  const { config, facts } = plan;
+  const { config, facts, diff } = plan;
   const ami: { id: string; name?: string; architecture: string } = plan.ami ?? { id: facts.amiId, architecture: facts.architecture };
   const lines = [
     `Plan for stack ${config.name}: ${config.tier} tier in ${config.region} (account ${facts.accountId})`,
@@ -49,13 +66,38 @@ export function renderPlan(plan: DeployPlan): string[] {
     `  Access: ${describeAccess(config)}. Services: ${enabledServices(config).join(', ')}.`,
   ];
   if (plan.adoptedStackId) lines.push(`  Adopting resources of stack id ${plan.adoptedStackId}.`);
+  if (diff) {
+    lines.push('', diff.unchanged
+      ? `No changes: the stack runs this configuration${diff.fromVersion ? ` (applied version ${diff.fromVersion})` : ''}; deploy would change nothing.`
+      : `Changes from the applied configuration${diff.fromVersion ? ` (version ${diff.fromVersion})` : ''}:`);
+    lines.push(...diffLines(diff).map((line) => `  ${line}`));
+  }
   lines.push('');
-  const rows = plan.items.map((item) => [item.action, item.title, [item.ids.join(', '), item.note].filter((part) => part).join(' — ')]);
-  lines.push(...table([['ACTION', 'STEP', 'IDS / NOTES'], ...rows]));
+  const rows = plan.items.map((item) => [ACTION_SYMBOLS[item.action], item.action, item.title, [item.ids.join(', '), item.note].filter((part) => part).join(' — ')]);
+  lines.push(...table([['', 'ACTION', 'STEP', 'IDS / NOTES'], ...rows]));
   const count = (action: PlanAction): number => plan.items.filter((item) => item.action === action).length;
   const used = count('use') > 0 ? `, ${count('use')} of yours to use` : '';
-  lines.push('', `${count('create')} to create, ${count('reuse')} to reuse, ${count('keep')} to keep${used}.`);
+  lines.push('', diff
+    ? `${count('create')} to create, ${count('update')} to update in place, ${count('replace')} to replace, ${count('delete')} to delete, ${count('unchanged')} unchanged${used}.`
+    : `${count('create')} to create, ${count('reuse')} to reuse, ${count('keep')} to keep${used}.`);
+  if (plan.drift && plan.drift.items.length > 0) lines.push('', 'Changed outside GeuseMaker since it was applied (deploy repairs exactly these):', ...driftLines(plan.drift.items));
+  if (diff && diff.effects.length > 0) lines.push('', 'What you will notice:', ...diff.effects.map((effect) => `  • ${effect}`));
   for (const warning of plan.warnings) lines.push(`! ${warning}`);
+  return lines;
+}
+
+/** One line per difference found live: what, and what deploy does about it. */
+export function driftLines(items: readonly DriftItem[]): string[] {
+  return items.map((item) => `  ! ${item.text} — ${item.repair}`);
+}
+
+/** The stack's applied versions, newest last. */
+export function renderHistory(state: Pick<StackState, 'name' | 'history' | 'pending'>): string[] {
+  if (state.history.length === 0) return [`Stack ${state.name} has no recorded versions yet (history starts with its next deploy).`];
+  const applied = state.history.at(-1)?.version;
+  const rows = state.history.map((v) => [v.version === applied ? `${v.version} *` : String(v.version), v.at.replace('T', ' ').slice(0, 19), v.machine, v.summary.join('; ')]);
+  const lines = [`Applied versions of stack ${state.name} (* = applied now):`, ...table([['VERSION', 'APPLIED (UTC)', 'MACHINE', 'CHANGES'], ...rows])];
+  if (state.pending) lines.push('', `! A change started ${state.pending.startedAt} did not finish (${state.pending.summary.join('; ') || 'see show'}): run deploy again to finish it, or roll back.`);
   return lines;
 }
 
@@ -212,14 +254,15 @@ export function listingJson(entry: StackListing): Record<string, unknown> {
   };
 }
 
-export function renderShow(state: StackState & { live?: LiveView }): string[] {
+export function renderShow(state: StackState & { live?: LiveView; drift?: DriftReport }): string[] {
   const { config, live } = state;
   const instanceRecord = state.resources.instance;
   const runs = instanceRecord?.status === 'created' ? instanceRecord.attrs : undefined;
   const lines = [
     `Stack ${state.name} (${statusWords(state.status, live)}) in ${state.region}`,
     `  Stack id: ${state.stackId}; created ${state.createdAt}, updated ${state.updatedAt}`,
-    `  Config: ${config.tier} tier, ${config.instanceType}, ${describeMarket(config)}, ${config.rootVolumeGb} GiB root disk, network ${config.network.mode === 'new' ? 'new VPC' : `existing ${config.network.vpcId}`}`,
+    `  Config${state.history.length > 0 ? ` (applied version ${state.history.at(-1)!.version} of ${state.history.at(-1)!.at})` : ''}: ${config.tier} tier, ${config.instanceType}, ${describeMarket(config)}, ${config.rootVolumeGb} GiB root disk, network ${config.network.mode === 'new' ? 'new VPC' : `existing ${config.network.vpcId}`}`,
+    ...(state.pending ? [`  ! A change started ${state.pending.startedAt} did not finish (${state.pending.summary.join('; ') || 'no setting changes'}): the config above is the last one applied in full; the resources below say what already has the new form. Run deploy again to finish it, or roll back.`] : []),
     ...(runs?.instanceType ? [`  Instance as EC2 reported it at the last deploy: ${runs.instanceType}${runs.market ? `, ${runs.market}` : ''}${runs.imageId ? `, ${runs.imageId}` : ''}`] : []),
     ...(live?.source === 'aws' && live.instanceId ? [`  EC2 now (${live.checkedAt}): ${live.instanceId} ${live.instanceState ?? ''}`.trimEnd()] : []),
     ...computeLines(state),
@@ -236,6 +279,8 @@ export function renderShow(state: StackState & { live?: LiveView }): string[] {
       return [r.key, r.id ?? '-', r.status + (r.external ? ' (yours, never deleted)' : ''), facts.join(', ')];
     })));
   }
+  if (state.drift && state.drift.items.length > 0) lines.push('', 'Changed outside GeuseMaker since it was applied (`deploy` repairs these after showing them):', ...driftLines(state.drift.items));
+  if (state.drift && state.drift.warnings.length > 0) lines.push(...state.drift.warnings.map((warning) => `  ! ${warning}`));
   if (state.notes.length > 0) lines.push('', 'Notes:', ...state.notes.map((note) => `  ! ${note}`));
   if (state.lastError) {
     lines.push('', `Last error (${state.lastError.at}): [${state.lastError.code}] ${state.lastError.message}`, `  Next: ${state.lastError.nextStep}`);

@@ -1,5 +1,6 @@
 import {
-  CreateAutoScalingGroupCommand, DeleteAutoScalingGroupCommand, UpdateAutoScalingGroupCommand, type MixedInstancesPolicy,
+  AttachLoadBalancerTargetGroupsCommand, CreateAutoScalingGroupCommand, DeleteAutoScalingGroupCommand, DetachLoadBalancerTargetGroupsCommand,
+  UpdateAutoScalingGroupCommand, type MixedInstancesPolicy,
 } from '@aws-sdk/client-auto-scaling';
 import { DescribeInstancesCommand, type Instance } from '@aws-sdk/client-ec2';
 import type { StepContext } from '../context';
@@ -11,12 +12,14 @@ import { pollUntil, sleep } from '../wait';
 import { openRuns, reconcileRuns } from '../cost/runs';
 import { sightInstances, type InstanceSighting } from '../live';
 import { replacementReason } from '../compute-live';
-import { ensureResource, type Found } from './ensure';
+import { ensureResource, onceOf, type Found } from './ensure';
 import {
   describeGroup, groupName, inService, isCapacityFailure, scalingActivities, type GroupView, type ScalingActivity,
 } from './group-view';
 import type { TemplateRef } from './launch-template';
 import { applyOnce } from './once';
+import { groupUpdate, readGroupSettings, targetGroupChanges, type WantedGroupSettings } from './compare-group';
+import { targetGroupName } from './load-balancer';
 import type { TeardownContext } from './teardown';
 import type { Subnet, WithId } from './network';
 
@@ -53,7 +56,7 @@ function mixedPolicy(template: TemplateRef, instanceTypes: readonly string[], ma
 }
 
 /** The group's settings for this deploy; the same call shape creates and updates it, so a redeploy converges. */
-function groupSettings(ctx: StepContext, inputs: GroupInputs) {
+function groupSettings(ctx: StepContext, inputs: GroupInputs): WantedGroupSettings {
   const market = ctx.config.market;
   return {
     AutoScalingGroupName: groupName(ctx.stack),
@@ -109,11 +112,41 @@ async function ensureGroup(ctx: StepContext, inputs: GroupInputs): Promise<{ out
       return { id: name };
     },
   });
-  if (outcome === 'reused') await ctx.clients.autoscaling.send(new UpdateAutoScalingGroupCommand(settings));
+  if (outcome === 'reused') await convergeGroup(ctx, settings, inputs.targetGroupArn);
   await ctx.journal.created('auto-scaling-group', 'auto-scaling-group', name, {
     market, instanceTypes: instanceTypesOf(ctx).join(','), launchTemplateVersion: inputs.template.version, fallbackAt: '',
   });
   return { outcome };
+}
+
+/**
+ * A reused group is read first and given only the settings that differ (none on an unchanged redeploy), and the
+ * stack's target group if it lacks it (a target group made anew replaces the older one of the same name).
+ */
+async function convergeGroup(ctx: StepContext, settings: WantedGroupSettings, targetGroupArn: string | undefined): Promise<void> {
+  const name = settings.AutoScalingGroupName;
+  const live = await readGroupSettings(ctx.clients, name, ctx.report.signal);
+  const { update } = groupUpdate(live, settings);
+  if (Object.keys(update).length > 0) await ctx.clients.autoscaling.send(new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: name, ...update }));
+  const { attach, detach } = targetGroupChanges(live, targetGroupArn, targetGroupName(ctx.stack));
+  const attached = async (): Promise<string[]> => (await readGroupSettings(ctx.clients, name, ctx.report.signal))?.TargetGroupARNs ?? [];
+  if (attach.length > 0) {
+    await applyOnce(onceOf(ctx), {
+      send: () => ctx.clients.autoscaling.send(new AttachLoadBalancerTargetGroupsCommand({ AutoScalingGroupName: name, TargetGroupARNs: attach })),
+      isDone: async () => {
+        const held = await attached();
+        return attach.every((arn) => held.includes(arn));
+      },
+    });
+  }
+  if (detach.length > 0) {
+    try {
+      await ctx.clients.autoscaling.send(new DetachLoadBalancerTargetGroupsCommand({ AutoScalingGroupName: name, TargetGroupARNs: detach }));
+    } catch (error) {
+      // A repeat of a detach whose answer was lost: nothing is attached any more.
+      if (!isNotFound(error)) throw error;
+    }
+  }
 }
 
 /**
@@ -292,7 +325,14 @@ async function retireStandalone(ctx: StepContext, id: string): Promise<void> {
 /** Once the stack has been healthy behind its load balancer, the group replaces instances the load balancer finds unhealthy too. */
 export async function useLoadBalancerHealth(ctx: StepContext): Promise<void> {
   const name = groupName(ctx.stack);
-  await ctx.clients.autoscaling.send(new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: name, HealthCheckType: 'ELB', HealthCheckGracePeriod: gracePeriodSeconds(ctx) }));
+  const grace = gracePeriodSeconds(ctx);
+  // A group that already uses them (every redeploy after the first) is left alone.
+  const live = await readGroupSettings(ctx.clients, name, ctx.report.signal);
+  const update = {
+    ...(live?.HealthCheckType === 'ELB' ? {} : { HealthCheckType: 'ELB' }),
+    ...(live?.HealthCheckGracePeriod === grace ? {} : { HealthCheckGracePeriod: grace }),
+  };
+  if (Object.keys(update).length > 0) await ctx.clients.autoscaling.send(new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: name, ...update }));
   await ctx.journal.created('auto-scaling-group', 'auto-scaling-group', name, { healthCheck: 'ELB' });
 }
 

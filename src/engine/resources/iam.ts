@@ -1,6 +1,7 @@
 import {
   AddRoleToInstanceProfileCommand, AttachRolePolicyCommand, CreateInstanceProfileCommand, CreateRoleCommand,
-  GetInstanceProfileCommand, GetRoleCommand, PutRolePolicyCommand, TagRoleCommand, type Tag as IamTag,
+  GetInstanceProfileCommand, GetRoleCommand, GetRolePolicyCommand, PutRolePolicyCommand, TagRoleCommand,
+  paginateListAttachedRolePolicies, type Role, type Tag as IamTag,
 } from '@aws-sdk/client-iam';
 import type { StepContext } from '../context';
 import { isNotFound } from '../aws/classify';
@@ -9,6 +10,7 @@ import { names, stackTags, tagValue, TAG_STACK_ID } from '../stack/naming';
 import { bootstrapStatusParameter } from '../bootstrap/status';
 import { applyOnce } from './once';
 import { ensureResource, onceOf } from './ensure';
+import { hasTags, samePolicyDocument } from './compare-json';
 import type { WithId } from './network';
 
 export const SSM_CORE_POLICY_ARN = 'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore';
@@ -89,8 +91,11 @@ async function getProfile(ctx: StepContext, name: string) {
 
 export async function ensureRole(ctx: StepContext): Promise<WithId> {
   const roleName = names.role(ctx.stack);
+  // The last description read: its tags say whether the role still needs TagRole.
+  let described: Role | undefined;
   const fromExisting = async () => {
     const role = await getRole(ctx, roleName);
+    described = role;
     if (!role) return undefined;
     assertOurs(ctx, 'role', roleName, role.Tags);
     return { id: roleName, attrs: { arn: role.Arn ?? '' } };
@@ -108,12 +113,39 @@ export async function ensureRole(ctx: StepContext): Promise<WithId> {
       return { id: roleName, attrs: { arn: out.Role?.Arn ?? '' } };
     },
   });
-  // Both calls are idempotent, so they run every time and repair a half-configured role.
-  await ctx.clients.iam.send(new AttachRolePolicyCommand({ RoleName: roleName, PolicyArn: SSM_CORE_POLICY_ARN }));
-  await ctx.clients.iam.send(new PutRolePolicyCommand({ RoleName: roleName, PolicyName: names.secretsPolicy, PolicyDocument: secretsPolicy(ctx) }));
+  // A role created (or adopted after a lost answer) just now has none of this yet, so it is written without a look;
+  // a reused one is read first and only what differs is written, which also repairs a half-configured role.
+  const fresh = outcome === 'created';
+  const policy = secretsPolicy(ctx);
+  const tags = stackTags(ctx, 'iam-role', roleName);
+  if (fresh || !(await hasManagedPolicy(ctx, roleName, SSM_CORE_POLICY_ARN))) {
+    await ctx.clients.iam.send(new AttachRolePolicyCommand({ RoleName: roleName, PolicyArn: SSM_CORE_POLICY_ARN }));
+  }
+  if (fresh || !samePolicyDocument(await inlinePolicy(ctx, roleName, names.secretsPolicy), policy)) {
+    await ctx.clients.iam.send(new PutRolePolicyCommand({ RoleName: roleName, PolicyName: names.secretsPolicy, PolicyDocument: policy }));
+  }
   // Roles made before the origin tags existed gain them, so a destroy without state can find the region.
-  await ctx.clients.iam.send(new TagRoleCommand({ RoleName: roleName, Tags: stackTags(ctx, 'iam-role', roleName) }));
+  if (fresh || !hasTags(described?.Tags, tags)) {
+    await ctx.clients.iam.send(new TagRoleCommand({ RoleName: roleName, Tags: tags }));
+  }
   return { outcome, detail: roleName, id: roleName };
+}
+
+async function hasManagedPolicy(ctx: StepContext, roleName: string, arn: string): Promise<boolean> {
+  for await (const page of paginateListAttachedRolePolicies({ client: ctx.clients.iam }, { RoleName: roleName })) {
+    if (page.AttachedPolicies?.some((attached) => attached.PolicyArn === arn)) return true;
+  }
+  return false;
+}
+
+/** The inline policy's document as IAM returns it (URL-encoded), or undefined when the role has no such policy. */
+async function inlinePolicy(ctx: StepContext, roleName: string, policyName: string): Promise<string | undefined> {
+  try {
+    return (await ctx.clients.iam.send(new GetRolePolicyCommand({ RoleName: roleName, PolicyName: policyName }))).PolicyDocument;
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
 }
 
 export async function ensureInstanceProfile(ctx: StepContext, roleName: string): Promise<WithId> {

@@ -25,6 +25,8 @@ export interface TemplateInputs {
 export interface TemplateRef {
   id: string;
   version: string;
+  /** The bootstrap this version's instances run (the script, and the UserData payload): an update pushes it in place. */
+  bootstrap?: { script: string; payloadBase64: string };
 }
 
 function launchTemplateName(stack: string): string {
@@ -32,13 +34,13 @@ function launchTemplateName(stack: string): string {
 }
 
 /** Everything an instance is launched with. The market is the group's (its mixed-instances policy), never the template's. */
-function templateData(ctx: StepContext, inputs: TemplateInputs): RequestLaunchTemplateData {
+function templateData(ctx: StepContext, inputs: TemplateInputs): { data: RequestLaunchTemplateData; script: string } {
   // The OS variant follows the AMI plan.ts resolved; gpu stacks boot a Deep Learning AMI (NVIDIA driver present).
   const userData = renderUserData({
     config: ctx.config, region: ctx.clients.region, fileSystemId: inputs.fileSystemId, publicUrl: publicUrlFrom(ctx.config, ctx.journal.state.resources),
     os: ctx.facts.os ?? 'al2023', architecture: ctx.facts.architecture, gpu: isGpuTier(ctx.config.tier),
   });
-  return {
+  const data: RequestLaunchTemplateData = {
     ImageId: ctx.facts.amiId,
     // The group's overrides pick among the interchangeable types; this one is the first choice.
     InstanceType: ctx.config.instanceType as RequestLaunchTemplateData['InstanceType'],
@@ -59,6 +61,7 @@ function templateData(ctx: StepContext, inputs: TemplateInputs): RequestLaunchTe
       ...tagSpec(ctx, 'network-interface', 'instance-eni', `gm-${ctx.stack}-eni`),
     ],
   };
+  return { data, script: userData.script };
 }
 
 /** A fingerprint of the settings, so a redeploy with the same ones adds no version. */
@@ -94,7 +97,8 @@ async function versionFingerprint(ctx: StepContext, id: string, version: string)
  * version when the settings changed (the group then launches its next instance from it), the same one otherwise.
  */
 export async function ensureLaunchTemplate(ctx: StepContext, inputs: TemplateInputs): Promise<{ ref: TemplateRef; outcome: 'created' | 'reused' | 'done'; detail: string }> {
-  const data = templateData(ctx, inputs);
+  const { data, script } = templateData(ctx, inputs);
+  const bootstrap = { script, payloadBase64: data.UserData ?? '' };
   const print = fingerprint(data);
   const description = `GeuseMaker stack ${ctx.stack}, fingerprint ${print}`;
   const { found, outcome } = await ensureResource(ctx, {
@@ -112,7 +116,7 @@ export async function ensureLaunchTemplate(ctx: StepContext, inputs: TemplateInp
   const latest = found.attrs?.latestVersion ?? '1';
   if (outcome === 'created' || (await versionFingerprint(ctx, found.id, latest)) === print) {
     await ctx.journal.created('launch-template', 'launch-template', found.id, { version: latest, fingerprint: print });
-    return { ref: { id: found.id, version: latest }, outcome, detail: `${found.id} version ${latest}` };
+    return { ref: { id: found.id, version: latest, bootstrap }, outcome, detail: `${found.id} version ${latest}` };
   }
   const token = `gm-${ctx.stack}-lt-${print}`;
   const { value: version } = await actOnce(onceOf(ctx), {
@@ -127,7 +131,7 @@ export async function ensureLaunchTemplate(ctx: StepContext, inputs: TemplateInp
     },
   });
   await ctx.journal.created('launch-template', 'launch-template', found.id, { version, fingerprint: print });
-  return { ref: { id: found.id, version }, outcome: 'done', detail: `${found.id} version ${version} (settings changed since version ${latest})` };
+  return { ref: { id: found.id, version, bootstrap }, outcome: 'done', detail: `${found.id} version ${version} (settings changed since version ${latest})` };
 }
 
 export async function deleteLaunchTemplates(ctx: TeardownContext, ids: readonly string[]): Promise<void> {

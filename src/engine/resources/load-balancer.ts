@@ -1,6 +1,6 @@
 import {
   CreateListenerCommand, CreateLoadBalancerCommand, CreateRuleCommand, CreateTargetGroupCommand, DeleteRuleCommand, DeregisterTargetsCommand,
-  DescribeListenersCommand, DescribeLoadBalancersCommand, DescribeRulesCommand, DescribeTagsCommand, DescribeTargetGroupsCommand,
+  DescribeListenersCommand, DescribeLoadBalancerAttributesCommand, DescribeLoadBalancersCommand, DescribeRulesCommand, DescribeTagsCommand, DescribeTargetGroupsCommand,
   DescribeTargetHealthCommand, ModifyListenerCommand, ModifyLoadBalancerAttributesCommand, ModifyRuleCommand, type Action, type LoadBalancer, type Rule,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { StepContext } from '../context';
@@ -11,6 +11,7 @@ import { usesCloudFront } from '../stack/config';
 import { stackTags, tagValue, TAG_RESOURCE, TAG_STACK_ID } from '../stack/naming';
 import { pollUntil } from '../wait';
 import { ensureResource, retryNotFound, type Found } from './ensure';
+import { sameAction } from './compare-actions';
 import type { WithId } from './network';
 import { LB_KEYS } from './public-url';
 import { ORIGIN_SECRET, secretValue } from './secrets';
@@ -87,9 +88,12 @@ export async function ensureLoadBalancer(ctx: StepContext, groupId: string, newS
       return lbFound(out.LoadBalancers![0]!);
     },
   });
-  await ctx.clients.elbv2.send(new ModifyLoadBalancerAttributesCommand({
-    LoadBalancerArn: found.id, Attributes: [{ Key: 'idle_timeout.timeout_seconds', Value: String(IDLE_TIMEOUT_SECONDS) }],
-  }));
+  // A new load balancer has AWS's 60 s; a reused one is asked first.
+  if (outcome === 'created' || (await idleTimeout(ctx, found.id)) !== String(IDLE_TIMEOUT_SECONDS)) {
+    await ctx.clients.elbv2.send(new ModifyLoadBalancerAttributesCommand({
+      LoadBalancerArn: found.id, Attributes: [{ Key: 'idle_timeout.timeout_seconds', Value: String(IDLE_TIMEOUT_SECONDS) }],
+    }));
+  }
   if (outcome === 'created') {
     await ctx.report.note(`Load balancer idle timeout is ${IDLE_TIMEOUT_SECONDS} s (AWS default 60 s) so long LLM and video requests are not cut${usesCloudFront(ctx.config) ? '; through CloudFront a response must start within 60 s (its origin read timeout, the maximum without a quota raise)' : ''}.`);
   }
@@ -97,6 +101,11 @@ export async function ensureLoadBalancer(ctx: StepContext, groupId: string, newS
     outcome, detail: `${found.attrs?.dnsName ?? found.id} (internet-facing, ${found.attrs?.zones ?? ''}; idle timeout ${IDLE_TIMEOUT_SECONDS} s)`,
     loadBalancer: { arn: found.id, dnsName: found.attrs?.dnsName ?? '' },
   };
+}
+
+async function idleTimeout(ctx: StepContext, arn: string): Promise<string | undefined> {
+  const attributes = (await ctx.clients.elbv2.send(new DescribeLoadBalancerAttributesCommand({ LoadBalancerArn: arn }))).Attributes ?? [];
+  return attributes.find((attribute) => attribute.Key === 'idle_timeout.timeout_seconds')?.Value;
 }
 
 export async function ensureTargetGroup(ctx: StepContext, vpcId: string): Promise<WithId> {
@@ -190,8 +199,8 @@ export async function ensureListeners(ctx: StepContext, { loadBalancerArn: lbArn
   const outcomes = [http.outcome];
   // A config change (CloudFront turned on, a certificate added) must not leave the old door open: reconcile.
   const httpArn = http.arn;
-  const current = (await ctx.clients.elbv2.send(new DescribeListenersCommand({ ListenerArns: [httpArn] }))).Listeners?.[0]?.DefaultActions?.[0];
-  if (current?.Type !== httpDefault.Type) {
+  const current = (await ctx.clients.elbv2.send(new DescribeListenersCommand({ ListenerArns: [httpArn] }))).Listeners?.[0]?.DefaultActions ?? [];
+  if (current.length !== 1 || !sameAction(current[0]!, httpDefault)) {
     await ctx.clients.elbv2.send(new ModifyListenerCommand({ ListenerArn: httpArn, DefaultActions: [httpDefault] }));
     await ctx.report.note(`The load balancer's HTTP listener now ${httpDefault.Type === 'fixed-response' ? 'answers 403 without the CloudFront origin header' : httpDefault.Type === 'redirect' ? 'redirects to HTTPS' : 'forwards to the instance'} (the configuration changed).`);
   }
@@ -254,11 +263,17 @@ async function ensureOriginRule(ctx: StepContext, listenerArn: string, targetGro
   // A rule found by its priority may still require an older secret (the parameter was made anew): CloudFront's requests would get 403.
   const secret = await secretValue(ctx, ORIGIN_SECRET);
   const rule = (await ctx.clients.elbv2.send(new DescribeRulesCommand({ RuleArns: [found.id] }))).Rules?.[0];
-  if (rule?.Conditions?.[0]?.HttpHeaderConfig?.Values?.[0] === secret) return outcome;
+  const conditions = rule?.Conditions ?? [];
+  const requiresSecret = conditions.length === 1 && conditions[0]!.Field === 'http-header' && conditions[0]!.HttpHeaderConfig?.HttpHeaderName?.toLowerCase() === ORIGIN_HEADER.toLowerCase()
+    && conditions[0]!.HttpHeaderConfig.Values?.length === 1 && conditions[0]!.HttpHeaderConfig.Values[0] === secret;
+  const actions = rule?.Actions ?? [];
+  if (requiresSecret && actions.length === 1 && sameAction(actions[0]!, forward(targetGroupArn))) return outcome;
   await ctx.clients.elbv2.send(new ModifyRuleCommand({
     RuleArn: found.id, Conditions: [{ Field: 'http-header', HttpHeaderConfig: { HttpHeaderName: ORIGIN_HEADER, Values: [secret] } }], Actions: [forward(targetGroupArn)],
   }));
-  await ctx.report.note(`The load balancer's origin-header rule now requires the stack's current secret (it had an older one).`);
+  await ctx.report.note(requiresSecret
+    ? 'The load balancer\'s origin-header rule forwards to the stack\'s target group again (it pointed elsewhere).'
+    : `The load balancer's origin-header rule now requires the stack's current secret (it had an older one).`);
   return 'created';
 }
 

@@ -1,7 +1,7 @@
 import {
   AssociateRouteTableCommand, AttachInternetGatewayCommand, CreateInternetGatewayCommand, CreateRouteCommand,
   CreateRouteTableCommand, CreateSubnetCommand, CreateVpcCommand, DescribeInternetGatewaysCommand,
-  DescribeRouteTablesCommand, DescribeSubnetsCommand, DescribeVpcsCommand, ModifySubnetAttributeCommand,
+  DescribeRouteTablesCommand, DescribeSubnetsCommand, DescribeVpcAttributeCommand, DescribeVpcsCommand, ModifySubnetAttributeCommand,
   ModifyVpcAttributeCommand,
 } from '@aws-sdk/client-ec2';
 import type { StepContext } from '../context';
@@ -45,20 +45,30 @@ export async function ensureVpc(ctx: StepContext): Promise<WithId> {
       return { id: out.Vpc!.VpcId! };
     },
   });
-  // EFS mounts by DNS name, which needs DNS hostnames on; setting it again is harmless.
-  await retryNotFound(ctx, () => ctx.clients.ec2.send(new ModifyVpcAttributeCommand({ VpcId: found.id, EnableDnsHostnames: { Value: true } })));
+  // EFS mounts by DNS name, which needs DNS hostnames on. A new VPC has them off; a reused one is asked first.
+  if (outcome === 'created' || !(await dnsHostnamesOn(ctx, found.id))) {
+    await retryNotFound(ctx, () => ctx.clients.ec2.send(new ModifyVpcAttributeCommand({ VpcId: found.id, EnableDnsHostnames: { Value: true } })));
+  }
   return { outcome, detail: found.id, id: found.id };
+}
+
+async function dnsHostnamesOn(ctx: StepContext, vpcId: string): Promise<boolean> {
+  const out = await retryNotFound(ctx, () => ctx.clients.ec2.send(new DescribeVpcAttributeCommand({ VpcId: vpcId, Attribute: 'enableDnsHostnames' })));
+  return out.EnableDnsHostnames?.Value === true;
 }
 
 /** The stack's subnet `key` in its index-th AZ (CIDR by index). */
 export async function ensureSubnet(ctx: StepContext, key: string, index: 0 | 1, vpcId: string): Promise<StepResult & { subnet: Subnet }> {
   const zone = ctx.facts.zones[index]!;
   const toFound = (subnet: { SubnetId?: string; AvailabilityZone?: string }): Found => ({ id: subnet.SubnetId!, attrs: { zone: subnet.AvailabilityZone ?? zone } });
+  // What the journaled subnet's description said, so a reused subnet that already maps public IPs is left alone.
+  let mapsPublicIp = false;
   const { found, outcome } = await ensureResource(ctx, {
     key, kind: 'subnet',
     describe: async (id) => {
       try {
         const subnet = (await ctx.clients.ec2.send(new DescribeSubnetsCommand({ SubnetIds: [id] }))).Subnets?.[0];
+        mapsPublicIp = subnet?.MapPublicIpOnLaunch === true;
         return subnet ? toFound(subnet) : undefined;
       } catch (error) {
         if (isNotFound(error)) return undefined;
@@ -77,7 +87,9 @@ export async function ensureSubnet(ctx: StepContext, key: string, index: 0 | 1, 
     },
   });
   // Public IPv4 lets the SSM agent reach AWS without a NAT gateway (which would cost more than the instance).
-  await retryNotFound(ctx, () => ctx.clients.ec2.send(new ModifySubnetAttributeCommand({ SubnetId: found.id, MapPublicIpOnLaunch: { Value: true } })));
+  if (outcome === 'created' || !mapsPublicIp) {
+    await retryNotFound(ctx, () => ctx.clients.ec2.send(new ModifySubnetAttributeCommand({ SubnetId: found.id, MapPublicIpOnLaunch: { Value: true } })));
+  }
   return { outcome, detail: `${found.id} in ${found.attrs?.zone ?? zone}`, subnet: { id: found.id, zone: found.attrs?.zone ?? zone } };
 }
 

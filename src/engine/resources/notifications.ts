@@ -1,4 +1,4 @@
-import { PutNotificationConfigurationCommand } from '@aws-sdk/client-auto-scaling';
+import { paginateDescribeNotificationConfigurations, PutNotificationConfigurationCommand } from '@aws-sdk/client-auto-scaling';
 import {
   CreateTopicCommand, DeleteTopicCommand, GetTopicAttributesCommand, ListSubscriptionsByTopicCommand, ListTagsForResourceCommand,
   paginateListTopics, SubscribeCommand, UnsubscribeCommand,
@@ -82,21 +82,51 @@ export async function ensureNotifyTopic(ctx: StepContext, email: string): Promis
 }
 
 /**
- * Points the group's own notices at the topic. moto has no PutNotificationConfiguration: an endpoint without it
- * (an emulator) is said once as a note, never a failed deploy; real AWS errors fail the step as usual.
+ * Points the group's own notices at the topic, unless they already go there (a redeploy). moto has neither
+ * DescribeNotificationConfigurations nor PutNotificationConfiguration: an endpoint without them (an emulator) is
+ * said once as a note, never a failed deploy; real AWS errors fail the step as usual.
  */
 export async function notifyFromGroup(ctx: StepContext, topicArn: string): Promise<StepResult> {
+  const done = { outcome: 'done' as const, detail: `launch, terminate and launch-error notices → ${topicArn}` };
+  if (await notifiesTopic(ctx, topicArn)) return done;
   try {
     await ctx.clients.autoscaling.send(new PutNotificationConfigurationCommand({
       AutoScalingGroupName: groupName(ctx.stack), TopicARN: topicArn, NotificationTypes: NOTIFICATION_TYPES,
     }));
   } catch (error) {
-    const classified = classifyAwsError(error);
-    if (classified.code !== 'ENDPOINT_API_MISSING') throw error;
+    if (!lacksApi(error)) throw error;
     await ctx.report.note(`The endpoint does not implement autoscaling:PutNotificationConfiguration (an emulator): the group's notices are not sent to ${topicArn}.`);
     return { outcome: 'done', detail: 'not set up: the endpoint lacks the API' };
   }
-  return { outcome: 'done', detail: `launch, terminate and launch-error notices → ${topicArn}` };
+  return done;
+}
+
+function lacksApi(error: unknown): boolean {
+  return classifyAwsError(error).code === 'ENDPOINT_API_MISSING';
+}
+
+/**
+ * Does the group send exactly our notice types to the topic? PutNotificationConfiguration replaces the types for
+ * a topic, so a different set (more or fewer) is written again. An endpoint that cannot say (an emulator) gets
+ * the write, as before there was a look.
+ */
+async function notifiesTopic(ctx: StepContext, topicArn: string): Promise<boolean> {
+  try {
+    return await notifiesTopicPages(ctx, topicArn);
+  } catch (error) {
+    if (lacksApi(error)) return false;
+    throw error;
+  }
+}
+
+async function notifiesTopicPages(ctx: StepContext, topicArn: string): Promise<boolean> {
+  const types = new Set<string>();
+  for await (const page of paginateDescribeNotificationConfigurations({ client: ctx.clients.autoscaling }, { AutoScalingGroupNames: [groupName(ctx.stack)] })) {
+    for (const configuration of page.NotificationConfigurations ?? []) {
+      if (configuration.TopicARN === topicArn && configuration.AutoScalingGroupName === groupName(ctx.stack) && configuration.NotificationType) types.add(configuration.NotificationType);
+    }
+  }
+  return types.size === NOTIFICATION_TYPES.length && NOTIFICATION_TYPES.every((type) => types.has(type));
 }
 
 /** The stack's topic by its name (SNS lists topics by ARN only), with its tags. */

@@ -49,14 +49,26 @@ function flatten(permissions: readonly IpPermission[]): Map<string, IpPermission
     const base = { IpProtocol: permission.IpProtocol, FromPort: permission.FromPort, ToPort: permission.ToPort };
     for (const range of permission.IpRanges ?? []) rules.set(ruleKey(permission, range.CidrIp ?? ''), { ...base, IpRanges: [{ CidrIp: range.CidrIp, Description: range.Description }] });
     for (const range of permission.Ipv6Ranges ?? []) rules.set(ruleKey(permission, range.CidrIpv6 ?? ''), { ...base, Ipv6Ranges: [{ CidrIpv6: range.CidrIpv6 }] });
-    for (const pair of permission.UserIdGroupPairs ?? []) rules.set(ruleKey(permission, pair.GroupId ?? ''), { ...base, UserIdGroupPairs: [{ GroupId: pair.GroupId }] });
+    for (const pair of permission.UserIdGroupPairs ?? []) rules.set(ruleKey(permission, pair.GroupId ?? ''), { ...base, UserIdGroupPairs: [{ GroupId: pair.GroupId, Description: pair.Description }] });
     for (const list of permission.PrefixListIds ?? []) rules.set(ruleKey(permission, list.PrefixListId ?? ''), { ...base, PrefixListIds: [{ PrefixListId: list.PrefixListId, Description: list.Description }] });
   }
   return rules;
 }
 
-/** Makes the group's inbound rules exactly the wanted ones (so switching access mode closes old ports). */
-async function reconcileIngress(ctx: StepContext, groupId: string, wanted: readonly IpPermission[]): Promise<void> {
+/**
+ * A rule GeuseMaker set (for this config or an earlier one): our description on it, or a source that is one of the
+ * stack's own groups or CloudFront's list. Anything else was added by hand: drift reports it, and it is removed
+ * only by a deploy whose plan listed it (plan/drift.ts), never here.
+ */
+function setByUs(ctx: StepContext, rule: IpPermission, ownSources: readonly string[]): boolean {
+  const described = [...(rule.IpRanges ?? []), ...(rule.UserIdGroupPairs ?? []), ...(rule.PrefixListIds ?? [])].some((source) => source.Description?.startsWith('GeuseMaker'));
+  const ownGroups = new Set(ctx.journal.records().filter((r) => r.kind === 'security-group' && r.id).map((r) => r.id));
+  return described || (rule.UserIdGroupPairs ?? []).some((pair) => ownGroups.has(pair.GroupId))
+    || (rule.PrefixListIds ?? []).some((list) => ownSources.includes(list.PrefixListId ?? ''));
+}
+
+/** Makes the group's inbound rules the wanted ones (so switching access mode closes the ports we opened before). */
+async function reconcileIngress(ctx: StepContext, groupId: string, wanted: readonly IpPermission[], ownSources: readonly string[] = []): Promise<void> {
   const readRules = async (): Promise<Map<string, IpPermission>> => flatten((await retryNotFound(ctx, async () => {
     const group = await describeGroup(ctx, groupId);
     if (!group) throw Object.assign(new Error(`Security group ${groupId} not found`), { name: 'InvalidGroup.NotFound' });
@@ -64,7 +76,7 @@ async function reconcileIngress(ctx: StepContext, groupId: string, wanted: reado
   })).IpPermissions ?? []);
   const current = await readRules();
   const desired = flatten(wanted);
-  const extra = [...current.entries()].filter(([key]) => !desired.has(key)).map(([, rule]) => rule);
+  const extra = [...current.entries()].filter(([key, rule]) => !desired.has(key) && setByUs(ctx, rule, ownSources)).map(([, rule]) => rule);
   const missing = [...desired.entries()].filter(([key]) => !current.has(key));
   if (extra.length > 0) {
     try {
@@ -94,7 +106,7 @@ export async function ensureInstanceSecurityGroup(ctx: StepContext, vpcId: strin
   // Services bind to loopback; the reverse proxy on port 80 is the one door: on automation/gpu open only to the
   // load balancer's group (never to an address range), on dev only to the CIDR in cidr mode.
   const wanted: IpPermission[] = albGroupId
-    ? [{ IpProtocol: 'tcp', FromPort: PROXY_PORT, ToPort: PROXY_PORT, UserIdGroupPairs: [{ GroupId: albGroupId }] }]
+    ? [{ IpProtocol: 'tcp', FromPort: PROXY_PORT, ToPort: PROXY_PORT, UserIdGroupPairs: [{ GroupId: albGroupId, Description: 'GeuseMaker proxy from the load balancer' }] }]
     : access.mode === 'cidr' ? [{ IpProtocol: 'tcp', FromPort: PROXY_PORT, ToPort: PROXY_PORT, IpRanges: [{ CidrIp: access.cidr, Description: 'GeuseMaker proxy from the configured CIDR' }] }] : [];
   await reconcileIngress(ctx, found.id, wanted);
   const source = albGroupId ? `the load balancer's group ${albGroupId}` : access.mode === 'cidr' ? access.cidr : '';
@@ -118,22 +130,25 @@ async function cloudFrontPrefixListId(ctx: StepContext): Promise<string | undefi
 export async function ensureAlbSecurityGroup(ctx: StepContext, vpcId: string): Promise<WithId> {
   const allowed = loadBalancerCidr(ctx.config);
   const { found, outcome } = await ensureGroup(ctx, vpcId, 'sg-alb', 'GeuseMaker load balancer: HTTP/HTTPS from the allowed sources');
-  const prefixListId = usesCloudFront(ctx.config) ? await cloudFrontPrefixListId(ctx) : undefined;
+  // Looked up either way: a rule from it is one we set (CloudFront on before), so turning CloudFront off removes it.
+  const cloudFrontList = await cloudFrontPrefixListId(ctx);
+  const prefixListId = usesCloudFront(ctx.config) ? cloudFrontList : undefined;
+  const ownSources = cloudFrontList ? [cloudFrontList] : [];
   if (usesCloudFront(ctx.config) && !prefixListId) {
     await ctx.report.note(`The managed prefix list ${CLOUDFRONT_ORIGIN_PREFIX_LIST} is not available in ${ctx.config.region}: the load balancer admits port ${PROXY_PORT} from the internet, and only the listener's origin-header rule keeps CloudFront from being bypassed.`);
   }
   if (prefixListId) {
-    await reconcileIngress(ctx, found.id, [{ IpProtocol: 'tcp', FromPort: PROXY_PORT, ToPort: PROXY_PORT, PrefixListIds: [{ PrefixListId: prefixListId, Description: 'GeuseMaker load balancer from CloudFront only' }] }]);
+    await reconcileIngress(ctx, found.id, [{ IpProtocol: 'tcp', FromPort: PROXY_PORT, ToPort: PROXY_PORT, PrefixListIds: [{ PrefixListId: prefixListId, Description: 'GeuseMaker load balancer from CloudFront only' }] }], ownSources);
     return { outcome, detail: `${found.id} (port ${PROXY_PORT} from CloudFront's origin-facing addresses only, ${prefixListId})`, id: found.id };
   }
   const ports = ctx.config.certificateArn ? [PROXY_PORT, HTTPS_PORT] : [PROXY_PORT];
   const description = allowed ? 'GeuseMaker load balancer from the configured CIDR' : 'GeuseMaker load balancer from the internet';
-  await reconcileIngress(ctx, found.id, ports.map((port) => ({ IpProtocol: 'tcp', FromPort: port, ToPort: port, IpRanges: [{ CidrIp: allowed ?? '0.0.0.0/0', Description: description }] })));
+  await reconcileIngress(ctx, found.id, ports.map((port) => ({ IpProtocol: 'tcp', FromPort: port, ToPort: port, IpRanges: [{ CidrIp: allowed ?? '0.0.0.0/0', Description: description }] })), ownSources);
   return { outcome, detail: `${found.id} (ports ${ports.join(', ')} from ${allowed ?? 'the internet'})`, id: found.id };
 }
 
 export async function ensureEfsSecurityGroup(ctx: StepContext, vpcId: string, instanceGroupId: string): Promise<WithId> {
   const { found, outcome } = await ensureGroup(ctx, vpcId, 'sg-efs', 'GeuseMaker EFS mount targets: NFS from the stack instance only');
-  await reconcileIngress(ctx, found.id, [{ IpProtocol: 'tcp', FromPort: EFS_PORT, ToPort: EFS_PORT, UserIdGroupPairs: [{ GroupId: instanceGroupId }] }]);
+  await reconcileIngress(ctx, found.id, [{ IpProtocol: 'tcp', FromPort: EFS_PORT, ToPort: EFS_PORT, UserIdGroupPairs: [{ GroupId: instanceGroupId, Description: 'GeuseMaker NFS from the stack instance' }] }]);
   return { outcome, detail: `${found.id} (NFS 2049 from ${instanceGroupId} only)`, id: found.id };
 }

@@ -60,6 +60,18 @@ export const replacementSchema = z.strictObject({
 });
 export type Replacement = z.output<typeof replacementSchema>;
 
+/** One applied configuration: a deploy that finished records the config it applied as the next version. */
+export const appliedVersionSchema = z.strictObject({
+  version: z.number().int().positive(),
+  at: z.string(),
+  /** The host that applied it. */
+  machine: z.string(),
+  /** The diff that made it, in words ("instanceType t3.xlarge → t3.2xlarge"); "first deploy" for version 1. */
+  summary: z.array(z.string()),
+  config: stackConfigSchema,
+});
+export type AppliedVersion = z.output<typeof appliedVersionSchema>;
+
 export const stackStateSchema = z.strictObject({
   schemaVersion: z.literal(CURRENT_SCHEMA_VERSION),
   name: z.string().min(1),
@@ -77,6 +89,13 @@ export const stackStateSchema = z.strictObject({
   compute: z.array(computeIntervalSchema).default([]),
   /** Instances the group replaced, oldest first (the last 50). */
   replacements: z.array(replacementSchema).default([]),
+  /** Every configuration a deploy applied, oldest first (the last 100); `config` is the newest one's. */
+  history: z.array(appliedVersionSchema).default([]),
+  /**
+   * A change being applied (or that failed part-way): the config asked for, while `config` stays the last one
+   * applied in full. The journal's records say which resources already have the new form.
+   */
+  pending: z.strictObject({ config: stackConfigSchema, startedAt: z.string(), summary: z.array(z.string()) }).optional(),
   lastError: z
     .strictObject({ code: z.string(), message: z.string(), nextStep: z.string(), at: z.string() })
     .optional(),

@@ -23,7 +23,7 @@ export class ReadOnlyDocuments implements vscode.TextDocumentContentProvider {
   }
 }
 
-async function openReadOnly(docs: ReadOnlyDocuments, path: string, text: string, language?: string): Promise<void> {
+export async function openReadOnly(docs: ReadOnlyDocuments, path: string, text: string, language?: string): Promise<void> {
   const uri = vscode.Uri.from({ scheme: DOC_SCHEME, path });
   docs.set(uri, text);
   const doc = await vscode.workspace.openTextDocument(uri);

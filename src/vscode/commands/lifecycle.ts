@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
-import { type DestroyPlan, estimateHourly, formatHourly, GeuseError, renderDestroyPlan, renderPlan } from '../../engine';
+import { type DestroyPlan, estimateHourly, formatHourly, GeuseError, renderDestroyPlan } from '../../engine';
 import { deletesData, destroyDetails, destroySummary, type KeptCost, keptCounts, monthly } from './destroy-dialog';
 import { showPlanDocument } from './plan-document';
+import { confirmPlan } from './plan-confirm';
 import { type FixAction } from '../ui-errors';
 import { pickStack } from './context';
 import type { CommandRun } from './registry';
@@ -21,13 +22,19 @@ function takeOverFix(error: unknown, name: string, again: () => Promise<void>): 
 }
 
 /** From here on, a failure on an expired lock offers to run `retry` again on the same stack, taking the lock over. */
-function offerTakeOver(ctx: CommandRun, name: string, retry: (run: CommandRun) => Promise<void>): void {
+export function offerTakeOver(ctx: CommandRun, name: string, retry: (run: CommandRun) => Promise<void>): void {
   ctx.offerOnFailure((error) => takeOverFix(error, name, () => ctx.again(retry)));
+}
+
+/** The user answered No to the plan: nothing changed, and that is not an error to show. */
+export function wasDeclined(error: unknown): boolean {
+  return error instanceof GeuseError && error.code === 'DECLINED';
 }
 
 /**
  * Deploy Stack: from the palette or the view's title it opens the wizard; on a stack in the tree it
- * redeploys the stack's recorded config (what finishes an interrupted deploy or applies a new version).
+ * redeploys the stack's recorded config (what finishes an interrupted deploy): a change that did not finish
+ * is deployed again, else the applied config.
  */
 export async function deployCommand(ctx: CommandRun, arg: unknown, openWizard: () => void, takeOverLock = false): Promise<void> {
   ctx.host.assertUsable();
@@ -36,18 +43,21 @@ export async function deployCommand(ctx: CommandRun, arg: unknown, openWizard: (
     return;
   }
   const target = await pickStack(ctx, arg, 'deploy');
-  const config = target?.entry.state?.config;
-  if (!target || !config) return;
+  const state = target?.entry.state;
+  if (!target || !state) return;
+  const config = state.pending?.config ?? state.config;
   offerTakeOver(ctx, config.name, (retry) => deployCommand(retry, config.name, openWizard, true));
-  const result = await ctx.operation(`Deploying stack ${config.name}`, (options) => target.engine.deploy(config, {
-    ...options, takeOverLock,
-    confirm: async (plan) => {
-      const lines = renderPlan(plan);
-      ctx.log.info(lines.join('\n'));
-      const go = await vscode.window.showInformationMessage(`Deploy stack ${config.name}?`, { modal: true, detail: lines.slice(0, 40).join('\n') }, 'Deploy');
-      return go === 'Deploy';
-    },
-  }));
+  let result;
+  try {
+    result = await ctx.operation(`${state.pending ? 'Finishing the change of' : 'Deploying'} stack ${config.name}`, (options) => target.engine.deploy(config, {
+      ...options, takeOverLock,
+      confirm: (plan) => confirmPlan(ctx, plan, `Deploy stack ${config.name}?`, 'Deploy'),
+    }));
+  } catch (error) {
+    if (!wasDeclined(error)) throw error;
+    ctx.log.info(`Deploy of stack ${config.name}: not confirmed; nothing changed.`);
+    return;
+  }
   const notes = result.notes.length > 0 ? ` ${result.notes.join(' ')}` : '';
   void vscode.window.showInformationMessage(`Stack ${config.name} is deployed. Services start on the instance over the next minutes.${notes}`, 'Show Details').then((pick) => {
     if (pick) void vscode.commands.executeCommand('geusemaker.showDetails', config.name);

@@ -20,6 +20,11 @@ import { WizardRun } from './wizard-run';
 
 type Outcome = { error?: string; cancelled?: true };
 
+/** The buttons of "Delete What Was Created…": the deploy made an EFS file system and secrets that can be kept. */
+const DELETE_KEEP_DATA = 'Delete, Keep Data';
+const DELETE_EVERYTHING = 'Delete Everything';
+const DELETE = 'Delete';
+
 const words = (error: unknown) => {
   const classified = classifyAwsError(error);
   return [classified.message, classified.nextStep].filter(Boolean).join(' ').slice(0, 2000);
@@ -45,7 +50,7 @@ class WizardPanel {
   private readonly account: WizardAccount;
 
   constructor(private readonly panel: vscode.WebviewPanel, private readonly ctx: CommandContext, restored: { progress?: WizardProgress; fromFile?: string } | undefined, onClosed: () => void) {
-    // A run the window reload cut short: the engine's journal has it; the panel offers resume or rollback.
+    // A run the window reload cut short: the engine's journal has it; the panel offers to resume it or delete what it created.
     let progress = restored?.progress;
     if (progress && (progress.phase === 'running' || progress.phase === 'cancelling')) progress = { ...progress, phase: 'interrupted' };
     this.restored = progress;
@@ -73,7 +78,7 @@ class WizardPanel {
     this.panel.reveal();
   }
 
-  /** The deploy (or rollback) this panel shows has finished: the page is a record, and Deploy Stack starts afresh. */
+  /** The deploy (or deletion of what it created) this panel shows has finished: the page is a record, and Deploy Stack starts afresh. */
   get finished(): boolean {
     return !this.run?.running && (this.run?.progress ?? this.restored)?.phase === 'done';
   }
@@ -254,8 +259,8 @@ class WizardPanel {
       case 'cancel':
         this.run?.cancel();
         return {};
-      case 'rollback':
-        return this.rollback();
+      case 'deleteCreated':
+        return this.deleteCreated();
       case 'open':
         return this.open(request.service);
       case 'loadFile':
@@ -301,7 +306,7 @@ class WizardPanel {
 
   /** Deploy Another: this panel becomes a fresh wizard; the stack it deployed stays in the Stacks view. */
   private async another(): Promise<Outcome> {
-    if (this.run?.running) return { error: 'A deploy or rollback is still running in this panel.' };
+    if (this.run?.running) return { error: 'A deploy or deletion is still running in this panel.' };
     this.run = undefined;
     this.restored = undefined;
     this.tail?.stop();
@@ -338,7 +343,7 @@ class WizardPanel {
   private async deploy(config: StackConfig): Promise<Outcome> {
     this.ctx.host.assertUsable();
     const run = this.startRun('deploy', config.name);
-    if (!run) return { error: 'A deploy or rollback is already running in this panel.' };
+    if (!run) return { error: 'A deploy or deletion is already running in this panel.' };
     const error = await run.run(async (options) => {
       await this.ctx.host.engine.deploy(config, {
         ...options,
@@ -354,18 +359,27 @@ class WizardPanel {
     return error ? { error } : {};
   }
 
-  private async rollback(): Promise<Outcome> {
+  /**
+   * "Delete What Was Created…" after a failed or cancelled first deploy: destroys the new stack (asks first), so
+   * nothing of it is left or bills. Not a return to an earlier configuration: a stack applied before is refused
+   * here (Show History rolls those back).
+   */
+  private async deleteCreated(): Promise<Outcome> {
     const stack = this.run?.progress.stack ?? this.restored?.stack;
-    if (!stack || this.run?.running) return { error: 'There is no stopped deploy to roll back.' };
+    if (!stack || this.run?.running) return { error: 'There is no stopped deploy whose resources could be deleted.' };
     const engine = this.ctx.host.engine;
+    const state = await engine.show(stack);
+    if (state && state.history.length > 0) {
+      return { error: `Stack ${stack} was deployed in full before (version ${state.history.at(-1)?.version ?? '?'}): deleting what was created would destroy all of it. Use Show History on the stack to roll it back, or Destroy Stack to delete it.` };
+    }
     const { plan } = await engine.planDestroy(stack);
-    const buttons = plan.toKeep.length > 0 ? ['Roll Back, Keep Data', 'Roll Back Everything'] : ['Roll Back'];
-    const choice = await vscode.window.showWarningMessage(`Roll back stack ${stack}?`, { modal: true, detail: renderDestroyPlan(plan).join('\n') }, ...buttons);
+    const buttons = plan.toKeep.length > 0 ? [DELETE_KEEP_DATA, DELETE_EVERYTHING] : [DELETE];
+    const choice = await vscode.window.showWarningMessage(`Delete what the deploy of stack ${stack} created?`, { modal: true, detail: renderDestroyPlan(plan).join('\n') }, ...buttons);
     if (!choice) return { cancelled: true };
-    const run = this.startRun('rollback', stack);
-    if (!run) return { error: 'A deploy or rollback is already running in this panel.' };
+    const run = this.startRun('delete-created', stack);
+    if (!run) return { error: 'A deploy or deletion is already running in this panel.' };
     const error = await run.run(async (options) => {
-      await engine.destroy(stack, { ...options, deleteData: choice === 'Roll Back Everything', confirm: async () => true });
+      await engine.destroy(stack, { ...options, deleteData: choice === DELETE_EVERYTHING, confirm: async () => true });
       return {};
     });
     void this.ctx.tree.refresh();

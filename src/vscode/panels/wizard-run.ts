@@ -8,7 +8,7 @@ import { applyEvent, finishRun, startRun } from '../wizard/run-model';
 const SEND_INTERVAL_MS = 250;
 
 /**
- * One deploy or rollback running in the wizard panel: its abort controller, its progress folded from the
+ * One deploy (or deletion of what a failed deploy created) running in the wizard panel: its abort controller, its progress folded from the
  * engine's events (also logged), sent to the panel as it changes.
  */
 export class WizardRun {

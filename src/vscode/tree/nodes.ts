@@ -6,6 +6,7 @@ import type { StackEntry, StackListingResult } from '../stacks-source';
 import { ago, defaultFormat, localDate, type ViewFormat } from './format';
 import { GROUP_LOOKS, kindLook, RESOURCE_GROUPS, resourceLabel, type ResourceGroup } from './resource-labels';
 import { healthLook, stackLook, statusLook, type HealthStatus } from './status';
+import { describeChange, unappliedChanges, type ConfigChange, type WorkspaceConfig } from './config-changes';
 
 /** Last known health of one service, as the tree shows it. */
 export interface ServiceHealthView {
@@ -44,7 +45,7 @@ export interface ServiceRow {
 }
 
 export type TreeNode =
-  | { kind: 'stack'; entry: StackEntry; health?: StackHealthView; before?: StackStatus }
+  | { kind: 'stack'; entry: StackEntry; health?: StackHealthView; before?: StackStatus; unapplied?: Unapplied }
   | { kind: 'section'; section: 'services' | 'resources' | 'endpoints'; entry: StackEntry; health?: StackHealthView }
   | { kind: 'service'; entry: StackEntry; service: ServiceRow; health?: ServiceHealthView }
   | { kind: 'resource-group'; entry: StackEntry; group: ResourceGroup; records: ResourceRecord[] }
@@ -54,6 +55,12 @@ export type TreeNode =
   | { kind: 'loading' }
   | { kind: 'empty'; id: string; text: string }
   | { kind: 'error'; error: GeuseError; scope: 'root' | 'stack'; stackKey?: string };
+
+/** The workspace's config file for a stack differs from what is applied: which file, and how. */
+export interface Unapplied {
+  file: string;
+  changes: ConfigChange[];
+}
 
 /** What a node looks like, with no vscode types: the provider turns it into a TreeItem. */
 export interface NodeView {
@@ -74,6 +81,8 @@ export interface TreeMemory {
   health: ReadonlyMap<string, StackHealthView>;
   /** The status a stack had before it started changing (paused → deploying is a resume). */
   settled: ReadonlyMap<string, StackStatus>;
+  /** The workspace folders' config files, by the stack name they hold (read from disk on each refresh). */
+  wanted?: ReadonlyMap<string, WorkspaceConfig>;
 }
 
 const NO_MEMORY: TreeMemory = { health: new Map(), settled: new Map() };
@@ -89,7 +98,11 @@ export function serviceName(service: CatalogueService): string {
 }
 
 function stackNode(entry: StackEntry, memory: TreeMemory): TreeNode {
-  return { kind: 'stack', entry, health: memory.health.get(keyOf(entry)), before: memory.settled.get(keyOf(entry)) };
+  const node: TreeNode = { kind: 'stack', entry, health: memory.health.get(keyOf(entry)), before: memory.settled.get(keyOf(entry)) };
+  // Only this workspace's stacks: the file is this workspace's, a stack of another folder only shares the name.
+  const file = entry.origin === 'workspace' && entry.state ? memory.wanted?.get(entry.ref.name) : undefined;
+  const changes = file && entry.state ? unappliedChanges(entry.state, file) : [];
+  return changes.length > 0 && file ? { ...node, unapplied: { file: file.file, changes } } : node;
 }
 
 export function rootNodes(listing: StackListingResult, memory: TreeMemory = NO_MEMORY): TreeNode[] {
@@ -178,7 +191,7 @@ export function viewOf(node: TreeNode): NodeView {
 /** The node's look with times in the editor's locale and ages against `format.now`. */
 export function viewWith(node: TreeNode, format: ViewFormat): NodeView {
   switch (node.kind) {
-    case 'stack': return stackView(node.entry, node.health, node.before, format);
+    case 'stack': return stackView(node.entry, node.health, node.before, format, node.unapplied);
     case 'other-workspaces':
       return {
         id: 'other-workspaces', label: 'Other workspaces', description: `${node.entries.length} stack${node.entries.length === 1 ? '' : 's'}`,
@@ -278,7 +291,30 @@ function endpointView(node: Extract<TreeNode, { kind: 'endpoint' }>): NodeView {
   };
 }
 
-function stackView(entry: StackEntry, health: StackHealthView | undefined, before: StackStatus | undefined, format: ViewFormat): NodeView {
+/** Changes listed in the tooltip; the rest are counted. */
+const CHANGES_SHOWN = 8;
+
+/** The tree's words for a change that did not finish, and for a config file that says otherwise than the stack. */
+export const PENDING_WORDS = 'change pending (did not finish)';
+export const UNAPPLIED_WORDS = 'changes not applied';
+
+/** Tooltip paragraphs: a change that did not finish, and what the workspace's file would change. */
+function changeLines(state: StackState, unapplied: Unapplied | undefined, format: ViewFormat): string[] {
+  const lines: string[] = [];
+  if (state.pending) {
+    const summary = state.pending.summary.length > 0 ? `: ${state.pending.summary.slice(0, CHANGES_SHOWN).join('; ')}` : '';
+    lines.push(`**Change pending (did not finish)** — started ${localDate(state.pending.startedAt, format)}${summary}. Until it finishes, the applied configuration is the last one applied in full. Deploy Stack finishes the change; Show History rolls it back.`);
+  }
+  if (unapplied) {
+    const applied = state.history.at(-1)?.version;
+    const shown = unapplied.changes.slice(0, CHANGES_SHOWN).map((change) => `\`${describeChange(change)}\``);
+    const more = unapplied.changes.length > CHANGES_SHOWN ? [`and ${unapplied.changes.length - CHANGES_SHOWN} more`] : [];
+    lines.push(`**Changes not applied** — ${unapplied.file} differs from the applied configuration${applied ? ` (version ${applied})` : ''}:  \n${[...shown, ...more].join('  \n')}  \nRun \`geusemaker deploy\` in that folder to apply them.`);
+  }
+  return lines;
+}
+
+function stackView(entry: StackEntry, health: StackHealthView | undefined, before: StackStatus | undefined, format: ViewFormat, unapplied?: Unapplied): NodeView {
   const id = `${entry.origin}::${keyOf(entry)}`;
   const state = entry.state;
   if (!state) {
@@ -292,13 +328,15 @@ function stackView(entry: StackEntry, health: StackHealthView | undefined, befor
   const folder = entry.origin === 'other' ? [`State folder: ${entry.ref.stateDir}`] : [];
   const facts = `Region: ${state.region}  \nInstance: ${state.config.instanceType} (${state.config.market})  \nCreated: ${localDate(state.createdAt, format)}`;
   const lastError = state.lastError ? [`Last error: ${plainError(state.lastError).title} ${editorWords(state.lastError.nextStep)}`] : [];
+  // From the state file and the workspace's config file only: shown whether or not AWS answers.
+  const change = state.pending ? PENDING_WORDS : unapplied ? UNAPPLIED_WORDS : undefined;
   if (health?.error) {
     // AWS did not answer: say what was last seen and when, not "running" as if it were now.
     const seen = health.lastSeenAt ?? state.updatedAt;
     const words = plainError(health.error);
     return {
-      id, label: state.name, description: [state.config.tier, `last seen ${look.label} ${ago(seen, format)}`].join(' · '),
-      tooltip: [`**${state.name}** — last seen ${look.label} ${ago(seen, format)} (${localDate(seen, format)})`, `AWS did not answer: ${words.title} ${words.detail}`, facts, ...folder, ...lastError].join('\n\n'),
+      id, label: state.name, description: [state.config.tier, `last seen ${look.label} ${ago(seen, format)}`, change].filter(Boolean).join(' · '),
+      tooltip: [`**${state.name}** — last seen ${look.label} ${ago(seen, format)} (${localDate(seen, format)})`, `AWS did not answer: ${words.title} ${words.detail}`, facts, ...changeLines(state, unapplied, format), ...folder, ...lastError].join('\n\n'),
       icon: { id: 'debug-disconnect', color: 'list.warningForeground' }, contextValue: `stack.${state.status}`, collapsible: 'collapsed',
     };
   }
@@ -310,12 +348,13 @@ function stackView(entry: StackEntry, health: StackHealthView | undefined, befor
   const hourly = look.billing && health?.hourly
     ? { text: `$${health.hourly.usd.toFixed(3)}/h ${health.hourly.source === 'live' ? 'live' : health.hourly.source.startsWith('cached') ? 'cached' : 'est.'}`, basis: health.hourly.basis }
     : bundled ? { text: formatHourly(bundled), basis: bundled.basis } : undefined;
-  const description = [state.config.tier, drifted ?? booting ?? look.label, hourly?.text].filter(Boolean).join(' · ');
+  const description = [state.config.tier, drifted ?? booting ?? look.label, change, hourly?.text].filter(Boolean).join(' · ');
   const tooltip = [
     `**${state.name}** — ${look.label}${health?.checkedAt ? ` (checked ${ago(health.checkedAt, format)})` : ''}`,
     facts,
     ...(hourly ? [`Cost: ${hourly.text} — ${hourly.basis}`] : []),
     ...(health?.compute ? [`Compute (its Auto Scaling group): ${health.compute.summary}`] : []),
+    ...changeLines(state, unapplied, format),
     ...replacementLines(state, format),
     ...folder,
     ...lastError,

@@ -5,12 +5,16 @@ import { loadStacks, type StackEntry, type StackListingResult } from '../stacks-
 import { badgeOf, childrenOf, keyOf, rootNodes, viewWith, type NodeView, type StackHealthView, type TreeMemory, type TreeNode } from './nodes';
 import { statusLook } from './status';
 import type { ViewFormat } from './format';
+import type { WorkspaceConfig } from './config-changes';
 
 /** The view the provider fills: its progress bar shows while a refresh runs. */
 export const STACKS_VIEW_ID = 'geusemaker.stacks';
 
 /** Checks one stack's services; the tree calls it for running stacks on each refresh. */
 export type HealthSource = (entry: StackEntry, signal: AbortSignal) => Promise<StackHealthView>;
+
+/** The workspace's config files by stack name, read from disk (no AWS calls) for the "changes not applied" marker. */
+export type WorkspaceConfigSource = () => Promise<ReadonlyMap<string, WorkspaceConfig>>;
 
 /** Health goes over SSM and costs API calls: opening and closing the view must not trigger a round each time. */
 const HEALTH_MIN_GAP_MS = 5_000;
@@ -27,8 +31,9 @@ export class StacksTreeProvider implements vscode.TreeDataProvider<TreeNode>, vs
   private shown = '';
   private healthInFlight?: AbortController;
   private lastHealthRound = 0;
+  private wanted: ReadonlyMap<string, WorkspaceConfig> = new Map();
 
-  constructor(private readonly host: EngineHost, private readonly healthSource?: HealthSource) {}
+  constructor(private readonly host: EngineHost, private readonly healthSource?: HealthSource, private readonly workspaceConfigs?: WorkspaceConfigSource) {}
 
   /** Every stack known after the last refresh (workspace first), for the commands' quick picks. */
   get entries(): StackEntry[] {
@@ -51,6 +56,8 @@ export class StacksTreeProvider implements vscode.TreeDataProvider<TreeNode>, vs
     } catch (error) {
       this.loadError = classifyAwsError(error);
     }
+    // A file that cannot be read marks nothing; it never fails the refresh.
+    if (this.workspaceConfigs) this.wanted = await this.workspaceConfigs().catch(() => new Map<string, WorkspaceConfig>());
     this.forgetStaleHealth();
     for (const entry of this.entries) {
       if (entry.state && !statusLook(entry.state.status).transitional) this.settled.set(keyOf(entry), entry.state.status);
@@ -136,6 +143,11 @@ export class StacksTreeProvider implements vscode.TreeDataProvider<TreeNode>, vs
     return this.health.get(keyOf(entry))?.hourly?.usd;
   }
 
+  /** The workspace's config file for a stack of this workspace (as of the last refresh), if one names it. */
+  workspaceConfigOf(entry: StackEntry): WorkspaceConfig | undefined {
+    return entry.origin === 'workspace' ? this.wanted.get(entry.ref.name) : undefined;
+  }
+
   /** The last health round of a stack (its error when AWS did not answer). */
   healthOf(entry: StackEntry): StackHealthView | undefined {
     return this.health.get(keyOf(entry));
@@ -157,7 +169,7 @@ export class StacksTreeProvider implements vscode.TreeDataProvider<TreeNode>, vs
   }
 
   private get memory(): TreeMemory {
-    return { health: this.health, settled: this.settled };
+    return { health: this.health, settled: this.settled, wanted: this.wanted };
   }
 
   getChildren(node?: TreeNode): TreeNode[] {

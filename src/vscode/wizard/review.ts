@@ -1,4 +1,4 @@
-import { type DeployPlan, type EstimateLine, type MonthlyEstimate, type StackConfig, usesCloudFront } from '../../engine';
+import { type DeployPlan, diffLines, type EstimateLine, type MonthlyEstimate, type StackConfig, usesCloudFront } from '../../engine';
 import type { WizardReview } from '../../protocol/wizard';
 import { believable } from './estimates';
 
@@ -45,6 +45,7 @@ export function reviewOf(plan: DeployPlan, estimate?: MonthlyEstimate): WizardRe
       ...(item.note ? { note: cut(item.note, 500) } : {}),
     })),
     warnings: plan.warnings.slice(0, 20).map((w) => cut(w, 1000)),
+    ...(plan.diff ? { changes: diffLines(plan.diff).slice(0, 40).map((line) => cut(line, 500)), effects: plan.diff.effects.slice(0, 20).map((line) => cut(line, 1000)) } : {}),
     ...(monthly ? { monthly } : {}),
   };
 }

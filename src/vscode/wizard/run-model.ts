@@ -2,7 +2,7 @@ import { type GeuseError, type ProgressEvent, type ServiceSpec } from '../../eng
 import type { WizardProgress } from '../../protocol/wizard';
 import { foldProgress } from './progress-model';
 
-/** The live view of a deploy or rollback as the protocol carries it (pure: the panel owns the timing). */
+/** The live view of a deploy (or deletion of what it created) as the protocol carries it (pure: the panel owns the timing). */
 
 const cut = (value: string, max: number) => (value.length <= max ? value : `${value.slice(0, max - 1)}…`);
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { DescribeInstanceAttributeCommand, DescribeInstancesCommand, DescribeVolumesCommand } from '@aws-sdk/client-ec2';
 import { z } from 'zod';
@@ -7,32 +8,35 @@ import { renderUserDataScript } from '../bootstrap/userdata';
 import type { PlanFacts } from '../context';
 import { LIVE_INSTANCE_STATES } from '../live';
 import { publicUrlFrom } from '../resources/public-url';
-import { architectureOf, stackConfigSchema, type StackConfig } from '../stack/config';
+import { architectureOf, type StackConfig } from '../stack/config';
 import { isGpuTier } from '../tiers';
 import type { StackState } from '../state/schema';
 
-/** A configuration change a redeploy does not carry out, because the instance is reused as EC2 runs it. */
-export interface NotApplied {
+/** How the running instance differs from what the configuration asks for, read from EC2. */
+export interface InstanceDifference {
   field: 'instanceType' | 'market' | 'rootVolumeGb' | 'imds' | 'ami' | 'bootstrap';
   /** What EC2 runs now, read back. */
   running: string;
   /** What the configuration asks for. */
   wanted: string;
-  /** "instance type t3.xlarge → t3.large needs a replacement" */
+  /** replace: only a new instance takes it (an instance refresh); in-place: the bootstrap is pushed to the running one. */
+  how: 'replace' | 'in-place';
+  /** "instance type t3.xlarge → t3.2xlarge" */
   text: string;
 }
 
-export interface ReuseCheck {
+export interface InstanceCheck {
   instanceId: string;
-  notApplied: NotApplied[];
-  /** The config to record: the requested one, except what the reused instance does not take (kept as it runs). */
-  recordedConfig: StackConfig;
+  differences: InstanceDifference[];
 }
 
-/** Config fields the UserData is rendered from: the instance runs it at first boot only. */
+/** Config fields the UserData is rendered from: a change to one of them changes what the instance must run. */
 const BOOTSTRAP_FIELDS = ['services', 'ollamaModels', 'access', 'tier', 'cloudFront', 'certificateArn', 'os'] as const;
-/** Of those, the ones that concern the instance alone, so the record keeps what it runs. */
-const INSTANCE_ONLY_FIELDS = ['services', 'ollamaModels'] as const;
+
+/** The sha256 of a bootstrap script: recorded on the instance when it is pushed to it in place. */
+export function scriptDigest(script: string): string {
+  return createHash('sha256').update(script).digest('hex').slice(0, 32);
+}
 
 const instanceSchema = z.object({
   InstanceId: z.string(),
@@ -43,6 +47,7 @@ const instanceSchema = z.object({
   RootDeviceName: z.string().optional(),
   BlockDeviceMappings: z.array(z.object({ DeviceName: z.string().optional(), Ebs: z.object({ VolumeId: z.string().optional() }).optional() })).optional(),
   MetadataOptions: z.object({ HttpTokens: z.string().optional(), HttpPutResponseHopLimit: z.number().optional() }).optional(),
+  LaunchTime: z.date().optional(),
 });
 type LiveInstance = z.infer<typeof instanceSchema>;
 
@@ -86,7 +91,7 @@ async function launchedScript(clients: AwsClients, id: string): Promise<string |
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 /** The script a launch would render now for `config` (the instance's own record left out: it did not exist at launch). */
-function expectedScript(config: StackConfig, state: StackState, facts: PlanFacts): string | undefined {
+export function expectedScript(config: StackConfig, state: StackState, facts: PlanFacts): string | undefined {
   const fileSystemId = state.resources.efs?.status === 'created' ? state.resources.efs.id : undefined;
   if (!fileSystemId) return undefined;
   const resources = Object.fromEntries(Object.entries(state.resources).filter(([, record]) => record.kind !== 'instance'));
@@ -100,58 +105,56 @@ function expectedScript(config: StackConfig, state: StackState, facts: PlanFacts
   }
 }
 
+/** Whether the instance runs this bootstrap: launched with it, or given it in place since (its digest is recorded). */
+export async function runsBootstrap(clients: AwsClients, instanceId: string, pushedDigest: string | undefined, script: string): Promise<boolean | undefined> {
+  if (pushedDigest) return pushedDigest === scriptDigest(script);
+  const launched = await launchedScript(clients, instanceId);
+  return launched === undefined ? undefined : launched === script;
+}
+
 /**
- * Read-only, at plan time: the recorded instance as EC2 runs it, against the configuration. Every difference a
- * reuse leaves in place is listed (never recorded as applied); undefined when no live instance is reused.
+ * Read-only: the recorded instance as EC2 runs it, against the configuration. Every difference is listed with how
+ * a deploy applies it (replacement or in place); undefined when there is no live instance to compare.
  */
-export async function checkInstanceReuse(clients: AwsClients, config: StackConfig, state: StackState | undefined, facts: PlanFacts & { amiName?: string }): Promise<ReuseCheck | undefined> {
+export async function checkInstance(
+  clients: AwsClients, config: StackConfig, state: StackState | undefined, facts: PlanFacts & { amiName?: string },
+  options: { script?: string; launchedFromTemplateSince?: string } = {},
+): Promise<InstanceCheck | undefined> {
   const record = state?.resources.instance;
   if (!state || record?.status !== 'created' || !record.id) return undefined;
   const live = await describeLive(clients, record.id, config.profile);
   if (!live) return undefined;
-  const [volumeGb, script] = await Promise.all([rootVolumeGb(clients, live), launchedScript(clients, live.InstanceId)]);
-  const notApplied: NotApplied[] = [];
-  const recorded: StackConfig = structuredClone(config);
-  const change = (field: NotApplied['field'], running: string, wanted: string, text: string) => notApplied.push({ field, running, wanted, text });
+  const differences: InstanceDifference[] = [];
+  const differ = (field: InstanceDifference['field'], running: string, wanted: string, how: InstanceDifference['how'], text: string) => differences.push({ field, running, wanted, how, text });
 
-  if (live.InstanceType !== config.instanceType) {
-    change('instanceType', live.InstanceType, config.instanceType, `instance type ${live.InstanceType} → ${config.instanceType} needs a replacement`);
-    recorded.instanceType = live.InstanceType;
-  }
+  // Any of the group's interchangeable types is what the config asks for.
+  const types = facts.instanceTypes?.length ? facts.instanceTypes : [config.instanceType];
+  if (!types.includes(live.InstanceType)) differ('instanceType', live.InstanceType, config.instanceType, 'replace', `instance type ${live.InstanceType} → ${config.instanceType}`);
   const market = live.InstanceLifecycle === 'spot' ? 'spot' : 'on-demand';
   // Spot that fell back to on-demand at launch is what the config allows, not a change.
   const fellBack = market === 'on-demand' && config.market === 'spot' && config.onDemandFallback && state.config.market === 'spot';
-  if (market !== config.market && !fellBack) {
-    change('market', market, config.market, `market ${market} → ${config.market} needs a replacement`);
-    recorded.market = market;
-  }
+  if (market !== config.market && !fellBack) differ('market', market, config.market, 'replace', `market ${market} → ${config.market}`);
   const wantedGb = facts.rootVolumeGb ?? config.rootVolumeGb;
-  if (volumeGb !== undefined && volumeGb !== wantedGb) {
-    change('rootVolumeGb', `${volumeGb} GiB`, `${wantedGb} GiB`, `root volume ${volumeGb} GiB → ${wantedGb} GiB needs a replacement (it is not resized in place)`);
-    if (Number.isInteger(volumeGb) && volumeGb >= 30 && volumeGb <= 2000) recorded.rootVolumeGb = volumeGb;
-  }
+  const volumeGb = await rootVolumeGb(clients, live);
+  if (volumeGb !== undefined && volumeGb !== wantedGb) differ('rootVolumeGb', `${volumeGb} GiB`, `${wantedGb} GiB`, 'replace', `root volume ${volumeGb} GiB → ${wantedGb} GiB (not resized in place)`);
   const tokens = live.MetadataOptions?.HttpTokens ?? 'unknown';
   const hops = live.MetadataOptions?.HttpPutResponseHopLimit;
-  if (tokens !== 'required' || (hops !== undefined && hops !== 1)) {
-    change('imds', `HttpTokens ${tokens}, hop limit ${hops ?? 'unknown'}`, 'HttpTokens required, hop limit 1',
-      `IMDS HttpTokens ${tokens} (hop limit ${hops ?? 'unknown'}) → required (hop limit 1) needs a replacement`);
+  // An instance this very deploy launched has its template's metadata options (AWS applies them at launch); only a
+  // later hand change (ModifyInstanceMetadataOptions) can loosen them, and that takes longer than this deploy.
+  const justLaunched = options.launchedFromTemplateSince !== undefined && live.LaunchTime !== undefined && live.LaunchTime.toISOString() >= options.launchedFromTemplateSince;
+  if (!justLaunched && (tokens !== 'required' || (hops !== undefined && hops !== 1))) {
+    differ('imds', `HttpTokens ${tokens}, hop limit ${hops ?? 'unknown'}`, 'HttpTokens required, hop limit 1', 'replace', `IMDS HttpTokens ${tokens} (hop limit ${hops ?? 'unknown'}) → required (hop limit 1)`);
   }
-  if (live.ImageId && live.ImageId !== facts.amiId) {
-    change('ami', live.ImageId, facts.amiId, `AMI ${live.ImageId} → ${facts.amiId}${facts.amiName ? ` (${facts.amiName})` : ''} needs a replacement`);
-    recorded.os = state.config.os;
-    recorded.amiId = state.config.amiId;
-    recorded.amiType = state.config.amiType;
+  if (live.ImageId && live.ImageId !== facts.amiId) differ('ami', live.ImageId, facts.amiId, 'replace', `AMI ${live.ImageId} → ${facts.amiId}${facts.amiName ? ` (${facts.amiName})` : ''}`);
+  // A replacement boots the new bootstrap anyway: the in-place push only matters when the instance is kept.
+  if (!differences.some((d) => d.how === 'replace')) {
+    const expected = options.script ?? expectedScript(config, state, facts);
+    const runs = expected === undefined ? undefined : await runsBootstrap(clients, live.InstanceId, record.attrs.bootstrap || undefined, expected);
+    if (runs === false) {
+      const fields = BOOTSTRAP_FIELDS.filter((field) => !same(config[field], state.config[field]));
+      const what = fields.length > 0 ? fields.join(', ') : 'what GeuseMaker renders now';
+      differ('bootstrap', 'its current compose and settings', what, 'in-place', `services and settings on the instance (${what}) updated in place`);
+    }
   }
-  const forBootstrap: StackConfig = { ...config, instanceType: recorded.instanceType, os: recorded.os };
-  const expected = script === undefined ? undefined : expectedScript(forBootstrap, state, facts);
-  if (expected !== undefined && expected !== script) {
-    const fields = BOOTSTRAP_FIELDS.filter((field) => !same(config[field], state.config[field]));
-    const what = fields.length > 0 ? fields.join(', ') : 'what GeuseMaker renders now differs from what the instance was launched with';
-    change('bootstrap', 'the UserData it was launched with', fields.join(', ') || 'the current bootstrap', `bootstrap (${what}) runs at first boot only: needs a replacement`);
-    for (const field of INSTANCE_ONLY_FIELDS) if (fields.includes(field)) Object.assign(recorded, { [field]: structuredClone(state.config[field]) });
-  }
-  // The record must still be a valid config (a revert could break a cross-field rule): then it stays the config
-  // last applied, since a change not applied must never be recorded as applied.
-  const valid = stackConfigSchema.safeParse(recorded);
-  return { instanceId: live.InstanceId, notApplied, recordedConfig: valid.success ? valid.data : notApplied.length > 0 ? state.config : config };
+  return { instanceId: live.InstanceId, differences };
 }

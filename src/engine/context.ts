@@ -70,7 +70,7 @@ export interface StackContext {
   timing: EngineTiming;
   /** Run Command on the stack's instance (an in-place update); absent where nothing runs on the instance. */
   runner?: CommandRunner;
-  /** When this operation began (ISO): an instance launched since came from this deploy's template. */
+  /** When this operation began (ISO, this machine's clock): an instance journaled since came from this deploy's template. */
   startedAt?: string;
 }
 

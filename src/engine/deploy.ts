@@ -118,8 +118,7 @@ export async function applyDeploy(options: ApplyOptions): Promise<DeployResult> 
   };
   const journal = new Journal(options.store, initial);
   const context = { profile: config.profile, stack: config.name };
-  // A minute of slack for clock skew between this machine and EC2's launch times.
-  const startedAt = new Date(Date.now() - 60_000).toISOString();
+  const startedAt = new Date().toISOString();
   const { timings, notes } = await runOperation({
     journal, clients, context, signal: options.signal, onProgress: options.onProgress,
     statuses: { running: 'deploying', done: 'deployed', failed: 'deploy_failed' },

@@ -37,6 +37,7 @@ export type { CatalogueService, ServiceSpec } from './health/catalogue';
 export { publicUrlOf } from './operate';
 export type { StackHealth } from './operate';
 export type { DeployPlan, PlanAction } from './plan/plan';
+export { wasApplied } from './update/diff';
 export type { StackDiff } from './update/diff';
 export { describeSetting, settingChanges } from './update/settings';
 export type { SettingChange } from './update/settings';

@@ -1,34 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import { devConfig, inspector, sweep, tempDir, testEngine } from '../harness/engine';
 import { preGroupStack } from '../harness/pre-group';
 import { assertExactlyOneStack } from '../harness/one-stack';
-import { PROJECT_ROOT } from '../harness/emulator';
-
-const CHILD = join(PROJECT_ROOT, 'test', 'harness', 'cli-child.ts');
-
-/** Starts `geusemaker deploy demo --yes` and SIGKILLs it right after AWS has done `operation`. */
-function killDeployAfter(stateDir: string, operation: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    // One process (no tsx wrapper process), so the kill hits the process that holds the lock.
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, 'deploy', 'demo', '--yes', '--state-dir', stateDir, '--max-attempts', '1'], {
-      env: { ...process.env, GM_PAUSE_AFTER: operation, GM_PAUSE_MS: '30000' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    child.stdout.resume();
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      if (stderr.includes(`@@after ${operation}`)) child.kill('SIGKILL');
-    });
-    child.on('exit', (_code, signal) => {
-      if (signal === 'SIGKILL') resolve(stderr);
-      else reject(new Error(`deploy ended (signal ${signal}) before ${operation} was reached:\n${stderr}`));
-    });
-  });
-}
+import { killDeployAfter } from '../harness/kill-child';
 
 const assertOneCompleteStack = (): Promise<void> => assertExactlyOneStack(devConfig());
 

@@ -108,7 +108,10 @@ describe('drift: what AWS has against what the stack should have', function () {
       const state = (await engine.show('demo'))!;
       const [efsGroup, instanceGroup, listener, targetGroup] = [idOf(state, 'sg-efs'), idOf(state, 'sg-instance'), idOf(state, 'listener-http'), idOf(state, 'target-group')];
 
-      await aws.ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: efsGroup, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 2049, ToPort: 2049, UserIdGroupPairs: [{ GroupId: instanceGroup }] }] }));
+      // By its rule id, as the console does (whatever description the rule carries).
+      const nfs = ((await aws.ec2.send(new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'group-id', Values: [efsGroup] }] }))).SecurityGroupRules ?? [])
+        .find((rule) => !rule.IsEgress && rule.FromPort === 2049 && rule.ReferencedGroupInfo?.GroupId === instanceGroup)!;
+      await aws.ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: efsGroup, SecurityGroupRuleIds: [nfs.SecurityGroupRuleId!] }));
       const added = (await aws.elbv2.send(new CreateRuleCommand({
         ListenerArn: listener, Priority: 5, Conditions: [{ Field: 'path-pattern', PathPatternConfig: { Values: ['/admin/*'] } }],
         Actions: [{ Type: 'fixed-response', FixedResponseConfig: { StatusCode: '404' } }],

@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import { DescribeLoadBalancersCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { GeuseError } from '../../src/engine/errors';
 import type { StackConfig } from '../../src/engine/stack/config';
-import { PROJECT_ROOT } from '../harness/emulator';
+import { killDeployAfter } from '../harness/kill-child';
 import { automationConfig, devConfig, inspector, sweep, tempDir, testEngine } from '../harness/engine';
 import { DENIED, FaultInjector, LOST_RESPONSE, type FaultRule } from '../harness/faults';
 import { UpdateSsm } from '../harness/update-ssm';
@@ -134,25 +132,6 @@ describe('fault injection on every mutating call of an update, and rollback afte
     });
   }
 });
-
-const CHILD = join(PROJECT_ROOT, 'test', 'harness', 'cli-child.ts');
-
-/** `geusemaker deploy demo --yes <args>` in a child process, SIGKILLed right after AWS has done `operation`. */
-function killDeployAfter(stateDir: string, operation: string, args: readonly string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, 'deploy', 'demo', '--yes', '--state-dir', stateDir, '--max-attempts', '1', ...args], {
-      env: { ...process.env, GM_PAUSE_AFTER: operation, GM_PAUSE_MS: '30000' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    child.stdout.resume();
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      if (stderr.includes(`@@after ${operation}`)) child.kill('SIGKILL');
-    });
-    child.on('exit', (_code, signal) => (signal === 'SIGKILL' ? resolve() : reject(new Error(`deploy ended before ${operation}:\n${stderr}`))));
-  });
-}
 
 describe('a CLI update killed with SIGKILL part-way', function () {
   this.timeout(180_000);

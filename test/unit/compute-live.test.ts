@@ -18,7 +18,7 @@ function stackWith(instanceId: string): StackState {
 }
 
 function group(instances: GroupView['instances'], desired = 1): GroupView {
-  return { name: 'gm-demo', tags: [], desired, min: desired, max: 1, instances, targetGroupArns: [], subnetIds: [], capacityRebalance: true, instanceTypes: ['t3.xlarge', 't3a.xlarge'], market: 'spot', allocation: 'price-capacity-optimized' };
+  return { name: 'gm-demo', tags: [], desired, min: desired, max: 1, instances, targetGroupArns: [], subnetIds: [], capacityRebalance: true, instanceTypes: ['t3.xlarge', 't3a.xlarge'], market: 'spot', allocation: 'price-capacity-optimized', mixed: true };
 }
 
 // DescribeScalingActivities as AWS words it (recorded shapes; moto returns none).

@@ -245,6 +245,9 @@ export async function planDeploy(clients: AwsClients, config: StackConfig, state
     warnings.push(`Moves the stack onto an Auto Scaling group of one: the group launches a new instance, and once it is in service the old instance ${standalone.id} is terminated. Data stays on EFS; the services are unavailable for the few minutes the new instance boots.`);
   }
   const diff = wasApplied(state) && !adoptedStackId ? diffItems(items, state, config, facts, live?.differences ?? []) : undefined;
+  // Bringing a running instance to a new configuration is a change of an applied stack; a new one is launched on it.
+  const updateAt = items.findIndex((item) => item.step === 'instance-update');
+  if (!diff && updateAt >= 0) items.splice(updateAt, 1);
   // Loaded only here: drift reads every kind's API.
   // A change that stopped part-way is not drift: what it already did is compared against the config it was applying.
   const driftBase = state?.pending ? { ...state, config: state.pending.config } : state;

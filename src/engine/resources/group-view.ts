@@ -15,6 +15,15 @@ const groupInstanceSchema = z.object({
   HealthStatus: z.string().optional(),
   AvailabilityZone: z.string().optional(),
   InstanceType: z.string().optional(),
+  LaunchTemplate: z.object({ LaunchTemplateId: z.string().optional(), Version: z.string().optional() }).optional(),
+});
+const distributionSchema = z.object({
+  OnDemandAllocationStrategy: z.string().optional(),
+  OnDemandBaseCapacity: z.number().optional(),
+  OnDemandPercentageAboveBaseCapacity: z.number().optional(),
+  SpotAllocationStrategy: z.string().optional(),
+  SpotInstancePools: z.number().optional(),
+  SpotMaxPrice: z.string().optional(),
 });
 const groupSchema = z.object({
   AutoScalingGroupName: z.string().min(1),
@@ -32,10 +41,7 @@ const groupSchema = z.object({
       LaunchTemplateSpecification: z.object({ LaunchTemplateId: z.string().optional(), Version: z.string().optional() }).optional(),
       Overrides: z.array(z.object({ InstanceType: z.string().optional() })).optional(),
     }).optional(),
-    InstancesDistribution: z.object({
-      OnDemandPercentageAboveBaseCapacity: z.number().optional(),
-      SpotAllocationStrategy: z.string().optional(),
-    }).optional(),
+    InstancesDistribution: distributionSchema.optional(),
   }).optional(),
   Tags: z.array(tagSchema).optional(),
 });
@@ -47,6 +53,8 @@ export interface GroupInstance {
   healthy: boolean;
   zone?: string;
   instanceType?: string;
+  /** The launch template (and version) it was launched from, as the group reports it. */
+  launchTemplate?: { id?: string; version?: string };
 }
 
 /** What EC2 Auto Scaling says about a group now (the parts the engine relies on, checked). */
@@ -70,6 +78,10 @@ export interface GroupView {
   market: 'spot' | 'on-demand';
   allocation?: string;
   launchTemplate?: { id?: string; version?: string };
+  /** The mixed-instances policy's distribution as AWS has it (an instance refresh carries it over unchanged). */
+  distribution?: z.output<typeof distributionSchema>;
+  /** The group launches through a mixed-instances policy (ours always does). */
+  mixed: boolean;
 }
 
 function toGroupView(raw: unknown): GroupView | undefined {
@@ -87,6 +99,7 @@ function toGroupView(raw: unknown): GroupView | undefined {
     max: group.MaxSize ?? 0,
     instances: (group.Instances ?? []).map((i) => ({
       id: i.InstanceId, lifecycle: i.LifecycleState ?? 'unknown', healthy: (i.HealthStatus ?? 'Healthy') === 'Healthy', zone: i.AvailabilityZone, instanceType: i.InstanceType,
+      launchTemplate: i.LaunchTemplate ? { id: i.LaunchTemplate.LaunchTemplateId, version: i.LaunchTemplate.Version } : undefined,
     })),
     status: group.Status,
     healthCheckType: group.HealthCheckType,
@@ -99,6 +112,8 @@ function toGroupView(raw: unknown): GroupView | undefined {
     launchTemplate: policy?.LaunchTemplate?.LaunchTemplateSpecification
       ? { id: policy.LaunchTemplate.LaunchTemplateSpecification.LaunchTemplateId, version: policy.LaunchTemplate.LaunchTemplateSpecification.Version }
       : undefined,
+    distribution: policy?.InstancesDistribution,
+    mixed: policy !== undefined,
   };
 }
 

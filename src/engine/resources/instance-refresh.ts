@@ -1,5 +1,5 @@
 import {
-  CancelInstanceRefreshCommand, DescribeAutoScalingGroupsCommand, DescribeInstanceRefreshesCommand, StartInstanceRefreshCommand,
+  CancelInstanceRefreshCommand, DescribeInstanceRefreshesCommand, StartInstanceRefreshCommand,
   type DesiredConfiguration,
 } from '@aws-sdk/client-auto-scaling';
 import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
@@ -9,7 +9,7 @@ import { awsErrorCode } from '../aws/classify';
 import { cancelled, GeuseError } from '../errors';
 import { isGpuTier } from '../tiers';
 import { pollUntil } from '../wait';
-import { groupName, type GroupInstance } from './group-view';
+import { describeGroup, groupName, type GroupInstance, type GroupView } from './group-view';
 import type { TemplateRef } from './launch-template';
 
 type Market = 'spot' | 'on-demand';
@@ -62,9 +62,7 @@ export interface RefreshResult {
 }
 
 /** An instance of the group with the launch template version it was launched from (DescribeAutoScalingGroups gives it). */
-export interface LaunchedInstance extends GroupInstance {
-  launchTemplate?: { id?: string; version?: string };
-}
+export type LaunchedInstance = GroupInstance;
 
 export interface NeedingRefresh {
   id: string;
@@ -111,38 +109,10 @@ export function refreshWarmupSeconds(config: StepContext['config']): number {
   return bootMinutes * 60;
 }
 
-const specSchema = z.object({ LaunchTemplateId: z.string().optional(), LaunchTemplateName: z.string().optional(), Version: z.string().optional() });
-const groupSchema = z.object({
-  AutoScalingGroupName: z.string().min(1),
-  Instances: z.array(z.object({
-    InstanceId: z.string().min(1),
-    LifecycleState: z.string().optional(),
-    HealthStatus: z.string().optional(),
-    AvailabilityZone: z.string().optional(),
-    InstanceType: z.string().optional(),
-    LaunchTemplate: specSchema.optional(),
-  })).optional(),
-  MixedInstancesPolicy: z.object({
-    LaunchTemplate: z.object({ LaunchTemplateSpecification: specSchema.optional() }).optional(),
-    // Carried into the desired configuration as it is: the refresh must not change the group's market.
-    InstancesDistribution: z.object({
-      OnDemandAllocationStrategy: z.string().optional(),
-      OnDemandBaseCapacity: z.number().optional(),
-      OnDemandPercentageAboveBaseCapacity: z.number().optional(),
-      SpotAllocationStrategy: z.string().optional(),
-      SpotInstancePools: z.number().optional(),
-      SpotMaxPrice: z.string().optional(),
-    }).optional(),
-  }).optional(),
-});
-type RawGroup = z.output<typeof groupSchema>;
+/** The group as the refresh reads it (group-view.ts parses it). */
+type RefreshGroup = GroupView;
 
-interface RefreshGroup {
-  name: string;
-  instances: LaunchedInstance[];
-  distribution?: NonNullable<RawGroup['MixedInstancesPolicy']>['InstancesDistribution'];
-  mixed: boolean;
-}
+const specSchema = z.object({ LaunchTemplateId: z.string().optional(), LaunchTemplateName: z.string().optional(), Version: z.string().optional() });
 
 const refreshSchema = z.object({
   InstanceRefreshId: z.string().min(1),
@@ -166,25 +136,15 @@ const instanceSchema = z.object({
 });
 
 async function readGroup(ctx: StepContext, name: string, signal?: AbortSignal): Promise<RefreshGroup> {
-  const out = await ctx.clients.autoscaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }), { abortSignal: signal });
-  const parsed = groupSchema.safeParse(out.AutoScalingGroups?.[0]);
-  if (!parsed.success) {
+  const group = await describeGroup(ctx.clients, name, signal);
+  if (!group) {
     throw new GeuseError({
       code: 'INSTANCE_REFRESH_FAILED', kind: 'not-found', operation: 'autoscaling:DescribeAutoScalingGroups',
       message: `The Auto Scaling group ${name} is not there (or AWS described it in an unexpected shape), so its instance cannot be replaced.`,
       nextStep: 'Run deploy again: it recreates the group with the new settings.',
     });
   }
-  const group = parsed.data;
-  return {
-    name,
-    instances: (group.Instances ?? []).map((i) => ({
-      id: i.InstanceId, lifecycle: i.LifecycleState ?? 'unknown', healthy: (i.HealthStatus ?? 'Healthy') === 'Healthy', zone: i.AvailabilityZone,
-      instanceType: i.InstanceType, launchTemplate: i.LaunchTemplate ? { id: i.LaunchTemplate.LaunchTemplateId, version: i.LaunchTemplate.Version } : undefined,
-    })),
-    distribution: group.MixedInstancesPolicy?.InstancesDistribution,
-    mixed: group.MixedInstancesPolicy !== undefined,
-  };
+  return group;
 }
 
 function serving(group: RefreshGroup): LaunchedInstance[] {

@@ -17,16 +17,17 @@ export function inPlaceScript(payloadBase64: string): string[] {
   if (!/^[A-Za-z0-9+/=]+$/.test(payloadBase64)) throw new Error('The bootstrap payload is not base64');
   return [
     'set -uo pipefail',
-    'ETC=/etc/geusemaker; SELF=/usr/local/sbin/geusemaker-bootstrap; LOG=/var/log/geusemaker/bootstrap.log',
+    // GM_ROOT prefixes every path, as in the bootstrap (tests); empty on EC2.
+    'R="${GM_ROOT:-}"; ETC="$R/etc/geusemaker"; SELF="$R/usr/local/sbin/geusemaker-bootstrap"; LOG="$R/var/log/geusemaker/bootstrap.log"',
     'umask 077',
-    'backup=$(mktemp -d /root/geusemaker-update.XXXXXX) || exit 1',
+    'backup=$(mktemp -d "$R/root/geusemaker-update.XXXXXX") || exit 1',
     'mkdir -p "$backup/etc" "${SELF%/*}" && cp -a "$ETC/." "$backup/etc/" 2>/dev/null; cp -a "$SELF" "$backup/bootstrap" 2>/dev/null',
     'next=$(mktemp "$SELF.XXXXXX") || exit 1',
-    `printf %s '${payloadBase64}' | base64 -d | gunzip >"$next" || { echo "${UPDATE_FAILED} unpack: the new bootstrap could not be unpacked; nothing changed" >&2; rm -f "$next"; exit 1; }`,
+    `printf %s '${payloadBase64}' | base64 -d | gunzip >"$next" || { echo "${UPDATE_FAILED} unpack: the new bootstrap could not be unpacked; nothing changed" >&2; rm -f "$next"; rm -rf "$backup"; exit 1; }`,
     'chmod 700 "$next" && mv -f "$next" "$SELF"',
     `if "$SELF"; then rm -rf "$backup"; echo "${UPDATE_OK}"; exit 0; fi`,
     'failed=$(grep -o "FAILED at step [a-z0-9-]*" "$LOG" 2>/dev/null | tail -n1)',
-    'cp -a "$backup/etc/." "$ETC/" 2>/dev/null; [ -e "$backup/bootstrap" ] && cp -a "$backup/bootstrap" "$SELF"',
+    'cp -a "$backup/etc/." "$ETC/" 2>/dev/null; [ -e "$backup/bootstrap" ] && cp -a "$backup/bootstrap" "$SELF"; rm -rf "$backup"',
     'docker compose --project-name geusemaker --env-file "$ETC/stack.env" -f "$ETC/docker-compose.yml" up -d --remove-orphans >&2',
     `echo "${UPDATE_FAILED} \${failed:-unknown step}: the previous settings are running again" >&2`,
     'exit 1',

@@ -47,7 +47,6 @@ const instanceSchema = z.object({
   RootDeviceName: z.string().optional(),
   BlockDeviceMappings: z.array(z.object({ DeviceName: z.string().optional(), Ebs: z.object({ VolumeId: z.string().optional() }).optional() })).optional(),
   MetadataOptions: z.object({ HttpTokens: z.string().optional(), HttpPutResponseHopLimit: z.number().optional() }).optional(),
-  LaunchTime: z.date().optional(),
 });
 type LiveInstance = z.infer<typeof instanceSchema>;
 
@@ -118,7 +117,7 @@ export async function runsBootstrap(clients: AwsClients, instanceId: string, pus
  */
 export async function checkInstance(
   clients: AwsClients, config: StackConfig, state: StackState | undefined, facts: PlanFacts & { amiName?: string },
-  options: { script?: string; launchedFromTemplateSince?: string } = {},
+  options: { script?: string; launchedByThisDeploy?: boolean } = {},
 ): Promise<InstanceCheck | undefined> {
   const record = state?.resources.instance;
   if (!state || record?.status !== 'created' || !record.id) return undefined;
@@ -140,9 +139,8 @@ export async function checkInstance(
   const tokens = live.MetadataOptions?.HttpTokens ?? 'unknown';
   const hops = live.MetadataOptions?.HttpPutResponseHopLimit;
   // An instance this very deploy launched has its template's metadata options (AWS applies them at launch); only a
-  // later hand change (ModifyInstanceMetadataOptions) can loosen them, and that takes longer than this deploy.
-  const justLaunched = options.launchedFromTemplateSince !== undefined && live.LaunchTime !== undefined && live.LaunchTime.toISOString() >= options.launchedFromTemplateSince;
-  if (!justLaunched && (tokens !== 'required' || (hops !== undefined && hops !== 1))) {
+  // later hand change (ModifyInstanceMetadataOptions) can loosen them.
+  if (!options.launchedByThisDeploy && (tokens !== 'required' || (hops !== undefined && hops !== 1))) {
     differ('imds', `HttpTokens ${tokens}, hop limit ${hops ?? 'unknown'}`, 'HttpTokens required, hop limit 1', 'replace', `IMDS HttpTokens ${tokens} (hop limit ${hops ?? 'unknown'}) → required (hop limit 1)`);
   }
   if (live.ImageId && live.ImageId !== facts.amiId) differ('ami', live.ImageId, facts.amiId, 'replace', `AMI ${live.ImageId} → ${facts.amiId}${facts.amiName ? ` (${facts.amiName})` : ''}`);

@@ -28,7 +28,10 @@ async function attachTargetGroup(ctx: StepContext, targetGroupArn: string | unde
 export async function bringInstanceUpToDate(ctx: StepContext, inputs: GroupInputs, instanceId: string): Promise<InstanceUpdateResult> {
   const attached = await attachTargetGroup(ctx, inputs.targetGroupArn);
   const bootstrap = inputs.template.bootstrap;
-  const check = await checkInstance(ctx.clients, ctx.config, ctx.journal.state, ctx.facts, { script: bootstrap?.script, launchedFromTemplateSince: ctx.startedAt });
+  // Journaled first by this deploy's group step (our own clock on both sides): launched from this deploy's template.
+  const createdAt = ctx.journal.record('instance')?.attrs.createdAt;
+  const launchedByThisDeploy = ctx.startedAt !== undefined && createdAt !== undefined && createdAt >= ctx.startedAt;
+  const check = await checkInstance(ctx.clients, ctx.config, ctx.journal.state, ctx.facts, { script: bootstrap?.script, launchedByThisDeploy });
   const differences = check?.differences ?? [];
   const replace = differences.filter((d) => d.how === 'replace');
   if (replace.length > 0) {

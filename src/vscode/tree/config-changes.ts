@@ -1,4 +1,4 @@
-import { describeSetting, settingChanges, type StackConfig } from '../../engine';
+import { describeSetting, settingChanges, wasApplied, type StackConfig, type StackState } from '../../engine';
 
 /**
  * How the workspace's geusemaker.yaml differs from a stack's applied config, for the tree's "changes not applied"
@@ -42,9 +42,7 @@ export function describeChange(change: ConfigChange): string {
  * The changes of the workspace file for one stack: only when the file names this stack, and only for a stack
  * that was applied (a stack never deployed in full, or destroyed, has no applied config to differ from).
  */
-export function unappliedChanges(state: { name: string; status: string; config: StackConfig; history: readonly unknown[] }, file: WorkspaceConfig | undefined): ConfigChange[] {
-  if (!file || file.config.name !== state.name) return [];
-  const applied = state.history.length > 0 || ['deployed', 'paused', 'pausing'].includes(state.status);
-  if (!applied || ['new', 'destroying', 'destroyed'].includes(state.status)) return [];
+export function unappliedChanges(state: StackState, file: WorkspaceConfig | undefined): ConfigChange[] {
+  if (!file || file.config.name !== state.name || !wasApplied(state)) return [];
   return configChanges(state.config, file.config, file.explicit);
 }

@@ -42,6 +42,12 @@ EFS_SLEEP="${GM_EFS_SLEEP:-10}"
 HEALTH_TRIES="${GM_HEALTH_TRIES:-60}"
 HEALTH_SLEEP="${GM_HEALTH_SLEEP:-10}"
 SPOT_POLL="${GM_SPOT_POLL:-5}"
+# The single-writer lease on the data: see lease_take.
+LEASE="$EFS/.geusemaker/lease"
+LEASE_STALE="${GM_LEASE_STALE_SECONDS:-90}"
+LEASE_TRIES="${GM_LEASE_TRIES:-180}"
+LEASE_SLEEP="${GM_LEASE_SLEEP:-10}"
+LEASE_PAUSE="${GM_LEASE_PAUSE:-3}"
 STEP=start
 
 mkdir -p "$LOG_DIR"
@@ -72,20 +78,77 @@ wait_for() {
   log "healthy: $what"
 }
 
-# Runs as geusemaker-spot-watch.service: on a spot interruption notice (about two minutes ahead), stop the
-# containers so PostgreSQL checkpoints to EFS, and record the event.
+imds_token() { curl -fsS -m 2 -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 300' "$IMDS/api/token"; }
+instance_id() {
+  ME="${GM_INSTANCE_ID:-$(curl -fsS -m 5 --retry 3 -H "X-aws-ec2-metadata-token: $(imds_token)" "$IMDS/meta-data/instance-id")}"
+  [[ "$ME" == i-* ]]
+}
+# PostgreSQL's and Qdrant's locks guard one host only, so the one instance that runs the stack holds $LEASE:
+# "<instance id> <epoch of its last renewal>", written to a temporary file renamed over it (atomic on NFS). Last
+# writer wins, so a taker re-reads after LEASE_PAUSE. Not flock: a lock dies with its process. docs/architecture.md
+lease_read() {
+  holder='' beat=''
+  { read -r holder beat <"$LEASE"; } 2>/dev/null || true
+  [[ "$beat" =~ ^[0-9]+$ ]] || beat=0
+}
+lease_write() { printf '%s %s\n' "$ME" "$(date +%s)" >"$LEASE.$ME" && mv -f "$LEASE.$ME" "$LEASE"; }
+# Ours: renewed. Free, or stale (older than LEASE_STALE: a dead holder's): taken. Another's: waited for.
+lease_take() {
+  local tries=0 age
+  instance_id || die "cannot read the instance id from IMDS"
+  while lease_read; [ "$holder" != "$ME" ]; do
+    age=$(($(date +%s) - beat))
+    if [ "$age" -ge "$LEASE_STALE" ]; then
+      [ -z "$holder" ] || log "taking over the stale lease of $holder (${age}s old)"
+      lease_write
+      sleep "$LEASE_PAUSE"
+    else
+      [ "$tries" -lt "$LEASE_TRIES" ] || die "instance $holder still holds the data lease (checked $LEASE_TRIES times, ${LEASE_SLEEP}s apart): stop it, then replace this instance"
+      if [ "$holder" != "$WAITED" ]; then
+        # Nothing of ours runs meanwhile (a second run, or containers Docker restarted after a crash).
+        [ -n "$WAITED" ] || compose stop -t 60
+        WAITED=$holder
+        log "waiting for $holder to release the data"
+        status running
+      fi
+      sleep "$LEASE_SLEEP"
+    fi
+    tries=$((tries + 1))
+  done
+  lease_write
+  log "holding the data lease"
+}
+lease_release() {
+  lease_read
+  if [ -n "$holder" ] && [ "$holder" = "$ME" ]; then rm -f "$LEASE"; log "released the data lease"; fi
+}
+
+# Runs as geusemaker-spot-watch.service: renews the lease (and stops the containers if another instance took it);
+# on a spot interruption notice (about two minutes ahead) stops the containers so PostgreSQL checkpoints to EFS,
+# releases the lease and records the event.
 spot_watch() {
   STEP=spot-watch
   log "spot interruption watcher started"
-  local token
+  instance_id || { log "cannot read the instance id from IMDS"; exit 1; }
+  local token renewed=$((SECONDS - LEASE_STALE))
   while :; do
-    token=$(curl -fsS -m 2 -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 300' "$IMDS/api/token") || token=
+    token=$(imds_token) || token=
     # instance-action answers 404 until AWS schedules an interruption.
     if [ -n "$token" ] && curl -fsS -m 2 -o /dev/null -H "X-aws-ec2-metadata-token: $token" "$IMDS/meta-data/spot/instance-action" 2>/dev/null; then
       log "spot interruption notice: stopping the containers"
-      compose stop -t 60 || log "docker compose stop failed"
+      if compose stop -t 60; then lease_release; else log "docker compose stop failed: lease kept"; fi
       status interrupted
       return 0
+    fi
+    if [ $((SECONDS - renewed)) -ge $((LEASE_STALE / 3)) ]; then
+      renewed=$SECONDS
+      lease_read
+      if [ -n "$holder" ] && [ "$holder" != "$ME" ]; then
+        log "instance $holder has taken the data lease: stopping the containers"
+        compose stop -t 60 || log "docker compose stop failed"
+        return 0
+      fi
+      lease_write || log "could not renew the data lease"
     fi
     sleep "$SPOT_POLL"
   done
@@ -93,10 +156,14 @@ spot_watch() {
 
 {{INSTALL}}
 
-if [ "${1:-}" = spot-watch ]; then
-  spot_watch
-  exit 0
-fi
+# Modes: the watcher, and geusemaker.service's ExecStartPre and ExecStop.
+WAITED=
+case "${1:-}" in
+  spot-watch) spot_watch; exit 0 ;;
+  lease) STEP=wait-lease; lease_take; [ -z "$WAITED" ] || status ok; exit 0 ;;
+  stop) compose stop -t 60 || { log "docker compose stop failed: lease kept"; exit 1; }
+    instance_id && lease_release; exit 0 ;;
+esac
 trap 'on_err $?' ERR
 log "GeuseMaker bootstrap for stack $STACK ($VARIANT)"
 # First, so that every later step, failed ones included, can report its status.
@@ -198,8 +265,9 @@ RequiresMountsFor=/mnt/efs
 [Service]
 Type=oneshot
 RemainAfterExit=yes
+ExecStartPre=/usr/local/sbin/geusemaker-bootstrap lease
 ExecStart=/usr/bin/docker compose --project-name geusemaker --env-file /etc/geusemaker/stack.env -f /etc/geusemaker/docker-compose.yml up -d
-ExecStop=/usr/bin/docker compose --project-name geusemaker --env-file /etc/geusemaker/stack.env -f /etc/geusemaker/docker-compose.yml stop -t 60
+ExecStop=/usr/local/sbin/geusemaker-bootstrap stop
 TimeoutStopSec=120
 
 [Install]
@@ -208,7 +276,8 @@ GM_UNIT_EOF
 cat >"$UNITS/geusemaker-spot-watch.service" <<'GM_UNIT_EOF'
 [Unit]
 Description=GeuseMaker spot interruption watcher
-After=docker.service
+# Stops before geusemaker.service: no renewal after the release.
+After=docker.service geusemaker.service
 
 [Service]
 ExecStart=/usr/local/sbin/geusemaker-bootstrap spot-watch
@@ -255,10 +324,15 @@ for attempt in 1 2 3; do
   sleep "$HEALTH_SLEEP"
 done
 
+step wait-lease
+lease_take
+
 step start
 compose up -d --remove-orphans
-systemctl enable geusemaker.service
-systemctl enable --now geusemaker-spot-watch.service
+# Started, so its ExecStop runs at shutdown; the watcher restarted, so a second run leaves the new one running.
+systemctl enable --now geusemaker.service
+systemctl enable geusemaker-spot-watch.service
+systemctl restart geusemaker-spot-watch.service
 
 step wait-health
 [ "$POSTGRES" = 0 ] || wait_for postgres compose exec -T postgres pg_isready -q -U n8n

@@ -1,150 +1,15 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { renderCompose } from '../../src/engine/bootstrap/compose';
-import type { BootstrapInput } from '../../src/engine/bootstrap/input';
-import { comfyNodePins, efsUtilsPin, renderUserData, USERDATA_BUDGET_BYTES } from '../../src/engine/bootstrap/userdata';
+import { renderUserData, USERDATA_BUDGET_BYTES } from '../../src/engine/bootstrap/userdata';
 import { generateSecret } from '../../src/engine/resources/secrets';
-import { stackConfigSchema, TIERS } from '../../src/engine/stack/config';
+import { COMFY_NODES, EFS_UTILS, fakeSecret, indexOf, INSTANCE_ID, mode, prepare, SECRET_NAMES, steps, variants, waitForFile } from './harness';
 
 const SHELLCHECK = existsSync('/usr/bin/shellcheck') ? '/usr/bin/shellcheck' : 'shellcheck';
-const PLATFORMS = [['al2023', 'x86_64'], ['al2023', 'arm64'], ['ubuntu-22.04', 'x86_64'], ['ubuntu-24.04', 'x86_64']] as const;
-
-function variants(): [string, BootstrapInput][] {
-  const out: [string, BootstrapInput][] = [];
-  for (const [os, architecture] of PLATFORMS) {
-    for (const tier of TIERS) {
-      for (const access of ['ssm', 'cidr'] as const) {
-        const config = stackConfigSchema.parse({
-          name: 'demo', tier, instanceType: tier === 'gpu' ? 'g5.xlarge' : 't3.xlarge',
-          // automation/gpu are reached through the load balancer (ssm there means load-balancer); CloudFront (gpu) takes no CIDR.
-          access: access === 'ssm' ? { mode: 'ssm' } : tier === 'dev' ? { mode: 'cidr', cidr: '203.0.113.7/32' } : tier === 'automation' ? { mode: 'load-balancer', cidr: '203.0.113.7/32' } : { mode: 'load-balancer' },
-        });
-        const input: BootstrapInput = { config, region: 'us-east-1', fileSystemId: 'fs-0123456789abcdef0', os, architecture, gpu: tier === 'gpu' };
-        out.push([`${os} ${architecture} ${tier} ${access}`, input]);
-      }
-    }
-  }
-  return out;
-}
-
-/** What the stub `aws ssm get-parameter` prints for a parameter: recognisable, so a leak is easy to find. */
-const fakeSecret = (parameter: string) => `FAKE-SECRET-${parameter}-7f3a9c`;
-const SECRET_NAMES = ['postgres-password', 'n8n-encryption-key', 'qdrant-api-key', 'crawl4ai-api-token', 'n8n-owner-password', 'proxy-password'];
-
-/** One stub for every tool: logs its argv, then imitates just enough of the tool. */
-const STUB = `#!/bin/bash
-name=\${0##*/}
-printf '%s %s\\n' "$name" "$*" >>"$STUB_CALLS"
-arg_after() { local want="$1"; shift; while [ $# -gt 1 ]; do [ "$1" = "$want" ] && { printf '%s' "$2"; return; }; shift; done; }
-case "$name" in
-  aws)
-    case "$*" in
-      *get-parameter*) p=$(arg_after --name "$@"); printf 'FAKE-SECRET-%s-7f3a9c\\n' "\${p##*/}" ;;
-      *put-parameter*) printf '%s\\n' "$(arg_after --value "$@")" >>"$STUB_STATE/status" ;;
-    esac ;;
-  mount) [ -z "\${STUB_MOUNT_FAIL:-}" ] || { echo 'mount.nfs4: Connection timed out' >&2; exit 32; }; touch "$STUB_STATE/mounted" ;;
-  mountpoint) [ -e "$STUB_STATE/mounted" ] || exit 1 ;;
-  # Reads its input as the real one does; leaving it unread would kill the writer with SIGPIPE under pipefail.
-  sha256sum) cat >/dev/null; case "$*" in *--status*) exit 1 ;; esac ;;
-  dpkg-query) [ -e "$STUB_STATE/efs-utils-installed" ] && cat "$STUB_STATE/efs-utils-installed" ;;
-  apt-get)
-    case "$*" in
-      *amazon-efs-utils-*_all.deb*) deb=\${*: -1}; deb=\${deb##*/amazon-efs-utils-}; printf '%s' "\${deb%-*_all.deb}" >"$STUB_STATE/efs-utils-installed" ;;
-    esac ;;
-  git)
-    # A clone is an empty .git whose HEAD file holds the commit: --branch resolves through $STUB_STATE/tags, checkout sets it.
-    dir=.
-    while [ "\${1:-}" = -c ] || [ "\${1:-}" = -C ]; do [ "$1" = -C ] && dir="$2"; shift 2; done
-    case "\${1:-}" in
-      clone)
-        case "$*" in *"\${STUB_GIT_FAIL:-none}"*) echo 'fatal: unable to access repository' >&2; exit 128 ;; esac
-        dest=\${*: -1}
-        mkdir -p "$dest/.git"
-        tag=$(arg_after --branch "$@")
-        if [ -n "$tag" ]; then
-          awk -v t="$tag" '$1 == t { print $2 }' "$STUB_STATE/tags" >"$dest/.git/HEAD-commit"
-          printf '#!/bin/bash\nmkdir -p build\ntouch build/amazon-efs-utils-%s-1_all.deb\necho build-deb.sh >>"$STUB_CALLS"\n' "\${tag#v}" >"$dest/build-deb.sh"
-          chmod +x "$dest/build-deb.sh"
-        fi ;;
-      checkout) printf '%s\n' "\${*: -1}" >"$dir/.git/HEAD-commit" ;;
-      rev-parse) [ -s "$dir/.git/HEAD-commit" ] || exit 128; cat "$dir/.git/HEAD-commit" ;;
-    esac ;;
-  nvidia-smi) echo 'GPU 0: NVIDIA A10G (UUID: GPU-00000000)' ;;
-  docker) case " $* " in *" \${STUB_DOCKER_FAIL:-none} "*) echo 'docker: simulated failure' >&2; exit 1 ;; esac ;;
-  curl)
-    case "$*" in
-      *api/token*) echo token ;;
-      *spot/instance-action*)
-        n=$(( $(cat "$STUB_STATE/polls" 2>/dev/null || echo 0) + 1 )); echo "$n" >"$STUB_STATE/polls"
-        [ "$n" -gt "\${STUB_SPOT_AFTER:-999}" ] || exit 22 ;;
-      *--data-binary*) cat >"$STUB_STATE/curl-stdin" ;;
-    esac ;;
-esac
-exit 0
-`;
-const TOOLS = ['dnf', 'apt-get', 'snap', 'docker', 'mount', 'mountpoint', 'aws', 'curl', 'systemctl', 'nvidia-smi', 'nvidia-ctk', 'install', 'chown', 'useradd', 'sha256sum', 'git', 'dpkg-query'];
-const EFS_UTILS = efsUtilsPin();
-const COMFY_NODES = comfyNodePins();
-
-interface Boot {
-  dir: string;
-  root: string;
-  run: (env?: Record<string, string>, args?: string[]) => { status: number | null; stderr: string };
-  calls: () => string[];
-  statuses: () => { state: string; step: string; at: string }[];
-  log: () => string;
-}
-
-function prepare(script: string, omit: string[] = [], tagCommit?: string): Boot {
-  const dir = mkdtempSync(join(tmpdir(), 'gm-boot-'));
-  const bin = join(dir, 'bin');
-  const root = join(dir, 'root');
-  const state = join(dir, 'state');
-  for (const path of [bin, root, state]) mkdirSync(path);
-  for (const tool of TOOLS.filter((name) => !omit.includes(name))) {
-    writeFileSync(join(bin, tool), STUB);
-    chmodSync(join(bin, tool), 0o755);
-  }
-  const scriptPath = join(dir, 'userdata.sh');
-  writeFileSync(scriptPath, script);
-  const calls = join(dir, 'calls.log');
-  writeFileSync(calls, '');
-  // What upstream's tag resolves to; a test may make it resolve elsewhere.
-  writeFileSync(join(state, 'tags'), `${EFS_UTILS.tag} ${tagCommit ?? EFS_UTILS.commit}\n`);
-  return {
-    dir, root,
-    run: (env = {}, args = []) => {
-      const result = spawnSync('bash', [scriptPath, ...args], {
-        env: {
-          PATH: `${bin}:/usr/bin:/bin`, HOME: dir, GM_ROOT: root, STUB_CALLS: calls, STUB_STATE: state,
-          GM_EFS_TRIES: '3', GM_EFS_SLEEP: '0', GM_HEALTH_TRIES: '2', GM_HEALTH_SLEEP: '0', GM_SPOT_POLL: '0', ...env,
-        },
-        encoding: 'utf8', timeout: 30_000,
-      });
-      return { status: result.status, stderr: result.stderr };
-    },
-    calls: () => readFileSync(calls, 'utf8').split('\n').filter(Boolean),
-    statuses: () => (existsSync(join(state, 'status')) ? readFileSync(join(state, 'status'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { state: string; step: string; at: string }) : []),
-    log: () => readFileSync(join(root, 'var/log/geusemaker/bootstrap.log'), 'utf8'),
-  };
-}
-
-const mode = (path: string) => (statSync(path).mode & 0o777).toString(8);
-const steps = (log: string) => [...log.matchAll(/^\S+ == step (\S+)$/gm)].map((match) => match[1]);
-const indexOf = (calls: string[], pattern: RegExp) => calls.findIndex((call) => pattern.test(call));
-
-async function waitForFile(path: string, text: string): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    if (existsSync(path) && readFileSync(path, 'utf8').includes(text)) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  assert.fail(`${path} never contained "${text}"`);
-}
 
 describe('bootstrap UserData', function () {
   this.timeout(120_000);
@@ -197,7 +62,7 @@ describe('bootstrap UserData', function () {
         const proxy = input.config.access.mode !== 'ssm';
         assert.deepEqual(steps(log), [
           'aws-cli', ...(input.gpu ? ['gpu-check'] : []), 'install-packages', 'mount-efs', 'service-dirs', 'secrets', 'write-files',
-          ...(input.gpu ? ['comfyui-nodes'] : []), 'pull-images', 'start', 'wait-health', 'n8n-owner', 'ollama-models', 'finish',
+          ...(input.gpu ? ['comfyui-nodes'] : []), 'pull-images', 'wait-lease', 'start', 'wait-health', 'n8n-owner', 'ollama-models', 'finish',
         ]);
         assert.match(log, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ == step mount-efs$/m, 'steps carry a UTC timestamp');
 
@@ -224,9 +89,10 @@ describe('bootstrap UserData', function () {
           /^aws ssm get-parameter .*--name \/geusemaker\/demo\/postgres-password /,
           ...nodes,
           /^docker compose --project-name geusemaker --env-file \S+\/etc\/geusemaker\/stack\.env -f \S+ pull --quiet$/,
+          /^curl .*http:\/\/169\.254\.169\.254\/latest\/meta-data\/instance-id$/,
           /^docker compose .* up -d --remove-orphans$/,
-          /^systemctl enable geusemaker\.service$/,
-          /^systemctl enable --now geusemaker-spot-watch\.service$/,
+          /^systemctl enable --now geusemaker\.service$/,
+          /^systemctl restart geusemaker-spot-watch\.service$/,
           /^curl -fsS -m 5 http:\/\/127\.0\.0\.1:5678\/healthz$/,
           /^curl .*--data-binary @- http:\/\/127\.0\.0\.1:5678\/rest\/owner\/setup$/,
         ].map((pattern) => {
@@ -268,6 +134,12 @@ describe('bootstrap UserData', function () {
           assert.equal(readFileSync(join(etc, 'htpasswd'), 'utf8'), `admin:{SHA}${hash}\n`);
         }
         for (const unit of ['geusemaker.service', 'geusemaker-spot-watch.service']) assert.ok(existsSync(join(b.root, 'etc/systemd/system', unit)));
+        // This instance holds the data lease; after a reboot the unit takes it before compose starts anything.
+        assert.match(readFileSync(join(b.root, 'mnt/efs/.geusemaker/lease'), 'utf8'), new RegExp(`^${INSTANCE_ID} \\d+\n$`));
+        const unit = readFileSync(join(b.root, 'etc/systemd/system/geusemaker.service'), 'utf8');
+        assert.match(unit, /^ExecStartPre=\/usr\/local\/sbin\/geusemaker-bootstrap lease\nExecStart=\/usr\/bin\/docker compose .* up -d$/m);
+        assert.match(unit, /^ExecStop=\/usr\/local\/sbin\/geusemaker-bootstrap stop$/m);
+        assert.match(readFileSync(join(b.root, 'etc/systemd/system/geusemaker-spot-watch.service'), 'utf8'), /^After=docker\.service geusemaker\.service$/m);
         assert.equal(mode(join(b.root, 'usr/local/sbin/geusemaker-bootstrap')), '700');
         // Every OS mounts through efs-utils, over TLS, authorized by the instance role.
         assert.match(readFileSync(join(b.root, 'etc/fstab'), 'utf8'), /^fs-0123456789abcdef0:\/ \/mnt\/efs efs _netdev,tls,iam 0 0$/m);
@@ -372,7 +244,7 @@ describe('bootstrap UserData', function () {
     const b = boot(renderUserData(input).script);
     assert.equal(b.run().status, 0);
     const watcher = spawnSync('bash', [join(b.root, 'usr/local/sbin/geusemaker-bootstrap'), 'spot-watch'], {
-      env: { PATH: `${join(b.dir, 'bin')}:/usr/bin:/bin`, GM_ROOT: b.root, STUB_CALLS: join(b.dir, 'calls.log'), STUB_STATE: join(b.dir, 'state'), GM_SPOT_POLL: '0', STUB_SPOT_AFTER: '2' },
+      env: { PATH: `${join(b.dir, 'bin')}:/usr/bin:/bin`, GM_ROOT: b.root, STUB_CALLS: join(b.dir, 'calls.log'), STUB_STATE: join(b.dir, 'state'), STUB_INSTANCE_ID: INSTANCE_ID, GM_SPOT_POLL: '0', STUB_SPOT_AFTER: '2' },
       encoding: 'utf8', timeout: 30_000,
     });
     assert.equal(watcher.status, 0, watcher.stderr);

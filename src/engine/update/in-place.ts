@@ -18,16 +18,20 @@ export function inPlaceScript(payloadBase64: string): string[] {
   return [
     'set -uo pipefail',
     // GM_ROOT prefixes every path, as in the bootstrap (tests); empty on EC2.
-    'R="${GM_ROOT:-}"; ETC="$R/etc/geusemaker"; SELF="$R/usr/local/sbin/geusemaker-bootstrap"; LOG="$R/var/log/geusemaker/bootstrap.log"',
+    'R="${GM_ROOT:-}"; ETC="$R/etc/geusemaker"; SELF="$R/usr/local/sbin/geusemaker-bootstrap"; LOG="$R/var/log/geusemaker/bootstrap.log"; UNITS="$R/etc/systemd/system"',
     'umask 077',
     'backup=$(mktemp -d "$R/root/geusemaker-update.XXXXXX") || exit 1',
-    'mkdir -p "$backup/etc" "${SELF%/*}" && cp -a "$ETC/." "$backup/etc/" 2>/dev/null; cp -a "$SELF" "$backup/bootstrap" 2>/dev/null',
+    // The units call the script's modes (lease, stop): they go back together with the script they call.
+    'mkdir -p "$backup/etc" "$backup/units" "${SELF%/*}" && cp -a "$ETC/." "$backup/etc/" 2>/dev/null; cp -a "$SELF" "$backup/bootstrap" 2>/dev/null; cp -a "$UNITS"/geusemaker*.service "$backup/units/" 2>/dev/null',
     'next=$(mktemp "$SELF.XXXXXX") || exit 1',
     `printf %s '${payloadBase64}' | base64 -d | gunzip >"$next" || { echo "${UPDATE_FAILED} unpack: the new bootstrap could not be unpacked; nothing changed" >&2; rm -f "$next"; rm -rf "$backup"; exit 1; }`,
     'chmod 700 "$next" && mv -f "$next" "$SELF"',
     `if "$SELF"; then rm -rf "$backup"; echo "${UPDATE_OK}"; exit 0; fi`,
     'failed=$(grep -o "FAILED at step [a-z0-9-]*" "$LOG" 2>/dev/null | tail -n1)',
-    'cp -a "$backup/etc/." "$ETC/" 2>/dev/null; [ -e "$backup/bootstrap" ] && cp -a "$backup/bootstrap" "$SELF"; rm -rf "$backup"',
+    'cp -a "$backup/etc/." "$ETC/" 2>/dev/null; [ -e "$backup/bootstrap" ] && cp -a "$backup/bootstrap" "$SELF"',
+    'if ls "$backup/units/"*.service >/dev/null 2>&1; then cp -a "$backup/units/." "$UNITS/"; systemctl daemon-reload 2>/dev/null; fi; rm -rf "$backup"',
+    // Another instance holds the data (the lease): starting the databases here would open them twice.
+    `if [ "\${failed##* }" = wait-lease ]; then echo "${UPDATE_FAILED} \${failed}: another instance holds the data, so nothing was started here" >&2; exit 1; fi`,
     'docker compose --project-name geusemaker --env-file "$ETC/stack.env" -f "$ETC/docker-compose.yml" up -d --remove-orphans >&2',
     `echo "${UPDATE_FAILED} \${failed:-unknown step}: the previous settings are running again" >&2`,
     'exit 1',

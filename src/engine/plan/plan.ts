@@ -297,8 +297,8 @@ const WAIT_STEPS = new Set(['target-healthy', 'cloudfront-deployed', 'instance-u
 
 /** Steps whose resources a setting's effect changes in place (beyond the instance, which EC2 is read for). */
 const UPDATED_BY: Record<string, readonly string[]> = {
-  front: ['security-groups', 'sg-instance', 'sg-alb', 'launch-template', 'instance', 'listeners', 'listener', 'alb-listeners'],
-  services: ['launch-template', 'security-groups', 'sg-instance'],
+  front: ['sg-instance', 'sg-alb', 'launch-template', 'instance', 'listeners'],
+  services: ['launch-template'],
   replace: ['launch-template', 'instance'],
   group: ['instance'],
   notices: ['notify-topic', 'group-notifications'],

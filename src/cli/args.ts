@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
-import { type GeuseError, invalidInput, isGpuTier, type StackConfigInput, TIERS } from '../engine';
+import { type GeuseError, invalidInput, isGpuTier, type StackConfigInput, type StackStatus, type Tier, TIERS } from '../engine';
 import type { Command, CommandAction } from './command';
 import { COMMAND_TABLE, HELP, HELP_TEXT, VERSION } from './commands';
+import type { OutputFormat } from './document';
 import { checkFlagValues, FLAGS, GLOBAL_FLAGS, PARSE_OPTIONS } from './flags';
 
 export { HELP_TEXT };
@@ -17,7 +18,14 @@ export interface CliArgs {
   stateDir?: string;
   endpoint?: string;
   maxAttempts?: number;
+  /** A machine document is wanted (--json, or --output json|yaml): progress then goes as JSON lines. */
   json: boolean;
+  /** How the result is printed (--json is --output json). */
+  output: OutputFormat;
+  /** --quiet: errors and warnings only. */
+  quiet: boolean;
+  /** The words after the stack name that the command's table entry names (restart's service). */
+  operands: readonly string[];
   yes: boolean;
   adopt: boolean;
   deleteData: boolean;
@@ -37,6 +45,21 @@ export interface CliArgs {
   out?: string;
   /** `rollback --to`: the applied version to return to. */
   to?: number;
+  /** `list --tier/--status`: only the stacks recorded so. */
+  listFilter: { tier?: Tier; status?: StackStatus };
+  /** `status --watch [--interval S]`. */
+  watch: boolean;
+  intervalSeconds?: number;
+  /** `password --copy`. */
+  copy: boolean;
+  /** `logs`: keep reading; how much history (milliseconds back, last lines); the bootstrap log instead of a service's. */
+  follow?: boolean;
+  sinceMs?: number;
+  tail?: number;
+  bootstrap?: boolean;
+  /** `tunnel`: the first service's local port; open the browser. */
+  localPort?: number;
+  open?: boolean;
 }
 
 const HELP_HINT = 'Run `geusemaker --help` for the commands and flags.';
@@ -96,6 +119,10 @@ function findCommand(first: string, rest: readonly string[]): { command: Command
   const [sub, ...more] = rest;
   const subcommand = group.find((each) => each.name === `${first} ${sub}`);
   if (subcommand) return { command: subcommand, operands: more };
+  // `models demo pull x`: the stack name may also come before the subcommand.
+  const [after, ...others] = more;
+  const late = group.find((each) => each.name === `${first} ${after}` && each.takesName);
+  if (sub !== undefined && late) return { command: late, operands: [sub, ...others] };
   if (sub === undefined) throw usage(`\`geusemaker ${first}\` needs a subcommand: ${group.map((each) => `\`geusemaker ${each.usage}\``).join(' or ')}.`);
   const subs = group.map((each) => each.name.slice(first.length + 1));
   throw usage(`Unknown command "${first} ${sub}"; the ${first} command has ${subs.length === 1 ? 'one subcommand' : 'the subcommands'}, ${listOf(subs)}.`);
@@ -124,7 +151,14 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
   }
   const values = checked.values;
 
-  const base = { flags: {}, json: values.json ?? false, yes: false, adopt: false, deleteData: false, takeOverLock: false, force: false };
+  if (values.json && values.output !== undefined && values.output !== 'json') {
+    throw usage(`--json is short for --output json, so it cannot go with --output ${values.output}; give one of them.`);
+  }
+  const output: OutputFormat = values.json ? 'json' : values.output ?? 'text';
+  const base = {
+    flags: {}, json: output !== 'text', output, quiet: values.quiet ?? false, operands: [], listFilter: {},
+    yes: false, adopt: false, deleteData: false, takeOverLock: false, force: false, watch: false, copy: false,
+  };
   if (values.help) return { ...base, command: HELP };
   if (values.version) return { ...base, command: VERSION };
 
@@ -136,12 +170,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
   for (const flag of Object.keys(raw)) {
     if (!allowed.has(flag)) throw usage(`The flag --${flag} does not apply to \`geusemaker ${command.name}\`.`);
   }
-  const maxOperands = command.takesName ? 1 : 0;
-  if (operands.length > maxOperands) {
-    const extra = operands.slice(maxOperands).map((operand) => `"${operand}"`).join(', ');
-    throw usage(`Unexpected argument ${extra} for \`geusemaker ${command.name}\`${maxOperands === 1 ? ', which takes at most one stack name' : ''}.`);
-  }
-  const name = operands[0];
+  const { name, words } = splitOperands(command, operands);
 
   // Raw strings on purpose: resolveConfig's schema checks them and names the flag and value in its message.
   const flags: Record<string, unknown> = {};
@@ -164,7 +193,10 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     stateDir: values['state-dir'],
     endpoint: values.endpoint,
     maxAttempts: values['max-attempts'],
-    json: values.json ?? false,
+    json: output !== 'text',
+    output,
+    quiet: values.quiet ?? false,
+    operands: words,
     yes: values.yes ?? false,
     adopt: values.adopt ?? false,
     deleteData: values['delete-data'] ?? false,
@@ -178,5 +210,42 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     arch: values.arch,
     out: values.out,
     to: values.to,
+    listFilter: { tier: listTier(values.tier, command), status: values.status },
+    watch: values.watch ?? false,
+    intervalSeconds: values.interval,
+    copy: values.copy ?? false,
+    follow: values.follow ?? false,
+    sinceMs: values.since,
+    tail: values.tail,
+    bootstrap: values.bootstrap ?? false,
+    localPort: values['local-port'],
+    open: values.open ?? false,
   };
+}
+
+/** The optional stack name and the words the command's entry names after it (`restart [name] <service>`). */
+function splitOperands(command: Command, operands: readonly string[]): { name?: string; words: readonly string[] } {
+  if (command.splitOperands) return command.splitOperands(operands);
+  const wanted = command.operands ?? [];
+  const maxOperands = (command.takesName ? 1 : 0) + wanted.length;
+  if (operands.length > maxOperands) {
+    const extra = operands.slice(maxOperands).map((operand) => `"${operand}"`).join(', ');
+    const takes = wanted.length > 0 ? `; it takes \`geusemaker ${command.usage}\`` : maxOperands === 1 ? ', which takes at most one stack name' : '';
+    throw usage(`Unexpected argument ${extra} for \`geusemaker ${command.name}\`${takes}.`);
+  }
+  if (operands.length < wanted.length) {
+    const missing = wanted.slice(operands.length).map((word) => `<${word}>`).join(' ');
+    throw usage(`\`geusemaker ${command.name}\` needs ${missing}: \`geusemaker ${command.usage}\`.`);
+  }
+  // The named words come last; a word before them is the stack name.
+  const named = operands.length - wanted.length;
+  return { name: named === 1 ? operands[0] : undefined, words: operands.slice(named) };
+}
+
+/** `list --tier`: checked here, since for the other commands the config schema checks it. */
+function listTier(tier: string | undefined, command: Command): Tier | undefined {
+  if (tier === undefined || command.name !== 'list') return undefined;
+  const known = TIERS.find((each) => each === tier);
+  if (!known) throw usage(`--tier must be one of ${TIERS.join(', ')} (got ${JSON.stringify(tier)}).`);
+  return known;
 }

@@ -21,4 +21,8 @@ export interface Command extends CommandAction {
   readonly flags: readonly FlagName[];
   /** It takes an optional stack name argument. */
   readonly takesName: boolean;
+  /** Words it requires after the optional name, by what they are (`['service']`: `restart [name] <service>`). */
+  readonly operands?: readonly string[];
+  /** Splits the words after the command when `operands` cannot say it (optional or repeated words: `tunnel [name] [service...]`). */
+  readonly splitOperands?: (words: readonly string[]) => { name?: string; words: readonly string[] };
 }

@@ -1,4 +1,5 @@
 import { classifyIfAws, exitCodeFor, explainEndpoint, GeuseError, renderError, stateDirError } from '../engine';
+import { type OutputFormat, renderDocument } from './document';
 import type { CliIo, Session } from './session';
 
 /**
@@ -14,17 +15,17 @@ export function explain(error: unknown, session: Session | undefined): unknown {
   return explainEndpoint(known, session?.endpointForMessages());
 }
 
-/** Prints the error (as words, or the one JSON document) and returns the exit code. */
-export function report(io: CliIo, json: boolean, error: unknown): number {
+/** Prints the error (as words, or the one JSON or YAML document) and returns the exit code. */
+export function report(io: CliIo, format: OutputFormat, error: unknown): number {
   if (error instanceof GeuseError) {
-    if (json) io.stdout(`${JSON.stringify({ error: { code: error.code, kind: error.kind, message: error.message, nextStep: error.nextStep } }, null, 2)}\n`);
+    if (format !== 'text') io.stdout(renderDocument({ error: { code: error.code, kind: error.kind, message: error.message, nextStep: error.nextStep } }, format));
     else io.stderr(`${renderError(error).join('\n')}\n`);
     return exitCodeFor(error);
   }
   const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
   const message = `This is a bug in GeuseMaker: ${error instanceof Error ? error.message : String(error)}`;
   const nextStep = 'Please report it with the command you ran and this output; the stack state is kept, so running the command again is safe.';
-  if (json) io.stdout(`${JSON.stringify({ error: { code: 'INTERNAL', kind: 'unknown', message, nextStep } }, null, 2)}\n`);
+  if (format !== 'text') io.stdout(renderDocument({ error: { code: 'INTERNAL', kind: 'unknown', message, nextStep } }, format));
   else io.stderr(`Error [INTERNAL]: ${message}\n${detail}\nNext: ${nextStep}\n`);
   return 1;
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { DEFAULT_MAX_ATTEMPTS, DEFAULT_SPOT_MIN_SAVING, ENDPOINT_EXAMPLE, endpointUrlSchema, stackConfigSchema, TIERS } from '../engine';
+import { DEFAULT_MAX_ATTEMPTS, DEFAULT_SPOT_MIN_SAVING, ENDPOINT_EXAMPLE, endpointUrlSchema, STACK_STATUSES, stackConfigSchema, TIERS } from '../engine';
+import { OUTPUT_FORMATS } from './document';
 
 /**
  * Every flag the CLI has, in one table: how Node parses it, how its value is checked, and its --help lines.
@@ -31,6 +32,15 @@ const wholeNumber = (flag: string, min: number, max: number, what = `a whole num
   return z.string().trim().regex(/^\d+$/, { error }).transform(Number).pipe(z.number().min(min, { error }).max(max, { error }));
 };
 
+const UNIT_MS: Readonly<Record<string, number>> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+/** `--since 10m`: a whole number and one unit (s, m, h, d), as milliseconds; at most a year. */
+const duration = (flag: string) => {
+  const error = `--${flag} must be a duration such as 30s, 10m, 2h or 1d (a whole number and one unit, at most 365d)`;
+  return z.string().trim().regex(/^[1-9]\d{0,7}[smhd]$/, { error })
+    .transform((text) => Number(text.slice(0, -1)) * (UNIT_MS[text.slice(-1)] ?? 0))
+    .pipe(z.number().max(365 * UNIT_MS.d!, { error }));
+};
+
 // In --help order: the stack settings, then the other documented flags, then those shown in command usages.
 export const FLAGS = {
   config: { type: 'string', value: '<path>', section: 'stack', help: ['Config file (default: ./geusemaker.yaml, .yml or .json)'], schema: nonEmpty('config') },
@@ -48,6 +58,11 @@ export const FLAGS = {
 
   yes: { type: 'boolean', short: 'y', section: 'other', help: ['Don\'t ask for confirmation'], schema: z.boolean() },
   json: { type: 'boolean', global: true, section: 'other', help: ['One JSON document on stdout; progress as JSON lines on stderr'], schema: z.boolean() },
+  output: {
+    type: 'string', value: `<${OUTPUT_FORMATS.join('|')}>`, global: true, section: 'other', help: ['The result as words (default), JSON (same as --json) or YAML (the same data as the JSON)'],
+    schema: z.enum(OUTPUT_FORMATS, { error: `--output must be ${OUTPUT_FORMATS.join(', ')}` }),
+  },
+  quiet: { type: 'boolean', short: 'q', global: true, section: 'other', help: ['Errors and warnings only (on stderr): no progress lines or summaries'], schema: z.boolean() },
   adopt: {
     type: 'boolean', section: 'other', schema: z.boolean(), help: [
       'deploy/plan/destroy: take over the stack of this name that this machine has no state',
@@ -87,6 +102,16 @@ export const FLAGS = {
   version: { type: 'boolean', global: true, section: 'other', help: ['Print the version'], schema: z.boolean() },
 
   to: { type: 'string', value: '<version>', section: 'other', help: ['rollback: the applied version to return to (default: the one before the current)'], schema: wholeNumber('to', 1, 1_000_000, 'a version number from `geusemaker history`') },
+  status: { type: 'string', value: '<status>', schema: z.enum(STACK_STATUSES, { error: `--status must be one of ${STACK_STATUSES.join(', ')}` }) },
+  watch: { type: 'boolean', schema: z.boolean() },
+  interval: { type: 'string', value: '<seconds>', schema: wholeNumber('interval', 1, 3600, 'a whole number of seconds from 1 to 3600') },
+  copy: { type: 'boolean', schema: z.boolean() },
+  follow: { type: 'boolean', short: 'f', schema: z.boolean() },
+  since: { type: 'string', value: '<30s|10m|2h|1d>', schema: duration('since') },
+  tail: { type: 'string', value: '<lines>', schema: wholeNumber('tail', 1, 1_000_000, 'a positive whole number of lines (1 to 1000000)') },
+  bootstrap: { type: 'boolean', schema: z.boolean() },
+  'local-port': { type: 'string', value: '<port>', schema: wholeNumber('local-port', 1, 65_535, 'a port number from 1 to 65535') },
+  open: { type: 'boolean', schema: z.boolean() },
   gpu: { type: 'boolean', schema: z.boolean() },
   name: { type: 'string', schema: z.string() },
   force: { type: 'boolean', schema: z.boolean() },

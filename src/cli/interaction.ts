@@ -4,7 +4,7 @@ import { askYesNo } from './prompt';
 import type { Session } from './session';
 
 export function progressPrinter(s: Session): ProgressPrinter {
-  return new ProgressPrinter((line) => s.io.stderr(`${line}\n`), s.args.json);
+  return new ProgressPrinter((line) => s.io.stderr(`${line}\n`), s.args.json, s.args.quiet);
 }
 
 /**
@@ -14,8 +14,13 @@ export function progressPrinter(s: Session): ProgressPrinter {
 export function confirmer<P>(s: Session, question: string, printer: ProgressPrinter, show: (plan: P) => string[], needsAsking: (plan: P) => boolean) {
   const outcome = { noTerminal: false };
   const confirm = async (plan: P): Promise<boolean> => {
-    if (!s.args.json) s.out(show(plan));
-    if (s.args.yes || !needsAsking(plan)) {
+    const asks = !s.args.yes && needsAsking(plan);
+    // --quiet shows the plan only when it asks about it (its warnings go to stderr either way).
+    if (!s.args.json) {
+      if (asks) s.out(show(plan));
+      else s.summary(show(plan));
+    }
+    if (!asks) {
       printer.restart();
       return true;
     }
@@ -38,23 +43,34 @@ export function confirmer<P>(s: Session, question: string, printer: ProgressPrin
   return { confirm, explain };
 }
 
-/** Ctrl-C (or SIGTERM) once: the engine stops safely and records its state. Twice: exit at once. */
-export async function interruptible<T>(s: Session, printer: ProgressPrinter, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+/**
+ * Ctrl-C (or SIGTERM) once: the engine stops safely and records its state. Twice: exit at once. `stopping` is the
+ * note the first one prints (none when false: a watch just ends). The session's interrupt signal acts as Ctrl-C.
+ */
+export async function interruptible<T>(s: Session, printer: ProgressPrinter, run: (signal: AbortSignal) => Promise<T>,
+  stopping: string | false = 'Stopping safely: running steps finish and are recorded (Ctrl-C again to quit at once).',
+  // `shell` leaves SIGINT out on a terminal: Ctrl-C there is for the remote shell (the plugin passes it on).
+  signals: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM']): Promise<T> {
   const controller = new AbortController();
+  const stop = (): void => {
+    if (controller.signal.aborted) return;
+    controller.abort();
+    if (stopping) printer.listener({ type: 'note', message: stopping });
+  };
   const onSignal = (signal: NodeJS.Signals): void => {
     if (controller.signal.aborted) {
       s.io.stderr('\nStopping immediately. Run the same command again to continue from the recorded state.\n');
       process.exit(signal === 'SIGINT' ? 130 : 143);
     }
-    controller.abort();
-    printer.listener({ type: 'note', message: 'Stopping safely: running steps finish and are recorded (Ctrl-C again to quit at once).' });
+    stop();
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  for (const each of signals) process.on(each, onSignal);
+  if (s.interrupt?.aborted) stop();
+  s.interrupt?.addEventListener('abort', stop, { once: true });
   try {
     return await run(controller.signal);
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    for (const each of signals) process.off(each, onSignal);
+    s.interrupt?.removeEventListener('abort', stop);
   }
 }

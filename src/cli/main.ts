@@ -2,6 +2,7 @@
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 import { parseCliArgs } from './args';
+import { outputFormatOf } from './document';
 import { explain, report } from './failure';
 import { type CliIo, type CliOverrides, processIo, Session } from './session';
 
@@ -11,7 +12,7 @@ export type { CliIo, CliOverrides };
 /** Runs one CLI invocation and returns its exit code; never throws. */
 export async function runCli(argv: string[], io: CliIo, overrides: CliOverrides = {}): Promise<number> {
   let session: Session | undefined;
-  const json = argv.includes('--json');
+  const format = outputFormatOf(argv);
   try {
     const args = parseCliArgs(argv);
     session = new Session(io, args, overrides);
@@ -19,7 +20,7 @@ export async function runCli(argv: string[], io: CliIo, overrides: CliOverrides 
     await args.command.run(session);
     return 0;
   } catch (error) {
-    return report(io, json, explain(error, session));
+    return report(io, session?.args.output ?? format, explain(error, session));
   } finally {
     session?.dispose();
   }

@@ -9,7 +9,8 @@ export class ProgressPrinter {
   private muted = false;
   private readonly lastWaiting = new Map<string, { what: string; at: number }>();
 
-  constructor(private readonly write: (line: string) => void, private readonly json: boolean) {}
+  /** quiet (--quiet): only warnings (notes) and failed steps, as lines or JSON events. */
+  constructor(private readonly write: (line: string) => void, private readonly json: boolean, private readonly quiet = false) {}
 
   /** Restarts the stack clock (after the confirmation, so time spent answering doesn't count). */
   restart(): void {
@@ -26,6 +27,7 @@ export class ProgressPrinter {
   }
 
   readonly listener = (event: ProgressEvent): void => {
+    if (this.quiet && event.type !== 'note' && event.type !== 'step-failed') return;
     const elapsed = this.elapsedMs();
     if (this.json) {
       this.write(JSON.stringify({ event, stackElapsedMs: elapsed }));

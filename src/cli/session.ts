@@ -1,15 +1,18 @@
 import { resolve } from 'node:path';
 import {
   checkStateDir, type ClientInstrument, defaultStateDir, Engine, type EngineTiming, findConfigFile, type GeuseError, geusemakerHome, invalidInput, loadStackConfig, MachineIndex,
-  type ResolvedEndpoint, resolveEndpoint, shellQuote, stackNotFound, type StateDirOrigin,
+  type ResolvedEndpoint, resolveEndpoint, shellQuote, type SsmFactory, stackNotFound, type StateDirOrigin,
 } from '../engine';
 import type { CliArgs } from './args';
+import { renderDocument } from './document';
 import { readStdinLine } from './prompt';
 
 export interface CliIo {
   stdout: (s: string) => void;
   stderr: (s: string) => void;
   isTTY: boolean;
+  /** stdout is a terminal (status --watch redraws in place there, and appends otherwise). */
+  stdoutIsTTY?: boolean;
   readLine?: () => Promise<string>;
   env: NodeJS.ProcessEnv;
   cwd: string;
@@ -18,6 +21,10 @@ export interface CliIo {
 export interface CliOverrides {
   instrument?: ClientInstrument;
   timing?: Partial<EngineTiming>;
+  /** Replaces the SSM pieces moto cannot answer (Run Command output, agent status, sessions): tests pass recorded answers. */
+  ssm?: SsmFactory;
+  /** Aborting it acts as Ctrl-C does (tests stop `status --watch` this way). */
+  interrupt?: AbortSignal;
 }
 
 /** The real terminal. */
@@ -26,6 +33,7 @@ export function processIo(): CliIo {
     stdout: (s) => process.stdout.write(s),
     stderr: (s) => process.stderr.write(s),
     isTTY: Boolean(process.stdin.isTTY),
+    stdoutIsTTY: Boolean(process.stdout.isTTY),
     readLine: readStdinLine,
     env: process.env,
     cwd: process.cwd(),
@@ -72,6 +80,7 @@ export class Session {
       maxAttempts: this.args.maxAttempts,
       timing: this.overrides.timing,
       instrument: this.overrides.instrument,
+      ssm: this.overrides.ssm,
       spotMinSaving: this.args.spotMinSavingPercent !== undefined ? this.args.spotMinSavingPercent / 100 : undefined,
       // The index follows the GEUSEMAKER_HOME this CLI was given, not necessarily the process's.
       index: new MachineIndex(geusemakerHome(this.io.env)),
@@ -83,6 +92,11 @@ export class Session {
     this.engineInstance?.dispose();
   }
 
+  /** Acts as Ctrl-C when aborted (see CliOverrides). */
+  get interrupt(): AbortSignal | undefined {
+    return this.overrides.interrupt;
+  }
+
   out(lines: readonly string[]): void {
     if (lines.length > 0) this.io.stdout(`${lines.join('\n')}\n`);
   }
@@ -91,9 +105,18 @@ export class Session {
     if (lines.length > 0) this.io.stderr(`${lines.join('\n')}\n`);
   }
 
-  /** The one JSON document a --json run prints. */
+  /**
+   * What a command prints when it is done (a summary, "Restarted …"): nothing with --quiet, except its warning
+   * lines ("! …"), which then go to stderr. Data a command exists to print (list, show, status) uses `out`.
+   */
+  summary(lines: readonly string[]): void {
+    if (this.args.quiet) this.err(lines.filter((line) => /^\s*! /.test(line)));
+    else this.out(lines);
+  }
+
+  /** The one document a --json (or --output json|yaml) run prints. */
   json(document: unknown): void {
-    this.io.stdout(`${JSON.stringify(document, null, 2)}\n`);
+    this.io.stdout(renderDocument(document, this.args.output === 'yaml' ? 'yaml' : 'json'));
   }
 
   loadConfig() {

@@ -14,6 +14,9 @@ export interface ComputeLive {
   group: string;
   /** The instance in service now (may differ from the recorded one after a replacement). */
   instanceId?: string;
+  /** Its type and AZ, as the group or EC2 reports them. */
+  instanceType?: string;
+  zone?: string;
   /** An instance the group is launching. */
   pendingInstanceId?: string;
   market: 'spot' | 'on-demand';
@@ -72,16 +75,19 @@ export function computeLive(state: StackState, groupName: string, group: GroupVi
   const onDemandNote = base.onDemandFallbackAt ? ` (on-demand since ${hhmm(base.onDemandFallbackAt)}: no spot capacity then)` : '';
   if (current) {
     const seen = sightings.get(current.id);
-    const where = `${current.instanceType ?? seen?.instanceType ?? 'type unknown'}, ${seen?.market ?? base.market}, ${current.zone ?? seen?.zone ?? ''}`;
+    const instanceType = current.instanceType ?? seen?.instanceType;
+    const zone = current.zone ?? seen?.zone;
+    const where = `${instanceType ?? 'type unknown'}, ${seen?.market ?? base.market}, ${zone ?? ''}`;
+    const placed = { instanceId: current.id, ...(instanceType ? { instanceType } : {}), ...(zone ? { zone } : {}) };
     if (recorded && recorded !== current.id) {
       const { reason, at } = replacementReason(recorded, activities, sightings);
       return {
-        ...base, condition: 'healthy', instanceId: current.id,
+        ...base, condition: 'healthy', ...placed,
         replacement: { oldInstanceId: recorded, newInstanceId: current.id, at: at ?? seen?.launchedAt, reason },
         summary: `healthy: ${current.id} in service (${where}), replacing ${recorded} (${reason})${onDemandNote}`,
       };
     }
-    return { ...base, condition: 'healthy', instanceId: current.id, summary: `healthy: ${current.id} in service (${where})${onDemandNote}` };
+    return { ...base, condition: 'healthy', ...placed, summary: `healthy: ${current.id} in service (${where})${onDemandNote}` };
   }
   const capacity = activities.find(isCapacityFailure);
   if (capacity) {

@@ -23,12 +23,17 @@ import type { PriceBook } from './cost/prices';
 import type { PricingApi } from './cost/pricing-api';
 import type { CostPoint } from './cost/series';
 import type { BudgetStatus, CostToDate } from './cost/to-date';
+import type { HourlyNow } from './cost/hourly-now';
 import type { CatalogueService } from './health/catalogue';
 import { discoverNetworks, type DiscoveredVpc } from './discovery/networks';
 import { describeCandidateTypes, type InstanceTypeInfo } from './discovery/instance-types';
 import { readCallerIdentity, type CallerIdentity } from './discovery/identity';
 import type { Tier } from './stack/config';
-import { checkStackHealth, followStackLogs, openSession, restartOnInstance, ssmServices, stackLogs, type OpenedSession, type SessionKind, type SsmFactory, type StackHealth } from './operate';
+import { checkStackHealth, instanceIdOf, followStackLogs, openSession, restartOnInstance, serviceOfStack, ssmServices, stackLogs, type OpenedSession, type SessionKind, type SsmFactory, type StackHealth } from './operate';
+import { listModels, removeModel } from './models/list';
+import { checkModelName, declaredIn, refuseWithoutOllama, type StackModel } from './models/names';
+import { pullModel, type PullOptions, type PullResult } from './models/pull';
+import type { CommandRunner } from './ssm/run-command';
 import { applyPause, type PauseResult } from './pause';
 import type { FollowOptions, LogChunk, LogCursor } from './ssm/logs';
 import { names } from './stack/naming';
@@ -366,10 +371,41 @@ export class Engine {
     return describeCandidateTypes(this.clients(region, profile), tier, only);
   }
 
-  /** Restarts one service's container on the instance (`docker compose restart`), over SSM Run Command. */
-  async restartService(name: string, service: CatalogueService, options: { signal?: AbortSignal } = {}): Promise<void> {
+  /**
+   * Restarts one service's container on the instance (`docker compose restart`), over SSM Run Command. A service
+   * the stack does not run is refused before any AWS call.
+   */
+  async restartService(name: string, service: CatalogueService | string, options: { signal?: AbortSignal } = {}): Promise<void> {
+    serviceOfStack(await this.requireState(name), service);
     const state = await this.currentState(name, options.signal);
     await restartOnInstance(this.ssmOf(state), state, service, options.signal);
+  }
+
+  /** Ollama's models on the stack's instance in service (name, size, modified, declared in ollamaModels), over SSM Run Command. */
+  async listModels(name: string, options: { signal?: AbortSignal } = {}): Promise<StackModel[]> {
+    const { runner, instanceId, state } = await this.ollamaOf(name, options.signal);
+    return declaredIn(await listModels(runner, instanceId, options), state.config.ollamaModels);
+  }
+
+  /** Pulls a model on the instance with progress; aborting stops it there too. A bad name is refused before any call. */
+  async pullModel(name: string, model: string, options: PullOptions = {}): Promise<PullResult> {
+    checkModelName(model);
+    const { runner, instanceId } = await this.ollamaOf(name, options.signal);
+    return pullModel(runner, instanceId, model, { intervalMs: Math.min(2_000, this.timing.pollIntervalMs), ...options });
+  }
+
+  /** Removes a model from Ollama on the instance (its files on EFS go with it). A bad name is refused before any call. */
+  async removeModel(name: string, model: string, options: { signal?: AbortSignal } = {}): Promise<void> {
+    checkModelName(model);
+    const { runner, instanceId } = await this.ollamaOf(name, options.signal);
+    await removeModel(runner, instanceId, model, options);
+  }
+
+  /** The instance in service of a stack that runs Ollama; refused in plain words otherwise (no AWS call for a stack without Ollama). */
+  private async ollamaOf(name: string, signal?: AbortSignal): Promise<{ runner: CommandRunner; instanceId: string; state: StackState }> {
+    refuseWithoutOllama(await this.requireState(name));
+    const state = await this.currentState(name, signal);
+    return { runner: this.ssmOf(state).runner, instanceId: instanceIdOf(state), state };
   }
 
   /** Live (or cached, or bundled) prices for one region and profile. */
@@ -403,6 +439,14 @@ export class Engine {
   /** Cumulative cost at each UTC midnight of the month so far and now: the cost panel's chart. */
   costOverTime(name: string, now?: Date): Promise<CostPoint[]> {
     return this.cost.costOverTime(name, now);
+  }
+
+  /**
+   * What the stack costs per hour now, with the price's source: running (as liveStatus says), at the market and
+   * type of the instance in service; otherwise what it keeps.
+   */
+  async hourlyCost(name: string, live: { running: boolean; market?: 'spot' | 'on-demand'; instanceType?: string }): Promise<HourlyNow> {
+    return this.cost.hourlyNow(await this.requireState(name), live);
   }
 
   /** The month projected from month-to-date and today's hourly rate, against the stack's budget (undefined without one). */
@@ -443,9 +487,14 @@ export class Engine {
     return { ...state, live, ...(drift ? { drift } : {}) };
   }
 
-  /** Every recorded stack; with `live`, each with what EC2 says about its instance (one DescribeInstances per region and profile). */
-  async list(options: { live?: boolean } = {}): Promise<StackListing[]> {
-    const listings = await this.store.list();
+  /**
+   * Every recorded stack; with `live`, each with what EC2 says about its instance (one DescribeInstances per region
+   * and profile). `where` keeps only the stacks whose recorded state it accepts (before any AWS read).
+   */
+  async list(options: { live?: boolean; where?: (state: StackState) => boolean } = {}): Promise<StackListing[]> {
+    const all = await this.store.list();
+    const where = options.where;
+    const listings = where ? all.filter((listing) => listing.state !== undefined && where(listing.state)) : all;
     if (!options.live) return listings;
     const states = listings.flatMap((listing) => (listing.state ? [listing.state] : []));
     const views = await this.liveViews(states);

@@ -96,7 +96,20 @@ export const ERROR_CODES = {
   SSM_PLUGIN_MISSING: 'the Session Manager plugin is not installed',
   SSM_REPLAY_INVALID: 'a recorded SSM replay file of the wrong shape',
   TUNNEL_NOT_OPEN: 'a port forward did not open',
+  // Ollama's models on the instance (models/)
+  MODEL_NAME_INVALID: 'a model name Ollama would reject',
+  OLLAMA_NOT_IN_STACK: 'the stack does not run Ollama',
+  OLLAMA_UNREACHABLE: 'Ollama did not answer on the instance',
+  OLLAMA_ERROR: 'Ollama answered a request with an error',
+  MODEL_NOT_FOUND: 'Ollama on the instance has no model of that name',
+  MODEL_PULL_FAILED: 'a model pull ended without success',
+  MODEL_PULL_LOST: 'a model pull on the instance stopped without a result (the instance restarted or was replaced)',
+  // the CLI's clipboard (password --copy)
+  NO_CLIPBOARD: 'no clipboard tool (pbcopy, wl-copy, xclip, xsel, clip.exe) is on PATH',
+  CLIPBOARD_FAILED: 'the clipboard tool ran but did not take the text',
   NO_FREE_PORT: 'no free local port for a port forward',
+  TUNNEL_DROPPED: 'a port forward kept closing and reconnecting gave up',
+  SSM_PLUGIN_FAILED: 'the Session Manager plugin could not start or ended with an error',
   INTERNAL: 'a bug of ours, caught at the top',
 } as const satisfies Record<string, string>;
 

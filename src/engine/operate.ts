@@ -66,7 +66,7 @@ export async function checkStackHealth(ssm: SsmServices, tracker: HealthTracker,
     checkOnInstance({ runner: ssm.runner, agents: ssm.agents }, instanceIdOf(state), services, { signal: options.signal }),
     publicUrl ? checkPublicUrl(publicUrl, services, { signal: options.signal }) : Promise.resolve(undefined),
   ]);
-  return { agent: result.agent, bootstrap: result.bootstrap, services: tracker.update(result.checks), publicChecks };
+  return { agent: result.agent, bootstrap: result.bootstrap, disks: result.disks, services: tracker.update(result.checks), publicChecks };
 }
 
 export function stackLogs(ssm: SsmServices, state: StackState, cursor: LogCursor, signal?: AbortSignal): Promise<LogChunk> {
@@ -99,9 +99,17 @@ export function restartScript(service: CatalogueService): string[] {
   ];
 }
 
-export async function restartOnInstance(ssm: SsmServices, state: StackState, service: CatalogueService, signal?: AbortSignal): Promise<void> {
-  if (!servicesOf(state.config).some((spec) => spec.name === service)) {
-    throw refused('SERVICE_NOT_IN_STACK', `Stack ${state.name} does not run ${service}.`, 'Pick one of the services the stack shows.');
+/** The service named, when the stack runs it; otherwise refused with the ones it does run (checked before any AWS call). */
+export function serviceOfStack(state: Pick<StackState, 'name' | 'config'>, service: string): CatalogueService {
+  const runs = servicesOf(state.config).map((spec) => spec.name);
+  const found = runs.find((name) => name === service);
+  if (!found) {
+    throw refused('SERVICE_NOT_IN_STACK', `Stack ${state.name} does not run ${JSON.stringify(service)}; it runs ${runs.join(', ')}.`, 'Pick one of the services the stack runs.');
   }
-  await ssm.runner.run(instanceIdOf(state), restartScript(service), { timeoutSeconds: 180, signal, comment: `GeuseMaker restart ${service}` });
+  return found;
+}
+
+export async function restartOnInstance(ssm: SsmServices, state: StackState, service: string, signal?: AbortSignal): Promise<void> {
+  const known = serviceOfStack(state, service);
+  await ssm.runner.run(instanceIdOf(state), restartScript(known), { timeoutSeconds: 180, signal, comment: `GeuseMaker restart ${known}` });
 }

@@ -33,6 +33,19 @@ export const serviceRowSchema = z.strictObject({
 });
 export type ServiceRow = z.infer<typeof serviceRowSchema>;
 
+const bytes = z.number().nonnegative().max(Number.MAX_VALUE);
+
+/** Space left on the instance's root volume or on EFS (EFS is elastic: its size is df's 8 EiB). */
+export const diskRowSchema = z.strictObject({
+  volume: z.enum(['root', 'efs']),
+  path: text(64),
+  totalBytes: bytes,
+  usedBytes: bytes,
+  availableBytes: bytes,
+  mounted: z.boolean(),
+});
+export type DiskRow = z.infer<typeof diskRowSchema>;
+
 export const stackTargetSchema = z.strictObject({ name: text(128).min(1), stateDir: text(4096).min(1) });
 export type StackTarget = z.infer<typeof stackTargetSchema>;
 
@@ -42,6 +55,8 @@ export const healthSnapshotSchema = z.strictObject({
   /** When the last round finished; absent before the first. */
   checkedAt: isoTime.optional(),
   services: z.array(serviceRowSchema).max(16),
+  /** Disk space from the last round's report; empty before it, and from instances whose script did not measure it. */
+  disks: z.array(diskRowSchema).max(4).default([]),
   /** Why every service is unknown (e.g. the SSM agent is not online yet). */
   note: text(2000).optional(),
   /** The round failed as a whole (AWS unreachable, stack gone): what happened and what to do. */

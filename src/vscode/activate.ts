@@ -4,12 +4,14 @@ import { Refresher } from './refresher';
 import { BudgetWatcher } from './budget-watcher';
 import { StatusBar } from './status-bar';
 import { StacksTreeProvider, type HealthSource } from './tree/provider';
+import type { ModelSource } from './tree/models-cache';
 import type { CommandContext } from './commands/context';
 import { CommandRegistry } from './commands/registry';
 import { chooseProfileCommand, chooseRegionCommand, findStacksCommand } from './commands/aws-settings';
 import { copyIdCommand, copyUrlCommand, DOC_SCHEME, openDocsCommand, openInConsoleCommand, previewInstanceFilesCommand, ReadOnlyDocuments, showDetailsCommand } from './commands/inspect';
 import { deployCommand, destroyCommand, pauseCommand, resumeCommand } from './commands/lifecycle';
 import { registerConnectCommands } from './commands/connect';
+import { registerModelCommands } from './commands/models';
 import { showHistoryCommand } from './commands/history';
 import { readWorkspaceConfigs } from './workspace-configs';
 import { stackHealthView } from './health-view';
@@ -32,7 +34,12 @@ export const activateExtension: CoreModule['activateExtension'] = (context: vsco
   const liveHealth: HealthSource = (entry, signal) => stackHealthView(host.engineFor(entry.ref.stateDir), entry.ref.name, entry.state!.config, signal);
   // The workspace folders' geusemaker.yaml, read on each refresh: the tree marks stacks whose file says otherwise.
   const workspaceConfigs = () => readWorkspaceConfigs((vscode.workspace.workspaceFolders ?? []).map((folder) => folder.uri.fsPath));
-  const tree = new StacksTreeProvider(host, liveHealth, workspaceConfigs);
+  // A stack's models, read over SSM only when its Models section is expanded.
+  const liveModels: ModelSource = async (entry, signal) => {
+    host.assertUsable();
+    return host.engineFor(entry.ref.stateDir).listModels(entry.ref.name, { signal });
+  };
+  const tree = new StacksTreeProvider(host, liveHealth, workspaceConfigs, liveModels);
   const view = shell.view;
   shell.setTree(tree as vscode.TreeDataProvider<unknown>);
   const ctx: CommandContext = { extension: context, host, tree, log };
@@ -78,6 +85,7 @@ export const activateExtension: CoreModule['activateExtension'] = (context: vsco
   context.subscriptions.push(costPanels);
   shell.serializers.set(COST_VIEW_TYPE, costPanels.serializer);
   const connections = registerConnectCommands(ctx, commands);
+  registerModelCommands(commands);
   const healthPanels = new HealthPanels(ctx);
   commands.register('geusemaker.showHealth', (_run, arg) => healthPanels.showCommand(arg));
   context.subscriptions.push(healthPanels);

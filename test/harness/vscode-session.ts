@@ -6,7 +6,8 @@ import { testEmulator } from './root-hooks';
 import { captureFailure, ensureCodeServer, FAKE_PLUGIN_DIR, openView, packageExtension, pathWithFakePlugin, startVsCode, treeItem, type VsCode } from './vscode-e2e';
 
 export interface VsCodeSession {
-  start(stateDir: string, settings?: Record<string, unknown>): Promise<VsCode>;
+  /** `env` goes over the defaults (e.g. GEUSEMAKER_SSM_REPLAY: another file of recorded answers). */
+  start(stateDir: string, settings?: Record<string, unknown>, env?: NodeJS.ProcessEnv): Promise<VsCode>;
   /** Deploys `config` into a fresh state folder, then starts VS Code on it with the stack showing in the GeuseMaker view. */
   startDeployed(config: StackConfig): Promise<{ vscode: VsCode; stateDir: string }>;
 }
@@ -38,7 +39,7 @@ export function useVsCode(): VsCodeSession {
     else process.env.GEUSEMAKER_HOME = runHome;
   });
   const session: VsCodeSession = {
-    async start(stateDir, settings = {}) {
+    async start(stateDir, settings = {}, env = {}) {
       current = await startVsCode({
         settings: { 'geusemaker.endpoint': testEmulator().endpoint, 'geusemaker.stateDirectory': stateDir, 'geusemaker.refreshIntervalSeconds': 3600, ...settings },
         env: {
@@ -47,6 +48,7 @@ export function useVsCode(): VsCodeSession {
           GM_FAKE_PLUGIN_LOG: join(stateDir, 'fake-plugin.jsonl'),
           // moto has no StartSession: the extension replays a recorded-shape answer (honoured on loopback only).
           GEUSEMAKER_SSM_REPLAY: join(FAKE_PLUGIN_DIR, 'ssm-replay.json'),
+          ...env,
         },
       });
       return current;

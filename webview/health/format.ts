@@ -1,4 +1,4 @@
-import type { HealthSnapshot, ServiceRow } from '../../src/protocol/health';
+import type { DiskRow, HealthSnapshot, ServiceRow } from '../../src/protocol/health';
 
 /** Words and numbers the health panel shows (pure, no DOM). */
 
@@ -44,4 +44,32 @@ export function agentBlocks(snapshot: HealthSnapshot): string | undefined {
   return snapshot.agent === 'offline'
     ? 'Needs the instance\'s SSM agent, which is not online yet'
     : 'Needs the instance\'s SSM agent, which cannot be reached here';
+}
+
+/** Bytes in binary units, as df and EBS count them: "12.4 GiB", "8.0 EiB". */
+export function binaryBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return unit === 0 ? `${Math.round(value)} B` : `${value.toFixed(1)} ${units[unit]}`;
+}
+
+/** Below this share free, the root volume is flagged (docker images and logs live there). */
+const LOW_FREE_SHARE = 0.1;
+
+/** One volume's line in the disk space card: what it is, what is left, and whether that is low. */
+export function diskWords(disk: DiskRow): { term: string; value: string; low: boolean } {
+  if (disk.volume === 'efs') {
+    const term = `EFS (${disk.path})`;
+    if (!disk.mounted) return { term, value: 'not mounted on the instance', low: true };
+    // EFS is elastic: df gives it an 8 EiB size, so what is used says more than what is left.
+    return { term, value: `${binaryBytes(disk.availableBytes)} free, ${binaryBytes(disk.usedBytes)} used (grows as needed)`, low: false };
+  }
+  const usedShare = disk.totalBytes > 0 ? disk.usedBytes / disk.totalBytes : 0;
+  const low = disk.totalBytes > 0 && disk.availableBytes / disk.totalBytes < LOW_FREE_SHARE;
+  return { term: `Instance root volume (${disk.path})`, value: `${binaryBytes(disk.availableBytes)} free of ${binaryBytes(disk.totalBytes)} (${Math.round(usedShare * 100)}% used)${low ? ', low' : ''}`, low };
 }

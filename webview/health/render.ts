@@ -5,7 +5,7 @@ import { el } from '../shared/dom';
 import { errorBanner, noticeLine, panelMain } from '../shared/panel-main';
 import type { Notice } from '../shared/snapshot-panel';
 import { historyChart } from './chart';
-import { agentBlocks, latency, summary, timeOfDay, via } from './format';
+import { agentBlocks, diskWords, latency, summary, timeOfDay, via } from './format';
 
 export type ServiceAction = 'showLogs' | 'restart' | 'open';
 
@@ -55,6 +55,16 @@ function serviceCard(row: ServiceRow, view: View, blocked: string | undefined): 
   return card;
 }
 
+/** Space left on the root volume and EFS, from the last round (absent before it). */
+function diskCard(snapshot: HealthSnapshot): HTMLElement[] {
+  if (snapshot.disks.length === 0) return [];
+  const rows = snapshot.disks.map(diskWords);
+  return [el('section', { className: `disks${rows.some((row) => row.low) ? ' low' : ''}`, attrs: { 'aria-labelledby': 'disks-heading' } },
+    el('h2', { text: 'Disk space', attrs: { id: 'disks-heading' } }),
+    el('dl', {}, ...rows.flatMap((row) => [el('dt', { text: row.term }), el('dd', { text: row.value, className: row.low ? 'low' : '' })])),
+  )];
+}
+
 /** The error's fix buttons and Show Log: Refresh above already retries. */
 function errorFixes(snapshot: HealthSnapshot, view: View): HTMLElement {
   const fixes: (FixId | 'showLog')[] = [...snapshot.errorFixes, 'showLog'];
@@ -85,6 +95,6 @@ export function renderHealth(view: View): HTMLElement {
   if (snapshot.note) main.append(el('p', { className: 'banner note', text: snapshot.note }));
   main.append(noticeLine(view.notice));
   const blocked = agentBlocks(snapshot);
-  main.append(el('div', { className: 'services', attrs: { role: 'list' } }, ...snapshot.services.map((row) => serviceCard(row, view, blocked))));
+  main.append(el('div', { className: 'services', attrs: { role: 'list' } }, ...snapshot.services.map((row) => serviceCard(row, view, blocked))), ...diskCard(snapshot));
   return main;
 }

@@ -43,6 +43,6 @@ export const deploy: Command = {
       s.json(result);
       return;
     }
-    s.out(renderDeploySummary(result, printer.elapsedMs(), s.command(['destroy', config.name])));
+    s.summary(renderDeploySummary(result, printer.elapsedMs(), s.command(['destroy', config.name])));
   },
 };

@@ -33,6 +33,6 @@ export const destroy: Command = {
       s.json(result);
       return;
     }
-    s.out(renderDestroySummary(result, printer.elapsedMs(), s.command(['destroy', name, '--delete-data'])));
+    s.summary(renderDestroySummary(result, printer.elapsedMs(), s.command(['destroy', name, '--delete-data'])));
   },
 };

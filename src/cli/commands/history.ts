@@ -43,7 +43,7 @@ export const rollback: Command = {
       s.json({ ...result, rolledBackTo: target.version });
       return;
     }
-    s.out([
+    s.summary([
       ...renderDeploySummary(result, printer.elapsedMs(), s.command(['destroy', name])),
       '', `Rolled back to the configuration of version ${target.version}; it is recorded as version ${result.state.history.at(-1)?.version ?? '?'}.`,
       'If your geusemaker.yaml still says otherwise, update it, or the next deploy changes the stack back.',

@@ -1,18 +1,23 @@
 import { version } from '../../../package.json';
 import type { Command, CommandAction } from '../command';
 import { renderHelp } from '../help';
+import { logs, shell, tunnel } from './connect';
 import { cost, prices } from './cost';
 import { deploy, plan } from './deploy';
 import { destroy } from './destroy';
 import { history, rollback } from './history';
 import { init } from './init';
 import { list, show } from './inspect';
+import { modelsList, modelsPull, modelsRemove } from './models';
 import { pause, resume } from './pause';
+import { password } from './password';
 import { render } from './render';
+import { restart } from './restart';
 import { stateRestore } from './state';
+import { status } from './status';
 
 /** The CLI's commands, in --help order: help, flag checks and dispatch all come from this table. */
-export const COMMAND_TABLE: readonly Command[] = [init, plan, deploy, destroy, history, rollback, pause, resume, prices, cost, list, show, render, stateRestore];
+export const COMMAND_TABLE: readonly Command[] = [init, plan, deploy, destroy, history, rollback, pause, resume, prices, cost, list, show, status, logs, shell, tunnel, restart, password, modelsList, modelsPull, modelsRemove, render, stateRestore];
 
 export const HELP_TEXT = renderHelp(COMMAND_TABLE);
 

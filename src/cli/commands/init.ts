@@ -33,7 +33,7 @@ export const init: Command = {
       return;
     }
     const other = findConfigFile(s.io.cwd);
-    s.out([
+    s.summary([
       `Wrote ${path} for stack ${name}; every setting is at its default and commented.`,
       ...(other !== undefined && other !== path ? [`! ${other} is read first in this folder; pass --config ${shellQuote(path)} to use the new file.`] : []),
       'Next: review it, then run `geusemaker plan` to see what deploy would create, and `geusemaker deploy`.',

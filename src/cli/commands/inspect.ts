@@ -1,16 +1,20 @@
-import { listingJson, renderList, renderShow } from '../../engine';
+import { listingJson, renderList, renderShow, type StackState } from '../../engine';
 import type { Command } from '../command';
 
 export const list: Command = {
   name: 'list',
-  usage: 'list',
-  summary: 'Stacks known in the state folder',
-  flags: [],
+  usage: 'list [--tier T] [--status S]',
+  summary: 'Stacks known in the state folder; --tier and --status keep those recorded so',
+  flags: ['tier', 'status'],
   takesName: false,
   state: 'reads',
   async run(s) {
-    const listings = await s.engine.list({ live: true });
+    const { tier, status } = s.args.listFilter;
+    // Filtered on the recorded tier and status, before any AWS read.
+    const where = tier || status ? (state: StackState) => (!tier || state.config.tier === tier) && (!status || state.status === status) : undefined;
+    const listings = await s.engine.list({ live: true, where });
     if (s.args.json) s.json({ stateDir: s.stateDir, stacks: listings.map(listingJson) });
+    else if (where && listings.length === 0) s.out([`No stack in ${s.stateDir} is ${[tier && `on the ${tier} tier`, status && `recorded as ${status}`].filter(Boolean).join(' and ')}.`]);
     else s.out(renderList(listings, s.stateDir));
   },
 };

@@ -19,7 +19,7 @@ function instanceCommand<R>(
       const printer = progressPrinter(s);
       const result = await interruptible(s, printer, (signal) => start(s, name, { takeOverLock: s.args.takeOverLock, signal, onProgress: printer.listener }));
       if (s.args.json) s.json(result);
-      else s.out(summary(s, name, result, printer.elapsedMs()));
+      else s.summary(summary(s, name, result, printer.elapsedMs()));
     },
   };
 }

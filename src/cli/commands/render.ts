@@ -33,7 +33,7 @@ export const render: Command = {
       s.json({ out, fileSystemId: fileSystemId ?? null, files: files.map((f) => ({ name: f.name, description: f.description })) });
       return;
     }
-    s.out([
+    s.summary([
       `Instance files for stack ${config.name} (${config.tier}, ${previewOs({ os: s.args.os, config })}) in ${out}:`,
       ...files.map((f) => `  ${f.name.padEnd(20)} ${f.description}`),
       ...(fileSystemId ? [] : ['  (not deployed yet: the EFS id is a placeholder, fs-00000000)']),

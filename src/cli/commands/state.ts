@@ -26,7 +26,7 @@ export const stateRestore: Command = {
       s.json({ name, restoredFrom: restored.restoredFrom, stateFile: engine.store.filePath(name) });
       return;
     }
-    s.out([
+    s.summary([
       `Restored stack ${name} from ${restored.restoredFrom}.`,
       ...(hadFile ? [`The corrupt file is kept in ${engine.store.backupDir(name)} with a -corrupt suffix.`] : []),
       `Check it with ${s.command(['show', name])}; a deploy then brings AWS and the state back in line.`,

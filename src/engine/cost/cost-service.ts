@@ -1,6 +1,6 @@
 import type { AwsClients } from '../aws/clients';
 import { describeCandidateTypes } from '../discovery/instance-types';
-import { refused } from '../errors';
+import { GeuseError, refused } from '../errors';
 import { LIVE_READ_TIMEOUT_MS, sightInstances, type InstanceSighting } from '../live';
 import { groupOf, launchedByActivities, needsActivities, unrecordedRuns } from '../compute-live';
 import { describeGroup, scalingActivities } from '../resources/group-view';
@@ -11,6 +11,7 @@ import type { Tier } from '../tiers';
 import { DEFAULT_ASSUMPTIONS, estimateKept, estimateMonthly, type Assumptions, type MonthlyEstimate } from './estimate';
 import { HOURS_PER_MONTH } from './fallback-prices';
 import { historicInputs, type HistoricInputs } from './historic-inputs';
+import { hourlyNow, hourlyUnknown, type HourlyNow } from './hourly-now';
 import { DEFAULT_SPOT_MIN_SAVING, rankPlacements, recommendForStack, type Placement } from './placement';
 import { cheapestPlausible, spotSaving } from './plausible';
 import { PriceBooks, type PriceBooksOptions } from './price-books';
@@ -119,6 +120,21 @@ export class CostService {
     const days = monthDays(now);
     const inputs = await this.historicInputs(state, days[0] ?? now, now);
     return costSeries(state, inputs.prices, inputs.efs, days, inputs.rates);
+  }
+
+  /**
+   * What the stack costs per hour now: running, priced at the market and type the instance in service has (a
+   * fallback to on-demand, an interchangeable type); stopped, what it keeps. An unknown price is said, never 0.
+   */
+  async hourlyNow(state: StackState, live: { running: boolean; market?: 'spot' | 'on-demand'; instanceType?: string }): Promise<HourlyNow> {
+    try {
+      if (!live.running) return hourlyNow(state, await this.stackEstimate(state), false);
+      const config = { ...state.config, ...(live.market ? { market: live.market } : {}), ...(live.instanceType ? { instanceType: live.instanceType } : {}) };
+      return hourlyNow(state, await this.estimate(config), true);
+    } catch (error) {
+      if (error instanceof GeuseError && error.code === 'NO_PRICE') return hourlyUnknown(error.message);
+      throw error;
+    }
   }
 
   /** The month projected from month-to-date and today's hourly rate, against the stack's budget (undefined without one). */

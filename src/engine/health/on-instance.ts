@@ -2,6 +2,7 @@ import { GeuseError } from '../errors';
 import { isOnline, type AgentDirectory, type AgentStatus } from '../ssm/agents';
 import type { CommandRunner } from '../ssm/run-command';
 import type { ServiceSpec } from './catalogue';
+import { disksOf, type DiskSpace } from './disks';
 import { interpretService, parseHealthOutput, type HealthReport } from './report';
 import { healthScriptTimeoutSeconds, renderHealthScript } from './script';
 import type { ServiceCheck } from './types';
@@ -13,6 +14,8 @@ export interface InstanceHealth {
   agent: AgentStatus;
   /** What the script saw of the bootstrap, when it ran. */
   bootstrap?: Pick<HealthReport, 'bootstrap' | 'step'>;
+  /** Free space on the root volume and EFS, when the script could measure it. */
+  disks?: DiskSpace[];
 }
 
 export interface InstanceCheckDeps {
@@ -89,6 +92,7 @@ export async function checkOnInstance(
   return {
     agent,
     bootstrap: { bootstrap: report.bootstrap, step: report.step },
+    ...(report.disks ? { disks: disksOf(report.disks) } : {}),
     checks: services.map((spec) => interpretService(spec, report, checkedAt)),
   };
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ServiceSpec } from './catalogue';
+import { diskReportSchema } from './disks';
 import { HEALTH_MARKER } from './script';
 import type { ServiceCheck } from './types';
 
@@ -25,6 +26,8 @@ export const healthReportSchema = z.object({
   bootstrap: z.enum(['absent', 'running', 'done', 'failed']),
   step: z.string(),
   services: z.array(probeSchema),
+  /** df of the root volume and EFS; absent from reports of scripts before it (and when df printed nothing). */
+  disks: z.array(diskReportSchema).optional(),
 });
 export type HealthReport = z.infer<typeof healthReportSchema>;
 

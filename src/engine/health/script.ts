@@ -1,4 +1,5 @@
 import type { ServiceSpec } from './catalogue';
+import { DISK_PRELUDE, DISK_PROBES } from './disks';
 
 /** The one line the script prints, so it can be found among anything else on stdout. */
 export const HEALTH_MARKER = 'GM_HEALTH_V1 ';
@@ -75,15 +76,17 @@ export function renderHealthScript(services: readonly ServiceSpec[]): string[] {
   const probes = services.map(probeLine);
   return [
     ...PRELUDE.split('\n'),
+    ...DISK_PRELUDE.split('\n'),
     'if [ "$gm_docker" = true ]; then',
     ...probes.map((line) => `  ${line}`),
     'fi',
-    `printf '%s\\n' "${HEALTH_MARKER}{\\"docker\\":$gm_docker,\\"bootstrap\\":\\"$gm_boot\\",\\"step\\":\\"$gm_step\\",\\"services\\":[$gm_json]}"`,
+    ...DISK_PROBES,
+    `printf '%s\\n' "${HEALTH_MARKER}{\\"docker\\":$gm_docker,\\"bootstrap\\":\\"$gm_boot\\",\\"step\\":\\"$gm_step\\",\\"services\\":[$gm_json],\\"disks\\":[$gm_disks]}"`,
     'exit 0',
   ];
 }
 
-/** Seconds the whole script may take: every probe in turn, plus docker's own overhead. */
+/** Seconds the whole script may take: every probe in turn, plus docker's own overhead and the two df (5 s each at most). */
 export function healthScriptTimeoutSeconds(services: readonly ServiceSpec[]): number {
-  return 30 + services.reduce((sum, spec) => sum + spec.timeoutSeconds + 5, 0);
+  return 40 + services.reduce((sum, spec) => sum + spec.timeoutSeconds + 5, 0);
 }

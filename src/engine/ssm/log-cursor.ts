@@ -10,8 +10,16 @@ export type LogCursor =
       seenAtSince: number;
       /** Lines of history to start with, before there is a `since`. */
       tail: number;
+      /** Docker timestamp the first window starts at (with `tail`), before there is a `since`. */
+      from?: string;
     }
-  | { kind: 'bootstrap'; /** Byte offset of the next unread byte. */ offset: number };
+  | {
+      kind: 'bootstrap';
+      /** Byte offset of the next unread byte. */
+      offset: number;
+      /** Start at the last this-many lines instead of the beginning (first read only, from offset 0). */
+      tail?: number;
+    };
 
 export interface LogLine {
   text: string;
@@ -39,6 +47,25 @@ export function bootstrapCursor(): LogCursor {
   return { kind: 'bootstrap', offset: 0 };
 }
 
+/** Docker's timestamp shape (RFC 3339, nanoseconds, UTC), so "since" compares like the log's own stamps. */
+export function dockerTime(at: Date): string {
+  return at.toISOString().replace(/Z$/, '000000Z');
+}
+
+/**
+ * Where a log read starts when the user says how much history: the last `tail` lines, those since `since`,
+ * or the last `tail` lines of those since `since`. The bootstrap log has no timestamp on every line, so it
+ * takes only `tail`.
+ */
+export function startCursor(source: { service: string } | { bootstrap: true }, window: { tail?: number; since?: Date } = {}): LogCursor {
+  if ('bootstrap' in source) return window.tail === undefined ? bootstrapCursor() : { kind: 'bootstrap', offset: 0, tail: window.tail };
+  const since = window.since === undefined ? undefined : dockerTime(window.since);
+  if (since === undefined) return containerCursor(source.service, window.tail);
+  // Nothing was delivered at `since` yet, so none of its lines is skipped (seenAtSince 0).
+  if (window.tail === undefined) return { kind: 'container', service: source.service, since, seenAtSince: 0, tail: 0 };
+  return { kind: 'container', service: source.service, seenAtSince: 0, tail: window.tail, from: since };
+}
+
 const TIMESTAMPED = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)) ?(.*)$/s;
 
 /**
@@ -63,5 +90,8 @@ export function advanceContainerCursor(
     return { text: match ? (match[2] ?? '') : raw, ...(timestamp === undefined ? {} : { timestamp }), ...(cut ? { cut } : {}) };
   });
   if (lines.length === 0 || currentTs === undefined) return { lines, cursor };
-  return { lines, cursor: { ...cursor, since: currentTs, seenAtSince: currentCount } };
+  const next = { ...cursor, since: currentTs, seenAtSince: currentCount };
+  // Once there is a `since`, the first window's start no longer matters.
+  delete next.from;
+  return { lines, cursor: next };
 }

@@ -21,7 +21,9 @@ export interface FetchOptions {
 function containerScript(cursor: Extract<LogCursor, { kind: 'container' }>, limit: number, nonce: string): string[] {
   if (!/^[a-z0-9_-]+$/.test(cursor.service)) throw new Error(`Not a compose service name: ${cursor.service}`);
   const since = cursor.since?.replace(/[^0-9A-Za-z:.+-]/g, '');
-  const window = since === undefined ? `--tail ${Math.max(0, Math.floor(cursor.tail))}` : `--since '${since}'`;
+  const from = cursor.from?.replace(/[^0-9A-Za-z:.+-]/g, '');
+  const tail = `--tail ${Math.max(0, Math.floor(cursor.tail))}`;
+  const window = since !== undefined ? `--since '${since}'` : from !== undefined ? `--since '${from}' ${tail}` : tail;
   // Drops the lines at the cursor's instant that were delivered already, before cutting, so a burst of lines
   // sharing one timestamp can never fill a whole chunk with repeats.
   const skip = since === undefined || cursor.seenAtSince <= 0 ? ''
@@ -40,11 +42,15 @@ function containerScript(cursor: Extract<LogCursor, { kind: 'container' }>, limi
   ];
 }
 
-function bootstrapScript(offset: number, limit: number, nonce: string): string[] {
+function bootstrapScript(offset: number, limit: number, nonce: string, tail?: number): string[] {
   return [
     `gm_f="\${GM_ROOT:-}${BOOTSTRAP_LOG}"`,
     `gm_off=${Math.max(0, Math.floor(offset))}; gm_reset=0; gm_cut=0`,
     `gm_size=$(stat -c %s "$gm_f" 2>/dev/null || echo -1)`,
+    // --tail: start where the last N lines begin, counted in bytes so the offset stays exact.
+    ...(tail !== undefined && offset === 0
+      ? [`[ "$gm_size" -lt 0 ] || gm_off=$((gm_size - $(tail -n ${Math.max(0, Math.floor(tail))} "$gm_f" | wc -c | tr -cd '0-9')))`]
+      : []),
     // A file shorter than our offset was replaced (a new instance): start again from its beginning.
     'if [ "$gm_size" -ge 0 ] && [ "$gm_size" -lt "$gm_off" ]; then gm_off=0; gm_reset=1; fi',
     'gm_tmp=$(mktemp)',
@@ -130,7 +136,7 @@ async function fetchContainer(runner: CommandRunner, instanceId: string, cursor:
 
 async function fetchBootstrap(runner: CommandRunner, instanceId: string, cursor: Extract<LogCursor, { kind: 'bootstrap' }>, limit: number, options: FetchOptions): Promise<LogChunk> {
   const nonce = randomBytes(6).toString('hex');
-  const result = await runner.run(instanceId, bootstrapScript(cursor.offset, limit, nonce), { signal: options.signal, timeoutSeconds: 60, comment: 'GeuseMaker bootstrap log' });
+  const result = await runner.run(instanceId, bootstrapScript(cursor.offset, limit, nonce, cursor.tail), { signal: options.signal, timeoutSeconds: 60, comment: 'GeuseMaker bootstrap log' });
   const { header, content } = unframe(result.stdout, nonce, result.truncated, instanceId, 'bootstrap');
   const size = Number(header.size);
   if (size < 0) return { lines: [], cursor, more: false, note: 'There is no bootstrap log yet; the instance may still be booting.' };

@@ -59,31 +59,41 @@ function isExecutableFile(path: string): boolean {
   }
 }
 
-function missing(configured: string | undefined): GeuseError {
+function missing(configured: string | undefined, setting: boolean): GeuseError {
   return new GeuseError({
     code: 'SSM_PLUGIN_MISSING', kind: 'invalid-input',
     message: configured
       ? `The session-manager-plugin set in ${PLUGIN_PATH_SETTING} (${configured}) is not an executable file.`
       : 'AWS session-manager-plugin was not found on PATH; terminals and tunnels need it.',
-    nextStep: `Install it (${PLUGIN_INSTALL_URL}), or set ${PLUGIN_PATH_SETTING} to where it is installed, then try again.`,
+    nextStep: setting
+      ? `Install it (${PLUGIN_INSTALL_URL}), or set ${PLUGIN_PATH_SETTING} to where it is installed, then try again.`
+      : `Install it (${PLUGIN_INSTALL_URL}) and make sure session-manager-plugin is on PATH, then try again.`,
   });
 }
 
-/** The plugin's path: the configured one when set (it must exist), else the first on PATH. */
-export function findPlugin(options: { configuredPath?: string; env?: NodeJS.ProcessEnv; platform?: NodeJS.Platform } = {}): string {
-  const configured = options.configuredPath?.trim();
-  if (configured) {
-    if (isAbsolute(configured) && isExecutableFile(configured)) return configured;
-    throw missing(configured);
-  }
-  const env = options.env ?? process.env;
-  const windows = (options.platform ?? process.platform) === 'win32';
-  const names = windows ? ['session-manager-plugin.exe'] : ['session-manager-plugin'];
+/** The first executable file of one of these names in PATH's folders (Windows' `Path` too), or undefined. */
+export function findOnPath(names: readonly string[], env: NodeJS.ProcessEnv = process.env): string | undefined {
   for (const dir of (env.PATH ?? env.Path ?? '').split(delimiter).filter(Boolean)) {
     for (const name of names) {
       const candidate = join(dir, name);
       if (isExecutableFile(candidate)) return candidate;
     }
   }
-  throw missing(undefined);
+  return undefined;
+}
+
+/**
+ * The plugin's path: the configured one when set (it must exist), else the first on PATH. `pathOnly` is for
+ * callers without a path setting (the CLI): the advice then says to put it on PATH.
+ */
+export function findPlugin(options: { configuredPath?: string; env?: NodeJS.ProcessEnv; platform?: NodeJS.Platform; pathOnly?: boolean } = {}): string {
+  const configured = options.pathOnly ? undefined : options.configuredPath?.trim();
+  if (configured) {
+    if (isAbsolute(configured) && isExecutableFile(configured)) return configured;
+    throw missing(configured, true);
+  }
+  const windows = (options.platform ?? process.platform) === 'win32';
+  const found = findOnPath(windows ? ['session-manager-plugin.exe'] : ['session-manager-plugin'], options.env ?? process.env);
+  if (found) return found;
+  throw missing(undefined, !options.pathOnly);
 }

@@ -15,6 +15,9 @@ export type OsChoice = (typeof OS_CHOICES)[number];
 export const AMI_TYPES = ['base', 'pytorch'] as const;
 export type AmiType = (typeof AMI_TYPES)[number];
 
+/** A model name Ollama accepts (`name[:tag]`, an optional `namespace/`): the config and `models pull`/`rm` check it. */
+export const OLLAMA_MODEL_NAME = /^[a-z0-9][a-z0-9._\-/]*(:[a-zA-Z0-9._-]+)?$/;
+
 export const SERVICE_NAMES = ['n8n', 'ollama', 'qdrant', 'crawl4ai', 'postgres'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
@@ -104,7 +107,7 @@ export const stackConfigSchema = z
     access: accessSchema.default({ mode: 'ssm' }),
     services: servicesSchema.default({ n8n: true, ollama: true, qdrant: true, crawl4ai: true, postgres: true }),
     ollamaModels: z
-      .array(z.string().regex(/^[a-z0-9][a-z0-9._\-/]*(:[a-zA-Z0-9._-]+)?$/, { error: 'must be an Ollama model name such as llama3.2:3b' }))
+      .array(z.string().regex(OLLAMA_MODEL_NAME, { error: 'must be an Ollama model name such as llama3.2:3b' }))
       .default(['llama3.2:3b']),
     keepDataOnDestroy: z.boolean().default(true),
     /** automation: put CloudFront (HTTPS, HTTP/2+3) in front of the load balancer; gpu always has it. */

@@ -1,5 +1,7 @@
-import type { GeuseError, LogChunk, LogCursor } from '../../engine';
-import { classifyForEditor, isEndpointGap, plainError } from '../error-words';
+import { DEFAULT_RETRY, followWithRetries as follow, type FollowEnd, type FollowRetry, type LogChunk, type LogCursor } from '../../engine';
+import { isEndpointGap, plainError } from '../error-words';
+
+export { DEFAULT_RETRY, type FollowEnd, type FollowRetry } from '../../engine';
 
 /** Where a followed log's lines and its own messages go (an output channel; tests collect them). */
 export interface FollowSink {
@@ -8,36 +10,11 @@ export interface FollowSink {
   error(text: string): void;
 }
 
-export interface FollowRetry {
-  /** Failed reads in a row before following stops. */
-  maxFailures: number;
-  /** Wait after the n-th failure in a row: n times this. */
-  delayMs: number;
-}
-
-export const DEFAULT_RETRY: FollowRetry = { maxFailures: 3, delayMs: 5_000 };
-
-/** How following ended: stopped by the user, or given up with the reason (and the cursor to go on from). */
-export type FollowEnd =
-  | { kind: 'stopped' }
-  | { kind: 'gave-up'; error: GeuseError; failures: number; why: 'refused' | 'endpoint' | 'repeated'; cursor: LogCursor };
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    }, { once: true });
-  });
-}
-
 /**
- * Follows a log into the sink until the signal aborts. A failed read is said in plain words and retried from
- * the same cursor; a refusal (no instance), an endpoint that cannot run commands, or too many failures in a
- * row end it, and the caller says so with a way to follow again.
+ * Follows a log into the sink until the signal aborts, through the engine's retrying follower (the CLI's too):
+ * a failed read is said in plain words and retried from the same cursor; the caller says why it gave up.
  */
-export async function followWithRetries(
+export function followWithRetries(
   open: (cursor: LogCursor) => Promise<AsyncIterable<LogChunk>>,
   cursor: LogCursor,
   label: string,
@@ -45,34 +22,17 @@ export async function followWithRetries(
   signal: AbortSignal,
   retry: FollowRetry = DEFAULT_RETRY,
 ): Promise<FollowEnd> {
-  let current = cursor;
-  let failures = 0;
-  while (!signal.aborted) {
-    try {
-      for await (const chunk of await open(current)) {
-        failures = 0;
-        current = chunk.cursor;
-        if (chunk.note) sink.warn(`[${label}] ${chunk.note}`);
-        for (const line of chunk.lines) sink.info(`[${label}] ${line.text}${line.cut ? ' …(line cut)' : ''}`);
-      }
-      return { kind: 'stopped' };
-    } catch (error) {
-      if (signal.aborted) return { kind: 'stopped' };
-      const classified = classifyForEditor(error);
-      if (classified.kind === 'cancelled') return { kind: 'stopped' };
-      failures += 1;
-      const why = classified.kind === 'refused' ? 'refused' : isEndpointGap(classified) ? 'endpoint' : failures >= retry.maxFailures ? 'repeated' : undefined;
-      const { title } = plainError(classified);
-      if (why) {
-        sink.error(`[${label}] Could not read the log: ${title}`);
-        return { kind: 'gave-up', error: classified, failures, why, cursor: current };
-      }
-      const wait = retry.delayMs * failures;
-      sink.error(`[${label}] Could not read the log: ${title} Trying again in ${Math.round(wait / 1000)} s (${failures} of ${retry.maxFailures}).`);
-      await sleep(wait, signal);
-    }
-  }
-  return { kind: 'stopped' };
+  return follow(open, cursor, {
+    chunk(chunk) {
+      if (chunk.note) sink.warn(`[${label}] ${chunk.note}`);
+      for (const line of chunk.lines) sink.info(`[${label}] ${line.text}${line.cut ? ' …(line cut)' : ''}`);
+    },
+    failed(error, failures, retryInMs) {
+      const { title } = plainError(error);
+      if (retryInMs === undefined) sink.error(`[${label}] Could not read the log: ${title}`);
+      else sink.error(`[${label}] Could not read the log: ${title} Trying again in ${Math.round(retryInMs / 1000)} s (${failures} of ${retry.maxFailures}).`);
+    },
+  }, signal, { retry, isEndpointGap });
 }
 
 /** The notification when following gave up: that it stopped, why, and what to do. */

@@ -1,19 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { connect } from 'node:net';
 import * as vscode from 'vscode';
-import { classifyAwsError, findPlugin, freeLocalPort, GeuseError, pluginInvocation, publicServiceUrl } from '../../engine';
+import { classifyAwsError, describeExit, findPlugin, freeLocalPort, publicServiceUrl, stackTunnel, startPluginSession, type Tunnel, type TunnelEvent } from '../../engine';
 import { keyOf, publicBaseUrl } from '../tree/nodes';
 import { pickStack, type CommandContext, type PickedStack } from './context';
 import type { CommandRun } from './registry';
 import { pickService } from './pick-service';
 
 const running = (entry: { state?: { status: string } }) => entry.state?.status === 'deployed' || entry.state?.status === 'deploy_failed';
-
-interface Tunnel {
-  process: ChildProcess;
-  localPort: number;
-  end: () => Promise<void>;
-}
 
 /** Live SSM sessions (terminals and tunnels); each is ended on the AWS side when its terminal or process ends. */
 export class Sessions implements vscode.Disposable {
@@ -34,20 +26,17 @@ export class Sessions implements vscode.Disposable {
     return this.tunnels.get(key);
   }
 
+  /** The engine's tunnel ends its sessions itself (and reconnects a dropped one); this only forgets it once closed. */
   addTunnel(key: string, tunnel: Tunnel): void {
     this.tunnels.set(key, tunnel);
-    const gone = () => {
+    void tunnel.closed.then(() => {
       if (this.tunnels.get(key) === tunnel) this.tunnels.delete(key);
-      void tunnel.end();
-    };
-    tunnel.process.once('exit', gone);
-    tunnel.process.once('error', gone);
+    });
   }
 
   /** Ends every session and waits for AWS to hear it (called on deactivate, which VS Code awaits). */
   async endAll(): Promise<void> {
-    const ends = [...this.terminals.values(), ...[...this.tunnels.values()].map((t) => t.end)];
-    for (const tunnel of this.tunnels.values()) tunnel.process.kill();
+    const ends = [...this.terminals.values(), ...[...this.tunnels.values()].map((t) => () => t.close())];
     this.terminals.clear();
     this.tunnels.clear();
     await Promise.allSettled(ends.map((end) => end()));
@@ -80,37 +69,39 @@ export async function openTerminalCommand(ctx: CommandContext, sessions: Session
   if (!target) return;
   // Found before the session starts, so a missing plugin never leaves a session open.
   const plugin = pluginPath(ctx);
-  const opened = await target.engine.startSession(target.name, { kind: 'shell' });
-  const invocation = pluginInvocation({ pluginPath: plugin, session: opened.session, request: opened.request, region: opened.region, profile: opened.profile, endpoint: opened.endpoint });
+  const { sessionId, invocation } = await startPluginSession(target.engine, target.name, { kind: 'shell' }, plugin);
   const terminal = vscode.window.createTerminal({
     name: `GeuseMaker: ${target.name}`, shellPath: invocation.command, shellArgs: invocation.args, env: invocation.env,
     iconPath: new vscode.ThemeIcon('vm'),
     // The token lives in this terminal's environment: never persist or revive it.
     isTransient: true,
   });
-  sessions.addTerminal(terminal, ender(ctx, target, opened.session.SessionId));
-  ctx.log.info(`Opened SSM shell session ${opened.session.SessionId} on stack ${target.name}`);
+  sessions.addTerminal(terminal, ender(ctx, target, sessionId));
+  ctx.log.info(`Opened SSM shell session ${sessionId} on stack ${target.name}`);
   terminal.show();
 }
 
-function waitForPort(port: number, timeoutMs: number, exited: () => boolean): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  return new Promise((resolve) => {
-    const attempt = () => {
-      if (exited()) return resolve(false);
-      const socket = connect({ port, host: '127.0.0.1' });
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => {
-        socket.destroy();
-        if (Date.now() > deadline) resolve(false);
-        else setTimeout(attempt, 250);
-      });
-    };
-    attempt();
-  });
+/** A tunnel's life in the "GeuseMaker" log: opened, dropped and reconnected, the plugin's messages, sessions ended. */
+function tunnelLog(ctx: CommandContext, target: PickedStack, name: string, localPort: number): (event: TunnelEvent) => void {
+  return (event) => {
+    switch (event.type) {
+      case 'open':
+        ctx.log.info(`Tunnel to ${name}${event.reconnected ? ' reopened' : ''}: http://localhost:${localPort}/ (session ${event.sessionId})`);
+        return;
+      case 'dropped':
+        ctx.log.warn(`Tunnel to ${name} on localhost:${localPort} closed (${describeExit(event.exit)}); reconnecting in ${Math.round(event.retryInMs / 1000)} s (${event.attempt} of ${event.maxAttempts})`);
+        return;
+      case 'retry-failed':
+        ctx.log.warn(`Reconnecting the tunnel to ${name} failed: ${event.error.message}`);
+        return;
+      case 'output':
+        ctx.log.warn(`[tunnel ${name}] ${event.text}`);
+        return;
+      case 'ended':
+        if (event.error) ctx.log.warn(`Could not end SSM session ${event.sessionId}: ${event.error.message}`);
+        else ctx.log.info(`Ended SSM session ${event.sessionId} of stack ${target.name}`);
+    }
+  };
 }
 
 export async function openServiceCommand(ctx: CommandRun, sessions: Sessions, arg?: unknown): Promise<void> {
@@ -132,33 +123,21 @@ export async function openServiceCommand(ctx: CommandRun, sessions: Sessions, ar
   }
   const plugin = pluginPath(ctx);
   const localPort = await freeLocalPort(spec.port);
-  const opened = await target.engine.startSession(target.name, { kind: 'port', remotePort: spec.port, localPort });
-  const invocation = pluginInvocation({ pluginPath: plugin, session: opened.session, request: opened.request, region: opened.region, profile: opened.profile, endpoint: opened.endpoint });
-  // stdout is not read: the plugin prints a line per connection and a full pipe would stall the tunnel.
-  const child = spawn(invocation.command, invocation.args, { env: { ...process.env, ...invocation.env }, stdio: ['ignore', 'ignore', 'pipe'] });
-  let exited = false;
-  child.once('exit', (code) => {
-    exited = true;
-    ctx.log.info(`Tunnel to ${spec.displayName} on localhost:${localPort} closed (exit ${code ?? 'signal'})`);
+  const tunnel = stackTunnel(target.engine, target.name, {
+    pluginPath: plugin, remotePort: spec.port, localPort, service: spec.displayName, onEvent: tunnelLog(ctx, target, spec.displayName, localPort),
   });
-  child.once('error', (error) => {
-    exited = true;
-    ctx.log.error(`The session-manager-plugin could not start: ${error.message}`);
+  sessions.addTunnel(key, tunnel);
+  let opened = false;
+  void tunnel.ready.then(() => {
+    opened = true;
+  }, () => undefined);
+  void tunnel.closed.then(({ error }) => {
+    // Opening failures are the command's own error; this is a tunnel that worked and could not be kept.
+    if (error && opened) void vscode.window.showWarningMessage(`The tunnel to ${spec.displayName} of ${target.name} closed: ${error.message}`);
   });
-  child.stderr?.on('data', (data: Buffer) => ctx.log.warn(`[tunnel ${spec.name}] ${data.toString().trimEnd()}`));
-  sessions.addTunnel(key, { process: child, localPort, end: ender(ctx, target, opened.session.SessionId) });
-  const ready = await ctx.progress(`Opening a tunnel to ${spec.displayName} on localhost:${localPort}…`, () => waitForPort(localPort, 30_000, () => exited));
-  if (!ready) {
-    child.kill();
-    throw new GeuseError({
-      code: 'TUNNEL_NOT_OPEN', kind: 'transient',
-      message: `The tunnel to ${spec.displayName} of ${target.name} did not open on localhost:${localPort} within 30 s.`,
-      nextStep: 'Check the "GeuseMaker" log for the plugin\'s message; the SSM agent may still be starting, so try again in a minute.',
-    });
-  }
-  ctx.log.info(`Tunnel to ${spec.displayName}: http://localhost:${localPort}/ (session ${opened.session.SessionId})`);
+  await ctx.progress(`Opening a tunnel to ${spec.displayName} on localhost:${localPort}…`, () => tunnel.ready);
   await vscode.env.openExternal(vscode.Uri.parse(`http://localhost:${localPort}/`));
   void vscode.window.showInformationMessage(`${spec.displayName} of ${target.name} is open at http://localhost:${localPort}/ through an SSM tunnel.`, 'Close Tunnel').then((close) => {
-    if (close) child.kill();
+    if (close) void tunnel.close();
   });
 }

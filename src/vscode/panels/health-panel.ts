@@ -30,7 +30,7 @@ class HealthPanel {
   constructor(private readonly panel: vscode.WebviewPanel, private readonly stack: PickedStack, private readonly ctx: CommandContext, restored: HealthSnapshot | undefined, onClosed: () => void) {
     this.visible = panel.visible;
     this.history = restored ? historyOf(restored) : new Map();
-    const empty: Pick<HealthSnapshot, 'services' | 'errorFixes' | 'agent'> = { services: [], errorFixes: [], agent: 'unknown' };
+    const empty: Pick<HealthSnapshot, 'services' | 'disks' | 'errorFixes' | 'agent'> = { services: [], disks: [], errorFixes: [], agent: 'unknown' };
     // A new session asks the endpoint again, so a restored panel polls.
     this.snapshot = { ...(restored ?? empty), target: targetOf(stack), region: stack.entry.state?.region ?? '', checking: true, autoRefresh: true, refreshSeconds: this.seconds() };
     // Fires on focus changes too: only a hidden→shown change starts a round.

@@ -82,8 +82,9 @@ export function toSnapshot(target: StackTarget, region: string, health: StackHea
   });
   const because = unknownBecause(health);
   const checkedAt = health.services[0]?.checkedAt;
+  const disks = (health.disks ?? []).map((disk) => ({ ...disk }));
   return {
-    target, region, services, checking: false, refreshSeconds, errorFixes: [], agent: agentOf(health), autoRefresh: !(because && isEndpointGap(because)),
+    target, region, services, disks, checking: false, refreshSeconds, errorFixes: [], agent: agentOf(health), autoRefresh: !(because && isEndpointGap(because)),
     ...(checkedAt ? { checkedAt } : {}), ...(note ? { note } : {}),
   };
 }

@@ -7,6 +7,7 @@ import { ago, defaultFormat, localDate, type ViewFormat } from './format';
 import { GROUP_LOOKS, kindLook, RESOURCE_GROUPS, resourceLabel, type ResourceGroup } from './resource-labels';
 import { healthLook, stackLook, statusLook, type HealthStatus } from './status';
 import { describeChange, unappliedChanges, type ConfigChange, type WorkspaceConfig } from './config-changes';
+import { hasModels, modelsChildren, modelsNodeView, modelsSectionView, type ModelsTreeNode, type ModelsView } from './models-nodes';
 
 /** Last known health of one service, as the tree shows it. */
 export interface ServiceHealthView {
@@ -46,7 +47,7 @@ export interface ServiceRow {
 
 export type TreeNode =
   | { kind: 'stack'; entry: StackEntry; health?: StackHealthView; before?: StackStatus; unapplied?: Unapplied }
-  | { kind: 'section'; section: 'services' | 'resources' | 'endpoints'; entry: StackEntry; health?: StackHealthView }
+  | { kind: 'section'; section: 'services' | 'resources' | 'endpoints' | 'models'; entry: StackEntry; health?: StackHealthView; models?: ModelsView }
   | { kind: 'service'; entry: StackEntry; service: ServiceRow; health?: ServiceHealthView }
   | { kind: 'resource-group'; entry: StackEntry; group: ResourceGroup; records: ResourceRecord[] }
   | { kind: 'resource'; entry: StackEntry; record: ResourceRecord }
@@ -54,7 +55,8 @@ export type TreeNode =
   | { kind: 'other-workspaces'; entries: StackEntry[] }
   | { kind: 'loading' }
   | { kind: 'empty'; id: string; text: string }
-  | { kind: 'error'; error: GeuseError; scope: 'root' | 'stack'; stackKey?: string };
+  | { kind: 'error'; error: GeuseError; scope: 'root' | 'stack'; stackKey?: string }
+  | ModelsTreeNode;
 
 /** The workspace's config file for a stack differs from what is applied: which file, and how. */
 export interface Unapplied {
@@ -83,6 +85,8 @@ export interface TreeMemory {
   settled: ReadonlyMap<string, StackStatus>;
   /** The workspace folders' config files, by the stack name they hold (read from disk on each refresh). */
   wanted?: ReadonlyMap<string, WorkspaceConfig>;
+  /** Each stack's models, once its Models section was expanded (models-nodes.ts). */
+  models?: ReadonlyMap<string, ModelsView>;
 }
 
 const NO_MEMORY: TreeMemory = { health: new Map(), settled: new Map() };
@@ -134,11 +138,14 @@ export function childrenOf(node: TreeNode, memory: TreeMemory = NO_MEMORY): Tree
       if (!node.entry.state) return node.entry.error ? [{ kind: 'error', error: node.entry.error, scope: 'stack', stackKey: keyOf(node.entry) }] : [];
       // What AWS could not confirm is not shown as current: the retry node replaces the stack's children.
       if (node.health?.error) return [{ kind: 'error', error: node.health.error, scope: 'stack', stackKey: keyOf(node.entry) }];
-      return (['services', 'resources', 'endpoints'] as const).map((section) => ({ kind: 'section', section, entry: node.entry, health: node.health }));
+      const sections: TreeNode[] = (['services', 'resources', 'endpoints'] as const).map((section) => ({ kind: 'section', section, entry: node.entry, health: node.health }));
+      if (hasModels(node.entry)) sections.push({ kind: 'section', section: 'models', entry: node.entry, models: memory.models?.get(keyOf(node.entry)) });
+      return sections;
     }
     case 'section': {
       const state = node.entry.state;
       if (!state) return [];
+      if (node.section === 'models') return modelsChildren(node.entry, memory.models?.get(keyOf(node.entry)));
       const children = sectionChildren(node.section, node.entry, state, node.health);
       return children.length > 0 ? children : [{ kind: 'empty', id: `${keyOf(node.entry)}::${node.section}::empty`, text: EMPTY_TEXT[node.section] }];
     }
@@ -208,6 +215,8 @@ export function viewWith(node: TreeNode, format: ViewFormat): NodeView {
     }
     case 'resource': return resourceView(node, format);
     case 'endpoint': return endpointView(node);
+    case 'model':
+    case 'models-note': return modelsNodeView(node, format);
     case 'empty':
       return { id: node.id, label: node.text, tooltip: node.text, contextValue: 'empty', collapsible: 'none' };
     case 'loading':
@@ -226,6 +235,7 @@ export function viewWith(node: TreeNode, format: ViewFormat): NodeView {
 }
 
 function sectionView(node: Extract<TreeNode, { kind: 'section' }>, format: ViewFormat): NodeView {
+  if (node.section === 'models') return modelsSectionView(node.entry, node.models, format);
   const state = node.entry.state;
   const base = { id: `${keyOf(node.entry)}::${node.section}`, label: SECTION_LOOKS[node.section].label, icon: { id: SECTION_LOOKS[node.section].icon }, contextValue: `section.${node.section}` };
   if (node.section === 'services') {

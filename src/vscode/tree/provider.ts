@@ -1,11 +1,12 @@
 import * as vscode from 'vscode';
-import { classifyAwsError, explainEndpoint, type GeuseError, invalidInput, type StackStatus } from '../../engine';
+import { classifyAwsError, explainEndpoint, type GeuseError, invalidInput, type StackModel, type StackStatus } from '../../engine';
 import type { EngineHost } from '../engine-host';
 import { loadStacks, type StackEntry, type StackListingResult } from '../stacks-source';
 import { badgeOf, childrenOf, keyOf, rootNodes, viewWith, type NodeView, type StackHealthView, type TreeMemory, type TreeNode } from './nodes';
 import { statusLook } from './status';
 import type { ViewFormat } from './format';
 import type { WorkspaceConfig } from './config-changes';
+import { ModelsCache, type ModelSource } from './models-cache';
 
 /** The view the provider fills: its progress bar shows while a refresh runs. */
 export const STACKS_VIEW_ID = 'geusemaker.stacks';
@@ -32,8 +33,12 @@ export class StacksTreeProvider implements vscode.TreeDataProvider<TreeNode>, vs
   private healthInFlight?: AbortController;
   private lastHealthRound = 0;
   private wanted: ReadonlyMap<string, WorkspaceConfig> = new Map();
+  /** Stacks' models, read only for an expanded Models section. */
+  private readonly models?: ModelsCache;
 
-  constructor(private readonly host: EngineHost, private readonly healthSource?: HealthSource, private readonly workspaceConfigs?: WorkspaceConfigSource) {}
+  constructor(private readonly host: EngineHost, private readonly healthSource?: HealthSource, private readonly workspaceConfigs?: WorkspaceConfigSource, modelSource?: ModelSource) {
+    if (modelSource) this.models = new ModelsCache(modelSource, () => this.notify());
+  }
 
   /** Every stack known after the last refresh (workspace first), for the commands' quick picks. */
   get entries(): StackEntry[] {
@@ -59,6 +64,8 @@ export class StacksTreeProvider implements vscode.TreeDataProvider<TreeNode>, vs
     // A file that cannot be read marks nothing; it never fails the refresh.
     if (this.workspaceConfigs) this.wanted = await this.workspaceConfigs().catch(() => new Map<string, WorkspaceConfig>());
     this.forgetStaleHealth();
+    // Refresh reads an expanded Models section again; the automatic refreshes never do.
+    if (options.force) this.models?.forget(() => false);
     for (const entry of this.entries) {
       if (entry.state && !statusLook(entry.state.status).transitional) this.settled.set(keyOf(entry), entry.state.status);
     }
@@ -73,7 +80,8 @@ export class StacksTreeProvider implements vscode.TreeDataProvider<TreeNode>, vs
     const walk = (nodes: TreeNode[]) => {
       for (const node of nodes) {
         rows.push(viewWith(node, format));
-        walk(this.getChildren(node));
+        // Not getChildren: that is VS Code asking for an expanded row's children, which reads models.
+        walk(childrenOf(node, this.memory));
       }
     };
     walk(this.getChildren());
@@ -97,6 +105,7 @@ export class StacksTreeProvider implements vscode.TreeDataProvider<TreeNode>, vs
   private forgetStaleHealth(): void {
     const running = new Set(this.entries.filter((entry) => entry.state?.status === 'deployed').map(keyOf));
     for (const key of this.health.keys()) if (!running.has(key)) this.health.delete(key);
+    this.models?.forget((key) => running.has(key));
   }
 
   /**
@@ -169,10 +178,23 @@ export class StacksTreeProvider implements vscode.TreeDataProvider<TreeNode>, vs
   }
 
   private get memory(): TreeMemory {
-    return { health: this.health, settled: this.settled, wanted: this.wanted };
+    return { health: this.health, settled: this.settled, wanted: this.wanted, models: this.models?.map };
+  }
+
+  /** The stack's models as last read, if they were. */
+  modelsOf(entry: StackEntry): StackModel[] {
+    const view = this.models?.map.get(keyOf(entry));
+    return view?.state === 'loaded' ? view.models : [];
+  }
+
+  /** Reads a stack's models again (Refresh Models, after a pull or removal); resolves once the tree shows them. */
+  reloadModels(entry: StackEntry): Promise<void> {
+    return this.models?.reload(entry) ?? Promise.resolve();
   }
 
   getChildren(node?: TreeNode): TreeNode[] {
+    // VS Code asks for a row's children only when it is expanded: the one moment models are read.
+    if (node?.kind === 'section' && node.section === 'models') this.models?.ensure(node.entry);
     if (node) return childrenOf(node, this.memory);
     if (!this.listing && !this.loadError) return [{ kind: 'loading' }];
     const roots = this.listing ? rootNodes(this.listing, this.memory) : [];
@@ -189,6 +211,7 @@ export class StacksTreeProvider implements vscode.TreeDataProvider<TreeNode>, vs
 
   dispose(): void {
     this.healthInFlight?.abort();
+    this.models?.dispose();
     this.changed.dispose();
   }
 }

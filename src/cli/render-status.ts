@@ -1,0 +1,41 @@
+import { table } from '../engine';
+import type { CheckRow, StatusDocument } from './status-document';
+
+const hhmmss = (iso: string) => `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC`;
+const latency = (row: CheckRow) => (row.latencyMs === null ? '-' : `${row.latencyMs} ms`);
+
+function bootstrapLine(bootstrap: StatusDocument['bootstrap']): string {
+  if (bootstrap.source === null) return 'not reported yet';
+  const where = bootstrap.source === 'health-check' ? 'seen on the instance this round' : `reported by the instance at ${bootstrap.at ?? 'an unknown time'}`;
+  return `${bootstrap.state}${bootstrap.step ? ` at step ${bootstrap.step}` : ''} (${where})`;
+}
+
+function costLine(cost: StatusDocument['cost']): string {
+  if (cost.usdPerHour === null) return `unknown: ${cost.basis}`;
+  return `$${cost.usdPerHour.toFixed(4)}/h (${cost.sourceText}): ${cost.basis}`;
+}
+
+/** `geusemaker status` in words: compute, bootstrap, each service, the public URL, the price per hour now. */
+export function renderStatus(doc: StatusDocument): string[] {
+  const { compute } = doc;
+  const facts = [
+    compute.group && `group ${compute.group}`, compute.instanceId && `instance ${compute.instanceId}`, compute.instanceType, compute.market, compute.zone,
+  ].filter(Boolean).join(', ');
+  const lines = [
+    `Stack ${doc.name} (${doc.status}) in ${doc.region}, ${doc.tier} tier; checked ${hhmmss(doc.checkedAt)}`,
+    `  Compute:   ${compute.summary}`,
+    ...(facts ? [`             ${facts}; EC2 says ${compute.instanceState}`] : []),
+    `  Bootstrap: ${bootstrapLine(doc.bootstrap)}`,
+    '  Services:',
+    ...table([['SERVICE', 'STATUS', 'LATENCY', 'LAST ERROR'], ...doc.services.map((row) => [
+      row.service, row.status + (row.consecutiveFailures > 1 ? ` (${row.consecutiveFailures} rounds)` : ''), latency(row), row.lastError && row.lastError !== doc.servicesNote ? row.lastError : '',
+    ])], '    '),
+    ...(doc.servicesNote ? [`  ! ${doc.servicesNote}`] : []),
+  ];
+  if (doc.publicUrl) {
+    const checks = doc.publicUrl.checks.map((row) => `${row.service} ${row.status}${row.latencyMs !== null ? ` (${row.latencyMs} ms)` : ''}${row.lastError && row.status !== 'healthy' ? `: ${row.lastError}` : ''}`);
+    lines.push(`  Public URL ${doc.publicUrl.url}: ${checks.length > 0 ? checks.join('; ') : 'not checked this round'}`);
+  }
+  lines.push(`  Cost now:  ${costLine(doc.cost)}`);
+  return lines;
+}

@@ -1,0 +1,130 @@
+import {
+  type BootstrapStatus, type ComputeLive, GeuseError, type HourlyNow, publicUrlOf, type ServiceCheck, type ServiceHealth, servicesOf, type StackHealth, type StackState,
+  type StackStatus, type Tier,
+} from '../engine';
+import type { Session } from './session';
+
+/**
+ * `geusemaker status --json`: one document per round, the same shape every time (absent values are null, never
+ * left out). docs/cli-output.md documents it; add fields, never rename or remove them.
+ */
+export interface StatusDocument {
+  name: string;
+  region: string;
+  tier: Tier;
+  /** The status as recorded in the state file (deployed, paused…); `compute` says what AWS says now. */
+  status: StackStatus;
+  checkedAt: string;
+  compute: {
+    /** EC2's word for the instance in service: running, pending, none, terminated… */
+    instanceState: string;
+    /** The Auto Scaling group's condition (null for a stack from before groups). */
+    condition: ComputeLive['condition'] | null;
+    group: string | null;
+    instanceId: string | null;
+    instanceType: string | null;
+    market: 'spot' | 'on-demand';
+    zone: string | null;
+    summary: string;
+  };
+  bootstrap: {
+    state: 'running' | 'ok' | 'failed' | 'interrupted' | 'absent' | 'unknown';
+    step: string | null;
+    at: string | null;
+    /** health-check: seen on the instance this round; status-parameter: what the instance last reported. */
+    source: 'health-check' | 'status-parameter' | null;
+  };
+  services: ServiceRow[];
+  /** Why the services are unknown (no instance running, the check could not run); null when they were checked. */
+  servicesNote: string | null;
+  /** The stack's public URL and each service checked through it this round (null when the stack has none). */
+  publicUrl: { url: string; checks: CheckRow[] } | null;
+  cost: HourlyNow;
+}
+
+export interface CheckRow {
+  service: string;
+  status: ServiceCheck['status'];
+  latencyMs: number | null;
+  lastError: string | null;
+  checkedAt: string;
+}
+
+export interface ServiceRow extends CheckRow {
+  consecutiveFailures: number;
+  severity: ServiceHealth['severity'];
+}
+
+type LiveStatus = { instanceState: string; bootstrap?: BootstrapStatus; compute?: ComputeLive };
+
+const checkRow = (check: ServiceCheck): CheckRow => ({
+  service: check.service, status: check.status, latencyMs: check.latencyMs ?? null, lastError: check.lastError ?? null, checkedAt: check.checkedAt,
+});
+
+function computeOf(state: StackState, live: LiveStatus): StatusDocument['compute'] {
+  const { compute } = live;
+  if (compute) {
+    return {
+      instanceState: live.instanceState, condition: compute.condition, group: compute.group, instanceId: compute.instanceId ?? null,
+      instanceType: compute.instanceType ?? null, market: compute.market, zone: compute.zone ?? null, summary: compute.summary,
+    };
+  }
+  // A stack from before groups: its one recorded instance, as the last deploy saw it.
+  const record = state.resources.instance;
+  const id = record?.status === 'created' ? record.id ?? null : null;
+  return {
+    instanceState: live.instanceState, condition: null, group: null, instanceId: id, instanceType: id ? record?.attrs.instanceType ?? state.config.instanceType : null,
+    market: record?.attrs.market === 'on-demand' || record?.attrs.market === 'spot' ? record.attrs.market : state.config.market, zone: id ? record?.attrs.zone || null : null,
+    summary: id ? `instance ${id} ${live.instanceState}` : 'no instance',
+  };
+}
+
+function bootstrapOf(live: LiveStatus, health: StackHealth | undefined, checkedAt: string): StatusDocument['bootstrap'] {
+  const seen = health?.bootstrap;
+  if (seen) return { state: seen.bootstrap === 'done' ? 'ok' : seen.bootstrap, step: seen.step || null, at: checkedAt, source: 'health-check' };
+  if (live.bootstrap) return { state: live.bootstrap.state, step: live.bootstrap.step || null, at: live.bootstrap.at, source: 'status-parameter' };
+  return { state: 'unknown', step: null, at: null, source: null };
+}
+
+/** Every service of the stack as unknown, for the reason given (nothing was checked). */
+function unknownRows(state: StackState, reason: string, checkedAt: string): ServiceRow[] {
+  return servicesOf(state.config).map((spec) => ({ service: spec.name, status: 'unknown', latencyMs: null, lastError: reason, checkedAt, consecutiveFailures: 0, severity: 'ok' }));
+}
+
+/** One round: the group and instance, then the health round over SSM and the price per hour side by side. */
+export async function readStatus(s: Session, name: string, signal?: AbortSignal): Promise<StatusDocument> {
+  const state = await s.engine.show(name);
+  if (!state) throw s.stackNotFound(name);
+  const checkedAt = new Date().toISOString();
+  const live = await s.engine.liveStatus(name);
+  const running = live.instanceState === 'running';
+  const [health, cost] = await Promise.all([
+    running ? s.engine.health(name, { signal }).catch((error: unknown) => failedRound(error, signal)) : Promise.resolve(undefined),
+    s.engine.hourlyCost(name, { running, market: live.compute?.market, instanceType: live.compute?.instanceType }),
+  ]);
+  const compute = computeOf(state, live);
+  let services: ServiceRow[];
+  let servicesNote: string | null = null;
+  if (health && 'services' in health) {
+    services = health.services.map((service) => ({ ...checkRow(service), consecutiveFailures: service.consecutiveFailures, severity: service.severity }));
+    const because = health.services.find((service) => service.unknownBecause)?.unknownBecause;
+    if (because) servicesNote = `Service health is unknown: ${because.message}`;
+  } else {
+    servicesNote = health ? `Service health is unknown: the health round failed: ${health.failed}` : `No instance is running (${compute.summary}), so the services were not checked.`;
+    services = unknownRows(state, servicesNote, checkedAt);
+  }
+  const url = publicUrlOf(state);
+  const stackHealth = health && 'services' in health ? health : undefined;
+  return {
+    name: state.name, region: state.region, tier: state.config.tier, status: state.status, checkedAt, compute,
+    bootstrap: bootstrapOf(live, stackHealth, checkedAt), services, servicesNote,
+    publicUrl: url ? { url, checks: (stackHealth?.publicChecks ?? []).map(checkRow) } : null,
+    cost,
+  };
+}
+
+/** A health round that failed (not cancelled) leaves the services unknown with the reason; the rest of the round stands. */
+function failedRound(error: unknown, signal: AbortSignal | undefined): { failed: string } {
+  if (signal?.aborted || (error instanceof GeuseError && error.kind === 'cancelled')) throw error;
+  return { failed: error instanceof GeuseError ? `[${error.code}] ${error.message}` : error instanceof Error ? error.message : String(error) };
+}

@@ -136,7 +136,21 @@ export class Engine {
       const advice = await this.marketAdvice(config).catch(() => undefined);
       if (advice?.recommendation.market === 'on-demand' && advice.spot !== undefined) plan.warnings.push(`${advice.recommendation.why}.`);
     }
+    const undeclared = await this.undeclaredModels(config, state);
+    if (undeclared.length > 0) {
+      plan.warnings.push(`Ollama on the instance has ${undeclared.join(', ')}, which ollamaModels does not list (pulled by hand): ${undeclared.length > 1 ? 'they stay' : 'it stays'} on EFS, but a new instance does not pull ${undeclared.length > 1 ? 'them' : 'it'}. Add ${undeclared.length > 1 ? 'them' : 'it'} to ollamaModels to keep the list declarative, or remove ${undeclared.length > 1 ? 'them' : 'it'} with \`geusemaker models ${config.name} rm <model>\`.`);
+    }
     return plan;
+  }
+
+  /**
+   * Models pulled on a running stack's instance that its config does not list. Advice only: one Run Command,
+   * bounded in time; anything failing (agent offline, no instance, an emulator) means nothing to say.
+   */
+  private async undeclaredModels(config: StackConfig, state: StackState | undefined): Promise<string[]> {
+    if (!state || state.status !== 'deployed' || !config.services.ollama || !state.config.services.ollama) return [];
+    const models = await this.listModels(config.name, { signal: AbortSignal.timeout(20_000) }).catch(() => []);
+    return declaredIn(models, config.ollamaModels).filter((model) => !model.declared).map((model) => model.name);
   }
 
   /** The spot-saving threshold in force (the option may follow a live setting). */

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import '../harness/fake-vscode';
 import type { Engine } from '../../src/engine/engine';
 import type { StackState } from '../../src/engine/state/schema';
@@ -10,54 +9,7 @@ import type { StackEntry } from '../../src/vscode/stacks-source';
 import type { WorkspaceConfig } from '../../src/vscode/tree/config-changes';
 import { devConfig, tempDir, testEngine } from '../harness/engine';
 import { UpdateSsm } from '../harness/update-ssm';
-
-/** What the command shows and what the test answers, beyond the shared fake. */
-interface Screen {
-  picks: { title?: string; labels: string[]; descriptions: string[] }[];
-  /** Answers to successive quick picks, by label (a codicon prefix ignored); none left = Escape. */
-  pickAnswers: string[];
-  modals: { message: string; detail: string; buttons: string[] }[];
-  modalAnswers: (string | undefined)[];
-  infos: string[];
-  errors: string[];
-  progress: { title: string; cancellable?: boolean }[];
-  executed: { command: string; arg: unknown }[];
-  logged: string[];
-}
-
-const api = createRequire(__filename)('vscode') as Record<string, unknown> & { window: Record<string, unknown> };
-
-function patchVscode(screen: Screen): () => void {
-  const window = api.window;
-  const saved = { ...window };
-  const savedTop = { ProgressLocation: api.ProgressLocation, env: api.env, commands: api.commands };
-  api.ProgressLocation = { Notification: 15 };
-  api.env = { language: 'en' };
-  api.commands = { executeCommand: async (command: string, arg: unknown) => void screen.executed.push({ command, arg }) };
-  window.withProgress = (options: { title: string; cancellable?: boolean }, work: (progress: unknown, token: unknown) => Promise<unknown>) => {
-    screen.progress.push({ title: options.title, cancellable: options.cancellable });
-    return work({ report: () => undefined }, { onCancellationRequested: () => ({ dispose: () => undefined }) });
-  };
-  window.showQuickPick = async (items: { label: string; description?: string }[], options: { title?: string } = {}) => {
-    screen.picks.push({ title: options.title, labels: items.map((i) => i.label), descriptions: items.map((i) => i.description ?? '') });
-    const answer = screen.pickAnswers.shift();
-    return items.find((item) => item.label.replace(/^\$\([a-z-]+\) /, '') === answer);
-  };
-  window.showInformationMessage = async (message: string, ...rest: unknown[]) => {
-    const [first] = rest;
-    if (typeof first === 'object' && first !== null && 'modal' in first) {
-      screen.modals.push({ message, detail: String((first as { detail?: string }).detail ?? ''), buttons: rest.slice(1) as string[] });
-      return screen.modalAnswers.shift();
-    }
-    screen.infos.push(message);
-    return undefined;
-  };
-  window.showErrorMessage = async (message: string) => void screen.errors.push(message);
-  return () => {
-    Object.assign(window, saved);
-    Object.assign(api, savedTop);
-  };
-}
+import { patchVscode, type Screen } from '../harness/vscode-screen';
 
 describe('Show History from the editor: versions in a quick pick, Roll Back planned, confirmed and applied (fake vscode, moto, SSM faked)', function () {
   this.timeout(240_000);

@@ -3,6 +3,7 @@ import { keyOf } from '../tree/nodes';
 import { pickStack, type CommandContext } from './context';
 import { LogFollowers, showBootstrapLogCommand, showLogsCommand } from './logs';
 import type { CommandRegistry } from './registry';
+import { restartServiceCommand } from './restart';
 import { openServiceCommand, openTerminalCommand, Sessions } from './sessions';
 
 /** Hands the n8n owner password to the clipboard only: never shown, never logged. */
@@ -29,6 +30,7 @@ export function registerConnectCommands(ctx: CommandContext, commands: CommandRe
   commands.register('geusemaker.showBootstrapLog', (run, arg) => showBootstrapLogCommand(run, logs, arg));
   commands.register('geusemaker.stopFollowingLogs', () => logs.stopCommand());
   commands.register('geusemaker.copyOwnerPassword', copyOwnerPasswordCommand);
+  commands.register('geusemaker.restartService', restartServiceCommand);
   // A stack that stops running (paused, destroyed) takes its followed logs with it.
   const watch = ctx.tree.onDidChangeTreeData(() => {
     const runningKeys = new Set(ctx.tree.entries.filter((entry) => entry.state?.status === 'deployed' || entry.state?.status === 'deploy_failed').map(keyOf));

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { confirmAndRestart } from '../commands/restart';
 import { servicesOf, type ServiceSpec } from '../../engine';
 import { healthPanelStateSchema, healthToHostSchema, HEALTH_VIEW_TYPE, type HealthRequest, type HealthSnapshot, type HealthToHost, type HostToHealth, type StackTarget } from '../../protocol/health';
 import { pickStack, type CommandContext, type PickedStack } from '../commands/context';
@@ -154,15 +155,7 @@ class HealthPanel {
   }
 
   private async restart(spec: ServiceSpec): Promise<Outcome> {
-    const name = this.stack.name;
-    const answer = await vscode.window.showWarningMessage(`Restart ${spec.displayName} on stack ${name}?`, {
-      modal: true,
-      detail: `Runs "docker compose restart ${spec.name}" on the instance over SSM. The service is unavailable for a few seconds to a few minutes.`,
-    }, 'Restart');
-    if (answer !== 'Restart') return { cancelled: true };
-    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Restarting ${spec.displayName} on ${name}…` },
-      () => this.stack.engine.restartService(name, spec.name));
-    this.ctx.log.info(`Restarted ${spec.name} on stack ${name}`);
+    if (!(await confirmAndRestart(this.stack.engine, this.stack.name, spec, (line) => this.ctx.log.info(line)))) return { cancelled: true };
     void this.poll();
     return {};
   }

@@ -1,71 +1,34 @@
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GetCommandInvocationCommand, SendCommandCommand, StartSessionCommand, TerminateSessionCommand, type StartSessionCommandInput } from '@aws-sdk/client-ssm';
-import { runCli, type CliIo } from '../../src/cli/main';
-import type { ClientInstrument } from '../../src/engine/aws/clients';
 import type { SsmFactory } from '../../src/engine/operate';
 import type { SsmApi, SsmCommand } from '../../src/engine/ssm/api';
 import { SsmCommandRunner } from '../../src/engine/ssm/run-command';
 import { SsmSessionApi } from '../../src/engine/ssm/session';
-import { devConfig, FAST_TIMING, tempDir, testEngine } from '../harness/engine';
-import { launchRealism } from '../harness/launch-realism';
-import { testEmulator } from '../harness/root-hooks';
+import { devConfig, tempDir, testEngine } from '../harness/engine';
+import { cli, type CliRunOptions, type Run } from './run-cli';
+
+export type { Run } from './run-cli';
 import { awsErrorFrom, type LocalShellRunner } from '../fixtures/ssm/local-runner';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'ssm');
 const fixture = <T>(name: string): T => JSON.parse(readFileSync(join(FIXTURES, name), 'utf8')) as T;
 type Recorded = { error?: { name: string; message: string; status: number } } & Record<string, unknown>;
 
-export interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-export interface ConnectRunOptions {
-  stateDir: string;
-  ssm?: SsmFactory;
-  /** Added to (or, when undefined, removed from) the CLI's environment. */
-  env?: Record<string, string | undefined>;
-  /** Every AWS call made through the SDK, as "service:Command". */
-  calls?: string[];
+export interface ConnectRunOptions extends CliRunOptions {
   /** What has been written so far, while the command runs. */
   live?: { stdout: string; stderr: string };
 }
 
-/** The CLI in-process against moto, with the developer's GEUSEMAKER_* left out (GEUSEMAKER_HOME and the endpoint kept). */
+/** The CLI in-process (run-cli.ts), with what it writes readable while it runs. */
 export async function connectCli(argv: string[], options: ConnectRunOptions): Promise<Run> {
   const live = options.live ?? { stdout: '', stderr: '' };
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const key of Object.keys(env)) if (key.startsWith('GEUSEMAKER_') && key !== 'GEUSEMAKER_HOME' && key !== 'GEUSEMAKER_AWS_ENDPOINT') delete env[key];
-  for (const [key, value] of Object.entries(options.env ?? {})) {
-    if (value === undefined) delete env[key];
-    else env[key] = value;
-  }
-  const io: CliIo = {
-    stdout: (s) => {
-      live.stdout += s;
-    },
-    stderr: (s) => {
-      live.stderr += s;
-    },
-    isTTY: false,
-    readLine: async () => '',
-    env,
-    cwd: tempDir('gm-cli-cwd-'),
-  };
-  const realism = launchRealism(testEmulator().endpoint);
-  const calls = options.calls;
-  const instrument: ClientInstrument = (client, service) => {
-    realism(client, service);
-    if (!calls) return;
-    client.middlewareStack.add((next, context) => async (args) => {
-      calls.push(`${service}:${String((context as { commandName?: string }).commandName ?? '').replace(/Command$/, '')}`);
-      return next(args);
-    }, { step: 'initialize', name: 'gmConnectCalls' });
-  };
-  const code = await runCli([...argv, '--state-dir', options.stateDir, '--max-attempts', '1'], io, { timing: FAST_TIMING, instrument, ssm: options.ssm });
-  return { code, stdout: live.stdout, stderr: live.stderr };
+  const run = await cli(argv, {
+    ...options,
+    onStdout: (chunk) => void (live.stdout += chunk),
+    onStderr: (chunk) => void (live.stderr += chunk),
+  });
+  return run;
 }
 
 /** A dev stack named demo deployed against moto into a fresh state folder (the one the CLI is then given); its instance id. */

@@ -1,18 +1,8 @@
 import assert from 'node:assert/strict';
-import { runCli, type CliIo } from '../../src/cli/main';
-import { FAST_TIMING, tempDir } from '../harness/engine';
-import { launchRealism } from '../harness/launch-realism';
-import { testEmulator } from '../harness/root-hooks';
+import { tempDir } from '../harness/engine';
+import { cli as runIn } from './run-cli';
 
-async function cli(argv: string[], stateDir: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const key of Object.keys(env)) if (key.startsWith('GEUSEMAKER_') && key !== 'GEUSEMAKER_HOME' && key !== 'GEUSEMAKER_AWS_ENDPOINT') delete env[key];
-  const io: CliIo = { stdout: (s) => out.push(s), stderr: (s) => err.push(s), isTTY: false, readLine: async () => '', env, cwd: tempDir('gm-cli-cwd-') };
-  const code = await runCli([...argv, '--state-dir', stateDir], io, { timing: FAST_TIMING, instrument: launchRealism(testEmulator().endpoint) });
-  return { code, stdout: out.join(''), stderr: err.join('') };
-}
+const cli = (argv: string[], stateDir: string) => runIn(argv, { stateDir });
 
 describe('geusemaker plan / history / rollback on a running stack', function () {
   this.timeout(180_000);

@@ -20,6 +20,8 @@ export interface CliRunOptions {
   stdoutIsTTY?: boolean;
   /** Called with each piece written to stdout, as it is written. */
   onStdout?: (chunk: string) => void;
+  /** Called with each piece written to stderr, as it is written. */
+  onStderr?: (chunk: string) => void;
   env?: Record<string, string | undefined>;
   /** Every AWS call made, as "service:Command". */
   calls?: string[];
@@ -40,7 +42,10 @@ export async function cli(argv: string[], options: CliRunOptions): Promise<Run> 
       out.push(s);
       options.onStdout?.(s);
     },
-    stderr: (s) => err.push(s),
+    stderr: (s) => {
+      err.push(s);
+      options.onStderr?.(s);
+    },
     isTTY: false,
     stdoutIsTTY: options.stdoutIsTTY ?? false,
     readLine: async () => '',

@@ -35,6 +35,12 @@ export const modelsList: Command = {
   },
 };
 
+/** The model named after the subcommand (refused before any call if Ollama would reject it), and the stack. */
+async function modelOfStack(s: Session): Promise<{ model: string; name: string }> {
+  const model = checkModelName(s.args.operands[0] ?? '');
+  return { model, name: await s.stackName() };
+}
+
 /** One stderr line per change: words for people, a JSON line with --json. */
 function pullPrinter(s: Session, startedAt: number): (progress: PullProgress) => void {
   return (progress) => {
@@ -54,8 +60,7 @@ export const modelsPull: Command = {
   operands: ['model'],
   state: 'reads',
   async run(s) {
-    const model = checkModelName(s.args.operands[0] ?? '');
-    const name = await s.stackName();
+    const { model, name } = await modelOfStack(s);
     const printer = progressPrinter(s);
     const result = await interruptible(s, printer,
       (signal) => s.engine.pullModel(name, model, { signal, onProgress: pullPrinter(s, Date.now()) }),
@@ -84,8 +89,7 @@ export const modelsRemove: Command = {
   operands: ['model'],
   state: 'reads',
   async run(s) {
-    const model = checkModelName(s.args.operands[0] ?? '');
-    const name = await s.stackName();
+    const { model, name } = await modelOfStack(s);
     if (!s.args.yes) {
       const question = `Remove model ${model} from stack ${name}? Its files on EFS are deleted; pulling it again downloads it again.`;
       if (!s.io.isTTY || !s.io.readLine) {

@@ -310,7 +310,8 @@ const UPDATED_BY: Record<string, readonly string[]> = {
  */
 function diffItems(items: PlanItem[], state: StackState, config: StackConfig, facts: PlanFacts, instance: StackDiff['instance']): StackDiff {
   const removals: Removal[] = plannedRemovals(state, config, facts);
-  const probe = diffStack(state, config, instance, removals, false);
+  // Settings, effects and whether anything differs; the items' own creates are added at the end.
+  const probe = diffStack(state, config, instance, removals);
   const touched = new Set(probe.settings.flatMap((change) => UPDATED_BY[change.effect] ?? []));
   const replace = instance.filter((d) => d.how === 'replace');
   for (const item of items) {
@@ -335,7 +336,7 @@ function diffItems(items: PlanItem[], state: StackState, config: StackConfig, fa
     items.push({ step: `remove-${removal.key}`, title: REMOVAL_TITLES[removal.kind] ?? removal.kind, action: 'delete', ids: [removal.id], note: 'no longer in this configuration; deleted after the rest works' });
   }
   const hasCreates = items.some((item) => item.action === 'create' || item.action === 'update' || item.action === 'replace');
-  return diffStack(state, config, instance, removals, hasCreates);
+  return { ...probe, unchanged: probe.unchanged && !hasCreates };
 }
 
 const REMOVAL_TITLES: Record<string, string> = {

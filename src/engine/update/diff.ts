@@ -78,11 +78,11 @@ export function effectsOf(applied: StackState, wanted: StackConfig, settings: re
   return out;
 }
 
-/** The diff between the stack as applied (and as EC2 runs it) and the wanted config. */
-export function diffStack(applied: StackState, wanted: StackConfig, instance: readonly InstanceDifference[], removals: readonly Removal[], hasCreates: boolean): StackDiff {
+/** The diff between the stack as applied (and as EC2 runs it) and the wanted config; the plan adds its items' creates to `unchanged`. */
+export function diffStack(applied: StackState, wanted: StackConfig, instance: readonly InstanceDifference[], removals: readonly Removal[]): StackDiff {
   const settings = settingChanges(applied.config, wanted);
   const effects = effectsOf(applied, wanted, settings, instance, removals);
-  const unchanged = settings.length === 0 && instance.length === 0 && removals.length === 0 && !hasCreates;
+  const unchanged = settings.length === 0 && instance.length === 0 && removals.length === 0;
   return { fromVersion: applied.history.at(-1)?.version, settings, instance: [...instance], removals: [...removals], effects, unchanged };
 }
 

@@ -5,7 +5,6 @@ import { isNotFound } from '../aws/classify';
 import type { PlanFacts } from '../context';
 import { buildScope, DATA_KINDS, kindsOf } from '../kinds';
 import { destroyOrder } from '../kinds/destroy-order';
-import type { ResourceKindDef, Teardown } from '../kinds/types';
 import { groupName } from '../resources/group-view';
 import type { TeardownContext } from '../resources/teardown';
 import type { StackConfig } from '../stack/config';
@@ -53,10 +52,6 @@ async function detachFromGroup(clients: AwsClients, stack: string, targetGroupAr
   if (attached.length > 0) await clients.autoscaling.send(new DetachLoadBalancerTargetGroupsCommand({ AutoScalingGroupName: name, TargetGroupARNs: attached }));
 }
 
-function teardownOf(kind: ResourceKindDef): (ResourceKindDef & { teardown: Teardown }) | undefined {
-  return kind.teardown ? (kind as ResourceKindDef & { teardown: Teardown }) : undefined;
-}
-
 /** The destroy steps one after another, each after the steps it must follow. */
 function inOrder<S extends { id: string; after: readonly string[] }>(steps: readonly S[]): S[] {
   const done = new Set<string>();
@@ -94,14 +89,13 @@ export async function applyRemovals(ctx: RemovalContext, removals: readonly Remo
     done.push(`${child.kind} ${child.id} deleted`);
     pending.delete(child.key);
   }
-  const kinds = new Map(kindsOf({ config: ctx.journal.state.config, has: () => true, newNetwork: true }).map((k) => [k.kind, k]));
   for (const step of inOrder(destroyOrder())) {
+    // Within a step, dependents first (as destroy does).
     for (const kind of [...step.kinds].reverse()) {
       const mine = [...pending.values()].filter((r) => r.kind === kind.kind);
-      const def = teardownOf(kinds.get(kind.kind) ?? kind);
-      if (mine.length === 0 || !def) continue;
+      if (mine.length === 0) continue;
       ctx.waiting(`${step.title}: deleting ${mine.map((r) => r.id).join(', ')}`);
-      await def.teardown.delete({ ...ctx, fileSystemIds: [] }, mine.map((r) => r.id));
+      await kind.teardown.delete({ ...ctx, fileSystemIds: [] }, mine.map((r) => r.id));
       for (const r of mine) {
         await ctx.journal.deleted(r.key);
         pending.delete(r.key);

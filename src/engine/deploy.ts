@@ -29,7 +29,7 @@ export function newStackState(config: StackConfig, stackId: string = randomUUID(
   const now = new Date().toISOString();
   return {
     schemaVersion: CURRENT_SCHEMA_VERSION, name: config.name, stackId, status: 'new', region: config.region, createdOn: hostname(),
-    config, resources: {}, notes: [], compute: [], replacements: [], history: [], createdAt: now, updatedAt: now,
+    config, resources: {}, notes: [], compute: [], replacements: [], history: [], secretRotations: {}, retiredFileSystems: [], createdAt: now, updatedAt: now,
   };
 }
 

@@ -47,6 +47,12 @@ import type { AppliedVersion, StackState } from './state/schema';
 import { rollbackTarget } from './update/history';
 import { detectDrift, type DriftReport } from './plan/drift';
 import { StateStore, type StackListing } from './state/store';
+import type { BackupApi, BackupApiFactory } from './backup/api';
+import { sdkBackupApi } from './backup/sdk-api';
+import { BackupService } from './backup/service';
+import type { EngineHost, LockedOperation } from './host';
+import { SecretsService } from './secrets/service';
+import { UpgradeService } from './upgrade/service';
 
 export interface EngineOptions {
   stateDir: string;
@@ -67,6 +73,8 @@ export interface EngineOptions {
   ssm?: SsmFactory;
   /** Machine-wide index of stacks; pass null to skip it (tests of isolated stores). */
   index?: MachineIndex | null;
+  /** Replaces AWS Backup's selections, jobs and recovery points (moto has none): tests give recorded answers. */
+  backup?: BackupApiFactory;
 }
 
 export interface OperationOptions {
@@ -95,7 +103,12 @@ export class Engine {
   private readonly groups = new GroupBatcher();
   /** Prices, estimates, actuals and budgets: the facade only delegates to it. */
   private readonly cost: CostService;
-  /** Configs handed out with a recorded state (show, list), to the state they came from. */
+  /** Backups of the stack's data through AWS Backup: list, back up now, restore. */
+  readonly backups: BackupService;
+  /** Secret rotation and the secrets' ages. */
+  readonly secrets: SecretsService;
+  /** Upgrades to the release's tested images and the newest AMI of the stack's family. */
+  readonly upgrades: UpgradeService;
 
   constructor(private readonly options: EngineOptions) {
     const index = options.index === null ? undefined : (options.index ?? new MachineIndex());
@@ -105,6 +118,32 @@ export class Engine {
       clients: (region, profile) => this.clients(region, profile), requireState: (name) => this.requireState(name),
       endpoint: options.endpoint, pricing: options.pricing, cacheDir: options.cacheDir, spotMinSaving: options.spotMinSaving,
     });
+    const host = this.host();
+    this.backups = new BackupService(host);
+    this.secrets = new SecretsService(host, this.backups);
+    this.upgrades = new UpgradeService(host, this.backups);
+  }
+
+  /** What the services get: the engine's clients, state, SSM and lock, and deploy inside a held lock. */
+  private host(): EngineHost {
+    return {
+      store: this.store,
+      timing: this.timing,
+      clients: (region, profile) => this.clients(region, profile),
+      requireState: (name) => this.requireState(name),
+      currentState: (name, signal) => this.currentState(name, signal),
+      ssmOf: (state) => this.ssmOf(state),
+      backupApi: (clients) => this.backupApi(clients),
+      locked: (name, operation, options, work) => this.locked(name, operation, options, work),
+      health: (name, options) => this.health(name, options),
+      plan: (config, options) => this.plan(config, options),
+      deployLocked: (config, options) => this.deployLocked(config, options),
+    };
+  }
+
+  /** AWS Backup's selections, jobs and recovery points in the clients' region. */
+  backupApi(clients: AwsClients): BackupApi {
+    return (this.options.backup ?? sdkBackupApi)(clients.backup, clients.region);
   }
 
   clients(region: string, profile?: string): AwsClients {
@@ -165,7 +204,12 @@ export class Engine {
 
   /** Plan, confirm, apply — all under the stack's lock, so a second deploy or destroy is refused. */
   async deploy(config: StackConfig, options: OperationOptions & { adopt?: boolean; allowOverBudget?: boolean; confirm?: Confirm<DeployPlan> } = {}): Promise<DeployResult & { plan: DeployPlan }> {
-    return this.locked(config.name, 'deploy', options, async () => {
+    return this.locked(config.name, 'deploy', options, () => this.deployLocked(config, options));
+  }
+
+  /** Plan, confirm, apply; the caller holds the stack's lock. */
+  private async deployLocked(config: StackConfig, options: OperationOptions & { adopt?: boolean; allowOverBudget?: boolean; confirm?: Confirm<DeployPlan> } = {}): Promise<DeployResult & { plan: DeployPlan }> {
+    {
       const existing = await this.store.read(config.name);
       const clients = this.clients(config.region, config.profile);
       const plan = await planDeploy(clients, config, existing, { adopt: options.adopt, quotas: this.quotaApi(clients) });
@@ -174,7 +218,7 @@ export class Engine {
       const runner = ssmServices(clients, this.options.ssm).runner;
       const result = await applyDeploy({ clients, store: this.store, plan, existing, timing: this.timing, signal: options.signal, onProgress: options.onProgress ?? silentProgress, runner });
       return { ...result, plan };
-    });
+    }
   }
 
   /** The stack's applied versions, oldest first, and a change that did not finish. */
@@ -196,7 +240,7 @@ export class Engine {
   }
 
   /** Plan, confirm and apply happen under the stack's lock, so a second operation on the stack is refused meanwhile. */
-  private async locked<T>(name: string, operation: 'deploy' | 'destroy' | 'pause', options: OperationOptions, work: () => Promise<T>): Promise<T> {
+  private async locked<T>(name: string, operation: LockedOperation, options: OperationOptions, work: () => Promise<T>): Promise<T> {
     const lock = await this.store.lock(name, operation, { takeOver: options.takeOverLock });
     try {
       return await work();

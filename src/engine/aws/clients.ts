@@ -1,4 +1,7 @@
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import { BackupClient } from '@aws-sdk/client-backup';
+import { BudgetsClient } from '@aws-sdk/client-budgets';
+import { CostExplorerClient } from '@aws-sdk/client-cost-explorer';
 import { CloudFrontClient } from '@aws-sdk/client-cloudfront';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { EC2Client } from '@aws-sdk/client-ec2';
@@ -26,7 +29,7 @@ export interface AwsAccessOptions {
 }
 
 /** IAM action prefixes, so an operation reads like the permission it needs (elasticloadbalancing:CreateLoadBalancer). */
-export type ServiceName = 'ec2' | 'efs' | 'iam' | 'ssm' | 'sts' | 'elasticloadbalancing' | 'cloudfront' | 'servicequotas' | 'cloudwatch' | 'autoscaling' | 'sns';
+export type ServiceName = 'ec2' | 'efs' | 'iam' | 'ssm' | 'sts' | 'elasticloadbalancing' | 'cloudfront' | 'servicequotas' | 'cloudwatch' | 'autoscaling' | 'sns' | 'backup' | 'budgets' | 'ce';
 
 /** Any SDK v3 client exposes its middleware stack; that is all instrumentation needs. */
 export interface InstrumentableClient {
@@ -54,6 +57,12 @@ export interface AwsClients {
   autoscaling: AutoScalingClient;
   /** SNS: the topic the group's notices go to (notifyEmail). */
   sns: SNSClient;
+  /** AWS Backup: the stack's vault, plan and on-demand backups of its file system. */
+  backup: BackupClient;
+  /** AWS Budgets is global; its API lives in us-east-1 whatever the stack's region. */
+  budgets: BudgetsClient;
+  /** Cost Explorer (us-east-1): whether the cost allocation tag is active. */
+  ce: CostExplorerClient;
   destroy(): void;
 }
 
@@ -113,6 +122,9 @@ export function createClients(options: AwsAccessOptions): AwsClients {
   const cloudwatch = lazy('cloudwatch', (config) => new CloudWatchClient(config));
   const autoscaling = lazy('autoscaling', (config) => new AutoScalingClient(config));
   const sns = lazy('sns', (config) => new SNSClient(config));
+  const backup = lazy('backup', (config) => new BackupClient(config));
+  const budgets = lazy('budgets', (config) => new BudgetsClient({ ...config, region: 'us-east-1' }));
+  const ce = lazy('ce', (config) => new CostExplorerClient({ ...config, region: 'us-east-1' }));
   return {
     region: options.region,
     profile: options.profile,
@@ -127,6 +139,9 @@ export function createClients(options: AwsAccessOptions): AwsClients {
     get cloudwatch() { return cloudwatch(); },
     get autoscaling() { return autoscaling(); },
     get sns() { return sns(); },
+    get backup() { return backup(); },
+    get budgets() { return budgets(); },
+    get ce() { return ce(); },
     /** Only the clients built so far: destroying must not build (and load) the others. */
     destroy() {
       for (const client of constructed) client.destroy();

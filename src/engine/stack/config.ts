@@ -69,6 +69,25 @@ export const timeoutsSchema = z.strictObject({
   cloudFrontDeployedMinutes: z.number().positive().max(180).default(35),
 });
 
+/** AWS Backup's cron form; 'daily' and 'weekly' are the usual choices (05:00 UTC, AWS Backup's own default hour). */
+export const BACKUP_SCHEDULES = { daily: 'cron(0 5 ? * * *)', weekly: 'cron(0 5 ? * SUN *)' } as const;
+
+/** Backups of the stack's file system through AWS Backup: on by default; kept backups expire after retentionDays. */
+export const backupSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  schedule: z
+    .string()
+    .refine((text) => text in BACKUP_SCHEDULES || /^cron\([^()]+\)$/.test(text), { error: 'must be daily, weekly or an AWS Backup cron expression such as cron(0 5 ? * * *)' })
+    .default('daily'),
+  retentionDays: z.number().int().min(1, { error: 'must be at least 1 day' }).max(36_500, { error: 'must be at most 36500 days (100 years)' }).default(14),
+});
+export type BackupSettings = z.output<typeof backupSchema>;
+
+/** The cron expression AWS Backup runs the plan on. */
+export function backupCron(backup: Pick<BackupSettings, 'schedule'>): string {
+  return backup.schedule in BACKUP_SCHEDULES ? BACKUP_SCHEDULES[backup.schedule as keyof typeof BACKUP_SCHEDULES] : backup.schedule;
+}
+
 export const servicesSchema = z.strictObject({
   n8n: z.boolean().default(true),
   ollama: z.boolean().default(true),
@@ -116,6 +135,9 @@ export const stackConfigSchema = z
     certificateArn: certificateArnSchema.optional(),
     timeouts: timeoutsSchema.default({ targetHealthyMinutes: 20, cloudFrontDeployedMinutes: 35 }),
     monthlyBudgetUsd: z.number().positive().optional(),
+    backup: backupSchema.default({ enabled: true, schedule: 'daily', retentionDays: 14 }),
+    /** Secrets older than this many days are said to be due for rotation (plan, status, the Stacks view); never rotated on their own. */
+    rotateAfterDays: z.number().int().min(1, { error: 'must be at least 1 day' }).max(3650, { error: 'must be at most 3650 days' }).optional(),
     /** The group's launch, termination and launch-error notices go here by email (an SNS subscription to confirm). */
     notifyEmail: z.email({ error: 'must be an email address such as you@example.com' }).optional(),
     profile: z.string().min(1).optional(),

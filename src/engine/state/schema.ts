@@ -96,6 +96,22 @@ export const stackStateSchema = z.strictObject({
    * applied in full. The journal's records say which resources already have the new form.
    */
   pending: z.strictObject({ config: stackConfigSchema, startedAt: z.string(), summary: z.array(z.string()) }).optional(),
+  /**
+   * What the stack runs, pinned at its first deploy so a redeploy never upgrades by surprise: the container images
+   * and the AMI. `geusemaker upgrade` moves them to the release's tested set and the newest AMI of the family.
+   */
+  pins: z.strictObject({
+    images: z.record(z.string(), z.string()),
+    amiId: z.string().optional(),
+    amiName: z.string().optional(),
+    /** The GeuseMaker release whose tested set the images came from. */
+    release: z.string(),
+    at: z.string(),
+  }).optional(),
+  /** When each secret (by name, e.g. postgres-password) was last rotated by `secrets rotate`. */
+  secretRotations: z.record(z.string(), z.string()).default({}),
+  /** File systems a restore switched the stack away from: kept until the user deletes them (never by destroy without --delete-data). */
+  retiredFileSystems: z.array(z.strictObject({ id: z.string().min(1), retiredAt: z.string(), reason: z.string() })).default([]),
   lastError: z
     .strictObject({ code: z.string(), message: z.string(), nextStep: z.string(), at: z.string() })
     .optional(),

@@ -8,10 +8,12 @@ import type { StackConfig } from '../stack/config';
  * - front: the load balancer, listeners, rules, distribution and security group rules, and the proxy with them;
  * - group: the Auto Scaling group's settings, in place;
  * - notices: the SNS topic and the group's notifications;
+ * - backups: the AWS Backup plan and selection (schedule, retention), in place;
+ * - budget: the AWS Budgets budget and its alerts, in place;
  * - recorded: GeuseMaker's own setting, nothing in AWS changes;
  * - refused: cannot change on an existing stack.
  */
-export type SettingEffect = 'replace' | 'services' | 'front' | 'group' | 'notices' | 'recorded' | 'refused';
+export type SettingEffect = 'replace' | 'services' | 'front' | 'group' | 'notices' | 'backups' | 'budget' | 'recorded' | 'refused';
 
 /** Every config field, with how a change to it is applied (the compiler asks for each new field). */
 export const SETTING_EFFECTS: { readonly [K in keyof Required<StackConfig>]: SettingEffect } = {
@@ -33,10 +35,12 @@ export const SETTING_EFFECTS: { readonly [K in keyof Required<StackConfig>]: Set
   services: 'services',
   ollamaModels: 'services',
   notifyEmail: 'notices',
+  backup: 'backups',
   timeouts: 'recorded',
   allowExpensiveInstanceTypes: 'recorded',
   keepDataOnDestroy: 'recorded',
-  monthlyBudgetUsd: 'recorded',
+  monthlyBudgetUsd: 'budget',
+  rotateAfterDays: 'recorded',
   profile: 'recorded',
 };
 

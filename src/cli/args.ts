@@ -32,6 +32,8 @@ export interface CliArgs {
   /** Break a lock whose lease expired (its holder on another machine stopped renewing it). */
   takeOverLock: boolean;
   allowOverBudget?: boolean;
+  /** `upgrade --skip-backup`. */
+  skipBackup?: boolean;
   /** prices: just this type. */
   onlyInstanceType?: string;
   /** prices/cost: the least saving (percent) for which spot is recommended. */
@@ -43,8 +45,13 @@ export interface CliArgs {
   os?: 'al2023' | 'ubuntu-22.04' | 'ubuntu-24.04';
   arch?: 'x86_64' | 'arm64';
   out?: string;
+  /** `secrets rotate --only`: the secrets named (checked by the engine, which says why one is refused). */
+  only?: string[];
   /** `rollback --to`: the applied version to return to. */
   to?: number;
+  /** `restore --from`: the recovery point; `--as`: a new stack to restore into. */
+  from?: string;
+  as?: string;
   /** `list --tier/--status`: only the stacks recorded so. */
   listFilter: { tier?: Tier; status?: StackStatus };
   /** `status --watch [--interval S]`. */
@@ -202,6 +209,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     deleteData: values['delete-data'] ?? false,
     takeOverLock: values['take-over-lock'] ?? false,
     allowOverBudget: values['allow-over-budget'] ?? false,
+    skipBackup: values['skip-backup'] ?? false,
     onlyInstanceType: values['instance-type'],
     spotMinSavingPercent: values['spot-min-saving'],
     force: values.force ?? false,
@@ -210,6 +218,9 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     arch: values.arch,
     out: values.out,
     to: values.to,
+    from: values.from,
+    as: values.as,
+    only: values.only,
     listFilter: { tier: listTier(values.tier, command), status: values.status },
     watch: values.watch ?? false,
     intervalSeconds: values.interval,

@@ -77,6 +77,7 @@ export const FLAGS = {
   },
   'delete-data': { type: 'boolean', section: 'other', help: ['destroy: delete the EFS file system and secrets as well'], schema: z.boolean() },
   'allow-over-budget': { type: 'boolean', section: 'other', help: ['deploy: go ahead although the estimate exceeds monthlyBudgetUsd'], schema: z.boolean() },
+  'skip-backup': { type: 'boolean', section: 'other', help: ['upgrade: go ahead without the backup it takes first (needed when backups are off)'], schema: z.boolean() },
   'spot-min-saving': {
     type: 'string', value: '<percent>', section: 'other',
     help: [`prices/cost: recommend spot only when it saves at least this much (0-${SPOT_MIN_SAVING_MAX}, default ${DEFAULT_SPOT_MIN_SAVING * 100})`],
@@ -101,6 +102,15 @@ export const FLAGS = {
   help: { type: 'boolean', short: 'h', global: true, section: 'other', help: ['This help'], schema: z.boolean() },
   version: { type: 'boolean', global: true, section: 'other', help: ['Print the version'], schema: z.boolean() },
 
+  only: {
+    type: 'string', value: '<secrets>', section: 'other', help: ['secrets rotate: only these, comma-separated (postgres, qdrant, crawl4ai, proxy, n8n-owner)'],
+    schema: z.string().transform((text) => text.split(',').map((word) => word.trim())).pipe(z.array(z.string().min(1, { error: '--only names an empty secret (a stray comma?)' }))),
+  },
+  from: {
+    type: 'string', value: '<recovery point ARN>', section: 'other', help: ['restore: the recovery point to restore (an ARN `geusemaker backup <name> list` shows)'],
+    schema: z.string().trim().regex(/^arn:aws[a-z-]*:backup:[a-z0-9-]+:\d{12}:recovery-point:[A-Za-z0-9-]+$/, { error: '--from must be a recovery point ARN such as arn:aws:backup:us-east-1:123456789012:recovery-point:1EB3B5E7-9EB0-435A-A80B-108B488B0D45 (`geusemaker backup <name> list` shows them)' }),
+  },
+  as: { type: 'string', value: '<new stack>', section: 'other', help: ['restore: into a new stack of this name (without it, the stack itself is switched)'], schema: nonEmpty('as') },
   to: { type: 'string', value: '<version>', section: 'other', help: ['rollback: the applied version to return to (default: the one before the current)'], schema: wholeNumber('to', 1, 1_000_000, 'a version number from `geusemaker history`') },
   status: { type: 'string', value: '<status>', schema: z.enum(STACK_STATUSES, { error: `--status must be one of ${STACK_STATUSES.join(', ')}` }) },
   watch: { type: 'boolean', schema: z.boolean() },

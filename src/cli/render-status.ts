@@ -15,6 +15,15 @@ function costLine(cost: StatusDocument['cost']): string {
   return `$${cost.usdPerHour.toFixed(4)}/h (${cost.sourceText}): ${cost.basis}`;
 }
 
+/** Only with rotateAfterDays: which secrets are due (or why their ages are unknown). */
+function secretsLine(name: string, secrets: StatusDocument['secrets']): string | undefined {
+  if (secrets.rotateAfterDays === null) return undefined;
+  if (secrets.note) return `! ${secrets.note}`;
+  if (secrets.due.length === 0) return `none due for rotation (rotateAfterDays ${secrets.rotateAfterDays})`;
+  const list = secrets.due.map((row) => `${row.name} (${row.ageDays} d)`).join(', ');
+  return `due for rotation (rotateAfterDays ${secrets.rotateAfterDays}): ${list}; \`geusemaker secrets ${name} rotate --only ${secrets.due.map((row) => row.rotate).join(',')}\``;
+}
+
 /** `geusemaker status` in words: compute, bootstrap, each service, the public URL, the price per hour now. */
 export function renderStatus(doc: StatusDocument): string[] {
   const { compute } = doc;
@@ -37,5 +46,7 @@ export function renderStatus(doc: StatusDocument): string[] {
     lines.push(`  Public URL ${doc.publicUrl.url}: ${checks.length > 0 ? checks.join('; ') : 'not checked this round'}`);
   }
   lines.push(`  Cost now:  ${costLine(doc.cost)}`);
+  const secrets = secretsLine(doc.name, doc.secrets);
+  if (secrets) lines.push(`  Secrets:   ${secrets}`);
   return lines;
 }

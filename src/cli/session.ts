@@ -25,6 +25,8 @@ export interface CliOverrides {
   ssm?: SsmFactory;
   /** Aborting it acts as Ctrl-C does (tests stop `status --watch` this way). */
   interrupt?: AbortSignal;
+  /** Replaces AWS Backup's jobs and recovery points (moto has none): tests pass recorded answers. */
+  backup?: ConstructorParameters<typeof Engine>[0]['backup'];
 }
 
 /** The real terminal. */
@@ -81,6 +83,7 @@ export class Session {
       timing: this.overrides.timing,
       instrument: this.overrides.instrument,
       ssm: this.overrides.ssm,
+      backup: this.overrides.backup,
       spotMinSaving: this.args.spotMinSavingPercent !== undefined ? this.args.spotMinSavingPercent / 100 : undefined,
       // The index follows the GEUSEMAKER_HOME this CLI was given, not necessarily the process's.
       index: new MachineIndex(geusemakerHome(this.io.env)),

@@ -40,6 +40,24 @@ export interface StatusDocument {
   /** The stack's public URL and each service checked through it this round (null when the stack has none). */
   publicUrl: { url: string; checks: CheckRow[] } | null;
   cost: HourlyNow;
+  /** Secrets due for rotation under the stack's rotateAfterDays, from Parameter Store's ages this round. */
+  secrets: {
+    /** The stack's rotateAfterDays; null when it is not set (then nothing is read and nothing is due). */
+    rotateAfterDays: number | null;
+    due: DueSecretRow[];
+    /** Why the ages are unknown this round (Parameter Store could not be read), else null. */
+    note: string | null;
+  };
+}
+
+export interface DueSecretRow {
+  /** The parameter's short name, e.g. postgres-password. */
+  name: string;
+  /** What `secrets rotate --only` calls it. */
+  rotate: string;
+  ageDays: number;
+  lastChangedAt: string;
+  version: number;
 }
 
 export interface CheckRow {
@@ -98,9 +116,10 @@ export async function readStatus(s: Session, name: string, signal?: AbortSignal)
   const checkedAt = new Date().toISOString();
   const live = await s.engine.liveStatus(name);
   const running = live.instanceState === 'running';
-  const [health, cost] = await Promise.all([
+  const [health, cost, secrets] = await Promise.all([
     running ? s.engine.health(name, { signal }).catch((error: unknown) => failedRound(error, signal)) : Promise.resolve(undefined),
     s.engine.hourlyCost(name, { running, market: live.compute?.market, instanceType: live.compute?.instanceType }),
+    dueSecrets(s, state, signal),
   ]);
   const compute = computeOf(state, live);
   let services: ServiceRow[];
@@ -120,7 +139,22 @@ export async function readStatus(s: Session, name: string, signal?: AbortSignal)
     bootstrap: bootstrapOf(live, stackHealth, checkedAt), services, servicesNote,
     publicUrl: url ? { url, checks: (stackHealth?.publicChecks ?? []).map(checkRow) } : null,
     cost,
+    secrets,
   };
+}
+
+/** The secrets rotateAfterDays says are due, as Parameter Store dates them; a failed read is a note, never a failed round. */
+async function dueSecrets(s: Session, state: StackState, signal: AbortSignal | undefined): Promise<StatusDocument['secrets']> {
+  const rotateAfterDays = state.config.rotateAfterDays ?? null;
+  if (rotateAfterDays === null) return { rotateAfterDays, due: [], note: null };
+  try {
+    const ages = await s.engine.secrets.ages(state.name, { signal });
+    const due = ages.flatMap((age) => (age.due ? [{ name: age.name, rotate: age.rotatable ?? age.name, ageDays: age.ageDays, lastChangedAt: age.lastChangedAt, version: age.version }] : []));
+    return { rotateAfterDays, due, note: null };
+  } catch (error) {
+    const { failed } = failedRound(error, signal);
+    return { rotateAfterDays, due: [], note: `The secrets' ages were not read: ${failed}` };
+  }
 }
 
 /** A health round that failed (not cancelled) leaves the services unknown with the reason; the rest of the round stands. */

@@ -22,6 +22,8 @@ export interface EngineTiming {
   distributionDeployedTimeoutMs?: number;
   /** Benchmark comparison only: run the steps one at a time in a dependency-respecting order. */
   serialSteps?: boolean;
+  /** How long an upgrade waits for every service to turn healthy before it rolls back (default 15 minutes). */
+  upgradeHealthTimeoutMs?: number;
 }
 
 export const DEFAULT_TIMING: EngineTiming = {
@@ -40,7 +42,14 @@ export interface PlanFacts {
   accountId: string;
   architecture: 'x86_64' | 'arm64';
   amiId: string;
+  /** The AMI's name as DescribeImages gives it, when it does. */
+  amiName?: string;
   rootDeviceName: string;
+  /**
+   * The container images the bootstrap renders, by service: the stack's pins (the release's tested set for a new
+   * stack, or what `upgrade` moves to). Absent in plans made before pins: the tested set.
+   */
+  images?: Record<string, string>;
   /** What the AMI runs (picks the bootstrap's install variant); al2023 when absent (plans made before it existed). */
   os?: OsChoice;
   /** How the AMI was found: the SSM parameter or name pattern, or the config's amiId. */

@@ -17,6 +17,7 @@ import type { CommandRunner } from './ssm/run-command';
 import { diffSummary, wasApplied } from './update/diff';
 import { applyRemovals } from './update/removals';
 import { recordVersion } from './update/history';
+import { pinsOf, recordPins } from './plan/pins';
 import { leftToDeploy, repairDrift } from './plan/drift';
 
 export interface DeployResult {
@@ -98,6 +99,11 @@ export interface ApplyOptions {
   onProgress: ProgressListener;
   /** Run Command on the instance, for in-place updates. */
   runner?: CommandRunner;
+  /**
+   * record (default): the deploy records what it runs as the stack's pins when they differ (its first deploy, a
+   * stack from before pins, a changed amiId). keep: an upgrade records them itself, only once health passed.
+   */
+  pins?: 'record' | 'keep';
 }
 
 /** Runs the stack's step graph (dev, automation or gpu); resumable: after any failure or crash, running it again finishes the stack. */
@@ -157,7 +163,10 @@ export async function applyDeploy(options: ApplyOptions): Promise<DeployResult> 
       return [...graph, removeStep];
     },
     settle: async () => {
-      await journal.update((state) => recordVersion(state, config, summary));
+      await journal.update((state) => {
+        recordVersion(state, config, summary);
+        if (options.pins !== 'keep') recordPins(state, pinsOf(plan.facts));
+      });
       return {};
     },
   });

@@ -14,6 +14,11 @@ import type * as teardown from './resources/teardown';
 import { DATA_KINDS as DATA_KIND_NAMES, DELETABLE_JOURNAL_KINDS } from './kinds';
 import { destroyOrder } from './kinds/destroy-order';
 import { describeForeign, describeOwner, otherStackIds, ownershipOf, splitByOwner, type ForeignResource, type OwnedSplit, type Ownership } from './resources/ownership';
+import type { BackupApi } from './backup/api';
+import { describeBackups, type DestroyBackups } from './backup/destroy-backups';
+import type { BackupService, TakenBackup } from './backup/service';
+import { classifyAwsError } from './aws/classify';
+import type { VaultDeleteContext } from './backup/vault-resources';
 
 /** Kinds kept when data is kept: the file system and the secrets that protect what is on it. */
 export const DATA_KINDS: readonly SweptKind[] = DATA_KIND_NAMES;
@@ -33,6 +38,8 @@ export interface DestroyPlan {
   toKeep: SweptResource[];
   /** Carry the stack's name but are not ours (another stack id, or none): listed, never touched. */
   foreign: ForeignResource[];
+  /** What happens to the stack's AWS Backup vault, plan and recovery points, with the dialog's words (`lines`). */
+  backups?: DestroyBackups;
 }
 
 /** Journal kinds destroy deletes on their own; listeners and rules go with their load balancer. */
@@ -92,9 +99,14 @@ export function nothingOfOurs(plan: DestroyPlan, stateDir: string): GeuseError {
       : 'These are not GeuseMaker resources of a stack: if you know they are unused, delete them yourself in the AWS console.');
 }
 
-export function planDestroyFrom(stack: string, region: string, found: OwnedSplit, keepData: boolean, owner: Pick<DestroyPlan, 'stackId' | 'adoptedStackId' | 'regionFrom'> = {}): DestroyPlan {
-  const keep = (r: SweptResource) => keepData && DATA_KINDS.includes(r.kind) && !isRuntimeStatus(r);
-  return { stack, region, keepData, ...owner, toDelete: found.ours.filter((r) => !keep(r)), toKeep: found.ours.filter(keep), foreign: found.foreign };
+/** Kept: the data unless it is deleted, and the backup vault while it keeps recovery points (backups outlive the stack). */
+function keeps(keepData: boolean, backups: DestroyBackups | undefined): (r: SweptResource) => boolean {
+  return (r) => (keepData && DATA_KINDS.includes(r.kind) && !isRuntimeStatus(r)) || (r.kind === 'backup-vault' && backups?.action === 'keep');
+}
+
+export function planDestroyFrom(stack: string, region: string, found: OwnedSplit, keepData: boolean, owner: Pick<DestroyPlan, 'stackId' | 'adoptedStackId' | 'regionFrom'> = {}, backups?: DestroyBackups): DestroyPlan {
+  const keep = keeps(keepData, backups);
+  return { stack, region, keepData, ...owner, toDelete: found.ours.filter((r) => !keep(r)), toKeep: found.ours.filter(keep), foreign: found.foreign, ...(backups ? { backups } : {}) };
 }
 
 function idsOf(resources: readonly SweptResource[], kind: string): string[] {
@@ -105,11 +117,13 @@ function idsOf(resources: readonly SweptResource[], kind: string): string[] {
  * Deletion order from AWS-REALITY.md, as a graph derived from the kinds (kinds/destroy-order.ts): network and IAM
  * teardown run side by side once instances are gone.
  */
-function destroySteps(plan: DestroyPlan, clients: AwsClients, timing: EngineTiming, signal: AbortSignal | undefined, allFileSystems: string[], config: StackConfig | undefined): GraphStep[] {
+function destroySteps(plan: DestroyPlan, clients: AwsClients, timing: EngineTiming, signal: AbortSignal | undefined, allFileSystems: string[], config: StackConfig | undefined, backup: BackupApi | undefined): GraphStep[] {
   const del = plan.toDelete;
   // The stack's own CloudFront timeout; the default when the journal is lost.
   const distributionTimeoutMs = (config?.timeouts ?? timeoutsSchema.parse({})).cloudFrontDeployedMinutes * 60_000;
-  const ctxFor = (waiting: (what: string) => void): teardown.TeardownContext & { fileSystemIds: string[] } => ({ clients, timing, signal, distributionTimeoutMs, waiting, fileSystemIds: allFileSystems });
+  // The backup teardowns get the engine's BackupApi and whether the recovery points go too (--delete-backups).
+  const deleteBackups = plan.backups?.action === 'delete';
+  const ctxFor = (waiting: (what: string) => void): VaultDeleteContext & { fileSystemIds: string[] } => ({ clients, timing, signal, distributionTimeoutMs, waiting, fileSystemIds: allFileSystems, backup, deleteBackups });
   return destroyOrder().map(({ id, title, kinds, after }): GraphStep => {
     const targets = kinds.flatMap((kind) => idsOf(del, kind.kind));
     const kept = kinds.flatMap((kind) => idsOf(plan.toKeep, kind.kind));
@@ -140,6 +154,8 @@ export interface ApplyDestroyOptions {
   plan: DestroyPlan;
   /** The same ownership the plan was made with: the final check counts only our resources. */
   owner: Ownership;
+  /** AWS Backup's selections and recovery points (the engine's; recorded answers in tests). */
+  backup?: BackupApi;
   timing: EngineTiming;
   signal?: AbortSignal;
   onProgress: ProgressListener;
@@ -150,19 +166,30 @@ export interface DestroyResult {
   /** Monthly cost of what was kept, with how it was worked out. */
   keptMonthlyCost?: { usd: number; basis: string };
   stateRemoved: boolean;
+  /** The backups as AWS Backup lists them after the destroy (read back), with the summary's words (`lines`). */
+  backups?: DestroyBackups;
+  /** The final backup taken before the data was deleted (destroy --delete-data). */
+  finalBackup?: TakenBackup;
 }
 
 
-export async function keptCost(clients: AwsClients, kept: readonly SweptResource[]): Promise<DestroyResult['keptMonthlyCost']> {
+/** What the kept data and kept backups cost per month: the file system's size as EFS says now, the recovery points' as AWS Backup lists them. */
+export async function keptCost(clients: AwsClients, kept: readonly SweptResource[], backups?: DestroyBackups): Promise<DestroyResult['keptMonthlyCost']> {
   const fileSystems = kept.filter((r) => r.kind === 'efs');
-  if (fileSystems.length === 0) return undefined;
-  let bytes = 0;
-  for (const fs of fileSystems) bytes += (await describeFileSystemById(clients, fs.id))?.SizeInBytes?.Value ?? 0;
-  const gb = bytes / 1024 ** 3;
-  return {
-    usd: Math.round(gb * EFS_STANDARD_USD_PER_GB_MONTH * 100) / 100,
-    basis: `${gb.toFixed(2)} GB on EFS Standard at about $${EFS_STANDARD_USD_PER_GB_MONTH}/GB-month (estimate); Parameter Store standard parameters are free`,
-  };
+  const keptBackups = backups?.action === 'keep' && backups.recoveryPoints > 0 && kept.some((r) => r.kind === 'backup-vault') ? backups : undefined;
+  if (fileSystems.length === 0 && !keptBackups) return undefined;
+  const parts: { usd: number; basis: string }[] = [];
+  if (fileSystems.length > 0) {
+    let bytes = 0;
+    for (const fs of fileSystems) bytes += (await describeFileSystemById(clients, fs.id))?.SizeInBytes?.Value ?? 0;
+    const gb = bytes / 1024 ** 3;
+    parts.push({
+      usd: Math.round(gb * EFS_STANDARD_USD_PER_GB_MONTH * 100) / 100,
+      basis: `${gb.toFixed(2)} GB on EFS Standard at about $${EFS_STANDARD_USD_PER_GB_MONTH}/GB-month (estimate); Parameter Store standard parameters are free`,
+    });
+  }
+  if (keptBackups) parts.push({ usd: keptBackups.monthlyCost.usd, basis: `${keptBackups.recoveryPoints} recovery point(s): ${keptBackups.monthlyCost.basis}` });
+  return { usd: Math.round(parts.reduce((sum, p) => sum + p.usd, 0) * 100) / 100, basis: parts.map((p) => p.basis).join('; ') };
 }
 
 /** Deletes in dependency order; the state is dropped only once a final sweep confirms everything is gone. */
@@ -170,12 +197,13 @@ export async function applyDestroy(options: ApplyDestroyOptions): Promise<Destro
   const { clients, plan } = options;
   const journal = options.state ? new Journal(options.store, options.state) : undefined;
   const allFileSystems = [...plan.toDelete, ...plan.toKeep].filter((r) => r.kind === 'efs').map((r) => r.id);
-  const isKeptData = (r: SweptResource) => plan.keepData && DATA_KINDS.includes(r.kind) && !isRuntimeStatus(r);
+  // A vault still there holds recovery points (its teardown deletes only an empty one, unless --delete-backups): kept.
+  const isKeptData = (r: SweptResource) => keeps(plan.keepData, plan.backups)(r) || (r.kind === 'backup-vault' && plan.backups?.action !== 'delete');
   const { outcome } = await runOperation({
     journal, clients, signal: options.signal, onProgress: options.onProgress,
     context: { profile: clients.profile, stack: plan.stack },
     statuses: { running: 'destroying', done: 'destroyed', failed: 'destroy_failed' },
-    steps: () => destroySteps(plan, clients, options.timing, options.signal, allFileSystems, options.state?.config),
+    steps: () => destroySteps(plan, clients, options.timing, options.signal, allFileSystems, options.state?.config, options.backup),
     // The final sweep says what is left: with data kept, exactly the data; anything else fails the destroy.
     check: async () => {
       const remaining = splitByOwner(await gatherResources(clients, plan.stack), options.owner).ours;
@@ -202,7 +230,50 @@ export async function applyDestroy(options: ApplyDestroyOptions): Promise<Destro
     },
   });
   const kept = outcome ?? [];
-  if (kept.length === 0) return { kept, stateRemoved: true };
-  return { kept, keptMonthlyCost: await keptCost(clients, kept), stateRemoved: false };
+  const backups = await backupsAfter(options, kept);
+  if (kept.length === 0) return { kept, stateRemoved: true, ...(backups ? { backups } : {}) };
+  return { kept, keptMonthlyCost: await keptCost(clients, kept, backups), stateRemoved: false, ...(backups ? { backups } : {}) };
 }
 
+/** The backups as AWS Backup lists them once the destroy is done: what was kept, read back, never what was asked for. */
+async function backupsAfter(options: ApplyDestroyOptions, kept: readonly SweptResource[]): Promise<DestroyBackups | undefined> {
+  const before = options.plan.backups;
+  if (!before) return undefined;
+  const vault = kept.find((r) => r.kind === 'backup-vault');
+  if (!vault || !options.backup) return { ...before, ...(vault ? {} : { action: before.action === 'keep' ? 'delete-empty' as const : before.action }), finalBackup: false };
+  const choices = { deleteBackups: false, finalBackup: false };
+  const { vaultPoints } = await import('./backup/vault-resources');
+  const now = describeBackups(vault.id, await vaultPoints(options.backup, vault.id), choices, options.state?.config, before.planDeleted);
+  return { ...now, finalBackup: before.finalBackup };
+}
+
+
+/** The reason tagged on the recovery point destroy --delete-data takes first. */
+export const FINAL_BACKUP_REASON = 'final backup before destroy --delete-data';
+
+/**
+ * destroy --delete-data: a backup of the file system first, said in progress; if it fails, nothing is deleted. A
+ * flush the instance cannot do (it is often why a stack is destroyed) does not stop it: the file system is backed
+ * up as it is, and the result says so. An endpoint without AWS Backup's jobs (an emulator) is a note: no backup.
+ */
+export async function takeFinalBackup(backups: Pick<BackupService, 'takeBackup'>, state: StackState, signal: AbortSignal | undefined, onProgress: ProgressListener): Promise<TakenBackup | undefined> {
+  onProgress({ type: 'note', message: `Taking a final backup of stack ${state.name}'s file system before its data is deleted (--no-final-backup skips it).` });
+  try {
+    const taken = await backups.takeBackup(state, { reason: FINAL_BACKUP_REASON, signal, onProgress, ifFlushFails: 'back-up-anyway' });
+    const flush = taken.flushSkipped ? ` (${taken.flushSkipped})` : taken.flushed.length > 0 ? ` after ${taken.flushed.join(', ')}` : '';
+    onProgress({ type: 'note', message: `Final backup ${taken.recoveryPointArn}${flush} is kept in the stack's backup vault.` });
+    return taken;
+  } catch (error) {
+    const failed = error instanceof GeuseError ? error : classifyAwsError(error, { profile: state.config.profile, stack: state.name });
+    if (failed.kind === 'cancelled') throw failed;
+    if (failed.code === 'ENDPOINT_API_MISSING') {
+      onProgress({ type: 'note', message: `No final backup: the endpoint does not implement AWS Backup's jobs (an emulator). ${failed.message}` });
+      return undefined;
+    }
+    throw new GeuseError({
+      code: failed.code, kind: failed.kind, cause: failed, operation: failed.operation,
+      message: `The final backup before deleting stack ${state.name}'s data did not complete, so nothing was deleted. ${failed.message}`,
+      nextStep: `${failed.nextStep} To destroy without a final backup: \`geusemaker destroy ${state.name} --delete-data --no-final-backup\`.`,
+    });
+  }
+}

@@ -2,7 +2,7 @@ import { setMaxListeners } from 'node:events';
 import { createClients, type AwsClients, type ClientInstrument } from './aws/clients';
 import { DEFAULT_TIMING, type EngineTiming } from './context';
 import { applyDeploy, type DeployResult } from './deploy';
-import { applyDestroy, destroyOwnership, gatherResources, keptCost, nothingOfOurs, planDestroyFrom, type DestroyPlan, type DestroyResult } from './destroy';
+import { applyDestroy, destroyOwnership, gatherResources, keptCost, nothingOfOurs, planDestroyFrom, takeFinalBackup, type DestroyPlan, type DestroyResult } from './destroy';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { findStacksInAccount, importStackState, type AccountStack } from './account-scan';
 import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
@@ -49,6 +49,8 @@ import { detectDrift, type DriftReport } from './plan/drift';
 import { StateStore, type StackListing } from './state/store';
 import type { BackupApi, BackupApiFactory } from './backup/api';
 import { sdkBackupApi } from './backup/sdk-api';
+import { bindBackupApi } from './backup/bound';
+import type { BackupClient } from '@aws-sdk/client-backup';
 import { BackupService } from './backup/service';
 import type { EngineHost, LockedOperation } from './host';
 import { SecretsService } from './secrets/service';
@@ -141,6 +143,15 @@ export class Engine {
     };
   }
 
+  /** The plan's notes about what runs beside the stack: the budget and its cost allocation tag. Bounded; never fails a plan. */
+  private async stackNotes(clients: AwsClients, config: StackConfig, state: StackState | undefined): Promise<string[]> {
+    const [budget, secrets] = await Promise.all([
+      import('./resources/cost-allocation-tag').then((m) => m.budgetPlanNotes(clients, config)),
+      state ? import('./secrets/service').then((m) => m.secretsDueWarnings(clients, state, { rotateAfterDays: config.rotateAfterDays })) : Promise.resolve([]),
+    ]);
+    return [...budget, ...secrets];
+  }
+
   /** AWS Backup's selections, jobs and recovery points in the clients' region. */
   backupApi(clients: AwsClients): BackupApi {
     return (this.options.backup ?? sdkBackupApi)(clients.backup, clients.region);
@@ -150,7 +161,15 @@ export class Engine {
     const key = `${region}|${profile ?? ''}`;
     let clients = this.clientCache.get(key);
     if (!clients) {
-      clients = createClients({ region, profile, endpoint: this.options.endpoint, maxAttempts: this.options.maxAttempts, instrument: this.options.instrument });
+      const backup = this.options.backup;
+      // Deploy steps and teardowns reach AWS Backup through their clients: the same BackupApi as the engine's own.
+      const instrument: ClientInstrument | undefined = backup
+        ? (client, service) => {
+          if (service === 'backup') bindBackupApi(client as BackupClient, backup);
+          this.options.instrument?.(client, service);
+        }
+        : this.options.instrument;
+      clients = createClients({ region, profile, endpoint: this.options.endpoint, maxAttempts: this.options.maxAttempts, instrument });
       this.clientCache.set(key, clients);
     }
     return clients;
@@ -170,6 +189,7 @@ export class Engine {
     const state = await this.store.read(config.name);
     const clients = this.clients(config.region, config.profile);
     const plan = await planDeploy(clients, config, state, { ...options, quotas: this.quotaApi(clients) });
+    plan.warnings.push(...await this.stackNotes(clients, config, state));
     if (config.market === 'spot') {
       // Advice only: prices failing must never fail a plan.
       const advice = await this.marketAdvice(config).catch(() => undefined);
@@ -208,17 +228,17 @@ export class Engine {
   }
 
   /** Plan, confirm, apply; the caller holds the stack's lock. */
-  private async deployLocked(config: StackConfig, options: OperationOptions & { adopt?: boolean; allowOverBudget?: boolean; confirm?: Confirm<DeployPlan> } = {}): Promise<DeployResult & { plan: DeployPlan }> {
-    {
-      const existing = await this.store.read(config.name);
-      const clients = this.clients(config.region, config.profile);
-      const plan = await planDeploy(clients, config, existing, { adopt: options.adopt, quotas: this.quotaApi(clients) });
-      if (config.monthlyBudgetUsd !== undefined && !options.allowOverBudget) await this.refuseOverBudget(config, config.monthlyBudgetUsd);
-      if (options.confirm && !(await options.confirm(plan))) throw declined('deploy', config.name);
-      const runner = ssmServices(clients, this.options.ssm).runner;
-      const result = await applyDeploy({ clients, store: this.store, plan, existing, timing: this.timing, signal: options.signal, onProgress: options.onProgress ?? silentProgress, runner });
-      return { ...result, plan };
-    }
+  private async deployLocked(config: StackConfig, options: OperationOptions & { adopt?: boolean; allowOverBudget?: boolean; confirm?: Confirm<DeployPlan>; beforeApply?: (plan: DeployPlan) => Promise<void> } = {}): Promise<DeployResult & { plan: DeployPlan }> {
+    const existing = await this.store.read(config.name);
+    const clients = this.clients(config.region, config.profile);
+    const plan = await planDeploy(clients, config, existing, { adopt: options.adopt, quotas: this.quotaApi(clients) });
+    plan.warnings.push(...await this.stackNotes(clients, config, existing));
+    if (config.monthlyBudgetUsd !== undefined && !options.allowOverBudget) await this.refuseOverBudget(config, config.monthlyBudgetUsd);
+    if (options.confirm && !(await options.confirm(plan))) throw declined('deploy', config.name);
+    await options.beforeApply?.(plan);
+    const runner = ssmServices(clients, this.options.ssm).runner;
+    const result = await applyDeploy({ clients, store: this.store, plan, existing, timing: this.timing, signal: options.signal, onProgress: options.onProgress ?? silentProgress, runner });
+    return { ...result, plan };
   }
 
   /** The stack's applied versions, oldest first, and a change that did not finish. */
@@ -265,23 +285,37 @@ export class Engine {
     const resources = await gatherResources(clients, name, state);
     const { owner, adoptedStackId } = destroyOwnership(name, region, state, resources, options.adopt === true);
     const keepData = !options.deleteData && (state?.config.keepDataOnDestroy ?? true);
-    const plan = planDestroyFrom(name, region, splitByOwner(resources, owner), keepData, { stackId: owner.stackId, adoptedStackId, regionFrom: located ? `${region} (${located.how})` : undefined });
+    const found = splitByOwner(resources, owner);
+    // A final backup guards data about to be deleted; it needs the stack's state (its file system and vault).
+    const finalBackup = !keepData && options.finalBackup !== false && state !== undefined && found.ours.some((r) => r.kind === 'efs');
+    const { planBackups } = await import('./backup/destroy-backups');
+    const backups = await planBackups(this.backupApi(clients), found.ours, { deleteBackups: options.deleteBackups === true, finalBackup }, state?.config);
+    const plan = planDestroyFrom(name, region, found, keepData, { stackId: owner.stackId, adoptedStackId, regionFrom: located ? `${region} (${located.how})` : undefined }, backups);
     return { plan, state, owner };
   }
 
   /** What the data a destroy keeps will cost per month, for the confirmation (undefined when nothing is kept). */
   keptMonthlyCost(plan: DestroyPlan, profile?: string): Promise<DestroyResult['keptMonthlyCost']> {
-    return keptCost(this.clients(plan.region, profile), plan.toKeep);
+    return keptCost(this.clients(plan.region, profile), plan.toKeep, plan.backups);
   }
 
   async destroy(name: string, options: OperationOptions & DestroyOptions & { confirm?: Confirm<DestroyPlan> } = {}): Promise<DestroyResult & { plan: DestroyPlan }> {
     return this.locked(name, 'destroy', options, async () => {
-      const { plan, state, owner } = await this.planDestroy(name, options);
+      const planned = await this.planDestroy(name, options);
+      const { state } = planned;
+      let { plan, owner } = planned;
       if (!state && plan.toDelete.length === 0 && plan.toKeep.length === 0) throw nothingOfOurs(plan, this.options.stateDir);
       if (options.confirm && !(await options.confirm(plan))) throw declined('destroy', name);
+      const onProgress = options.onProgress ?? silentProgress;
+      let finalBackup: DestroyResult['finalBackup'];
+      if (plan.backups?.finalBackup && state) {
+        finalBackup = await takeFinalBackup(this.backups, state, options.signal, onProgress);
+        // Planned again from what the vault holds now (the final backup: kept); the rest is what was confirmed.
+        ({ plan, owner } = await this.planDestroy(name, { ...options, finalBackup: false }));
+      }
       const clients = this.clients(plan.region, options.profile ?? state?.config.profile);
-      const result = await applyDestroy({ clients, store: this.store, state, plan, owner, timing: this.timing, signal: options.signal, onProgress: options.onProgress ?? silentProgress });
-      return { ...result, plan };
+      const result = await applyDestroy({ clients, store: this.store, state, plan, owner, timing: this.timing, signal: options.signal, onProgress, backup: this.backupApi(clients) });
+      return { ...result, plan, ...(finalBackup ? { finalBackup } : {}) };
     });
   }
 
@@ -622,6 +656,10 @@ export interface DestroyOptions {
   profile?: string;
   /** Without state: take over the one other stack id found under this name (shown in the plan, confirmed). */
   adopt?: boolean;
+  /** Delete the stack's recovery points and its backup vault too (by default they are kept and expire on their own). */
+  deleteBackups?: boolean;
+  /** False: with deleteData, no final backup of the file system first (by default one is taken and kept). */
+  finalBackup?: boolean;
 }
 
 function declined(operation: string, name: string) {

@@ -25,6 +25,25 @@ export const ERROR_CODES = {
   NETWORK_CHANGE_REFUSED: 'a running stack is not moved to another network in place',
   NO_HISTORY_VERSION: 'the history has no such applied version',
   NOTHING_TO_ROLL_BACK: 'the stack has no earlier applied version',
+  // backups and restore (backup/)
+  BACKUP_DISABLED: 'the stack has no backup vault and role (backup.enabled off, or not deployed since)',
+  BACKUP_FLUSH_FAILED: 'the consistency flush on the instance (pg_dump, Qdrant snapshot) failed, so no backup was started',
+  BACKUP_JOB_FAILED: 'an AWS Backup job ended without a recovery point',
+  RESTORE_JOB_FAILED: 'an AWS Backup restore job failed or made no file system',
+  RESTORE_SETTLE_FAILED: 'the restored data could not be moved from aws-backup-restore_<time> to the file system\'s root',
+  RECOVERY_POINT_NOT_FOUND: 'the recovery point is not one of the stack\'s',
+  RECOVERY_POINT_NOT_USABLE: 'the recovery point is not in a state AWS Backup can restore',
+  NO_DATA: 'the stack has no file system to back up or switch',
+  // secret rotation (secrets/)
+  SECRET_NOT_ROTATABLE: 'the n8n encryption key is never rotated: n8n cannot re-encrypt its stored credentials with a new key',
+  ROTATION_UNDONE: 'a rotation failed (a step on the instance, or the health round after it) and the old values were put back',
+  ROTATION_NOT_UNDONE: 'a rotation failed and putting the old values back failed too',
+  STACK_NOT_HEALTHY: 'the stack was not healthy before a change that is verified by a health round',
+  // upgrades (upgrade/)
+  UPGRADE_NOT_READY: 'only a deployed or paused stack whose last change finished is upgraded',
+  UPGRADE_NEEDS_BACKUP: 'an upgrade takes a backup first, and the stack has backups turned off',
+  UPGRADE_ROLLED_BACK: 'the health round after an upgrade failed, so the previous versions were applied again',
+  UPGRADE_ROLLBACK_FAILED: 'an upgrade failed its health round and applying the previous versions failed too',
   // input
   USAGE: 'a command line that does not parse',
   CONFIG_INVALID: 'a setting in the config has a wrong value',

@@ -36,5 +36,5 @@ export interface EngineHost {
   health(name: string, options?: { signal?: AbortSignal }): Promise<StackHealth>;
   plan(config: StackConfig, options?: { adopt?: boolean }): Promise<DeployPlan>;
   /** Plan and apply, the caller already holding the stack's lock. */
-  deployLocked(config: StackConfig, options: HostOperationOptions & { confirm?: (plan: DeployPlan) => Promise<boolean> }): Promise<DeployResult & { plan: DeployPlan }>;
+  deployLocked(config: StackConfig, options: HostOperationOptions & { confirm?: (plan: DeployPlan) => Promise<boolean>; beforeApply?: (plan: DeployPlan) => Promise<void> }): Promise<DeployResult & { plan: DeployPlan }>;
 }

@@ -11,7 +11,7 @@ export const MAX_STACKS = 40;
 
 const usd = z.number().nonnegative().max(10_000_000);
 
-export const COST_ITEMS = ['compute', 'ebs', 'efs', 'public-ipv4', 'alb', 'cloudfront', 'data-transfer'] as const;
+export const COST_ITEMS = ['compute', 'ebs', 'efs', 'public-ipv4', 'alb', 'cloudfront', 'data-transfer', 'backup'] as const;
 export type CostItem = (typeof COST_ITEMS)[number];
 
 /** Where a price came from, and the words the panel shows for it ("live", "cached 5 min ago", "estimated"). */

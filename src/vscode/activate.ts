@@ -3,7 +3,7 @@ import { EngineHost } from './engine-host';
 import { Refresher } from './refresher';
 import { BudgetWatcher } from './budget-watcher';
 import { StatusBar } from './status-bar';
-import { StacksTreeProvider, type HealthSource } from './tree/provider';
+import { StacksTreeProvider, type HealthSource, type LazySources } from './tree/provider';
 import type { ModelSource } from './tree/models-cache';
 import type { CommandContext } from './commands/context';
 import { CommandRegistry } from './commands/registry';
@@ -13,6 +13,9 @@ import { deployCommand, destroyCommand, pauseCommand, resumeCommand } from './co
 import { registerConnectCommands } from './commands/connect';
 import { registerModelCommands } from './commands/models';
 import { showHistoryCommand } from './commands/history';
+import { registerBackupCommands } from './commands/backups';
+import { upgradeCommand } from './commands/upgrade';
+import { rotateSecretsCommand } from './commands/rotate';
 import { readWorkspaceConfigs } from './workspace-configs';
 import { stackHealthView } from './health-view';
 import { HealthPanels } from './panels/health-panel';
@@ -39,7 +42,19 @@ export const activateExtension: CoreModule['activateExtension'] = (context: vsco
     host.assertUsable();
     return host.engineFor(entry.ref.stateDir).listModels(entry.ref.name, { signal });
   };
-  const tree = new StacksTreeProvider(host, liveHealth, workspaceConfigs, liveModels);
+  // Read only when asked: a stack's recovery points (its Backups section expanded) and its secrets' ages (the
+  // stack expanded, or Refresh), never on the refresher's ticks.
+  const lazy: LazySources = {
+    backups: async (entry, signal) => {
+      host.assertUsable();
+      return host.engineFor(entry.ref.stateDir).backups.list(entry.ref.name, { signal });
+    },
+    secretAges: async (entry, signal) => {
+      host.assertUsable();
+      return host.engineFor(entry.ref.stateDir).secrets.ages(entry.ref.name, { signal });
+    },
+  };
+  const tree = new StacksTreeProvider(host, liveHealth, workspaceConfigs, liveModels, lazy);
   const view = shell.view;
   shell.setTree(tree as vscode.TreeDataProvider<unknown>);
   const ctx: CommandContext = { extension: context, host, tree, log };
@@ -86,6 +101,9 @@ export const activateExtension: CoreModule['activateExtension'] = (context: vsco
   shell.serializers.set(COST_VIEW_TYPE, costPanels.serializer);
   const connections = registerConnectCommands(ctx, commands);
   registerModelCommands(commands);
+  registerBackupCommands(commands);
+  commands.register('geusemaker.upgrade', upgradeCommand, changesStacks);
+  commands.register('geusemaker.rotateSecrets', rotateSecretsCommand, changesStacks);
   const healthPanels = new HealthPanels(ctx);
   commands.register('geusemaker.showHealth', (_run, arg) => healthPanels.showCommand(arg));
   context.subscriptions.push(healthPanels);

@@ -29,6 +29,10 @@ export function consoleUrl(kind: ResourceKind, id: string, region: string): stri
     case 'target-group': return `${host}/ec2/home?${q}#TargetGroup:targetGroupArn=${enc(id)}`;
     // CloudFront is global: no region in its console.
     case 'cloudfront-distribution': return `https://console.aws.amazon.com/cloudfront/v4/home#/distributions/${enc(id)}`;
+    case 'backup-vault': return `${host}/backup/home?${q}#/backupvaults/details/${enc(id)}`;
+    case 'backup-plan': return `${host}/backup/home?${q}#/backupplan/details/${enc(id)}`;
+    // AWS Budgets is global: its id is the budget's name.
+    case 'budget': return `https://console.aws.amazon.com/costmanagement/home#/budgets/details?name=${enc(id)}`;
   }
 }
 

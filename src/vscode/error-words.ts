@@ -67,15 +67,17 @@ const EDITOR_COMMANDS: Readonly<Record<string, string>> = {
   deploy: 'Deploy Stack', destroy: 'Destroy Stack', resume: 'Resume Stack', pause: 'Pause Stack', list: 'Refresh',
   health: 'Show Health Panel', init: 'Deploy Stack', prices: 'Show Cost', show: 'Show Stack Details',
   history: 'Show History', rollback: 'Show History',
+  restore: 'Restore from Backup…', upgrade: 'Upgrade Stack…', secrets: 'Rotate Secrets…',
 };
 
 /** CLI flags in editor words (the buttons and settings that do the same); a flag not listed is dropped. */
 const FLAG_WORDS: Readonly<Record<string, string>> = {
   '--profile': 'another AWS profile', '--region': 'another region', '--endpoint': 'the endpoint setting',
   '--state-dir': 'the State Directory setting', '--delete-data': 'Destroy Everything', '--take-over-lock': 'Take Over Lock',
+  '--skip-backup': 'Upgrade Without Backup',
 };
 /** Flags that take a value, so the value goes with them. */
-const VALUE_FLAGS = new Set(['--profile', '--region', '--endpoint', '--state-dir', '--tier', '--instance-type', '--market', '--config', '--access-cidr', '--root-volume-gb']);
+const VALUE_FLAGS = new Set(['--profile', '--region', '--endpoint', '--state-dir', '--tier', '--instance-type', '--market', '--config', '--access-cidr', '--root-volume-gb', '--from', '--as', '--only']);
 
 function flagWords(flag: string, value: string | undefined): string {
   const words = FLAG_WORDS[flag] ?? '';

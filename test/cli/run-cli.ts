@@ -1,5 +1,6 @@
 import type { ClientInstrument } from '../../src/engine/aws/clients';
 import type { SsmFactory } from '../../src/engine/operate';
+import type { BackupApiFactory } from '../../src/engine/backup/api';
 import { runCli, type CliIo } from '../../src/cli/main';
 import { FAST_TIMING, tempDir } from '../harness/engine';
 import { launchRealism } from '../harness/launch-realism';
@@ -25,6 +26,8 @@ export interface CliRunOptions {
   env?: Record<string, string | undefined>;
   /** Every AWS call made, as "service:Command". */
   calls?: string[];
+  /** Recorded AWS Backup answers (moto has no backup jobs or recovery points). */
+  backup?: BackupApiFactory;
 }
 
 /** The CLI in-process against moto (GEUSEMAKER_AWS_ENDPOINT), with fast polling, no retries and the developer's GEUSEMAKER_* left out. */
@@ -64,7 +67,7 @@ export async function cli(argv: string[], options: CliRunOptions): Promise<Run> 
     }
   };
   const code = await runCli([...argv, '--state-dir', options.stateDir, '--max-attempts', '1'], io, {
-    timing: FAST_TIMING, instrument, ssm: options.ssm, interrupt: options.interrupt,
+    timing: FAST_TIMING, instrument, ssm: options.ssm, interrupt: options.interrupt, backup: options.backup,
   });
   return { code, stdout: out.join(''), stderr: err.join('') };
 }

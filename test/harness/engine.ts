@@ -14,6 +14,10 @@ import { testEmulator } from './root-hooks';
 import { launchRealism } from './launch-realism';
 import type { QuotaApi } from '../../src/engine/aws/quotas';
 import { RecordedQuotas } from '../fixtures/quotas/recorded';
+import type { BackupApiFactory } from '../../src/engine/backup/api';
+import { recordedBackup } from './recorded-backup';
+import { bindBackupApi } from '../../src/engine/backup/bound';
+import type { BackupClient } from '@aws-sdk/client-backup';
 
 /** Polls fast: moto is instant, and latency models scale real AWS times down. */
 export const FAST_TIMING: Partial<EngineTiming> = {
@@ -38,8 +42,14 @@ function realism(...args: Parameters<ClientInstrument>): void {
   realismFor.instrument(...args);
 }
 
-export function testEngine(options: { stateDir?: string; instrument?: ClientInstrument; maxAttempts?: number; timing?: Partial<EngineTiming>; quotas?: () => QuotaApi; ssm?: SsmFactory } = {}): Engine {
+export function testEngine(options: {
+  stateDir?: string; instrument?: ClientInstrument; maxAttempts?: number; timing?: Partial<EngineTiming>; quotas?: () => QuotaApi; ssm?: SsmFactory;
+  /** AWS Backup's selections, jobs and recovery points (moto has none): recorded answers unless a test passes its own. */
+  backup?: BackupApiFactory;
+} = {}): Engine {
+  const backup = options.backup ?? recordedBackup();
   return new Engine({
+    backup,
     quotas: options.quotas ?? (() => new RecordedQuotas({ 'L-DB2E81BA': 'g-on-demand-8.json', 'L-3819A6DF': 'g-spot-8.json' })),
     stateDir: options.stateDir ?? tempDir('gm-state-'),
     endpoint: testEmulator().endpoint,
@@ -49,6 +59,8 @@ export function testEngine(options: { stateDir?: string; instrument?: ClientInst
     // EC2 describes a group's instances as real EC2 does (the template's IMDS and root device, the group's market).
     instrument: (client, service) => {
       realism(client, service);
+      // Deploy steps and teardowns reach AWS Backup through their clients: the same recorded answers as the engine's.
+      if (service === 'backup') bindBackupApi(client as BackupClient, backup);
       options.instrument?.(client, service);
     },
   });

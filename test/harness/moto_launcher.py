@@ -12,6 +12,8 @@ from typing import Any, Callable, Iterable
 from werkzeug.serving import make_server
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
+from moto_backup import emulate_backup_gaps
+
 DLAMI_FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "dlami"
 
 
@@ -477,6 +479,7 @@ def main() -> None:
     decode_launch_template_version_user_data()
     launch_group_instances_from_their_version()
     emulate_instance_refresh()
+    emulate_backup_gaps()
     app = Serialised(DomainDispatcherApplication(create_backend_app))
     server = make_server("127.0.0.1", port, app, threaded=True)
     thread = Thread(target=server.serve_forever, daemon=True)

@@ -34,6 +34,7 @@ class RecordedPricing implements PricingApi {
     }
     const byService: Record<string, string> = {
       AmazonEFS: 'get-products-efs.json', AmazonVPC: 'get-products-vpc-public-ipv4.json', AWSELB: 'get-products-elb.json', AmazonCloudFront: 'get-products-cloudfront.json',
+      AWSBackup: 'get-products-backup.json',
     };
     return byService[service] ? fixture(byService[service]) : [];
   }
@@ -103,18 +104,18 @@ describe('cost engine (Price List from recorded-shape responses; spot prices fro
   });
 
   describe('non-compute list prices: live, cached a day, else bundled, each with its source', () => {
-    it('all twelve come live from the recorded answers, then from the cache without calling AWS', async () => {
+    it('all thirteen come live from the recorded answers, then from the cache without calling AWS', async () => {
       const pricing = new RecordedPricing();
       const dir = tempDir('gm-prices-');
       const live = await new PriceBook({ clients: inspector(), pricing, cache: new PriceCache(dir) }).listPrices('us-east-1');
-      assert.deepEqual(Object.values(live).map((q) => q.source.kind), Array(12).fill('live'));
-      assert.deepEqual([live.ebsGp3.usd, live.efsStandard.usd, live.publicIpv4.usd, live.albHour.usd, live.albLcu.usd, live.dataOut.usd], [0.08, 0.3, 0.005, 0.0225, 0.008, 0.09]);
+      assert.deepEqual(Object.values(live).map((q) => q.source.kind), Array(13).fill('live'));
+      assert.deepEqual([live.ebsGp3.usd, live.efsStandard.usd, live.publicIpv4.usd, live.albHour.usd, live.albLcu.usd, live.dataOut.usd, live.backupEfsWarm.usd], [0.08, 0.3, 0.005, 0.0225, 0.008, 0.09, 0.05]);
       assert.equal(live.dataOut.tier, 'first paid tier: 0–10240 GB');
-      assert.equal(pricing.calls, 12);
+      assert.equal(pricing.calls, 13);
       const again = await new PriceBook({ clients: inspector(), pricing, cache: new PriceCache(dir) }).listPrices('us-east-1');
-      assert.deepEqual(Object.values(again).map((q) => q.source.kind), Array(12).fill('cached'));
+      assert.deepEqual(Object.values(again).map((q) => q.source.kind), Array(13).fill('cached'));
       assert.equal(again.dataOut.tier, 'first paid tier: 0–10240 GB', 'the tier survives the cache');
-      assert.equal(pricing.calls, 12, 'the cache answered');
+      assert.equal(pricing.calls, 13, 'the cache answered');
     });
 
     it('denied: the bundled price, marked estimated with the reason; a stale cached price beats it', async () => {
@@ -138,16 +139,18 @@ describe('cost engine (Price List from recorded-shape responses; spot prices fro
       live = await new PriceBook({ clients: inspector(), pricing: new RecordedPricing(), cache: new PriceCache(tempDir('gm-prices-')) }).listPrices('us-east-1');
     });
 
-    it('dev, spot t3.medium at $0.0130/h: 9.49 + 4.00 (50 × 0.08) + 6.00 (20 × 0.30) + 3.65 (0.005 × 730) = $23.14, every line live', () => {
+    it('dev, spot t3.medium at $0.0130/h: 9.49 + 4.00 (50 × 0.08) + 6.00 (20 × 0.30) + 3.65 (0.005 × 730) + 1.65 (daily backups, 14 days: 20 GB × (1 + 13 × 5%) × 0.05) = $24.79, every line live', () => {
       const estimate = estimateMonthly(stackConfigSchema.parse({ name: 'abc', instanceType: 't3.medium', market: 'spot' }), { usdPerHour: 0.013, source: { kind: 'live' } }, DEFAULT_ASSUMPTIONS, live);
-      assert.deepEqual(estimate.lines.map((l) => l.item), ['compute', 'ebs', 'efs', 'public-ipv4', 'data-transfer']);
+      assert.deepEqual(estimate.lines.map((l) => l.item), ['compute', 'ebs', 'efs', 'public-ipv4', 'data-transfer', 'backup']);
       near(estimate.lines[0]?.usd, 9.49);
       near(estimate.lines[1]?.usd, 4.0);
       near(estimate.lines[2]?.usd, 6.0);
       near(estimate.lines[3]?.usd, 3.65);
       near(estimate.lines[4]?.usd, 0);
-      near(estimate.totalUsd, 23.14);
-      assert.deepEqual(estimate.lines.map((l) => l.source), Array(5).fill('live'));
+      near(estimate.lines[5]?.usd, 1.65);
+      near(estimate.totalUsd, 24.79);
+      assert.deepEqual(estimate.lines.map((l) => l.source), Array(6).fill('live'));
+      assert.match(estimate.lines[5]?.basis ?? '', /\(estimate\): 14 daily recovery point\(s\) kept 14 days.*≈ 33 GB of warm storage at \$0\.05\/GB-month/);
       assert.match(estimate.lines[1]?.basis ?? '', /50 GiB gp3 root volume at \$0\.08\/GB-month/);
       assert.match(estimate.lines[2]?.basis ?? '', /elastic throughput: 0 GB read \(assumed\) at \$0\.03\/GB, 0 GB written \(assumed\) at \$0\.06\/GB/);
     });

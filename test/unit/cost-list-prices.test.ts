@@ -20,6 +20,7 @@ const FIXTURE: Record<ListItem, string> = {
   cloudFrontHttpsUs: 'get-products-cloudfront.json',
   cloudFrontHttpsEurope: 'get-products-cloudfront.json',
   dataOut: 'get-products-data-transfer-out.json',
+  backupEfsWarm: 'get-products-backup.json',
 };
 
 function pick(item: ListItem, region = 'us-east-1'): ListPrice {
@@ -43,6 +44,7 @@ describe('non-compute list prices from recorded-shape GetProducts answers (moto 
       cloudFrontHttpsUs: ['DHZMVW4QF8XT7PZE', 0.000001, 'Requests'],
       cloudFrontHttpsEurope: ['Y9V5GCXNFDTH3Y4S', 0.0000012, 'Requests'],
       dataOut: ['WAWEH4PGCVDV6TBG', 0.09, 'GB'],
+      backupEfsWarm: ['T6R2WF9N5PJ3HX8C', 0.05, 'GB-Mo'],
     };
     for (const [item, [sku, usd, unit]] of Object.entries(expected) as [ListItem, [string, number, string]][]) {
       const price = pick(item);
@@ -56,6 +58,7 @@ describe('non-compute list prices from recorded-shape GetProducts answers (moto 
     assert.equal(pick('albHour', 'eu-west-1').sku, 'WJGCS2K3QK4Z9GR4');
     assert.equal(pick('publicIpv4', 'eu-west-1').sku, '7MDVDHK8UTTTPHYB');
     assert.equal(pick('dataOut', 'eu-west-1').sku, 'Y4X8DZEMKEMCT3XQ');
+    assert.deepEqual([pick('backupEfsWarm', 'eu-west-1').sku, pick('backupEfsWarm', 'eu-west-1').usd], ['M3X8KB6Q1TN4YR7D', 0.055]);
     // CloudFront does not depend on the stack's region.
     assert.equal(pick('cloudFrontOutUs', 'eu-west-1').sku, 'RMN3HV3XUUT2KX8M');
   });
@@ -92,6 +95,9 @@ describe('non-compute list prices from recorded-shape GetProducts answers (moto 
     // With neither toLocation nor the usagetype pattern, data out to CloudFront ($0) is outbound too.
     const out = pickListPrice(fixture(FIXTURE.dataOut), { ...queries.dataOut, usagetype: undefined, skipFreeTier: false, filters: queries.dataOut.filters.filter((f) => f.Field !== 'toLocation') });
     assert.ok('problem' in out);
+    // Without the anchored usagetype, EBS warm storage and the logically air-gapped vault's EFS storage (same price) come along.
+    const backup = pickListPrice(fixture(FIXTURE.backupEfsWarm), { ...queries.backupEfsWarm, usagetype: /WarmStorage-ByteHrs/ });
+    assert.ok('usd' in backup && backup.sku !== 'T6R2WF9N5PJ3HX8C', 'a decoy at the same price is taken first');
     // The unit must match: the gp3 IOPS SKU is never a GB-month price.
     assert.ok('problem' in pickListPrice(fixture(FIXTURE.ebsGp3), { ...queries.ebsGp3, unit: 'Hrs' }));
   });

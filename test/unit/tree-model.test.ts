@@ -82,10 +82,11 @@ describe('the Stacks tree as a user sees it', () => {
     assert.match(viewOf({ kind: 'stack', entry: entry(stack('alpha')), health: waiting }).description ?? '', /waiting for capacity/);
   });
 
-  it('under a stack: Services, Resources, Endpoints (and Models when it runs Ollama); created resources grouped by kind with human labels, each with its id', () => {
+  it('under a stack: Services, Resources, Endpoints (Models when it runs Ollama, Backups once deployed); created resources grouped by kind with human labels, each with its id', () => {
     const node: TreeNode = { kind: 'stack', entry: entry(stack('alpha')) };
     const sections = childrenOf(node);
-    assert.deepEqual(labels(sections), ['Services', 'Resources', 'Endpoints', 'Models']);
+    assert.deepEqual(labels(sections), ['Services', 'Resources', 'Endpoints', 'Models', 'Backups']);
+    assert.deepEqual(labels(childrenOf({ kind: 'stack', entry: entry(stack('alpha', 'new')) })), ['Services', 'Resources', 'Endpoints', 'Models'], 'never deployed: nothing to back up');
     const groups = childrenOf(sections[1]!);
     assert.deepEqual(labels(groups), ['Compute', 'Network'], 'compute first, the intent without an id left out');
     assert.deepEqual(groups.map((g) => viewOf(g).description), ['1', '1']);

@@ -56,8 +56,8 @@ describe('the Models section of the Stacks tree', function () {
     const stacks = provider.getChildren();
     const byName = (name: string) => stacks.find((node) => viewOf(node).label === name)!;
     const sectionsOf = (name: string) => provider.getChildren(byName(name)).map((node) => viewOf(node).label);
-    assert.deepEqual(sectionsOf('demo'), ['Services', 'Resources', 'Endpoints', 'Models']);
-    assert.deepEqual(sectionsOf('plain'), ['Services', 'Resources', 'Endpoints'], 'no Models without Ollama');
+    assert.deepEqual(sectionsOf('demo'), ['Services', 'Resources', 'Endpoints', 'Models', 'Backups']);
+    assert.deepEqual(sectionsOf('plain'), ['Services', 'Resources', 'Endpoints', 'Backups'], 'no Models without Ollama');
     const models = () => provider.getChildren(byName('demo')).find((node) => viewOf(node).label === 'Models')!;
     assert.equal(viewOf(models()).collapsible, 'collapsed', 'collapsed at first, so nothing is read until opened');
     assert.equal(viewOf(models()).contextValue, 'section.models.live');

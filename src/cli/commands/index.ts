@@ -1,6 +1,7 @@
 import { version } from '../../../package.json';
 import type { Command, CommandAction } from '../command';
 import { renderHelp } from '../help';
+import { backupList, backupNow, restore } from './backup';
 import { logs, shell, tunnel } from './connect';
 import { cost, prices } from './cost';
 import { deploy, plan } from './deploy';
@@ -13,11 +14,13 @@ import { pause, resume } from './pause';
 import { password } from './password';
 import { render } from './render';
 import { restart } from './restart';
+import { secretsList, secretsRotate } from './secrets';
 import { stateRestore } from './state';
 import { status } from './status';
+import { upgrade } from './upgrade';
 
 /** The CLI's commands, in --help order: help, flag checks and dispatch all come from this table. */
-export const COMMAND_TABLE: readonly Command[] = [init, plan, deploy, destroy, history, rollback, pause, resume, prices, cost, list, show, status, logs, shell, tunnel, restart, password, modelsList, modelsPull, modelsRemove, render, stateRestore];
+export const COMMAND_TABLE: readonly Command[] = [init, plan, deploy, destroy, history, rollback, upgrade, backupNow, backupList, restore, pause, resume, prices, cost, list, show, status, logs, shell, tunnel, restart, password, secretsList, secretsRotate, modelsList, modelsPull, modelsRemove, render, stateRestore];
 
 export const HELP_TEXT = renderHelp(COMMAND_TABLE);
 

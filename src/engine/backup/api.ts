@@ -82,6 +82,8 @@ export interface BackupApi {
   /** Every recovery point in the vault, optionally of one resource, newest first. */
   listRecoveryPoints(vaultName: string, resourceArn?: string): Promise<RecoveryPoint[]>;
   deleteRecoveryPoint(vaultName: string, recoveryPointArn: string): Promise<void>;
+  /** The tags AWS Backup put on a recovery point (StartBackupJob's RecoveryPointTags: why it was taken). */
+  recoveryPointTags(recoveryPointArn: string): Promise<Record<string, string>>;
   startRestoreJob(input: StartRestoreJobInput): Promise<string>;
   describeRestoreJob(restoreJobId: string): Promise<RestoreJob>;
 }

@@ -1,3 +1,4 @@
+import type { HealthStatus } from '../health/types';
 import type { EngineHost, HostOperationOptions } from '../host';
 import type { ProgressListener } from '../progress';
 import type { StackState } from '../state/schema';
@@ -23,6 +24,8 @@ export interface TakenBackup extends StackBackup {
   backupJobId: string;
   /** What the instance wrote before the backup so a restore is consistent ("PostgreSQL dump", "Qdrant snapshot"); empty when no instance ran. */
   flushed: string[];
+  /** Why nothing was flushed (paused, no instance in service, nothing to flush), when it was not. */
+  flushSkipped?: string;
 }
 
 export interface BackupOptions {
@@ -30,6 +33,11 @@ export interface BackupOptions {
   reason: string;
   signal?: AbortSignal;
   onProgress?: ProgressListener;
+  /**
+   * A failing flush stops the backup (the default). The safety backup of a restore goes on without it (said in
+   * `flushSkipped`): a stack restored because its database is broken must still be restorable.
+   */
+  ifFlushFails?: 'stop' | 'back-up-anyway';
 }
 
 export interface RestoreOptions extends HostOperationOptions {
@@ -52,6 +60,12 @@ export interface RestorePlan {
   steps: string[];
 }
 
+/** The health round on the restored stack, as the instance answered it. */
+export interface RestoreHealth {
+  healthy: boolean;
+  services: { service: string; status: HealthStatus; lastError?: string }[];
+}
+
 export interface RestoreResult {
   target: string;
   /** The file system AWS Backup restored into, now the target's. */
@@ -60,6 +74,12 @@ export interface RestoreResult {
   retiredFileSystemId?: string;
   /** A backup taken of the stack before it was switched. */
   safetyBackup?: TakenBackup;
+  /** A new stack: the source's secrets it was given (by name, never values), so the restored data opens. */
+  copiedSecrets?: string[];
+  /** AWS Backup restored into this directory; it was moved to the root, and what the first boot made was kept aside. */
+  settled?: { movedFrom: string; keptAside: string };
+  /** The services on the restored data, as the health round found them. */
+  health: RestoreHealth;
 }
 
 /** Backups of a stack's file system through AWS Backup: list, back up now (consistent), restore. */
@@ -68,31 +88,31 @@ export class BackupService {
 
   /** The stack's recovery points (scheduled and on-demand), newest first, as AWS Backup lists them now. */
   async list(name: string, options: { signal?: AbortSignal } = {}): Promise<StackBackup[]> {
-    void this.host; void name; void options;
-    throw new Error('BackupService.list is not implemented yet');
+    void options;
+    const state = await this.host.requireState(name);
+    const [{ backupVault }, { stackFileSystems, stackRecoveryPoints }] = await Promise.all([import('./target'), import('./points')]);
+    const vaultName = backupVault(state, 'list');
+    const clients = this.host.clients(state.region, state.config.profile);
+    return stackRecoveryPoints(this.host.backupApi(clients), vaultName, stackFileSystems(state));
   }
 
   /** Back up now, under the stack's lock: flush on the instance, start an on-demand job, wait for it. */
   async backupNow(name: string, options: BackupOptions & { takeOverLock?: boolean }): Promise<TakenBackup> {
-    void name; void options;
-    throw new Error('BackupService.backupNow is not implemented yet');
+    return this.host.locked(name, 'backup', options, async () => this.takeBackup(await this.host.requireState(name), options));
   }
 
   /** The same, for a caller that already holds the stack's lock (upgrade, rollback, restore, destroy --delete-data). */
   async takeBackup(state: StackState, options: BackupOptions): Promise<TakenBackup> {
-    void state; void options;
-    throw new Error('BackupService.takeBackup is not implemented yet');
+    return (await import('./take')).takeBackupOf(this.host, state, options);
   }
 
   /** What a restore would do, read-only. */
   async planRestore(name: string, options: Pick<RestoreOptions, 'from' | 'as' | 'signal'>): Promise<RestorePlan> {
-    void name; void options;
-    throw new Error('BackupService.planRestore is not implemented yet');
+    return (await import('./restore')).planRestoreOf(this.host, name, options);
   }
 
   /** Restores the recovery point into a new file system, then a new stack on it (`as`) or the stack switched to it. */
   async restore(name: string, options: RestoreOptions): Promise<RestoreResult> {
-    void name; void options;
-    throw new Error('BackupService.restore is not implemented yet');
+    return (await import('./restore')).restoreOf(this.host, name, options, (state, backup) => this.takeBackup(state, backup));
   }
 }

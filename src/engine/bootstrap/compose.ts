@@ -18,8 +18,8 @@ export const NGINX_SITE_PATH = '/etc/geusemaker/nginx-site.conf';
 export const HTPASSWD_PATH = '/etc/geusemaker/htpasswd';
 
 export interface ComposeOptions {
-  /** Per-stack image overrides; each must still carry an explicit tag other than latest. */
-  images?: Partial<Record<ComposeServiceName, string>>;
+  /** The stack's pinned images over the tested set; each must still carry an explicit tag that names a version. */
+  images?: Readonly<Partial<Record<string, string>>>;
 }
 
 /** A tag names a version when it holds a dotted number (1.2, v1.13.4) or a build date (20250317); cu124-slim only names a line of builds. */
@@ -54,9 +54,24 @@ export function composeServices(input: BootstrapInput): ComposeServiceName[] {
   return on;
 }
 
+/** The images this release was tested with (templates/versions.json): a new stack's, and what `upgrade` moves to. */
+export function testedImages(): Record<ComposeServiceName, string> {
+  return versionsSchema.parse(JSON.parse(readTemplate('versions.json')));
+}
+
+/** The images a stack runs: its pins over the tested set (a service added since the pins were taken gets the tested one). */
+export function stackImages(pinned?: Readonly<Partial<Record<string, string>>>): Record<ComposeServiceName, string> {
+  return versionsSchema.parse({ ...testedImages(), ...pinned });
+}
+
+/** "1.80.3" from "docker.n8n.io/n8nio/n8n:1.80.3": the tag, for plans and history. */
+export function imageTag(image: string): string {
+  return image.slice(image.lastIndexOf(':') + 1);
+}
+
 /** The compose file; secrets stay ${VAR} references that `docker compose --env-file COMPOSE_ENV_FILE` resolves. */
 export function renderCompose(input: BootstrapInput, options: ComposeOptions = {}): string {
-  const versions = versionsSchema.parse({ ...(JSON.parse(readTemplate('versions.json')) as object), ...options.images });
+  const versions = stackImages(options.images);
   const blocks = blocksSchema.parse(parse(readTemplate('compose/services.yml')));
   const names = composeServices(input);
   const services: Record<string, ComposeService> = {};

@@ -4,7 +4,7 @@ import { GeuseError } from '../errors';
 import { names } from '../stack/naming';
 import type { SECRETS } from '../resources/secrets';
 import type { BootstrapInput } from './input';
-import { COMPOSE_ENV_FILE, composeServices, needsProxy, renderCompose, type COMPOSE_SECRET_VARS, type ComposeServiceName } from './compose';
+import { COMPOSE_ENV_FILE, composeServices, needsProxy, renderCompose, type COMPOSE_SECRET_VARS, type ComposeOptions, type ComposeServiceName } from './compose';
 import { renderNginx } from './nginx';
 import { bootstrapStatusParameter } from './status';
 import { fill, readTemplate } from './templates';
@@ -113,8 +113,11 @@ function installPart(input: BootstrapInput): string {
   }).trimEnd();
 }
 
-/** The bootstrap script for one stack and OS variant. It names where secrets live, never their values. */
-export function renderUserDataScript(input: BootstrapInput): string {
+/**
+ * The bootstrap script for one stack and OS variant. It names where secrets live, never their values. `images`
+ * are the stack's pinned images (default: the release's tested set).
+ */
+export function renderUserDataScript(input: BootstrapInput, options: ComposeOptions = {}): string {
   const { config } = input;
   if (!/^fs-[0-9a-f]+$/.test(input.fileSystemId)) throw new Error(`"${input.fileSystemId}" is not an EFS file system id`);
   if (COMPOSE_ENV_FILE !== '/etc/geusemaker/stack.env') throw new Error('compose.ts and the bootstrap disagree on the env file path');
@@ -147,7 +150,7 @@ export function renderUserDataScript(input: BootstrapInput): string {
     COMFY_NODES: on('comfyui') ? words(comfyNodePins().map((node) => `${node.dir}=${node.commit}=${node.url}`), 'ComfyUI node') : '',
     COMFY_UID: String(SERVICE_DIRS.comfyui?.uid ?? 0),
     INSTALL: installPart(input),
-    COMPOSE: heredocBody(renderCompose(input), 'GM_COMPOSE_EOF'),
+    COMPOSE: heredocBody(renderCompose(input, options), 'GM_COMPOSE_EOF'),
     NGINX: proxy ? heredocBody(renderNginx(input), 'GM_NGINX_EOF') : '',
   });
 }
@@ -156,19 +159,19 @@ export function renderUserDataScript(input: BootstrapInput): string {
  * UserData for one stack: the script, gzip-compressed. Compression keeps every variant, compose file included,
  * far below EC2's 16 KiB limit without fetching files at boot; cloud-init unpacks gzip user data by itself.
  */
-export function renderUserData(input: BootstrapInput): RenderedUserData {
-  const script = renderUserDataScript(input);
+export function renderUserData(input: BootstrapInput, options: ComposeOptions = {}): RenderedUserData {
+  const script = renderUserDataScript(input, options);
   const payload = compress(script);
-  if (payload.length > USERDATA_LIMIT_BYTES) throw userDataTooLarge(input, payload.length);
+  if (payload.length > USERDATA_LIMIT_BYTES) throw userDataTooLarge(input, payload.length, options);
   return { script, payload, compressed: true };
 }
 
 const compress = (script: string) => gzipSync(Buffer.from(script, 'utf8'), { level: 9 });
 
 /** Over EC2's limit: names the field that makes it big (the model list is the one that grows without bound). */
-function userDataTooLarge(input: BootstrapInput, bytes: number): GeuseError {
+function userDataTooLarge(input: BootstrapInput, bytes: number, options: ComposeOptions): GeuseError {
   const models = input.config.ollamaModels;
-  const withoutModels = compress(renderUserDataScript({ ...input, config: { ...input.config, ollamaModels: [] } })).length;
+  const withoutModels = compress(renderUserDataScript({ ...input, config: { ...input.config, ollamaModels: [] } }, options)).length;
   const room = USERDATA_LIMIT_BYTES - withoutModels;
   const because = models.length > 0 && withoutModels <= USERDATA_LIMIT_BYTES
     ? `ollamaModels: its ${models.length} model names take ${bytes - withoutModels} of them, and the rest of the bootstrap ${withoutModels}, leaving ${room} bytes for models`

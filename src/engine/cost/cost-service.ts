@@ -8,10 +8,11 @@ import { describeFileSystemById } from '../resources/efs-describe';
 import type { StackConfig } from '../stack/config';
 import type { StackState } from '../state/schema';
 import type { Tier } from '../tiers';
-import { DEFAULT_ASSUMPTIONS, estimateKept, estimateMonthly, type Assumptions, type MonthlyEstimate } from './estimate';
+import { DEFAULT_ASSUMPTIONS, estimateKept, estimateMonthly, type Assumptions, type KeptBackups, type MonthlyEstimate } from './estimate';
 import { HOURS_PER_MONTH } from './fallback-prices';
 import { historicInputs, type HistoricInputs } from './historic-inputs';
-import { hourlyNow, hourlyUnknown, type HourlyNow } from './hourly-now';
+import { hourlyNow, hourlyUnknown, keptLines, type HourlyNow } from './hourly-now';
+import { BACKUP_KEYS } from '../backup/names';
 import { DEFAULT_SPOT_MIN_SAVING, rankPlacements, recommendForStack, type Placement } from './placement';
 import { cheapestPlausible, spotSaving } from './plausible';
 import { PriceBooks, type PriceBooksOptions } from './price-books';
@@ -92,9 +93,10 @@ export class CostService {
     return estimate;
   }
 
-  /** What the recorded stack costs per month as it is: a destroyed stack prices only what it kept (EFS, secrets). */
+  /** What the recorded stack costs per month as it is: a destroyed stack prices only what it kept (EFS, secrets, recovery points). */
   async stackEstimate(state: StackState, assumptions: Assumptions = DEFAULT_ASSUMPTIONS): Promise<MonthlyEstimate> {
     if (state.status !== 'destroyed') return this.estimate(state.config, assumptions);
+    const backups = keptBackups(state);
     const efs = state.resources.efs;
     const kept = efs?.status === 'created' && efs.id ? efs.id : undefined;
     const clients = this.clients(state.region, state.config.profile);
@@ -103,8 +105,8 @@ export class CostService {
       kept ? describeFileSystemById(clients, kept).then((fs) => (fs ? fs.SizeInBytes?.Value ?? null : 'gone' as const), () => undefined) : Promise.resolve(undefined),
     ]);
     // A kept file system deleted since (outside the tool) costs nothing; one AWS would not describe is priced at the assumed size.
-    if (sizeBytes === 'gone') return estimateKept(false, undefined, assumptions, list);
-    return estimateKept(kept !== undefined, typeof sizeBytes === 'number' ? sizeBytes / 1024 ** 3 : undefined, assumptions, list);
+    if (sizeBytes === 'gone') return estimateKept(false, undefined, assumptions, list, backups);
+    return estimateKept(kept !== undefined, typeof sizeBytes === 'number' ? sizeBytes / 1024 ** 3 : undefined, assumptions, list, backups);
   }
 
   /** What the stack has cost so far, from its recorded instance runs and the prices in force then. */
@@ -143,10 +145,10 @@ export class CostService {
     const budget = state.config.monthlyBudgetUsd;
     if (budget === undefined) return undefined;
     const [monthToDate, estimate] = await Promise.all([this.costToDate(name, now, startOfMonth(now)), this.stackEstimate(state)]);
-    // Running: the whole estimate accrues by the hour; otherwise only the kept storage does.
+    // Running: the whole estimate accrues by the hour; otherwise only the kept storage (file system, recovery points) does.
     const perHour = state.status === 'deployed' || state.status === 'deploying'
       ? estimate.totalUsd / HOURS_PER_MONTH
-      : (estimate.lines.find((line) => line.item === 'efs')?.usd ?? 0) / HOURS_PER_MONTH;
+      : keptLines(state, estimate).filter((line) => line.item === 'efs' || line.item === 'backup').reduce((sum, line) => sum + line.usd, 0) / HOURS_PER_MONTH;
     return budgetStatus(budget, monthToDate.totalUsd, perHour, now);
   }
 
@@ -187,4 +189,15 @@ export class CostService {
       return state;
     }
   }
+}
+
+/**
+ * Recovery points a destroyed stack kept, from its state only: the vault's record, and the size destroy recorded
+ * (attrs.keptBackupBytes, the sum of the kept points' BackupSizeInBytes) when it did.
+ */
+function keptBackups(state: StackState): KeptBackups | undefined {
+  const vault = state.resources[BACKUP_KEYS.vault];
+  if (vault?.status !== 'created' || !vault.id) return undefined;
+  const bytes = Number(vault.attrs.keptBackupBytes);
+  return { vault: vault.id, ...(vault.attrs.keptBackupBytes !== undefined && Number.isFinite(bytes) && bytes >= 0 ? { bytes } : {}) };
 }

@@ -1,5 +1,7 @@
 import type { StackConfig } from '../stack/config';
 import { hasCloudFront, isLoadBalanced } from '../tiers';
+import { backupStorage } from './backup-size';
+import { budgetPriceNote } from './budget-price';
 import { HOURS_PER_MONTH } from './fallback-prices';
 import { bundledListQuotes, describeSource, type ListQuote, type ListQuotes, type PriceSource } from './prices';
 
@@ -13,15 +15,17 @@ export interface Assumptions {
   albLcu: number;
   cloudFrontGb: number;
   cloudFrontRequestsMillions: number;
+  /** Share of the file system (percent) that changes between two backups: what each incremental recovery point holds. */
+  backupChangePercent: number;
 }
 
-export const DEFAULT_ASSUMPTIONS: Assumptions = { efsGb: 20, efsReadGb: 0, efsWriteGb: 0, dataOutGb: 10, albLcu: 1, cloudFrontGb: 50, cloudFrontRequestsMillions: 1 };
+export const DEFAULT_ASSUMPTIONS: Assumptions = { efsGb: 20, efsReadGb: 0, efsWriteGb: 0, dataOutGb: 10, albLcu: 1, cloudFrontGb: 50, cloudFrontRequestsMillions: 1, backupChangePercent: 5 };
 
 /** AWS's free data transfer out to the internet per month, across the account. */
 const FREE_DATA_OUT_GB = 100;
 
 export interface EstimateLine {
-  item: 'compute' | 'ebs' | 'efs' | 'public-ipv4' | 'alb' | 'cloudfront' | 'data-transfer';
+  item: 'compute' | 'ebs' | 'efs' | 'public-ipv4' | 'alb' | 'cloudfront' | 'data-transfer' | 'backup';
   usd: number;
   basis: string;
   /** The weakest source among the prices the line uses (estimated, then cached, then live). */
@@ -34,6 +38,8 @@ export interface MonthlyEstimate {
   lines: EstimateLine[];
   totalUsd: number;
   assumptions: Assumptions;
+  /** What the estimate does not price, in words (AWS Budgets' own charge, kept backups of unknown size). */
+  notes?: string[];
   /** For spot stacks: what the same month of compute would cost on demand, and the share spot saves. */
   spotSavings?: { onDemandComputeUsd: number; savedUsd: number; percent: number };
   /** Spot or on-demand for this type here, against the spot-saving threshold (set by the engine, which knows both prices). */
@@ -64,7 +70,7 @@ const dearer = (a: ListQuote, b: ListQuote) => (b.usd > a.usd ? b : a);
  * price, spot's from the cheapest offered AZ; `list`: the rest, the bundled ones unless given), each with its
  * source, and every quantity that is not the config's is an assumption.
  */
-export function estimateMonthly(config: Pick<StackConfig, 'tier' | 'rootVolumeGb' | 'instanceType' | 'market' | 'cloudFront'>, compute: { usdPerHour: number; source: PriceSource; note?: string },
+export function estimateMonthly(config: EstimatedConfig, compute: { usdPerHour: number; source: PriceSource; note?: string },
   assumptions: Assumptions = DEFAULT_ASSUMPTIONS, list: ListQuotes = bundledListQuotes()): MonthlyEstimate {
   const a = assumptions;
   const lines: EstimateLine[] = [
@@ -92,18 +98,41 @@ export function estimateMonthly(config: Pick<StackConfig, 'tier' | 'rootVolumeGb
   const billableOut = Math.max(0, a.dataOutGb - FREE_DATA_OUT_GB);
   lines.push(line('data-transfer', billableOut * list.dataOut.usd,
     `${a.dataOutGb} GB out to the internet (assumed); the first ${FREE_DATA_OUT_GB} GB each month are free, then ${price(list.dataOut, 'GB')}`, [list.dataOut]));
-  return { lines, totalUsd: round(lines.reduce((sum, l) => sum + l.usd, 0)), assumptions };
+  if (config.backup?.enabled) {
+    const stored = backupStorage(a.efsGb, config.backup, a.backupChangePercent);
+    lines.push(line('backup', stored.gb * list.backupEfsWarm.usd, `AWS Backup of the file system (estimate): ${stored.words} of warm storage at ${price(list.backupEfsWarm, 'GB-month')}`, [list.backupEfsWarm]));
+  }
+  const notes = config.monthlyBudgetUsd !== undefined ? [budgetPriceNote()] : [];
+  return { lines, totalUsd: round(lines.reduce((sum, l) => sum + l.usd, 0)), assumptions, ...(notes.length > 0 ? { notes } : {}) };
+}
+
+/** What the estimate reads of a config: the tier's parts, the instance, and (when given) backups and the budget. */
+export type EstimatedConfig = Pick<StackConfig, 'tier' | 'rootVolumeGb' | 'instanceType' | 'market' | 'cloudFront'> & Partial<Pick<StackConfig, 'backup' | 'monthlyBudgetUsd'>>;
+
+/** Recovery points a destroyed stack kept: their vault, and their size when it was recorded. */
+export interface KeptBackups {
+  vault: string;
+  bytes?: number;
 }
 
 /**
- * A destroyed stack whose data was kept: only the file system bills (at its size now when EFS says it, else the
- * assumed size); the secrets are standard Parameter Store parameters, which cost nothing. Nothing runs.
+ * A destroyed stack whose data was kept: the file system bills (at its size now when EFS says it, else the assumed
+ * size), and so do recovery points kept in its backup vault (at their recorded size; unrecorded, a note says they
+ * are not priced); the secrets are standard Parameter Store parameters, which cost nothing. Nothing runs.
  */
-export function estimateKept(efsKept: boolean, sizeNowGb: number | undefined, assumptions: Assumptions = DEFAULT_ASSUMPTIONS, list: ListQuotes = bundledListQuotes()): MonthlyEstimate {
+export function estimateKept(efsKept: boolean, sizeNowGb: number | undefined, assumptions: Assumptions = DEFAULT_ASSUMPTIONS, list: ListQuotes = bundledListQuotes(), backups?: KeptBackups): MonthlyEstimate {
   const gb = sizeNowGb ?? assumptions.efsGb;
   const size = sizeNowGb === undefined ? `${gb} GB (assumed)` : `${gb < 10 ? gb.toFixed(2) : gb.toFixed(0)} GB (its size now)`;
   const lines = efsKept
-    ? [line('efs', gb * list.efsStandard.usd, `kept after destroy: ${size} on EFS Standard at ${price(list.efsStandard, 'GB-month')}; the kept secrets are standard parameters, at no charge; nothing else exists`, [list.efsStandard])]
+    ? [line('efs', gb * list.efsStandard.usd, `kept after destroy: ${size} on EFS Standard at ${price(list.efsStandard, 'GB-month')}; the kept secrets are standard parameters, at no charge; nothing runs`, [list.efsStandard])]
     : [];
-  return { lines, totalUsd: round(lines.reduce((sum, l) => sum + l.usd, 0)), assumptions: { ...assumptions, efsGb: gb } };
+  const notes: string[] = [];
+  if (backups?.bytes !== undefined) {
+    const backupGb = backups.bytes / 1024 ** 3;
+    lines.push(line('backup', backupGb * list.backupEfsWarm.usd,
+      `kept after destroy: ${backupGb < 10 ? backupGb.toFixed(2) : backupGb.toFixed(0)} GB of recovery points in vault ${backups.vault} (their size when the stack was destroyed) at ${price(list.backupEfsWarm, 'GB-month')} of AWS Backup warm storage`, [list.backupEfsWarm]));
+  } else if (backups) {
+    notes.push(`Recovery points kept in vault ${backups.vault} are not priced: their size was not recorded (AWS Backup warm storage is about $${list.backupEfsWarm.usd}/GB-month).`);
+  }
+  return { lines, totalUsd: round(lines.reduce((sum, l) => sum + l.usd, 0)), assumptions: { ...assumptions, efsGb: gb }, ...(notes.length > 0 ? { notes } : {}) };
 }

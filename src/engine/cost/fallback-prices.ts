@@ -54,3 +54,5 @@ export const PUBLIC_IPV4_USD_PER_HOUR = 0.005;
 export const HOURS_PER_MONTH = 730;
 /** EFS Standard storage, per GB-month. */
 export const EFS_STANDARD_USD_PER_GB_MONTH = 0.3;
+/** AWS Backup warm storage of EFS recovery points, per GB-month. */
+export const BACKUP_EFS_WARM_USD_PER_GB_MONTH = 0.05;

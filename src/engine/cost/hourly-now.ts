@@ -1,3 +1,4 @@
+import { BACKUP_KEYS } from '../backup/names';
 import type { StackState } from '../state/schema';
 import type { EstimateLine, MonthlyEstimate } from './estimate';
 import { HOURS_PER_MONTH } from './fallback-prices';
@@ -11,7 +12,7 @@ export interface HourlyNow {
   source: PriceSource['kind'];
   /** The same for people: "live", "cached 5 min ago", "estimated". */
   sourceText: string;
-  /** running: the whole stack bills by the hour; kept: only what a stopped stack keeps (EFS, load balancer); nothing. */
+  /** running: the whole stack bills by the hour; kept: only what a stopped stack keeps (EFS, load balancer, backups); nothing. */
   billing: 'running' | 'kept' | 'nothing';
   basis: string;
 }
@@ -22,10 +23,11 @@ function weakestLine(lines: readonly EstimateLine[]): EstimateLine | undefined {
   return lines.reduce<EstimateLine | undefined>((worst, line) => (!worst || RANK[line.source] > RANK[worst.source] ? line : worst), undefined);
 }
 
-/** What still bills while no instance runs: a kept EFS file system, and a load balancer that still exists. */
-function keptLines(state: Pick<StackState, 'resources'>, estimate: MonthlyEstimate): EstimateLine[] {
+/** What still bills while no instance runs: a kept EFS file system, a load balancer that still exists, the backup vault's recovery points. */
+export function keptLines(state: Pick<StackState, 'resources'>, estimate: MonthlyEstimate): EstimateLine[] {
   const exists = (kind: string) => Object.values(state.resources).some((record) => record.kind === kind && record.status === 'created');
-  return estimate.lines.filter((line) => (line.item === 'efs' && exists('efs')) || (line.item === 'alb' && exists('load-balancer')));
+  const backups = state.resources[BACKUP_KEYS.vault]?.status === 'created';
+  return estimate.lines.filter((line) => (line.item === 'efs' && exists('efs')) || (line.item === 'alb' && exists('load-balancer')) || (line.item === 'backup' && backups));
 }
 
 /**

@@ -1,9 +1,10 @@
+import { BACKUP_EFS_WARM_USD_PER_GB_MONTH } from './fallback-prices';
 import type { PriceFilter } from './price-list';
 
 /** The non-compute list prices an estimate needs, each from its own Price List product. */
 export const LIST_ITEMS = [
   'ebsGp3', 'efsStandard', 'efsElasticRead', 'efsElasticWrite', 'publicIpv4', 'albHour', 'albLcu',
-  'cloudFrontOutUs', 'cloudFrontOutEurope', 'cloudFrontHttpsUs', 'cloudFrontHttpsEurope', 'dataOut',
+  'cloudFrontOutUs', 'cloudFrontOutEurope', 'cloudFrontHttpsUs', 'cloudFrontHttpsEurope', 'dataOut', 'backupEfsWarm',
 ] as const;
 export type ListItem = (typeof LIST_ITEMS)[number];
 
@@ -82,6 +83,11 @@ export function listPriceQueries(regionCode: string): Record<ListItem, ListPrice
       filters: [term('productFamily', 'Data Transfer'), term('transferType', 'AWS Outbound'), term('fromRegionCode', regionCode), term('toLocation', 'External')],
       usagetype: regional('DataTransfer-Out-Bytes'), unit: 'GB', skipFreeTier: true, label: 'data transfer out to the internet',
     },
+    // Warm storage of EFS recovery points; the anchored pattern leaves out cold storage and logically air-gapped vaults (…-EFS-LAGV).
+    backupEfsWarm: {
+      serviceCode: 'AWSBackup', filters: inRegion(term('productFamily', 'AWS Backup Storage')),
+      usagetype: regional('WarmStorage-ByteHrs-EFS'), unit: 'GB-Mo', label: 'AWS Backup warm storage (EFS)',
+    },
   };
 }
 
@@ -99,4 +105,5 @@ export const BUNDLED_LIST_USD: Readonly<Record<ListItem, number>> = {
   cloudFrontHttpsUs: 0.000001,
   cloudFrontHttpsEurope: 0.0000012,
   dataOut: 0.09,
+  backupEfsWarm: BACKUP_EFS_WARM_USD_PER_GB_MONTH,
 };

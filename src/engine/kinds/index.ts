@@ -4,6 +4,9 @@ import { cloudfrontDistribution } from './cloudfront-distribution';
 import { efs } from './efs';
 import { iamRole } from './iam-role';
 import { autoScalingGroup } from './auto-scaling-group';
+import { backupPlan } from './backup-plan';
+import { backupVault } from './backup-vault';
+import { budget } from './budget';
 import { instance } from './instance';
 import { instanceProfile } from './instance-profile';
 import { launchTemplate } from './launch-template';
@@ -30,7 +33,7 @@ import { vpc } from './vpc';
 export const KINDS = [
   vpc, subnet, internetGateway, routeTable, securityGroup, efs, mountTarget, iamRole, instanceProfile, ssmParameter,
   loadBalancer, targetGroup, listener, listenerRule, cloudfrontDistribution, volume, networkInterface, instance, launchTemplate,
-  snsTopic, autoScalingGroup,
+  snsTopic, autoScalingGroup, budget, backupVault, backupPlan,
 ] as const satisfies readonly ResourceKindDef[];
 
 type AnyKind = (typeof KINDS)[number];

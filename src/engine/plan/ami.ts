@@ -1,10 +1,11 @@
-import { DescribeImagesCommand } from '@aws-sdk/client-ec2';
+import { DescribeImagesCommand, DescribeInstancesCommand, DescribeLaunchTemplateVersionsCommand } from '@aws-sdk/client-ec2';
 import { GetParameterCommand, paginateGetParametersByPath } from '@aws-sdk/client-ssm';
 import { z } from 'zod';
 import type { AwsClients } from '../aws/clients';
 import { awsErrorCode, classifyAwsError } from '../aws/classify';
 import { GeuseError, invalidInput } from '../errors';
 import type { AmiType, OsChoice, StackConfig } from '../stack/config';
+import type { StackState } from '../state/schema';
 import { isGpuTier } from '../tiers';
 
 export type Architecture = 'x86_64' | 'arm64';
@@ -27,7 +28,8 @@ export interface ResolvedAmi {
   /** Size of the image's root snapshot: the root volume may not be smaller (Deep Learning AMIs need 75 GiB or more). */
   rootSnapshotGb?: number;
   os: OsChoice;
-  source: 'ssm-parameter' | 'name-pattern' | 'override';
+  /** pinned: the AMI the stack was pinned to at its first deploy (or by its last upgrade). */
+  source: 'ssm-parameter' | 'name-pattern' | 'override' | 'pinned';
   /** The parameter or name pattern it was found by. */
   via?: string;
 }
@@ -204,4 +206,61 @@ export async function resolveAmi(clients: AwsClients, config: StackConfig, archi
     message: `No ${source.description} in ${config.region}: ${source.versioned ? `no SSM parameter under ${source.versioned.path} is named like ${source.parameter}` : `the SSM parameter ${source.parameter} does not exist there`} and no image owned by ${source.owner} matches "${source.namePattern}".`,
     nextStep: 'Choose another region or os, or set amiId to an image you know works in this region.',
   });
+}
+
+/**
+ * A pinned AMI as DescribeImages says it is now: undefined when it no longer exists or is no longer available
+ * (its publisher deregistered it), so no new instance can boot from it.
+ */
+export async function describePinnedAmi(clients: AwsClients, amiId: string, os: OsChoice, since: string | undefined, profile?: string): Promise<ResolvedAmi | undefined> {
+  const image = await describeImage(clients, amiId, profile);
+  if (!image || (image.State && image.State !== 'available')) return undefined;
+  return resolved(image, os, 'pinned', since ? `since ${since}` : 'what the stack runs');
+}
+
+const templateVersionSchema = z.object({
+  LaunchTemplateData: z.object({
+    ImageId: z.string().optional(),
+    BlockDeviceMappings: z.array(z.object({ DeviceName: z.string().optional(), Ebs: z.object({ VolumeSize: z.number().optional() }).optional() })).optional(),
+  }).optional(),
+});
+
+/** What the stack's instances boot now, read from EC2: the image of the launch template version it journaled. */
+export interface LaunchedImage {
+  amiId: string;
+  rootDeviceName?: string;
+  rootVolumeGb?: number;
+  /** Where it was read: the launch template version, or the instance itself (a stack from before groups). */
+  from: 'launch-template' | 'instance';
+}
+
+/**
+ * The AMI a stack deployed before pins existed runs: its launch template version's, else its instance's.
+ * Undefined when neither is recorded or readable (the stack then takes the newest of its family, as a new one).
+ */
+export async function launchedImage(clients: AwsClients, state: StackState): Promise<LaunchedImage | undefined> {
+  const template = state.resources['launch-template'];
+  if (template?.status === 'created' && template.id) {
+    try {
+      const out = await clients.ec2.send(new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: template.id, Versions: [template.attrs.version ?? '$Latest'] }));
+      const data = templateVersionSchema.safeParse(out.LaunchTemplateVersions?.[0]).data?.LaunchTemplateData;
+      if (data?.ImageId) {
+        const root = data.BlockDeviceMappings?.[0];
+        return { amiId: data.ImageId, rootDeviceName: root?.DeviceName, rootVolumeGb: root?.Ebs?.VolumeSize, from: 'launch-template' };
+      }
+    } catch (error) {
+      if (!/NotFound|does not exist/i.test(`${awsErrorCode(error) ?? ''} ${(error as Error).message}`)) throw classifyAwsError(error, { profile: state.config.profile });
+    }
+  }
+  const instance = state.resources.instance;
+  if (instance?.status === 'created' && instance.id) {
+    try {
+      const out = await clients.ec2.send(new DescribeInstancesCommand({ InstanceIds: [instance.id] }));
+      const imageId = out.Reservations?.[0]?.Instances?.[0]?.ImageId;
+      if (imageId) return { amiId: imageId, from: 'instance' };
+    } catch (error) {
+      if (!awsErrorCode(error)?.startsWith('InvalidInstanceID')) throw classifyAwsError(error, { profile: state.config.profile });
+    }
+  }
+  return undefined;
 }

@@ -16,7 +16,9 @@ import { describeForeign, describeOwner, otherStackIds, ownershipOf, splitByOwne
 import { fixedNameConflicts } from './name-preflight';
 import { stackSteps, type StepSpec } from './stack-steps';
 import { loadBalancerSubnetsOf } from '../resources/load-balancer-network';
-import { resolveAmi } from './ami';
+import { resolvePins, type PinOverride, type PinResolution } from './pins';
+import { testedImages } from '../bootstrap/compose';
+import { describeImageChange, imageChanges, renderedServices, type ImageChange } from '../upgrade/images';
 import { checkInstanceFamily } from './gpu-families';
 import { gpuQuotaPreflight } from './gpu-quota';
 import { gpuVcpusInUse } from './gpu-in-use';
@@ -57,6 +59,14 @@ export interface DeployPlan {
   diff?: StackDiff;
   /** What was changed outside GeuseMaker since it was applied (read live); deploy repairs what is listed here only. */
   drift?: DriftReport;
+  /** Newer than what the stack is pinned to: the release's tested images and the newest AMI of its family (`geusemaker upgrade`). */
+  upgrade?: UpgradeAvailable;
+}
+
+/** What `geusemaker upgrade` would move a pinned stack to. */
+export interface UpgradeAvailable {
+  images: ImageChange[];
+  ami?: { from: string; to: string; toName?: string };
 }
 
 async function checked<T>(call: () => Promise<T>, profile?: string): Promise<T> {
@@ -176,6 +186,10 @@ export interface PlanOptions {
   adopt?: boolean;
   /** Service Quotas for the GPU vCPU preflight (injected: moto has no EC2 quotas); without it the check is skipped with a warning. */
   quotas?: QuotaApi;
+  /** Render these instead of the stack's pins: an upgrade's target, or the previous pins it rolls back to. */
+  pins?: PinOverride;
+  /** An upgrade keeps the instance type and replaces terminate-first: it needs no GPU vCPUs beyond what runs. */
+  skipGpuQuota?: boolean;
 }
 
 /** Read-only: checks the config against the account and says what deploy would create, reuse and keep. */
@@ -199,15 +213,16 @@ export async function planDeploy(clients: AwsClients, config: StackConfig, state
       'Choose an instance type offered more widely, or another region.');
   }
   const warnings: string[] = [];
-  if (isGpuTier(config.tier)) {
+  if (isGpuTier(config.tier) && !options.skipGpuQuota) {
     if (options.quotas) {
       const inUse = await checked(() => gpuVcpusInUse(clients, config.instanceType, config.name), config.profile);
       warnings.push(...await gpuQuotaPreflight(options.quotas, config, typeFacts.vcpus, inUse));
     } else warnings.push('The GPU vCPU quota was not checked (no Service Quotas access configured).');
   }
   const owner = ownershipOf(state);
-  const [ami, network, swept, loadBalancerSubnets, fixedNames] = await firstFailureInOrder([
-    resolveAmi(clients, config, architecture),
+  const [pins, network, swept, loadBalancerSubnets, fixedNames] = await firstFailureInOrder([
+    // A stack with no instance to keep (destroyed with its data kept, a first deploy) never waits for an upgrade.
+    resolvePins(clients, config, state, architecture, options.pins, { newestWhenGone: !wasApplied(state) }),
     checkExistingNetwork(clients, config, zones),
     checked(() => sweepStack(clients, config.name), config.profile),
     loadBalancerSubnetsOf(clients, config),
@@ -222,9 +237,11 @@ export async function planDeploy(clients: AwsClients, config: StackConfig, state
     adoptedStackId = ids[0];
     warnings.push(`Adopting ${foreign.length} existing resource(s) of ${describeOwner(foreign, adoptedStackId!)}.`);
   }
+  const ami = pins.ami;
   const ordered = config.network.mode === 'new' && config.market === 'spot' ? await cheapestSpotFirst(clients, config.instanceType, zones) : zones;
   const facts: PlanFacts = {
-    accountId: identity.Account ?? '000000000000', architecture, amiId: ami.amiId, rootDeviceName: ami.rootDeviceName, os: ami.os,
+    accountId: identity.Account ?? '000000000000', architecture, amiId: ami.amiId, ...(ami.name ? { amiName: ami.name } : {}), rootDeviceName: ami.rootDeviceName, os: ami.os,
+    images: pins.images,
     amiSource: `${ami.name ?? ami.amiId} (${ami.source}${ami.via && ami.source !== 'override' ? `: ${ami.via}` : ''})`,
     rootVolumeGb: Math.max(config.rootVolumeGb, ami.rootSnapshotGb ?? 0),
     zones: config.network.mode === 'new' ? ordered.slice(0, 2) : zones, existingSubnets: existingSubnets.length > 0 ? existingSubnets : undefined,
@@ -232,7 +249,19 @@ export async function planDeploy(clients: AwsClients, config: StackConfig, state
   };
   const groupZones = facts.existingSubnets ? [...new Set(facts.existingSubnets.map((s) => s.zone))] : facts.zones;
   facts.instanceTypes = await checked(() => groupInstanceTypes(clients, config, groupZones), config.profile);
-  const live = adoptedStackId ? undefined : await checkInstance(clients, config, state, { ...facts, amiName: ami.name });
+  const live = adoptedStackId ? undefined : await checkInstance(clients, config, state, facts);
+  if (pins.gone) {
+    // Nothing new boots from it: refused when this deploy would launch an instance, else said.
+    const { what, fix } = pinnedAmiGone(config, pins);
+    if (live === undefined || live.differences.some((d) => d.how === 'replace')) {
+      throw new GeuseError({ code: 'AMI_NOT_FOUND', kind: 'not-found', message: `${what}, so this deploy could not launch an instance from it; nothing was changed.`, nextStep: fix });
+    }
+    warnings.push(`${what}: the running instance keeps running, but a replacement (a spot interruption, a failed health check) could not boot from it. ${fix}`);
+  }
+  if (pins.replacedGone) {
+    const gone = pins.replacedGone;
+    warnings.push(`The AMI this stack was pinned to, ${gone.amiId}${gone.amiName ? ` (${gone.amiName})` : ''}, no longer exists in ${config.region}: the instance launches from the newest of its family, ${ami.amiId}${ami.name ? ` (${ami.name})` : ''}, which becomes its pin.`);
+  }
   const items: PlanItem[] = stackSteps({ config }).map((spec) => planItem(spec, config, facts, state, adoptedStackId));
   const instanceItem = items.find((item) => item.step === 'instance');
   if (instanceItem) instanceItem.note = groupWords(config, facts);
@@ -260,7 +289,36 @@ export async function planDeploy(clients: AwsClients, config: StackConfig, state
   }
   if (config.market === 'spot' && !config.onDemandFallback) warnings.push('Spot without on-demand fallback: if AWS has no spot capacity, deploy stops without an instance.');
   const amiFacts = { id: ami.amiId, ...(ami.name ? { name: ami.name } : {}), architecture, source: facts.amiSource ?? ami.source };
-  return { config, facts, items, adoptedStackId, warnings, ami: amiFacts, ...(diff ? { diff } : {}), ...(drift ? { drift } : {}) };
+  // Only a stack that runs already has something to upgrade (a new one gets the newest).
+  const upgrade = state && pins.amiFrom !== 'newest' && !options.pins ? upgradeAvailable(config, state, pins) : undefined;
+  if (upgrade) warnings.push(upgradeAdvice(config, upgrade));
+  return { config, facts, items, adoptedStackId, warnings, ami: amiFacts, ...(diff ? { diff } : {}), ...(drift ? { drift } : {}), ...(upgrade ? { upgrade } : {}) };
+}
+
+/** Newer tested images (of the services the stack runs) and a newer AMI of its family than the pins; undefined when none. */
+function upgradeAvailable(config: StackConfig, state: StackState, pins: PinResolution): UpgradeAvailable | undefined {
+  const images = imageChanges(pins.images, testedImages(), renderedServices(config, state.resources));
+  const newest = pins.newest;
+  const ami = pins.amiFrom !== 'config' && newest && newest.amiId !== pins.ami.amiId ? { from: pins.ami.amiId, to: newest.amiId, ...(newest.name ? { toName: newest.name } : {}) } : undefined;
+  return images.length > 0 || ami ? { images, ...(ami ? { ami } : {}) } : undefined;
+}
+
+function upgradeAdvice(config: StackConfig, upgrade: UpgradeAvailable): string {
+  const parts = [
+    ...(upgrade.images.length > 0 ? [`images ${upgrade.images.map(describeImageChange).join(', ')}`] : []),
+    ...(upgrade.ami ? [`AMI ${upgrade.ami.from} → ${upgrade.ami.to}${upgrade.ami.toName ? ` (${upgrade.ami.toName})` : ''}`] : []),
+  ];
+  return `Newer versions than this stack is pinned to: ${parts.join('; ')}. Deploy keeps the pinned ones; run \`geusemaker upgrade ${config.name}\` to move to them (a backup first, then health is checked and a failure rolls back).`;
+}
+
+/** The pinned AMI was deregistered (nothing new boots from it), and the way out. */
+function pinnedAmiGone(config: StackConfig, pins: PinResolution): { what: string; fix: string } {
+  const gone = pins.gone!;
+  const newest = pins.newest ? ` to ${pins.newest.amiId}${pins.newest.name ? ` (${pins.newest.name})` : ''}` : '';
+  return {
+    what: `The AMI this stack is pinned to, ${gone.amiId}${gone.amiName ? ` (${gone.amiName})` : ''}, no longer exists in ${config.region} (its publisher deregistered it)`,
+    fix: `Run \`geusemaker upgrade ${config.name}\` to move the stack${newest} (a backup first), or set amiId to an image you choose.`,
+  };
 }
 
 /** The plan's words for the group: its types and market, and what happens when AWS takes the instance back. */

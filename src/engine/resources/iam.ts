@@ -131,7 +131,7 @@ export async function ensureRole(ctx: StepContext): Promise<WithId> {
   return { outcome, detail: roleName, id: roleName };
 }
 
-async function hasManagedPolicy(ctx: StepContext, roleName: string, arn: string): Promise<boolean> {
+export async function hasManagedPolicy(ctx: Pick<StepContext, 'clients'>, roleName: string, arn: string): Promise<boolean> {
   for await (const page of paginateListAttachedRolePolicies({ client: ctx.clients.iam }, { RoleName: roleName })) {
     if (page.AttachedPolicies?.some((attached) => attached.PolicyArn === arn)) return true;
   }

@@ -36,10 +36,11 @@ function launchTemplateName(stack: string): string {
 /** Everything an instance is launched with. The market is the group's (its mixed-instances policy), never the template's. */
 function templateData(ctx: StepContext, inputs: TemplateInputs): { data: RequestLaunchTemplateData; script: string } {
   // The OS variant follows the AMI plan.ts resolved; gpu stacks boot a Deep Learning AMI (NVIDIA driver present).
+  // The images are the stack's pins, so a redeploy never changes them unless `upgrade` does.
   const userData = renderUserData({
     config: ctx.config, region: ctx.clients.region, fileSystemId: inputs.fileSystemId, publicUrl: publicUrlFrom(ctx.config, ctx.journal.state.resources),
     os: ctx.facts.os ?? 'al2023', architecture: ctx.facts.architecture, gpu: isGpuTier(ctx.config.tier),
-  });
+  }, { images: ctx.facts.images });
   const data: RequestLaunchTemplateData = {
     ImageId: ctx.facts.amiId,
     // The group's overrides pick among the interchangeable types; this one is the first choice.

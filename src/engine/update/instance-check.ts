@@ -4,6 +4,7 @@ import { DescribeInstanceAttributeCommand, DescribeInstancesCommand, DescribeVol
 import { z } from 'zod';
 import type { AwsClients } from '../aws/clients';
 import { classifyAwsError, isNotFound } from '../aws/classify';
+import { stackImages } from '../bootstrap/compose';
 import { renderUserDataScript } from '../bootstrap/userdata';
 import type { PlanFacts } from '../context';
 import { LIVE_INSTANCE_STATES } from '../live';
@@ -11,6 +12,7 @@ import { publicUrlFrom } from '../resources/public-url';
 import { architectureOf, type StackConfig } from '../stack/config';
 import { isGpuTier } from '../tiers';
 import type { StackState } from '../state/schema';
+import { describeImageChange, imageChanges, renderedServices } from '../upgrade/images';
 
 /** How the running instance differs from what the configuration asks for, read from EC2. */
 export interface InstanceDifference {
@@ -98,7 +100,7 @@ export function expectedScript(config: StackConfig, state: StackState, facts: Pl
     return renderUserDataScript({
       config, region: config.region, fileSystemId, publicUrl: publicUrlFrom(config, resources),
       os: config.os ?? facts.os ?? 'al2023', architecture: architectureOf(config.instanceType), gpu: isGpuTier(config.tier),
-    });
+    }, { images: facts.images });
   } catch {
     return undefined;
   }
@@ -149,7 +151,10 @@ export async function checkInstance(
     const expected = options.script ?? expectedScript(config, state, facts);
     const runs = expected === undefined ? undefined : await runsBootstrap(clients, live.InstanceId, record.attrs.bootstrap || undefined, expected);
     if (runs === false) {
-      const fields = BOOTSTRAP_FIELDS.filter((field) => !same(config[field], state.config[field]));
+      const fields: string[] = BOOTSTRAP_FIELDS.filter((field) => !same(config[field], state.config[field]));
+      // New images (an upgrade) are named with their versions: "images n8n 1.80.3 → 1.81.0".
+      const images = imageChanges(stackImages(state.pins?.images), stackImages(facts.images), renderedServices(config, state.resources));
+      if (images.length > 0) fields.push(`images ${images.map(describeImageChange).join(', ')}`);
       const what = fields.length > 0 ? fields.join(', ') : 'what GeuseMaker renders now';
       differ('bootstrap', 'its current compose and settings', what, 'in-place', `services and settings on the instance (${what}) updated in place`);
     }

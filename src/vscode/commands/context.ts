@@ -22,7 +22,7 @@ export interface PickedStack {
   engine: Engine;
 }
 
-const NODE_KINDS = ['stack', 'section', 'service', 'resource-group', 'resource', 'endpoint', 'other-workspaces', 'loading', 'error', 'empty'] as const;
+const NODE_KINDS = ['stack', 'section', 'service', 'resource-group', 'resource', 'endpoint', 'other-workspaces', 'loading', 'error', 'empty', 'backup', 'backups-note'] as const;
 const nodeShape = z.looseObject({ kind: z.enum(NODE_KINDS) });
 
 /**

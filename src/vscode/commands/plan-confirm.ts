@@ -14,3 +14,14 @@ export async function confirmPlan(ctx: CommandContext, plan: DeployPlan, questio
   const go = await vscode.window.showInformationMessage(question, { modal: true, detail: [...header, ...planDialogLines(plan, lines)].join('\n') }, action);
   return go === action;
 }
+
+/**
+ * The confirmation of an operation the engine plans as plain-words lines (a restore, a rotation): the lines to the
+ * log, and a modal with them and one button that goes ahead. `warn`: the warning style, for what replaces data.
+ */
+export async function confirmLines(ctx: CommandContext, question: string, action: string, lines: readonly string[], warn = false): Promise<boolean> {
+  ctx.log.info([question, ...lines].join('\n'));
+  const show = warn ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
+  const go = await show(question, { modal: true, detail: lines.join('\n') }, action);
+  return go === action;
+}

@@ -4,9 +4,10 @@ import {
 import { COST_ITEMS, MAX_STACKS, type CostItem, type CostPointView, type CostSnapshot, type EstimateLineView, type PriceSourceView, type StackCost } from '../../protocol/cost';
 import type { StackTarget } from '../../protocol/health';
 
-const LABELS: Record<CostItem, string> = {
+/** Every item the cost engine prices (the panel's table shows COST_ITEMS of them). */
+const LABELS: Record<CostItem | EstimateLine['item'], string> = {
   compute: 'Compute', ebs: 'EBS root volume', efs: 'EFS storage', 'public-ipv4': 'Public IPv4',
-  alb: 'Load balancer (ALB)', cloudfront: 'CloudFront', 'data-transfer': 'Data transfer out',
+  alb: 'Load balancer (ALB)', cloudfront: 'CloudFront', 'data-transfer': 'Data transfer out', backup: 'AWS Backup storage',
 };
 
 const cut = (value: string, max: number) => (value.length <= max ? value : `${value.slice(0, max - 1)}…`);
@@ -37,10 +38,10 @@ function lines(estimate: MonthlyEstimate, tier: string): EstimateLineView[] {
 /** An instance runs while its interval is open: that, not the stack's status, is what bills by the hour. */
 const isRunning = (state: StackState) => state.compute.some((run) => !run.endedAt);
 
-/** What bills while no instance runs: a kept EFS file system, and a load balancer that still exists. */
+/** What bills while no instance runs: a kept EFS file system, its kept backups, and a load balancer that still exists. */
 function keptLines(state: StackState, estimate: MonthlyEstimate | undefined): EstimateLine[] {
   const exists = (kind: string) => Object.values(state.resources).some((record) => record.kind === kind && record.status === 'created');
-  return (estimate?.lines ?? []).filter((line) => (line.item === 'efs' && exists('efs')) || (line.item === 'alb' && exists('load-balancer')));
+  return (estimate?.lines ?? []).filter((line) => (line.item === 'efs' && exists('efs')) || (line.item === 'alb' && exists('load-balancer')) || (line.item === 'backup' && exists('backup-vault')));
 }
 
 /** Today's rate: running, the whole estimate by the hour; otherwise only what is kept (as the budget projects it). */

@@ -21,6 +21,17 @@ export function localDate(iso: string, format: ViewFormat): string {
   }
 }
 
+/** "3 Dec 2026" in the user's locale (a date without its time); the raw text when it is not a date. */
+export function localDay(iso: string, format: ViewFormat): string {
+  const time = Date.parse(iso);
+  if (Number.isNaN(time)) return iso;
+  try {
+    return new Intl.DateTimeFormat(format.locale, { dateStyle: 'medium' }).format(time);
+  } catch {
+    return new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' }).format(time);
+  }
+}
+
 /** "just now", "4 min ago", "2 h ago", "3 days ago". */
 export function ago(iso: string, format: ViewFormat): string {
   const time = Date.parse(iso);

@@ -8,6 +8,8 @@ import { GROUP_LOOKS, kindLook, RESOURCE_GROUPS, resourceLabel, type ResourceGro
 import { healthLook, stackLook, statusLook, type HealthStatus } from './status';
 import { describeChange, unappliedChanges, type ConfigChange, type WorkspaceConfig } from './config-changes';
 import { hasModels, modelsChildren, modelsNodeView, modelsSectionView, type ModelsTreeNode, type ModelsView } from './models-nodes';
+import { backupsChildren, backupsNodeView, backupsSectionView, hasBackups, type BackupsTreeNode, type BackupsView } from './backups-nodes';
+import { dueSecrets, ROTATION_DUE_WORDS, rotationLines, type SecretAgesView } from './secret-ages';
 
 /** Last known health of one service, as the tree shows it. */
 export interface ServiceHealthView {
@@ -46,8 +48,8 @@ export interface ServiceRow {
 }
 
 export type TreeNode =
-  | { kind: 'stack'; entry: StackEntry; health?: StackHealthView; before?: StackStatus; unapplied?: Unapplied }
-  | { kind: 'section'; section: 'services' | 'resources' | 'endpoints' | 'models'; entry: StackEntry; health?: StackHealthView; models?: ModelsView }
+  | { kind: 'stack'; entry: StackEntry; health?: StackHealthView; before?: StackStatus; unapplied?: Unapplied; secrets?: SecretAgesView }
+  | { kind: 'section'; section: 'services' | 'resources' | 'endpoints' | 'models' | 'backups'; entry: StackEntry; health?: StackHealthView; models?: ModelsView; backups?: BackupsView }
   | { kind: 'service'; entry: StackEntry; service: ServiceRow; health?: ServiceHealthView }
   | { kind: 'resource-group'; entry: StackEntry; group: ResourceGroup; records: ResourceRecord[] }
   | { kind: 'resource'; entry: StackEntry; record: ResourceRecord }
@@ -56,7 +58,8 @@ export type TreeNode =
   | { kind: 'loading' }
   | { kind: 'empty'; id: string; text: string }
   | { kind: 'error'; error: GeuseError; scope: 'root' | 'stack'; stackKey?: string }
-  | ModelsTreeNode;
+  | ModelsTreeNode
+  | BackupsTreeNode;
 
 /** The workspace's config file for a stack differs from what is applied: which file, and how. */
 export interface Unapplied {
@@ -87,6 +90,10 @@ export interface TreeMemory {
   wanted?: ReadonlyMap<string, WorkspaceConfig>;
   /** Each stack's models, once its Models section was expanded (models-nodes.ts). */
   models?: ReadonlyMap<string, ModelsView>;
+  /** Each stack's recovery points, once its Backups section was expanded (backups-nodes.ts). */
+  backups?: ReadonlyMap<string, BackupsView>;
+  /** Each stack's secret ages, once it was expanded or on Refresh (secret-ages.ts). */
+  secretAges?: ReadonlyMap<string, SecretAgesView>;
 }
 
 const NO_MEMORY: TreeMemory = { health: new Map(), settled: new Map() };
@@ -102,7 +109,8 @@ export function serviceName(service: CatalogueService): string {
 }
 
 function stackNode(entry: StackEntry, memory: TreeMemory): TreeNode {
-  const node: TreeNode = { kind: 'stack', entry, health: memory.health.get(keyOf(entry)), before: memory.settled.get(keyOf(entry)) };
+  const secrets = memory.secretAges?.get(keyOf(entry));
+  const node: TreeNode = { kind: 'stack', entry, health: memory.health.get(keyOf(entry)), before: memory.settled.get(keyOf(entry)), ...(secrets ? { secrets } : {}) };
   // Only this workspace's stacks: the file is this workspace's, a stack of another folder only shares the name.
   const file = entry.origin === 'workspace' && entry.state ? memory.wanted?.get(entry.ref.name) : undefined;
   const changes = file && entry.state ? unappliedChanges(entry.state, file) : [];
@@ -140,12 +148,14 @@ export function childrenOf(node: TreeNode, memory: TreeMemory = NO_MEMORY): Tree
       if (node.health?.error) return [{ kind: 'error', error: node.health.error, scope: 'stack', stackKey: keyOf(node.entry) }];
       const sections: TreeNode[] = (['services', 'resources', 'endpoints'] as const).map((section) => ({ kind: 'section', section, entry: node.entry, health: node.health }));
       if (hasModels(node.entry)) sections.push({ kind: 'section', section: 'models', entry: node.entry, models: memory.models?.get(keyOf(node.entry)) });
+      if (hasBackups(node.entry)) sections.push({ kind: 'section', section: 'backups', entry: node.entry, backups: memory.backups?.get(keyOf(node.entry)) });
       return sections;
     }
     case 'section': {
       const state = node.entry.state;
       if (!state) return [];
       if (node.section === 'models') return modelsChildren(node.entry, memory.models?.get(keyOf(node.entry)));
+      if (node.section === 'backups') return backupsChildren(node.entry, memory.backups?.get(keyOf(node.entry)));
       const children = sectionChildren(node.section, node.entry, state, node.health);
       return children.length > 0 ? children : [{ kind: 'empty', id: `${keyOf(node.entry)}::${node.section}::empty`, text: EMPTY_TEXT[node.section] }];
     }
@@ -198,7 +208,7 @@ export function viewOf(node: TreeNode): NodeView {
 /** The node's look with times in the editor's locale and ages against `format.now`. */
 export function viewWith(node: TreeNode, format: ViewFormat): NodeView {
   switch (node.kind) {
-    case 'stack': return stackView(node.entry, node.health, node.before, format, node.unapplied);
+    case 'stack': return stackView(node.entry, node.health, node.before, format, node.unapplied, node.secrets);
     case 'other-workspaces':
       return {
         id: 'other-workspaces', label: 'Other workspaces', description: `${node.entries.length} stack${node.entries.length === 1 ? '' : 's'}`,
@@ -217,6 +227,8 @@ export function viewWith(node: TreeNode, format: ViewFormat): NodeView {
     case 'endpoint': return endpointView(node);
     case 'model':
     case 'models-note': return modelsNodeView(node, format);
+    case 'backup':
+    case 'backups-note': return backupsNodeView(node, format);
     case 'empty':
       return { id: node.id, label: node.text, tooltip: node.text, contextValue: 'empty', collapsible: 'none' };
     case 'loading':
@@ -236,6 +248,7 @@ export function viewWith(node: TreeNode, format: ViewFormat): NodeView {
 
 function sectionView(node: Extract<TreeNode, { kind: 'section' }>, format: ViewFormat): NodeView {
   if (node.section === 'models') return modelsSectionView(node.entry, node.models, format);
+  if (node.section === 'backups') return backupsSectionView(node.entry, node.backups, format);
   const state = node.entry.state;
   const base = { id: `${keyOf(node.entry)}::${node.section}`, label: SECTION_LOOKS[node.section].label, icon: { id: SECTION_LOOKS[node.section].icon }, contextValue: `section.${node.section}` };
   if (node.section === 'services') {
@@ -324,7 +337,7 @@ function changeLines(state: StackState, unapplied: Unapplied | undefined, format
   return lines;
 }
 
-function stackView(entry: StackEntry, health: StackHealthView | undefined, before: StackStatus | undefined, format: ViewFormat, unapplied?: Unapplied): NodeView {
+function stackView(entry: StackEntry, health: StackHealthView | undefined, before: StackStatus | undefined, format: ViewFormat, unapplied?: Unapplied, secrets?: SecretAgesView): NodeView {
   const id = `${entry.origin}::${keyOf(entry)}`;
   const state = entry.state;
   if (!state) {
@@ -358,13 +371,16 @@ function stackView(entry: StackEntry, health: StackHealthView | undefined, befor
   const hourly = look.billing && health?.hourly
     ? { text: `$${health.hourly.usd.toFixed(3)}/h ${health.hourly.source === 'live' ? 'live' : health.hourly.source.startsWith('cached') ? 'cached' : 'est.'}`, basis: health.hourly.basis }
     : bundled ? { text: formatHourly(bundled), basis: bundled.basis } : undefined;
-  const description = [state.config.tier, drifted ?? booting ?? look.label, change, hourly?.text].filter(Boolean).join(' · ');
+  // From the last read of the secrets' ages (expanded or Refresh): a mark, never a popup.
+  const rotation = dueSecrets(secrets).length > 0 ? ROTATION_DUE_WORDS : undefined;
+  const description = [state.config.tier, drifted ?? booting ?? look.label, change, rotation, hourly?.text].filter(Boolean).join(' · ');
   const tooltip = [
     `**${state.name}** — ${look.label}${health?.checkedAt ? ` (checked ${ago(health.checkedAt, format)})` : ''}`,
     facts,
     ...(hourly ? [`Cost: ${hourly.text} — ${hourly.basis}`] : []),
     ...(health?.compute ? [`Compute (its Auto Scaling group): ${health.compute.summary}`] : []),
     ...changeLines(state, unapplied, format),
+    ...rotationLines(entry, secrets, format),
     ...replacementLines(state, format),
     ...folder,
     ...lastError,

@@ -7,6 +7,10 @@ import { statusLook } from './status';
 import type { ViewFormat } from './format';
 import type { WorkspaceConfig } from './config-changes';
 import { ModelsCache, type ModelSource } from './models-cache';
+import { LazyCache, type LazySource } from './lazy-cache';
+import { backupsReadable } from './backups-nodes';
+import { agesReadable } from './secret-ages';
+import type { SecretAge, StackBackup } from '../engine-types';
 
 /** The view the provider fills: its progress bar shows while a refresh runs. */
 export const STACKS_VIEW_ID = 'geusemaker.stacks';
@@ -16,6 +20,12 @@ export type HealthSource = (entry: StackEntry, signal: AbortSignal) => Promise<S
 
 /** The workspace's config files by stack name, read from disk (no AWS calls) for the "changes not applied" marker. */
 export type WorkspaceConfigSource = () => Promise<ReadonlyMap<string, WorkspaceConfig>>;
+
+/** Reads of a stack the tree makes only when asked: its recovery points (Backups expanded) and its secrets' ages. */
+export interface LazySources {
+  backups?: LazySource<StackBackup[]>;
+  secretAges?: LazySource<SecretAge[]>;
+}
 
 /** Health goes over SSM and costs API calls: opening and closing the view must not trigger a round each time. */
 const HEALTH_MIN_GAP_MS = 5_000;
@@ -35,9 +45,15 @@ export class StacksTreeProvider implements vscode.TreeDataProvider<TreeNode>, vs
   private wanted: ReadonlyMap<string, WorkspaceConfig> = new Map();
   /** Stacks' models, read only for an expanded Models section. */
   private readonly models?: ModelsCache;
+  /** Stacks' recovery points, read only for an expanded Backups section. */
+  private readonly backups?: LazyCache<StackBackup[]>;
+  /** Stacks' secret ages (for "secret rotation due"), read when a stack is expanded or on Refresh. */
+  private readonly secretAges?: LazyCache<SecretAge[]>;
 
-  constructor(private readonly host: EngineHost, private readonly healthSource?: HealthSource, private readonly workspaceConfigs?: WorkspaceConfigSource, modelSource?: ModelSource) {
+  constructor(private readonly host: EngineHost, private readonly healthSource?: HealthSource, private readonly workspaceConfigs?: WorkspaceConfigSource, modelSource?: ModelSource, lazy: LazySources = {}) {
     if (modelSource) this.models = new ModelsCache(modelSource, () => this.notify());
+    if (lazy.backups) this.backups = new LazyCache(lazy.backups, () => this.notify(), backupsReadable);
+    if (lazy.secretAges) this.secretAges = new LazyCache(lazy.secretAges, () => this.notify(), agesReadable);
   }
 
   /** Every stack known after the last refresh (workspace first), for the commands' quick picks. */
@@ -64,8 +80,14 @@ export class StacksTreeProvider implements vscode.TreeDataProvider<TreeNode>, vs
     // A file that cannot be read marks nothing; it never fails the refresh.
     if (this.workspaceConfigs) this.wanted = await this.workspaceConfigs().catch(() => new Map<string, WorkspaceConfig>());
     this.forgetStaleHealth();
-    // Refresh reads an expanded Models section again; the automatic refreshes never do.
-    if (options.force) this.models?.forget(() => false);
+    // Refresh reads an expanded Models or Backups section again; the automatic refreshes never do.
+    if (options.force) {
+      this.models?.forget(() => false);
+      this.backups?.forget(() => false);
+      // Secret ages are read again for every stack that sets rotateAfterDays, so the mark shows without expanding.
+      this.secretAges?.forget(() => false);
+      if (this.secretAges) for (const entry of this.entries) this.secretAges.ensure(entry);
+    }
     for (const entry of this.entries) {
       if (entry.state && !statusLook(entry.state.status).transitional) this.settled.set(keyOf(entry), entry.state.status);
     }
@@ -106,6 +128,10 @@ export class StacksTreeProvider implements vscode.TreeDataProvider<TreeNode>, vs
     const running = new Set(this.entries.filter((entry) => entry.state?.status === 'deployed').map(keyOf));
     for (const key of this.health.keys()) if (!running.has(key)) this.health.delete(key);
     this.models?.forget((key) => running.has(key));
+    // A stack no longer listed (destroyed and forgotten, or its state folder gone) keeps nothing.
+    const known = new Set(this.entries.map(keyOf));
+    this.backups?.forget((key) => known.has(key));
+    this.secretAges?.forget((key) => known.has(key));
   }
 
   /**
@@ -178,7 +204,7 @@ export class StacksTreeProvider implements vscode.TreeDataProvider<TreeNode>, vs
   }
 
   private get memory(): TreeMemory {
-    return { health: this.health, settled: this.settled, wanted: this.wanted, models: this.models?.map };
+    return { health: this.health, settled: this.settled, wanted: this.wanted, models: this.models?.map, backups: this.backups?.map, secretAges: this.secretAges?.map };
   }
 
   /** The stack's models as last read, if they were. */
@@ -192,9 +218,21 @@ export class StacksTreeProvider implements vscode.TreeDataProvider<TreeNode>, vs
     return this.models?.reload(entry) ?? Promise.resolve();
   }
 
+  /** Reads a stack's recovery points again (Refresh Backups, after a backup or restore); resolves once the tree shows them. */
+  reloadBackups(entry: StackEntry): Promise<void> {
+    return this.backups?.reload(entry) ?? Promise.resolve();
+  }
+
+  /** Reads a stack's secret ages again (after a rotation); resolves once the tree shows them. */
+  reloadSecretAges(entry: StackEntry): Promise<void> {
+    return this.secretAges?.reload(entry) ?? Promise.resolve();
+  }
+
   getChildren(node?: TreeNode): TreeNode[] {
-    // VS Code asks for a row's children only when it is expanded: the one moment models are read.
+    // VS Code asks for a row's children only when it is expanded: the one moment models, backups and ages are read.
     if (node?.kind === 'section' && node.section === 'models') this.models?.ensure(node.entry);
+    if (node?.kind === 'section' && node.section === 'backups') this.backups?.ensure(node.entry);
+    if (node?.kind === 'stack') this.secretAges?.ensure(node.entry);
     if (node) return childrenOf(node, this.memory);
     if (!this.listing && !this.loadError) return [{ kind: 'loading' }];
     const roots = this.listing ? rootNodes(this.listing, this.memory) : [];
@@ -212,6 +250,8 @@ export class StacksTreeProvider implements vscode.TreeDataProvider<TreeNode>, vs
   dispose(): void {
     this.healthInFlight?.abort();
     this.models?.dispose();
+    this.backups?.dispose();
+    this.secretAges?.dispose();
     this.changed.dispose();
   }
 }

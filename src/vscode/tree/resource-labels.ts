@@ -1,13 +1,14 @@
 import { type ResourceKind, type ResourceRecord } from '../../engine';
 
 /** The Resources section's groups, in the order they show: what costs and what holds data first. */
-export const RESOURCE_GROUPS = ['compute', 'load-balancing', 'storage', 'secrets', 'network', 'access'] as const;
+export const RESOURCE_GROUPS = ['compute', 'load-balancing', 'storage', 'safeguards', 'secrets', 'network', 'access'] as const;
 export type ResourceGroup = (typeof RESOURCE_GROUPS)[number];
 
 export const GROUP_LOOKS: Record<ResourceGroup, { label: string; icon: string; tooltip: string }> = {
   compute: { label: 'Compute', icon: 'vm', tooltip: 'The instance that runs the services. A pause removes it; a resume launches a new one.' },
   'load-balancing': { label: 'Load balancer and CDN', icon: 'server-environment', tooltip: 'What serves the stack\'s public address. These keep billing while the stack is paused.' },
   storage: { label: 'Data', icon: 'database', tooltip: 'The file system with workflows, databases and models. Kept when the stack is destroyed, unless you delete the data.' },
+  safeguards: { label: 'Backups and budget', icon: 'archive', tooltip: 'What keeps the stack safe over months: AWS Backup\'s vault and plan for the file system, and the AWS Budgets budget that mails cost alerts.' },
   secrets: { label: 'Secrets', icon: 'key', tooltip: 'Generated passwords and keys, stored encrypted in Parameter Store. Kept with the data.' },
   network: { label: 'Network', icon: 'type-hierarchy', tooltip: 'The network the instance and file system live in.' },
   access: { label: 'Permissions', icon: 'shield', tooltip: 'The role the instance acts as: it can read only this stack\'s secrets.' },
@@ -33,6 +34,9 @@ const KIND_LOOKS: Record<ResourceKind, KindLook> = {
   efs: { group: 'storage', noun: 'EFS file system', icon: 'database' },
   'mount-target': { group: 'storage', noun: 'EFS mount target', icon: 'plug' },
   'ssm-parameter': { group: 'secrets', noun: 'Parameter Store secret', icon: 'key' },
+  'backup-vault': { group: 'safeguards', noun: 'AWS Backup vault: holds the file system\'s recovery points (kept when the stack is destroyed)', icon: 'archive' },
+  'backup-plan': { group: 'safeguards', noun: 'AWS Backup plan: when the file system is backed up, and how long each recovery point is kept', icon: 'calendar' },
+  budget: { group: 'safeguards', noun: 'AWS Budgets budget: alerts by email at 80% actual and 100% forecast', icon: 'graph' },
   vpc: { group: 'network', noun: 'VPC', icon: 'type-hierarchy' },
   subnet: { group: 'network', noun: 'Subnet', icon: 'symbol-namespace' },
   'internet-gateway': { group: 'network', noun: 'Internet gateway', icon: 'globe' },
@@ -78,6 +82,10 @@ const KEY_LABELS: Partial<Record<string, string>> = {
   'sg-alb': 'Load balancer security group',
   'iam-role': 'Instance role',
   'instance-profile': 'Instance profile',
+  budget: 'Monthly budget',
+  'backup-vault': 'Backup vault',
+  'backup-plan': 'Backup plan',
+  'backup-role': 'Backup role (AWS Backup acts as it)',
 };
 
 /** A person's name for one resource: "File system security group", never the journal key "sg-efs". */

@@ -7,6 +7,7 @@ const cents = (usd: number) => Math.round(usd * 100) / 100;
 
 const ITEM_WORDS: Record<EstimateLine['item'], string> = {
   compute: 'Instance', ebs: 'Root disk (gp3)', efs: 'EFS storage', 'public-ipv4': 'Public IPv4 address', alb: 'Load balancer', cloudfront: 'CloudFront', 'data-transfer': 'Data out',
+  backup: 'Backups (AWS Backup)',
 };
 
 /** The cost engine's estimate in the protocol's shape: each line's basis (price, assumption) becomes an assumption line. */

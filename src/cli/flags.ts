@@ -77,7 +77,7 @@ export const FLAGS = {
   },
   'delete-data': { type: 'boolean', section: 'other', help: ['destroy: delete the EFS file system and secrets as well'], schema: z.boolean() },
   'allow-over-budget': { type: 'boolean', section: 'other', help: ['deploy: go ahead although the estimate exceeds monthlyBudgetUsd'], schema: z.boolean() },
-  'skip-backup': { type: 'boolean', section: 'other', help: ['upgrade: go ahead without the backup it takes first (needed when backups are off)'], schema: z.boolean() },
+  'skip-backup': { type: 'boolean', section: 'other', help: ['upgrade, rollback: go ahead without the backup taken first (upgrade needs it when backups are off)'], schema: z.boolean() },
   'spot-min-saving': {
     type: 'string', value: '<percent>', section: 'other',
     help: [`prices/cost: recommend spot only when it saves at least this much (0-${SPOT_MIN_SAVING_MAX}, default ${DEFAULT_SPOT_MIN_SAVING * 100})`],

@@ -248,6 +248,16 @@ async function backupsAfter(options: ApplyDestroyOptions, kept: readonly SweptRe
 }
 
 
+/**
+ * Why a final backup cannot be made at all, by the refusal's code: then the destroy goes on and says so (it is
+ * often run to clean up a stack that never finished deploying). Any other failure stops it before deleting.
+ */
+const FINAL_BACKUP_UNAVAILABLE: Readonly<Record<string, string>> = {
+  ENDPOINT_API_MISSING: "the endpoint does not implement AWS Backup's jobs (an emulator)",
+  BACKUP_DISABLED: 'the stack has no backup vault (backups are off, or it never finished deploying)',
+  NO_DATA: 'there is no file system left to back up',
+};
+
 /** The reason tagged on the recovery point destroy --delete-data takes first. */
 export const FINAL_BACKUP_REASON = 'final backup before destroy --delete-data';
 
@@ -266,8 +276,9 @@ export async function takeFinalBackup(backups: Pick<BackupService, 'takeBackup'>
   } catch (error) {
     const failed = error instanceof GeuseError ? error : classifyAwsError(error, { profile: state.config.profile, stack: state.name });
     if (failed.kind === 'cancelled') throw failed;
-    if (failed.code === 'ENDPOINT_API_MISSING') {
-      onProgress({ type: 'note', message: `No final backup: the endpoint does not implement AWS Backup's jobs (an emulator). ${failed.message}` });
+    const unavailable = FINAL_BACKUP_UNAVAILABLE[failed.code as string];
+    if (unavailable) {
+      onProgress({ type: 'note', message: `No final backup: ${unavailable}. ${failed.message}` });
       return undefined;
     }
     throw new GeuseError({

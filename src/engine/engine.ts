@@ -8,7 +8,7 @@ import { findStacksInAccount, importStackState, type AccountStack } from './acco
 import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import { classifyAwsError, isNotFound } from './aws/classify';
 import { bootstrapStatusParameter, bootstrapStatusSchema, type BootstrapStatus } from './bootstrap/status';
-import { refused, stackNotFound } from './errors';
+import { GeuseError, refused, stackNotFound } from './errors';
 import { splitByOwner, type Ownership } from './resources/ownership';
 import { locateStack } from './resources/locate';
 import { HealthTracker } from './health/tracker';
@@ -51,7 +51,8 @@ import type { BackupApi, BackupApiFactory } from './backup/api';
 import { sdkBackupApi } from './backup/sdk-api';
 import { bindBackupApi } from './backup/bound';
 import type { BackupClient } from '@aws-sdk/client-backup';
-import { BackupService } from './backup/service';
+import { BackupService, type TakenBackup } from './backup/service';
+import { BACKUP_KEYS } from './backup/names';
 import type { EngineHost, LockedOperation } from './host';
 import { SecretsService } from './secrets/service';
 import { UpgradeService } from './upgrade/service';
@@ -253,10 +254,45 @@ export class Engine {
   }
 
   /** Plans the diff back to version N and applies it after the usual confirmation: a deploy of that version's config. */
-  async rollback(name: string, options: OperationOptions & { to?: number; confirm?: Confirm<DeployPlan> } = {}): Promise<DeployResult & { plan: DeployPlan; version: AppliedVersion }> {
+  async rollback(name: string, options: OperationOptions & { to?: number; confirm?: Confirm<DeployPlan>; skipBackup?: boolean } = {}): Promise<DeployResult & { plan: DeployPlan; version: AppliedVersion; backup?: TakenBackup }> {
     const version = await this.rollbackConfig(name, options.to);
-    const result = await this.deploy(version.config, options);
-    return { ...result, version };
+    let backup: TakenBackup | undefined;
+    const result = await this.locked(name, 'deploy', options, () => this.deployLocked(version.config, {
+      ...options,
+      // Confirmed first, then the backup: a declined rollback takes none.
+      beforeApply: async () => {
+        if (!options.skipBackup) backup = await this.backupBeforeRisk(name, 'before rollback', options);
+      },
+    }));
+    return { ...result, version, ...(backup ? { backup } : {}) };
+  }
+
+  /**
+   * The on-demand backup taken before a risky change (rollback), the caller holding the lock. A stack with backups
+   * off gets none, said as progress; a rollback is often what mends a broken instance, so a failing flush does not
+   * stop it (the backup is taken without it, and says so).
+   */
+  private async backupBeforeRisk(name: string, reason: string, options: OperationOptions): Promise<TakenBackup | undefined> {
+    const state = await this.requireState(name);
+    if (!state.config.backup.enabled || state.resources[BACKUP_KEYS.vault]?.status !== 'created') {
+      options.onProgress?.({ type: 'note', message: `No backup is taken ${reason}: backups are off for stack ${name} (backup.enabled).` });
+      return undefined;
+    }
+    try {
+      return await this.backups.takeBackup(state, { reason, signal: options.signal, onProgress: options.onProgress, ifFlushFails: 'back-up-anyway' });
+    } catch (error) {
+      const classified = error instanceof GeuseError ? error : classifyAwsError(error, { profile: state.config.profile });
+      if (classified.code === 'ENDPOINT_API_MISSING') {
+        options.onProgress?.({ type: 'note', message: `No backup is taken ${reason}: the endpoint does not implement AWS Backup jobs (an emulator).` });
+        return undefined;
+      }
+      if (classified.code === 'CANCELLED') throw classified;
+      throw new GeuseError({
+        code: classified.code, kind: classified.kind, operation: classified.operation,
+        message: `The backup taken ${reason} failed, so nothing was changed: ${classified.message}`,
+        nextStep: `${classified.nextStep} To go ahead without it: \`geusemaker rollback ${name} --skip-backup\`.`,
+      });
+    }
   }
 
   /** Plan, confirm and apply happen under the stack's lock, so a second operation on the stack is refused meanwhile. */

@@ -77,3 +77,7 @@ export { STACK_STATUSES } from './state/schema';
 export type { AppliedVersion, ResourceKind, ResourceRecord, StackState, StackStatus } from './state/schema';
 export { checkStateDir, stateDirError } from './state/state-dir';
 export type { StateDirOrigin } from './state/state-dir';
+export type { BackupOptions, RestoreOptions, RestorePlan, RestoreResult, StackBackup, TakenBackup } from './backup/service';
+export { ROTATABLE_SECRETS } from './secrets/service';
+export type { RotatableSecret, RotationPlan, RotationResult, SecretAge } from './secrets/service';
+export type { UpgradePlan, UpgradeResult } from './upgrade/service';

@@ -71,9 +71,9 @@ describe('deploy wizard protocol and host-side shapes', () => {
     const plan = samplePlan('demo');
     const review = reviewOf(plan, estimateMonthly(plan.config, { usdPerHour: 0.1664, source: { kind: 'estimated', reason: 'bundled' } }));
     assert.ok(hostToWizardSchema.safeParse({ type: 'plan', review }).success);
-    // t3.xlarge 0.1664 × 730 = 121.47, 50 GiB × 0.08 = 4.00, 20 GB EFS (assumed) × 0.3 = 6.00, IPv4 0.005 × 730 = 3.65, data out 0
-    assert.deepEqual(review.monthly?.lines.map((l) => l.usd), [121.47, 4, 6, 3.65, 0]);
-    assert.equal(review.monthly?.totalUsd, 135.12);
+    // t3.xlarge 0.1664 × 730 = 121.47, 50 GiB × 0.08 = 4.00, 20 GB EFS (assumed) × 0.3 = 6.00, IPv4 0.005 × 730 = 3.65, data out 0, backups 20 GB × (1 + 0.05 × 13) × 0.05 = 1.65
+    assert.deepEqual(review.monthly?.lines.map((l) => l.usd), [121.47, 4, 6, 3.65, 0, 1.65]);
+    assert.equal(review.monthly?.totalUsd, 136.77);
     assert.equal(review.monthly?.source, 'estimated');
     assert.equal(reviewOf(plan).monthly, undefined, 'no price known: no second guess');
   });

@@ -22,9 +22,9 @@ export const history: Command = {
 
 export const rollback: Command = {
   name: 'rollback',
-  usage: 'rollback [name] [--to N]',
+  usage: 'rollback [name] [--to N] [--skip-backup]',
   summary: 'Plan the diff back to an applied version (default: the previous one) and apply it (asks first)',
-  flags: ['config', 'to', 'yes', 'take-over-lock'],
+  flags: ['config', 'to', 'yes', 'skip-backup', 'take-over-lock'],
   takesName: true,
   state: 'writes',
   async run(s) {
@@ -35,7 +35,7 @@ export const rollback: Command = {
     const { confirm, explain } = confirmer<DeployPlan>(s, `Roll back stack ${name} to version ${target.version}?`, printer, show, (plan) => !plan.diff?.unchanged);
     let result;
     try {
-      result = await interruptible(s, printer, (signal) => s.engine.rollback(name, { to: target.version, takeOverLock: s.args.takeOverLock, confirm, signal, onProgress: printer.listener }));
+      result = await interruptible(s, printer, (signal) => s.engine.rollback(name, { to: target.version, takeOverLock: s.args.takeOverLock, skipBackup: s.args.skipBackup, confirm, signal, onProgress: printer.listener }));
     } catch (error) {
       throw explain(error, 'rollback', name);
     }
@@ -46,6 +46,7 @@ export const rollback: Command = {
     s.summary([
       ...renderDeploySummary(result, printer.elapsedMs(), s.command(['destroy', name])),
       '', `Rolled back to the configuration of version ${target.version}; it is recorded as version ${result.state.history.at(-1)?.version ?? '?'}.`,
+      ...(result.backup ? [`Backed up first: ${result.backup.recoveryPointArn} (restore with ${s.command(['restore', name, '--from', result.backup.recoveryPointArn])}).`] : []),
       'If your geusemaker.yaml still says otherwise, update it, or the next deploy changes the stack back.',
     ]);
   },

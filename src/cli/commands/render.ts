@@ -25,6 +25,8 @@ export const render: Command = {
       os: s.args.os,
       architecture: s.args.arch ?? architectureOf(config.instanceType),
       gpu: isGpuTier(config.tier),
+      // A deployed stack runs its pinned images, not the release's tested set.
+      ...(state?.pins ? { images: state.pins.images } : {}),
     });
     const out = resolve(s.io.cwd, s.args.out);
     await mkdir(out, { recursive: true });

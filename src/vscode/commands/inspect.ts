@@ -50,10 +50,10 @@ export async function showDetailsCommand(ctx: CommandContext, docs: ReadOnlyDocu
 export async function previewInstanceFilesCommand(ctx: CommandContext, docs: ReadOnlyDocuments, arg?: unknown): Promise<void> {
   const target = await pickStack(ctx, arg, 'preview');
   if (!target?.entry.state) return;
-  const { config, resources } = target.entry.state;
+  const { config, resources, pins } = target.entry.state;
   const fileSystemId = resources.efs?.status === 'created' && resources.efs.id ? resources.efs.id : 'fs-00000000';
   // The OS is the config's, as deploy boots it.
-  const files = instanceFiles({ config, region: config.region, fileSystemId, architecture: architectureOf(config.instanceType), gpu: isGpuTier(config.tier) })
+  const files = instanceFiles({ config, region: config.region, fileSystemId, architecture: architectureOf(config.instanceType), gpu: isGpuTier(config.tier), ...(pins ? { images: pins.images } : {}) })
     .filter((file) => typeof file.content === 'string');
   const picked = await vscode.window.showQuickPick(files.map((file) => ({ label: file.name, detail: file.description, file })), {
     title: `Instance files of ${config.name} (${config.os ?? 'al2023'})${fileSystemId === 'fs-00000000' ? ' (not deployed: the EFS id is a placeholder)' : ''}`, canPickMany: true,

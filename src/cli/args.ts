@@ -29,6 +29,10 @@ export interface CliArgs {
   yes: boolean;
   adopt: boolean;
   deleteData: boolean;
+  /** destroy --delete-backups. */
+  deleteBackups?: boolean;
+  /** destroy: false with --no-final-backup. */
+  finalBackup?: boolean;
   /** Break a lock whose lease expired (its holder on another machine stopped renewing it). */
   takeOverLock: boolean;
   allowOverBudget?: boolean;
@@ -207,6 +211,8 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     yes: values.yes ?? false,
     adopt: values.adopt ?? false,
     deleteData: values['delete-data'] ?? false,
+    deleteBackups: values['delete-backups'] ?? false,
+    finalBackup: !(values['no-final-backup'] ?? false),
     takeOverLock: values['take-over-lock'] ?? false,
     allowOverBudget: values['allow-over-budget'] ?? false,
     skipBackup: values['skip-backup'] ?? false,

@@ -76,6 +76,8 @@ export const FLAGS = {
     ],
   },
   'delete-data': { type: 'boolean', section: 'other', help: ['destroy: delete the EFS file system and secrets as well'], schema: z.boolean() },
+  'delete-backups': { type: 'boolean', section: 'other', help: ['destroy: delete the stack\'s recovery points and its backup vault as well'], schema: z.boolean() },
+  'no-final-backup': { type: 'boolean', section: 'other', help: ['destroy --delete-data: skip the backup taken before the data is deleted'], schema: z.boolean() },
   'allow-over-budget': { type: 'boolean', section: 'other', help: ['deploy: go ahead although the estimate exceeds monthlyBudgetUsd'], schema: z.boolean() },
   'skip-backup': { type: 'boolean', section: 'other', help: ['upgrade, rollback: go ahead without the backup taken first (upgrade needs it when backups are off)'], schema: z.boolean() },
   'spot-min-saving': {

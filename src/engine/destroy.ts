@@ -10,7 +10,6 @@ import { runOperation } from './graph/operation';
 import { isRuntimeStatus, mountTargetsOf, sweepStack, type SweptKind, type SweptResource } from './resources/sweep';
 import { describeFileSystemById } from './resources/efs-describe';
 import { EFS_STANDARD_USD_PER_GB_MONTH } from './cost/fallback-prices';
-import type * as teardown from './resources/teardown';
 import { DATA_KINDS as DATA_KIND_NAMES, DELETABLE_JOURNAL_KINDS } from './kinds';
 import { destroyOrder } from './kinds/destroy-order';
 import { describeForeign, describeOwner, otherStackIds, ownershipOf, splitByOwner, type ForeignResource, type OwnedSplit, type Ownership } from './resources/ownership';

@@ -348,6 +348,7 @@ export class Engine {
         finalBackup = await takeFinalBackup(this.backups, state, options.signal, onProgress);
         // Planned again from what the vault holds now (the final backup: kept); the rest is what was confirmed.
         ({ plan, owner } = await this.planDestroy(name, { ...options, finalBackup: false }));
+        if (finalBackup && plan.backups) plan = { ...plan, backups: { ...plan.backups, finalBackup: true } };
       }
       const clients = this.clients(plan.region, options.profile ?? state?.config.profile);
       const result = await applyDestroy({ clients, store: this.store, state, plan, owner, timing: this.timing, signal: options.signal, onProgress, backup: this.backupApi(clients) });

@@ -16,8 +16,6 @@ import type { QuotaApi } from '../../src/engine/aws/quotas';
 import { RecordedQuotas } from '../fixtures/quotas/recorded';
 import type { BackupApiFactory } from '../../src/engine/backup/api';
 import { recordedBackup } from './recorded-backup';
-import { bindBackupApi } from '../../src/engine/backup/bound';
-import type { BackupClient } from '@aws-sdk/client-backup';
 
 /** Polls fast: moto is instant, and latency models scale real AWS times down. */
 export const FAST_TIMING: Partial<EngineTiming> = {
@@ -59,8 +57,6 @@ export function testEngine(options: {
     // EC2 describes a group's instances as real EC2 does (the template's IMDS and root device, the group's market).
     instrument: (client, service) => {
       realism(client, service);
-      // Deploy steps and teardowns reach AWS Backup through their clients: the same recorded answers as the engine's.
-      if (service === 'backup') bindBackupApi(client as BackupClient, backup);
       options.instrument?.(client, service);
     },
   });

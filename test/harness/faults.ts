@@ -109,6 +109,7 @@ export const DEV_MUTATING_CALLS = [
   'efs:CreateFileSystem', 'efs:CreateMountTarget',
   'iam:CreateRole', 'iam:AttachRolePolicy', 'iam:PutRolePolicy', 'iam:TagRole', 'iam:CreateInstanceProfile', 'iam:AddRoleToInstanceProfile',
   'ssm:PutParameter',
+  'backup:CreateBackupVault', 'backup:CreateBackupPlan',
 ];
 
 /** A response lost on the way back (the call may have taken effect), and a refusal before it. */
@@ -132,7 +133,7 @@ export function deployWithFault(config: StackConfig, stateDir: string, rule: Fau
 
 /** Destroys (deleting data) with one injected fault, SDK retries as users have them unless told; returns its error, if any. */
 export function destroyWithFault(stateDir: string, rule: FaultRule, maxAttempts = DEFAULT_MAX_ATTEMPTS): Promise<{ error?: GeuseError }> {
-  return withFault(stateDir, rule, maxAttempts, 'destroy', (engine) => engine.destroy('demo', { deleteData: true }));
+  return withFault(stateDir, rule, maxAttempts, 'destroy', (engine) => engine.destroy('demo', { deleteData: true, finalBackup: false }));
 }
 
 async function withFault(stateDir: string, rule: FaultRule, maxAttempts: number, what: string, run: (engine: Engine) => Promise<unknown>): Promise<{ error?: GeuseError }> {

@@ -15,7 +15,12 @@ export class StrictAws {
   private gatewayAttached = false;
   private gatewayExists = false;
   private profileHasRole = false;
-  private rolePolicies = 0;
+  private profileRole = '';
+  /** Managed and inline policies per role: a role goes only once its own are gone. */
+  private readonly rolePolicies = new Map<string, number>();
+  private roleOf(input: Record<string, unknown>): string {
+    return typeof input.RoleName === 'string' ? input.RoleName : '';
+  }
   /** Load balancers: their ENIs sit in the subnets and use the ALB group until they are deleted. */
   private loadBalancers = 0;
   /** Security-group deletes refused after their dependents are gone, like lingering ENIs. */
@@ -26,7 +31,7 @@ export class StrictAws {
     throw awsError({ name, message: why, status: 400 });
   }
 
-  private check(operation: string): void {
+  private check(operation: string, input: Record<string, unknown>): void {
     switch (operation) {
       case 'ec2:DeleteSecurityGroup':
         if (this.instancesLive > 0 || this.mountTargets > 0 || this.loadBalancers > 0) this.refuse(operation, 'DependencyViolation', 'resource has a dependent object');
@@ -51,7 +56,7 @@ export class StrictAws {
         if (this.mountTargets > 0) this.refuse(operation, 'FileSystemInUse', 'file system has mount targets');
         break;
       case 'iam:DeleteRole':
-        if (this.profileHasRole || this.rolePolicies > 0) this.refuse(operation, 'DeleteConflict', 'role is in use');
+        if ((this.profileHasRole && this.roleOf(input) === this.profileRole) || (this.rolePolicies.get(this.roleOf(input)) ?? 0) > 0) this.refuse(operation, 'DeleteConflict', 'role is in use');
         break;
       case 'iam:DeleteInstanceProfile':
         if (this.profileHasRole) this.refuse(operation, 'DeleteConflict', 'instance profile still has a role');
@@ -59,7 +64,8 @@ export class StrictAws {
     }
   }
 
-  private observe(operation: string, output: Record<string, unknown>): void {
+  private observe(operation: string, input: Record<string, unknown>, output: Record<string, unknown>): void {
+    const role = this.roleOf(input);
     switch (operation) {
       case 'ec2:RunInstances': this.instancesLive++; break;
       case 'ec2:CreateSubnet': this.subnets++; break;
@@ -74,10 +80,10 @@ export class StrictAws {
       case 'elasticloadbalancing:CreateLoadBalancer': this.loadBalancers++; break;
       case 'elasticloadbalancing:DeleteLoadBalancer': this.loadBalancers = Math.max(0, this.loadBalancers - 1); break;
       case 'efs:DeleteMountTarget': this.mountTargets--; break;
-      case 'iam:AddRoleToInstanceProfile': this.profileHasRole = true; break;
+      case 'iam:AddRoleToInstanceProfile': this.profileHasRole = true; this.profileRole = role; break;
       case 'iam:RemoveRoleFromInstanceProfile': this.profileHasRole = false; break;
-      case 'iam:AttachRolePolicy': case 'iam:PutRolePolicy': this.rolePolicies++; break;
-      case 'iam:DetachRolePolicy': case 'iam:DeleteRolePolicy': this.rolePolicies--; break;
+      case 'iam:AttachRolePolicy': case 'iam:PutRolePolicy': this.rolePolicies.set(role, (this.rolePolicies.get(role) ?? 0) + 1); break;
+      case 'iam:DetachRolePolicy': case 'iam:DeleteRolePolicy': this.rolePolicies.set(role, (this.rolePolicies.get(role) ?? 0) - 1); break;
       case 'ec2:DescribeInstances': {
         // An instance stops counting once AWS reports it terminated.
         const instances = ((output.Reservations as { Instances?: { State?: { Name?: string } }[] }[] | undefined) ?? []).flatMap((r) => r.Instances ?? []);
@@ -91,9 +97,10 @@ export class StrictAws {
     client.middlewareStack.add(
       (next, context) => async (args) => {
         const operation = `${service}:${String((context as { commandName?: string }).commandName ?? '').replace(/Command$/, '')}`;
-        this.check(operation);
+        const input = (args as { input?: Record<string, unknown> }).input ?? {};
+        this.check(operation, input);
         const result = await next(args);
-        this.observe(operation, result.output as Record<string, unknown>);
+        this.observe(operation, input, result.output as Record<string, unknown>);
         return result;
       },
       { step: 'initialize', name: 'geusemakerStrictAws' },

@@ -9,7 +9,7 @@ import { backupCron, type StackConfig } from '../../src/engine/stack/config';
 import { backupRoleName, backupVaultName } from '../../src/engine/backup/names';
 import { parsePolicyDocument } from '../../src/engine/resources/compare-json';
 import { BackupSsm } from '../harness/backup-ssm';
-import { deployWithFault, FaultInjector, LOST_RESPONSE } from '../harness/faults';
+import { DENIED, deployWithFault, failingDeploy, FaultInjector, LOST_RESPONSE } from '../harness/faults';
 import { countByKind, devConfig, inspector, sweep, tempDir, testEngine } from '../harness/engine';
 import { DEFAULT_MAX_ATTEMPTS } from '../../src/engine/aws/clients';
 import { recordedBackup, RECORDED_BACKUP_BYTES, type RecordedBackupFactory } from '../harness/recorded-backup';
@@ -259,4 +259,17 @@ describe('backup resources: role, vault, plan and selection of every stack (moto
       }
     });
   }
+
+  it('backup:CreateBackupPlan refused: the failure names the missing permission, and a re-run completes with one plan (selection recorded)', async () => {
+    const stateDir = tempDir('gm-backup-denied-');
+    const error = await failingDeploy(devConfig(), stateDir, { operation: 'backup:CreateBackupPlan', mode: 'before', error: DENIED });
+    assert.equal(error.kind, 'permission');
+    assert.match(error.message, /backup:CreateBackupPlan/);
+    assert.match(error.nextStep, /Grant the permission for backup:CreateBackupPlan/);
+    const again = testEngine({ stateDir, backup });
+    await again.deploy(devConfig());
+    again.dispose();
+    assert.equal((await livePlans()).length, 1);
+    assert.equal(backup.in().calls.filter((c) => c.operation === 'CreateBackupSelection').length, 1);
+  });
 });

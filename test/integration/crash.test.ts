@@ -28,7 +28,7 @@ describe('a CLI deploy killed with SIGKILL part-way', function () {
       const stateDir = tempDir('gm-kill-');
       await killDeployAfter(stateDir, operation);
       const engine = testEngine({ stateDir });
-      await engine.destroy('demo', { deleteData: true });
+      await engine.destroy('demo', { deleteData: true, finalBackup: false });
       engine.dispose();
       assert.deepEqual(await sweep(), []);
     });

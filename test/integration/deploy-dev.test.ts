@@ -18,7 +18,9 @@ describe('dev stack deploy and destroy (moto over HTTP)', function () {
     const aws = inspector();
     const resources = await sweep();
     const counts = countByKind(resources);
-    for (const kind of ['vpc', 'internet-gateway', 'route-table', 'efs', 'iam-role', 'instance-profile', 'instance', 'launch-template', 'auto-scaling-group']) assert.equal(counts[kind], 1, `one ${kind}`);
+    for (const kind of ['vpc', 'internet-gateway', 'route-table', 'efs', 'instance-profile', 'instance', 'launch-template', 'auto-scaling-group', 'backup-vault', 'backup-plan']) assert.equal(counts[kind], 1, `one ${kind}`);
+    // The instance's role and the role AWS Backup assumes.
+    assert.equal(counts['iam-role'], 2);
     assert.equal(counts.subnet, 2);
     assert.equal(counts['security-group'], 2);
     assert.equal(counts['mount-target'], 2);
@@ -103,7 +105,7 @@ describe('dev stack deploy and destroy (moto over HTTP)', function () {
     const secretsAfter = (await aws.ssm.send(new GetParametersByPathCommand({ Path: '/geusemaker/demo/', WithDecryption: true }))).Parameters!.map((p) => p.Value).sort();
     assert.deepEqual(secretsAfter, secretsBefore, 'same secrets reused');
 
-    const gone = await engine.destroy('demo', { deleteData: true });
+    const gone = await engine.destroy('demo', { deleteData: true, finalBackup: false });
     assert.equal(gone.stateRemoved, true);
     assert.deepEqual(await sweep(), []);
     aws.destroy();

@@ -10,6 +10,7 @@ const DEV_DESTROY_CALLS = [
   'ec2:DetachInternetGateway', 'ec2:DeleteInternetGateway', 'ec2:DisassociateRouteTable', 'ec2:DeleteRouteTable',
   'ec2:DeleteSubnet', 'ec2:DeleteVpc', 'iam:RemoveRoleFromInstanceProfile', 'iam:DeleteInstanceProfile',
   'iam:DetachRolePolicy', 'iam:DeleteRolePolicy', 'iam:DeleteRole', 'ssm:DeleteParameters',
+  'backup:DeleteBackupPlan', 'backup:DeleteBackupVault',
 ];
 /** Made only when the sweep saw the root volume before the instance took it with it (a race in moto too). */
 const SOMETIMES = new Set(['ec2:DeleteVolume']);
@@ -38,7 +39,7 @@ for (const { name, config, calls, all } of STACKS) describe(`fault injection on 
     const stateDir = await deployed(config());
     const faults = new FaultInjector();
     const engine = testEngine({ stateDir, instrument: faults.instrument });
-    await engine.destroy('demo', { deleteData: true });
+    await engine.destroy('demo', { deleteData: true, finalBackup: false });
     engine.dispose();
     assert.deepEqual([...new Set(faults.mutatingCalls())].filter((call) => !SOMETIMES.has(call)).sort(), [...all].sort());
   });
@@ -58,7 +59,7 @@ for (const { name, config, calls, all } of STACKS) describe(`fault injection on 
         assert.equal(error.kind, 'transient', error.message);
         assert.match(error.nextStep, /run .*again/i);
         const engine = testEngine({ stateDir });
-        await engine.destroy('demo', { deleteData: true });
+        await engine.destroy('demo', { deleteData: true, finalBackup: false });
         engine.dispose();
       }
       assert.deepEqual(await sweep(), []);

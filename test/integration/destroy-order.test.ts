@@ -12,7 +12,7 @@ describe('destroy order and cancellation', function () {
     const strict = new StrictAws();
     const engine = testEngine({ instrument: strict.instrument });
     await engine.deploy(devConfig());
-    const result = await engine.destroy('demo', { deleteData: true });
+    const result = await engine.destroy('demo', { deleteData: true, finalBackup: false });
     engine.dispose();
     assert.equal(result.stateRemoved, true);
     assert.deepEqual(await sweep(), []);
@@ -57,7 +57,7 @@ describe('a destroy that fails part-way', function () {
     engine.dispose();
     const faults = new FaultInjector([{ operation: 'ec2:DeleteVpc', mode: 'before', error: { name: 'UnauthorizedOperation', message: 'You are not authorized to perform this operation.', status: 403 } }]);
     const failing = testEngine({ stateDir, instrument: faults.instrument });
-    await assert.rejects(failing.destroy('demo', { deleteData: true }), (error: unknown) => error instanceof GeuseError && /ec2:DeleteVpc/.test(error.message));
+    await assert.rejects(failing.destroy('demo', { deleteData: true, finalBackup: false }), (error: unknown) => error instanceof GeuseError && /ec2:DeleteVpc/.test(error.message));
     const state = await failing.show('demo');
     failing.dispose();
     assert.equal(state?.status, 'destroy_failed');
@@ -65,7 +65,7 @@ describe('a destroy that fails part-way', function () {
     assert.equal(countByKind(await sweep()).vpc, 1);
 
     const retry = testEngine({ stateDir });
-    const result = await retry.destroy('demo', { deleteData: true });
+    const result = await retry.destroy('demo', { deleteData: true, finalBackup: false });
     assert.equal(result.stateRemoved, true);
     assert.equal(await retry.show('demo'), undefined);
     retry.dispose();

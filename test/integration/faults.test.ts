@@ -33,7 +33,7 @@ describe('fault injection on every mutating call of a dev deploy', function () {
         assert.equal(error, undefined, `the deploy completed: ${error?.message ?? ''}`);
         await assertExactlyOneStack();
         const engine = testEngine({ stateDir });
-        await engine.destroy('demo', { deleteData: true });
+        await engine.destroy('demo', { deleteData: true, finalBackup: false });
         engine.dispose();
         assert.deepEqual(await sweep(), []);
       });

@@ -75,7 +75,7 @@ describe('gpu stack deploy against moto (DLAMI seeded by the moto launcher; quot
     const counts = countByKind(await sweep());
     assert.equal(counts['load-balancer'], 1, 'the gpu tier sits behind a load balancer');
     assert.equal(counts['cloudfront-distribution'], 1, 'and CloudFront');
-    await engine.destroy('demo', { deleteData: true });
+    await engine.destroy('demo', { deleteData: true, finalBackup: false });
     engine.dispose();
     assert.deepEqual(await sweep(), []);
   });
@@ -86,7 +86,7 @@ describe('gpu stack deploy against moto (DLAMI seeded by the moto launcher; quot
     assert.ok(result.plan.warnings.some((w) => /Root volume raised from 50 to 75 GiB/.test(w)), result.plan.warnings.join('\n'));
     const state = await engine.store.read('demo');
     assert.equal((await launched(state!.resources.instance!.id!)).rootGb, 75);
-    await engine.destroy('demo', { deleteData: true });
+    await engine.destroy('demo', { deleteData: true, finalBackup: false });
     engine.dispose();
   });
 
@@ -99,7 +99,7 @@ describe('gpu stack deploy against moto (DLAMI seeded by the moto launcher; quot
     assert.match(instance.script, /^VARIANT='al2023 x86_64'$/m);
     assert.doesNotMatch(instance.script, /^ {2}comfyui:$/m, 'no ComfyUI service in the compose file');
     assert.ok(!treeServices(state!).some((s) => s.name === 'comfyui'));
-    await engine.destroy('demo', { deleteData: true });
+    await engine.destroy('demo', { deleteData: true, finalBackup: false });
     engine.dispose();
   });
 });

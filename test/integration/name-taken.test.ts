@@ -30,7 +30,7 @@ describe('a stack name is unique per AWS account', function () {
     const adopted = await here.deploy(devConfig(), { adopt: true });
     assert.equal(adopted.state.status, 'deployed');
     assert.deepEqual(countByKind(await sweep()), countByKind(before), 'adopted, not duplicated');
-    await here.destroy('demo', { deleteData: true });
+    await here.destroy('demo', { deleteData: true, finalBackup: false });
     here.dispose();
     assert.deepEqual(await sweep(), []);
   });

@@ -21,7 +21,7 @@ describe('existing networks and access modes', function () {
     assert.equal(counts.vpc, undefined, 'nothing new tagged as a VPC');
     assert.equal(counts['mount-target'], 2, 'one mount target per AZ');
     assert.equal(counts.instance, 1);
-    await engine.destroy('demo', { deleteData: true });
+    await engine.destroy('demo', { deleteData: true, finalBackup: false });
     engine.dispose();
     assert.deepEqual(await sweep(), []);
     assert.equal((await aws.ec2.send(new DescribeVpcsCommand({ VpcIds: [vpcId] }))).Vpcs?.length, 1, 'the user VPC survives');

@@ -37,7 +37,7 @@ describe('destroy deletes only this stack\'s own resources', function () {
       assert.deepEqual(countByKind(await sweep()), countByKind(before), 'nothing of the first stack was deleted');
       assert.equal((await owner.show('demo'))?.status, 'deployed');
 
-      const { plan } = await other.planDestroy('demo', { deleteData: true });
+      const { plan } = await other.planDestroy('demo', { deleteData: true, finalBackup: false });
       assert.deepEqual(plan.toDelete, []);
       assert.equal(plan.foreign.length, before.length);
       const text = renderDestroyPlan(plan).join('\n');
@@ -54,7 +54,7 @@ describe('destroy deletes only this stack\'s own resources', function () {
       // Explicit adoption: the other id is shown in the plan and confirmed, then everything goes.
       let confirmed: string | undefined;
       await other.destroy('demo', {
-        deleteData: true, adopt: true,
+        deleteData: true, finalBackup: false, adopt: true,
         confirm: async (adopted) => {
           confirmed = renderDestroyPlan(adopted).join('\n');
           return true;
@@ -86,7 +86,7 @@ describe('destroy deletes only this stack\'s own resources', function () {
       assert.deepEqual(await sweep(), handMade, 'the preflight refused before creating anything');
 
       for (const adopt of [false, true]) {
-        await assert.rejects(engine.destroy('demo', { deleteData: true, adopt, confirm: async () => true }), refusedWith('NOT_OURS', (error) => {
+        await assert.rejects(engine.destroy('demo', { deleteData: true, finalBackup: false, adopt, confirm: async () => true }), refusedWith('NOT_OURS', (error) => {
           assert.match(error.message, /no GeuseMaker stack id \(made by hand or by another tool\) — not deleted/);
         }));
       }
@@ -106,9 +106,9 @@ describe('destroy deletes only this stack\'s own resources', function () {
     try {
       await engine.deploy(devConfig());
       await aws.ssm.send(new PutParameterCommand({ Name: '/geusemaker/demo/my-notes', Value: 'mine', Type: 'String' }));
-      const { plan } = await engine.planDestroy('demo', { deleteData: true });
+      const { plan } = await engine.planDestroy('demo', { deleteData: true, finalBackup: false });
       assert.match(renderDestroyPlan(plan).join('\n'), /ssm-parameter \/geusemaker\/demo\/my-notes: has this stack's name but no GeuseMaker stack id/);
-      await engine.destroy('demo', { deleteData: true });
+      await engine.destroy('demo', { deleteData: true, finalBackup: false });
       assert.deepEqual((await sweep()).map((r) => r.id), ['/geusemaker/demo/my-notes']);
       assert.equal(await engine.show('demo'), undefined, 'our part is gone, so the state is too');
     } finally {

@@ -76,7 +76,7 @@ describe('pause, resume, live status and finding stacks in the account', functio
     assert.equal((await here.findInAccount('us-east-1'))[0]?.tracked, true);
     await assert.rejects(here.importFromAccount('demo', 'us-east-1'), (error: unknown) => error instanceof GeuseError && error.code === 'ALREADY_TRACKED');
 
-    await here.destroy('demo', { deleteData: true });
+    await here.destroy('demo', { deleteData: true, finalBackup: false });
     assert.deepEqual(await sweep(), []);
     assert.deepEqual(await here.findInAccount('us-east-1'), []);
     here.dispose();

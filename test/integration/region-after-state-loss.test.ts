@@ -48,11 +48,11 @@ describe('destroy finds the stack\'s region after its state is lost', function (
       const engine = testEngine();
       try {
         // The CLI passes its default region as not explicit; the stack is found elsewhere.
-        await assert.rejects(engine.destroy('euro', { region: 'us-east-1', regionExplicit: false, deleteData: true, confirm: async () => true }),
+        await assert.rejects(engine.destroy('euro', { region: 'us-east-1', regionExplicit: false, deleteData: true, finalBackup: false, confirm: async () => true }),
           (error: unknown) => error instanceof GeuseError && error.code === 'NOT_OURS' && /in eu-west-1 \(from its IAM role gm-euro-instance's tags\)/.test(error.message));
         let shown = '';
         const result = await engine.destroy('euro', {
-          region: 'us-east-1', regionExplicit: false, deleteData: true, adopt: true,
+          region: 'us-east-1', regionExplicit: false, deleteData: true, finalBackup: false, adopt: true,
           confirm: async (plan) => {
             shown = renderDestroyPlan(plan).join('\n');
             return true;
@@ -75,7 +75,7 @@ describe('destroy finds the stack\'s region after its state is lost', function (
     const engine = testEngine();
     const aws = inspector();
     try {
-      await assert.rejects(engine.destroy('euro', { region: 'us-east-1', deleteData: true, adopt: true, confirm: async () => true }), (error: unknown) => {
+      await assert.rejects(engine.destroy('euro', { region: 'us-east-1', deleteData: true, finalBackup: false, adopt: true, confirm: async () => true }), (error: unknown) => {
         assert.ok(error instanceof GeuseError);
         assert.equal(error.code, 'REGION_MISMATCH');
         assert.match(error.message, /lives in eu-west-1 \(its IAM role gm-euro-instance says so\), not in us-east-1/);
@@ -87,7 +87,7 @@ describe('destroy finds the stack\'s region after its state is lost', function (
 
       // A role from before the region tag: every enabled region is scanned for the stack's tags.
       await aws.iam.send(new UntagRoleCommand({ RoleName: 'gm-euro-instance', TagKeys: [TAG_REGION] }));
-      const { plan } = await engine.planDestroy('euro', { region: 'us-east-1', regionExplicit: false, deleteData: true, adopt: true });
+      const { plan } = await engine.planDestroy('euro', { region: 'us-east-1', regionExplicit: false, deleteData: true, finalBackup: false, adopt: true });
       assert.equal(plan.region, REGION);
       assert.match(plan.regionFrom ?? '', /^eu-west-1 \(found by scanning \d+ enabled regions\)$/);
       assert.equal(plan.toDelete.length, before.length);

@@ -249,7 +249,7 @@ describe('self-healing compute: notices by email (notifyEmail)', function () {
       const again = await engine.deploy(devConfig({ notifyEmail: 'ops@example.com' }));
       assert.equal(again.state.resources['notify-topic']!.id, topicArn, 'one topic, reused');
       assert.equal(((await aws.sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: topicArn }))).Subscriptions ?? []).length, 1, 'no second subscription');
-      await engine.destroy('demo', { deleteData: true });
+      await engine.destroy('demo', { deleteData: true, finalBackup: false });
       assert.equal(countByKind(await sweep())['sns-topic'], undefined, 'the topic is gone');
     } finally {
       aws.destroy();

@@ -71,7 +71,7 @@ describe('automation tier: load balancer and CloudFront (moto over HTTP)', funct
     assert.equal(counts['target-group'], 1);
     assert.equal(counts['cloudfront-distribution'], 1);
 
-    const gone = await engine.destroy('demo', { deleteData: true });
+    const gone = await engine.destroy('demo', { deleteData: true, finalBackup: false });
     assert.equal(gone.stateRemoved, true);
     assert.deepEqual(await sweep(), []);
     engine.dispose();
@@ -105,7 +105,7 @@ describe('automation tier: load balancer and CloudFront (moto over HTTP)', funct
 
       strict.calls.length = 0;
       const destroyEvents: ProgressEvent[] = [];
-      await engine.destroy('demo', { deleteData: true, onProgress: (e) => destroyEvents.push(e) });
+      await engine.destroy('demo', { deleteData: true, finalBackup: false, onProgress: (e) => destroyEvents.push(e) });
       assert.deepEqual(strict.violations, []);
       const writes = strict.calls.filter((c) => !/List|Tags/.test(c.operation));
       const sequence = writes.map((c) => c.operation.replace('cloudfront:', ''));
@@ -145,7 +145,7 @@ describe('automation tier: load balancer and CloudFront (moto over HTTP)', funct
     assert.ok(script.includes(`N8N_EDITOR_BASE_URL: ${url}`));
     assert.match(script, /N8N_PROXY_HOPS: "2"/, 'n8n trusts nginx and the load balancer');
     assert.equal(countByKind(await sweep())['cloudfront-distribution'], undefined, 'no CloudFront');
-    await engine.destroy('demo', { deleteData: true });
+    await engine.destroy('demo', { deleteData: true, finalBackup: false });
     assert.deepEqual(await sweep(), []);
     aws.destroy();
     engine.dispose();
@@ -167,7 +167,7 @@ describe('automation tier: load balancer and CloudFront (moto over HTTP)', funct
     const albGroup = (await aws.ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [r['sg-alb']!.id!] }))).SecurityGroups![0]!;
     assert.deepEqual(albGroup.IpPermissions?.map((p) => p.FromPort).sort(), [443, 80]);
     assert.equal(publicUrlOf(result.state), `https://${r.alb!.attrs.dnsName}/`);
-    await engine.destroy('demo', { deleteData: true });
+    await engine.destroy('demo', { deleteData: true, finalBackup: false });
     assert.deepEqual(await sweep(), []);
     aws.destroy();
     engine.dispose();
@@ -289,7 +289,7 @@ describe('automation tier: load balancer and CloudFront (moto over HTTP)', funct
     assert.equal(countByKind(await sweep())['cloudfront-distribution'] ?? 0, 0, 'the distribution is deleted, as the plan said');
     const again = await engine.deploy(automationConfig({ certificateArn }));
     assert.ok(!again.notes.some((n) => /origin header is deleted/.test(n)), 'nothing more to delete the next time');
-    await engine.destroy('demo', { deleteData: true });
+    await engine.destroy('demo', { deleteData: true, finalBackup: false });
     assert.deepEqual(await sweep(), []);
     aws.destroy();
     engine.dispose();
@@ -301,7 +301,7 @@ describe('automation tier: load balancer and CloudFront (moto over HTTP)', funct
     const engine = testEngine({ instrument: both(strict.instrument, cloudFront.instrument) });
     await engine.deploy(automationConfig({ cloudFront: true }));
     const events: ProgressEvent[] = [];
-    const result = await engine.destroy('demo', { deleteData: true, onProgress: (e) => events.push(e) });
+    const result = await engine.destroy('demo', { deleteData: true, finalBackup: false, onProgress: (e) => events.push(e) });
     engine.dispose();
     assert.equal(result.stateRemoved, true);
     assert.deepEqual(await sweep(), []);
@@ -328,7 +328,7 @@ describe('automation tier: load balancer and CloudFront (moto over HTTP)', funct
     const redeployed = await here.deploy(imported.config);
     assert.equal(countByKind(await sweep())['load-balancer'], 1, 'the redeploy reuses the imported load balancer');
     assert.match(publicUrlOf(redeployed.state) ?? '', /^https:\/\/.+\.cloudfront\.net\/$/);
-    await here.destroy('demo', { deleteData: true });
+    await here.destroy('demo', { deleteData: true, finalBackup: false });
     assert.deepEqual(await sweep(), []);
     here.dispose();
   });
@@ -382,7 +382,7 @@ describe('automation tier: load balancer and CloudFront (moto over HTTP)', funct
     const faults = new FaultInjector([{ operation: 'cloudfront:UpdateDistribution', mode: 'before', error: { name: 'PreconditionFailed', message: 'The request failed because it didn\'t meet the preconditions in one or more request-header fields.', status: 412 } }]);
     const stuck = new DeployGate();
     const engine = testEngine({ stateDir, instrument: both(faults.instrument, stuck.instrument) });
-    await assert.rejects(engine.destroy('demo', { deleteData: true }), (error: unknown) => {
+    await assert.rejects(engine.destroy('demo', { deleteData: true, finalBackup: false }), (error: unknown) => {
       assert.ok(error instanceof GeuseError, String(error));
       assert.equal(error.code, 'WAIT_TIMEOUT', error.message);
       assert.match(error.message, new RegExp(`CloudFront distribution ${id} to finish disabling`));
@@ -396,7 +396,7 @@ describe('automation tier: load balancer and CloudFront (moto over HTTP)', funct
     assert.equal((await aws.cloudfront.send(new GetDistributionConfigCommand({ Id: id }))).DistributionConfig?.Enabled, false);
     aws.destroy();
     const again = testEngine({ stateDir });
-    assert.equal((await again.destroy('demo', { deleteData: true })).stateRemoved, true, 'destroy again finishes');
+    assert.equal((await again.destroy('demo', { deleteData: true, finalBackup: false })).stateRemoved, true, 'destroy again finishes');
     again.dispose();
     assert.deepEqual(await sweep(), []);
   });
@@ -409,7 +409,7 @@ describe('automation tier: load balancer and CloudFront (moto over HTTP)', funct
     const id = first.state.resources.cloudfront!.id!;
     const stuck = new DeployGate();
     const stopped = testEngine({ stateDir, instrument: stuck.instrument });
-    await assert.rejects(stopped.destroy('demo', { deleteData: true }), (error: unknown) => error instanceof GeuseError && error.code === 'WAIT_TIMEOUT');
+    await assert.rejects(stopped.destroy('demo', { deleteData: true, finalBackup: false }), (error: unknown) => error instanceof GeuseError && error.code === 'WAIT_TIMEOUT');
     stopped.dispose();
     const aws = inspector();
     const parameter = '/geusemaker/demo/origin-header';
@@ -432,7 +432,7 @@ describe('automation tier: load balancer and CloudFront (moto over HTTP)', funct
     assert.equal(updates.length, 1);
     const deployedWait = strict.calls.filter((c) => c.operation === 'cloudfront:GetDistribution').map((c) => c.status);
     assert.ok(deployedWait.includes('InProgress') && deployedWait.at(-1) === 'Deployed', 'deploy waited for the update to deploy');
-    await engine.destroy('demo', { deleteData: true });
+    await engine.destroy('demo', { deleteData: true, finalBackup: false });
     assert.deepEqual(await sweep(), []);
     aws.destroy();
     engine.dispose();

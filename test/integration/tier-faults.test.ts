@@ -43,7 +43,7 @@ for (const { name, config } of STACKS) describe(`fault injection on every mutati
         assert.equal(error, undefined, `the deploy completed: ${error?.message ?? ''}`);
         await assertExactlyOneStack(config);
         const engine = testEngine({ stateDir });
-        await engine.destroy('demo', { deleteData: true });
+        await engine.destroy('demo', { deleteData: true, finalBackup: false });
         engine.dispose();
         assert.deepEqual(await sweep(), []);
       });

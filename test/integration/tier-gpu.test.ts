@@ -17,7 +17,7 @@ describe('gpu tier behind the load balancer and CloudFront (moto; DLAMI seeded, 
     assert.equal(counts['load-balancer'], 1);
     assert.equal(counts['target-group'], 1);
     assert.equal(counts['cloudfront-distribution'], 1);
-    const gone = await engine.destroy('demo', { deleteData: true });
+    const gone = await engine.destroy('demo', { deleteData: true, finalBackup: false });
     assert.equal(gone.stateRemoved, true);
     assert.deepEqual(await sweep(), []);
     engine.dispose();
@@ -40,7 +40,7 @@ describe('gpu tier behind the load balancer and CloudFront (moto; DLAMI seeded, 
     assert.ok(instanceStarted < deployed, 'the instance did not wait for CloudFront to deploy');
 
     strict.calls.length = 0;
-    await engine.destroy('demo', { deleteData: true });
+    await engine.destroy('demo', { deleteData: true, finalBackup: false });
     assert.deepEqual(strict.violations, []);
     const ops = strict.calls.filter((c) => !/List|Tags/.test(c.operation)).map((c) => c.operation.replace('cloudfront:', ''));
     assert.deepEqual(ops.filter((op, i) => op !== ops[i - 1]), ['GetDistributionConfig', 'UpdateDistribution', 'GetDistribution', 'DeleteDistribution']);

@@ -107,7 +107,7 @@ describe('show, list and cost say what EC2 says now', function () {
       assert.equal(kept.spotSavings, undefined);
       const redeploy = await engine.estimate(devConfig());
       assert.equal(redeploy.totalUsd, running.totalUsd, 'a config (the wizard\'s) is priced as it would run');
-      await engine.destroy('demo', { deleteData: true });
+      await engine.destroy('demo', { deleteData: true, finalBackup: false });
     } finally {
       engine.dispose();
     }

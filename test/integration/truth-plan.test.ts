@@ -75,7 +75,7 @@ describe('the plan says what will really happen', function () {
       const printer = new ProgressPrinter((line) => lines.push(line), false);
       printer.listener(vpc!);
       assert.match(lines[0] ?? '', new RegExp(`✓ VPC — adopted from stack id ${ownerId}: vpc-`));
-      await other.destroy('demo', { deleteData: true });
+      await other.destroy('demo', { deleteData: true, finalBackup: false });
     } finally {
       owner.dispose();
       other.dispose();

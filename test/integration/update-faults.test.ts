@@ -125,7 +125,7 @@ describe('fault injection on every mutating call of an update, and rollback afte
           } else assert.equal(refused.error, undefined, refused.error?.message);
           await scenario.rolledBack();
 
-          await run(stateDir, ssm, undefined, (engine) => engine.destroy('demo', { deleteData: true }));
+          await run(stateDir, ssm, undefined, (engine) => engine.destroy('demo', { deleteData: true, finalBackup: false }));
           assert.deepEqual(await sweep(), [], 'nothing orphaned');
         });
       }
@@ -148,7 +148,7 @@ describe('a CLI update killed with SIGKILL part-way', function () {
       const back = await run(stateDir, ssm, undefined, (engine) => engine.rollback('demo'));
       assert.equal(back.error, undefined, back.error?.message);
       assert.equal((await serving()).type, 't3.xlarge');
-      await run(stateDir, ssm, undefined, (engine) => engine.destroy('demo', { deleteData: true }));
+      await run(stateDir, ssm, undefined, (engine) => engine.destroy('demo', { deleteData: true, finalBackup: false }));
       assert.deepEqual(await sweep(), []);
     });
   }
@@ -164,7 +164,7 @@ describe('a CLI update killed with SIGKILL part-way', function () {
     const finished = await run(stateDir, ssm, undefined, (engine) => engine.deploy(devConfig()));
     assert.equal(finished.error, undefined, finished.error?.message);
     assert.equal(await loadBalancers(), 0);
-    await run(stateDir, ssm, undefined, (engine) => engine.destroy('demo', { deleteData: true }));
+    await run(stateDir, ssm, undefined, (engine) => engine.destroy('demo', { deleteData: true, finalBackup: false }));
     assert.deepEqual(await sweep(), []);
   });
 });

@@ -42,6 +42,7 @@ const DEV_NEW = {
   'sg-instance': ['vpc'], 'sg-efs': ['vpc', 'sg-instance'], efs: [],
   'mount-target-a': ['efs', 'subnet-a', 'sg-efs'], 'mount-target-b': ['efs', 'subnet-b', 'sg-efs'],
   'iam-role': [], 'instance-profile': ['iam-role'], secrets: [],
+  'backup-role': [], 'backup-vault': [], 'backup-plan': ['backup-role', 'backup-vault', 'efs'],
   // The group launches the instance from the launch template, which names the profile, group, file system and secrets.
   'launch-template': ['sg-instance', 'instance-profile', 'efs', 'secrets'],
   instance: ['subnet-a', 'subnet-b', 'route-table', 'launch-template'],
@@ -63,6 +64,7 @@ const AUTOMATION_EXISTING = {
   listeners: ['alb', 'target-group'], 'target-healthy': ['instance-update', 'listeners'],
   'sg-instance': ['network', 'sg-alb'], 'sg-efs': ['network', 'sg-instance'], efs: [], 'mount-targets': ['efs', 'sg-efs', 'network'],
   'iam-role': [], 'instance-profile': ['iam-role'], secrets: [],
+  'backup-role': [], 'backup-vault': [], 'backup-plan': ['backup-role', 'backup-vault', 'efs'],
   'launch-template': ['sg-instance', 'instance-profile', 'efs', 'secrets', 'alb'],
   instance: ['network', 'launch-template', 'target-group'],
   'instance-update': ['instance', 'network', 'launch-template', 'target-group'],
@@ -72,11 +74,13 @@ const AUTOMATION_EXISTING = {
 // instance; deleting the instance first would only have the group replace it) and its launch template after it.
 const DESTROY_BEFORE = {
   'auto-scaling-group': [], 'launch-template': ['auto-scaling-group'], 'notify-topic': ['auto-scaling-group'],
+  // The backup plan goes first (its selection names the file system and role); the vault after it, when empty or asked.
+  'backup-plan': [], 'backup-vault': ['backup-plan'], budget: [],
   instances: ['auto-scaling-group'], cloudfront: [], 'load-balancer': ['instances', 'cloudfront', 'launch-template'], 'target-groups': ['load-balancer'], leftovers: ['instances'],
-  'mount-targets': ['instances'], efs: ['mount-targets', 'launch-template'], 'security-groups': ['instances', 'mount-targets', 'leftovers', 'load-balancer', 'launch-template'],
+  'mount-targets': ['instances'], efs: ['mount-targets', 'launch-template', 'backup-plan'], 'security-groups': ['instances', 'mount-targets', 'leftovers', 'load-balancer', 'launch-template'],
   'internet-gateway': ['instances', 'leftovers', 'load-balancer'], 'route-table': ['instances'],
   subnets: ['route-table', 'mount-targets', 'leftovers', 'load-balancer'], vpc: ['subnets', 'security-groups', 'internet-gateway', 'route-table'],
-  iam: ['instances', 'launch-template'], secrets: ['instances', 'cloudfront', 'load-balancer', 'efs', 'launch-template'],
+  iam: ['instances', 'launch-template', 'backup-plan'], secrets: ['instances', 'cloudfront', 'load-balancer', 'efs', 'launch-template', 'backup-plan'],
 };
 
 describe('resource kinds: the deploy graph', () => {
@@ -144,7 +148,7 @@ describe('resource kinds: the deploy graph', () => {
   it('derives the journal kinds from the kinds, keeping every name old state files use', () => {
     const before = ['vpc', 'subnet', 'internet-gateway', 'route-table', 'security-group', 'efs', 'mount-target', 'iam-role', 'instance-profile',
       'ssm-parameter', 'instance', 'load-balancer', 'target-group', 'listener', 'listener-rule', 'cloudfront-distribution'];
-    assert.deepEqual([...RESOURCE_KINDS].sort(), [...before, 'launch-template', 'auto-scaling-group', 'sns-topic'].sort());
+    assert.deepEqual([...RESOURCE_KINDS].sort(), [...before, 'launch-template', 'auto-scaling-group', 'sns-topic', 'backup-vault', 'backup-plan', 'budget'].sort());
     assert.deepEqual(JOURNAL_KINDS, RESOURCE_KINDS);
     assert.equal(new Set(KINDS.map((k) => k.kind)).size, KINDS.length, 'one object per kind name');
   });
@@ -184,7 +188,7 @@ describe('resource kinds: the destroy graph', () => {
     assert.deepEqual(derived.instances, ['auto-scaling-group'], 'the group goes first: it would replace an instance terminated before it');
     assert.deepEqual(derived['launch-template'], ['auto-scaling-group']);
     assert.ok(derived.secrets?.includes('efs'));
-    assert.deepEqual(closure(derived).secrets, ['auto-scaling-group', 'cloudfront', 'efs', 'instances', 'launch-template', 'load-balancer', 'mount-targets']);
+    assert.deepEqual(closure(derived).secrets, ['auto-scaling-group', 'backup-plan', 'cloudfront', 'efs', 'instances', 'launch-template', 'load-balancer', 'mount-targets']);
   });
 
   it('deletes dependents first inside a shared step: the profile before its role, interfaces before volumes', () => {

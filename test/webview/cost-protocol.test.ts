@@ -18,7 +18,7 @@ const HOSTILE: [string, unknown][] = [
   ['pause without a stack', { type: 'pause', id: 1 }],
   ['pause of a stack given by name only', { type: 'pause', id: 1, stack: 'demo' }],
   ['pause with an empty name', { type: 'pause', id: 1, stack: { name: '', stateDir: STATE_DIR } }],
-  ['pause with extra keys', { type: 'pause', id: 1, stack: target, deleteData: true }],
+  ['pause with extra keys', { type: 'pause', id: 1, stack: target, deleteData: true, finalBackup: false }],
   ['stack with extra keys', { type: 'pause', id: 1, stack: { ...target, force: true } }],
   ['oversized state folder', { type: 'pause', id: 1, stack: { name: 'demo', stateDir: '/'.repeat(5000) } }],
   ['request without id', { type: 'refresh' }],

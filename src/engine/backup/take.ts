@@ -21,13 +21,14 @@ async function flushFirst(host: EngineHost, state: StackState, steps: Steps, opt
   if (!services.postgres && !services.qdrant) return { flushed: [], skipped: 'the stack runs neither PostgreSQL nor Qdrant, so there is nothing to flush' };
   if (state.status === 'paused') return { flushed: [], skipped: 'the stack is paused: no instance runs, so nothing writes to the data and the databases were stopped cleanly' };
   let current: StackState;
+  let instanceId: string;
   try {
     current = await host.currentState(state.name, options.signal);
+    instanceId = instanceIdOf(current);
   } catch (error) {
     if (!(error instanceof GeuseError) || error.code !== 'NO_INSTANCE') throw error;
     return { flushed: [], skipped: `no instance is in service (${error.message.replace(/^Stack \S+ has no instance in service: /, '').replace(/\.$/, '')}), so nothing was flushed` };
   }
-  const instanceId = instanceIdOf(current);
   const runner = host.ssmOf(current).runner;
   try {
     const result = await steps.run<FlushResult>('backup-flush', 'Consistent copies on the instance (pg_dump, Qdrant snapshot)', async () => {

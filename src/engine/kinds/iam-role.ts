@@ -14,11 +14,9 @@ export const iamRole = defineKind({
   handles: { name: NAME, backupRoleArn: BACKUP_ROLE_ARN },
   journalKeys: (scope) => ['iam-role', ...(scope.config.backup.enabled ? ['backup-role'] : [])],
   findByTag: async (clients, stack) => {
-    const [instanceRole, backupRole] = await Promise.all([
-      (await import('../resources/sweep')).sweepRoles(clients, stack),
-      (await import('../backup/role-resources')).sweepBackupRoles(clients, stack),
-    ]);
-    return [...instanceRole, ...backupRole];
+    // Both modules first: a query started before the second import could fail with nothing yet listening.
+    const [{ sweepRoles }, { sweepBackupRoles }] = await Promise.all([import('../resources/sweep'), import('../backup/role-resources')]);
+    return (await Promise.all([sweepRoles(clients, stack), sweepBackupRoles(clients, stack)])).flat();
   },
   steps: (scope) => [
     step({

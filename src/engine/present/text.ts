@@ -117,15 +117,19 @@ export function renderDestroyPlan(plan: DestroyPlan): string[] {
   }
   if (plan.toDelete.length > 0) lines.push(`  Will delete (${plan.toDelete.length}):`, ...describeResources(plan.toDelete));
   else lines.push('  Nothing left to delete.');
-  if (plan.toKeep.length > 0) {
+  const keptData = plan.toKeep.filter((r) => r.kind !== 'backup-vault');
+  if (keptData.length > 0) {
     lines.push(
-      `  Will keep (${plan.toKeep.length}): your data, the EFS file system and the stack's secrets, so a later deploy reattaches it.`,
-      ...describeResources(plan.toKeep),
+      `  Will keep (${keptData.length}): your data, the EFS file system and the stack's secrets, so a later deploy reattaches it.`,
+      ...describeResources(keptData),
       '  Kept data costs EFS storage every month until deleted; pass --delete-data to delete it as well.',
     );
   } else if (!plan.keepData) {
     lines.push('  Data (EFS file system and secrets) will be deleted too: --delete-data or keepDataOnDestroy: false.');
   }
+  // The vault outlives the stack while it holds recovery points: its own words say how many, their cost and expiry.
+  const backups = plan.backups?.lines ?? [];
+  if (backups.length > 0) lines.push('  Backups:', ...backups.map((line) => `    ${line}`));
   lines.push(...foreign);
   return lines;
 }

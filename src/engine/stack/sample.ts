@@ -139,9 +139,23 @@ ${models}
 # deletes the data on that one destroy whatever this says. Env: GEUSEMAKER_KEEP_DATA (true/false/1/0/yes/no).
 keepDataOnDestroy: ${String(d.keepDataOnDestroy)}
 
-# Optional: monthly budget in US dollars (a positive number). Unset by default.
+# Optional: monthly budget in US dollars (a positive number). Unset by default. With it, an AWS Budgets budget on the
+# stack's cost allocation tag (geusemaker:stack: activate it once per account in the Billing console) mails
+# notifyEmail at 80% of actual and 100% of forecast spend.
 # Env: GEUSEMAKER_MONTHLY_BUDGET_USD.
 # monthlyBudgetUsd: 50
+
+# Backups of the stack's data (the EFS file system) through AWS Backup: on by default, daily at 05:00 UTC, each kept
+# retentionDays days (priced in the estimate). schedule: daily, weekly or an AWS Backup cron expression.
+# Destroy keeps the backups until they expire; "geusemaker destroy --delete-backups" deletes them.
+backup:
+  enabled: true
+  schedule: daily
+  retentionDays: 14
+
+# Optional: say a secret is due for rotation after this many days (plan, status, the Stacks view). Never rotated on
+# its own: run "geusemaker secrets rotate". Unset by default.
+# rotateAfterDays: 90
 
 # Optional: an email address for the Auto Scaling group's own notices (an instance launched, terminated, e.g. by a
 # spot interruption, or failed to launch), sent by SNS with no editor open. AWS mails a link to confirm first.

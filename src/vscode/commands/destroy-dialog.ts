@@ -84,11 +84,14 @@ export function destroySummary(plan: DestroyPlan, kept: KeptCost | undefined): s
   } else {
     lines.push('Nothing is left to delete but the data.');
   }
-  if (plan.toKeep.length > 0) {
-    lines.push('', `Keeps your data (${keptCounts(plan.toKeep)}), ${monthly(kept)}, so a later deploy of ${plan.stack} reattaches it. Destroy Everything deletes the data too.`);
+  const keptData = plan.toKeep.filter((r) => r.kind !== 'backup-vault');
+  if (keptData.length > 0) {
+    lines.push('', `Keeps your data (${keptCounts(keptData)}), ${monthly(kept)}, so a later deploy of ${plan.stack} reattaches it. Destroy Everything deletes the data too.`);
   } else if (deletesData(plan)) {
     lines.push('', 'The data is deleted too: workflows, databases and models on the file system, and the stack\'s secrets. This cannot be undone.');
   }
+  // The backups' own words: how many recovery points are kept, what they cost, when they expire; or the final backup.
+  if (plan.backups && plan.backups.lines.length > 0) lines.push('', ...plan.backups.lines);
   if (plan.foreign.length > 0) {
     lines.push('', `Leaves alone ${plural(plan.foreign.length, 'resource that carries the name but is', 'resources that carry the name but are')} not this stack's.`);
   }

@@ -35,7 +35,8 @@ export class ProgressPrinter {
     }
     if (this.muted) return;
     const line = this.format(event);
-    if (line !== undefined) this.write(`[${seconds(elapsed).padStart(7)}] ${line}`);
+    // --quiet prints warnings alone, as warnings: no progress clock in front of them.
+    if (line !== undefined) this.write(this.quiet ? line : `[${seconds(elapsed).padStart(7)}] ${line}`);
   };
 
   private format(event: ProgressEvent): string | undefined {

@@ -230,6 +230,14 @@ export async function applyDestroy(options: ApplyDestroyOptions): Promise<Destro
   });
   const kept = outcome ?? [];
   const backups = await backupsAfter(options, kept);
+  // The kept recovery points' size, as AWS Backup listed it just now: what a destroyed stack's estimate prices them at.
+  const vaultRecord = journal && backups?.action === 'keep' ? Object.values(journal.state.resources).find((r) => r.kind === 'backup-vault' && r.status === 'created') : undefined;
+  if (journal && vaultRecord && backups) {
+    await journal.update((state) => {
+      const record = state.resources[vaultRecord.key];
+      if (record) record.attrs = { ...record.attrs, keptBackupBytes: String(backups.sizeBytes) };
+    });
+  }
   if (kept.length === 0) return { kept, stateRemoved: true, ...(backups ? { backups } : {}) };
   return { kept, keptMonthlyCost: await keptCost(clients, kept, backups), stateRemoved: false, ...(backups ? { backups } : {}) };
 }

@@ -28,7 +28,7 @@ import type { CatalogueService } from './health/catalogue';
 import { discoverNetworks, type DiscoveredVpc } from './discovery/networks';
 import { describeCandidateTypes, type InstanceTypeInfo } from './discovery/instance-types';
 import { readCallerIdentity, type CallerIdentity } from './discovery/identity';
-import type { Tier } from './stack/config';
+import { BACKUP_SCHEDULES, backupCron, type Tier } from './stack/config';
 import { checkStackHealth, instanceIdOf, followStackLogs, openSession, restartOnInstance, serviceOfStack, ssmServices, stackLogs, type OpenedSession, type SessionKind, type SsmFactory, type StackHealth } from './operate';
 import { listModels, removeModel } from './models/list';
 import { checkModelName, declaredIn, refuseWithoutOllama, type StackModel } from './models/names';
@@ -144,13 +144,27 @@ export class Engine {
     };
   }
 
-  /** The plan's notes about what runs beside the stack: the budget and its cost allocation tag. Bounded; never fails a plan. */
-  private async stackNotes(clients: AwsClients, config: StackConfig, state: StackState | undefined): Promise<string[]> {
-    const [budget, secrets] = await Promise.all([
+  /** The plan's notes about what runs beside the stack (backups, the budget and its tag) and secrets due. Bounded; never fails a plan. */
+  private async addStackNotes(plan: DeployPlan, clients: AwsClients, config: StackConfig, state: StackState | undefined): Promise<void> {
+    const [backup, budget, secrets] = await Promise.all([
+      this.backupNote(config),
       import('./resources/cost-allocation-tag').then((m) => m.budgetPlanNotes(clients, config)),
       state ? import('./secrets/service').then((m) => m.secretsDueWarnings(clients, state, { rotateAfterDays: config.rotateAfterDays })) : Promise.resolve([]),
     ]);
-    return [...budget, ...secrets];
+    plan.notes = [...(plan.notes ?? []), ...backup, ...budget];
+    plan.warnings.push(...secrets);
+  }
+
+  /** The backups the plan sets up, with their monthly cost from the cost engine (advice: never fails a plan). */
+  private async backupNote(config: StackConfig): Promise<string[]> {
+    if (!config.backup.enabled) return ['Backups are off (backup.enabled: false): nothing protects the data on EFS from a mistaken delete or a bad upgrade.'];
+    const schedule = config.backup.schedule in BACKUP_SCHEDULES ? `${config.backup.schedule} (${backupCron(config.backup)}, UTC)` : backupCron(config.backup);
+    const cost = await Promise.race([
+      this.estimate(config).then((estimate) => estimate.lines.find((line) => line.item === 'backup')),
+      new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 5_000).unref()),
+    ]).catch(() => undefined);
+    const price = cost ? `about $${cost.usd.toFixed(2)} a month (${cost.basis})` : 'its monthly cost could not be worked out now';
+    return [`Backups: AWS Backup copies the file system ${schedule}, each copy kept ${config.backup.retentionDays} days: ${price}. Destroy keeps them until they expire (--delete-backups deletes them).`];
   }
 
   /** AWS Backup's selections, jobs and recovery points in the clients' region. */
@@ -190,7 +204,7 @@ export class Engine {
     const state = await this.store.read(config.name);
     const clients = this.clients(config.region, config.profile);
     const plan = await planDeploy(clients, config, state, { ...options, quotas: this.quotaApi(clients) });
-    plan.warnings.push(...await this.stackNotes(clients, config, state));
+    await this.addStackNotes(plan, clients, config, state);
     if (config.market === 'spot') {
       // Advice only: prices failing must never fail a plan.
       const advice = await this.marketAdvice(config).catch(() => undefined);
@@ -233,7 +247,7 @@ export class Engine {
     const existing = await this.store.read(config.name);
     const clients = this.clients(config.region, config.profile);
     const plan = await planDeploy(clients, config, existing, { adopt: options.adopt, quotas: this.quotaApi(clients) });
-    plan.warnings.push(...await this.stackNotes(clients, config, existing));
+    await this.addStackNotes(plan, clients, config, existing);
     if (config.monthlyBudgetUsd !== undefined && !options.allowOverBudget) await this.refuseOverBudget(config, config.monthlyBudgetUsd);
     if (options.confirm && !(await options.confirm(plan))) throw declined('deploy', config.name);
     await options.beforeApply?.(plan);

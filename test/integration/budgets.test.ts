@@ -233,6 +233,16 @@ describe('the plan\'s budget notes: what the budget counts, the cost allocation 
     }
   });
 
+  it('the engine\'s plan carries them beside the backups\' schedule and monthly cost, as notes, not warnings', async () => {
+    const plan = await testEngine().plan(devConfig({ monthlyBudgetUsd: 500, notifyEmail: 'ops@example.com', backup: { enabled: true, schedule: 'weekly', retentionDays: 30 } }));
+    const notes = plan.notes ?? [];
+    assert.ok(notes.some((note) => /^Backups: AWS Backup copies the file system weekly \(cron\(0 5 \? \* SUN \*\), UTC\), each copy kept 30 days: about \$\d+\.\d\d a month/.test(note)), notes.join('\n'));
+    assert.ok(notes.some((note) => /must be activated as a cost allocation tag once per account/.test(note)), notes.join('\n'));
+    assert.ok(!plan.warnings.some((warning) => /cost allocation tag|AWS Backup copies/.test(warning)), 'facts are not warnings');
+    const off = await testEngine().plan(devConfig({ backup: { enabled: false } }));
+    assert.ok((off.notes ?? []).some((note) => /Backups are off/.test(note)));
+  });
+
   for (const [status, words] of [['Active', /it is active in this account/], ['Inactive', /it is INACTIVE in this account: activate it/], ['unseen', /AWS has not seen it on a bill yet/]] as const) {
     it(`a tag Cost Explorer reports ${status} is said so (ListCostAllocationTags answers recorded: moto lacks it)`, async () => {
       const { createClients } = await import('../../src/engine/aws/clients');

@@ -53,6 +53,8 @@ export interface DeployPlan {
   /** Resources carrying this name that belong to another stack id, when --adopt took them over. */
   adoptedStackId?: string;
   warnings: string[];
+  /** What runs beside the stack and what it costs (backups, the budget and its cost allocation tag): facts, not warnings. */
+  notes?: string[];
   /** The image the instance boots (or, reused, would boot when next replaced), as DescribeImages names it. */
   ami?: { id: string; name?: string; architecture: string; source: string };
   /** An applied stack's plan as a diff from what is applied and what runs (absent for a new stack). */

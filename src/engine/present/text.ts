@@ -82,6 +82,7 @@ export function renderPlan(plan: DeployPlan): string[] {
     : `${count('create')} to create, ${count('reuse')} to reuse, ${count('keep')} to keep${used}.`);
   if (plan.drift && plan.drift.items.length > 0) lines.push('', 'Changed outside GeuseMaker since it was applied (deploy repairs exactly these):', ...driftLines(plan.drift.items));
   if (diff && diff.effects.length > 0) lines.push('', 'What you will notice:', ...diff.effects.map((effect) => `  • ${effect}`));
+  if (plan.notes && plan.notes.length > 0) lines.push('', 'Also:', ...plan.notes.map((note) => `  • ${note}`));
   for (const warning of plan.warnings) lines.push(`! ${warning}`);
   return lines;
 }

@@ -20,7 +20,7 @@ export function planDialogLines(plan: DeployPlan, lines: readonly string[]): str
     : `${count('create')} to create, ${count('reuse')} to reuse, ${count('keep')} to keep.`;
   const effects = diff && diff.effects.length > 0 ? ['', 'What you will notice:', ...diff.effects.map((effect) => `  • ${effect}`)] : [];
   return [
-    ...lines.slice(0, 1), ...changes, '', counts, ...effects, ...plan.warnings.map((warning) => `! ${warning}`),
+    ...lines.slice(0, 1), ...changes, '', counts, ...effects, ...(plan.notes ?? []).map((note) => `• ${note}`), ...plan.warnings.map((warning) => `! ${warning}`),
     '', `Every step (${plan.items.length}) is in the GeuseMaker output.`,
   ];
 }

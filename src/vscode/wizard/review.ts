@@ -45,7 +45,8 @@ export function reviewOf(plan: DeployPlan, estimate?: MonthlyEstimate): WizardRe
       title: cut(item.title, 200), action: item.action, ids: item.ids.slice(0, 20).map((id) => cut(id, 128)),
       ...(item.note ? { note: cut(item.note, 500) } : {}),
     })),
-    warnings: plan.warnings.slice(0, 20).map((w) => cut(w, 1000)),
+    // The wizard lists notes (backups, the budget) with the warnings: one list of things to read before deploying.
+    warnings: [...plan.warnings, ...(plan.notes ?? [])].slice(0, 20).map((w) => cut(w, 1000)),
     ...(plan.diff ? { changes: diffLines(plan.diff).slice(0, 40).map((line) => cut(line, 500)), effects: plan.diff.effects.slice(0, 20).map((line) => cut(line, 1000)) } : {}),
     ...(monthly ? { monthly } : {}),
   };

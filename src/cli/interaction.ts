@@ -1,4 +1,5 @@
-import { GeuseError, refused } from '../engine';
+import { GeuseError, refused, type OperationOptions } from '../engine';
+import type { Command } from './command';
 import { ProgressPrinter } from './progress-printer';
 import { askYesNo } from './prompt';
 import type { Session } from './session';
@@ -73,4 +74,29 @@ export async function interruptible<T>(s: Session, printer: ProgressPrinter, run
     for (const each of signals) process.off(each, onSignal);
     s.interrupt?.removeEventListener('abort', stop);
   }
+}
+
+/**
+ * A command that runs one operation on a named stack under its lock (pause, resume, backup now): progress,
+ * Ctrl-C (`stopping` as in interruptible), then the result as JSON (`json` shapes it) or the summary's words.
+ */
+export function stackOperationCommand<R>(
+  entry: Pick<Command, 'name' | 'usage' | 'summary'>,
+  start: (s: Session, name: string, options: OperationOptions) => Promise<R>,
+  summary: (s: Session, name: string, result: R, elapsedMs: number) => string[],
+  more: { stopping?: string; json?: (name: string, result: R) => unknown } = {},
+): Command {
+  return {
+    ...entry,
+    flags: ['config', 'take-over-lock'],
+    takesName: true,
+    state: 'writes',
+    async run(s) {
+      const name = await s.stackName();
+      const printer = progressPrinter(s);
+      const result = await interruptible(s, printer, (signal) => start(s, name, { takeOverLock: s.args.takeOverLock, signal, onProgress: printer.listener }), more.stopping);
+      if (s.args.json) s.json(more.json ? more.json(name, result) : result);
+      else s.summary(summary(s, name, result, printer.elapsedMs()));
+    },
+  };
 }

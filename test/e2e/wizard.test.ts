@@ -31,9 +31,9 @@ describe('VS Code e2e: the deploy wizard (against moto)', function () {
     await panel.locator('.file-notes li', { hasText: 'rootVolumeGb: 60 (kept from the file)' }).waitFor({ timeout: 30_000 });
     const name = panel.locator('vscode-textfield[data-key="name"] input');
     assert.equal(await name.inputValue(), 'from-yaml');
-    // The cost engine prices the draft with the file's 60 GiB root disk: t3.xlarge 121.47 + gp3 4.80 + EFS 6 + IPv4 3.65 = $136.
-    await panel.locator('[data-key="tier:dev"]', { hasText: 'dev — about $136/month (estimated)' }).waitFor({ timeout: 90_000 });
-    await panel.locator('.stack-estimate', { hasText: 'This stack: about $136/month (estimated)' }).waitFor();
+    // The cost engine prices the draft with the file's 60 GiB root disk: t3.xlarge 121.47 + gp3 4.80 + EFS 6 + IPv4 3.65 + backups 1.65 = $138.
+    await panel.locator('[data-key="tier:dev"]', { hasText: 'dev — about $138/month (estimated)' }).waitFor({ timeout: 90_000 });
+    await panel.locator('.stack-estimate', { hasText: 'This stack: about $138/month (estimated)' }).waitFor();
     await name.fill('Wizard');
     await name.press('Tab');
     await panel.locator('[data-error-for="name"] span', { hasText: /^The stack name may contain only lowercase/ }).waitFor({ timeout: 30_000 });
@@ -101,7 +101,7 @@ describe('VS Code e2e: the deploy wizard (against moto)', function () {
     await panel.locator('table.plan tbody tr').first().waitFor({ timeout: 120_000 });
     assert.match((await panel.locator('.summary-line').first().textContent()) ?? '', /Stack wizard: dev tier in us-east-1/);
     // One estimate: the review totals what step 1 and every step said.
-    assert.match((await panel.locator('table.estimate tfoot').textContent()) ?? '', /Total \(estimated\)\$136\/month/);
+    assert.match((await panel.locator('table.estimate tfoot').textContent()) ?? '', /Total \(estimated\)\$138\/month/);
     await screenshot(page, 'wizard-review-code-server');
     await panel.locator('[data-key="deploy"]').click();
 

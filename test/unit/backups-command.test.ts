@@ -3,48 +3,21 @@ import '../harness/fake-vscode';
 import type { Engine } from '../../src/engine/engine';
 import type { StackState } from '../../src/engine/state/schema';
 import { backupItem } from '../../src/vscode/commands/backup-words';
-import type { CommandContext } from '../../src/vscode/commands/context';
-import type { CommandRegistry } from '../../src/vscode/commands/registry';
 import type { StackEntry } from '../../src/vscode/stacks-source';
 import { BackupSsm } from '../harness/backup-ssm';
+import { editorCommandTests, type CommandTable } from '../harness/editor-commands';
 import { devConfig, tempDir, testEngine } from '../harness/engine';
 import { recordedBackup } from '../harness/recorded-backup';
-import { patchVscode, type Screen } from '../harness/vscode-screen';
-
-type Table = Map<string, (arg?: unknown) => Promise<unknown>>;
 
 describe('Back Up Now and Restore from Backup… from the editor (fake vscode, moto; Backup jobs recorded, SSM recorded)', function () {
   this.timeout(240_000);
-  let screen: Screen;
-  let restore: () => void;
-  let Registry: typeof CommandRegistry;
-  let backups: typeof import('../../src/vscode/commands/backups');
-
-  const blank = (): Screen => ({ picks: [], pickAnswers: [], modals: [], modalAnswers: [], infos: [], errors: [], progress: [], executed: [], logged: [], inputs: [], inputAnswers: [] });
-  before(async () => {
-    const restoreNow = patchVscode(blank());
-    Registry = (await import('../../src/vscode/commands/registry')).CommandRegistry;
-    backups = await import('../../src/vscode/commands/backups');
-    restoreNow();
-  });
-  beforeEach(() => {
-    screen = blank();
-    restore = patchVscode(screen);
-  });
-  afterEach(() => restore());
+  const ui = editorCommandTests(async () => import('../../src/vscode/commands/backups'));
+  const { screen } = ui;
 
   /** The commands as the extension registers them, on a tree that lists `entries` and records which stacks' backups it read again. */
-  function commandsFor(engine: Engine, entries: StackEntry[], reloaded: string[]): Table {
-    const log = (line: string) => void screen.logged.push(line);
-    const ctx = {
-      extension: { subscriptions: [] },
-      host: { assertUsable: () => undefined, engineFor: () => engine, profile: undefined },
-      tree: { entries, refresh: async () => undefined, workspaceConfigOf: () => undefined, reloadBackups: async (entry: StackEntry) => void reloaded.push(entry.ref.name) },
-      log: { info: log, warn: log, error: log, show: () => undefined },
-    } as unknown as CommandContext;
-    const table: Table = new Map();
-    backups.registerBackupCommands(new Registry(ctx, table));
-    return table;
+  function commandsFor(engine: Engine, entries: StackEntry[], reloaded: string[]): CommandTable {
+    const reloadBackups = async (entry: StackEntry) => void reloaded.push(entry.ref.name);
+    return ui.commandsFor(engine, { entries, reloadBackups }, (registry) => ui.modules().registerBackupCommands(registry));
   }
 
   it('Back Up Now from the palette: the stack picked, a cancellable notification, the flush on the instance first, and a message naming the recovery point AWS Backup lists (Backup jobs recorded, SSM recorded)', async () => {

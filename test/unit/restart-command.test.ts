@@ -1,33 +1,15 @@
 import assert from 'node:assert/strict';
 import '../harness/fake-vscode';
-import type { Engine } from '../../src/engine/engine';
 import type { CommandResult } from '../../src/engine/ssm/run-command';
 import type { StackState } from '../../src/engine/state/schema';
-import type { CommandContext } from '../../src/vscode/commands/context';
-import type { CommandRegistry } from '../../src/vscode/commands/registry';
 import type { StackEntry } from '../../src/vscode/stacks-source';
+import { editorCommandTests } from '../harness/editor-commands';
 import { devConfig, tempDir, testEngine } from '../harness/engine';
-import { patchVscode, type Screen } from '../harness/vscode-screen';
 
 describe('Restart Service from the editor: palette and service entry, asked first, over SSM (fake vscode, moto, SSM recorded)', function () {
   this.timeout(120_000);
-  let screen: Screen;
-  let restore: () => void;
-  let Registry: typeof CommandRegistry;
-  let restartService: typeof import('../../src/vscode/commands/restart').restartServiceCommand;
-
-  const blank = (): Screen => ({ picks: [], pickAnswers: [], modals: [], modalAnswers: [], infos: [], errors: [], progress: [], executed: [], logged: [] });
-  before(async () => {
-    const restoreNow = patchVscode(blank());
-    Registry = (await import('../../src/vscode/commands/registry')).CommandRegistry;
-    restartService = (await import('../../src/vscode/commands/restart')).restartServiceCommand;
-    restoreNow();
-  });
-  beforeEach(() => {
-    screen = blank();
-    restore = patchVscode(screen);
-  });
-  afterEach(() => restore());
+  const ui = editorCommandTests(async () => (await import('../../src/vscode/commands/restart')).restartServiceCommand);
+  const { screen } = ui;
 
   it('palette: stack, then service, then the modal; the compose restart runs on the instance in service; No runs nothing', async () => {
     const scripts: { instanceId: string; lines: readonly string[] }[] = [];
@@ -41,15 +23,7 @@ describe('Restart Service from the editor: palette and service entry, asked firs
       const deployed = await engine.deploy(devConfig());
       const state = (await engine.show('demo')) as StackState;
       const entry: StackEntry = { ref: { name: 'demo', stateDir }, origin: 'workspace', state };
-      const log = (line: string) => void screen.logged.push(line);
-      const ctx = {
-        extension: { subscriptions: [] },
-        host: { assertUsable: () => undefined, engineFor: () => engine as Engine, profile: undefined },
-        tree: { entries: [entry], refresh: async () => undefined, workspaceConfigOf: () => undefined },
-        log: { info: log, warn: log, error: log, show: () => undefined },
-      } as unknown as CommandContext;
-      const table = new Map<string, (arg?: unknown) => Promise<unknown>>();
-      new Registry(ctx, table).register('geusemaker.restartService', (run, arg) => restartService(run, arg));
+      const table = ui.commandsFor(engine, { entries: [entry] }, (registry) => registry.register('geusemaker.restartService', (run, arg) => ui.modules()(run, arg)));
 
       screen.pickAnswers = ['demo', 'Qdrant'];
       screen.modalAnswers = [undefined];

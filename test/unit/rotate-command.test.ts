@@ -5,14 +5,10 @@ import type { AwsClients } from '../../src/engine/aws/clients';
 import type { Engine } from '../../src/engine/engine';
 import type { StackState } from '../../src/engine/state/schema';
 import { names } from '../../src/engine/stack/naming';
-import type { CommandContext } from '../../src/vscode/commands/context';
-import type { CommandRegistry } from '../../src/vscode/commands/registry';
 import type { StackEntry } from '../../src/vscode/stacks-source';
+import { editorCommandTests, type CommandTable } from '../harness/editor-commands';
 import { devConfig, inspector, tempDir, testEngine } from '../harness/engine';
 import { RotationSsm } from '../harness/rotation-ssm';
-import { patchVscode, type Screen } from '../harness/vscode-screen';
-
-type Table = Map<string, (arg?: unknown) => Promise<unknown>>;
 
 /** The version Parameter Store holds now for one of the stack's secrets (read back from moto). */
 async function versionOf(aws: AwsClients, secret: string): Promise<number> {
@@ -21,40 +17,20 @@ async function versionOf(aws: AwsClients, secret: string): Promise<number> {
 
 describe('Rotate Secrets… from the editor: a multi-select without the encryption key, the plan in a modal, the rotation under a notification (fake vscode, moto Parameter Store; SSM recorded)', function () {
   this.timeout(240_000);
-  let screen: Screen;
-  let restore: () => void;
-  let Registry: typeof CommandRegistry;
-  let rotate: typeof import('../../src/vscode/commands/rotate');
-  let words: typeof import('../../src/vscode/commands/rotate-words');
+  const ui = editorCommandTests(async () => ({
+    rotate: await import('../../src/vscode/commands/rotate'),
+    words: await import('../../src/vscode/commands/rotate-words'),
+  }));
+  const { screen } = ui;
+  const words = () => ui.modules().words;
 
-  const blank = (): Screen => ({ picks: [], pickAnswers: [], modals: [], modalAnswers: [], infos: [], errors: [], progress: [], executed: [], logged: [], manyAnswers: [] });
-  before(async () => {
-    const restoreNow = patchVscode(blank());
-    Registry = (await import('../../src/vscode/commands/registry')).CommandRegistry;
-    rotate = await import('../../src/vscode/commands/rotate');
-    words = await import('../../src/vscode/commands/rotate-words');
-    restoreNow();
-  });
-  beforeEach(() => {
-    screen = blank();
-    restore = patchVscode(screen);
-  });
-  afterEach(() => restore());
-
-  function commandsFor(engine: Engine, entries: StackEntry[], reloaded: string[]): Table {
-    const log = (line: string) => void screen.logged.push(line);
-    const ctx = {
-      extension: { subscriptions: [] },
-      host: { assertUsable: () => undefined, engineFor: () => engine, profile: undefined },
-      tree: { entries, refresh: async () => undefined, workspaceConfigOf: () => undefined, reloadSecretAges: async (entry: StackEntry) => void reloaded.push(entry.ref.name) },
-      log: { info: log, warn: log, error: log, show: () => undefined },
-    } as unknown as CommandContext;
-    const table: Table = new Map();
-    new Registry(ctx, table).register('geusemaker.rotateSecrets', rotate.rotateSecretsCommand, { refreshOnFailure: true });
-    return table;
+  function commandsFor(engine: Engine, entries: StackEntry[], reloaded: string[]): CommandTable {
+    const reloadSecretAges = async (entry: StackEntry) => void reloaded.push(entry.ref.name);
+    return ui.commandsFor(engine, { entries, reloadSecretAges }, (registry) => registry.register('geusemaker.rotateSecrets', ui.modules().rotate.rotateSecretsCommand, { refreshOnFailure: true }));
   }
 
-  it('the secrets the stack uses to tick, the n8n encryption key a row no one can pick (with why); No changes nothing; Rotate gives the ticked ones new versions, in order on the instance (SSM recorded)', async () => {
+  /** Stack demo deployed with the rotation's SSM recorded and booted; the engine and the inspector are closed after `test`. */
+  async function onDeployedStack(test: (stack: { engine: Engine; aws: AwsClients; ssm: RotationSsm; entry: StackEntry }) => Promise<void>): Promise<void> {
     const stateDir = tempDir('gm-rotate-cmd-');
     const config = devConfig();
     const aws = inspector();
@@ -64,6 +40,15 @@ describe('Rotate Secrets… from the editor: a multi-select without the encrypti
       await engine.deploy(config);
       await ssm.boot();
       const entry: StackEntry = { ref: { name: 'demo', stateDir }, origin: 'workspace', state: (await engine.show('demo')) as StackState };
+      await test({ engine, aws, ssm, entry });
+    } finally {
+      aws.destroy();
+      engine.dispose();
+    }
+  }
+
+  it('the secrets the stack uses to tick, the n8n encryption key a row no one can pick (with why); No changes nothing; Rotate gives the ticked ones new versions, in order on the instance (SSM recorded)', async () => {
+    await onDeployedStack(async ({ engine, aws, ssm, entry }) => {
       const reloaded: string[] = [];
       const commands = commandsFor(engine, [entry], reloaded);
 
@@ -76,8 +61,8 @@ describe('Rotate Secrets… from the editor: a multi-select without the encrypti
       assert.equal(secrets?.title, 'Rotate secrets of stack demo');
       // No proxy runs with SSM access, so its password is not offered.
       assert.deepEqual(secrets?.labels, ['PostgreSQL password', 'n8n owner password', 'Qdrant API key', 'Crawl4AI API token']);
-      assert.deepEqual(secrets?.separators, [words.ENCRYPTION_KEY_ROW]);
-      assert.match(words.ENCRYPTION_KEY_ROW, /not rotatable — n8n cannot re-encrypt the credentials it saved with it/);
+      assert.deepEqual(secrets?.separators, [words().ENCRYPTION_KEY_ROW]);
+      assert.match(words().ENCRYPTION_KEY_ROW, /not rotatable — n8n cannot re-encrypt the credentials it saved with it/);
       assert.deepEqual(secrets?.picked, [], 'nothing is due on a new stack, so nothing is ticked');
       assert.match(secrets?.descriptions[0] ?? '', /^postgres-password · changed just now · version 1$/);
       const [modal] = screen.modals;
@@ -105,38 +90,27 @@ describe('Rotate Secrets… from the editor: a multi-select without the encrypti
       assert.equal(await versionOf(aws, 'n8n-encryption-key'), 1, 'the encryption key is never changed');
       assert.equal(await versionOf(aws, 'crawl4ai-api-token'), 1, 'not ticked: not changed');
       assert.deepEqual(reloaded, ['demo'], 'the tree reads the ages again');
-    } finally {
-      aws.destroy();
-      engine.dispose();
-    }
+    });
   });
 
   it('a secret older than rotateAfterDays is ticked at the start and says it is due; secrets the stack does not use are not offered', () => {
     const at = '2026-09-01T10:00:00.000Z';
-    const rows = words.secretRows([
+    const rows = words().secretRows([
       { name: 'postgres-password', rotatable: 'postgres', lastChangedAt: at, ageDays: 92, due: true, version: 3 },
       { name: 'n8n-encryption-key', rotatable: undefined, lastChangedAt: at, ageDays: 92, due: false, version: 1 },
       { name: 'qdrant-api-key', rotatable: 'qdrant', lastChangedAt: '2026-11-30T10:00:00.000Z', ageDays: 2, due: false, version: 2 },
       { name: 'proxy-password', rotatable: undefined, lastChangedAt: at, ageDays: 92, due: false, version: 1 },
     ], { locale: 'en', now: Date.parse('2026-12-02T10:00:00.000Z') });
     assert.deepEqual(rows.map((row) => [row.label, row.picked ?? false, row.separator ?? false]), [
-      ['PostgreSQL password', true, false], ['Qdrant API key', false, false], [words.ENCRYPTION_KEY_ROW, false, true],
+      ['PostgreSQL password', true, false], ['Qdrant API key', false, false], [words().ENCRYPTION_KEY_ROW, false, true],
     ]);
     assert.equal(rows[0]?.detail, 'Due: older than the stack\'s rotateAfterDays');
     assert.equal(rows[0]?.description, 'postgres-password · changed 92 days ago · version 3');
   });
 
   it('a health round failing after the new value: the old value put back, said as an error with the next step (SSM recorded)', async () => {
-    const stateDir = tempDir('gm-rotate-cmd-');
-    const config = devConfig();
-    const aws = inspector();
-    const ssm = new RotationSsm(aws, config);
-    const engine = testEngine({ stateDir, ssm: ssm.factory });
-    try {
-      await engine.deploy(config);
-      await ssm.boot();
+    await onDeployedStack(async ({ engine, aws, ssm, entry }) => {
       ssm.breaks = 'qdrant';
-      const entry: StackEntry = { ref: { name: 'demo', stateDir }, origin: 'workspace', state: (await engine.show('demo')) as StackState };
       const commands = commandsFor(engine, [entry], []);
       screen.manyAnswers = [['Qdrant API key']];
       screen.modalAnswers = ['Rotate'];
@@ -147,9 +121,6 @@ describe('Rotate Secrets… from the editor: a multi-select without the encrypti
       assert.match(screen.errors[0]!, /^The health check after rotating the secrets of stack demo failed, so the old values were put back: .*qdrant.*\. Look at the Health panel and the log, then run Rotate Secrets… again\.$/);
       assert.deepEqual(ssm.steps.map((step) => `${step.verb} ${step.secret}`), ['rotate qdrant', 'restore qdrant']);
       assert.equal(ssm.instance.get('qdrant'), (await aws.ssm.send(new GetParameterCommand({ Name: names.parameter('demo', 'qdrant-api-key'), WithDecryption: true }))).Parameter!.Value, 'the instance runs what Parameter Store holds');
-    } finally {
-      aws.destroy();
-      engine.dispose();
-    }
+    });
   });
 });

@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 // First: it stands in for the vscode module the extension's files import.
-import { fake, resetFake } from '../harness/fake-vscode';
-import type * as vscode from 'vscode';
+import { fake } from '../harness/fake-vscode';
 import { GeuseError } from '../../src/engine/errors';
 import type { SecretAge, StackBackup } from '../../src/vscode/engine-types';
 import { EngineHost } from '../../src/vscode/engine-host';
@@ -13,13 +11,8 @@ import { stackConfigSchema } from '../../src/engine/stack/config';
 import type { StackEntry } from '../../src/vscode/stacks-source';
 import { StacksTreeProvider } from '../../src/vscode/tree/provider';
 import { devConfig, tempDir, testEngine } from '../harness/engine';
+import { extensionContext, freshEditorForEachTest, settle } from '../harness/tree-editor';
 
-function extensionContext(): vscode.ExtensionContext {
-  return { storageUri: { fsPath: tempDir('gm-ws-storage-') }, globalStorageUri: { fsPath: tempDir('gm-global-') } } as unknown as vscode.ExtensionContext;
-}
-
-const api = createRequire(__filename)('vscode') as { window: Record<string, unknown>; env?: unknown };
-const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
 const ARN = 'arn:aws:backup:us-east-1:123456789012:recovery-point:';
 
 /** Recovery points as BackupService.list gives them: newest first. */
@@ -38,18 +31,7 @@ function ages(due: boolean): SecretAge[] {
 
 describe('the Backups section and the "secret rotation due" mark of the Stacks tree', function () {
   this.timeout(120_000);
-  let home: string | undefined;
-  beforeEach(() => {
-    resetFake();
-    api.env = { language: 'en' };
-    api.window.withProgress = (_options: unknown, work: () => Promise<unknown>) => work();
-    home = process.env.GEUSEMAKER_HOME;
-    process.env.GEUSEMAKER_HOME = tempDir('gm-home-');
-  });
-  afterEach(() => {
-    if (home === undefined) delete process.env.GEUSEMAKER_HOME;
-    else process.env.GEUSEMAKER_HOME = home;
-  });
+  freshEditorForEachTest();
 
   it('recovery points are read only when Backups is expanded (and on Refresh), each with its date, origin, size and expiry; backups off says how to turn them on; a failure offers a retry', async () => {
     const stateDir = tempDir('gm-state-');

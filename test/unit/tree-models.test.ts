@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 // First: it stands in for the vscode module the extension's files import.
-import { fake, resetFake } from '../harness/fake-vscode';
-import type * as vscode from 'vscode';
+import { fake } from '../harness/fake-vscode';
 import { GeuseError } from '../../src/engine/errors';
 import type { StackModel } from '../../src/engine/models/names';
 import { EngineHost } from '../../src/vscode/engine-host';
@@ -10,32 +8,16 @@ import { modelsEntryOf, modelNodeOf } from '../../src/vscode/commands/model-pick
 import { viewOf, type TreeNode } from '../../src/vscode/tree/nodes';
 import { StacksTreeProvider } from '../../src/vscode/tree/provider';
 import { devConfig, tempDir, testEngine } from '../harness/engine';
+import { extensionContext, freshEditorForEachTest, settle } from '../harness/tree-editor';
 
-function extensionContext(): vscode.ExtensionContext {
-  return { storageUri: { fsPath: tempDir('gm-ws-storage-') }, globalStorageUri: { fsPath: tempDir('gm-global-') } } as unknown as vscode.ExtensionContext;
-}
-
-const api = createRequire(__filename)('vscode') as { window: Record<string, unknown>; env?: unknown };
 const MODELS: StackModel[] = [
   { name: 'llama3.2:3b', sizeBytes: 2019393189, modifiedAt: '2026-12-01T09:12:44.517Z', parameterSize: '3.2B', declared: true },
   { name: 'nomic-embed-text:latest', sizeBytes: 274302450, modifiedAt: '2026-12-01T09:14:02.089Z', declared: false },
 ];
-const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
 
 describe('the Models section of the Stacks tree', function () {
   this.timeout(60_000);
-  let home: string | undefined;
-  beforeEach(() => {
-    resetFake();
-    api.env = { language: 'en' };
-    api.window.withProgress = (_options: unknown, work: () => Promise<unknown>) => work();
-    home = process.env.GEUSEMAKER_HOME;
-    process.env.GEUSEMAKER_HOME = tempDir('gm-home-');
-  });
-  afterEach(() => {
-    if (home === undefined) delete process.env.GEUSEMAKER_HOME;
-    else process.env.GEUSEMAKER_HOME = home;
-  });
+  freshEditorForEachTest();
 
   it('reads models only when VS Code asks for the expanded section\'s rows, never on refreshes; Refresh and a failure read again only when asked', async () => {
     const stateDir = tempDir('gm-state-');

@@ -23,34 +23,35 @@ describe('cost panel bundle in headless Chromium (harness host)', function () {
     await panel.send(update(snapshot));
     await page.locator('section.stack').nth(1).waitFor();
 
-    // Total row: demo runs at $50.15/month over 730 h; gpu-lab is paused and bills its EFS (20 GB assumed × $0.3) = $6/month.
+    // Total row: demo runs at $51.80/month over 730 h (backups included); gpu-lab is paused and bills its EFS (20 GB assumed × $0.3) = $6/month.
     const total = page.locator('section.total');
     assert.equal(await total.locator('h2').textContent(), 'All stacks (2)');
     const totalFacts = await total.locator('.fact .amount').allTextContents();
-    assert.deepEqual(totalFacts, [`$${((50.15 + 6) / 730).toFixed(3)}/h`, `$${(snapshot.stacks[0]!.monthToDateUsd! + snapshot.stacks[1]!.monthToDateUsd!).toFixed(2)}`, '$56.15', '$84.97/month']);
+    assert.deepEqual(totalFacts, [`$${((51.8 + 6) / 730).toFixed(3)}/h`, `$${(snapshot.stacks[0]!.monthToDateUsd! + snapshot.stacks[1]!.monthToDateUsd!).toFixed(2)}`, '$57.80', '$84.97/month']);
     assert.equal(await total.locator('figure.cost-chart circle.point').count(), 24, 'Nov 1 … Nov 23 midnights and now');
 
     const demo = stackSection(panel, 'demo');
     assert.equal(await demo.locator('.meta').textContent(), 'deployed · dev · t3.xlarge spot · us-east-1');
     const facts = await demo.locator('.fact').allInnerTexts();
     assert.deepEqual(facts.map((f) => f.replace(/\s+/g, ' ').trim()), [
-      `Now $${(50.15 / 730).toFixed(3)}/h live`,
+      `Now $${(51.8 / 730).toFixed(3)}/h live`,
       `Month to date $${snapshot.stacks[0]!.monthToDateUsd!.toFixed(2)}`,
-      'Monthly estimate $50.15',
+      'Monthly estimate $51.80',
       'Spot savings $84.97/month (70% less than $121.47 on demand)',
     ]);
-    // All seven items, each with its price source and its basis; the dev tier's ALB and CloudFront shown as not used.
+    // All eight items, each with its price source and its basis; the dev tier's ALB and CloudFront shown as not used.
     const rows = demo.locator('table.breakdown tbody tr');
-    assert.deepEqual(await rows.locator('th').allTextContents(), ['Compute', 'EBS root volume', 'EFS storage', 'Public IPv4', 'Load balancer (ALB)', 'CloudFront', 'Data transfer out']);
-    assert.deepEqual(await rows.locator('.source').allTextContents(), ['live', 'estimated', 'estimated', 'estimated', 'not used', 'not used', 'estimated']);
+    assert.deepEqual(await rows.locator('th').allTextContents(), ['Compute', 'EBS root volume', 'EFS storage', 'Public IPv4', 'Load balancer (ALB)', 'CloudFront', 'Data transfer out', 'AWS Backup storage']);
+    assert.deepEqual(await rows.locator('.source').allTextContents(), ['live', 'estimated', 'estimated', 'estimated', 'not used', 'not used', 'estimated', 'estimated']);
     assert.equal(await rows.nth(0).locator('.money').textContent(), '$36.50');
     assert.match((await rows.nth(2).locator('.basis').textContent()) ?? '', /20 GB on EFS Standard \(assumed\)/);
     assert.match((await rows.nth(6).locator('.basis').textContent()) ?? '', /10 GB out to the internet \(assumed\); the first 100 GB each month are free/);
     assert.equal(await rows.nth(4).locator('.money').textContent(), '—');
-    assert.equal(await demo.locator('table.breakdown tfoot .money').textContent(), '$50.15');
+    assert.equal(await rows.nth(7).locator('.money').textContent(), '$1.65');
+    assert.equal(await demo.locator('table.breakdown tfoot .money').textContent(), '$51.80');
     // Budget: $55, projected past 80% but under 100%: the alert state, the threshold marked at 80% of the bar's budget.
     const budget = demo.locator('.budget');
-    assert.match((await budget.locator('.budget-words').textContent()) ?? '', /^Projected \$45\.50 of \$55\.00 this month \(83%, past the 80% alert\); \$33\.34 so far\. Alert at 80%\.$/);
+    assert.match((await budget.locator('.budget-words').textContent()) ?? '', /^Projected \$45\.90 of \$55\.00 this month \(83%, past the 80% alert\); \$33\.34 so far\. Alert at 80%\.$/);
     assert.equal(await budget.locator('svg.budget-bar.budget-alert').count(), 1);
     const [threshold, limit] = await Promise.all([budget.locator('line.threshold').getAttribute('x1'), budget.locator('line.limit').getAttribute('x1')]);
     assert.equal(Number(threshold), 320, '80% of a 400-wide budget');
@@ -63,7 +64,7 @@ describe('cost panel bundle in headless Chromium (harness host)', function () {
     assert.match((await chart.getAttribute('aria-label')) ?? '', /cumulative by day: \$33\.34 by Nov 23 \(24 points\)/);
 
     const gpu = stackSection(panel, 'gpu-lab');
-    assert.deepEqual(await gpu.locator('table.breakdown tbody .source').allTextContents(), ['cached 5 min ago', 'estimated', 'estimated', 'estimated', 'estimated', 'estimated', 'estimated']);
+    assert.deepEqual(await gpu.locator('table.breakdown tbody .source').allTextContents(), ['cached 5 min ago', 'estimated', 'estimated', 'estimated', 'estimated', 'estimated', 'estimated', 'estimated']);
     assert.equal(await gpu.locator('table.breakdown caption').textContent(), 'Monthly estimate while running, broken down');
     assert.equal(await gpu.locator('.budget').count(), 0, 'no budget set: no bar');
     assert.equal(await gpu.locator('vscode-button', { hasText: 'Pause stack' }).evaluate((b) => b.hasAttribute('disabled')), true, 'a paused stack cannot be paused');

@@ -61,7 +61,8 @@ describe('cost panel protocol on the host side', () => {
 describe('cost snapshot (what the host sends)', () => {
   it('a running stack bills its whole estimate by the hour; the total adds the stacks up', async () => {
     const [demo, gpu] = [await demoCost(), await gpuCost()];
-    near(demo.hourlyUsd, 50.15 / HOURS_PER_MONTH);
+    // $50.15 of compute, disk, EFS and IPv4, and $1.65 of backups (on by default).
+    near(demo.hourlyUsd, 51.8 / HOURS_PER_MONTH);
     assert.deepEqual(demo.hourlySource, { kind: 'live', label: 'live' });
     assert.equal(demo.running, true);
     assert.equal(demo.canPause, true);
@@ -70,8 +71,8 @@ describe('cost snapshot (what the host sends)', () => {
     assert.equal(gpu.canPause, false);
     assert.match(gpu.hourlyBasis, /No instance runs; still billing: EFS storage \$6\.00\/month/);
     const snapshot = toCostSnapshot([demo, gpu]);
-    near(snapshot.total.hourlyUsd, 56.15 / HOURS_PER_MONTH);
-    near(snapshot.total.monthlyAtRateUsd, 56.15);
+    near(snapshot.total.hourlyUsd, 57.8 / HOURS_PER_MONTH);
+    near(snapshot.total.monthlyAtRateUsd, 57.8);
     near(snapshot.total.monthToDateUsd, demo.monthToDateUsd! + gpu.monthToDateUsd!);
     near(snapshot.total.spotSavedUsd, 84.97);
     assert.equal(snapshot.total.series.length, 24);
@@ -108,8 +109,8 @@ describe('cost snapshot (what the host sends)', () => {
     assert.deepEqual(under.budget?.reached, []);
     const alert = await demoCost(55);
     assert.deepEqual(alert.budget?.reached, [80]);
-    // Nov 23 15:00 → Dec 1: 177 h left at $50.15/730 per hour.
-    near(alert.budget?.projectedUsd, alert.monthToDateUsd! + 177 * (50.15 / HOURS_PER_MONTH));
+    // Nov 23 15:00 → Dec 1: 177 h left at $51.80/730 per hour (backups included).
+    near(alert.budget?.projectedUsd, alert.monthToDateUsd! + 177 * (51.8 / HOURS_PER_MONTH));
     assert.deepEqual((await demoCost(40)).budget?.reached, [80, 100]);
   });
 });

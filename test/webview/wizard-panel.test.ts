@@ -128,13 +128,13 @@ describe('deploy wizard bundle in headless Chromium (harness host)', function ()
 
     // Nothing is judged before input: the host's verdict on the empty name came before the estimates (answered in
     // order), and no error shows; Next stays enabled. The tier figures are the cost engine's, the review's too.
-    await page.locator(key('tier:dev'), { hasText: 'dev — about $135/month (estimated)' }).waitFor();
+    await page.locator(key('tier:dev'), { hasText: 'dev — about $137/month (estimated)' }).waitFor();
     assert.ok(host.requests.some((r) => r.type === 'check'), 'the step was checked');
     assert.equal(await page.locator('[data-error-for="name"]').textContent(), '');
     assert.equal(await page.locator('main').evaluate((m) => /must|Enter a name/.test(m.textContent ?? '')), false, 'no error before input');
     assert.equal(await next.evaluate((b) => b.hasAttribute('disabled')), false);
     assert.match((await page.locator(key('tier:gpu')).textContent()) ?? '', /gpu — about \$\d+\/month \(estimated\)/);
-    await page.locator('.stack-estimate', { hasText: 'This stack: about $135/month (estimated)' }).waitFor();
+    await page.locator('.stack-estimate', { hasText: 'This stack: about $137/month (estimated)' }).waitFor();
     // Leaving the empty field asks for a name, in words about it (one message, not the schema's two).
     await nameInput.focus();
     await page.keyboard.press('Tab');
@@ -224,7 +224,7 @@ describe('deploy wizard bundle in headless Chromium (harness host)', function ()
     assert.deepEqual(await page.locator('table.plan td.action').allTextContents(), ['Create', 'Create', 'Create', 'Create', 'Reuse', 'Keep', 'Create', 'Create']);
     assert.equal(await page.locator('.counts').textContent(), '6 to create, 1 to reuse, 1 to keep.');
     // The same figure as step 1's and every step's: one estimate.
-    assert.match((await page.locator('table.estimate tfoot').textContent()) ?? '', /Total \(estimated\)\$135\/month/);
+    assert.match((await page.locator('table.estimate tfoot').textContent()) ?? '', /Total \(estimated\)\$137\/month/);
     assert.match((await page.locator('.banner.warning').textContent()) ?? '', /No default VPC/);
     await page.locator(key('save')).click();
     await page.locator('.notice', { hasText: 'Saved geusemaker.yaml' }).waitFor();

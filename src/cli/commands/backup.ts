@@ -1,6 +1,6 @@
 import { GeuseError, invalidInput, refused, table, type Engine } from '../../engine';
 import type { Command } from '../command';
-import { confirmer, interruptible, progressPrinter } from '../interaction';
+import { confirmer, interruptible, progressPrinter, stackOperationCommand } from '../interaction';
 import type { Session } from '../session';
 
 /** `backup [name] now | list` and `restore [name] --from <recovery point> [--as <new stack>]`: AWS Backup of the stack's file system. */
@@ -61,26 +61,15 @@ function takenLines(name: string, taken: TakenBackup, s: Session): string[] {
   ];
 }
 
-export const backupNow: Command = {
-  name: 'backup now',
-  usage: 'backup [name] now',
-  summary: 'Back up the stack now: pg_dump and a Qdrant snapshot on the instance, then an AWS Backup job, waited for',
-  flags: ['config', 'take-over-lock'],
-  takesName: true,
-  state: 'writes',
-  async run(s) {
-    const name = await s.stackName();
-    const printer = progressPrinter(s);
-    const taken = await interruptible(s, printer,
-      (signal) => s.engine.backups.backupNow(name, { reason: 'asked for', signal, onProgress: printer.listener, takeOverLock: s.args.takeOverLock }),
-      'Stopping the wait: a backup job already started keeps running in AWS Backup (run this again to wait for it).');
-    if (s.args.json) {
-      s.json({ name, backup: taken });
-      return;
-    }
-    s.summary(takenLines(name, taken, s));
+export const backupNow = stackOperationCommand(
+  { name: 'backup now', usage: 'backup [name] now', summary: 'Back up the stack now: pg_dump and a Qdrant snapshot on the instance, then an AWS Backup job, waited for' },
+  (s, name, options) => s.engine.backups.backupNow(name, { reason: 'asked for', ...options }),
+  (s, name, taken) => takenLines(name, taken, s),
+  {
+    stopping: 'Stopping the wait: a backup job already started keeps running in AWS Backup (run this again to wait for it).',
+    json: (name, taken) => ({ name, backup: taken }),
   },
-};
+);
 
 function planLines(plan: RestorePlan): string[] {
   return [

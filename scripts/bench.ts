@@ -2,7 +2,8 @@
  * `npm run bench`: a dev deploy and a gpu deploy against the emulator, reporting AWS calls by operation, wall time,
  * and — under a scaled real-AWS latency model — how close the graph runs to its longest dependency chain.
  * Target: wall / longest chain ≤ 1.10. First, the start-up figures (bench-startup.ts: CLI CPU against node, the
- * extension's activate(), bundle sizes). Not part of the tests: timings belong here, not in assertions.
+ * extension's activate(), bundle sizes). Then the capacity model (capacity-report.ts: one n8n instance vs queue-mode
+ * worker pools on Auto Scaling, simulated; docs/capacity-model.md). Not part of the tests: timings belong here, not in assertions.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +16,7 @@ import { RecordedQuotas } from '../test/fixtures/quotas/recorded';
 import { DEFAULT_TIMING, type EngineTiming } from '../src/engine/context';
 import { LatencyInjector, REAL_LATENCIES } from './latency-model';
 import { benchCodeServer, benchStartup } from './bench-startup';
+import { capacityReport } from './capacity-report';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 process.env.AWS_ACCESS_KEY_ID ??= 'testing';
@@ -76,6 +78,8 @@ function report(label: string, run: Run, chainMs: number): number {
 async function main(): Promise<void> {
   for (const line of benchStartup()) console.log(line);
   for (const line of await benchCodeServer()) console.log(line);
+  console.log('');
+  for (const line of capacityReport()) console.log(line);
   console.log('');
   const emulator = await startEmulator();
   try {

@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { invalidInput, refused } from '../errors';
-import { SECRET_NOT_ROTATABLE } from './codes';
 import { servicesOf } from '../health/catalogue';
 import type { SECRETS } from '../resources/secret-specs';
 import type { StackState } from '../state/schema';
@@ -98,7 +97,7 @@ export function chooseSecrets(state: Pick<StackState, 'name' | 'config'>, only: 
   const wanted = new Set<RotatableSecret>();
   for (const word of parsed.data) {
     if (ENCRYPTION_KEY_WORDS.has(word)) {
-      throw refused(SECRET_NOT_ROTATABLE, `The n8n encryption key of stack ${state.name} is not rotated: ${ENCRYPTION_KEY_REASON}.`,
+      throw refused('SECRET_NOT_ROTATABLE', `The n8n encryption key of stack ${state.name} is not rotated: ${ENCRYPTION_KEY_REASON}.`,
         `Leave it out; the other secrets are ${ROTATABLE_SECRETS.join(', ')}.`);
     }
     const secret = ALIASES[word];

@@ -7,7 +7,6 @@ import { SECRETS } from '../resources/secret-specs';
 import type { CommandRunner } from '../ssm/run-command';
 import { names } from '../stack/naming';
 import { sleep } from '../wait';
-import { ROTATION_NOT_UNDONE, ROTATION_UNDONE, STACK_NOT_HEALTHY } from './codes';
 import { currentValue, putNewVersion } from './parameters';
 import { ROTATABLE, type RotatableSecret } from './rotatable';
 import { ROTATE_OK, rotationScript, rotationTimeoutSeconds } from './script';
@@ -126,7 +125,7 @@ async function healthFails(run: RotationRun, signal?: AbortSignal, rounds = HEAL
 /** Health rounds that must end with every service healthy; otherwise an error with what was not. */
 async function healthy(run: RotationRun, signal?: AbortSignal): Promise<void> {
   const why = await healthFails(run, signal);
-  if (why) throw new GeuseError({ code: STACK_NOT_HEALTHY, kind: 'unknown', message: why, nextStep: `See \`geusemaker status ${run.stack}\`.` });
+  if (why) throw new GeuseError({ code: 'STACK_NOT_HEALTHY', kind: 'unknown', message: why, nextStep: `See \`geusemaker status ${run.stack}\`.` });
 }
 
 /**
@@ -143,7 +142,7 @@ export async function rotateSecrets(run: RotationRun): Promise<RotationOutcome> 
   await steps.run('health-before', 'Health round before the rotation', async () => {
     const before = await healthFails(run, run.signal, 1);
     if (before) {
-      throw refused(STACK_NOT_HEALTHY, `Stack ${run.stack} is not healthy now (${before}), so its secrets are not rotated: the health round after a rotation decides whether it worked.`,
+      throw refused('STACK_NOT_HEALTHY', `Stack ${run.stack} is not healthy now (${before}), so its secrets are not rotated: the health round after a rotation decides whether it worked.`,
         `Bring the stack back to health first (\`geusemaker status ${run.stack}\` shows what fails), then rotate.`);
     }
   }, () => 'every service healthy');
@@ -182,7 +181,7 @@ export async function rotateSecrets(run: RotationRun): Promise<RotationOutcome> 
     }
     const versions = parameters.map((each) => `${ROTATABLE[each.secret].parameter} version ${each.version}`).join(', ');
     const undone = new GeuseError({
-      code: ROTATION_UNDONE, kind: 'unknown', cause: failure,
+      code: 'ROTATION_UNDONE', kind: 'unknown', cause: failure,
       message: `The rotation of stack ${run.stack} was undone: ${reason}. Parameter Store holds the old values again (${versions})${attempted.size > 0 ? ', the instance runs them, and the health round after that passed' : '; the instance never left them'}.`,
       nextStep: `See what failed (\`geusemaker status ${run.stack}\`, and /var/log/geusemaker/rotation.log on the instance), then rotate again.`,
     });
@@ -216,7 +215,7 @@ async function restore(run: RotationRun, steps: Steps, changed: readonly Changed
       ? 'Parameter Store holds the old values again'
       : `Parameter Store still holds the new values of ${changed.slice(parameters.length).map((each) => ROTATABLE[each.secret].parameter).join(', ')}`;
     throw new GeuseError({
-      code: ROTATION_NOT_UNDONE, kind: 'unknown', cause: error,
+      code: 'ROTATION_NOT_UNDONE', kind: 'unknown', cause: error,
       message: `The rotation of stack ${run.stack} failed (${reason}), and putting the old values back failed too: ${failure.message} ${held}.`,
       nextStep: `Run \`geusemaker secrets ${run.stack} rotate\` again: it starts from what Parameter Store holds and sets it on the instance. If that fails, look at /var/log/geusemaker/rotation.log on the instance (GeuseMaker: Open Terminal) and check \`geusemaker status ${run.stack}\`.`,
     });

@@ -44,7 +44,7 @@ function enabledServices(config: StackConfig): string[] {
 
 const HOW_WORDS: Record<SettingEffect, string> = {
   replace: 'replaces the instance', services: 'in place over SSM', front: 'load balancer, CloudFront and proxy', group: 'the Auto Scaling group, in place',
-  notices: 'the notification topic', backups: 'the AWS Backup plan, in place', budget: 'the AWS Budgets budget, in place', recorded: 'recorded only', refused: 'refused',
+  notices: 'the notification topic', backups: 'the AWS Backup plan, in place', budget: 'the AWS Budgets budget, in place', scale: 'worker pools, RDS and ElastiCache', recorded: 'recorded only', refused: 'refused',
 };
 
 /** One line per changed setting, with how it is applied: "~ instanceType t3.xlarge → t3.2xlarge (replaces the instance)". */

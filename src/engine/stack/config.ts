@@ -4,6 +4,7 @@ import {
   TIER_TABLE, TIERS, tierNames, tiersWhere, type Tier,
 } from '../tiers';
 import { AWS_REGIONS } from './regions';
+import { scaleSchema } from './scale-config';
 
 // The tier table lives in ../tiers; these names stay importable from here for the config's users.
 export { TIERS, type Tier };
@@ -139,6 +140,8 @@ export const stackConfigSchema = z
     /** Secrets older than this many days are said to be due for rotation (plan, status, the Stacks view); never rotated on their own. */
     rotateAfterDays: z.number().int().min(1, { error: 'must be at least 1 day' }).max(3650, { error: 'must be at most 3650 days' }).optional(),
     /** The group's launch, termination and launch-error notices go here by email (an SNS subscription to confirm). */
+    /** n8n in queue mode with worker pools, PostgreSQL on RDS and the queue on ElastiCache (docs/scaling.md); off when absent. */
+    scale: scaleSchema.optional(),
     notifyEmail: z.email({ error: 'must be an email address such as you@example.com' }).optional(),
     profile: z.string().min(1).optional(),
   })
@@ -153,7 +156,23 @@ export const stackConfigSchema = z
       ctx.addIssue({ code: 'custom', path: ['amiType'], message: `picks a Deep Learning AMI: it needs ${tiersWhere((spec) => spec.gpu)}` });
     }
     checkTierAccess(config, (path, message) => ctx.addIssue({ code: 'custom', path, message }));
+    checkScale(config, (path, message) => ctx.addIssue({ code: 'custom', path, message }));
   });
+
+/** Queue mode is n8n's: its workers need n8n and its PostgreSQL; Ollama workers need Ollama. */
+function checkScale(
+  config: { services: z.output<typeof servicesSchema>; scale?: z.output<typeof scaleSchema>; network: z.output<typeof networkSchema> },
+  issue: (path: (string | number)[], message: string) => void,
+): void {
+  const scale = config.scale;
+  if (!scale) return;
+  if (!config.services.n8n) issue(['scale'], 'runs n8n in queue mode with worker pools: it needs services.n8n on (remove scale, or turn n8n on)');
+  if (scale.ollamaWorkers && !config.services.ollama) issue(['scale', 'ollamaWorkers'], 'needs services.ollama on: the workers serve the models the stack uses');
+  const managed = scale.database === 'rds' || scale.queue === 'elasticache';
+  if (managed && config.network.mode === 'existing' && new Set(config.network.subnetIds).size < 2) {
+    issue(['network', 'subnetIds'], 'needs at least two subnets in two Availability Zones for RDS and ElastiCache (their subnet groups span two zones), or set scale.database and scale.queue to instance');
+  }
+}
 
 /** Whether the stack has CloudFront in front of its load balancer. */
 export function usesCloudFront(config: Pick<StackConfig, 'tier' | 'cloudFront'>): boolean {

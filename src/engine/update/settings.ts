@@ -10,10 +10,11 @@ import type { StackConfig } from '../stack/config';
  * - notices: the SNS topic and the group's notifications;
  * - backups: the AWS Backup plan and selection (schedule, retention), in place;
  * - budget: the AWS Budgets budget and its alerts, in place;
+ * - scale: the worker pools, RDS and ElastiCache (pool sizes in place; turning it on migrates PostgreSQL into RDS);
  * - recorded: GeuseMaker's own setting, nothing in AWS changes;
  * - refused: cannot change on an existing stack.
  */
-export type SettingEffect = 'replace' | 'services' | 'front' | 'group' | 'notices' | 'backups' | 'budget' | 'recorded' | 'refused';
+export type SettingEffect = 'replace' | 'services' | 'front' | 'group' | 'notices' | 'backups' | 'budget' | 'scale' | 'recorded' | 'refused';
 
 /** Every config field, with how a change to it is applied (the compiler asks for each new field). */
 export const SETTING_EFFECTS: { readonly [K in keyof Required<StackConfig>]: SettingEffect } = {
@@ -40,6 +41,7 @@ export const SETTING_EFFECTS: { readonly [K in keyof Required<StackConfig>]: Set
   allowExpensiveInstanceTypes: 'recorded',
   keepDataOnDestroy: 'recorded',
   monthlyBudgetUsd: 'budget',
+  scale: 'scale',
   rotateAfterDays: 'recorded',
   profile: 'recorded',
 };

@@ -1,4 +1,17 @@
 import type { StackConfig } from '../stack/config';
+import type { WorkerPoolName } from '../stack/scale-config';
+
+/** Where a scaled stack's shared services are: read back from AWS by the deploy steps, never from the config. */
+export interface ScaleWiring {
+  /** RDS's endpoint, or the main instance's own PostgreSQL (workers read its address from Parameter Store). */
+  database: { host: string; port: number } | 'instance';
+  /** ElastiCache's primary endpoint (TLS and an auth token), or Redis on the main instance. */
+  queue: { host: string; port: number; tls: true } | 'instance';
+  /** The internal load balancer in front of the Ollama workers, e.g. http://internal-gm-demo-int-1.us-east-1.elb.amazonaws.com:11434. */
+  ollamaUrl?: string;
+  /** The database's PostgreSQL is where n8n keeps its data now (false until the migration into RDS switched it). */
+  databaseSwitched: boolean;
+}
 
 /** Everything the instance files are rendered from; no secret values, only where secrets live. */
 export interface BootstrapInput {
@@ -12,4 +25,12 @@ export interface BootstrapInput {
   gpu: boolean;
   /** Public URL of the stack (load balancer or CloudFront) when it has one. */
   publicUrl?: string;
+  /** Queue mode: present when the config has `scale` and its data services exist. */
+  scale?: ScaleWiring;
+}
+
+/** A worker pool's instance: only its pool's container, wired to the stack's shared services. */
+export interface WorkerBootstrapInput extends Omit<BootstrapInput, 'publicUrl' | 'scale'> {
+  pool: WorkerPoolName;
+  scale: ScaleWiring;
 }

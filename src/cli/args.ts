@@ -71,6 +71,9 @@ export interface CliArgs {
   /** `tunnel`: the first service's local port; open the browser. */
   localPort?: number;
   open?: boolean;
+  /** `workers set --pool`: the worker pool; `--min/--max/--desired`: its new sizes (checked by the engine). */
+  pool?: 'n8n' | 'ollama';
+  capacity?: { min?: number; max?: number; desired?: number };
 }
 
 const HELP_HINT = 'Run `geusemaker --help` for the commands and flags.';
@@ -237,6 +240,8 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     bootstrap: values.bootstrap ?? false,
     localPort: values['local-port'],
     open: values.open ?? false,
+    pool: values.pool,
+    capacity: { min: values.min, max: values.max, desired: values.desired },
   };
 }
 

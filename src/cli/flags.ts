@@ -130,6 +130,11 @@ export const FLAGS = {
   os: { type: 'string', schema: z.enum(['al2023', 'ubuntu-22.04', 'ubuntu-24.04'], { error: '--os must be al2023, ubuntu-22.04 or ubuntu-24.04' }) },
   arch: { type: 'string', schema: z.enum(['x86_64', 'arm64'], { error: '--arch must be x86_64 or arm64' }) },
   out: { type: 'string', schema: nonEmpty('out') },
+  pool: { type: 'string', value: '<n8n|ollama>', schema: z.enum(['n8n', 'ollama'], { error: '--pool must be n8n or ollama' }) },
+  // 0 passes here so the engine can say why it is refused (that is what pause does).
+  min: { type: 'string', value: '<n>', schema: wholeNumber('min', 0, 100, 'a whole number of workers from 1 to 100') },
+  max: { type: 'string', value: '<n>', schema: wholeNumber('max', 0, 100, 'a whole number of workers from 1 to 100') },
+  desired: { type: 'string', value: '<n>', schema: wholeNumber('desired', 0, 100, 'a whole number of workers from 1 to 100') },
 } as const satisfies Record<string, FlagSpec>;
 
 export type FlagName = keyof typeof FLAGS;

@@ -1,5 +1,5 @@
 import { table } from '../engine';
-import type { CheckRow, StatusDocument } from './status-document';
+import type { CheckRow, StatusDocument, WorkerPoolRow } from './status-document';
 
 const hhmmss = (iso: string) => `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC`;
 const latency = (row: CheckRow) => (row.latencyMs === null ? '-' : `${row.latencyMs} ms`);
@@ -24,6 +24,20 @@ function secretsLine(name: string, secrets: StatusDocument['secrets']): string |
   return `due for rotation (rotateAfterDays ${secrets.rotateAfterDays}): ${list}; \`geusemaker secrets ${name} rotate --only ${secrets.due.map((row) => row.rotate).join(',')}\``;
 }
 
+/** A scaled stack's pools: one row each (desired, in service, unhealthy), degraded said with why. */
+function workerLines(workers: StatusDocument['workers']): string[] {
+  if (workers === null) return [];
+  if (workers.note) return [`  Workers:   ! ${workers.note}`];
+  const known = (row: WorkerPoolRow, value: string) => (row.condition === 'missing' || row.condition === 'not-ours' ? '-' : value);
+  return [
+    '  Workers:',
+    ...table([['POOL', 'DESIRED', 'IN SERVICE', 'UNHEALTHY', 'MIN..MAX', 'TYPES', 'HEALTH'], ...workers.pools.map((row) => [
+      row.pool, known(row, String(row.desired)), known(row, String(row.inService)), known(row, String(row.unhealthy)), known(row, `${row.min}..${row.max}`),
+      known(row, row.instanceTypes.join(',') || '-'), row.condition === 'ok' ? 'ok' : `${row.condition}: ${row.summary}`,
+    ])], '    '),
+  ];
+}
+
 /** `geusemaker status` in words: compute, bootstrap, each service, the public URL, the price per hour now. */
 export function renderStatus(doc: StatusDocument): string[] {
   const { compute } = doc;
@@ -45,6 +59,7 @@ export function renderStatus(doc: StatusDocument): string[] {
     const checks = doc.publicUrl.checks.map((row) => `${row.service} ${row.status}${row.latencyMs !== null ? ` (${row.latencyMs} ms)` : ''}${row.lastError && row.status !== 'healthy' ? `: ${row.lastError}` : ''}`);
     lines.push(`  Public URL ${doc.publicUrl.url}: ${checks.length > 0 ? checks.join('; ') : 'not checked this round'}`);
   }
+  lines.push(...workerLines(doc.workers));
   lines.push(`  Cost now:  ${costLine(doc.cost)}`);
   const secrets = secretsLine(doc.name, doc.secrets);
   if (secrets) lines.push(`  Secrets:   ${secrets}`);

@@ -1,8 +1,10 @@
 import {
-  type BootstrapStatus, type ComputeLive, GeuseError, type HourlyNow, publicUrlOf, type ServiceCheck, type ServiceHealth, servicesOf, type StackHealth, type StackState,
+  type BootstrapStatus, type ComputeLive, type Engine, GeuseError, type HourlyNow, publicUrlOf, type ServiceCheck, type ServiceHealth, servicesOf, type StackHealth, type StackState,
   type StackStatus, type Tier,
 } from '../engine';
 import type { Session } from './session';
+
+type PoolView = Awaited<ReturnType<Engine['workers']['pools']>>[number];
 
 /**
  * `geusemaker status --json`: one document per round, the same shape every time (absent values are null, never
@@ -48,6 +50,30 @@ export interface StatusDocument {
     /** Why the ages are unknown this round (Parameter Store could not be read), else null. */
     note: string | null;
   };
+  /** A scaled stack's worker pools as EC2 Auto Scaling says this round; null for a stack without a scale section. */
+  workers: {
+    pools: WorkerPoolRow[];
+    /** Why the pools are unknown this round (Auto Scaling could not be read), else null. */
+    note: string | null;
+  } | null;
+}
+
+/** One worker pool's health: degraded when an instance is unhealthy or fewer are in service than desired. */
+export interface WorkerPoolRow {
+  pool: string;
+  group: string;
+  /** ok | degraded | missing (no group) | not-ours (a group of the name carries another stack id, or none). */
+  condition: PoolView['condition'];
+  severity: 'ok' | 'warning' | 'critical';
+  desired: number;
+  inService: number;
+  pending: number;
+  unhealthy: number;
+  min: number;
+  max: number;
+  /** The types launching or in service now. */
+  instanceTypes: string[];
+  summary: string;
 }
 
 export interface DueSecretRow {
@@ -116,10 +142,11 @@ export async function readStatus(s: Session, name: string, signal?: AbortSignal)
   const checkedAt = new Date().toISOString();
   const live = await s.engine.liveStatus(name);
   const running = live.instanceState === 'running';
-  const [health, cost, secrets] = await Promise.all([
+  const [health, cost, secrets, workers] = await Promise.all([
     running ? s.engine.health(name, { signal }).catch((error: unknown) => failedRound(error, signal)) : Promise.resolve(undefined),
     s.engine.hourlyCost(name, { running, market: live.compute?.market, instanceType: live.compute?.instanceType }),
     dueSecrets(s, state, signal),
+    workerPools(s, state, signal),
   ]);
   const compute = computeOf(state, live);
   let services: ServiceRow[];
@@ -140,7 +167,24 @@ export async function readStatus(s: Session, name: string, signal?: AbortSignal)
     publicUrl: url ? { url, checks: (stackHealth?.publicChecks ?? []).map(checkRow) } : null,
     cost,
     secrets,
+    workers,
   };
+}
+
+/** A scaled stack's pools, read back from Auto Scaling; a failed read is a note, never a failed round. */
+async function workerPools(s: Session, state: StackState, signal: AbortSignal | undefined): Promise<StatusDocument['workers']> {
+  if (!state.config.scale && !state.pending?.config.scale) return null;
+  try {
+    const views = await s.engine.workers.pools(state.name, { signal });
+    const pools = views.map((view): WorkerPoolRow => ({
+      pool: view.pool, group: view.groupName, condition: view.condition, severity: view.severity, desired: view.desired, inService: view.inService,
+      pending: view.pending, unhealthy: view.unhealthy, min: view.min, max: view.max, instanceTypes: view.instanceTypes, summary: view.summary,
+    }));
+    return { pools, note: null };
+  } catch (error) {
+    const { failed } = failedRound(error, signal);
+    return { pools: [], note: `The worker pools were not read: ${failed}` };
+  }
 }
 
 /** The secrets rotateAfterDays says are due, as Parameter Store dates them; a failed read is a note, never a failed round. */

@@ -17,6 +17,8 @@ export interface EngineTiming {
   eventualConsistencyTimeoutMs: number;
   /** ALB provisioning → active, and a load balancer's deletion (minutes on real AWS). */
   loadBalancerTimeoutMs: number;
+  /** RDS and ElastiCache: creating, stopping and deleting take 5–20 minutes on real AWS (default 40 min). */
+  dataServiceTimeoutMs?: number;
   /** Override the stack's timeouts.targetHealthyMinutes / cloudFrontDeployedMinutes (benchmarks scale them). */
   targetHealthyTimeoutMs?: number;
   distributionDeployedTimeoutMs?: number;

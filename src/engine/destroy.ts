@@ -122,7 +122,8 @@ function destroySteps(plan: DestroyPlan, clients: AwsClients, timing: EngineTimi
   const distributionTimeoutMs = (config?.timeouts ?? timeoutsSchema.parse({})).cloudFrontDeployedMinutes * 60_000;
   // The backup teardowns get the engine's BackupApi and whether the recovery points go too (--delete-backups).
   const deleteBackups = plan.backups?.action === 'delete';
-  const ctxFor = (waiting: (what: string) => void): VaultDeleteContext & { fileSystemIds: string[] } => ({ clients, timing, signal, distributionTimeoutMs, waiting, fileSystemIds: allFileSystems, backup, deleteBackups });
+  // The database's final snapshot is skipped only when the data goes too (--delete-data).
+  const ctxFor = (waiting: (what: string) => void): VaultDeleteContext & { fileSystemIds: string[]; deleteData: boolean } => ({ clients, timing, signal, distributionTimeoutMs, waiting, fileSystemIds: allFileSystems, backup, deleteBackups, deleteData: !plan.keepData });
   return destroyOrder().map(({ id, title, kinds, after }): GraphStep => {
     const targets = kinds.flatMap((kind) => idsOf(del, kind.kind));
     const kept = kinds.flatMap((kind) => idsOf(plan.toKeep, kind.kind));

@@ -56,6 +56,7 @@ import { BACKUP_KEYS } from './backup/names';
 import type { EngineHost, LockedOperation } from './host';
 import { SecretsService } from './secrets/service';
 import { UpgradeService } from './upgrade/service';
+import { WorkersService } from './scale/service';
 
 export interface EngineOptions {
   stateDir: string;
@@ -112,6 +113,8 @@ export class Engine {
   readonly secrets: SecretsService;
   /** Upgrades to the release's tested images and the newest AMI of the stack's family. */
   readonly upgrades: UpgradeService;
+  /** Worker pools of a scaled stack: read them, set their capacity. */
+  readonly workers: WorkersService;
 
   constructor(private readonly options: EngineOptions) {
     const index = options.index === null ? undefined : (options.index ?? new MachineIndex());
@@ -125,6 +128,7 @@ export class Engine {
     this.backups = new BackupService(host);
     this.secrets = new SecretsService(host, this.backups);
     this.upgrades = new UpgradeService(host, this.backups);
+    this.workers = new WorkersService(host);
   }
 
   /** What the services get: the engine's clients, state, SSM and lock, and deploy inside a held lock. */
@@ -151,8 +155,18 @@ export class Engine {
       import('./resources/cost-allocation-tag').then((m) => m.budgetPlanNotes(clients, config)),
       state ? import('./secrets/service').then((m) => m.secretsDueWarnings(clients, state, { rotateAfterDays: config.rotateAfterDays })) : Promise.resolve([]),
     ]);
-    plan.notes = [...(plan.notes ?? []), ...backup, ...budget];
+    plan.notes = [...(plan.notes ?? []), ...backup, ...budget, ...(await this.scaleNotes(config, state))];
     plan.warnings.push(...secrets);
+  }
+
+  /** Queue mode: what turning it on does to the data, in the order it happens. */
+  private async scaleNotes(config: StackConfig, state: StackState | undefined): Promise<string[]> {
+    if (!config.scale) return [];
+    const notes = [`Queue mode: n8n's main process stays on the instance; ${config.scale.n8nWorkers.min}..${config.scale.n8nWorkers.max} n8n workers run the executions (docs/scaling.md).`];
+    if (state && (await import('./scale/migrate-needed')).migrationNeeded(state, config)) {
+      notes.push(`PostgreSQL moves into RDS: ${config.backup.enabled ? 'a backup of the file system first, then ' : ''}n8n stops, its database is dumped on the instance, restored into RDS and every table's rows are counted on both sides; only equal counts switch n8n to RDS. Any difference starts n8n again on the instance's PostgreSQL and stops the deploy. The instance's PostgreSQL files stay on EFS.`);
+    }
+    return notes;
   }
 
   /** The backups the plan sets up, with their monthly cost from the cost engine (advice: never fails a plan). */
@@ -251,6 +265,10 @@ export class Engine {
     if (config.monthlyBudgetUsd !== undefined && !options.allowOverBudget) await this.refuseOverBudget(config, config.monthlyBudgetUsd);
     if (options.confirm && !(await options.confirm(plan))) throw declined('deploy', config.name);
     await options.beforeApply?.(plan);
+    // Moving PostgreSQL into RDS stops n8n and copies its data: a backup of the file system comes first.
+    if (existing && (await import('./scale/migrate-needed')).migrationNeeded(existing, config)) {
+      await this.backupBeforeRisk(config.name, 'before moving PostgreSQL into RDS', options);
+    }
     const runner = ssmServices(clients, this.options.ssm).runner;
     const result = await applyDeploy({ clients, store: this.store, plan, existing, timing: this.timing, signal: options.signal, onProgress: options.onProgress ?? silentProgress, runner });
     return { ...result, plan };

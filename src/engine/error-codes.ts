@@ -129,7 +129,16 @@ export const ERROR_CODES = {
   NO_FREE_PORT: 'no free local port for a port forward',
   TUNNEL_DROPPED: 'a port forward kept closing and reconnecting gave up',
   SSM_PLUGIN_FAILED: 'the Session Manager plugin could not start or ended with an error',
+  // moving an existing stack's PostgreSQL into RDS (scale/migrate*.ts)
+  MIGRATION_FAILED: 'a step of moving the instance\'s PostgreSQL into RDS failed (stop, dump, restore or count); n8n was started again on the instance\'s PostgreSQL',
+  MIGRATION_VERIFY_FAILED: 'after the restore, the row counts of the instance\'s PostgreSQL and RDS differ; n8n was started again on the instance\'s PostgreSQL',
+  MIGRATION_NOT_ROLLED_BACK: 'a migration into RDS failed and starting n8n again on the instance failed too',
   INTERNAL: 'a bug of ours, caught at the top',
+  // worker pools (scale/pools*.ts, scale/service.ts)
+  POOL_NOT_IN_STACK: 'the stack has no such worker pool (scale is off, or the pool is not configured)',
+  POOL_NOT_DEPLOYED: 'the worker pool\'s Auto Scaling group does not exist (not deployed yet, or deleted)',
+  POOLS_NOT_RUNNING: 'worker pool sizes are set only on a deployed stack (a paused stack\'s pools are at 0)',
+  CAPACITY_INVALID: 'pool sizes that are not whole numbers from 1 to 100 with min <= desired <= max (0 is what pause does)',
 } as const satisfies Record<string, string>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -10,7 +10,7 @@ import type { StackState } from './state/schema';
 import type { StateStore } from './state/store';
 
 /** Operations a stack's lock is taken for; the lock file says which one holds it. */
-export type LockedOperation = 'deploy' | 'destroy' | 'pause' | 'backup' | 'restore' | 'rotate' | 'upgrade';
+export type LockedOperation = 'deploy' | 'destroy' | 'pause' | 'backup' | 'restore' | 'rotate' | 'upgrade' | 'scale';
 
 export interface HostOperationOptions {
   signal?: AbortSignal;

@@ -5,6 +5,8 @@ import type { ProgressListener } from './progress';
 import { Journal, type StateWriter } from './state/journal';
 import type { StackState } from './state/schema';
 import { runOperation } from './graph/operation';
+import type { GraphStep } from './graph/run-graph';
+import { SCALE_KEYS } from './scale/names';
 import { scaleToZero } from './resources/auto-scaling';
 import { terminateInstances } from './resources/teardown';
 
@@ -55,7 +57,7 @@ export async function applyPause(options: PauseOptions): Promise<PauseResult> {
         ended = [...fromGroup, ...standalone];
         return ended.length > 0 ? { outcome: 'deleted', detail: ended.join(', ') } : { outcome: 'gone' };
       },
-    }],
+    }, ...scalePauseSteps(journal, options, (ids) => ended.push(...ids))],
     // The record goes, so the next deploy (resume) waits for the group's new instance instead of this one.
     settle: () => ({
       endedInstances: ended,
@@ -65,4 +67,38 @@ export async function applyPause(options: PauseOptions): Promise<PauseResult> {
   });
   const kept = journal.records().filter((r) => r.status === 'created' && r.id).map((r) => `${r.kind} ${r.id}`);
   return { terminated: ended, kept };
+}
+
+/**
+ * Scale: every worker pool to 0 and the RDS database stopped. ElastiCache cannot be stopped: it keeps running (and
+ * costing) while paused, and the step says so. A resume (deploy) brings the pools back to their min and starts RDS.
+ */
+function scalePauseSteps(journal: Journal, options: PauseOptions, onEnded: (ids: string[]) => void): GraphStep[] {
+  const pools = journal.records().filter((r) => r.kind === 'auto-scaling-group' && r.key.startsWith('worker-group-') && r.status === 'created' && r.id);
+  const db = journal.record(SCALE_KEYS.database);
+  const cache = journal.record(SCALE_KEYS.cache);
+  const steps: GraphStep[] = [];
+  if (pools.length > 0) {
+    steps.push({
+      id: 'worker-pools', title: 'Scale the worker pools to 0', deps: [],
+      run: async (waiting) => {
+        const teardown = { clients: options.clients, timing: options.timing, signal: options.signal, waiting };
+        const ended: string[] = [];
+        for (const pool of pools) ended.push(...await scaleToZero(teardown, pool.id!));
+        onEnded(ended);
+        return { outcome: 'done', detail: `${pools.map((p) => p.id).join(', ')} at 0${ended.length > 0 ? `; ${ended.join(', ')} terminated` : ''}` };
+      },
+    });
+  }
+  if (db?.status === 'created' && db.id) {
+    steps.push({
+      id: 'database', title: 'Stop the RDS database', deps: pools.length > 0 ? ['worker-pools'] : [],
+      run: async () => {
+        const result = await (await import('./resources/database')).stopDatabase(options.clients, db.id!);
+        const cacheWords = cache?.status === 'created' ? `; the ElastiCache queue ${cache.id} cannot be stopped and keeps running (and costing) while paused` : '';
+        return { outcome: result === 'missing' ? 'gone' : 'done', detail: `${db.id} ${result === 'stopped' ? 'stopping' : result === 'already' ? 'already stopped' : 'not found'} (AWS starts a stopped database again after 7 days; resume or pause again)${cacheWords}` };
+      },
+    });
+  }
+  return steps;
 }

@@ -7,8 +7,8 @@
 export const TIERS = ['dev', 'automation', 'gpu'] as const;
 export type Tier = (typeof TIERS)[number];
 
-/** The parts a stack can have, in deploy order; a tier takes a subset. Each resource kind (src/engine/kinds) names its part. */
-export const STACK_PARTS = ['network', 'security-groups', 'iam', 'secrets', 'efs', 'load-balancer', 'instance', 'cloudfront'] as const;
+/** The parts a stack can have, in deploy order; a tier takes a subset (scale: any tier, when the config has a scale section). Each resource kind (src/engine/kinds) names its part. */
+export const STACK_PARTS = ['network', 'security-groups', 'iam', 'secrets', 'efs', 'load-balancer', 'instance', 'cloudfront', 'scale'] as const;
 export type StackPart = (typeof STACK_PARTS)[number];
 
 /** CloudFront in front of the load balancer: always there, the user's choice, or never. */

@@ -11,8 +11,13 @@ export const MAX_STACKS = 40;
 
 const usd = z.number().nonnegative().max(10_000_000);
 
-export const COST_ITEMS = ['compute', 'ebs', 'efs', 'public-ipv4', 'alb', 'cloudfront', 'data-transfer', 'backup'] as const;
+export const COST_ITEMS = [
+  'compute', 'ebs', 'efs', 'public-ipv4', 'alb', 'cloudfront', 'data-transfer', 'backup',
+  'n8n-workers', 'ollama-workers', 'database', 'queue-cache', 'internal-alb',
+] as const;
 export type CostItem = (typeof COST_ITEMS)[number];
+/** The items only a stack with `scale` has: shown when its estimate prices them, left out (not "not used") otherwise. */
+export const SCALE_COST_ITEMS: readonly CostItem[] = ['n8n-workers', 'ollama-workers', 'database', 'queue-cache', 'internal-alb'];
 
 /** Where a price came from, and the words the panel shows for it ("live", "cached 5 min ago", "estimated"). */
 export const priceSourceSchema = z.strictObject({ kind: z.enum(['live', 'cached', 'estimated']), label: text(64) });
@@ -27,6 +32,8 @@ export const estimateLineSchema = z.strictObject({
   source: priceSourceSchema,
   /** False for items the stack's tier does not have (shown as not used). */
   included: z.boolean(),
+  /** A worker pool's line: priced at `workers` (its size now, else its min); `atMaxUsd` is the month at `max` workers. */
+  pool: z.strictObject({ workers: z.number().int().min(0).max(100), min: z.number().int().min(0).max(100), max: z.number().int().min(0).max(100), atMaxUsd: usd }).optional(),
 });
 export type EstimateLineView = z.infer<typeof estimateLineSchema>;
 
@@ -66,7 +73,12 @@ export const stackCostSchema = z.strictObject({
   monthToDateUsd: usd.optional(),
   monthToDateBasis: text(500).optional(),
   /** A month of the stack while running, broken down; absent when no price is known. */
-  estimate: z.strictObject({ totalUsd: usd, lines: z.array(estimateLineSchema).max(COST_ITEMS.length) }).optional(),
+  estimate: z.strictObject({
+    totalUsd: usd,
+    lines: z.array(estimateLineSchema).max(COST_ITEMS.length),
+    /** A scaled stack's month with every worker pool at its max (totalUsd has them at their size now, else their min). */
+    totalAtMaxUsd: usd.optional(),
+  }).optional(),
   spotSavings: spotSavingsSchema.optional(),
   budget: budgetViewSchema.optional(),
   /** Cumulative cost this month at each UTC midnight and now. */

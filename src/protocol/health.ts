@@ -46,6 +46,27 @@ export const diskRowSchema = z.strictObject({
 });
 export type DiskRow = z.infer<typeof diskRowSchema>;
 
+const workers = z.number().int().nonnegative().max(1_000);
+
+/** One worker pool of a scaled stack (engine health/pools.ts): desired, in service, unhealthy, and its verdict. */
+export const poolRowSchema = z.strictObject({
+  pool: z.enum(['n8n', 'ollama']),
+  group: text(128),
+  desired: workers,
+  inService: workers,
+  unhealthy: workers,
+  /** ok; degraded (an instance unhealthy, or fewer in service than desired); missing (no group); not-ours. */
+  condition: z.enum(['ok', 'degraded', 'missing', 'not-ours']),
+  severity: z.enum(['ok', 'warning', 'critical']),
+  summary: text(500),
+});
+export type PoolRow = z.infer<typeof poolRowSchema>;
+
+/** The row of one pool as the engine's `workers.pools` reads it (its PoolView carries the verdict already). */
+export function poolRowOf(view: Omit<PoolRow, 'group'> & { groupName: string }): PoolRow {
+  return { pool: view.pool, group: view.groupName, desired: view.desired, inService: view.inService, unhealthy: view.unhealthy, condition: view.condition, severity: view.severity, summary: view.summary };
+}
+
 export const stackTargetSchema = z.strictObject({ name: text(128).min(1), stateDir: text(4096).min(1) });
 export type StackTarget = z.infer<typeof stackTargetSchema>;
 
@@ -57,6 +78,8 @@ export const healthSnapshotSchema = z.strictObject({
   services: z.array(serviceRowSchema).max(16),
   /** Disk space from the last round's report; empty before it, and from instances whose script did not measure it. */
   disks: z.array(diskRowSchema).max(4).default([]),
+  /** A scaled stack's worker pools as Auto Scaling said at the last round; absent for a stack without pools. */
+  pools: z.array(poolRowSchema).max(2).optional(),
   /** Why every service is unknown (e.g. the SSM agent is not online yet). */
   note: text(2000).optional(),
   /** The round failed as a whole (AWS unreachable, stack gone): what happened and what to do. */

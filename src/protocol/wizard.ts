@@ -1,12 +1,14 @@
 import * as z from 'zod';
 import { CATALOGUE_SERVICES } from '../engine/health/catalogue';
+import { scaleSchema } from '../engine/stack/scale-config';
 import { cloudFrontIsAlways, cloudFrontIsChoice, isGpuTier, isLoadBalanced, TIER_TABLE, TIERS } from '../engine/tiers';
 import { isoTime, readySchema, rejectedSchema, requestId, responseSchema, text } from './common';
 
 /** The deploy wizard's messages, both ways; its view type and persisted state. */
 
 export { WIZARD_VIEW_TYPE } from './view-types';
-export const WIZARD_STEPS = ['basics', 'network', 'instance', 'services', 'access', 'review'] as const;
+/** Every step the wizard has; `scale` shows only once the services step turned scale-out on (wizardSteps). */
+export const WIZARD_STEPS = ['basics', 'network', 'instance', 'services', 'scale', 'access', 'review'] as const;
 export type WizardStepName = (typeof WIZARD_STEPS)[number];
 
 /** The engine's tiers, from the tier table (plain data: it keeps the engine schema's zod out of the webview). */
@@ -15,6 +17,39 @@ const tier = z.enum(WIZARD_TIERS);
 const market = z.enum(['spot', 'on-demand']);
 const usd = z.number().nonnegative().max(1_000_000);
 const short = text(64);
+
+/**
+ * A number field as typed: a number, or the text when it is not one (the host's check says "must be a whole
+ * number"). Not range-checked here: the engine's scale schema answers a wrong count with its own message.
+ */
+const count = z.union([z.number().min(-1_000_000).max(1_000_000), text(16)]);
+const poolDraft = { min: count, max: count, instanceTypes: z.array(short).max(32), market };
+
+/** The scale section as the wizard edits it (src/engine/stack/scale-config.ts judges it; docs/scaling.md). */
+export const scaleDraftSchema = z.strictObject({
+  n8nWorkers: z.strictObject({ ...poolDraft, scaleOn: z.enum(['cpu', 'queue']), targetCpuPercent: count, targetWaitingPerWorker: count }),
+  ollamaWorkers: z.strictObject({ ...poolDraft, targetRequestsPerWorker: count }).optional(),
+  database: z.enum(['rds', 'instance']),
+  queue: z.enum(['elasticache', 'instance']),
+  // No step edits these; a config file's values are kept.
+  databaseClass: short.optional(),
+  databaseStorageGb: count.optional(),
+  cacheNodeType: short.optional(),
+});
+export type ScaleDraft = z.infer<typeof scaleDraftSchema>;
+export type OllamaWorkersDraft = NonNullable<ScaleDraft['ollamaWorkers']>;
+
+/** Scale-out as it starts when turned on: the engine schema's own defaults (one source for both). */
+export function defaultScaleDraft(): ScaleDraft {
+  const { n8nWorkers, database, queue } = scaleSchema.parse({});
+  return { n8nWorkers: { ...n8nWorkers, instanceTypes: [...n8nWorkers.instanceTypes] }, database, queue };
+}
+
+/** The Ollama pool as it starts when added. */
+export function defaultOllamaWorkersDraft(): OllamaWorkersDraft {
+  const pool = scaleSchema.parse({ ollamaWorkers: {} }).ollamaWorkers!;
+  return { ...pool, instanceTypes: [...pool.instanceTypes] };
+}
 
 /**
  * What the user has typed so far. Only shapes and sizes are checked here: a wrong value (a bad name, a wide
@@ -43,8 +78,20 @@ export const draftSchema = z.strictObject({
   cloudFront: z.boolean().optional(),
   /** Where the Auto Scaling group's notices go (an instance replaced, a launch failed); empty means none. */
   notifyEmail: text(254).optional(),
+  /** n8n in queue mode with worker pools (off when absent): the services step turns it on, the scale step edits it. */
+  scale: scaleDraftSchema.optional(),
 });
 export type Draft = z.infer<typeof draftSchema>;
+
+/** The steps this draft walks through: the scale step only while scale-out is on. */
+export function wizardSteps(draft: Pick<Draft, 'scale'>): WizardStepName[] {
+  return WIZARD_STEPS.filter((step) => step !== 'scale' || draft.scale !== undefined);
+}
+
+/** A step the draft no longer has (scale-out turned off, a saved state) gives way to the one before it. */
+export function visibleStep(step: WizardStepName, draft: Pick<Draft, 'scale'>): WizardStepName {
+  return wizardSteps(draft).includes(step) ? step : WIZARD_STEPS[WIZARD_STEPS.indexOf(step) - 1] ?? 'basics';
+}
 
 /** Types with NVIDIA GPUs the gpu tier can use; anything else is not a GPU type. */
 const GPU_TYPE = /^(g\d+[a-z]*|p\d+[a-z]*)\./;
@@ -147,14 +194,18 @@ export const checkedSchema = z.strictObject({ type: z.literal('checked'), id: re
 
 export const reviewSchema = z.strictObject({
   summary: z.array(text(500)).max(10),
+  /** The scale section in words (pools, database, queue), when the stack has one. */
+  scale: z.array(text(500)).max(8).optional(),
   items: z.array(z.strictObject({ title: text(200), action: z.enum(['create', 'reuse', 'keep', 'use', 'wait', 'update', 'replace', 'delete', 'unchanged']), ids: z.array(text(128)).max(20), note: text(500).optional() })).max(100),
   /** An existing stack's plan is a diff: each changed setting ("instanceType t3.xlarge → t3.2xlarge"), and what the user will notice. */
   changes: z.array(text(500)).max(40).optional(),
   effects: z.array(text(1000)).max(20).optional(),
   warnings: z.array(text(1000)).max(20),
   monthly: z.strictObject({
-    totalUsd: usd, lines: z.array(z.strictObject({ item: text(120), usd })).max(12),
-    source: z.enum(['live', 'cached', 'estimated']), assumptions: z.array(text(300)).max(8),
+    totalUsd: usd, lines: z.array(z.strictObject({ item: text(120), usd })).max(16),
+    source: z.enum(['live', 'cached', 'estimated']), assumptions: z.array(text(300)).max(16),
+    /** A scaled stack: the whole month with every worker pool at its min, and at its max. */
+    pools: z.strictObject({ atMinUsd: usd, atMaxUsd: usd }).optional(),
   }).optional(),
 });
 export type WizardReview = z.infer<typeof reviewSchema>;

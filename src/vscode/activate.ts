@@ -14,6 +14,7 @@ import { registerConnectCommands } from './commands/connect';
 import { registerModelCommands } from './commands/models';
 import { showHistoryCommand } from './commands/history';
 import { registerBackupCommands } from './commands/backups';
+import { registerWorkerCommands } from './commands/workers';
 import { upgradeCommand } from './commands/upgrade';
 import { rotateSecretsCommand } from './commands/rotate';
 import { readWorkspaceConfigs } from './workspace-configs';
@@ -102,6 +103,7 @@ export const activateExtension: CoreModule['activateExtension'] = (context: vsco
   const connections = registerConnectCommands(ctx, commands);
   registerModelCommands(commands);
   registerBackupCommands(commands);
+  registerWorkerCommands(commands);
   commands.register('geusemaker.upgrade', upgradeCommand, changesStacks);
   commands.register('geusemaker.rotateSecrets', rotateSecretsCommand, changesStacks);
   const healthPanels = new HealthPanels(ctx);

@@ -31,6 +31,12 @@ export function consoleUrl(kind: ResourceKind, id: string, region: string): stri
     case 'cloudfront-distribution': return `https://console.aws.amazon.com/cloudfront/v4/home#/distributions/${enc(id)}`;
     case 'backup-vault': return `${host}/backup/home?${q}#/backupvaults/details/${enc(id)}`;
     case 'backup-plan': return `${host}/backup/home?${q}#/backupplan/details/${enc(id)}`;
+    case 'database': return `${host}/rds/home?${q}#database:id=${enc(id)}`;
+    case 'db-subnet-group': return `${host}/rds/home?${q}#db-subnet-group:id=${enc(id)}`;
+    case 'cache': return `${host}/elasticache/home?${q}#/valkey/${enc(id)}`;
+    case 'cache-subnet-group': return `${host}/elasticache/home?${q}#/subnet-groups`;
+    case 'worker-pool': return `${host}/ec2/home?${q}#AutoScalingGroups:`;
+    case 'internal-load-balancer': return `${host}/ec2/home?${q}#LoadBalancers:`;
     // AWS Budgets is global: its id is the budget's name.
     case 'budget': return `https://console.aws.amazon.com/costmanagement/home#/budgets/details?name=${enc(id)}`;
   }

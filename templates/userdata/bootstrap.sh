@@ -27,6 +27,12 @@ OLLAMA_MODELS=({{OLLAMA_MODELS}})
 # dir=commit=url of each ComfyUI custom node (GPU stacks), and the uid ComfyUI runs as.
 COMFY_NODES=({{COMFY_NODES}})
 COMFY_UID={{COMFY_UID}}
+# Queue mode (a scaled stack): the parameter this instance publishes its private address to when workers use its
+# PostgreSQL or queue (empty: they do not), whether a timer sends n8n's waiting jobs to CloudWatch, and whether n8n
+# talks to RDS (and so needs its CA bundle).
+MAIN_ADDRESS_PARAM='{{MAIN_ADDRESS_PARAM}}'
+QUEUE_METRIC={{QUEUE_METRIC}}
+RDS_CA={{RDS_CA}}
 ETC="$GM_ROOT/etc/geusemaker"
 ENV_FILE="$ETC/stack.env"
 COMPOSE_FILE="$ETC/docker-compose.yml"
@@ -154,12 +160,23 @@ spot_watch() {
   done
 }
 
+# Runs from geusemaker-queue-metric.timer each minute: n8n's gauge of waiting jobs to CloudWatch, where the n8n
+# workers' target tracking divides it by their number. No answer from n8n publishes nothing (no data: no scaling).
+queue_metric() {
+  local waiting
+  waiting=$(curl -fsS -m 5 http://127.0.0.1:5678/metrics | awk '$1 == "n8n_scaling_mode_queue_jobs_waiting" { n += $2; seen = 1 } END { if (seen) print n }') || waiting=
+  [ -n "$waiting" ] || { log "queue-metric: n8n reported no n8n_scaling_mode_queue_jobs_waiting"; return 0; }
+  aws cloudwatch put-metric-data --region "$REGION" --namespace '{{METRIC_NAMESPACE}}' --metric-name '{{METRIC_NAME}}' \
+    --dimensions "{{METRIC_DIMENSION}}=$STACK" --value "$waiting" --unit Count || log "queue-metric: put-metric-data failed"
+}
+
 {{INSTALL}}
 
-# Modes: the watcher, and geusemaker.service's ExecStartPre and ExecStop.
+# Modes: the watcher, the queue metric, and geusemaker.service's ExecStartPre and ExecStop.
 WAITED=
 case "${1:-}" in
   spot-watch) spot_watch; exit 0 ;;
+  queue-metric) queue_metric; exit 0 ;;
   lease) STEP=wait-lease; lease_take; [ -z "$WAITED" ] || status ok; exit 0 ;;
   stop) compose stop -t 60 || { log "docker compose stop failed: lease kept"; exit 1; }
     instance_id && lease_release; exit 0 ;;
@@ -191,17 +208,7 @@ install_efs_client
 systemctl enable --now docker
 
 step mount-efs
-mkdir -p "$EFS" "$GM_ROOT/etc"
-grep -qs ' /mnt/efs ' "$GM_ROOT/etc/fstab" || echo "$FSTAB_LINE" >>"$GM_ROOT/etc/fstab"
-# A new file system's mount targets take minutes to become reachable.
-attempt=1
-until mountpoint -q "$EFS"; do
-  [ "$attempt" -le "$EFS_TRIES" ] || die "EFS $EFS_ID not mounted after $EFS_TRIES attempts: check its mount targets and NFS (2049) from this instance"
-  mount "$EFS" && break
-  log "EFS not reachable yet (attempt $attempt/$EFS_TRIES); retrying in ${EFS_SLEEP}s"
-  attempt=$((attempt + 1))
-  sleep "$EFS_SLEEP"
-done
+{{MOUNT_EFS}}
 
 step service-dirs
 # Owned by the user each image runs as, never world-writable.
@@ -234,6 +241,13 @@ cat >"$COMPOSE_FILE" <<'GM_COMPOSE_EOF'
 {{COMPOSE}}
 GM_COMPOSE_EOF
 chmod 600 "$COMPOSE_FILE"
+if [ "$RDS_CA" = 1 ]; then
+  # n8n verifies RDS's certificate against this bundle (NODE_EXTRA_CA_CERTS). Fetched each boot, so rotated CAs arrive.
+  curl -fsSL --retry 5 -m 60 -o "$GM_ROOT{{RDS_CA_PATH}}.tmp" '{{RDS_CA_URL}}' || die "cannot fetch Amazon RDS's CA bundle from {{RDS_CA_URL}}"
+  grep -q 'BEGIN CERTIFICATE' "$GM_ROOT{{RDS_CA_PATH}}.tmp" || die "{{RDS_CA_URL}} gave no certificates"
+  chmod 644 "$GM_ROOT{{RDS_CA_PATH}}.tmp"
+  mv -f "$GM_ROOT{{RDS_CA_PATH}}.tmp" "$GM_ROOT{{RDS_CA_PATH}}"
+fi
 if [ "$PROXY" = 1 ]; then
   cat >"$ETC/nginx-site.conf" <<'GM_NGINX_EOF'
 {{NGINX}}
@@ -288,6 +302,33 @@ RestartSec=5
 WantedBy=multi-user.target
 GM_UNIT_EOF
 chmod 644 "$UNITS/geusemaker.service" "$UNITS/geusemaker-spot-watch.service"
+if [ "$QUEUE_METRIC" = 1 ]; then
+  cat >"$UNITS/geusemaker-queue-metric.service" <<'GM_UNIT_EOF'
+[Unit]
+Description=GeuseMaker: n8n's waiting jobs to CloudWatch
+
+[Service]
+Type=oneshot
+ExecStart=/usr/local/sbin/geusemaker-bootstrap queue-metric
+GM_UNIT_EOF
+  cat >"$UNITS/geusemaker-queue-metric.timer" <<'GM_UNIT_EOF'
+[Unit]
+Description=GeuseMaker: n8n's waiting jobs to CloudWatch every minute
+
+[Timer]
+OnBootSec=2min
+OnUnitActiveSec=1min
+AccuracySec=5s
+
+[Install]
+WantedBy=timers.target
+GM_UNIT_EOF
+  chmod 644 "$UNITS/geusemaker-queue-metric.service" "$UNITS/geusemaker-queue-metric.timer"
+elif [ -e "$UNITS/geusemaker-queue-metric.timer" ]; then
+  # Scaling on queue depth was turned off since an earlier bootstrap.
+  systemctl disable --now geusemaker-queue-metric.timer || log "could not stop the queue metric timer"
+  rm -f "$UNITS/geusemaker-queue-metric.service" "$UNITS/geusemaker-queue-metric.timer"
+fi
 systemctl daemon-reload
 
 if [ "${#COMFY_NODES[@]}" -gt 0 ]; then
@@ -333,6 +374,16 @@ compose up -d --remove-orphans
 systemctl enable --now geusemaker.service
 systemctl enable geusemaker-spot-watch.service
 systemctl restart geusemaker-spot-watch.service
+[ "$QUEUE_METRIC" = 0 ] || systemctl enable --now geusemaker-queue-metric.timer
+
+if [ -n "$MAIN_ADDRESS_PARAM" ]; then
+  step main-address
+  # Workers reach this instance's PostgreSQL or queue at its private address, read at each worker's boot.
+  address=$(curl -fsS -m 5 --retry 3 -H "X-aws-ec2-metadata-token: $(imds_token)" "$IMDS/meta-data/local-ipv4")
+  [[ "$address" =~ ^[0-9]+(\.[0-9]+){3}$ ]] || die "IMDS gave no private IPv4 address"
+  aws ssm put-parameter --region "$REGION" --name "$MAIN_ADDRESS_PARAM" --type String --overwrite --value "$address" >/dev/null
+  log "private address $address published to $MAIN_ADDRESS_PARAM"
+fi
 
 step wait-health
 [ "$POSTGRES" = 0 ] || wait_for postgres compose exec -T postgres pg_isready -q -U n8n

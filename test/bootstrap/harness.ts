@@ -3,9 +3,10 @@ import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BootstrapInput } from '../../src/engine/bootstrap/input';
+import type { BootstrapInput, ScaleWiring, WorkerBootstrapInput } from '../../src/engine/bootstrap/input';
 import { comfyNodePins, efsUtilsPin } from '../../src/engine/bootstrap/userdata';
-import { stackConfigSchema, TIERS } from '../../src/engine/stack/config';
+import { stackConfigSchema, TIERS, type StackConfig } from '../../src/engine/stack/config';
+import type { WorkerPoolName } from '../../src/engine/stack/scale-config';
 
 // The dry boot shared by the bootstrap tests: the rendered script under bash, in a temporary root (GM_ROOT), with
 // every tool it calls replaced by a stub that logs its argv.
@@ -34,7 +35,7 @@ export function variants(): [string, BootstrapInput][] {
 
 /** What the stub `aws ssm get-parameter` prints for a parameter: recognisable, so a leak is easy to find. */
 export const fakeSecret = (parameter: string) => `FAKE-SECRET-${parameter}-7f3a9c`;
-export const SECRET_NAMES = ['postgres-password', 'n8n-encryption-key', 'qdrant-api-key', 'crawl4ai-api-token', 'n8n-owner-password', 'proxy-password'];
+export const SECRET_NAMES = ['postgres-password', 'n8n-encryption-key', 'qdrant-api-key', 'crawl4ai-api-token', 'n8n-owner-password', 'proxy-password', 'redis-auth-token'];
 
 /** One stub for every tool: logs its argv, then imitates just enough of the tool. */
 const STUB = `#!/bin/bash
@@ -44,9 +45,15 @@ arg_after() { local want="$1"; shift; while [ $# -gt 1 ]; do [ "$1" = "$want" ] 
 case "$name" in
   aws)
     case "$*" in
+      # Not a secret: the main instance's private address, as main published it.
+      *get-parameter*'/main-address '*) [ -z "\${STUB_NO_MAIN:-}" ] || exit 254; printf '%s\\n' "\${STUB_MAIN_ADDRESS:-10.42.0.17}" ;;
       *get-parameter*) p=$(arg_after --name "$@"); printf 'FAKE-SECRET-%s-7f3a9c\\n' "\${p##*/}" ;;
-      *put-parameter*) printf '%s\\n' "$(arg_after --value "$@")" >>"$STUB_STATE/status" ;;
+      *put-parameter*)
+        p=$(arg_after --name "$@")
+        case "$p" in */main-address) out=main-address ;; *) out=status ;; esac
+        printf '%s\\n' "$(arg_after --value "$@")" >>"$STUB_STATE/$out" ;;
     esac ;;
+  nproc) echo "\${STUB_NPROC:-2}" ;;
   mount) [ -z "\${STUB_MOUNT_FAIL:-}" ] || { echo 'mount.nfs4: Connection timed out' >&2; exit 32; }; touch "$STUB_STATE/mounted" ;;
   mountpoint) [ -e "$STUB_STATE/mounted" ] || exit 1 ;;
   # Reads its input as the real one does; leaving it unread would kill the writer with SIGPIPE under pipefail.
@@ -80,9 +87,14 @@ case "$name" in
     # What the data lease said while the containers stopped: a release must come after the stop.
     case " $* " in *" stop "*) printf 'lease at stop: %s\\n' "$(cat "$GM_ROOT/mnt/efs/.geusemaker/lease" 2>/dev/null || echo none)" >>"$STUB_CALLS" ;; esac ;;
   curl)
+    # A service that does not answer (a health URL, n8n's metrics): the exit code of a refused connection.
+    case "$*" in *"\${STUB_CURL_FAIL:-none}"*) echo 'curl: (7) Failed to connect' >&2; exit 7 ;; esac
     case "$*" in
       *api/token*) echo token ;;
       *meta-data/instance-id*) echo "$STUB_INSTANCE_ID" ;;
+      *meta-data/local-ipv4*) echo 10.42.0.17 ;;
+      *global-bundle.pem*) printf -- '-----BEGIN CERTIFICATE-----\\nstub\\n-----END CERTIFICATE-----\\n' >"$(arg_after -o "$@")" ;;
+      */metrics*) cat "$STUB_STATE/metrics" 2>/dev/null ;;
       *spot/instance-action*)
         n=$(( $(cat "$STUB_STATE/polls" 2>/dev/null || echo 0) + 1 )); echo "$n" >"$STUB_STATE/polls"
         [ "$n" -gt "\${STUB_SPOT_AFTER:-999}" ] || exit 22 ;;
@@ -91,7 +103,7 @@ case "$name" in
 esac
 exit 0
 `;
-export const TOOLS = ['dnf', 'apt-get', 'snap', 'docker', 'mount', 'mountpoint', 'aws', 'curl', 'systemctl', 'nvidia-smi', 'nvidia-ctk', 'install', 'chown', 'useradd', 'sha256sum', 'git', 'dpkg-query'];
+export const TOOLS = ['dnf', 'apt-get', 'snap', 'docker', 'mount', 'mountpoint', 'aws', 'curl', 'systemctl', 'nvidia-smi', 'nvidia-ctk', 'install', 'chown', 'useradd', 'sha256sum', 'git', 'dpkg-query', 'nproc'];
 export const EFS_UTILS = efsUtilsPin();
 export const COMFY_NODES = comfyNodePins();
 
@@ -156,3 +168,55 @@ export async function waitForFile(path: string, text: string, timeoutMs = 5_000)
   assert.fail(`${path} never contained "${text}"`);
 }
 
+
+/** Where a scaled stack's services are, in each shape the deploy can hand the bootstrap. */
+export const WIRINGS = {
+  managed: {
+    database: { host: 'gm-demo-db.c9akciq32xyz.us-east-1.rds.amazonaws.com', port: 5432 },
+    queue: { host: 'master.gm-demo-queue.ab12cd.use1.cache.amazonaws.com', port: 6379, tls: true },
+    ollamaUrl: 'http://internal-gm-demo-int-1234567890.us-east-1.elb.amazonaws.com:11434',
+    databaseSwitched: true,
+  },
+  // RDS exists, the data has not moved yet: n8n keeps the instance's PostgreSQL.
+  migrating: {
+    database: { host: 'gm-demo-db.c9akciq32xyz.us-east-1.rds.amazonaws.com', port: 5432 },
+    queue: { host: 'master.gm-demo-queue.ab12cd.use1.cache.amazonaws.com', port: 6379, tls: true },
+    databaseSwitched: false,
+  },
+  instance: { database: 'instance', queue: 'instance', databaseSwitched: false },
+  'rds, queue on instance': {
+    database: { host: 'gm-demo-db.c9akciq32xyz.us-east-1.rds.amazonaws.com', port: 5432 },
+    queue: 'instance',
+    databaseSwitched: true,
+  },
+} as const satisfies Record<string, ScaleWiring>;
+export type WiringName = keyof typeof WIRINGS;
+
+/** A scaled stack's config matching a wiring: automation behind its load balancer, n8n workers scaling on `scaleOn`, and Ollama workers. */
+export function scaledConfig(wiring: WiringName, scaleOn: 'cpu' | 'queue', ollamaWorkers = true): StackConfig {
+  const w = WIRINGS[wiring];
+  return stackConfigSchema.parse({
+    name: 'demo', tier: 'automation', instanceType: 't3.xlarge', access: { mode: 'load-balancer' },
+    scale: {
+      n8nWorkers: { scaleOn }, ...(ollamaWorkers ? { ollamaWorkers: {} } : {}),
+      database: w.database === 'instance' ? 'instance' : 'rds', queue: w.queue === 'instance' ? 'instance' : 'elasticache',
+    },
+  });
+}
+
+/** The main instance of a scaled stack. */
+export function scaledInput(wiring: WiringName, scaleOn: 'cpu' | 'queue', os: BootstrapInput['os'] = 'al2023'): BootstrapInput {
+  return {
+    config: scaledConfig(wiring, scaleOn), region: 'us-east-1', fileSystemId: 'fs-0123456789abcdef0', os, architecture: 'x86_64', gpu: false,
+    publicUrl: 'http://gm-demo-123456789.us-east-1.elb.amazonaws.com', scale: WIRINGS[wiring],
+  };
+}
+
+/** A worker of `pool`; Ollama workers on a GPU type run the Deep Learning AMI (Ubuntu) like a gpu stack. */
+export function workerInput(pool: WorkerPoolName, wiring: WiringName, options: { gpu?: boolean; os?: BootstrapInput['os']; architecture?: BootstrapInput['architecture'] } = {}): WorkerBootstrapInput {
+  return {
+    config: scaledConfig(wiring, 'queue'), region: 'us-east-1', fileSystemId: 'fs-0123456789abcdef0', pool, scale: WIRINGS[wiring],
+    os: options.os ?? 'al2023', architecture: options.architecture ?? 'x86_64', gpu: options.gpu ?? false,
+    publicUrl: 'http://gm-demo-123456789.us-east-1.elb.amazonaws.com',
+  };
+}

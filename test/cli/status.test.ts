@@ -39,7 +39,7 @@ describe('geusemaker status, restart and password (moto; SSM Run Command from re
     const run = await cli(['status', 'demo', '--json'], { stateDir, ssm: ssm.factory });
     assert.equal(run.code, 0, run.stderr);
     const doc = JSON.parse(run.stdout) as StatusDocument;
-    assert.deepEqual(Object.keys(doc), ['name', 'region', 'tier', 'status', 'checkedAt', 'compute', 'bootstrap', 'services', 'servicesNote', 'publicUrl', 'cost', 'secrets'], 'the documented shape, in order');
+    assert.deepEqual(Object.keys(doc), ['name', 'region', 'tier', 'status', 'checkedAt', 'compute', 'bootstrap', 'services', 'servicesNote', 'publicUrl', 'cost', 'secrets', 'workers'], 'the documented shape, in order');
     assert.deepEqual([doc.name, doc.region, doc.tier, doc.status], ['demo', 'us-east-1', 'dev', 'deployed']);
 
     // Compute: what moto's group and EC2 say.

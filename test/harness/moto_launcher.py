@@ -13,6 +13,7 @@ from werkzeug.serving import make_server
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
 from moto_backup import emulate_backup_gaps
+from moto_scale import emulate_scale_gaps
 
 DLAMI_FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "dlami"
 
@@ -480,6 +481,7 @@ def main() -> None:
     launch_group_instances_from_their_version()
     emulate_instance_refresh()
     emulate_backup_gaps()
+    emulate_scale_gaps()
     app = Serialised(DomainDispatcherApplication(create_backend_app))
     server = make_server("127.0.0.1", port, app, threaded=True)
     thread = Thread(target=server.serve_forever, daemon=True)

@@ -38,8 +38,9 @@ export const PLACEMENTS: Placement[] = [
   { type: TYPES[3]!, recommended: recommendMarket(undefined, undefined) },
 ];
 
-export function samplePlan(name: string): DeployPlan {
-  const config = stackConfigSchema.parse({ name, instanceType: 't3.xlarge', market: 'spot', access: { mode: 'cidr', cidr: '203.0.113.7/32' } });
+/** `scale`: the draft's scale section, which the plan then carries (the review shows it). */
+export function samplePlan(name: string, scale?: unknown): DeployPlan {
+  const config = stackConfigSchema.parse({ name, instanceType: 't3.xlarge', market: 'spot', access: { mode: 'cidr', cidr: '203.0.113.7/32' }, ...(scale === undefined ? {} : { scale }) });
   const item = (step: string, title: string, action: 'create' | 'reuse' | 'keep', ids: string[] = [], note?: string) => ({ step, title, action, ids, ...(note ? { note } : {}) });
   return {
     config,

@@ -4,7 +4,7 @@ import { OLLAMA_MODELS } from '../../src/engine/stack/models';
 import { AWS_REGIONS } from '../../src/engine/stack/regions';
 import { draftSchema, wizardPanelStateSchema, wizardToHostSchema, type HostToWizard, type WizardProgress, type WizardRequest } from '../../src/protocol/wizard';
 import { defaultDraft, draftFromFile, draftInput, placementChoices, vpcChoices } from '../../src/vscode/wizard/draft';
-import { stepErrors, tierChoices } from '../../src/vscode/wizard/model';
+import { draftToConfig, stepErrors, tierChoices } from '../../src/vscode/wizard/model';
 import { tierEstimates } from '../../src/vscode/wizard/estimates';
 import { ON_DEMAND_USD_PER_HOUR } from '../../src/engine/cost/fallback-prices';
 import { reviewOf } from '../../src/vscode/wizard/review';
@@ -52,7 +52,7 @@ function fakeHost(panel: PanelPage, options: { deploy?: (name: string) => Wizard
         break;
       case 'plan': {
         // As the real host: the plan with the cost engine's estimate (here at the bundled t3.xlarge price).
-        const plan = samplePlan(request.draft.name);
+        const plan = samplePlan(request.draft.name, request.draft.scale);
         await send({ type: 'plan', review: reviewOf(plan, estimateMonthly(plan.config, { usdPerHour: 0.1664, source: { kind: 'estimated', reason: 'bundled' } })) });
         break;
       }
@@ -258,6 +258,96 @@ describe('deploy wizard bundle in headless Chromium (harness host)', function ()
     });
     const open = host.requests.find((r) => r.type === 'open');
     assert.deepEqual(open, { type: 'open', id: open?.id, service: 'n8n' });
+    assert.deepEqual(await panel.violations(), [], 'no Content Security Policy violations');
+    assert.deepEqual(panel.console, []);
+    await page.close();
+  });
+
+  it('Scale out: off by default; ticked on Services it adds a step judged with the config schema\'s messages, and the review and the deploy carry it', async () => {
+    const panel = await harness.open('wizard', { theme: 'dark' });
+    const { page } = panel;
+    const host = fakeHost(panel);
+    await panel.send(INIT);
+    const next = page.locator(key('next'));
+    const field = (k: string) => page.locator(`vscode-textfield${key(k)} input`);
+    const error = (path: string) => page.locator(`[data-error-for="${path}"] span`);
+    await field('name').fill('demo');
+    for (let step = 2; step <= 4; step++) {
+      await page.locator('[data-error-for="*"]:empty').waitFor({ state: 'attached' });
+      await page.locator(`${key('next')}:not([disabled])`).click();
+      await page.locator('.step-title', { hasText: `Step ${step} of 6` }).waitFor();
+    }
+
+    // Services: scale-out is off; ticking it adds the Scale out step after this one.
+    assert.equal(await page.locator(key('scale')).evaluate((c) => (c as unknown as { checked: boolean }).checked), false, 'off by default');
+    await page.locator(key('scale')).click();
+    await page.locator('.step-title', { hasText: 'Step 4 of 7: Services' }).waitFor();
+    assert.deepEqual(await page.locator('ol.steps li').allTextContents(), ['Name and tier', 'Account and network', 'Instance', 'Services', 'Scale out', 'Access', 'Review']);
+    await page.locator(`${key('next')}:not([disabled])`).click();
+    await page.locator('.step-title', { hasText: 'Step 5 of 7: Scale out' }).waitFor();
+
+    // The config schema's defaults, then its own messages for what it refuses, inline; Next blocked meanwhile.
+    assert.deepEqual([await field('n8n-min').inputValue(), await field('n8n-max').inputValue(), await field('n8n-types').inputValue(), await field('n8n-target-cpu').inputValue()],
+      ['1', '4', 'c7i.large, c6i.large, m7i.large', '60']);
+    assert.equal(await page.locator(key('database:rds')).evaluate((r) => (r as unknown as { checked: boolean }).checked), true, 'RDS is the default');
+    await field('n8n-min').fill('0');
+    await field('n8n-min').blur();
+    await error('scale.n8nWorkers.min').filter({ hasText: 'The fewest n8n workers must be at least 1: target tracking scales on what running workers report, so it cannot start a pool from 0 (pause stops every pool).' }).waitFor();
+    assert.equal(await next.evaluate((b) => b.hasAttribute('disabled')), true, 'Next is disabled while the step has errors');
+    await field('n8n-min').fill('5');
+    await error('scale.n8nWorkers.min').filter({ hasText: 'The fewest n8n workers is 5, above max 4: a pool runs between min and max workers.' }).waitFor();
+    await field('n8n-max').fill('lots');
+    await field('n8n-max').blur();
+    await error('scale.n8nWorkers.max').filter({ hasText: 'The most n8n workers must be a whole number.' }).waitFor();
+    await field('n8n-max').fill('6');
+    await field('n8n-min').fill('2');
+    await page.locator('[data-error-for="scale.n8nWorkers.min"]:empty').waitFor({ state: 'attached' });
+    await page.locator('[data-error-for="scale.n8nWorkers.max"]:empty').waitFor({ state: 'attached' });
+    await field('n8n-types').fill('c7i.large, C7I LARGE');
+    await field('n8n-types').blur();
+    await error('scale.n8nWorkers.instanceTypes').filter({ hasText: 'The n8n worker types must look like an EC2 instance type such as c7i.large (not C7I, LARGE).' }).waitFor();
+    await field('n8n-types').fill('c7i.large, c6i.large, m7i.large');
+    await page.locator('[data-error-for="scale.n8nWorkers.instanceTypes"]:empty').waitFor({ state: 'attached' });
+    // Scaling on waiting executions swaps the target; Ollama workers and the instance's PostgreSQL.
+    await page.locator(key('n8n-scale-on:queue')).click();
+    assert.equal(await field('n8n-target-waiting').inputValue(), '10');
+    assert.equal(await page.locator(key('n8n-target-cpu')).count(), 0);
+    await page.locator(key('ollama-workers')).click();
+    assert.equal(await field('ollama-types').inputValue(), 'g4dn.xlarge, g5.xlarge');
+    await page.locator(key('database:instance')).click();
+    await page.locator('[data-error-for="*"]:empty').waitFor({ state: 'attached' });
+    await page.locator(`${key('next')}:not([disabled])`).click();
+    await page.locator('.step-title', { hasText: 'Step 6 of 7: Access' }).waitFor();
+    await page.locator(key('back')).click();
+    await page.locator('.step-title', { hasText: 'Step 5 of 7: Scale out' }).waitFor();
+    assert.equal(await field('n8n-min').inputValue(), '2', 'Back keeps what was typed');
+    await page.locator(`${key('next')}:not([disabled])`).click();
+    await page.locator('.step-title', { hasText: 'Step 6 of 7: Access' }).waitFor();
+    await page.locator(`${key('next')}:not([disabled])`).click();
+
+    // The review: the scale section in words, the month at every pool's min and max; Deploy sends the scale section.
+    await page.locator('.step-title', { hasText: 'Step 7 of 7: Review' }).waitFor();
+    await page.locator('.scale-lines li').nth(3).waitFor();
+    assert.deepEqual(await page.locator('.scale-lines li').allTextContents(), [
+      'n8n in queue mode: workers 2 to 6 on c7i.large, c6i.large, m7i.large (spot), scaling on 10 waiting executions per worker.',
+      'Ollama workers 1 to 2 on g4dn.xlarge, g5.xlarge (spot) behind an internal load balancer, scaling on 30 requests per worker per minute.',
+      "PostgreSQL stays on the stack's instance; workers reach it at the instance's current address.",
+      'Queue on ElastiCache (Valkey): cache.t4g.small, encrypted in transit and at rest, with an auth token.',
+    ]);
+    assert.match((await page.locator('.pool-range').textContent()) ?? '', /^With every worker pool at its min: \$\d+\/month; at its max: \$\d+\/month\.$/);
+    await page.locator(key('deploy')).click();
+    for (let i = 0; i < 100 && !host.requests.some((r) => r.type === 'deploy'); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    await host.stop();
+    const deploy = host.requests.find((r) => r.type === 'deploy');
+    assert.ok(deploy?.type === 'deploy');
+    const config = draftToConfig(draftInput(deploy.draft), { existingNames: new Set() });
+    assert.ok('config' in config, JSON.stringify(config));
+    assert.deepEqual(config.config.scale, {
+      n8nWorkers: { min: 2, max: 6, instanceTypes: ['c7i.large', 'c6i.large', 'm7i.large'], market: 'spot', scaleOn: 'queue', targetCpuPercent: 60, targetWaitingPerWorker: 10 },
+      ollamaWorkers: { min: 1, max: 2, instanceTypes: ['g4dn.xlarge', 'g5.xlarge'], market: 'spot', targetRequestsPerWorker: 30 },
+      database: 'instance', queue: 'elasticache', databaseClass: 'db.t4g.medium', databaseStorageGb: 20, cacheNodeType: 'cache.t4g.small',
+    });
+    assert.ok(host.requests.some((r) => r.type === 'check' && r.step === 'scale'), 'the host checked the scale step');
     assert.deepEqual(await panel.violations(), [], 'no Content Security Policy violations');
     assert.deepEqual(panel.console, []);
     await page.close();

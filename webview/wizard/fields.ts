@@ -14,14 +14,29 @@ const FIELD_WORDS: Record<string, string> = {
   name: 'stack name', tier: 'tier', region: 'region', profile: 'profile', network: 'network', 'network.vpcId': 'VPC', 'network.subnetIds': 'subnet choice',
   instanceType: 'instance type', market: 'market', onDemandFallback: 'on-demand fallback', rootVolumeGb: 'root disk size', services: 'service choice',
   ollamaModels: 'model choice', access: 'access', 'access.mode': 'access', 'access.cidr': 'address range', cloudFront: 'CloudFront choice', certificateArn: 'certificate',
+  scale: 'scale-out', 'scale.n8nWorkers': 'n8n worker pool', 'scale.n8nWorkers.min': 'fewest n8n workers', 'scale.n8nWorkers.max': 'most n8n workers',
+  'scale.n8nWorkers.instanceTypes': 'n8n worker types', 'scale.n8nWorkers.market': "n8n workers' market", 'scale.n8nWorkers.scaleOn': 'scaling signal',
+  'scale.n8nWorkers.targetCpuPercent': 'CPU target', 'scale.n8nWorkers.targetWaitingPerWorker': 'waiting executions per worker',
+  'scale.ollamaWorkers': 'Ollama worker pool', 'scale.ollamaWorkers.min': 'fewest Ollama workers', 'scale.ollamaWorkers.max': 'most Ollama workers',
+  'scale.ollamaWorkers.instanceTypes': 'Ollama worker types', 'scale.ollamaWorkers.market': "Ollama workers' market",
+  'scale.ollamaWorkers.targetRequestsPerWorker': 'requests per worker', 'scale.database': 'database choice', 'scale.queue': 'queue choice',
+  'scale.databaseClass': 'database class', 'scale.databaseStorageGb': 'database storage', 'scale.cacheNodeType': 'queue node type',
 };
 
-const fieldWords = (field: string) => FIELD_WORDS[field] ?? FIELD_WORDS[field.split('.')[0] ?? ''] ?? 'setting';
+/** The words of the field or of its nearest parent that has some ("scale.n8nWorkers.instanceTypes.0" → the worker types). */
+function fieldWords(field: string): string {
+  const parts = field.split('.');
+  for (let n = parts.length; n > 0; n--) {
+    const words = FIELD_WORDS[parts.slice(0, n).join('.')];
+    if (words) return words;
+  }
+  return 'setting';
+}
 
 /** The schema's messages are predicates ("must be…"): they get the field's name on the page as subject. */
 export function sentence(error: WizardFieldError): string {
   const field = fieldWords(error.field);
-  const text = /^(must|is|has|may|needs|cannot)\b/.test(error.message) ? `The ${field} ${error.message}` : error.message.charAt(0).toUpperCase() + error.message.slice(1);
+  const text = /^(must|is|has|may|needs|cannot|runs)\b/.test(error.message) ? `The ${field} ${error.message}` : error.message.charAt(0).toUpperCase() + error.message.slice(1);
   return /[.!?]$/.test(text) ? text : `${text}.`;
 }
 

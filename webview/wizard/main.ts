@@ -1,8 +1,8 @@
 import '../shared/zod-jitless';
 import './wizard.css';
 import {
-  hostToWizardSchema, WIZARD_STEPS, wizardPanelStateSchema, type Draft, type HostToWizard, type InstanceChoice, type WizardFieldError, type WizardInit,
-  type WizardPanelState, type WizardProgress, type WizardReview, type WizardToHost, type WizardVpc,
+  hostToWizardSchema, visibleStep, wizardPanelStateSchema, wizardSteps, type Draft, type HostToWizard, type InstanceChoice, type WizardFieldError, type WizardInit,
+  type WizardPanelState, type WizardProgress, type WizardStepName, type WizardReview, type WizardToHost, type WizardVpc,
 } from '../../src/protocol/wizard';
 import { DEFAULT_INSTANCE_TYPE, DEFAULT_TIER } from '../../src/engine/tiers';
 import { WebviewChannel } from '../shared/channel';
@@ -18,7 +18,7 @@ import type { Loadable, WizardView } from './view';
 const api = vscodeApi();
 // State saved by an earlier load is checked like any message: it survives reloads and could be stale.
 const saved = wizardPanelStateSchema.safeParse(api.getState());
-let step = saved.success ? saved.data.step : 'basics';
+let step = saved.success ? visibleStep(saved.data.step, saved.data.draft) : 'basics';
 let draft: Draft | undefined = saved.success ? saved.data.draft : undefined;
 let progress: WizardProgress | undefined = saved.success ? saved.data.progress : undefined;
 let fromFile: WizardView['fromFile'] = saved.success && saved.data.fromFile ? { source: saved.data.fromFile, notes: [] } : undefined;
@@ -205,8 +205,13 @@ function setNextEnabled(): void {
   if (next) next.disabled = shown().length > 0 || busy.has('next') || accountBlocks();
 }
 
-function go(to: number): void {
-  const target = WIZARD_STEPS[to];
+/** The step `by` steps away among those the draft has now (the scale step only while scale-out is on). */
+function stepAfter(by: number): WizardStepName | undefined {
+  const steps = wizardSteps(current());
+  return steps[steps.indexOf(visibleStep(step, current())) + by];
+}
+
+function go(target: WizardStepName | undefined): void {
   if (!target) return;
   step = target;
   errors = [];
@@ -282,10 +287,10 @@ const view = (d: Draft): WizardView => ({
     busy.delete('next');
     // Next asks for everything: the step's remaining problems show now.
     touched.revealStep();
-    if (errors.length === 0 && !accountBlocks()) go(WIZARD_STEPS.indexOf(step) + 1);
+    if (errors.length === 0 && !accountBlocks()) go(stepAfter(1));
     else draw();
   })(),
-  back: () => go(WIZARD_STEPS.indexOf(step) - 1),
+  back: () => go(stepAfter(-1)),
   retry: (what) => {
     if (what === 'networks') networks = undefined;
     if (what === 'types') types = undefined;
@@ -297,7 +302,7 @@ const view = (d: Draft): WizardView => ({
   deleteCreated: () => void request('deleteCreated', (id) => ({ type: 'deleteCreated', id })),
   restart: () => {
     progress = undefined;
-    go(0);
+    go('basics');
   },
   another: () => {
     startAfresh();

@@ -1,31 +1,34 @@
-import { WIZARD_STEPS, type WizardStepName } from '../../src/protocol/wizard';
+import { wizardSteps, type WizardStepName } from '../../src/protocol/wizard';
 import { button, spinner } from '../components';
 import { el } from '../shared/dom';
 import { fillErrorSlots, stepErrorSlot } from './fields';
 import { stackEstimateText } from './estimate-text';
 import { progressView } from './progress-view';
 import { accessStep, reviewStep, servicesStep } from './steps-finish';
+import { scaleStep } from './steps-scale';
 import { basicsStep, instanceStep, networkStep } from './steps-setup';
 import type { WizardView } from './view';
 
 const TITLES: Record<WizardStepName, string> = {
-  basics: 'Name and tier', network: 'Account and network', instance: 'Instance', services: 'Services', access: 'Access', review: 'Review',
+  basics: 'Name and tier', network: 'Account and network', instance: 'Instance', services: 'Services', scale: 'Scale out', access: 'Access', review: 'Review',
 };
 
 const BODIES: Record<WizardStepName, (view: WizardView) => HTMLElement[]> = {
-  basics: basicsStep, network: networkStep, instance: instanceStep, services: servicesStep, access: accessStep, review: reviewStep,
+  basics: basicsStep, network: networkStep, instance: instanceStep, services: servicesStep, scale: scaleStep, access: accessStep, review: reviewStep,
 };
 
-function stepList(current: WizardStepName): HTMLElement {
-  const index = WIZARD_STEPS.indexOf(current);
-  return el('ol', { className: 'steps', attrs: { 'aria-label': 'Steps' } }, ...WIZARD_STEPS.map((step, i) => el('li', {
+/** The steps this draft has (Scale out only while it is on). */
+function stepList(view: WizardView): HTMLElement {
+  const steps = wizardSteps(view.draft);
+  const index = steps.indexOf(view.step);
+  return el('ol', { className: 'steps', attrs: { 'aria-label': 'Steps' } }, ...steps.map((step, i) => el('li', {
     className: i === index ? 'current' : i < index ? 'done' : 'todo', text: TITLES[step],
     attrs: i === index ? { 'aria-current': 'step' } : {},
   })));
 }
 
 function navigation(view: WizardView): HTMLElement {
-  const index = WIZARD_STEPS.indexOf(view.step);
+  const index = wizardSteps(view.draft).indexOf(view.step);
   const bar = el('div', { className: 'actions' });
   if (index > 0) bar.append(button({ label: 'Back', key: 'back', secondary: true, onClick: view.back }));
   if (view.step === 'review') {
@@ -55,10 +58,10 @@ export function renderWizard(view: WizardView): HTMLElement {
     main.append(el('p', { className: 'loading' }, spinner('Loading'), el('span', { text: ' Loading the wizard…' })));
     return main;
   }
-  const index = WIZARD_STEPS.indexOf(view.step);
+  const steps = wizardSteps(view.draft);
   main.append(
-    el('header', { className: 'top' }, el('h1', { text: 'Deploy a stack' }), stepList(view.step)),
-    el('h2', { className: 'step-title', text: `Step ${index + 1} of ${WIZARD_STEPS.length}: ${TITLES[view.step]}`, attrs: { id: 'step-title' } }),
+    el('header', { className: 'top' }, el('h1', { text: 'Deploy a stack' }), stepList(view)),
+    el('h2', { className: 'step-title', text: `Step ${steps.indexOf(view.step) + 1} of ${steps.length}: ${TITLES[view.step]}`, attrs: { id: 'step-title' } }),
     el('div', { className: 'step', attrs: { role: 'group', 'aria-labelledby': 'step-title' } }, ...BODIES[view.step](view)),
     stepErrorSlot(),
     el('p', { className: `notice${view.notice?.error ? ' error' : ''}`, text: view.notice?.text ?? '', attrs: { 'aria-live': 'polite' } }),

@@ -1,5 +1,5 @@
 import { cloudFrontIsAlways, cloudFrontIsChoice, isGpuTier, isLoadBalanced, tierNames } from '../../src/engine/tiers';
-import type { Draft, WizardReview } from '../../src/protocol/wizard';
+import { defaultScaleDraft, type Draft, type WizardReview } from '../../src/protocol/wizard';
 import { checkbox, radioGroup, spinner, textfield, button } from '../components';
 import { el } from '../shared/dom';
 import { errorId, errorSlot, field, hint, section } from './fields';
@@ -40,7 +40,23 @@ export function servicesStep(view: WizardView): HTMLElement[] {
       errorSlot('ollamaModels'),
     ));
   }
+  parts.push(scaleToggle(view));
   return parts;
+}
+
+/** Scale-out is off unless turned on here; on, it adds the Scale out step after this one. */
+function scaleToggle(view: WizardView): HTMLElement {
+  const on = view.draft.scale !== undefined;
+  return section('Scale out (optional)',
+    checkbox({
+      label: 'Scale n8n out: queue mode with worker pools on EC2 Auto Scaling (adds a Scale out step)', key: 'scale', checked: on,
+      onChange: (checked) => view.change((d) => {
+        const { scale: _scale, ...rest } = d;
+        return checked ? { ...rest, scale: d.scale ?? defaultScaleDraft() } : rest;
+      }),
+    }),
+    hint("For workflows that outgrow one instance: the instance keeps n8n's editor, triggers and webhooks, and executions run on workers that Auto Scaling adds and removes. By default n8n's database moves to RDS and its queue to ElastiCache; ElastiCache bills by the hour even while the stack is paused (docs/scaling.md)."),
+  );
 }
 
 type AccessChoice = 'ssm' | 'cidr' | 'alb' | 'cloudfront';
@@ -160,6 +176,7 @@ function estimate(monthly: NonNullable<WizardReview['monthly']>): HTMLElement {
       el('tbody', {}, ...monthly.lines.map((line) => el('tr', {}, el('td', { text: line.item }), el('td', { className: 'usd', text: money(line.usd) })))),
       el('tfoot', {}, el('tr', {}, el('th', { text: 'Total (estimated)' }), el('th', { className: 'usd', text: `${money(monthly.totalUsd)}/month` }))),
     ),
+    ...(monthly.pools ? [el('p', { className: 'pool-range', text: `With every worker pool at its min: ${money(monthly.pools.atMinUsd)}/month; at its max: ${money(monthly.pools.atMaxUsd)}/month.` })] : []),
     el('ul', { className: 'assumptions' }, ...monthly.assumptions.map((a) => el('li', { text: a }))),
   );
 }
@@ -172,6 +189,7 @@ export function reviewStep(view: WizardView): HTMLElement[] {
   }
   const value = review.value;
   const parts = [section('Summary', ...value.summary.map((line) => el('p', { className: 'summary-line', text: line })))];
+  if (value.scale) parts.push(section('Scale out', el('ul', { className: 'scale-lines' }, ...value.scale.map((line) => el('li', { text: line })))));
   if (value.warnings.length > 0) parts.push(el('div', { className: 'banner warning', attrs: { role: 'note' } }, el('h2', { text: 'Warnings' }), el('ul', {}, ...value.warnings.map((w) => el('li', { text: w })))));
   parts.push(planTable(value));
   parts.push(value.monthly ? estimate(value.monthly) : section('Monthly estimate', el('p', { className: 'estimate-unknown', text: `Monthly cost unknown: no believable price is known for ${view.draft.instanceType} in ${view.draft.region}.` })));

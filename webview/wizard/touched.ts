@@ -38,7 +38,7 @@ export class Touched {
 export const identityKey = (region: string, profile: string | undefined) => `${region}|${profile ?? ''}`;
 
 /** What a price depends on; other edits (the name, a model) do not ask the cost engine again. */
-export const estimateKey = (draft: Draft) => JSON.stringify([draft.tier, draft.region, draft.profile ?? '', draft.instanceType, draft.market, draft.cloudFront ?? false]);
+export const estimateKey = (draft: Draft) => JSON.stringify([draft.tier, draft.region, draft.profile ?? '', draft.instanceType, draft.market, draft.cloudFront ?? false, draft.scale ?? null]);
 
 /** The draft's keys whose value differs from the defaults: what a config file set. */
 export function changedKeys(defaults: Draft, draft: Draft): string[] {

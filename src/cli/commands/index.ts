@@ -18,9 +18,10 @@ import { secretsList, secretsRotate } from './secrets';
 import { stateRestore } from './state';
 import { status } from './status';
 import { upgrade } from './upgrade';
+import { workers } from './workers';
 
 /** The CLI's commands, in --help order: help, flag checks and dispatch all come from this table. */
-export const COMMAND_TABLE: readonly Command[] = [init, plan, deploy, destroy, history, rollback, upgrade, backupNow, backupList, restore, pause, resume, prices, cost, list, show, status, logs, shell, tunnel, restart, password, secretsList, secretsRotate, modelsList, modelsPull, modelsRemove, render, stateRestore];
+export const COMMAND_TABLE: readonly Command[] = [init, plan, deploy, destroy, history, rollback, upgrade, backupNow, backupList, restore, pause, resume, prices, cost, list, show, status, logs, shell, tunnel, restart, password, secretsList, secretsRotate, modelsList, modelsPull, modelsRemove, render, stateRestore, workers];
 
 export const HELP_TEXT = renderHelp(COMMAND_TABLE);
 

@@ -69,6 +69,11 @@ function kindOf(code: string, status: number | undefined): ErrorKind {
   if (direct) return direct;
   // ELB and CloudFront name their limits TooManyLoadBalancers, TooManyRules, TooManyDistributions...
   if (/^TooMany/.test(code)) return 'quota';
+  // RDS and ElastiCache say Fault: DBInstanceNotFoundFault, ReplicationGroupAlreadyExistsFault, InsufficientDBInstanceCapacityFault.
+  if (/^Insufficient\w*Capacity(Fault)?$/.test(code)) return 'capacity';
+  if (/(QuotaExceeded|QuotaForCustomerExceeded)(Fault)?$/.test(code)) return 'quota';
+  if (code.endsWith('NotFoundFault')) return 'not-found';
+  if (/(AlreadyExists|State)Fault$/.test(code)) return 'conflict';
   if (code.endsWith('.NotFound') || code.endsWith('NotFound') || code.startsWith('NoSuch')) return 'not-found';
   // Before the Invalid… rule: InvalidSubnet.Conflict (a CIDR taken) and InvalidIPAddress.InUse are collisions, not bad values.
   if (/(\.Duplicate|AlreadyExists|AlreadyAssociated|Conflict|InUse|\.NotAttached)$/.test(code) || code.startsWith('Incorrect')) return 'conflict';

@@ -8,6 +8,8 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
 import { EFSClient } from '@aws-sdk/client-efs';
+import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
+import { RDSClient } from '@aws-sdk/client-rds';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
@@ -29,7 +31,7 @@ export interface AwsAccessOptions {
 }
 
 /** IAM action prefixes, so an operation reads like the permission it needs (elasticloadbalancing:CreateLoadBalancer). */
-export type ServiceName = 'ec2' | 'efs' | 'iam' | 'ssm' | 'sts' | 'elasticloadbalancing' | 'cloudfront' | 'servicequotas' | 'cloudwatch' | 'autoscaling' | 'sns' | 'backup' | 'budgets' | 'ce';
+export type ServiceName = 'ec2' | 'efs' | 'iam' | 'ssm' | 'sts' | 'elasticloadbalancing' | 'cloudfront' | 'servicequotas' | 'cloudwatch' | 'autoscaling' | 'sns' | 'backup' | 'budgets' | 'ce' | 'rds' | 'elasticache';
 
 /** Any SDK v3 client exposes its middleware stack; that is all instrumentation needs. */
 export interface InstrumentableClient {
@@ -63,6 +65,10 @@ export interface AwsClients {
   budgets: BudgetsClient;
   /** Cost Explorer (us-east-1): whether the cost allocation tag is active. */
   ce: CostExplorerClient;
+  /** RDS: a scaled stack's PostgreSQL. */
+  rds: RDSClient;
+  /** ElastiCache: a scaled stack's queue (Valkey). */
+  elasticache: ElastiCacheClient;
   destroy(): void;
 }
 
@@ -125,6 +131,8 @@ export function createClients(options: AwsAccessOptions): AwsClients {
   const backup = lazy('backup', (config) => new BackupClient(config));
   const budgets = lazy('budgets', (config) => new BudgetsClient({ ...config, region: 'us-east-1' }));
   const ce = lazy('ce', (config) => new CostExplorerClient({ ...config, region: 'us-east-1' }));
+  const rds = lazy('rds', (config) => new RDSClient(config));
+  const elasticache = lazy('elasticache', (config) => new ElastiCacheClient(config));
   return {
     region: options.region,
     profile: options.profile,
@@ -142,6 +150,8 @@ export function createClients(options: AwsAccessOptions): AwsClients {
     get backup() { return backup(); },
     get budgets() { return budgets(); },
     get ce() { return ce(); },
+    get rds() { return rds(); },
+    get elasticache() { return elasticache(); },
     /** Only the clients built so far: destroying must not build (and load) the others. */
     destroy() {
       for (const client of constructed) client.destroy();

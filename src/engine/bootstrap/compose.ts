@@ -3,16 +3,17 @@ import { z } from 'zod';
 import { SERVICE_NAMES, usesCloudFront } from '../stack/config';
 import { isLoadBalanced } from '../tiers';
 import type { BootstrapInput } from './input';
+import { databaseOnMain, n8nQueueEnv, RDS_CA_PATH, usesRds } from './queue-env';
 import { readTemplate } from './templates';
 
-/** Every container the compose file can hold: the configurable services plus the GPU and proxy extras. */
-export const COMPOSE_SERVICES = [...SERVICE_NAMES, 'comfyui', 'nginx'] as const;
+/** Every container the compose file can hold: the configurable services, the GPU and proxy extras, and a scaled stack's queue on the instance. */
+export const COMPOSE_SERVICES = [...SERVICE_NAMES, 'comfyui', 'nginx', 'redis'] as const;
 export type ComposeServiceName = (typeof COMPOSE_SERVICES)[number];
 
 /** The bootstrap writes the secrets here and runs `docker compose --env-file` with it; the compose file only references them. */
 export const COMPOSE_ENV_FILE = '/etc/geusemaker/stack.env';
 /** Variables the env file must define; compose refuses to start when one is missing. */
-export const COMPOSE_SECRET_VARS = ['POSTGRES_PASSWORD', 'N8N_ENCRYPTION_KEY', 'QDRANT_API_KEY', 'CRAWL4AI_API_TOKEN'] as const;
+export const COMPOSE_SECRET_VARS = ['POSTGRES_PASSWORD', 'N8N_ENCRYPTION_KEY', 'QDRANT_API_KEY', 'CRAWL4AI_API_TOKEN', 'REDIS_AUTH_TOKEN'] as const;
 /** Where the bootstrap writes renderNginx's output and the basic-auth file the compose file mounts. */
 export const NGINX_SITE_PATH = '/etc/geusemaker/nginx-site.conf';
 export const HTPASSWD_PATH = '/etc/geusemaker/htpasswd';
@@ -34,9 +35,9 @@ const versionsSchema = z.object(
 );
 const serviceSchema = z.looseObject({ environment: z.record(z.string(), z.string()).optional() });
 type ComposeService = z.infer<typeof serviceSchema>;
-const blocksSchema = z.record(z.string(), serviceSchema);
+export const blocksSchema = z.record(z.string(), serviceSchema);
 
-const GPU_RESERVATION = { resources: { reservations: { devices: [{ driver: 'nvidia', count: 'all', capabilities: ['gpu'] }] } } };
+export const GPU_RESERVATION = { resources: { reservations: { devices: [{ driver: 'nvidia', count: 'all', capabilities: ['gpu'] }] } } };
 
 /**
  * nginx runs only when something reaches the instance over the network: the CIDR access mode or a public URL
@@ -48,7 +49,10 @@ export function needsProxy(input: BootstrapInput): boolean {
 
 /** Services the stack runs, in start order of their dependencies. */
 export function composeServices(input: BootstrapInput): ComposeServiceName[] {
-  const on: ComposeServiceName[] = SERVICE_NAMES.filter((name) => input.config.services[name]);
+  const { scale } = input;
+  // Once n8n's data has moved into RDS, the instance's PostgreSQL has nothing left to serve.
+  const on: ComposeServiceName[] = SERVICE_NAMES.filter((name) => input.config.services[name] && !(name === 'postgres' && scale && !databaseOnMain(scale)));
+  if (scale?.queue === 'instance') on.push('redis');
   if (input.gpu) on.push('comfyui');
   if (needsProxy(input)) on.push('nginx');
   return on;
@@ -81,16 +85,34 @@ export function renderCompose(input: BootstrapInput, options: ComposeOptions = {
     // image first keeps the rendered file readable.
     const service: ComposeService = { image: versions[name], ...structuredClone(block) };
     if (input.gpu && (name === 'ollama' || name === 'comfyui')) service.deploy = structuredClone(GPU_RESERVATION);
-    if (name === 'n8n') service.environment = { ...service.environment, ...n8nUrlEnv(input) };
+    if (name === 'n8n') {
+      service.environment = { ...service.environment, ...n8nUrlEnv(input), ...(input.scale ? n8nQueueEnv(input.scale, 'main') : {}) };
+      if (input.scale) scaleN8n(service, input.scale, names);
+    }
+    // Workers reach the instance's PostgreSQL and queue at its private address: published on the host, where the
+    // security group admits only the stack's instances and workers.
+    if (name === 'postgres' && input.scale) service.ports = ['5432:5432'];
     if (name === 'nginx') {
       // The one port that leaves the host; the security group or load balancer decides who reaches it.
       service.ports = ['80:80'];
-      const upstreams = names.filter((other) => other !== 'nginx' && other !== 'postgres');
+      const upstreams = names.filter((other) => other !== 'nginx' && other !== 'postgres' && other !== 'redis');
       service.depends_on = Object.fromEntries(upstreams.map((other) => [other, { condition: 'service_started' }]));
     }
     services[name] = service;
   }
   return `# Rendered by GeuseMaker. Run with: docker compose --env-file ${COMPOSE_ENV_FILE} up -d\n${stringify({ services }, { lineWidth: 0 })}`;
+}
+
+/** Queue mode on main: it waits for the databases it has on the instance, and reads RDS's CA bundle when it uses RDS. */
+function scaleN8n(service: ComposeService, scale: NonNullable<BootstrapInput['scale']>, names: readonly ComposeServiceName[]): void {
+  const after = (['postgres', 'redis'] as const).filter((other) => names.includes(other));
+  if (after.length > 0) service.depends_on = Object.fromEntries(after.map((other) => [other, { condition: 'service_healthy' }]));
+  else delete service.depends_on;
+  if (usesRds(scale)) service.volumes = [...volumesOf(service), `${RDS_CA_PATH}:${RDS_CA_PATH}:ro`];
+}
+
+function volumesOf(service: ComposeService): string[] {
+  return Array.isArray(service.volumes) ? service.volumes.filter((volume): volume is string => typeof volume === 'string') : [];
 }
 
 function n8nUrlEnv(input: BootstrapInput): Record<string, string> {

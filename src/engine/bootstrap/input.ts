@@ -33,4 +33,9 @@ export interface BootstrapInput {
 export interface WorkerBootstrapInput extends Omit<BootstrapInput, 'publicUrl' | 'scale'> {
   pool: WorkerPoolName;
   scale: ScaleWiring;
+  /**
+   * The stack's public URL, as main has it (optional, added by the bootstrap): an n8n worker builds the resume URLs
+   * of Wait nodes ($execution.resumeUrl) from WEBHOOK_URL, so it needs the same one as main.
+   */
+  publicUrl?: string;
 }

@@ -2,10 +2,12 @@ import { gzipSync } from 'node:zlib';
 import { z } from 'zod';
 import { GeuseError } from '../errors';
 import { names } from '../stack/naming';
-import type { SECRETS } from '../resources/secrets';
+import { REDIS_SECRET, type SECRETS } from '../resources/secret-specs';
+import { QUEUE_METRIC, scaleNames } from '../scale/names';
 import type { BootstrapInput } from './input';
 import { COMPOSE_ENV_FILE, composeServices, needsProxy, renderCompose, type COMPOSE_SECRET_VARS, type ComposeOptions, type ComposeServiceName } from './compose';
 import { renderNginx } from './nginx';
+import { RDS_CA_PATH, RDS_CA_URL, REDIS_SECRET_VAR, usesRds, workersNeedMain } from './queue-env';
 import { bootstrapStatusParameter } from './status';
 import { fill, readTemplate } from './templates';
 
@@ -23,25 +25,32 @@ export interface RenderedUserData {
   compressed: boolean;
 }
 
-type SecretName = (typeof SECRETS)[number]['name'];
+/** A stack secret's parameter name; the queue's token (ElastiCache's AuthToken, or the instance's Valkey password) only on scaled stacks. */
+export type SecretName = (typeof SECRETS)[number]['name'] | typeof REDIS_SECRET.name;
 
-/** Parameter behind each variable the compose file requires, and the services that need it: only those of running services are fetched. */
-const ENV_SECRETS: Record<(typeof COMPOSE_SECRET_VARS)[number], { parameter: SecretName; usedBy: ComposeServiceName[] }> = {
+/**
+ * Parameter behind each variable the compose file requires, and the services that need it: only those of running
+ * services are fetched. The queue's token only in queue mode (a scaled stack), where n8n needs it too.
+ */
+const ENV_SECRETS: Record<(typeof COMPOSE_SECRET_VARS)[number], { parameter: SecretName; usedBy: ComposeServiceName[]; scaled?: true }> = {
   POSTGRES_PASSWORD: { parameter: 'postgres-password', usedBy: ['postgres', 'n8n'] },
   N8N_ENCRYPTION_KEY: { parameter: 'n8n-encryption-key', usedBy: ['n8n'] },
   QDRANT_API_KEY: { parameter: 'qdrant-api-key', usedBy: ['qdrant'] },
   CRAWL4AI_API_TOKEN: { parameter: 'crawl4ai-api-token', usedBy: ['crawl4ai'] },
+  [REDIS_SECRET_VAR]: { parameter: REDIS_SECRET.name, usedBy: ['n8n', 'redis'], scaled: true },
 };
 
-/** The env file's variables and the parameter each is read from, for the services that are on. */
-function secretEnvOf(services: readonly ComposeServiceName[]): [string, SecretName][] {
-  return Object.entries(ENV_SECRETS).filter(([, secret]) => secret.usedBy.some((name) => services.includes(name))).map(([env, secret]) => [env, secret.parameter]);
+/** The env file's variables and the parameter each is read from, for the services that are on (in queue mode or not). */
+export function secretEnvOf(services: readonly ComposeServiceName[], scaled: boolean): [string, SecretName][] {
+  return Object.entries(ENV_SECRETS)
+    .filter(([, secret]) => (scaled || !secret.scaled) && secret.usedBy.some((name) => services.includes(name)))
+    .map(([env, secret]) => [env, secret.parameter]);
 }
 
 /** The env file as the instance writes it, each value replaced by the parameter it is read from at boot. */
 export function previewEnvFile(input: BootstrapInput): string {
   const path = names.parameterPath(input.config.name);
-  return secretEnvOf(composeServices(input)).map(([env, parameter]) => `${env}=<SecureString ${path}${parameter}>\n`).join('');
+  return secretEnvOf(composeServices(input), input.scale !== undefined).map(([env, parameter]) => `${env}=<SecureString ${path}${parameter}>\n`).join('');
 }
 
 /** nginx's basic-auth login, for the services without one of their own (Ollama, ComfyUI). */
@@ -49,16 +58,17 @@ export const PROXY_USER = 'admin';
 const PROXY_SECRET: SecretName = 'proxy-password';
 
 /** Data directories on EFS, owned by the uid each image runs as. Crawl4AI is stateless and nginx reads /etc only. */
-const SERVICE_DIRS: Partial<Record<ComposeServiceName, { dirs: string[]; uid: number }>> = {
+export const SERVICE_DIRS: Partial<Record<ComposeServiceName, { dirs: string[]; uid: number }>> = {
   n8n: { dirs: ['n8n'], uid: 1000 },
   postgres: { dirs: ['postgres'], uid: 999 },
+  redis: { dirs: ['redis'], uid: 999 },
   ollama: { dirs: ['ollama'], uid: 0 },
   qdrant: { dirs: ['qdrant'], uid: 0 },
   comfyui: { dirs: ['comfyui', 'comfyui/models', 'comfyui/input', 'comfyui/output', 'comfyui/custom_nodes'], uid: 0 },
 };
 
 /** Local HTTP health endpoints; PostgreSQL is checked with pg_isready. */
-const HEALTH_URLS: Partial<Record<ComposeServiceName, string>> = {
+export const HEALTH_URLS: Partial<Record<ComposeServiceName, string>> = {
   n8n: 'http://127.0.0.1:5678/healthz',
   ollama: 'http://127.0.0.1:11434/api/version',
   qdrant: 'http://127.0.0.1:6333/healthz',
@@ -85,23 +95,23 @@ export function comfyNodePins(): z.infer<typeof comfyNodesSchema>['nodes'] {
 }
 
 /** Embedded files are quoted heredocs: their text is written verbatim, so only the delimiter line is forbidden. */
-function heredocBody(text: string, delimiter: string): string {
+export function heredocBody(text: string, delimiter: string): string {
   const body = text.trimEnd();
   if (body.split('\n').includes(delimiter)) throw new Error(`An embedded file contains the line ${delimiter}`);
   return body;
 }
 
 /** Values land in single quotes or bare array words, so anything outside this set is refused rather than escaped. */
-function safe(value: string, what: string): string {
+export function safe(value: string, what: string): string {
   if (!/^[A-Za-z0-9._:/@=-]+$/.test(value)) throw new Error(`${what} "${value}" cannot be placed in the bootstrap script`);
   return value;
 }
 
-function words(values: string[], what: string): string {
+export function words(values: string[], what: string): string {
   return values.map((value) => `'${safe(value, what)}'`).join(' ');
 }
 
-function installPart(input: BootstrapInput): string {
+export function installPart(input: Pick<BootstrapInput, 'os' | 'architecture'>): string {
   if (input.os !== 'al2023') {
     const efs = efsUtilsPin();
     return fill(readTemplate('userdata/install-ubuntu.sh'), { EFS_UTILS_TAG: efs.tag, EFS_UTILS_VERSION: efs.version, EFS_UTILS_COMMIT: efs.commit }).trimEnd();
@@ -111,6 +121,11 @@ function installPart(input: BootstrapInput): string {
   return fill(readTemplate('userdata/install-al2023.sh'), {
     COMPOSE_VERSION: plugin.version, COMPOSE_ARCH: arch, COMPOSE_SHA256: plugin.sha256[arch],
   }).trimEnd();
+}
+
+/** Mounting EFS at /mnt/efs with bounded retries: the same lines on the main instance and on workers. */
+export function mountPart(): string {
+  return readTemplate('userdata/mount-efs.sh').trimEnd();
 }
 
 /**
@@ -129,7 +144,8 @@ export function renderUserDataScript(input: BootstrapInput, options: ComposeOpti
     return spec ? spec.dirs.map((dir) => `${dir}:${spec.uid}:700`) : [];
   });
   const health = services.flatMap((name) => HEALTH_URLS[name] ?? []);
-  const secretEnv = secretEnvOf(services).map(([env, parameter]) => `${env}=${parameter}`);
+  const { scale } = input;
+  const secretEnv = secretEnvOf(services, scale !== undefined).map(([env, parameter]) => `${env}=${parameter}`);
   return fill(readTemplate('userdata/bootstrap.sh'), {
     STACK: safe(config.name, 'stack name'),
     REGION: safe(input.region, 'region'),
@@ -149,7 +165,16 @@ export function renderUserDataScript(input: BootstrapInput, options: ComposeOpti
     OLLAMA_MODELS: on('ollama') ? words(config.ollamaModels, 'Ollama model') : '',
     COMFY_NODES: on('comfyui') ? words(comfyNodePins().map((node) => `${node.dir}=${node.commit}=${node.url}`), 'ComfyUI node') : '',
     COMFY_UID: String(SERVICE_DIRS.comfyui?.uid ?? 0),
+    MAIN_ADDRESS_PARAM: scale && workersNeedMain(scale) ? safe(scaleNames.mainAddressParameter(config.name), 'main address parameter') : '',
+    QUEUE_METRIC: scale && config.scale?.n8nWorkers.scaleOn === 'queue' ? '1' : '0',
+    METRIC_NAMESPACE: QUEUE_METRIC.namespace,
+    METRIC_NAME: QUEUE_METRIC.name,
+    METRIC_DIMENSION: QUEUE_METRIC.dimension,
+    RDS_CA: scale && usesRds(scale) ? '1' : '0',
+    RDS_CA_URL,
+    RDS_CA_PATH,
     INSTALL: installPart(input),
+    MOUNT_EFS: mountPart(),
     COMPOSE: heredocBody(renderCompose(input, options), 'GM_COMPOSE_EOF'),
     NGINX: proxy ? heredocBody(renderNginx(input), 'GM_NGINX_EOF') : '',
   });

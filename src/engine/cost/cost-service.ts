@@ -8,7 +8,7 @@ import { describeFileSystemById } from '../resources/efs-describe';
 import type { StackConfig } from '../stack/config';
 import type { StackState } from '../state/schema';
 import type { Tier } from '../tiers';
-import { DEFAULT_ASSUMPTIONS, estimateKept, estimateMonthly, type Assumptions, type KeptBackups, type MonthlyEstimate } from './estimate';
+import { DEFAULT_ASSUMPTIONS, estimateKept, estimateMonthly, type Assumptions, type EstimateLine, type KeptBackups, type MonthlyEstimate } from './estimate';
 import { HOURS_PER_MONTH } from './fallback-prices';
 import { historicInputs, type HistoricInputs } from './historic-inputs';
 import { hourlyNow, hourlyUnknown, keptLines, type HourlyNow } from './hourly-now';
@@ -20,7 +20,11 @@ import type { PriceBook, Priced, PriceSource } from './prices';
 import { openRuns, reconcileRuns } from './runs';
 import { costSeries, monthDays, type CostPoint } from './series';
 import type { SpotPrice } from './spot';
-import { budgetStatus, costToDate, startOfMonth, type BudgetStatus, type CostToDate } from './to-date';
+import type { PoolPrice, ScalePrices } from './scale-estimate';
+import { budgetStatus, costToDate, startOfMonth, type BudgetStatus, type CostToDate, type ScaleActuals } from './to-date';
+import { costedPools, workerRuns } from './worker-runs';
+import { readPools } from '../scale/pools';
+import { workerPools, type WorkerPoolName, type WorkerPoolSettings } from '../stack/scale-config';
 
 export interface CostServiceOptions extends PriceBooksOptions {
   /** The recorded stack, or the engine's "not found" refusal. */
@@ -71,10 +75,15 @@ export class CostService {
     return { onDemand, spot: cheapest && spot ? { ...cheapest, source: spot.source } : undefined, recommendation: recommendForStack(onDemand?.value, answered, this.spotMinSaving) };
   }
 
-  /** A month of the stack `config` describes: compute at the chosen market's price (spot: cheapest AZ), the rest from list prices. */
-  async estimate(config: StackConfig, assumptions: Assumptions = DEFAULT_ASSUMPTIONS): Promise<MonthlyEstimate> {
+  /**
+   * A month of the stack `config` describes: compute at the chosen market's price (spot: cheapest AZ), the rest from
+   * list prices; a scaled stack's pools at `sizes` (their size now; else their min), its database and queue.
+   */
+  async estimate(config: StackConfig, assumptions: Assumptions = DEFAULT_ASSUMPTIONS, sizes?: PoolSizesNow): Promise<MonthlyEstimate> {
     const book = this.priceBook(config.region, config.profile);
-    const [{ onDemand, spot, recommendation }, list] = await Promise.all([this.marketAdvice(config, book), book.listPrices(config.region)]);
+    const [{ onDemand, spot, recommendation }, list, scalePrices] = await Promise.all([
+      this.marketAdvice(config, book), book.listPrices(config.region), config.scale ? this.scalePrices(config, book, sizes) : undefined,
+    ]);
     const cheapest = config.market === 'spot' ? spot : undefined;
     const compute = cheapest ? { usdPerHour: cheapest.usdPerHour, source: cheapest.source }
       : onDemand ? { usdPerHour: onDemand.value, source: onDemand.source, ...(config.market === 'spot' ? { note: 'no plausible spot price is known: priced at on-demand, the most spot costs' } : {}) } : undefined;
@@ -82,7 +91,7 @@ export class CostService {
       throw refused('NO_PRICE', `No price is known for ${config.instanceType} in ${config.region}: the Price List API gave none and the bundled table lacks it.`,
         'Check the instance type, or allow pricing:GetProducts for these credentials.');
     }
-    const estimate = estimateMonthly(config, compute, assumptions, list);
+    const estimate = estimateMonthly(config, compute, assumptions, list, scalePrices);
     estimate.recommendation = recommendation;
     const saving = cheapest && onDemand ? spotSaving(onDemand.value, cheapest.usdPerHour) : undefined;
     if (saving !== undefined && onDemand) {
@@ -93,9 +102,48 @@ export class CostService {
     return estimate;
   }
 
+  /**
+   * A scaled stack's own prices in its region: each pool's worker (its types on its market, through the same on-demand
+   * and spot paths as the stack's instance), the RDS class and gp3 storage, the ElastiCache node. An unknown price is
+   * refused (NO_PRICE), never taken as $0.
+   */
+  async scalePrices(config: StackConfig, book = this.priceBook(config.region, config.profile), sizes?: PoolSizesNow): Promise<ScalePrices | undefined> {
+    const scale = config.scale;
+    if (!scale) return undefined;
+    const region = config.region;
+    const [pools, database, databaseStorage, cache] = await Promise.all([
+      Promise.all(workerPools(scale).map(async ({ pool, settings }) => {
+        const priced = await poolPrice(book, region, pool, settings);
+        if (priced) return priced;
+        throw refused('NO_PRICE', `No price is known for the ${pool} workers' types (${settings.instanceTypes.join(', ')}) in ${region}: the Price List API gave none and the bundled table lacks them.`,
+          `Check scale.${pool}Workers.instanceTypes, or allow pricing:GetProducts for these credentials.`);
+      })),
+      scale.database === 'rds' ? book.databaseHourly(scale.databaseClass, region) : undefined,
+      scale.database === 'rds' ? book.databaseStorage(region) : undefined,
+      scale.queue === 'elasticache' ? book.cacheHourly(scale.cacheNodeType, region) : undefined,
+    ]);
+    if (scale.database === 'rds' && !database) {
+      throw refused('NO_PRICE', `No price is known for RDS ${scale.databaseClass} (PostgreSQL) in ${region}: the Price List API gave none and the bundled table lacks it.`,
+        'Check scale.databaseClass, or allow pricing:GetProducts for these credentials.');
+    }
+    if (scale.queue === 'elasticache' && !cache) {
+      throw refused('NO_PRICE', `No price is known for ElastiCache ${scale.cacheNodeType} (Valkey) in ${region}: the Price List API gave none and the bundled table lacks it.`,
+        'Check scale.cacheNodeType, or allow pricing:GetProducts for these credentials.');
+    }
+    return { pools, ...(database ? { database } : {}), ...(databaseStorage ? { databaseStorage } : {}), ...(cache ? { cache } : {}), ...(sizes ? { sizes } : {}) };
+  }
+
+  /**
+   * A scaled stack's month at every pool's min and at its max (pools, database, queue, internal load balancer), and the
+   * whole stack's either way, at live prices where AWS gives them; undefined without `scale`.
+   */
+  async scaleMonthlyRange(config: StackConfig, assumptions: Assumptions = DEFAULT_ASSUMPTIONS): Promise<MonthlyEstimate['scale']> {
+    return config.scale ? (await this.estimate(config, assumptions)).scale : undefined;
+  }
+
   /** What the recorded stack costs per month as it is: a destroyed stack prices only what it kept (EFS, secrets, recovery points). */
   async stackEstimate(state: StackState, assumptions: Assumptions = DEFAULT_ASSUMPTIONS): Promise<MonthlyEstimate> {
-    if (state.status !== 'destroyed') return this.estimate(state.config, assumptions);
+    if (state.status !== 'destroyed') return this.estimate(state.config, assumptions, await this.poolSizesNow(state));
     const backups = keptBackups(state);
     const efs = state.resources.efs;
     const kept = efs?.status === 'created' && efs.id ? efs.id : undefined;
@@ -111,17 +159,19 @@ export class CostService {
 
   /** What the stack has cost so far, from its recorded instance runs and the prices in force then. */
   async costToDate(name: string, now: Date = new Date(), from?: Date): Promise<CostToDate> {
-    const state = await this.withRunsAsEc2Says(await this.options.requireState(name), now);
-    const inputs = await this.historicInputs(state, from ?? new Date(state.createdAt), now);
-    return costToDate(state, inputs.prices, inputs.efs, now, from, inputs.rates);
+    const recorded = await this.options.requireState(name);
+    const since = from ?? new Date(recorded.createdAt);
+    const { state, workers } = await this.withRunsAsEc2Says(recorded, now, since);
+    const inputs = await this.historicInputs(state, since, now);
+    return costToDate(state, inputs.prices, inputs.efs, now, from, inputs.rates, scaleActuals(inputs, workers));
   }
 
   /** Cumulative cost at each UTC midnight of the month so far and now: the cost panel's chart. */
   async costOverTime(name: string, now: Date = new Date()): Promise<CostPoint[]> {
-    const state = await this.withRunsAsEc2Says(await this.options.requireState(name), now);
     const days = monthDays(now);
+    const { state, workers } = await this.withRunsAsEc2Says(await this.options.requireState(name), now, days[0] ?? now);
     const inputs = await this.historicInputs(state, days[0] ?? now, now);
-    return costSeries(state, inputs.prices, inputs.efs, days, inputs.rates);
+    return costSeries(state, inputs.prices, inputs.efs, days, inputs.rates, scaleActuals(inputs, workers));
   }
 
   /**
@@ -132,7 +182,7 @@ export class CostService {
     try {
       if (!live.running) return hourlyNow(state, await this.stackEstimate(state), false);
       const config = { ...state.config, ...(live.market ? { market: live.market } : {}), ...(live.instanceType ? { instanceType: live.instanceType } : {}) };
-      return hourlyNow(state, await this.estimate(config), true);
+      return hourlyNow(state, await this.estimate(config, DEFAULT_ASSUMPTIONS, await this.poolSizesNow(state)), true);
     } catch (error) {
       if (error instanceof GeuseError && error.code === 'NO_PRICE') return hourlyUnknown(error.message);
       throw error;
@@ -145,10 +195,10 @@ export class CostService {
     const budget = state.config.monthlyBudgetUsd;
     if (budget === undefined) return undefined;
     const [monthToDate, estimate] = await Promise.all([this.costToDate(name, now, startOfMonth(now)), this.stackEstimate(state)]);
-    // Running: the whole estimate accrues by the hour; otherwise only the kept storage (file system, recovery points) does.
+    // Running: the whole estimate accrues by the hour; otherwise only what is kept (storage, a scaled stack's queue and load balancer) does.
     const perHour = state.status === 'deployed' || state.status === 'deploying'
       ? estimate.totalUsd / HOURS_PER_MONTH
-      : keptLines(state, estimate).filter((line) => line.item === 'efs' || line.item === 'backup').reduce((sum, line) => sum + line.usd, 0) / HOURS_PER_MONTH;
+      : keptLines(state, estimate).filter((line) => KEPT_WHILE_PAUSED.includes(line.item)).reduce((sum, line) => sum + line.usd, 0) / HOURS_PER_MONTH;
     return budgetStatus(budget, monthToDate.totalUsd, perHour, now);
   }
 
@@ -167,28 +217,96 @@ export class CostService {
     return this.options.clients(region, profile);
   }
 
+  /** Each pool's workers now (the groups' desired capacity, read back); a pool at 0 (paused) or unreadable is priced at its min. */
+  private async poolSizesNow(state: StackState): Promise<PoolSizesNow | undefined> {
+    if (!state.config.scale || state.status === 'destroyed') return undefined;
+    try {
+      const pools = await readPools(this.clients(state.region, state.config.profile), state, AbortSignal.timeout(LIVE_READ_TIMEOUT_MS));
+      return Object.fromEntries(pools.filter((p) => p.ours && !p.missing && p.desired > 0).map((p) => [p.pool, p.desired]));
+    } catch {
+      return undefined;
+    }
+  }
+
   /**
-   * The state with its open runs ended where EC2 says their instances are gone (in memory only: reads take no
-   * lock; the next deploy records it). When EC2 cannot be asked, the runs stand as recorded.
+   * The state with its open runs ended where EC2 says their instances are gone, and the worker pools' runs since
+   * `since` added (in memory only: reads take no lock; the next deploy records the main instance's). When EC2 cannot
+   * be asked, the runs stand as recorded.
    */
-  private async withRunsAsEc2Says(state: StackState, now: Date): Promise<StackState> {
+  private async withRunsAsEc2Says(state: StackState, now: Date, since: Date): Promise<{ state: StackState; workers?: WorkerRunsFound }> {
     const name = groupOf(state);
-    if (openRuns(state).length === 0 && !name) return state;
+    const pools = costedPools(state).length > 0;
+    if (openRuns(state).length === 0 && !name && !pools) return { state };
     try {
       const clients = this.clients(state.region, state.config.profile);
       const signal = AbortSignal.timeout(LIVE_READ_TIMEOUT_MS);
-      const group = name ? await describeGroup(clients, name, signal) : undefined;
+      const [group, found] = await Promise.all([
+        name ? describeGroup(clients, name, signal) : Promise.resolve(undefined),
+        pools ? workerRuns(clients, state, since, signal).catch(() => undefined) : Promise.resolve(undefined),
+      ]);
       // A group still on the recorded instance replaced nothing since: its activities are read only otherwise.
       const activities = name && needsActivities(state, group) ? await scalingActivities(clients, name, signal).catch(() => []) : [];
       const ids = [...openRuns(state).map((run) => run.instanceId), ...(group?.instances.map((i) => i.id) ?? []), ...launchedByActivities(activities)];
       const sightings = ids.length > 0 ? await sightInstances(clients, ids, signal) : new Map<string, InstanceSighting>();
+      for (const [id, seen] of found?.sightings ?? []) if (!sightings.has(id)) sightings.set(id, seen);
       // The group may have replaced the instance (once or more) since the record was written: each counts from its launch.
-      const withGroup = { ...state, compute: [...state.compute, ...unrecordedRuns(state, group, sightings, activities)] };
-      return { ...withGroup, compute: reconcileRuns(withGroup, sightings, now) };
+      const main = unrecordedRuns(state, group, sightings, activities);
+      const mainIds = new Set(main.map((run) => run.instanceId));
+      const runs = (found?.runs ?? []).filter((run) => !mainIds.has(run.instanceId));
+      const withGroup = { ...state, compute: [...state.compute, ...main, ...runs.map(({ pool: _pool, assumed: _assumed, ...run }) => run)] };
+      const workers = runs.length > 0 || found ? {
+        workers: new Map(runs.map((run) => [run.instanceId, run.pool] as const)), assumed: new Set(runs.filter((run) => run.assumed).map((run) => run.instanceId)),
+      } : undefined;
+      return { state: { ...withGroup, compute: reconcileRuns(withGroup, sightings, now) }, ...(workers ? { workers } : {}) };
     } catch {
-      return state;
+      return { state };
     }
   }
+}
+
+/** Each pool's workers now, by pool. */
+export type PoolSizesNow = Partial<Record<WorkerPoolName, number>>;
+
+/** The worker runs found for cost to date: which runs are workers, and which are priced as their pool's settings. */
+interface WorkerRunsFound {
+  workers: Map<string, WorkerPoolName>;
+  assumed: Set<string>;
+}
+
+/** What still bills, by the hour, while a stack is paused: the kept storage, and a scaled stack's queue, load balancer and stopped database's storage. */
+const KEPT_WHILE_PAUSED: readonly EstimateLine['item'][] = ['efs', 'backup', 'database', 'queue-cache', 'internal-alb'];
+
+/** Cost to date's view of a scaled stack: the inputs' database and queue, plus the worker runs found. */
+function scaleActuals(inputs: HistoricInputs, workers: WorkerRunsFound | undefined): ScaleActuals | undefined {
+  if (!inputs.scale && !workers) return undefined;
+  return { workerRootGb: {}, ...inputs.scale, workers: workers?.workers ?? new Map(), assumed: workers?.assumed ?? new Set() };
+}
+
+/** One worker of a pool: spot at the cheapest plausible price among its types now, on-demand at the first listed type. */
+async function poolPrice(book: PriceBook, region: string, pool: WorkerPoolName, settings: WorkerPoolSettings): Promise<PoolPrice | undefined> {
+  const types = settings.instanceTypes;
+  const listed = types.length <= 4 ? types.join(', ') : `its ${types.length} types`;
+  const quotes = await Promise.all(types.map(async (type) => {
+    const [onDemand, spot] = await Promise.all([book.onDemandHourly(type, region), settings.market === 'spot' ? book.spotHourly(type, region) : Promise.resolve(undefined)]);
+    return { type, onDemand, spot };
+  }));
+  if (settings.market === 'spot') {
+    const offers = quotes.flatMap(({ type, onDemand, spot }) => {
+      const { cheapest } = cheapestPlausible(spot?.value ?? [], onDemand?.value);
+      return cheapest && spot ? [{ type, zone: cheapest.zone, usd: cheapest.usdPerHour, source: spot.source }] : [];
+    }).sort((a, b) => a.usd - b.usd || a.type.localeCompare(b.type));
+    const best = offers[0];
+    if (best) {
+      const dearest = offers.at(-1)!;
+      const more = dearest.usd > best.usd ? `; price-capacity-optimized may launch a pool with more spare capacity, up to $${dearest.usd.toFixed(4)}/h (${dearest.type})` : '';
+      return { pool, instanceType: best.type, market: 'spot', usdPerHour: best.usd, source: best.source, why: `the cheapest spot price now among ${listed}: ${best.type} in ${best.zone}${more}` };
+    }
+  }
+  const first = quotes.find((q) => q.onDemand);
+  if (!first?.onDemand) return undefined;
+  const why = settings.market === 'spot' ? `no plausible spot price is known for ${listed}: ${first.type} at its on-demand price, the most spot costs`
+    : first.type === types[0] ? 'the first listed type: on-demand "prioritized" launches it first' : `the first listed type with a known price (${types[0]} has none)`;
+  return { pool, instanceType: first.type, market: settings.market, usdPerHour: first.onDemand.value, source: first.onDemand.source, why };
 }
 
 /**

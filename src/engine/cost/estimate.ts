@@ -3,7 +3,11 @@ import { hasCloudFront, isLoadBalanced } from '../tiers';
 import { backupStorage } from './backup-size';
 import { budgetPriceNote } from './budget-price';
 import { HOURS_PER_MONTH } from './fallback-prices';
-import { bundledListQuotes, describeSource, type ListQuote, type ListQuotes, type PriceSource } from './prices';
+import { line, price, round, type EstimateLine } from './estimate-line';
+import { bundledListQuotes, type ListQuote, type ListQuotes, type PriceSource } from './prices';
+import { bundledScalePrices, DEFAULT_SCALE_ASSUMPTIONS, scaleEstimate, type ScaleMonthlyRange, type ScalePrices } from './scale-estimate';
+
+export type { EstimateLine } from './estimate-line';
 
 /** What the estimate cannot know, stated next to the numbers and editable. */
 export interface Assumptions {
@@ -17,22 +21,17 @@ export interface Assumptions {
   cloudFrontRequestsMillions: number;
   /** Share of the file system (percent) that changes between two backups: what each incremental recovery point holds. */
   backupChangePercent: number;
+  /** LCUs of the internal load balancer in front of Ollama workers (scaled stacks with ollamaWorkers). */
+  internalAlbLcu: number;
 }
 
-export const DEFAULT_ASSUMPTIONS: Assumptions = { efsGb: 20, efsReadGb: 0, efsWriteGb: 0, dataOutGb: 10, albLcu: 1, cloudFrontGb: 50, cloudFrontRequestsMillions: 1, backupChangePercent: 5 };
+export const DEFAULT_ASSUMPTIONS: Assumptions = {
+  efsGb: 20, efsReadGb: 0, efsWriteGb: 0, dataOutGb: 10, albLcu: 1, cloudFrontGb: 50, cloudFrontRequestsMillions: 1, backupChangePercent: 5,
+  ...DEFAULT_SCALE_ASSUMPTIONS,
+};
 
 /** AWS's free data transfer out to the internet per month, across the account. */
 const FREE_DATA_OUT_GB = 100;
-
-export interface EstimateLine {
-  item: 'compute' | 'ebs' | 'efs' | 'public-ipv4' | 'alb' | 'cloudfront' | 'data-transfer' | 'backup';
-  usd: number;
-  basis: string;
-  /** The weakest source among the prices the line uses (estimated, then cached, then live). */
-  source: PriceSource['kind'];
-  /** The same, as the UI shows it ("live", "cached 5 min ago", "estimated"). */
-  sourceText: string;
-}
 
 export interface MonthlyEstimate {
   lines: EstimateLine[];
@@ -44,25 +43,13 @@ export interface MonthlyEstimate {
   spotSavings?: { onDemandComputeUsd: number; savedUsd: number; percent: number };
   /** Spot or on-demand for this type here, against the spot-saving threshold (set by the engine, which knows both prices). */
   recommendation?: { market: 'spot' | 'on-demand'; why: string };
+  /**
+   * A scaled stack: its pools, database, queue and internal load balancer at every pool's min and max, and the whole
+   * stack's month either way (`totalUsd` prices each pool at its size now, else its min).
+   */
+  scale?: ScaleMonthlyRange & { totalAtMinUsd: number; totalAtMaxUsd: number };
 }
 
-const round = (usd: number) => Math.round(usd * 100) / 100;
-const RANK: Record<PriceSource['kind'], number> = { live: 0, cached: 1, estimated: 2 };
-
-function weakest(sources: readonly PriceSource[]): PriceSource {
-  return sources.reduce((worst, s) => {
-    if (RANK[s.kind] !== RANK[worst.kind]) return RANK[s.kind] > RANK[worst.kind] ? s : worst;
-    return s.kind === 'cached' && worst.kind === 'cached' && s.ageMs > worst.ageMs ? s : worst;
-  });
-}
-
-function line(item: EstimateLine['item'], usd: number, basis: string, quotes: readonly { source: PriceSource }[]): EstimateLine {
-  const source = weakest(quotes.map((q) => q.source));
-  return { item, usd: round(usd), basis, source: source.kind, sourceText: describeSource(source) };
-}
-
-/** "$0.09/GB (first paid tier: 0–10240 GB)" */
-const price = (quote: ListQuote, per: string) => `$${quote.usd}/${per}${quote.tier ? ` (${quote.tier})` : ''}`;
 const dearer = (a: ListQuote, b: ListQuote) => (b.usd > a.usd ? b : a);
 
 /**
@@ -71,7 +58,7 @@ const dearer = (a: ListQuote, b: ListQuote) => (b.usd > a.usd ? b : a);
  * source, and every quantity that is not the config's is an assumption.
  */
 export function estimateMonthly(config: EstimatedConfig, compute: { usdPerHour: number; source: PriceSource; note?: string },
-  assumptions: Assumptions = DEFAULT_ASSUMPTIONS, list: ListQuotes = bundledListQuotes()): MonthlyEstimate {
+  assumptions: Assumptions = DEFAULT_ASSUMPTIONS, list: ListQuotes = bundledListQuotes(), scalePrices?: ScalePrices): MonthlyEstimate {
   const a = assumptions;
   const lines: EstimateLine[] = [
     line('compute', compute.usdPerHour * HOURS_PER_MONTH, `${config.instanceType} ${config.market} at $${compute.usdPerHour.toFixed(4)}/h × ${HOURS_PER_MONTH} h${compute.note ? ` (${compute.note})` : ''}`, [compute]),
@@ -103,11 +90,23 @@ export function estimateMonthly(config: EstimatedConfig, compute: { usdPerHour: 
     lines.push(line('backup', stored.gb * list.backupEfsWarm.usd, `AWS Backup of the file system (estimate): ${stored.words} of warm storage at ${price(list.backupEfsWarm, 'GB-month')}`, [list.backupEfsWarm]));
   }
   const notes = config.monthlyBudgetUsd !== undefined ? [budgetPriceNote()] : [];
-  return { lines, totalUsd: round(lines.reduce((sum, l) => sum + l.usd, 0)), assumptions, ...(notes.length > 0 ? { notes } : {}) };
+  // Worker pools (at their size now, else their min), RDS, ElastiCache and the internal load balancer: priced as given, else from the bundled tables.
+  const scaled = config.scale ? scaleEstimate(config, scalePrices ?? bundledScalePrices(config.scale), list, a) : undefined;
+  if (scaled) {
+    lines.push(...scaled.lines);
+    notes.push(...scaled.notes);
+  }
+  const totalUsd = round(lines.reduce((sum, l) => sum + l.usd, 0));
+  const poolsNow = (scaled?.lines ?? []).reduce((sum, l) => sum + (l.pool ? l.usd : 0), 0);
+  const poolsAt = (side: 'atMinUsd' | 'atMaxUsd') => (scaled?.range.pools ?? []).reduce((sum, p) => sum + p[side], 0);
+  return {
+    lines, totalUsd, assumptions, ...(notes.length > 0 ? { notes } : {}),
+    ...(scaled ? { scale: { ...scaled.range, totalAtMinUsd: round(totalUsd - poolsNow + poolsAt('atMinUsd')), totalAtMaxUsd: round(totalUsd - poolsNow + poolsAt('atMaxUsd')) } } : {}),
+  };
 }
 
-/** What the estimate reads of a config: the tier's parts, the instance, and (when given) backups and the budget. */
-export type EstimatedConfig = Pick<StackConfig, 'tier' | 'rootVolumeGb' | 'instanceType' | 'market' | 'cloudFront'> & Partial<Pick<StackConfig, 'backup' | 'monthlyBudgetUsd'>>;
+/** What the estimate reads of a config: the tier's parts, the instance, and (when given) backups, the budget and the scale section. */
+export type EstimatedConfig = Pick<StackConfig, 'tier' | 'rootVolumeGb' | 'instanceType' | 'market' | 'cloudFront'> & Partial<Pick<StackConfig, 'backup' | 'monthlyBudgetUsd' | 'scale'>>;
 
 /** Recovery points a destroyed stack kept: their vault, and their size when it was recorded. */
 export interface KeptBackups {

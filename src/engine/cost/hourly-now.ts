@@ -1,4 +1,5 @@
 import { BACKUP_KEYS } from '../backup/names';
+import { SCALE_KEYS } from '../scale/names';
 import type { StackState } from '../state/schema';
 import type { EstimateLine, MonthlyEstimate } from './estimate';
 import { HOURS_PER_MONTH } from './fallback-prices';
@@ -23,11 +24,22 @@ function weakestLine(lines: readonly EstimateLine[]): EstimateLine | undefined {
   return lines.reduce<EstimateLine | undefined>((worst, line) => (!worst || RANK[line.source] > RANK[worst.source] ? line : worst), undefined);
 }
 
-/** What still bills while no instance runs: a kept EFS file system, a load balancer that still exists, the backup vault's recovery points. */
+/**
+ * What still bills while no instance runs: a kept EFS file system, a load balancer that still exists, the backup
+ * vault's recovery points; a scaled stack's queue, internal load balancer and its stopped database's storage.
+ */
 export function keptLines(state: Pick<StackState, 'resources'>, estimate: MonthlyEstimate): EstimateLine[] {
-  const exists = (kind: string) => Object.values(state.resources).some((record) => record.kind === kind && record.status === 'created');
-  const backups = state.resources[BACKUP_KEYS.vault]?.status === 'created';
-  return estimate.lines.filter((line) => (line.item === 'efs' && exists('efs')) || (line.item === 'alb' && exists('load-balancer')) || (line.item === 'backup' && backups));
+  // The internal load balancer in front of Ollama workers is a load balancer too, priced on its own line.
+  const exists = (kind: string) => Object.values(state.resources).some((record) => record.kind === kind && record.status === 'created' && record.key !== SCALE_KEYS.internalLoadBalancer);
+  const created = (key: string) => state.resources[key]?.status === 'created';
+  const backups = created(BACKUP_KEYS.vault);
+  return estimate.lines.flatMap((line): EstimateLine[] => {
+    if ((line.item === 'efs' && exists('efs')) || (line.item === 'alb' && exists('load-balancer')) || (line.item === 'backup' && backups)) return [line];
+    if ((line.item === 'queue-cache' && created(SCALE_KEYS.cache)) || (line.item === 'internal-alb' && created(SCALE_KEYS.internalLoadBalancer))) return [line];
+    // Pause stops the database: its storage bills on, its instance hours do not.
+    if (line.item === 'database' && created(SCALE_KEYS.database)) return [line.pausedUsd === undefined ? line : { ...line, usd: line.pausedUsd, basis: `stopped while paused: its storage only (${line.basis})` }];
+    return [];
+  });
 }
 
 /**

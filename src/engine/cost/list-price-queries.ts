@@ -28,7 +28,7 @@ export interface ListPriceQuery {
 const term = (Field: string, Value: string): PriceFilter => ({ Type: 'TERM_MATCH', Field, Value });
 
 /** us-east-1 has no usagetype prefix, eu-west-1 uses "EU-", the others a code such as "EUW2-" or "APS3-". */
-const regional = (name: string) => new RegExp(`^(?:[A-Z]{3}\\d-|EU-)?${name.replace(/[.:]/g, (c) => `\\${c}`)}$`);
+export const regional = (name: string) => new RegExp(`^(?:[A-Z]{3}\\d-|EU-)?${name.replace(/[.:]/g, (c) => `\\${c}`)}$`);
 
 /**
  * Filters for each list price, from the attribute names and values the Price List publishes. CloudFront is

@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import type { AwsClients } from '../aws/clients';
 import { PRICE_TTL_MS, type PriceCache } from './cache';
-import { FALLBACK_REGION, ON_DEMAND_USD_PER_HOUR } from './fallback-prices';
-import { BUNDLED_LIST_USD, LIST_ITEMS, listPriceQueries, type ListItem } from './list-price-queries';
+import { ELASTICACHE_VALKEY_USD_PER_HOUR, FALLBACK_REGION, ON_DEMAND_USD_PER_HOUR, RDS_GP3_USD_PER_GB_MONTH, RDS_POSTGRES_USD_PER_HOUR } from './fallback-prices';
+import { BUNDLED_LIST_USD, LIST_ITEMS, listPriceQueries, type ListItem, type ListPriceQuery } from './list-price-queries';
 import { onDemandInstanceFilters, pickListPrice, pickOnDemandPrice } from './price-list';
 import type { PricingApi } from './pricing-api';
 import { plausibleOnDemand } from './plausible';
+import { cacheNodeQuery, databaseInstanceQuery, databaseStorageQuery } from './scale-price-queries';
 import { currentSpotPrices, type SpotPrice } from './spot';
 
 /** Where a number came from; the UI shows it next to every price. */
@@ -33,6 +34,11 @@ export interface ListQuote {
   tier?: string;
 }
 export type ListQuotes = Record<ListItem, ListQuote>;
+
+/** A bundled us-east-1 price marked estimated with the reason; undefined when the table lacks it. */
+function bundledQuote(usd: number | undefined, reason: string): ListQuote | undefined {
+  return usd === undefined ? undefined : { usd, source: { kind: 'estimated', reason: `${FALLBACK_REGION} list price from the bundled table (${reason})` } };
+}
 
 /** The bundled us-east-1 list prices, every one marked estimated with the reason. */
 export function bundledListQuotes(reason = 'no live price asked for'): ListQuotes {
@@ -84,26 +90,52 @@ export class PriceBook {
     const quotes = await Promise.all(LIST_ITEMS.map(async (item): Promise<[ListItem, ListQuote]> => {
       const query = queries[item];
       // CloudFront prices by edge region group, the same whatever the stack's region.
-      const key = `list:${query.serviceCode === 'AmazonCloudFront' ? 'global' : region}:${item}`;
-      const fresh = await this.deps.cache.get(key, listSchema, PRICE_TTL_MS.list);
-      if (fresh) return [item, { ...fresh.value, source: { kind: 'cached', ageMs: fresh.ageMs } }];
-      let reason: string;
-      try {
-        const picked = pickListPrice(await this.deps.pricing.getProducts(query.serviceCode, query.filters, signal), query);
-        if ('usd' in picked) {
-          const value = { usd: picked.usd, ...(picked.tier ? { tier: picked.tier } : {}) };
-          await this.deps.cache.set(key, value);
-          return [item, { ...value, source: { kind: 'live' } }];
-        }
-        reason = `${query.label}: ${picked.problem}`;
-      } catch (error) {
-        reason = reasonOf(error);
-      }
-      const stale = await this.deps.cache.get(key, listSchema, PRICE_TTL_MS.list, { stale: true });
-      if (stale) return [item, { ...stale.value, source: { kind: 'cached', ageMs: stale.ageMs } }];
-      return [item, bundledListQuotes(reason)[item]];
+      const got = await this.quote(`list:${query.serviceCode === 'AmazonCloudFront' ? 'global' : region}:${item}`, query, signal);
+      return [item, 'usd' in got ? got : bundledListQuotes(got.reason)[item]];
     }));
     return Object.fromEntries(quotes) as ListQuotes;
+  }
+
+  /** RDS for PostgreSQL Single-AZ, per hour of `instanceClass`; undefined when neither AWS, the cache nor the bundled table knows it. */
+  async databaseHourly(instanceClass: string, region: string, signal?: AbortSignal): Promise<ListQuote | undefined> {
+    const got = await this.quote(`rds:${region}:${instanceClass}`, databaseInstanceQuery(instanceClass, region), signal, { positive: true });
+    return 'usd' in got ? got : bundledQuote(RDS_POSTGRES_USD_PER_HOUR[instanceClass], got.reason);
+  }
+
+  /** RDS gp3 storage (Single-AZ), per GB-month. */
+  async databaseStorage(region: string, signal?: AbortSignal): Promise<ListQuote> {
+    const got = await this.quote(`rds:${region}:gp3`, databaseStorageQuery(region), signal, { positive: true });
+    return 'usd' in got ? got : bundledQuote(RDS_GP3_USD_PER_GB_MONTH, got.reason)!;
+  }
+
+  /** ElastiCache for Valkey, per node hour of `nodeType`; undefined when nobody knows it. */
+  async cacheHourly(nodeType: string, region: string, signal?: AbortSignal): Promise<ListQuote | undefined> {
+    const got = await this.quote(`elasticache:${region}:valkey:${nodeType}`, cacheNodeQuery(nodeType, region), signal, { positive: true });
+    return 'usd' in got ? got : bundledQuote(ELASTICACHE_VALKEY_USD_PER_HOUR[nodeType], got.reason);
+  }
+
+  /**
+   * One list price: fresh from the cache, else live (and cached), else the stale cache; otherwise why not, for the
+   * bundled price's reason. `positive`: a $0 answer is no price (an hour of a database is never free).
+   */
+  private async quote(key: string, query: ListPriceQuery, signal?: AbortSignal, options: { positive?: boolean } = {}): Promise<ListQuote | { reason: string }> {
+    const fresh = await this.deps.cache.get(key, listSchema, PRICE_TTL_MS.list);
+    if (fresh) return { ...fresh.value, source: { kind: 'cached', ageMs: fresh.ageMs } };
+    let reason: string;
+    try {
+      const picked = pickListPrice(await this.deps.pricing.getProducts(query.serviceCode, query.filters, signal), query);
+      if ('usd' in picked && !(options.positive && picked.usd <= 0)) {
+        const value = { usd: picked.usd, ...(picked.tier ? { tier: picked.tier } : {}) };
+        await this.deps.cache.set(key, value);
+        return { ...value, source: { kind: 'live' } };
+      }
+      reason = `${query.label}: ${'usd' in picked ? `the Price List API answered $${picked.usd}, which is not a believable price` : picked.problem}`;
+    } catch (error) {
+      reason = reasonOf(error);
+    }
+    const stale = await this.deps.cache.get(key, listSchema, PRICE_TTL_MS.list, { stale: true });
+    if (stale) return { ...stale.value, source: { kind: 'cached', ageMs: stale.ageMs } };
+    return { reason };
   }
 
   /** The spot price in force per AZ, cheapest first; undefined when neither AWS nor the cache has one. */

@@ -1,6 +1,6 @@
 import type { EfsStorage } from './efs-size';
 import type { StackState } from '../state/schema';
-import { costToDate, startOfMonth, type FixedRates, type HistoricPrices, type PricePoint } from './to-date';
+import { costToDate, startOfMonth, type FixedRates, type HistoricPrices, type PricePoint, type ScaleActuals } from './to-date';
 
 /** Cumulative cost from the start of the period up to `at`. */
 export interface CostPoint {
@@ -54,10 +54,10 @@ function memoized(prices: HistoricPrices, start: Date, end: Date): HistoricPrice
  * computed by costToDate on the stack as it stood at each point (load balancers' lifetimes it already ends at
  * its `now`).
  */
-export async function costSeries(state: StackState, prices: HistoricPrices, efs: EfsStorage, days: readonly Date[], rates?: FixedRates): Promise<CostPoint[]> {
+export async function costSeries(state: StackState, prices: HistoricPrices, efs: EfsStorage, days: readonly Date[], rates?: FixedRates, scale?: ScaleActuals): Promise<CostPoint[]> {
   const from = days[0];
   const to = days[days.length - 1];
   if (!from || !to) return [];
   const cached = memoized(prices, from, to);
-  return Promise.all(days.map(async (at) => ({ at: at.toISOString(), usd: (await costToDate(asOf(state, at), cached, efs, at, from, rates)).totalUsd })));
+  return Promise.all(days.map(async (at) => ({ at: at.toISOString(), usd: (await costToDate(asOf(state, at), cached, efs, at, from, rates, scale)).totalUsd })));
 }

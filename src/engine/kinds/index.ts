@@ -7,6 +7,10 @@ import { autoScalingGroup } from './auto-scaling-group';
 import { backupPlan } from './backup-plan';
 import { backupVault } from './backup-vault';
 import { budget } from './budget';
+import { cacheSubnetGroup, queueCache } from './queue-cache';
+import { database, databaseSubnetGroup } from './database';
+import { internalLoadBalancer } from './internal-load-balancer';
+import { workerPool } from './worker-pool';
 import { instance } from './instance';
 import { instanceProfile } from './instance-profile';
 import { launchTemplate } from './launch-template';
@@ -32,8 +36,8 @@ import { vpc } from './vpc';
  */
 export const KINDS = [
   vpc, subnet, internetGateway, routeTable, securityGroup, efs, mountTarget, iamRole, instanceProfile, ssmParameter,
-  loadBalancer, targetGroup, listener, listenerRule, cloudfrontDistribution, volume, networkInterface, instance, launchTemplate,
-  snsTopic, autoScalingGroup, budget, backupVault, backupPlan,
+  loadBalancer, targetGroup, listener, listenerRule, cloudfrontDistribution, databaseSubnetGroup, database, cacheSubnetGroup, queueCache,
+  internalLoadBalancer, volume, networkInterface, instance, launchTemplate, snsTopic, autoScalingGroup, workerPool, budget, backupVault, backupPlan,
 ] as const satisfies readonly ResourceKindDef[];
 
 type AnyKind = (typeof KINDS)[number];
@@ -63,7 +67,7 @@ export const DELETABLE_JOURNAL_KINDS: ReadonlyMap<string, KindName> = new Map(jo
 
 /** What the kinds' steps and journal keys depend on for this config. */
 export function buildScope(config: StackConfig): BuildScope {
-  const parts = new Set(tierParts(config.tier, config.cloudFront));
+  const parts = new Set([...tierParts(config.tier, config.cloudFront), ...(config.scale ? ['scale' as const] : [])]);
   return { config, has: (part) => parts.has(part), newNetwork: config.network.mode === 'new' };
 }
 

@@ -1,4 +1,8 @@
 import { cloudfrontDistribution } from './cloudfront-distribution';
+import { database } from './database';
+import { internalLoadBalancer } from './internal-load-balancer';
+import { queueCache } from './queue-cache';
+import { databaseSwitched, scaleWiring, wiringUses } from './scale-wiring';
 import { efs } from './efs';
 import { instanceProfile } from './instance-profile';
 import { loadBalancer } from './load-balancer';
@@ -16,7 +20,7 @@ const REF = handle<TemplateRef>('launch-template', 'the launch template');
 export const launchTemplate = defineKind({
   kind: 'launch-template',
   part: 'instance',
-  dependsOn: [securityGroup, instanceProfile, efs, ssmParameter, loadBalancer, cloudfrontDistribution],
+  dependsOn: [securityGroup, instanceProfile, efs, ssmParameter, loadBalancer, cloudfrontDistribution, database, queueCache, internalLoadBalancer],
   handles: { ref: REF },
   journalKeys: () => ['launch-template'],
   findByTag: async (clients, stack) => (await import('../resources/sweep')).sweepLaunchTemplates(clients, stack),
@@ -25,9 +29,11 @@ export const launchTemplate = defineKind({
     return [step({
       id: 'launch-template', title: 'Launch template', keys: ['launch-template'], provides: [REF],
       // The secrets and the public URL (from the journal) must exist before UserData names them.
-      uses: { groupId: securityGroup.handles.instance, profileName: instanceProfile.handles.name, fileSystemId: efs.handles.id, secrets: ssmParameter.handles.names, front },
+      // Scale: the instance runs n8n's main process against the shared database and queue.
+      uses: { groupId: securityGroup.handles.instance, profileName: instanceProfile.handles.name, fileSystemId: efs.handles.id, secrets: ssmParameter.handles.names, front, ...wiringUses(scope) },
       run: async (ctx, use) => {
-        const { ref, outcome, detail } = await (await import('../resources/launch-template')).ensureLaunchTemplate(ctx, use);
+        const scale = ctx.config.scale ? scaleWiring(ctx.config.scale, use, databaseSwitched(ctx.journal.state, ctx.config)) : undefined;
+        const { ref, outcome, detail } = await (await import('../resources/launch-template')).ensureLaunchTemplate(ctx, { ...use, ...(scale ? { scale } : {}) });
         return { outcome, detail, provided: [provide(REF, ref)] };
       },
     })];

@@ -42,7 +42,7 @@ function gracePeriodSeconds(ctx: Pick<StepContext, 'config'>): number {
   return bootMinutes * 60;
 }
 
-function mixedPolicy(template: TemplateRef, instanceTypes: readonly string[], market: Market): MixedInstancesPolicy {
+export function mixedPolicy(template: TemplateRef, instanceTypes: readonly string[], market: Market): MixedInstancesPolicy {
   return {
     LaunchTemplate: {
       LaunchTemplateSpecification: { LaunchTemplateId: template.id, Version: template.version },
@@ -153,7 +153,7 @@ async function convergeGroup(ctx: StepContext, settings: WantedGroupSettings, ta
  * A new instance profile is not visible to EC2 for a few seconds (AWS-REALITY.md): the group refuses a launch
  * template naming it ("Invalid IAM Instance Profile name"). Retried until it is, within the propagation timeout.
  */
-async function untilProfileVisible<T>(ctx: StepContext, call: () => Promise<T>): Promise<T> {
+export async function untilProfileVisible<T>(ctx: StepContext, call: () => Promise<T>): Promise<T> {
   const deadline = Date.now() + ctx.timing.profilePropagationTimeoutMs;
   let delay = Math.max(10, ctx.timing.pollIntervalMs / 2);
   for (;;) {

@@ -3,10 +3,12 @@ import {
   GetInstanceProfileCommand, GetRoleCommand, GetRolePolicyCommand, PutRolePolicyCommand, TagRoleCommand,
   paginateListAttachedRolePolicies, type Role, type Tag as IamTag,
 } from '@aws-sdk/client-iam';
+import { QUEUE_METRIC, scaleNames } from '../scale/names';
+import type { ScaleSettings } from '../stack/scale-config';
 import type { StepContext } from '../context';
 import { isNotFound } from '../aws/classify';
 import { refused } from '../errors';
-import { names, stackTags, tagValue, TAG_STACK_ID } from '../stack/naming';
+import { names, stackTags, tagValue, TAG_STACK, TAG_STACK_ID } from '../stack/naming';
 import { bootstrapStatusParameter } from '../bootstrap/status';
 import { applyOnce } from './once';
 import { ensureResource, onceOf } from './ensure';
@@ -36,7 +38,7 @@ export function stackParameterArnPattern(region: string, accountId: string, stac
  * The role also carries AmazonSSMManagedInstanceCore (ssm:GetParameter(s) on "*"), and the aws/ssm key lets any principal
  * of the account decrypt through SSM; allows add up, so only the explicit denies make "own stack only" hold.
  */
-export function renderSecretsPolicy(region: string, accountId: string, stack: string): string {
+export function renderSecretsPolicy(region: string, accountId: string, stack: string, scale?: ScaleSettings): string {
   const ownParameters = stackParameterArnPattern(region, accountId, stack);
   const statusArn = `arn:aws:ssm:${region}:${accountId}:parameter${bootstrapStatusParameter(stack)}`;
   const viaSsm = { 'kms:ViaService': `ssm.${region}.amazonaws.com` };
@@ -55,12 +57,27 @@ export function renderSecretsPolicy(region: string, accountId: string, stack: st
         Sid: 'DenyDecryptOfOtherStacksParameters', Effect: 'Deny', Action: 'kms:Decrypt', Resource: '*',
         Condition: { StringEquals: viaSsm, StringNotLike: { 'kms:EncryptionContext:PARAMETER_ARN': ownParameters } },
       },
+      ...(scale ? scaleStatements(region, accountId, stack, scale) : []),
     ],
   });
 }
 
-export function secretsPolicy(ctx: Pick<StepContext, 'stack' | 'facts' | 'clients'>): string {
-  return renderSecretsPolicy(ctx.clients.region, ctx.facts.accountId, ctx.stack);
+/**
+ * Scale: a worker marks itself unhealthy (its watchdog) in the stack's own groups only, the main instance
+ * publishes n8n's queue depth in our namespace only, and its address when workers reach its services.
+ */
+function scaleStatements(region: string, accountId: string, stack: string, scale: ScaleSettings): object[] {
+  return [
+    { Sid: 'WorkersReportOwnHealth', Effect: 'Allow', Action: 'autoscaling:SetInstanceHealth', Resource: '*', Condition: { StringEquals: { [`autoscaling:ResourceTag/${TAG_STACK}`]: stack } } },
+    ...(scale.n8nWorkers.scaleOn === 'queue' ? [{ Sid: 'PublishQueueDepth', Effect: 'Allow', Action: 'cloudwatch:PutMetricData', Resource: '*', Condition: { StringEquals: { 'cloudwatch:namespace': QUEUE_METRIC.namespace } } }] : []),
+    ...(scale.database === 'instance' || scale.queue === 'instance'
+      ? [{ Sid: 'PublishMainAddress', Effect: 'Allow', Action: 'ssm:PutParameter', Resource: `arn:aws:ssm:${region}:${accountId}:parameter${scaleNames.mainAddressParameter(stack)}` }]
+      : []),
+  ];
+}
+
+export function secretsPolicy(ctx: Pick<StepContext, 'stack' | 'facts' | 'clients' | 'config'>): string {
+  return renderSecretsPolicy(ctx.clients.region, ctx.facts.accountId, ctx.stack, ctx.config.scale);
 }
 
 /** IAM names are fixed per stack, so "already exists" is either our own earlier attempt or someone else's stack. */

@@ -5,6 +5,7 @@ import {
 import { createHash } from 'node:crypto';
 import type { StepContext } from '../context';
 import { isNotFound } from '../aws/classify';
+import type { ScaleWiring } from '../bootstrap/input';
 import { renderUserData } from '../bootstrap/userdata';
 import { isGpuTier } from '../tiers';
 import { tagValue, TAG_STACK_ID } from '../stack/naming';
@@ -19,6 +20,8 @@ export interface TemplateInputs {
   groupId: string;
   fileSystemId: string;
   profileName: string;
+  /** A scaled stack's shared services (queue mode). */
+  scale?: ScaleWiring;
 }
 
 /** The template the group launches from: its id and the version that holds this deploy's settings. */
@@ -40,6 +43,7 @@ function templateData(ctx: StepContext, inputs: TemplateInputs): { data: Request
   const userData = renderUserData({
     config: ctx.config, region: ctx.clients.region, fileSystemId: inputs.fileSystemId, publicUrl: publicUrlFrom(ctx.config, ctx.journal.state.resources),
     os: ctx.facts.os ?? 'al2023', architecture: ctx.facts.architecture, gpu: isGpuTier(ctx.config.tier),
+    ...(inputs.scale ? { scale: inputs.scale } : {}),
   }, { images: ctx.facts.images });
   const data: RequestLaunchTemplateData = {
     ImageId: ctx.facts.amiId,
@@ -66,7 +70,7 @@ function templateData(ctx: StepContext, inputs: TemplateInputs): { data: Request
 }
 
 /** A fingerprint of the settings, so a redeploy with the same ones adds no version. */
-function fingerprint(data: RequestLaunchTemplateData): string {
+export function fingerprint(data: RequestLaunchTemplateData): string {
   return createHash('sha256').update(JSON.stringify(data)).digest('hex').slice(0, 16);
 }
 
@@ -81,8 +85,8 @@ async function describeTemplate(ctx: StepContext, id: string): Promise<Found | u
 }
 
 /** Ours by our stack id; the name alone could be another stack's (name-preflight reports those first). */
-async function findOurs(ctx: StepContext): Promise<Found | undefined> {
-  const out = await ctx.clients.ec2.send(new DescribeLaunchTemplatesCommand({ Filters: ownedBy(ctx, 'launch-template') }));
+async function findOurs(ctx: StepContext, key: string): Promise<Found | undefined> {
+  const out = await ctx.clients.ec2.send(new DescribeLaunchTemplatesCommand({ Filters: ownedBy(ctx, key) }));
   const template = (out.LaunchTemplates ?? []).find((t) => tagValue(t.Tags, TAG_STACK_ID) === ctx.stackId);
   return template?.LaunchTemplateId ? { id: template.LaunchTemplateId, attrs: { latestVersion: String(template.LatestVersionNumber ?? 1) } } : undefined;
 }
@@ -99,24 +103,32 @@ async function versionFingerprint(ctx: StepContext, id: string, version: string)
  */
 export async function ensureLaunchTemplate(ctx: StepContext, inputs: TemplateInputs): Promise<{ ref: TemplateRef; outcome: 'created' | 'reused' | 'done'; detail: string }> {
   const { data, script } = templateData(ctx, inputs);
+  return ensureTemplateVersion(ctx, { key: 'launch-template', name: launchTemplateName(ctx.stack), data, script });
+}
+
+/** One template (the stack's, or a worker pool's) at a version holding exactly `data`. */
+export async function ensureTemplateVersion(
+  ctx: StepContext, spec: { key: string; name: string; data: RequestLaunchTemplateData; script: string },
+): Promise<{ ref: TemplateRef; outcome: 'created' | 'reused' | 'done'; detail: string }> {
+  const { key, name, data, script } = spec;
   const bootstrap = { script, payloadBase64: data.UserData ?? '' };
   const print = fingerprint(data);
   const description = `GeuseMaker stack ${ctx.stack}, fingerprint ${print}`;
   const { found, outcome } = await ensureResource(ctx, {
-    key: 'launch-template', kind: 'launch-template',
+    key, kind: 'launch-template',
     describe: (id) => describeTemplate(ctx, id),
-    findOrphan: () => findOurs(ctx),
+    findOrphan: () => findOurs(ctx, key),
     create: async (token) => {
       const out = await ctx.clients.ec2.send(new CreateLaunchTemplateCommand({
-        LaunchTemplateName: launchTemplateName(ctx.stack), ClientToken: token, VersionDescription: description, LaunchTemplateData: data,
-        TagSpecifications: tagSpec(ctx, 'launch-template', 'launch-template', launchTemplateName(ctx.stack)),
+        LaunchTemplateName: name, ClientToken: token, VersionDescription: description, LaunchTemplateData: data,
+        TagSpecifications: tagSpec(ctx, 'launch-template', key, name),
       }));
       return { id: out.LaunchTemplate!.LaunchTemplateId!, attrs: { latestVersion: String(out.LaunchTemplate!.LatestVersionNumber ?? 1) } };
     },
   });
   const latest = found.attrs?.latestVersion ?? '1';
   if (outcome === 'created' || (await versionFingerprint(ctx, found.id, latest)) === print) {
-    await ctx.journal.created('launch-template', 'launch-template', found.id, { version: latest, fingerprint: print });
+    await ctx.journal.created(key, 'launch-template', found.id, { version: latest, fingerprint: print });
     return { ref: { id: found.id, version: latest, bootstrap }, outcome, detail: `${found.id} version ${latest}` };
   }
   const token = `gm-${ctx.stack}-lt-${print}`;
@@ -131,7 +143,7 @@ export async function ensureLaunchTemplate(ctx: StepContext, inputs: TemplateInp
       return hit?.VersionNumber !== undefined ? String(hit.VersionNumber) : undefined;
     },
   });
-  await ctx.journal.created('launch-template', 'launch-template', found.id, { version, fingerprint: print });
+  await ctx.journal.created(key, 'launch-template', found.id, { version, fingerprint: print });
   return { ref: { id: found.id, version, bootstrap }, outcome: 'done', detail: `${found.id} version ${version} (settings changed since version ${latest})` };
 }
 

@@ -13,6 +13,8 @@ import { ownedBy, tagSpec } from './ec2-tags';
 
 export const VPC_CIDR = '10.42.0.0/16';
 const SUBNET_CIDRS = ['10.42.0.0/20', '10.42.16.0/20'];
+/** Private subnets (scale: RDS and ElastiCache): no public addresses, and the VPC's main route table has no internet route. */
+const PRIVATE_SUBNET_CIDRS = ['10.42.128.0/24', '10.42.129.0/24'];
 
 /** One of the stack's subnets, with its AZ. */
 export interface Subnet {
@@ -57,8 +59,8 @@ async function dnsHostnamesOn(ctx: StepContext, vpcId: string): Promise<boolean>
   return out.EnableDnsHostnames?.Value === true;
 }
 
-/** The stack's subnet `key` in its index-th AZ (CIDR by index). */
-export async function ensureSubnet(ctx: StepContext, key: string, index: 0 | 1, vpcId: string): Promise<StepResult & { subnet: Subnet }> {
+/** The stack's subnet `key` in its index-th AZ (CIDR by index); private ones keep the main route table (no internet route). */
+export async function ensureSubnet(ctx: StepContext, key: string, index: 0 | 1, vpcId: string, visibility: 'public' | 'private' = 'public'): Promise<StepResult & { subnet: Subnet }> {
   const zone = ctx.facts.zones[index]!;
   const toFound = (subnet: { SubnetId?: string; AvailabilityZone?: string }): Found => ({ id: subnet.SubnetId!, attrs: { zone: subnet.AvailabilityZone ?? zone } });
   // What the journaled subnet's description said, so a reused subnet that already maps public IPs is left alone.
@@ -81,13 +83,13 @@ export async function ensureSubnet(ctx: StepContext, key: string, index: 0 | 1, 
     },
     create: async () => {
       const out = await retryNotFound(ctx, () => ctx.clients.ec2.send(new CreateSubnetCommand({
-        VpcId: vpcId, CidrBlock: SUBNET_CIDRS[index], AvailabilityZone: zone, TagSpecifications: tagSpec(ctx, 'subnet', key),
+        VpcId: vpcId, CidrBlock: (visibility === 'public' ? SUBNET_CIDRS : PRIVATE_SUBNET_CIDRS)[index], AvailabilityZone: zone, TagSpecifications: tagSpec(ctx, 'subnet', key),
       })));
       return toFound(out.Subnet!);
     },
   });
   // Public IPv4 lets the SSM agent reach AWS without a NAT gateway (which would cost more than the instance).
-  if (outcome === 'created' || !mapsPublicIp) {
+  if (visibility === 'public' && (outcome === 'created' || !mapsPublicIp)) {
     await retryNotFound(ctx, () => ctx.clients.ec2.send(new ModifySubnetAttributeCommand({ SubnetId: found.id, MapPublicIpOnLaunch: { Value: true } })));
   }
   return { outcome, detail: `${found.id} in ${found.attrs?.zone ?? zone}`, subnet: { id: found.id, zone: found.attrs?.zone ?? zone } };

@@ -19,7 +19,10 @@ export type SecretSpec = { key: string; name: string; bytes: number; allClasses?
 /** CloudFront sends it as a header; the load balancer forwards only requests that carry it (no bypass of CloudFront). */
 export const ORIGIN_SECRET = { key: 'secret-origin-header', name: 'origin-header', bytes: 32 } as const;
 
-/** The secrets a stack needs: the origin header only when CloudFront fronts it. */
+/** The queue's AUTH token (scale): ElastiCache takes 16–128 printable characters; base64url of 32 bytes is 43. */
+export const REDIS_SECRET = { key: 'secret-redis-auth-token', name: 'redis-auth-token', bytes: 32 } as const;
+
+/** The secrets a stack needs: the origin header only when CloudFront fronts it, the queue's token only when it scales out. */
 export function stackSecrets(config: StackConfig): readonly SecretSpec[] {
-  return usesCloudFront(config) ? [...SECRETS, ORIGIN_SECRET] : SECRETS;
+  return [...SECRETS, ...(usesCloudFront(config) ? [ORIGIN_SECRET] : []), ...(config.scale ? [REDIS_SECRET] : [])];
 }

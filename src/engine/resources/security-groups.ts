@@ -22,7 +22,7 @@ async function describeGroup(ctx: StepContext, id: string): Promise<SecurityGrou
   }
 }
 
-async function ensureGroup(ctx: StepContext, vpcId: string, key: string, description: string): Promise<{ found: Found; outcome: 'created' | 'reused' }> {
+export async function ensureGroup(ctx: StepContext, vpcId: string, key: string, description: string): Promise<{ found: Found; outcome: 'created' | 'reused' }> {
   return ensureResource(ctx, {
     key, kind: 'security-group',
     describe: async (id) => ((await describeGroup(ctx, id)) ? { id } : undefined),
@@ -68,7 +68,7 @@ function setByUs(ctx: StepContext, rule: IpPermission, ownSources: readonly stri
 }
 
 /** Makes the group's inbound rules the wanted ones (so switching access mode closes the ports we opened before). */
-async function reconcileIngress(ctx: StepContext, groupId: string, wanted: readonly IpPermission[], ownSources: readonly string[] = []): Promise<void> {
+export async function reconcileIngress(ctx: StepContext, groupId: string, wanted: readonly IpPermission[], ownSources: readonly string[] = []): Promise<void> {
   const readRules = async (): Promise<Map<string, IpPermission>> => flatten((await retryNotFound(ctx, async () => {
     const group = await describeGroup(ctx, groupId);
     if (!group) throw Object.assign(new Error(`Security group ${groupId} not found`), { name: 'InvalidGroup.NotFound' });
@@ -147,8 +147,10 @@ export async function ensureAlbSecurityGroup(ctx: StepContext, vpcId: string): P
   return { outcome, detail: `${found.id} (ports ${ports.join(', ')} from ${allowed ?? 'the internet'})`, id: found.id };
 }
 
-export async function ensureEfsSecurityGroup(ctx: StepContext, vpcId: string, instanceGroupId: string): Promise<WithId> {
+/** NFS from the instance, and from the worker pools when the stack scales out (Ollama workers read models from EFS). */
+export async function ensureEfsSecurityGroup(ctx: StepContext, vpcId: string, instanceGroupId: string, workerGroupId?: string): Promise<WithId> {
   const { found, outcome } = await ensureGroup(ctx, vpcId, 'sg-efs', 'GeuseMaker EFS mount targets: NFS from the stack instance only');
-  await reconcileIngress(ctx, found.id, [{ IpProtocol: 'tcp', FromPort: EFS_PORT, ToPort: EFS_PORT, UserIdGroupPairs: [{ GroupId: instanceGroupId, Description: 'GeuseMaker NFS from the stack instance' }] }]);
-  return { outcome, detail: `${found.id} (NFS 2049 from ${instanceGroupId} only)`, id: found.id };
+  const sources = [{ GroupId: instanceGroupId, Description: 'GeuseMaker NFS from the stack instance' }, ...(workerGroupId ? [{ GroupId: workerGroupId, Description: 'GeuseMaker NFS from the worker pools' }] : [])];
+  await reconcileIngress(ctx, found.id, sources.map((pair) => ({ IpProtocol: 'tcp', FromPort: EFS_PORT, ToPort: EFS_PORT, UserIdGroupPairs: [pair] })));
+  return { outcome, detail: `${found.id} (NFS 2049 from ${sources.map((pair) => pair.GroupId).join(' and ')} only)`, id: found.id };
 }

@@ -8,7 +8,7 @@ export const scaleNames = {
   database: (stack: string) => `gm-${stack}-db`,
   databaseSubnetGroup: (stack: string) => `gm-${stack}-db`,
   /** The final snapshot destroy takes of the database (unless --delete-data); the time keeps repeats apart. */
-  finalSnapshot: (stack: string, at: Date) => `gm-${stack}-final-${at.toISOString().replace(/[-:]/g, '').slice(0, 15).toLowerCase()}`,
+  finalSnapshot: (databaseId: string, at: Date) => `${databaseId}-final-${at.toISOString().replace(/[-:]/g, '').slice(0, 15).toLowerCase()}`,
   cache: (stack: string) => `gm-${stack}-queue`,
   cacheSubnetGroup: (stack: string) => `gm-${stack}-queue`,
   workerGroup: (stack: string, pool: WorkerPoolName) => `gm-${stack}-${pool}-workers`,

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /*
  * The `scale` section: n8n in queue mode with worker pools (EC2 Auto Scaling), PostgreSQL on RDS and the queue on

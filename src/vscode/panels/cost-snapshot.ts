@@ -1,13 +1,14 @@
 import {
-  budgetStatus, classifyAwsError, type CostPoint, type CostToDate, type Engine, estimateHourly, type EstimateLine, HOURS_PER_MONTH, type MonthlyEstimate, type StackState, startOfMonth,
+  budgetStatus, classifyAwsError, type CostPoint, type CostToDate, type Engine, estimateHourly, type EstimateLine, HOURS_PER_MONTH, keptLines, type MonthlyEstimate, type StackState, startOfMonth,
 } from '../../engine';
-import { COST_ITEMS, MAX_STACKS, type CostItem, type CostPointView, type CostSnapshot, type EstimateLineView, type PriceSourceView, type StackCost } from '../../protocol/cost';
+import { COST_ITEMS, MAX_STACKS, SCALE_COST_ITEMS, type CostItem, type CostPointView, type CostSnapshot, type EstimateLineView, type PriceSourceView, type StackCost } from '../../protocol/cost';
 import type { StackTarget } from '../../protocol/health';
 
 /** Every item the cost engine prices (the panel's table shows COST_ITEMS of them). */
 const LABELS: Record<CostItem | EstimateLine['item'], string> = {
   compute: 'Compute', ebs: 'EBS root volume', efs: 'EFS storage', 'public-ipv4': 'Public IPv4',
   alb: 'Load balancer (ALB)', cloudfront: 'CloudFront', 'data-transfer': 'Data transfer out', backup: 'AWS Backup storage',
+  'n8n-workers': 'n8n workers', 'ollama-workers': 'Ollama workers', database: 'PostgreSQL (RDS)', 'queue-cache': 'Queue (ElastiCache)', 'internal-alb': 'Internal load balancer',
 };
 
 const cut = (value: string, max: number) => (value.length <= max ? value : `${value.slice(0, max - 1)}…`);
@@ -26,23 +27,22 @@ export interface StackCostInput {
 
 const sourceView = (line: Pick<EstimateLine, 'source' | 'sourceText'>): PriceSourceView => ({ kind: line.source, label: cut(line.sourceText, 64) });
 
-/** All seven items, in a fixed order; those the tier lacks are shown as not used rather than left out. */
+/**
+ * Every item, in a fixed order; those the tier lacks are shown as not used rather than left out. A scaled stack's own
+ * items (pools, database, queue, internal load balancer) appear only where the estimate prices them.
+ */
 function lines(estimate: MonthlyEstimate, tier: string): EstimateLineView[] {
-  return COST_ITEMS.map((item) => {
+  return COST_ITEMS.flatMap((item): EstimateLineView[] => {
     const line = estimate.lines.find((l) => l.item === item);
-    if (!line) return { item, label: LABELS[item], usd: 0, basis: `Not used by this stack (${tier} tier).`, source: { kind: 'estimated', label: 'not used' }, included: false };
-    return { item, label: LABELS[item], usd: money(line.usd), basis: cut(line.basis, 500), source: sourceView(line), included: true };
+    if (!line && SCALE_COST_ITEMS.includes(item)) return [];
+    if (!line) return [{ item, label: LABELS[item], usd: 0, basis: `Not used by this stack (${tier} tier).`, source: { kind: 'estimated', label: 'not used' }, included: false }];
+    const pool = line.pool ? { pool: { ...line.pool, atMaxUsd: money(line.pool.atMaxUsd) } } : {};
+    return [{ item, label: LABELS[item], usd: money(line.usd), basis: cut(line.basis, 500), source: sourceView(line), included: true, ...pool }];
   });
 }
 
 /** An instance runs while its interval is open: that, not the stack's status, is what bills by the hour. */
 const isRunning = (state: StackState) => state.compute.some((run) => !run.endedAt);
-
-/** What bills while no instance runs: a kept EFS file system, its kept backups, and a load balancer that still exists. */
-function keptLines(state: StackState, estimate: MonthlyEstimate | undefined): EstimateLine[] {
-  const exists = (kind: string) => Object.values(state.resources).some((record) => record.kind === kind && record.status === 'created');
-  return (estimate?.lines ?? []).filter((line) => (line.item === 'efs' && exists('efs')) || (line.item === 'alb' && exists('load-balancer')) || (line.item === 'backup' && exists('backup-vault')));
-}
 
 /** Today's rate: running, the whole estimate by the hour; otherwise only what is kept (as the budget projects it). */
 function hourly(input: StackCostInput): Pick<StackCost, 'hourlyUsd' | 'hourlyBasis' | 'hourlySource'> {
@@ -56,7 +56,8 @@ function hourly(input: StackCostInput): Pick<StackCost, 'hourlyUsd' | 'hourlyBas
     if (bundled) return { hourlyUsd: bundled.usd, hourlyBasis: cut(bundled.basis, 500), hourlySource: { kind: 'estimated', label: 'estimated' } };
     return { hourlyBasis: `No believable price is known for ${state.config.instanceType} in ${state.region}.`, hourlySource: { kind: 'estimated', label: 'unknown' } };
   }
-  const kept = keptLines(state, estimate);
+  // What bills while no instance runs (the engine's rule): kept storage, load balancers, a scaled stack's queue and stopped database's storage.
+  const kept = estimate ? keptLines(state, estimate) : [];
   if (kept.length === 0) return { hourlyUsd: 0, hourlyBasis: 'No instance runs and nothing billed by the hour is kept.', hourlySource: { kind: 'estimated', label: 'estimated' } };
   const monthly = kept.reduce((sum, line) => sum + line.usd, 0);
   return {
@@ -93,7 +94,9 @@ export function toStackCost(input: StackCostInput): StackCost {
     canPause: state.status === 'deployed' || state.status === 'deploy_failed',
     ...rate,
     ...(monthToDate ? { monthToDateUsd: money(monthToDate.totalUsd), monthToDateBasis: cut(monthToDate.basis, 500) } : {}),
-    ...(estimate ? { estimate: { totalUsd: money(estimate.totalUsd), lines: lines(estimate, state.config.tier) } } : {}),
+    ...(estimate ? {
+      estimate: { totalUsd: money(estimate.totalUsd), lines: lines(estimate, state.config.tier), ...(estimate.scale ? { totalAtMaxUsd: money(estimate.scale.totalAtMaxUsd) } : {}) },
+    } : {}),
     ...(estimate?.spotSavings ? { spotSavings: estimate.spotSavings } : {}),
     ...(budget ? { budget: { budgetUsd: money(budget.budgetUsd), monthToDateUsd: money(budget.monthToDateUsd), projectedUsd: money(budget.projectedUsd), reached: budget.reached } } : {}),
     series: (input.series ?? []).slice(-33).map((point) => ({ at: point.at, usd: money(point.usd) })),

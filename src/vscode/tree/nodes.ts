@@ -10,6 +10,7 @@ import { describeChange, unappliedChanges, type ConfigChange, type WorkspaceConf
 import { hasModels, modelsChildren, modelsNodeView, modelsSectionView, type ModelsTreeNode, type ModelsView } from './models-nodes';
 import { backupsChildren, backupsNodeView, backupsSectionView, hasBackups, type BackupsTreeNode, type BackupsView } from './backups-nodes';
 import { dueSecrets, ROTATION_DUE_WORDS, rotationLines, type SecretAgesView } from './secret-ages';
+import { hasWorkers, workersChildren, workersNodeView, workersSectionView, type WorkersTreeNode, type WorkersView } from './workers-nodes';
 
 /** Last known health of one service, as the tree shows it. */
 export interface ServiceHealthView {
@@ -49,7 +50,7 @@ export interface ServiceRow {
 
 export type TreeNode =
   | { kind: 'stack'; entry: StackEntry; health?: StackHealthView; before?: StackStatus; unapplied?: Unapplied; secrets?: SecretAgesView }
-  | { kind: 'section'; section: 'services' | 'resources' | 'endpoints' | 'models' | 'backups'; entry: StackEntry; health?: StackHealthView; models?: ModelsView; backups?: BackupsView }
+  | { kind: 'section'; section: 'services' | 'resources' | 'endpoints' | 'models' | 'backups' | 'workers'; entry: StackEntry; health?: StackHealthView; models?: ModelsView; backups?: BackupsView; workers?: WorkersView }
   | { kind: 'service'; entry: StackEntry; service: ServiceRow; health?: ServiceHealthView }
   | { kind: 'resource-group'; entry: StackEntry; group: ResourceGroup; records: ResourceRecord[] }
   | { kind: 'resource'; entry: StackEntry; record: ResourceRecord }
@@ -59,7 +60,8 @@ export type TreeNode =
   | { kind: 'empty'; id: string; text: string }
   | { kind: 'error'; error: GeuseError; scope: 'root' | 'stack'; stackKey?: string }
   | ModelsTreeNode
-  | BackupsTreeNode;
+  | BackupsTreeNode
+  | WorkersTreeNode;
 
 /** The workspace's config file for a stack differs from what is applied: which file, and how. */
 export interface Unapplied {
@@ -94,6 +96,8 @@ export interface TreeMemory {
   backups?: ReadonlyMap<string, BackupsView>;
   /** Each stack's secret ages, once it was expanded or on Refresh (secret-ages.ts). */
   secretAges?: ReadonlyMap<string, SecretAgesView>;
+  /** Each scaled stack's worker pools, once it was expanded (workers-nodes.ts). */
+  workers?: ReadonlyMap<string, WorkersView>;
 }
 
 const NO_MEMORY: TreeMemory = { health: new Map(), settled: new Map() };
@@ -149,6 +153,7 @@ export function childrenOf(node: TreeNode, memory: TreeMemory = NO_MEMORY): Tree
       const sections: TreeNode[] = (['services', 'resources', 'endpoints'] as const).map((section) => ({ kind: 'section', section, entry: node.entry, health: node.health }));
       if (hasModels(node.entry)) sections.push({ kind: 'section', section: 'models', entry: node.entry, models: memory.models?.get(keyOf(node.entry)) });
       if (hasBackups(node.entry)) sections.push({ kind: 'section', section: 'backups', entry: node.entry, backups: memory.backups?.get(keyOf(node.entry)) });
+      if (hasWorkers(node.entry)) sections.push({ kind: 'section', section: 'workers', entry: node.entry, workers: memory.workers?.get(keyOf(node.entry)) });
       return sections;
     }
     case 'section': {
@@ -156,6 +161,7 @@ export function childrenOf(node: TreeNode, memory: TreeMemory = NO_MEMORY): Tree
       if (!state) return [];
       if (node.section === 'models') return modelsChildren(node.entry, memory.models?.get(keyOf(node.entry)));
       if (node.section === 'backups') return backupsChildren(node.entry, memory.backups?.get(keyOf(node.entry)));
+      if (node.section === 'workers') return workersChildren(node.entry, memory.workers?.get(keyOf(node.entry)));
       const children = sectionChildren(node.section, node.entry, state, node.health);
       return children.length > 0 ? children : [{ kind: 'empty', id: `${keyOf(node.entry)}::${node.section}::empty`, text: EMPTY_TEXT[node.section] }];
     }
@@ -229,6 +235,8 @@ export function viewWith(node: TreeNode, format: ViewFormat): NodeView {
     case 'models-note': return modelsNodeView(node, format);
     case 'backup':
     case 'backups-note': return backupsNodeView(node, format);
+    case 'pool':
+    case 'workers-note': return workersNodeView(node, format);
     case 'empty':
       return { id: node.id, label: node.text, tooltip: node.text, contextValue: 'empty', collapsible: 'none' };
     case 'loading':
@@ -249,6 +257,7 @@ export function viewWith(node: TreeNode, format: ViewFormat): NodeView {
 function sectionView(node: Extract<TreeNode, { kind: 'section' }>, format: ViewFormat): NodeView {
   if (node.section === 'models') return modelsSectionView(node.entry, node.models, format);
   if (node.section === 'backups') return backupsSectionView(node.entry, node.backups, format);
+  if (node.section === 'workers') return workersSectionView(node.entry, node.workers, format);
   const state = node.entry.state;
   const base = { id: `${keyOf(node.entry)}::${node.section}`, label: SECTION_LOOKS[node.section].label, icon: { id: SECTION_LOOKS[node.section].icon }, contextValue: `section.${node.section}` };
   if (node.section === 'services') {

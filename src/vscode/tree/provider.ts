@@ -11,6 +11,7 @@ import { LazyCache, type LazySource } from './lazy-cache';
 import { backupsReadable } from './backups-nodes';
 import { agesReadable } from './secret-ages';
 import type { SecretAge, StackBackup } from '../engine-types';
+import { hasWorkers, type PoolView } from './workers-nodes';
 
 /** The view the provider fills: its progress bar shows while a refresh runs. */
 export const STACKS_VIEW_ID = 'geusemaker.stacks';
@@ -25,6 +26,8 @@ export type WorkspaceConfigSource = () => Promise<ReadonlyMap<string, WorkspaceC
 export interface LazySources {
   backups?: LazySource<StackBackup[]>;
   secretAges?: LazySource<SecretAge[]>;
+  /** A scaled stack's worker pools (the stack or its Workers section expanded); by default the engine's, from EC2 Auto Scaling. */
+  workers?: LazySource<PoolView[]>;
 }
 
 /** Health goes over SSM and costs API calls: opening and closing the view must not trigger a round each time. */
@@ -49,11 +52,18 @@ export class StacksTreeProvider implements vscode.TreeDataProvider<TreeNode>, vs
   private readonly backups?: LazyCache<StackBackup[]>;
   /** Stacks' secret ages (for "secret rotation due"), read when a stack is expanded or on Refresh. */
   private readonly secretAges?: LazyCache<SecretAge[]>;
+  /** Scaled stacks' worker pools, read when the stack is expanded, on Refresh, and after Set Capacity…. */
+  private readonly workers: LazyCache<PoolView[]>;
 
   constructor(private readonly host: EngineHost, private readonly healthSource?: HealthSource, private readonly workspaceConfigs?: WorkspaceConfigSource, modelSource?: ModelSource, lazy: LazySources = {}) {
     if (modelSource) this.models = new ModelsCache(modelSource, () => this.notify());
     if (lazy.backups) this.backups = new LazyCache(lazy.backups, () => this.notify(), backupsReadable);
     if (lazy.secretAges) this.secretAges = new LazyCache(lazy.secretAges, () => this.notify(), agesReadable);
+    // One DescribeAutoScalingGroups per read: cheap enough to need no wiring of its own.
+    this.workers = new LazyCache(lazy.workers ?? (async (entry, signal) => {
+      this.host.assertUsable();
+      return this.host.engineFor(entry.ref.stateDir).workers.pools(entry.ref.name, { signal });
+    }), () => this.notify(), hasWorkers);
   }
 
   /** Every stack known after the last refresh (workspace first), for the commands' quick picks. */
@@ -87,6 +97,8 @@ export class StacksTreeProvider implements vscode.TreeDataProvider<TreeNode>, vs
       // Secret ages are read again for every stack that sets rotateAfterDays, so the mark shows without expanding.
       this.secretAges?.forget(() => false);
       if (this.secretAges) for (const entry of this.entries) this.secretAges.ensure(entry);
+      // Read again when VS Code next asks for an expanded stack's rows.
+      this.workers.forget(() => false);
     }
     for (const entry of this.entries) {
       if (entry.state && !statusLook(entry.state.status).transitional) this.settled.set(keyOf(entry), entry.state.status);
@@ -132,6 +144,12 @@ export class StacksTreeProvider implements vscode.TreeDataProvider<TreeNode>, vs
     const known = new Set(this.entries.map(keyOf));
     this.backups?.forget((key) => known.has(key));
     this.secretAges?.forget((key) => known.has(key));
+    // A stack whose state changed since its pools were read (a deploy, pause, resume) has them read again.
+    const updated = new Map(this.entries.map((entry) => [keyOf(entry), entry.state?.updatedAt ?? '']));
+    this.workers.forget((key) => {
+      const view = this.workers.map.get(key);
+      return known.has(key) && !(view && view.state !== 'loading' && (updated.get(key) ?? '') > view.at);
+    });
   }
 
   /**
@@ -204,7 +222,7 @@ export class StacksTreeProvider implements vscode.TreeDataProvider<TreeNode>, vs
   }
 
   private get memory(): TreeMemory {
-    return { health: this.health, settled: this.settled, wanted: this.wanted, models: this.models?.map, backups: this.backups?.map, secretAges: this.secretAges?.map };
+    return { health: this.health, settled: this.settled, wanted: this.wanted, models: this.models?.map, backups: this.backups?.map, secretAges: this.secretAges?.map, workers: this.workers.map };
   }
 
   /** The stack's models as last read, if they were. */
@@ -228,11 +246,18 @@ export class StacksTreeProvider implements vscode.TreeDataProvider<TreeNode>, vs
     return this.secretAges?.reload(entry) ?? Promise.resolve();
   }
 
+  /** Reads a stack's worker pools again (after Set Capacity…); resolves once the tree shows them. */
+  reloadWorkers(entry: StackEntry): Promise<void> {
+    return this.workers.reload(entry);
+  }
+
   getChildren(node?: TreeNode): TreeNode[] {
     // VS Code asks for a row's children only when it is expanded: the one moment models, backups and ages are read.
     if (node?.kind === 'section' && node.section === 'models') this.models?.ensure(node.entry);
     if (node?.kind === 'section' && node.section === 'backups') this.backups?.ensure(node.entry);
     if (node?.kind === 'stack') this.secretAges?.ensure(node.entry);
+    // The Workers row shows its counts as soon as the stack is open.
+    if (node?.kind === 'stack' || (node?.kind === 'section' && node.section === 'workers')) this.workers.ensure(node.entry);
     if (node) return childrenOf(node, this.memory);
     if (!this.listing && !this.loadError) return [{ kind: 'loading' }];
     const roots = this.listing ? rootNodes(this.listing, this.memory) : [];
@@ -252,6 +277,7 @@ export class StacksTreeProvider implements vscode.TreeDataProvider<TreeNode>, vs
     this.models?.dispose();
     this.backups?.dispose();
     this.secretAges?.dispose();
+    this.workers.dispose();
     this.changed.dispose();
   }
 }

@@ -1,7 +1,9 @@
 import {
   cloudFrontIsChoice, DEFAULT_TIER, describeSource, type DiscoveredVpc, type InstanceTypeInfo, type Placement, type PriceSource, type StackConfigInput, type Tier,
 } from '../../engine';
-import { retier, type Draft, type InstanceChoice, type WizardPriceSource, type WizardVpc } from '../../protocol/wizard';
+import {
+  defaultOllamaWorkersDraft, defaultScaleDraft, retier, type Draft, type InstanceChoice, type WizardPriceSource, type WizardVpc,
+} from '../../protocol/wizard';
 
 /** Conversions between the protocol's shapes and the engine's (pure, no vscode). */
 
@@ -80,7 +82,7 @@ export function placementChoices(placements: readonly Placement[]): InstanceChoi
 }
 
 /** The config keys the wizard's steps edit; anything else in a file is carried through untouched. */
-const DRAFT_KEYS = ['name', 'tier', 'profile', 'region', 'network', 'instanceType', 'market', 'onDemandFallback', 'services', 'ollamaModels', 'access', 'cloudFront', 'notifyEmail'] as const;
+const DRAFT_KEYS = ['name', 'tier', 'profile', 'region', 'network', 'instanceType', 'market', 'onDemandFallback', 'services', 'ollamaModels', 'access', 'cloudFront', 'notifyEmail', 'scale'] as const;
 
 export interface DraftFromFile {
   draft: Draft;
@@ -100,13 +102,29 @@ export function draftFromFile(raw: Record<string, unknown>, defaults: Draft, par
   let draft: Draft = defaults;
   for (const key of DRAFT_KEYS) {
     if (!(key in raw)) continue;
-    const withValue = parse({ ...draft, [key]: key === 'services' && isObject(raw[key]) ? { ...defaults.services, ...raw[key] } : raw[key] });
+    const withValue = parse({ ...draft, [key]: key === 'services' && isObject(raw[key]) ? { ...defaults.services, ...raw[key] } : key === 'scale' ? withScaleDefaults(raw[key]) : raw[key] });
     if (withValue.success) draft = withValue.data;
     else notes.push(`${key}: the wizard cannot show ${cut(JSON.stringify(raw[key]) ?? String(raw[key]), 80)}; using ${cut(JSON.stringify(draft[key]) ?? 'the default', 80)} instead`);
   }
   const extras = Object.fromEntries(Object.entries(raw).filter(([key]) => !(DRAFT_KEYS as readonly string[]).includes(key)));
   for (const [key, value] of Object.entries(extras)) notes.push(cut(`${key}: ${JSON.stringify(value)} (kept from the file)`, 300));
   return { draft, extras, notes: notes.slice(0, 20) };
+}
+
+/**
+ * A file's scale section over the defaults the engine would give it (a file may say only `scale: {}`), so the step
+ * shows every value deploy will use. Anything that is not a mapping is left for the draft's parse to refuse.
+ */
+function withScaleDefaults(value: unknown): unknown {
+  if (value === null || value === undefined) return undefined;
+  if (!isObject(value)) return value;
+  const defaults = defaultScaleDraft();
+  const { n8nWorkers, ollamaWorkers, ...rest } = value;
+  return {
+    ...defaults, ...rest,
+    n8nWorkers: isObject(n8nWorkers) ? { ...defaults.n8nWorkers, ...n8nWorkers } : n8nWorkers ?? defaults.n8nWorkers,
+    ...(ollamaWorkers === undefined || ollamaWorkers === null ? {} : { ollamaWorkers: isObject(ollamaWorkers) ? { ...defaultOllamaWorkersDraft(), ...ollamaWorkers } : ollamaWorkers }),
+  };
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

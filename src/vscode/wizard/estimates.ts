@@ -25,6 +25,9 @@ export function pricedConfig(draft: Draft, tier: Draft['tier'], extras: Record<s
     ...(input.cloudFront ? { cloudFront: input.cloudFront } : {}),
     access: TIER_TABLE[tier].loadBalancer ? { mode: 'load-balancer' } : { mode: 'ssm' },
   };
+  // Scale-out is priced with the rest once its own fields are valid; a half-typed pool does not hide the figure.
+  const scaled = input.scale === undefined ? undefined : stackConfigSchema.safeParse({ ...priced, scale: input.scale });
+  if (scaled?.success) return scaled.data;
   const parsed = stackConfigSchema.safeParse(priced);
   return parsed.success ? parsed.data : undefined;
 }

@@ -16,6 +16,7 @@ const STEP_FIELDS: Record<WizardStep, readonly string[]> = {
   network: ['region', 'profile', 'network'],
   instance: ['instanceType', 'market', 'onDemandFallback', 'rootVolumeGb'],
   services: ['services', 'ollamaModels'],
+  scale: ['scale'],
   access: ['access', 'cloudFront', 'certificateArn', 'notifyEmail'],
   review: [],
 };
@@ -38,6 +39,18 @@ function issuesOf(error: z.ZodError): FieldError[] {
 }
 
 /**
+ * What turning scale-out on breaks elsewhere (RDS and ElastiCache need two subnets of an existing network): the
+ * errors the draft has with its scale section and lacks without it. They block the scale step, where the choice was made.
+ */
+function introducedByScale(draft: StackConfigInput, errors: readonly FieldError[]): FieldError[] {
+  if (draft.scale === undefined) return [];
+  const { scale: _scale, ...without } = draft;
+  const parsed = stackConfigSchema.safeParse(without);
+  const before = new Set(parsed.success ? [] : issuesOf(parsed.error).map((e) => `${e.field}\n${e.message}`));
+  return errors.filter((e) => e.field !== 'scale' && !e.field.startsWith('scale.') && !before.has(`${e.field}\n${e.message}`));
+}
+
+/**
  * Checks one step with the same schema the engine uses (so the wizard can never accept what deploy refuses),
  * plus what only the wizard knows: names in use and the discovered network.
  */
@@ -45,7 +58,9 @@ export function validateStep(step: WizardStep, draft: StackConfigInput, ctx: Ste
   const parsed = stackConfigSchema.safeParse(draft);
   const fields = step === 'review' ? undefined : STEP_FIELDS[step];
   const mine = (field: string) => fields === undefined || fields.some((f) => field === f || field.startsWith(`${f}.`));
-  const errors = parsed.success ? [] : issuesOf(parsed.error).filter((e) => mine(e.field));
+  const all = parsed.success ? [] : issuesOf(parsed.error);
+  const errors = all.filter((e) => mine(e.field));
+  if (step === 'scale') errors.push(...introducedByScale(draft, all));
   if (mine('name') && typeof draft.name === 'string' && ctx.existingNames.has(draft.name)) {
     errors.push({ field: 'name', message: `a stack named ${draft.name} already exists here; choose another name or redeploy it from the Stacks view` });
   }
@@ -63,11 +78,31 @@ const EMPTY_WORDS: Record<string, string> = {
   'network.subnetIds': 'Choose at least one subnet.',
   instanceType: 'Choose an instance type.',
   'access.cidr': 'Enter your address range, such as 203.0.113.7/32.',
+  'scale.n8nWorkers.min': 'Enter the fewest n8n workers to keep running, such as 1.',
+  'scale.n8nWorkers.max': 'Enter the most n8n workers to run, such as 4.',
+  'scale.n8nWorkers.instanceTypes': 'Enter at least one instance type for the n8n workers, such as c7i.large.',
+  'scale.n8nWorkers.targetCpuPercent': 'Enter the average CPU to hold the workers at, such as 60.',
+  'scale.n8nWorkers.targetWaitingPerWorker': 'Enter how many waiting executions per worker to aim for, such as 10.',
+  'scale.ollamaWorkers.min': 'Enter the fewest Ollama workers to keep running, such as 1.',
+  'scale.ollamaWorkers.max': 'Enter the most Ollama workers to run, such as 2.',
+  'scale.ollamaWorkers.instanceTypes': 'Enter at least one instance type for the Ollama workers, such as g4dn.xlarge.',
+  'scale.ollamaWorkers.targetRequestsPerWorker': 'Enter how many requests per worker per minute to aim for, such as 30.',
 };
 
-function isEmpty(draft: StackConfigInput, field: string): boolean {
+/** Fields the wizard types as numbers; text that is not one gets this instead of zod's "expected number". */
+const NUMBER_FIELDS = new Set([
+  'scale.n8nWorkers.min', 'scale.n8nWorkers.max', 'scale.n8nWorkers.targetCpuPercent', 'scale.n8nWorkers.targetWaitingPerWorker',
+  'scale.ollamaWorkers.min', 'scale.ollamaWorkers.max', 'scale.ollamaWorkers.targetRequestsPerWorker', 'scale.databaseStorageGb',
+]);
+
+function valueAt(draft: StackConfigInput, field: string): unknown {
   let value: unknown = draft;
   for (const key of field.split('.')) value = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
+  return value;
+}
+
+function isEmpty(draft: StackConfigInput, field: string): boolean {
+  const value = valueAt(draft, field);
   return value === undefined || value === '' || (Array.isArray(value) && value.length === 0);
 }
 
@@ -78,12 +113,42 @@ function isEmpty(draft: StackConfigInput, field: string): boolean {
 export function stepErrors(step: WizardStep, draft: StackConfigInput, ctx: StepContext): FieldError[] {
   const seen = new Set<string>();
   const out: FieldError[] = [];
-  for (const error of validateStep(step, draft, ctx)) {
+  for (const error of foldItems(draft, validateStep(step, draft, ctx))) {
     if (seen.has(error.field)) continue;
     seen.add(error.field);
     const empty = EMPTY_WORDS[error.field];
-    out.push(empty && isEmpty(draft, error.field) ? { field: error.field, message: empty } : error);
+    if (empty && isEmpty(draft, error.field)) out.push({ field: error.field, message: empty });
+    else if (NUMBER_FIELDS.has(error.field) && typeof valueAt(draft, error.field) === 'string') out.push({ field: error.field, message: 'must be a whole number' });
+    else out.push(error);
   }
+  return out;
+}
+
+/**
+ * A list's items share one field on the page (a text field of instance types): their errors become one on the list,
+ * the schema's message kept and the items it refuses named ("… such as c7i.large (not C7I, LARGE)").
+ */
+function foldItems(draft: StackConfigInput, errors: readonly FieldError[]): FieldError[] {
+  const lists = new Map<string, { error: FieldError; message: string; items: string[] }>();
+  const out: FieldError[] = [];
+  for (const error of errors) {
+    const item = /^(.+)\.(\d+)$/.exec(error.field);
+    const list = item ? valueAt(draft, item[1]!) : undefined;
+    if (!item || !Array.isArray(list)) {
+      out.push(error);
+      continue;
+    }
+    const value = String(list[Number(item[2])]);
+    const folded = lists.get(item[1]!);
+    if (folded) {
+      if (folded.message === error.message) folded.items.push(value);
+      continue;
+    }
+    const entry = { error: { field: item[1]!, message: error.message }, message: error.message, items: [value] };
+    lists.set(item[1]!, entry);
+    out.push(entry.error);
+  }
+  for (const { error, message, items } of lists.values()) error.message = `${message} (not ${items.join(', ')})`;
   return out;
 }
 

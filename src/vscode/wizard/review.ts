@@ -8,19 +8,27 @@ const cents = (usd: number) => Math.round(usd * 100) / 100;
 const ITEM_WORDS: Record<EstimateLine['item'], string> = {
   compute: 'Instance', ebs: 'Root disk (gp3)', efs: 'EFS storage', 'public-ipv4': 'Public IPv4 address', alb: 'Load balancer', cloudfront: 'CloudFront', 'data-transfer': 'Data out',
   backup: 'Backups (AWS Backup)',
+  'n8n-workers': 'n8n workers', 'ollama-workers': 'Ollama workers', database: 'PostgreSQL (RDS)', 'queue-cache': 'Queue (ElastiCache)', 'internal-alb': 'Internal load balancer',
 };
+
+/** A worker pool's line is priced at its size (its min before deploy); its month at max is said beside it. */
+function itemWords(line: EstimateLine): string {
+  const words = ITEM_WORDS[line.item];
+  return line.pool ? `${words} × ${line.pool.workers} (at ${line.pool.max}: $${cents(line.pool.atMaxUsd).toFixed(2)}/month)` : words;
+}
 
 /** The cost engine's estimate in the protocol's shape: each line's basis (price, assumption) becomes an assumption line. */
 export function fromEngineEstimate(estimate: MonthlyEstimate): NonNullable<WizardReview['monthly']> {
   const compute = estimate.lines.find((line) => line.item === 'compute');
   return {
     totalUsd: cents(estimate.totalUsd),
-    lines: estimate.lines.slice(0, 12).map((line) => ({ item: cut(ITEM_WORDS[line.item], 120), usd: cents(line.usd) })),
+    lines: estimate.lines.slice(0, 16).map((line) => ({ item: cut(itemWords(line), 120), usd: cents(line.usd) })),
     source: compute?.source ?? 'estimated',
     assumptions: [
-      ...estimate.lines.slice(0, 6).map((line) => cut(`${ITEM_WORDS[line.item]}: ${line.basis} (${line.source})`, 300)),
+      ...estimate.lines.slice(0, 15).map((line) => cut(`${ITEM_WORDS[line.item]}: ${line.basis} (${line.source})`, 300)),
       ...(estimate.spotSavings ? [cut(`Spot saves ${estimate.spotSavings.percent}% on compute against on-demand.`, 300)] : []),
-    ].slice(0, 8),
+    ].slice(0, 16),
+    ...(estimate.scale ? { pools: { atMinUsd: cents(estimate.scale.totalAtMinUsd), atMaxUsd: cents(estimate.scale.totalAtMaxUsd) } } : {}),
   };
 }
 
@@ -41,6 +49,7 @@ export function reviewOf(plan: DeployPlan, estimate?: MonthlyEstimate): WizardRe
       `Network: ${config.network.mode === 'new' ? 'a new VPC' : `${config.network.vpcId} (${config.network.subnetIds.join(', ')})`}. Access: ${accessWords(config)}.`,
       `Services: ${services.join(', ')}${config.services.ollama && config.ollamaModels.length > 0 ? `; models ${config.ollamaModels.join(', ')}` : ''}.`,
     ].map((line) => cut(line, 500)),
+    ...(config.scale ? { scale: scaleLines(config.scale).map((line) => cut(line, 500)) } : {}),
     items: plan.items.slice(0, 100).map((item) => ({
       title: cut(item.title, 200), action: item.action, ids: item.ids.slice(0, 20).map((id) => cut(id, 128)),
       ...(item.note ? { note: cut(item.note, 500) } : {}),
@@ -50,6 +59,27 @@ export function reviewOf(plan: DeployPlan, estimate?: MonthlyEstimate): WizardRe
     ...(plan.diff ? { changes: diffLines(plan.diff).slice(0, 40).map((line) => cut(line, 500)), effects: plan.diff.effects.slice(0, 20).map((line) => cut(line, 1000)) } : {}),
     ...(monthly ? { monthly } : {}),
   };
+}
+
+type Scale = NonNullable<StackConfig['scale']>;
+
+const poolWords = (pool: Scale['n8nWorkers'] | NonNullable<Scale['ollamaWorkers']>) =>
+  `${pool.min === pool.max ? `${pool.min}` : `${pool.min} to ${pool.max}`} on ${pool.instanceTypes.join(', ')} (${pool.market})`;
+
+/** The scale section in words: what deploy builds for it (docs/scaling.md). */
+export function scaleLines(scale: Scale): string[] {
+  const n8n = scale.n8nWorkers;
+  const ollama = scale.ollamaWorkers;
+  return [
+    `n8n in queue mode: workers ${poolWords(n8n)}, scaling on ${n8n.scaleOn === 'cpu' ? `their average CPU at ${n8n.targetCpuPercent}%` : `${n8n.targetWaitingPerWorker} waiting executions per worker`}.`,
+    ...(ollama ? [`Ollama workers ${poolWords(ollama)} behind an internal load balancer, scaling on ${ollama.targetRequestsPerWorker} requests per worker per minute.`] : []),
+    scale.database === 'rds'
+      ? `PostgreSQL on RDS: ${scale.databaseClass}, ${scale.databaseStorageGb} GiB gp3, encrypted, in private subnets, automated backups.`
+      : "PostgreSQL stays on the stack's instance; workers reach it at the instance's current address.",
+    scale.queue === 'elasticache'
+      ? `Queue on ElastiCache (Valkey): ${scale.cacheNodeType}, encrypted in transit and at rest, with an auth token.`
+      : "Queue in Redis on the stack's instance; workers reach it at the instance's current address.",
+  ];
 }
 
 function accessWords(config: StackConfig): string {

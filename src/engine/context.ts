@@ -39,6 +39,16 @@ export const DEFAULT_TIMING: EngineTiming = {
   loadBalancerTimeoutMs: 15 * 60_000,
 };
 
+/** A worker pool's own image, where the instance's does not fit its types (a GPU, another architecture). */
+export interface WorkerImage {
+  amiId: string;
+  rootDeviceName: string;
+  os: OsChoice;
+  architecture: 'x86_64' | 'arm64';
+  gpu: boolean;
+  rootSnapshotGb?: number;
+}
+
 /** Facts resolved read-only at plan time and used by the steps. */
 export interface PlanFacts {
   accountId: string;
@@ -66,6 +76,8 @@ export interface PlanFacts {
   existingSubnets?: { id: string; zone: string }[];
   /** Existing-network mode, automation/gpu: one public subnet per AZ (at least two AZs) for the load balancer. */
   loadBalancerSubnets?: string[];
+  /** Scale: pools that boot another image than the instance (absent: they boot the instance's). */
+  workerImages?: Partial<Record<'n8n' | 'ollama', WorkerImage>>;
 }
 
 /** What every step of one deploy shares: the stack, its plan facts, its journal. */

@@ -5,7 +5,9 @@ import { DescribeReplicationGroupsCommand } from '@aws-sdk/client-elasticache';
 import { DescribeLoadBalancersCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { DescribeDBInstancesCommand } from '@aws-sdk/client-rds';
 import { gunzipSync } from 'node:zlib';
-import { automationConfig, countByKind, inspector, sweep, testEngine } from '../harness/engine';
+import { DescribeImagesCommand } from '@aws-sdk/client-ec2';
+import { FaultInjector } from '../harness/faults';
+import { automationConfig, countByKind, devConfig, inspector, sweep, testEngine } from '../harness/engine';
 
 const SCALE = { n8nWorkers: { min: 1, max: 4 }, ollamaWorkers: { min: 1, max: 2, instanceTypes: ['g4dn.xlarge'] } };
 
@@ -26,10 +28,14 @@ describe('scale: n8n queue mode with worker pools, RDS and ElastiCache (moto ove
   this.timeout(180_000);
 
   it('deploys automation + scale: encrypted RDS and ElastiCache in private subnets, worker groups with their templates and target tracking, rules only from the stack; destroy keeps a final snapshot and leaves nothing', async () => {
-    const engine = testEngine();
+    const faults = new FaultInjector();
+    const engine = testEngine({ instrument: faults.instrument });
     const aws = inspector();
     try {
       const result = await engine.deploy(automationConfig({ scale: SCALE }));
+      faults.calls.length = 0;
+      await engine.deploy(automationConfig({ scale: SCALE }));
+      assert.deepEqual(faults.mutatingCalls(), [], 'an unchanged redeploy (internal load balancer, both pools) makes no mutating call');
       const resources = result.state.resources;
       const keyOf = (id: string) => Object.values(resources).find((r) => r.id === id)?.key ?? id;
 
@@ -70,6 +76,10 @@ describe('scale: n8n queue mode with worker pools, RDS and ElastiCache (moto ove
       const ollamaPolicies = (await aws.autoscaling.send(new DescribePoliciesCommand({ AutoScalingGroupName: 'gm-demo-ollama-workers' }))).ScalingPolicies!;
       assert.equal(ollamaPolicies[0]?.TargetTrackingConfiguration?.PredefinedMetricSpecification?.PredefinedMetricType, 'ALBRequestCountPerTarget');
 
+      const ollamaImage = (await aws.ec2.send(new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: resources['launch-template-ollama-worker']!.id!, Versions: ['$Latest'] }))).LaunchTemplateVersions![0]!.LaunchTemplateData!.ImageId!;
+      const imageName = (await aws.ec2.send(new DescribeImagesCommand({ ImageIds: [ollamaImage] }))).Images?.[0]?.Name ?? '';
+      assert.match(imageName, /Deep Learning/i, 'GPU workers on a CPU stack boot a Deep Learning AMI (NVIDIA driver), not the instance\'s image');
+
       const lb = (await aws.elbv2.send(new DescribeLoadBalancersCommand({ Names: ['gm-demo-int'] }))).LoadBalancers![0]!;
       assert.equal(lb.Scheme, 'internal');
 
@@ -93,6 +103,42 @@ describe('scale: n8n queue mode with worker pools, RDS and ElastiCache (moto ove
       assert.ok(snapshots.some((s) => s.DBInstanceIdentifier === 'gm-demo-db' && /final/.test(s.DBSnapshotIdentifier ?? '')), 'a final snapshot is kept');
       const left = (await sweep()).filter((r) => r.kind !== 'efs' && r.kind !== 'ssm-parameter');
       assert.deepEqual(left, []);
+    } finally {
+      aws.destroy();
+      engine.dispose();
+    }
+  });
+
+  it('pauses every pool to 0 and stops RDS, resumes them to their min, redeploys with no mutating call, and destroy --delete-data takes no final snapshot and leaves nothing', async () => {
+    const faults = new FaultInjector();
+    const engine = testEngine({ instrument: faults.instrument });
+    const aws = inspector();
+    const config = devConfig({ scale: { n8nWorkers: { min: 2, max: 3 } } });
+    const groupSizes = async () => Object.fromEntries(((await aws.autoscaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['gm-demo', 'gm-demo-n8n-workers'] }))).AutoScalingGroups ?? [])
+      .map((g) => [g.AutoScalingGroupName, `${g.MinSize}/${g.DesiredCapacity}/${g.Instances?.length ?? 0}`]));
+    const dbStatus = async () => (await aws.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'gm-demo-db' }))).DBInstances![0]!.DBInstanceStatus;
+    try {
+      await engine.deploy(config);
+      assert.deepEqual(await groupSizes(), { 'gm-demo': '1/1/1', 'gm-demo-n8n-workers': '2/2/2' });
+
+      faults.calls.length = 0;
+      await engine.deploy(config);
+      assert.deepEqual(faults.mutatingCalls(), [], 'an unchanged scaled stack redeploys without a mutating call');
+
+      const paused = await engine.pause('demo');
+      assert.equal(paused.terminated.length, 3, 'the instance and both workers are terminated');
+      assert.deepEqual(await groupSizes(), { 'gm-demo': '0/0/0', 'gm-demo-n8n-workers': '0/0/0' });
+      assert.equal(await dbStatus(), 'stopped');
+
+      await engine.resume('demo');
+      assert.deepEqual(await groupSizes(), { 'gm-demo': '1/1/1', 'gm-demo-n8n-workers': '2/2/2' });
+      assert.equal(await dbStatus(), 'available');
+
+      await engine.destroy('demo', { deleteData: true, finalBackup: false });
+      const { DescribeDBSnapshotsCommand } = await import('@aws-sdk/client-rds');
+      const snapshots = (await aws.rds.send(new DescribeDBSnapshotsCommand({}))).DBSnapshots ?? [];
+      assert.deepEqual(snapshots.filter((s) => s.DBInstanceIdentifier === 'gm-demo-db' && s.SnapshotType === 'manual'), [], 'no final snapshot when the data is deleted');
+      assert.deepEqual(await sweep(), []);
     } finally {
       aws.destroy();
       engine.dispose();

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { awsErrorCode, isNotFound } from '../aws/classify';
 import type { AwsClients } from '../aws/clients';
 import { CLOUDFRONT_ORIGIN_PREFIX_LIST, EFS_PORT, HTTPS_PORT, PROXY_PORT } from '../resources/security-groups';
+import { CACHE_PORT, DATABASE_PORT, OLLAMA_PORT } from '../scale/names';
 import { loadBalancerCidr, usesCloudFront, type StackConfig } from '../stack/config';
 import { isLoadBalanced } from '../tiers';
 import { sleep } from '../wait';
@@ -30,7 +31,7 @@ export interface LiveRule extends IngressRule {
   groupId: string;
 }
 
-const GROUP_KEYS = ['sg-alb', 'sg-instance', 'sg-efs'] as const;
+const GROUP_KEYS = ['sg-alb', 'sg-instance', 'sg-efs', 'sg-workers', 'sg-database', 'sg-queue', 'sg-internal-alb'] as const;
 type GroupKey = (typeof GROUP_KEYS)[number];
 
 /** The stack's groups, by journal key, as the expectation needs them. */
@@ -38,6 +39,10 @@ export interface GroupIds {
   'sg-alb'?: string;
   'sg-instance'?: string;
   'sg-efs'?: string;
+  'sg-workers'?: string;
+  'sg-database'?: string;
+  'sg-queue'?: string;
+  'sg-internal-alb'?: string;
 }
 
 const tcp = (port: number, source: RuleSource): IngressRule => ({ protocol: 'tcp', fromPort: port, toPort: port, source });
@@ -61,9 +66,28 @@ export function expectedIngress(config: StackConfig, key: GroupKey, ids: GroupId
       const ports = config.certificateArn ? [PROXY_PORT, HTTPS_PORT] : [PROXY_PORT];
       return ports.map((port) => tcp(port, { type: 'cidr', value: loadBalancerCidr(config) ?? '0.0.0.0/0' }));
     }
-    case 'sg-efs':
-      return ids['sg-instance'] ? [tcp(EFS_PORT, { type: 'group', value: ids['sg-instance'] })] : undefined;
+    case 'sg-efs': {
+      if (!ids['sg-instance']) return undefined;
+      const workers = config.scale && ids['sg-workers'] ? [tcp(EFS_PORT, { type: 'group', value: ids['sg-workers'] })] : [];
+      return [tcp(EFS_PORT, { type: 'group', value: ids['sg-instance'] }), ...workers];
+    }
+    // Scale (resources/scale-security-groups.ts): the workers take only Ollama from the internal load balancer.
+    case 'sg-workers':
+      if (!config.scale?.ollamaWorkers) return [];
+      return ids['sg-internal-alb'] ? [tcp(OLLAMA_PORT, { type: 'group', value: ids['sg-internal-alb'] })] : undefined;
+    case 'sg-database':
+      return fromStack(DATABASE_PORT, ids);
+    case 'sg-queue':
+      return fromStack(CACHE_PORT, ids);
+    case 'sg-internal-alb':
+      return fromStack(OLLAMA_PORT, ids);
   }
+}
+
+/** One port from the instance and from the worker pools; undefined until both groups exist. */
+function fromStack(port: number, ids: GroupIds): IngressRule[] | undefined {
+  if (!ids['sg-instance'] || !ids['sg-workers']) return undefined;
+  return [tcp(port, { type: 'group', value: ids['sg-instance'] }), tcp(port, { type: 'group', value: ids['sg-workers'] })];
 }
 
 export function ruleKey(rule: IngressRule): string {

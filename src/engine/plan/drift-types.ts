@@ -52,6 +52,7 @@ export interface RepairContext {
 /** People's names for journal keys (never the key alone in a sentence). */
 const LABELS: Readonly<Record<string, string>> = {
   'sg-instance': 'instance security group', 'sg-alb': 'load balancer security group', 'sg-efs': 'file system security group',
+  'sg-workers': 'worker pools security group', 'sg-database': 'database security group', 'sg-queue': 'queue security group', 'sg-internal-alb': 'internal load balancer security group',
   alb: 'load balancer', 'target-group': 'target group', 'listener-http': 'HTTP listener', 'listener-https': 'HTTPS listener',
   'listener-rule-origin': 'origin-header listener rule', cloudfront: 'CloudFront distribution', 'auto-scaling-group': 'Auto Scaling group',
   'launch-template': 'launch template', vpc: 'VPC', igw: 'internet gateway', 'route-table': 'route table', efs: 'EFS file system',

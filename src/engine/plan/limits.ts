@@ -1,9 +1,12 @@
 import type { PlanFacts } from '../context';
 import { invalidInput } from '../errors';
+import type { ScaleWiring } from '../bootstrap/input';
 import { renderUserData } from '../bootstrap/userdata';
 import { distributionComment } from '../resources/cloudfront';
 import { loadBalancerName, targetGroupName } from '../resources/load-balancer';
 import { publicUrlFrom } from '../resources/public-url';
+import { scaleWiringFrom } from '../resources/scale-wiring-from';
+import { previewScaleWiring } from '../bootstrap/preview';
 import { stackSecrets } from '../resources/secrets';
 import { usesCloudFront, type StackConfig } from '../stack/config';
 import { isGpuTier, isLoadBalanced } from '../tiers';
@@ -70,5 +73,12 @@ export function checkPlanLimits(config: StackConfig, facts: Pick<PlanFacts, 'os'
     fileSystemId: efs?.status === 'created' && efs.id ? efs.id : PLACEHOLDER_FILE_SYSTEM,
     publicUrl: (state ? publicUrlFrom(config, state.resources) : undefined) ?? longestPublicUrl(config),
     os: facts.os ?? config.os ?? 'al2023', architecture: facts.architecture, gpu: isGpuTier(config.tier),
+    // Queue mode adds its settings: checked with endpoints as long as AWS's when none is recorded yet.
+    ...scaleInput(config, state),
   });
+}
+
+function scaleInput(config: StackConfig, state: StackState | undefined): { scale?: ScaleWiring } {
+  const scale = (state ? scaleWiringFrom(config, state) : undefined) ?? previewScaleWiring(config);
+  return scale ? { scale } : {};
 }

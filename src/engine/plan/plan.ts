@@ -249,6 +249,10 @@ export async function planDeploy(clients: AwsClients, config: StackConfig, state
     zones: config.network.mode === 'new' ? ordered.slice(0, 2) : zones, existingSubnets: existingSubnets.length > 0 ? existingSubnets : undefined,
     loadBalancerSubnets,
   };
+  if (config.scale) {
+    const images = await checked(() => (import('./worker-images')).then((m) => m.workerImages(clients, config, state, facts, isGpuTier(config.tier))), config.profile);
+    if (images) facts.workerImages = images;
+  }
   const groupZones = facts.existingSubnets ? [...new Set(facts.existingSubnets.map((s) => s.zone))] : facts.zones;
   facts.instanceTypes = await checked(() => groupInstanceTypes(clients, config, groupZones), config.profile);
   const live = adoptedStackId ? undefined : await checkInstance(clients, config, state, facts);

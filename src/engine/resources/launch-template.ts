@@ -108,9 +108,10 @@ export async function ensureLaunchTemplate(ctx: StepContext, inputs: TemplateInp
 
 /** One template (the stack's, or a worker pool's) at a version holding exactly `data`. */
 export async function ensureTemplateVersion(
-  ctx: StepContext, spec: { key: string; name: string; data: RequestLaunchTemplateData; script: string },
+  ctx: StepContext, spec: { key: string; name: string; data: RequestLaunchTemplateData; script: string; attrs?: Record<string, string> },
 ): Promise<{ ref: TemplateRef; outcome: 'created' | 'reused' | 'done'; detail: string }> {
   const { key, name, data, script } = spec;
+  const extra = spec.attrs ?? {};
   const bootstrap = { script, payloadBase64: data.UserData ?? '' };
   const print = fingerprint(data);
   const description = `GeuseMaker stack ${ctx.stack}, fingerprint ${print}`;
@@ -128,7 +129,7 @@ export async function ensureTemplateVersion(
   });
   const latest = found.attrs?.latestVersion ?? '1';
   if (outcome === 'created' || (await versionFingerprint(ctx, found.id, latest)) === print) {
-    await ctx.journal.created(key, 'launch-template', found.id, { version: latest, fingerprint: print });
+    await ctx.journal.created(key, 'launch-template', found.id, { version: latest, fingerprint: print, ...extra });
     return { ref: { id: found.id, version: latest, bootstrap }, outcome, detail: `${found.id} version ${latest}` };
   }
   const token = `gm-${ctx.stack}-lt-${print}`;
@@ -143,7 +144,7 @@ export async function ensureTemplateVersion(
       return hit?.VersionNumber !== undefined ? String(hit.VersionNumber) : undefined;
     },
   });
-  await ctx.journal.created(key, 'launch-template', found.id, { version, fingerprint: print });
+  await ctx.journal.created(key, 'launch-template', found.id, { version, fingerprint: print, ...extra });
   return { ref: { id: found.id, version, bootstrap }, outcome: 'done', detail: `${found.id} version ${version} (settings changed since version ${latest})` };
 }
 

@@ -49,31 +49,33 @@ const GPU_FAMILIES = /^(g\d|p\d)/;
 export async function ensureWorkerTemplate(ctx: StepContext, pool: WorkerPoolName, inputs: WorkerTemplateInputs): Promise<{ ref: TemplateRef; outcome: 'created' | 'reused' | 'done'; detail: string }> {
   const settings = poolSettings(ctx, pool);
   const firstType = settings.instanceTypes[0]!;
-  const gpu = GPU_FAMILIES.test(firstType);
+  // The pool's own image when the instance's does not fit its types (plan/worker-images.ts).
+  const image = ctx.facts.workerImages?.[pool];
+  const gpu = image?.gpu ?? GPU_FAMILIES.test(firstType);
   const { renderWorkerUserData } = await import('../bootstrap/worker-userdata');
   const userData = renderWorkerUserData({
     config: ctx.config, region: ctx.clients.region, fileSystemId: inputs.fileSystemId, pool, scale: inputs.scale,
     // A Wait node's resume URL is built on the worker from the stack's public URL.
     ...withPublicUrl(publicUrlFrom(ctx.config, ctx.journal.state.resources)),
-    os: ctx.facts.os ?? 'al2023', architecture: architectureOf(firstType), gpu,
+    os: image?.os ?? ctx.facts.os ?? 'al2023', architecture: architectureOf(firstType), gpu,
   }, { images: ctx.facts.images });
   const name = scaleNames.workerTemplate(ctx.stack, pool);
   const data: RequestLaunchTemplateData = {
-    ImageId: ctx.facts.amiId,
+    ImageId: image?.amiId ?? ctx.facts.amiId,
     InstanceType: firstType as RequestLaunchTemplateData['InstanceType'],
     IamInstanceProfile: { Name: inputs.profileName },
     // A public address reaches AWS and the image registries without a NAT gateway; no inbound rule opens it.
     NetworkInterfaces: [{ DeviceIndex: 0, Groups: [inputs.groupId], AssociatePublicIpAddress: true, DeleteOnTermination: true }],
     MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled', HttpPutResponseHopLimit: 1 },
     Monitoring: { Enabled: true },
-    BlockDeviceMappings: [{ DeviceName: ctx.facts.rootDeviceName, Ebs: { VolumeSize: gpu ? 100 : 30, VolumeType: 'gp3', Encrypted: true, DeleteOnTermination: true } }],
+    BlockDeviceMappings: [{ DeviceName: image?.rootDeviceName ?? ctx.facts.rootDeviceName, Ebs: { VolumeSize: Math.max(gpu ? 100 : 30, image?.rootSnapshotGb ?? 0), VolumeType: 'gp3', Encrypted: true, DeleteOnTermination: true } }],
     UserData: userData.payload.toString('base64'),
     TagSpecifications: [
       ...tagSpec(ctx, 'instance', `${pool}-worker`, `gm-${ctx.stack}-${pool}-worker`),
       ...tagSpec(ctx, 'volume', `${pool}-worker-root`, `gm-${ctx.stack}-${pool}-worker-root`),
     ],
   };
-  return ensureTemplateVersion(ctx, { key: SCALE_KEYS.workerTemplate(pool), name, data, script: userData.script });
+  return ensureTemplateVersion(ctx, { key: SCALE_KEYS.workerTemplate(pool), name, data, script: userData.script, attrs: { amiId: data.ImageId ?? '' } });
 }
 
 /** What a pool's group is made of. */

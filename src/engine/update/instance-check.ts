@@ -9,6 +9,7 @@ import { renderUserDataScript } from '../bootstrap/userdata';
 import type { PlanFacts } from '../context';
 import { LIVE_INSTANCE_STATES } from '../live';
 import { publicUrlFrom } from '../resources/public-url';
+import { scaleWiringFrom } from '../resources/scale-wiring-from';
 import { architectureOf, type StackConfig } from '../stack/config';
 import { isGpuTier } from '../tiers';
 import type { StackState } from '../state/schema';
@@ -97,9 +98,11 @@ export function expectedScript(config: StackConfig, state: StackState, facts: Pl
   if (!fileSystemId) return undefined;
   const resources = Object.fromEntries(Object.entries(state.resources).filter(([, record]) => record.kind !== 'instance'));
   try {
+    const scale = scaleWiringFrom(config, state);
     return renderUserDataScript({
       config, region: config.region, fileSystemId, publicUrl: publicUrlFrom(config, resources),
       os: config.os ?? facts.os ?? 'al2023', architecture: architectureOf(config.instanceType), gpu: isGpuTier(config.tier),
+      ...(scale ? { scale } : {}),
     }, { images: facts.images });
   } catch {
     return undefined;

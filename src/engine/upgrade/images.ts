@@ -1,5 +1,6 @@
 import { composeServices, imageTag, type ComposeServiceName } from '../bootstrap/compose';
 import { publicUrlFrom } from '../resources/public-url';
+import { scaleWiringFrom } from '../resources/scale-wiring-from';
 import { architectureOf, type StackConfig } from '../stack/config';
 import type { StackState } from '../state/schema';
 import { isGpuTier } from '../tiers';
@@ -16,6 +17,8 @@ export function renderedServices(config: StackConfig, resources: StackState['res
   return composeServices({
     config, region: config.region, fileSystemId: '', os: config.os ?? 'al2023', architecture: architectureOf(config.instanceType),
     gpu: isGpuTier(config.tier), publicUrl: publicUrlFrom(config, resources),
+    // Queue mode changes which containers run on the instance (Valkey for queue: instance; PostgreSQL leaves after the switch).
+    ...withScale(config, resources),
   });
 }
 
@@ -32,4 +35,9 @@ export function imageChanges(from: Readonly<Record<string, string>>, to: Readonl
 export function describeImageChange(change: ImageChange): string {
   const sameRepo = change.from.slice(0, change.from.lastIndexOf(':')) === change.to.slice(0, change.to.lastIndexOf(':'));
   return sameRepo ? `${change.service} ${imageTag(change.from)} → ${imageTag(change.to)}` : `${change.service} ${change.from} → ${change.to}`;
+}
+
+function withScale(config: StackConfig, resources: StackState['resources']) {
+  const scale = scaleWiringFrom(config, { config, resources });
+  return scale ? { scale } : {};
 }

@@ -143,7 +143,7 @@ export async function readStatus(s: Session, name: string, signal?: AbortSignal)
   const live = await s.engine.liveStatus(name);
   const running = live.instanceState === 'running';
   const [health, cost, secrets, workers] = await Promise.all([
-    running ? s.engine.health(name, { signal }).catch((error: unknown) => failedRound(error, signal)) : Promise.resolve(undefined),
+    running ? s.engine.health(name, { signal, pools: false }).catch((error: unknown) => failedRound(error, signal)) : Promise.resolve(undefined),
     s.engine.hourlyCost(name, { running, market: live.compute?.market, instanceType: live.compute?.instanceType }),
     dueSecrets(s, state, signal),
     workerPools(s, state, signal),

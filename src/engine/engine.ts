@@ -267,7 +267,12 @@ export class Engine {
     await options.beforeApply?.(plan);
     // Moving PostgreSQL into RDS stops n8n and copies its data: a backup of the file system comes first.
     if (existing && (await import('./scale/migrate-needed')).migrationNeeded(existing, config)) {
-      await this.backupBeforeRisk(config.name, 'before moving PostgreSQL into RDS', options);
+      // The move runs on the instance: a paused stack is refused before anything is backed up or created.
+      if (existing.resources.instance?.status !== 'created') {
+        throw refused('MIGRATION_FAILED', `Stack ${config.name}'s PostgreSQL data is on its file system, but no instance runs to move it into RDS (the stack is paused); nothing was changed.`,
+          `Resume the stack first (\`geusemaker resume ${config.name}\`), then deploy the scale change again.`);
+      }
+      await this.backupBeforeRisk(config.name, 'before moving PostgreSQL into RDS', options, 'Then deploy again: the move into RDS starts only after this backup.');
     }
     const runner = ssmServices(clients, this.options.ssm).runner;
     const result = await applyDeploy({ clients, store: this.store, plan, existing, timing: this.timing, signal: options.signal, onProgress: options.onProgress ?? silentProgress, runner });
@@ -304,7 +309,7 @@ export class Engine {
    * off gets none, said as progress; a rollback is often what mends a broken instance, so a failing flush does not
    * stop it (the backup is taken without it, and says so).
    */
-  private async backupBeforeRisk(name: string, reason: string, options: OperationOptions): Promise<TakenBackup | undefined> {
+  private async backupBeforeRisk(name: string, reason: string, options: OperationOptions, withoutIt = `To go ahead without it: \`geusemaker rollback ${name} --skip-backup\`.`): Promise<TakenBackup | undefined> {
     const state = await this.requireState(name);
     if (!state.config.backup.enabled || state.resources[BACKUP_KEYS.vault]?.status !== 'created') {
       options.onProgress?.({ type: 'note', message: `No backup is taken ${reason}: backups are off for stack ${name} (backup.enabled).` });
@@ -322,7 +327,7 @@ export class Engine {
       throw new GeuseError({
         code: classified.code, kind: classified.kind, operation: classified.operation,
         message: `The backup taken ${reason} failed, so nothing was changed: ${classified.message}`,
-        nextStep: `${classified.nextStep} To go ahead without it: \`geusemaker rollback ${name} --skip-backup\`.`,
+        nextStep: `${classified.nextStep} ${withoutIt}`,
       });
     }
   }
@@ -482,15 +487,19 @@ export class Engine {
     }
   }
 
-  /** One health round over SSM Run Command, with each service's history (consecutive failures, severity). */
-  async health(name: string, options: { signal?: AbortSignal } = {}): Promise<StackHealth> {
+  /**
+   * One health round over SSM Run Command, with each service's history (consecutive failures, severity), and a
+   * scaled stack's worker pools from EC2 Auto Scaling unless `pools: false` (a caller that shows them apart).
+   */
+  async health(name: string, options: { signal?: AbortSignal; pools?: boolean } = {}): Promise<StackHealth> {
     const state = await this.currentState(name, options.signal);
     let tracker = this.trackers.get(name);
     if (!tracker) {
       tracker = new HealthTracker();
       this.trackers.set(name, tracker);
     }
-    return checkStackHealth(this.ssmOf(state), tracker, state, { signal: options.signal });
+    const clients = options.pools === false ? undefined : this.clients(state.region, state.config.profile);
+    return checkStackHealth(this.ssmOf(state), tracker, state, { signal: options.signal, clients });
   }
 
   /** The next piece of a container's or the bootstrap's log after the cursor. */

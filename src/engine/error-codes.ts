@@ -23,6 +23,7 @@ export const ERROR_CODES = {
   // changing a running stack (update/)
   UPDATE_NOT_CONFIRMED: 'an in-place update ran on the instance but did not confirm it finished',
   NETWORK_CHANGE_REFUSED: 'a running stack is not moved to another network in place',
+  DATABASE_CHANGE_REFUSED: 'n8n\'s data is in RDS: a change that removes scale or sets scale.database to instance is refused (moving the data back is not automated)',
   NO_HISTORY_VERSION: 'the history has no such applied version',
   NOTHING_TO_ROLL_BACK: 'the stack has no earlier applied version',
   // backups and restore (backup/)

@@ -10,6 +10,7 @@ export { endpointUrlSchema, explainEndpoint, resolveEndpoint } from './aws/endpo
 export type { ResolvedEndpoint } from './aws/endpoint';
 export { listAwsProfiles } from './aws/profiles';
 export { instanceFiles, previewOs } from './bootstrap/preview';
+export { scaleWiringFrom } from './resources/scale-wiring-from';
 export type { BootstrapStatus } from './bootstrap/status';
 export type { EngineTiming } from './context';
 export { bundledPlacements } from './cost/bundled-placements';

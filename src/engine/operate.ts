@@ -1,8 +1,10 @@
 import type { AwsClients } from './aws/clients';
-import { refused } from './errors';
+import { refused, type GeuseError } from './errors';
 import { servicesOf, type CatalogueService } from './health/catalogue';
 import { checkPublicUrl } from './health/end-to-end';
 import { checkOnInstance, type InstanceHealth } from './health/on-instance';
+import { readPoolsRound } from './health/pool-round';
+import type { PoolHealth } from './health/pools';
 import { HealthTracker } from './health/tracker';
 import type { ServiceCheck, ServiceHealth } from './health/types';
 import { SsmAgentDirectory, type AgentDirectory } from './ssm/agents';
@@ -51,22 +53,35 @@ export interface StackHealth extends Omit<InstanceHealth, 'checks'> {
   services: ServiceHealth[];
   /** The same services checked end to end through the public URL, when the stack has one. */
   publicChecks?: ServiceCheck[];
+  /**
+   * A scaled stack's worker pools as EC2 Auto Scaling says now (desired, in service, unhealthy; degraded when an
+   * instance is unhealthy or fewer are in service than desired). Absent for a stack without pools, and when the
+   * round was asked without them; empty when Auto Scaling could not be read (poolsUnknownBecause says why).
+   */
+  pools?: PoolHealth[];
+  /** Why the pools are unknown this round; the services' round stands. */
+  poolsUnknownBecause?: GeuseError;
 }
 
 /**
  * One health round for a stack, folded into the stack's history (1 failure warns, 3 in a row are critical).
  * On the instance over SSM always; through the public URL too when there is one. That check goes without the
  * proxy login: the URL is plain HTTP, so polling must not send the password every round; services behind the
- * login come back "unknown" there and their on-instance result stands.
+ * login come back "unknown" there and their on-instance result stands. Given `clients`, a scaled stack's worker
+ * pools are read beside them (one DescribeAutoScalingGroups); a failed read marks only the pools unknown.
  */
-export async function checkStackHealth(ssm: SsmServices, tracker: HealthTracker, state: StackState, options: { signal?: AbortSignal } = {}): Promise<StackHealth> {
+export async function checkStackHealth(ssm: SsmServices, tracker: HealthTracker, state: StackState, options: { signal?: AbortSignal; clients?: AwsClients } = {}): Promise<StackHealth> {
   const services = servicesOf(state.config);
   const publicUrl = publicUrlOf(state);
-  const [result, publicChecks] = await Promise.all([
+  const [result, publicChecks, pools] = await Promise.all([
     checkOnInstance({ runner: ssm.runner, agents: ssm.agents }, instanceIdOf(state), services, { signal: options.signal }),
     publicUrl ? checkPublicUrl(publicUrl, services, { signal: options.signal }) : Promise.resolve(undefined),
+    options.clients ? readPoolsRound(options.clients, state, options.signal) : Promise.resolve(undefined),
   ]);
-  return { agent: result.agent, bootstrap: result.bootstrap, disks: result.disks, services: tracker.update(result.checks), publicChecks };
+  return {
+    agent: result.agent, bootstrap: result.bootstrap, disks: result.disks, services: tracker.update(result.checks), publicChecks,
+    ...(pools ? { pools: pools.pools } : {}), ...(pools?.unknownBecause ? { poolsUnknownBecause: pools.unknownBecause } : {}),
+  };
 }
 
 export function stackLogs(ssm: SsmServices, state: StackState, cursor: LogCursor, signal?: AbortSignal): Promise<LogChunk> {

@@ -80,6 +80,8 @@ export const healthSnapshotSchema = z.strictObject({
   disks: z.array(diskRowSchema).max(4).default([]),
   /** A scaled stack's worker pools as Auto Scaling said at the last round; absent for a stack without pools. */
   pools: z.array(poolRowSchema).max(2).optional(),
+  /** Why the pools are unknown this round (EC2 Auto Scaling could not be read); the services' round stands. */
+  poolsNote: text(2000).optional(),
   /** Why every service is unknown (e.g. the SSM agent is not online yet). */
   note: text(2000).optional(),
   /** The round failed as a whole (AWS unreachable, stack gone): what happened and what to do. */

@@ -39,7 +39,8 @@ export async function stackHealthView(engine: Engine, name: string, config: Stac
   const gap = knownGap('health');
   if (gap) return { ...view, ...allUnknown(config, gap) };
   try {
-    const health = await engine.health(name, { signal });
+    // The tree's Workers section reads the pools itself (on expand and Refresh, not on every tick).
+    const health = await engine.health(name, { signal, pools: false });
     noteGap('health', health.services.find((s) => s.unknownBecause)?.unknownBecause);
     for (const service of health.services) {
       view.services[service.service] = { status: service.status, latencyMs: service.latencyMs, lastError: service.lastError, severity: service.severity };

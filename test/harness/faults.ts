@@ -152,3 +152,12 @@ async function withFault(stateDir: string, rule: FaultRule, maxAttempts: number,
   assert.equal(faults.failures.length, 1, `the fault on ${rule.operation} fired once (${ended})`);
   return error instanceof GeuseError ? { error } : {};
 }
+
+/** Every mutating call a dev destroy with --delete-data makes (destroy-faults.test.ts checks its own copy against a clean destroy). */
+export const DEV_DESTROY_CALLS = [
+  'autoscaling:DeleteAutoScalingGroup', 'ec2:DeleteLaunchTemplate', 'efs:DeleteMountTarget', 'efs:DeleteFileSystem', 'ec2:RevokeSecurityGroupIngress', 'ec2:DeleteSecurityGroup',
+  'ec2:DetachInternetGateway', 'ec2:DeleteInternetGateway', 'ec2:DisassociateRouteTable', 'ec2:DeleteRouteTable',
+  'ec2:DeleteSubnet', 'ec2:DeleteVpc', 'iam:RemoveRoleFromInstanceProfile', 'iam:DeleteInstanceProfile',
+  'iam:DetachRolePolicy', 'iam:DeleteRolePolicy', 'iam:DeleteRole', 'ssm:DeleteParameters',
+  'backup:DeleteBackupPlan', 'backup:DeleteBackupVault',
+];

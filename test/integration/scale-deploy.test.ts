@@ -134,10 +134,42 @@ describe('scale: n8n queue mode with worker pools, RDS and ElastiCache (moto ove
       assert.deepEqual(await groupSizes(), { 'gm-demo': '1/1/1', 'gm-demo-n8n-workers': '2/2/2' });
       assert.equal(await dbStatus(), 'available');
 
+      // A new worker template version (another first type) replaces the running workers with a rolling refresh.
+      const changed = await engine.deploy(devConfig({ scale: { n8nWorkers: { min: 2, max: 3, instanceTypes: ['m7i.large', 'c7i.large'] } } }));
+      assert.match(changed.state.resources['worker-group-n8n']?.attrs.instanceTypes ?? '', /^m7i\.large,c7i\.large$/);
+      const { DescribeInstanceRefreshesCommand } = await import('@aws-sdk/client-auto-scaling');
+      const refreshes = (await aws.autoscaling.send(new DescribeInstanceRefreshesCommand({ AutoScalingGroupName: 'gm-demo-n8n-workers' }))).InstanceRefreshes ?? [];
+      assert.equal(refreshes.length, 1, 'one rolling refresh of the workers');
+      assert.equal(refreshes[0]?.Preferences?.MinHealthyPercentage, 50);
+
       await engine.destroy('demo', { deleteData: true, finalBackup: false });
       const { DescribeDBSnapshotsCommand } = await import('@aws-sdk/client-rds');
       const snapshots = (await aws.rds.send(new DescribeDBSnapshotsCommand({}))).DBSnapshots ?? [];
       assert.deepEqual(snapshots.filter((s) => s.DBInstanceIdentifier === 'gm-demo-db' && s.SnapshotType === 'manual'), [], 'no final snapshot when the data is deleted');
+      assert.deepEqual(await sweep(), []);
+    } finally {
+      aws.destroy();
+      engine.dispose();
+    }
+  });
+
+  it('database and queue on the instance: no RDS or ElastiCache; the instance admits 5432 and 6379 from the workers alone, and a redeploy keeps them with no call', async () => {
+    const faults = new FaultInjector();
+    const engine = testEngine({ instrument: faults.instrument });
+    const aws = inspector();
+    const config = devConfig({ scale: { database: 'instance', queue: 'instance' } });
+    try {
+      const { state } = await engine.deploy(config);
+      const keyOf = (id: string) => Object.values(state.resources).find((r) => r.id === id)?.key ?? id;
+      const counts = countByKind(await sweep());
+      assert.equal(counts.database, undefined);
+      assert.equal(counts.cache, undefined);
+      const group = (await aws.ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [state.resources['sg-instance']!.id!] }))).SecurityGroups![0]!;
+      assert.deepEqual(rulesOf(group.IpPermissions, keyOf), ['5432 from sg-workers', '6379 from sg-workers']);
+      faults.calls.length = 0;
+      await engine.deploy(config);
+      assert.deepEqual(faults.mutatingCalls(), []);
+      await engine.destroy('demo', { deleteData: true, finalBackup: false });
       assert.deepEqual(await sweep(), []);
     } finally {
       aws.destroy();

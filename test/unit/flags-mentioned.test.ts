@@ -7,8 +7,8 @@ import { sampleConfigYaml } from '../../src/engine/stack/sample';
 
 const ROOT = join(__dirname, '..', '..');
 
-/** Files whose strings are pieces of shell run on the instance (`docker logs --since …`), never shown to the user. */
-const INSTANCE_SHELL = new Set(['src/engine/ssm/logs.ts']);
+/** Files whose strings are pieces of shell run on the instance (`docker logs --since …`, pg_restore's flags), never shown to the user. */
+const INSTANCE_SHELL = new Set(['src/engine/ssm/logs.ts', 'src/engine/scale/migrate-script.ts']);
 
 /** Programs whose own flags our hints and scripts quote (`aws sso login --profile work`, `docker compose --env-file`). */
 const OTHER_TOOLS = ['aws', 'docker', 'curl', 'session-manager-plugin', 'systemctl', 'mount', 'ollama', 'tar', 'gzip', 'sha256sum', 'dnf', 'apt-get', 'pip', 'git'];

@@ -83,6 +83,15 @@ const DESTROY_BEFORE = {
   iam: ['instances', 'launch-template', 'backup-plan'], secrets: ['instances', 'cloudfront', 'load-balancer', 'efs', 'launch-template', 'backup-plan'],
 };
 
+/** Scale (issue 19): the worker groups go with the stack's group, then RDS and ElastiCache, then their subnet groups. */
+const SCALE_DESTROY = {
+  database: ['auto-scaling-group', 'launch-template'], 'db-subnet-group': ['database'],
+  cache: ['auto-scaling-group', 'launch-template'], 'cache-subnet-group': ['cache'],
+  'security-groups': ['database', 'cache'], subnets: ['db-subnet-group', 'cache-subnet-group'], secrets: ['database', 'cache'],
+};
+const DESTROY_WITH_SCALE: Record<string, string[]> = Object.fromEntries([...new Set([...Object.keys(DESTROY_BEFORE), ...Object.keys(SCALE_DESTROY)])]
+  .map((id) => [id, [...((DESTROY_BEFORE as Record<string, string[]>)[id] ?? []), ...((SCALE_DESTROY as Record<string, string[]>)[id] ?? [])]]));
+
 describe('resource kinds: the deploy graph', () => {
   it('builds for every tier, network mode, CloudFront choice and certificate', () => {
     for (const tier of TIERS) {
@@ -94,6 +103,8 @@ describe('resource kinds: the deploy graph', () => {
           for (const certificateArn of tier === 'dev' || withCloudFront ? [undefined] : [undefined, CERT]) {
             const steps = stackSteps({ config: config({ tier, network, cloudFront, certificateArn }) });
             assert.ok(steps.some((s) => s.id === 'instance'), `${tier} ${network.mode} has an instance`);
+            const scaled = stackSteps({ config: config({ tier, network, cloudFront, certificateArn, scale: { ollamaWorkers: {} } }) });
+            assert.ok(scaled.some((s) => s.id === 'worker-group-ollama'), `${tier} ${network.mode} with scale has its pools`);
           }
         }
       }
@@ -117,9 +128,10 @@ describe('resource kinds: the deploy graph', () => {
     assert.equal(stackSteps({ config: config({ tier: 'automation' }) }).find((s) => s.id === 'listeners')?.title, 'Listeners');
   });
 
-  it('every journal key a step writes is owned by one of the stack\'s kinds', () => {
-    for (const tier of TIERS) {
-      const scope = buildScope(config({ tier }));
+  it('every journal key a step writes is owned by one of the stack\'s kinds (with and without scale)', () => {
+    const scales = [undefined, { ollamaWorkers: {} }, { database: 'instance', queue: 'instance' }] as const;
+    for (const [tier, scale] of TIERS.flatMap((one) => scales.map((s) => [one, s] as const))) {
+      const scope = buildScope(config({ tier, ...(scale ? { scale } : {}) }));
       const owned = new Set(kindsOf(scope).flatMap((kind) => kind.journalKeys?.(scope) ?? []));
       for (const { step: one } of kindSteps(scope.config)) {
         for (const key of one.keys) assert.ok(owned.has(key), `${tier}: ${one.id} writes ${key}, owned by no kind`);
@@ -148,7 +160,10 @@ describe('resource kinds: the deploy graph', () => {
   it('derives the journal kinds from the kinds, keeping every name old state files use', () => {
     const before = ['vpc', 'subnet', 'internet-gateway', 'route-table', 'security-group', 'efs', 'mount-target', 'iam-role', 'instance-profile',
       'ssm-parameter', 'instance', 'load-balancer', 'target-group', 'listener', 'listener-rule', 'cloudfront-distribution'];
-    assert.deepEqual([...RESOURCE_KINDS].sort(), [...before, 'launch-template', 'auto-scaling-group', 'sns-topic', 'backup-vault', 'backup-plan', 'budget'].sort());
+    // Scale adds its data services' kinds; worker-pool and internal-load-balancer own journal keys (removals read
+    // them) whose records are launch template, group and load balancer records.
+    const scale = ['db-subnet-group', 'database', 'cache-subnet-group', 'cache', 'internal-load-balancer', 'worker-pool'];
+    assert.deepEqual([...RESOURCE_KINDS].sort(), [...before, 'launch-template', 'auto-scaling-group', 'sns-topic', 'backup-vault', 'backup-plan', 'budget', ...scale].sort());
     assert.deepEqual(JOURNAL_KINDS, RESOURCE_KINDS);
     assert.equal(new Set(KINDS.map((k) => k.kind)).size, KINDS.length, 'one object per kind name');
   });
@@ -158,7 +173,7 @@ describe('resource kinds: the destroy graph', () => {
   const derived = Object.fromEntries(destroyOrder().map((one) => [one.id, one.after]));
 
   it('has the same steps, with the same titles, as before', () => {
-    assert.deepEqual(Object.keys(derived).sort(), Object.keys(DESTROY_BEFORE).sort());
+    assert.deepEqual(Object.keys(derived).sort(), [...new Set([...Object.keys(DESTROY_BEFORE), ...Object.keys(SCALE_DESTROY)])].sort());
     const titles = Object.fromEntries(destroyOrder().map((one) => [one.id, one.title]));
     assert.equal(titles.instances, 'Terminate instances');
     assert.equal(titles.cloudfront, 'CloudFront distribution (disable, wait, delete)');
@@ -170,7 +185,7 @@ describe('resource kinds: the destroy graph', () => {
 
   it('is deploy\'s edges reversed: every order the hand-written graph kept still holds', () => {
     const now = closure(derived);
-    const before = closure(DESTROY_BEFORE);
+    const before = closure(DESTROY_WITH_SCALE);
     for (const [id, deps] of Object.entries(before)) {
       for (const dep of deps) assert.ok(now[id]?.includes(dep), `${dep} still before ${id}`);
     }
@@ -178,7 +193,7 @@ describe('resource kinds: the destroy graph', () => {
 
   it('adds only two orders, both safe on real AWS: route table before the internet gateway, target groups before the VPC', () => {
     const now = closure(derived);
-    const before = closure(DESTROY_BEFORE);
+    const before = closure(DESTROY_WITH_SCALE);
     const added = Object.entries(now).flatMap(([id, deps]) => deps.filter((dep) => !before[id]?.includes(dep)).map((dep) => `${dep} → ${id}`));
     assert.deepEqual(added.sort(), ['route-table → internet-gateway', 'target-groups → vpc']);
   });
@@ -188,7 +203,7 @@ describe('resource kinds: the destroy graph', () => {
     assert.deepEqual(derived.instances, ['auto-scaling-group'], 'the group goes first: it would replace an instance terminated before it');
     assert.deepEqual(derived['launch-template'], ['auto-scaling-group']);
     assert.ok(derived.secrets?.includes('efs'));
-    assert.deepEqual(closure(derived).secrets, ['auto-scaling-group', 'backup-plan', 'cloudfront', 'efs', 'instances', 'launch-template', 'load-balancer', 'mount-targets']);
+    assert.deepEqual(closure(derived).secrets, ['auto-scaling-group', 'backup-plan', 'cache', 'cloudfront', 'database', 'efs', 'instances', 'launch-template', 'load-balancer', 'mount-targets']);
   });
 
   it('deletes dependents first inside a shared step: the profile before its role, interfaces before volumes', () => {

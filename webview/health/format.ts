@@ -1,4 +1,4 @@
-import type { DiskRow, HealthSnapshot, ServiceRow } from '../../src/protocol/health';
+import type { DiskRow, HealthSnapshot, PoolRow, ServiceRow } from '../../src/protocol/health';
 
 /** Words and numbers the health panel shows (pure, no DOM). */
 
@@ -72,4 +72,20 @@ export function diskWords(disk: DiskRow): { term: string; value: string; low: bo
   const usedShare = disk.totalBytes > 0 ? disk.usedBytes / disk.totalBytes : 0;
   const low = disk.totalBytes > 0 && disk.availableBytes / disk.totalBytes < LOW_FREE_SHARE;
   return { term: `Instance root volume (${disk.path})`, value: `${binaryBytes(disk.availableBytes)} free of ${binaryBytes(disk.totalBytes)} (${Math.round(usedShare * 100)}% used)${low ? ', low' : ''}`, low };
+}
+
+const POOL_NAMES: Record<PoolRow['pool'], string> = { n8n: 'n8n workers', ollama: 'Ollama workers' };
+const CONDITION_WORDS: Record<PoolRow['condition'], string> = { ok: 'OK', degraded: 'Degraded', missing: 'Missing', 'not-ours': 'Not ours' };
+
+/**
+ * One worker pool's row in the Workers card: its counts as Auto Scaling gave them, and its verdict with the why.
+ * A pool without a group of its own has no counts to show ("—", not a 0 that looks measured).
+ */
+export function poolWords(row: PoolRow): { name: string; desired: string; inService: string; unhealthy: string; health: string } {
+  const counted = row.condition === 'ok' || row.condition === 'degraded';
+  const count = (value: number) => (counted ? String(value) : '—');
+  return {
+    name: POOL_NAMES[row.pool], desired: count(row.desired), inService: count(row.inService), unhealthy: count(row.unhealthy),
+    health: `${CONDITION_WORDS[row.condition]}: ${row.summary}`,
+  };
 }

@@ -1,11 +1,11 @@
 import { FIX_TITLES, type FixId } from '../../src/protocol/fixes';
-import type { HealthSnapshot, ServiceRow } from '../../src/protocol/health';
+import type { HealthSnapshot, PoolRow, ServiceRow } from '../../src/protocol/health';
 import { button, spinner } from '../components';
 import { el } from '../shared/dom';
 import { errorBanner, noticeLine, panelMain } from '../shared/panel-main';
 import type { Notice } from '../shared/snapshot-panel';
 import { historyChart } from './chart';
-import { agentBlocks, diskWords, latency, summary, timeOfDay, via } from './format';
+import { agentBlocks, diskWords, latency, poolWords, summary, timeOfDay, via } from './format';
 
 export type ServiceAction = 'showLogs' | 'restart' | 'open';
 
@@ -65,6 +65,34 @@ function diskCard(snapshot: HealthSnapshot): HTMLElement[] {
   )];
 }
 
+function poolRow(row: PoolRow): HTMLElement {
+  const words = poolWords(row);
+  return el('tr', { className: `pool severity-${row.severity}` },
+    el('th', { text: words.name, attrs: { scope: 'row', title: `Auto Scaling group ${row.group}` } }),
+    el('td', { className: 'count', text: words.desired }),
+    el('td', { className: 'count', text: words.inService }),
+    el('td', { className: 'count', text: words.unhealthy }),
+    el('td', { className: 'pool-health', text: words.health }),
+  );
+}
+
+/** A scaled stack's worker pools as EC2 Auto Scaling said at the last round; nothing for a stack without pools. */
+function workersCard(snapshot: HealthSnapshot): HTMLElement[] {
+  const pools = snapshot.pools;
+  if (!pools) return [];
+  const worst = pools.some((row) => row.severity === 'critical') ? 'critical' : pools.some((row) => row.severity === 'warning') || snapshot.poolsNote ? 'warning' : 'ok';
+  const card = el('section', { className: `workers severity-${worst}`, attrs: { 'aria-labelledby': 'workers-heading' } },
+    el('h2', { text: 'Workers', attrs: { id: 'workers-heading' } }));
+  if (snapshot.poolsNote) card.append(el('p', { className: 'pools-note', text: snapshot.poolsNote }));
+  if (pools.length > 0) {
+    card.append(el('table', { className: 'pools' },
+      el('thead', {}, el('tr', {}, ...(['Pool', 'Desired', 'In service', 'Unhealthy', 'Health'] as const).map((head, index) => el('th', { text: head, className: index >= 1 && index <= 3 ? 'count' : '', attrs: { scope: 'col' } })))),
+      el('tbody', {}, ...pools.map(poolRow)),
+    ));
+  }
+  return [card];
+}
+
 /** The error's fix buttons and Show Log: Refresh above already retries. */
 function errorFixes(snapshot: HealthSnapshot, view: View): HTMLElement {
   const fixes: (FixId | 'showLog')[] = [...snapshot.errorFixes, 'showLog'];
@@ -95,6 +123,6 @@ export function renderHealth(view: View): HTMLElement {
   if (snapshot.note) main.append(el('p', { className: 'banner note', text: snapshot.note }));
   main.append(noticeLine(view.notice));
   const blocked = agentBlocks(snapshot);
-  main.append(el('div', { className: 'services', attrs: { role: 'list' } }, ...snapshot.services.map((row) => serviceCard(row, view, blocked))), ...diskCard(snapshot));
+  main.append(el('div', { className: 'services', attrs: { role: 'list' } }, ...snapshot.services.map((row) => serviceCard(row, view, blocked))), ...workersCard(snapshot), ...diskCard(snapshot));
   return main;
 }

@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { architectureOf, instanceFiles, invalidInput, isGpuTier, previewOs } from '../../engine';
+import { architectureOf, instanceFiles, invalidInput, isGpuTier, previewOs, scaleWiringFrom } from '../../engine';
 import type { Command } from '../command';
 import { STACK_SETTING_FLAGS } from '../flags';
 
@@ -27,6 +27,8 @@ export const render: Command = {
       gpu: isGpuTier(config.tier),
       // A deployed stack runs its pinned images, not the release's tested set.
       ...(state?.pins ? { images: state.pins.images } : {}),
+      // A deployed scaled stack's endpoints as recorded (before one, placeholders shaped like AWS's).
+      ...withScale(state ? scaleWiringFrom(config, state) : undefined),
     });
     const out = resolve(s.io.cwd, s.args.out);
     await mkdir(out, { recursive: true });
@@ -42,3 +44,7 @@ export const render: Command = {
     ]);
   },
 };
+
+function withScale<T>(scale: T | undefined): { scale?: T } {
+  return scale ? { scale } : {};
+}

@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { GeuseError } from '../errors';
+import { dataInRds } from '../scale/migrate-needed';
+import { SCALE_KEYS, scaleNames } from '../scale/names';
 import type { CommandRunner } from '../ssm/run-command';
+import type { StackState } from '../state/schema';
 import { FLUSH_BEGIN, FLUSH_DIR, FLUSH_END, FLUSH_STEPS, flushScript, type FlushServices, type FlushStep } from './flush-script';
 
 /** One consistent copy the instance wrote onto EFS before the backup. */
@@ -97,6 +100,28 @@ export function describeItem(item: FlushItem): string {
   return item.kind === 'postgres'
     ? `PostgreSQL dump of ${item.name} (${size(item.bytes)}, ${item.file})`
     : `Qdrant snapshot (${size(item.bytes)}, ${item.file})`;
+}
+
+/** What a backup's flush copies on the stack's instance, and what it leaves out and why (for the backup's summary). */
+export interface FlushChoice {
+  services: FlushServices;
+  /** Said with the backup: a database the file system's backup does not hold, and what keeps it instead. */
+  notes: string[];
+}
+
+/**
+ * The databases whose copies the flush makes: PostgreSQL only while n8n's data is in the instance's postgres
+ * container. Once it is in RDS the container is gone from the instance (or holds the data as it was before the move),
+ * so a dump would fail or copy stale rows; RDS backs itself up.
+ */
+export function flushChoice(state: Pick<StackState, 'name' | 'config' | 'resources'>): FlushChoice {
+  const { services } = state.config;
+  if (!services.postgres || !dataInRds(state)) return { services: { postgres: services.postgres, qdrant: services.qdrant }, notes: [] };
+  const database = state.resources[SCALE_KEYS.database]?.id ?? scaleNames.database(state.name);
+  return {
+    services: { postgres: false, qdrant: services.qdrant },
+    notes: [`PostgreSQL is not in this backup: n8n's database is in RDS (${database}), not on the file system. RDS keeps its own automated backups (7 days, restorable to any point in that time), and destroy takes a final snapshot of it unless --delete-data`],
+  };
 }
 
 /** Runs the flush on the instance in service and reads its frame; every failure is BACKUP_FLUSH_FAILED naming the step. */

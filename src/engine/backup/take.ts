@@ -5,7 +5,7 @@ import { silentProgress } from '../progress';
 import { Journal } from '../state/journal';
 import type { StackState } from '../state/schema';
 import type { BackupJob } from './api';
-import { flushOnInstance, type FlushResult } from './flush';
+import { flushChoice, flushOnInstance, type FlushResult } from './flush';
 import { resumePendingJob, startBackupJob, type BackupTarget, type JobWait } from './jobs';
 import { BACKUP_KEYS } from './names';
 import { stackRecoveryPoints } from './points';
@@ -17,8 +17,12 @@ import { backupTarget } from './target';
 type Flush = { flushed: string[]; skipped?: string };
 
 async function flushFirst(host: EngineHost, state: StackState, steps: Steps, options: BackupOptions): Promise<Flush> {
-  const services = { postgres: state.config.services.postgres, qdrant: state.config.services.qdrant };
-  if (!services.postgres && !services.qdrant) return { flushed: [], skipped: 'the stack runs neither PostgreSQL nor Qdrant, so there is nothing to flush' };
+  // n8n's database in RDS: no pg_dump on the instance (said with the backup: RDS keeps its own backups).
+  const { services, notes } = flushChoice(state);
+  for (const note of notes) steps.note(`${note}.`);
+  if (!services.postgres && !services.qdrant) {
+    return { flushed: [], skipped: notes.length > 0 ? `${notes.join('; ')}; the stack runs no Qdrant, so there is nothing to flush` : 'the stack runs neither PostgreSQL nor Qdrant, so there is nothing to flush' };
+  }
   if (state.status === 'paused') return { flushed: [], skipped: 'the stack is paused: no instance runs, so nothing writes to the data and the databases were stopped cleanly' };
   let current: StackState;
   let instanceId: string;
@@ -35,7 +39,7 @@ async function flushFirst(host: EngineHost, state: StackState, steps: Steps, opt
       const done = await flushOnInstance(runner, state.name, instanceId, services, options.signal);
       return { value: done, outcome: 'done', detail: done.flushed.join('; ') };
     });
-    return { flushed: result.flushed };
+    return { flushed: [...result.flushed, ...notes] };
   } catch (error) {
     if (options.ifFlushFails !== 'back-up-anyway' || !(error instanceof GeuseError) || error.code !== 'BACKUP_FLUSH_FAILED') throw error;
     return { flushed: [], skipped: `the flush failed (${error.message}); backed up without it, as the file system is` };

@@ -91,6 +91,8 @@ function scaleGroupSteps(scope: BuildScope): StackStep[] {
       run: async (ctx, use) => {
         const mod = await groups();
         const result = await mod.ensureWorkersSecurityGroup(ctx, use.vpcId, use.internalAlbGroupId);
+        // Database or queue on the instance: its group admits the workers (5432, 6379) once theirs exists.
+        await (await import('../resources/security-groups')).admitWorkersToInstance(ctx, use.instanceGroupId, result.id);
         // The internal load balancer's group admits the workers once both exist (each names the other).
         if (use.internalAlbGroupId) await mod.admitWorkersToInternalAlb(ctx, use.internalAlbGroupId, use.instanceGroupId, result.id);
         return { ...result, provided: [provide(WORKERS, result.id)] };

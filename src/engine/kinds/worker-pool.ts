@@ -36,7 +36,9 @@ function poolSteps(scope: BuildScope, pool: WorkerPoolName): StackStep[] {
       const template = await workers.ensureWorkerTemplate(ctx, pool, { groupId: use.groupId, profileName: use.profileName, fileSystemId: use.fileSystemId, scale: wiring });
       const group = await workers.ensureWorkerGroup(ctx, pool, { template: template.ref, subnets: use.subnets, targetGroupArn: use.targetGroupArn, loadBalancerArn: use.ollama?.arn });
       const outcome = template.outcome === 'created' || group.outcome === 'created' ? 'created' : template.outcome === 'done' || group.outcome === 'done' ? 'done' : 'reused';
-      return { outcome, detail: `${group.detail}; template ${template.detail}` };
+      // Running workers on an older version are replaced; a new group launches on the new one anyway.
+      const refresh = template.outcome === 'done' && group.outcome !== 'created' ? `; ${await (await import('../resources/worker-refresh')).refreshWorkers(ctx, group.name)}` : '';
+      return { outcome, detail: `${group.detail}; template ${template.detail}${refresh}` };
     },
   })];
 }

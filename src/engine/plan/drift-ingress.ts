@@ -58,8 +58,11 @@ export function expectedIngress(config: StackConfig, key: GroupKey, ids: GroupId
   switch (key) {
     case 'sg-instance': {
       // Load-balanced tiers: port 80 only from the load balancer's group; dev: only from the CIDR in cidr mode.
-      if (isLoadBalanced(config.tier)) return ids['sg-alb'] ? [tcp(PROXY_PORT, { type: 'group', value: ids['sg-alb'] })] : undefined;
-      return config.access.mode === 'cidr' ? [tcp(PROXY_PORT, { type: 'cidr', value: config.access.cidr })] : [];
+      const workers = ids['sg-workers'] && config.scale
+        ? [...(config.scale.database === 'instance' ? [DATABASE_PORT] : []), ...(config.scale.queue === 'instance' ? [CACHE_PORT] : [])].map((port) => tcp(port, { type: 'group', value: ids['sg-workers']! }))
+        : [];
+      if (isLoadBalanced(config.tier)) return ids['sg-alb'] ? [tcp(PROXY_PORT, { type: 'group', value: ids['sg-alb'] }), ...workers] : undefined;
+      return [...(config.access.mode === 'cidr' ? [tcp(PROXY_PORT, { type: 'cidr', value: config.access.cidr })] : []), ...workers];
     }
     case 'sg-alb': {
       if (usesCloudFront(config) && cloudFrontPrefixList) return [tcp(PROXY_PORT, { type: 'prefix-list', value: cloudFrontPrefixList })];

@@ -366,6 +366,8 @@ const UPDATED_BY: Record<string, readonly string[]> = {
   replace: ['launch-template', 'instance'],
   group: ['instance'],
   notices: ['notify-topic', 'group-notifications'],
+  // Queue mode changes the instance's bootstrap (pushed in place) and the pools' templates and groups.
+  scale: ['launch-template', 'worker-group-n8n', 'worker-group-ollama'],
 };
 
 /**
@@ -387,7 +389,7 @@ function diffItems(items: PlanItem[], state: StackState, config: StackConfig, fa
     if (replace.length > 0) {
       update.action = 'replace';
       update.note = `${replace.map((d) => d.text).join('; ')}: an instance refresh replaces ${state.resources.instance?.id ?? 'the instance'}`;
-    } else if (instance.some((d) => d.how === 'in-place') || probe.settings.some((c) => c.effect === 'services' || c.effect === 'front')) {
+    } else if (instance.some((d) => d.how === 'in-place') || probe.settings.some((c) => c.effect === 'services' || c.effect === 'front' || c.effect === 'scale')) {
       update.action = 'update';
       update.note = `new bootstrap pushed to ${state.resources.instance?.id ?? 'the instance'} over SSM (only changed services restart)`;
     } else update.action = 'unchanged';

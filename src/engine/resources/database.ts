@@ -5,7 +5,7 @@ import {
 } from '@aws-sdk/client-rds';
 import { z } from 'zod';
 import type { StepContext } from '../context';
-import { isNotFound } from '../aws/classify';
+import { awsErrorCode, isNotFound } from '../aws/classify';
 import { refused } from '../errors';
 import { imageTag, stackImages } from '../bootstrap/compose';
 import { scaleNames, SCALE_KEYS } from '../scale/names';
@@ -78,13 +78,13 @@ export async function ensureDatabaseSubnetGroup(ctx: StepContext, subnets: reado
     key: SCALE_KEYS.databaseSubnetGroup, kind: 'db-subnet-group',
     describe: lookUp, findOrphan: lookUp,
     // The name is the idempotency key: RDS has no client token.
-    create: async () => {
+    create: () => createOrAdoptNamed(async () => {
       await ctx.clients.rds.send(new CreateDBSubnetGroupCommand({
         DBSubnetGroupName: name, DBSubnetGroupDescription: `GeuseMaker stack ${ctx.stack}: private subnets`,
         SubnetIds: subnets.map((s) => s.id), Tags: stackTags(ctx, SCALE_KEYS.databaseSubnetGroup, name),
       }));
       return { id: name };
-    },
+    }, lookUp),
   });
   return { outcome, detail: `${name} (${subnets.map((s) => `${s.id} in ${s.zone}`).join(', ')})`, name };
 }
@@ -92,6 +92,36 @@ export async function ensureDatabaseSubnetGroup(ctx: StepContext, subnets: reado
 function notOurs(ctx: StepContext, what: string, name: string, stackId: string | undefined) {
   return refused('NAME_TAKEN', `${what} named ${name} exists in ${ctx.clients.region} and is not this stack's (${stackId ? `it belongs to stack id ${stackId}` : 'it carries no GeuseMaker stack id'}); it is left alone.`,
     'Deploy under another stack name, or delete it if you know it is unused.');
+}
+
+/**
+ * RDS and ElastiCache name their "already exists" answers per resource (DBInstanceAlreadyExists,
+ * ReplicationGroupAlreadyExists…), which the shared list of repeat answers does not hold. After a lost answer the
+ * SDK sends the create again and gets one about its own first attempt: looked up by the fixed name, ours is adopted
+ * and another stack's is refused (lookUp throws NAME_TAKEN); one being deleted keeps the create's error.
+ */
+export async function createOrAdoptNamed(create: () => Promise<Found>, lookUp: () => Promise<Found | undefined>): Promise<Found> {
+  try {
+    return await create();
+  } catch (error) {
+    if (!/AlreadyExists(Fault)?$/.test(awsErrorCode(error) ?? '')) throw error;
+    const found = await lookUp();
+    if (!found) throw error;
+    return found;
+  }
+}
+
+/**
+ * A delete whose answer was lost, or whose repeat found the resource already being deleted (RDS answers
+ * InvalidDBInstanceState, ElastiCache InvalidReplicationGroupState): what AWS says now decides whether it happened.
+ */
+export async function deleteOnce(send: () => Promise<unknown>, stillThere: () => Promise<boolean>): Promise<void> {
+  try {
+    await send();
+  } catch (error) {
+    if (isNotFound(error)) return;
+    if (await stillThere().catch(() => true)) throw error;
+  }
 }
 
 /** RDS PostgreSQL at the major version the stack's postgres image runs, so a dump restores as it was written. */
@@ -117,7 +147,8 @@ export async function ensureDatabase(ctx: StepContext, inputs: { subnetGroup: st
   const { outcome } = await ensureResource(ctx, {
     key: SCALE_KEYS.database, kind: 'database',
     describe: lookUp, findOrphan: lookUp,
-    create: async () => {
+    // The identifier is the idempotency key: RDS has no client token.
+    create: () => createOrAdoptNamed(async () => {
       const password = await secretValue(ctx, SECRETS.find((s) => s.name === 'postgres-password')!);
       const out = await ctx.clients.rds.send(new CreateDBInstanceCommand({
         DBInstanceIdentifier: id, DBInstanceClass: scale.databaseClass, Engine: 'postgres', EngineVersion: databaseEngineVersion(ctx.facts.images),
@@ -128,7 +159,7 @@ export async function ensureDatabase(ctx: StepContext, inputs: { subnetGroup: st
         Tags: stackTags(ctx, SCALE_KEYS.database, id),
       }));
       return { id, attrs: { arn: out.DBInstance?.DBInstanceArn ?? '' } };
-    },
+    }, lookUp),
   });
   const ready = await untilAvailable(ctx, id);
   await convergeDatabase(ctx, ready);
@@ -181,17 +212,16 @@ export async function deleteDatabases(ctx: DatabaseDeleteContext, ids: readonly 
     if (!db) continue;
     if (db.DBInstanceStatus !== 'deleting') {
       const snapshot = ctx.deleteData ? undefined : scaleNames.finalSnapshot(id, new Date());
-      try {
-        await ctx.clients.rds.send(new DeleteDBInstanceCommand({
-          DBInstanceIdentifier: id, SkipFinalSnapshot: ctx.deleteData === true,
-          ...(snapshot ? { FinalDBSnapshotIdentifier: snapshot } : {}),
-          // Automated backups go with the instance; the final snapshot is what is kept.
-          DeleteAutomatedBackups: true,
-        }));
-        if (snapshot) ctx.onFinalSnapshot?.(id, snapshot);
-      } catch (error) {
-        if (!isNotFound(error)) throw error;
-      }
+      await deleteOnce(() => ctx.clients.rds.send(new DeleteDBInstanceCommand({
+        DBInstanceIdentifier: id, SkipFinalSnapshot: ctx.deleteData === true,
+        ...(snapshot ? { FinalDBSnapshotIdentifier: snapshot } : {}),
+        // Automated backups go with the instance; the final snapshot is what is kept.
+        DeleteAutomatedBackups: true,
+      })), async () => {
+        const now = await describeDatabase(ctx.clients, id);
+        return now !== undefined && now.DBInstanceStatus !== 'deleting';
+      });
+      if (snapshot) ctx.onFinalSnapshot?.(id, snapshot);
     }
     await pollUntil(async () => {
       const left = await describeDatabase(ctx.clients, id);

@@ -11,7 +11,7 @@ import type { StepResult } from '../graph/run-graph';
 import { scaleNames, SCALE_KEYS } from '../scale/names';
 import { stackTags, tagValue, TAG_STACK_ID } from '../stack/naming';
 import { pollUntil } from '../wait';
-import { dataServiceTimeout } from './database';
+import { createOrAdoptNamed, dataServiceTimeout, deleteOnce } from './database';
 import { ensureResource, type Found } from './ensure';
 import type { Subnet } from './network';
 import { REDIS_SECRET } from './secret-specs';
@@ -77,13 +77,14 @@ export async function ensureCacheSubnetGroup(ctx: StepContext, subnets: readonly
   const { outcome } = await ensureResource(ctx, {
     key: SCALE_KEYS.cacheSubnetGroup, kind: 'cache-subnet-group',
     describe: lookUp, findOrphan: lookUp,
-    create: async () => {
+    // The name is the idempotency key: ElastiCache has no client token.
+    create: () => createOrAdoptNamed(async () => {
       await ctx.clients.elasticache.send(new CreateCacheSubnetGroupCommand({
         CacheSubnetGroupName: name, CacheSubnetGroupDescription: `GeuseMaker stack ${ctx.stack}: private subnets`,
         SubnetIds: subnets.map((s) => s.id), Tags: stackTags(ctx, SCALE_KEYS.cacheSubnetGroup, name),
       }));
       return { id: name };
-    },
+    }, lookUp),
   });
   return { outcome, detail: `${name} (${subnets.map((s) => s.id).join(', ')})`, name };
 }
@@ -105,7 +106,7 @@ export async function ensureCache(ctx: StepContext, inputs: { subnetGroup: strin
   const { outcome } = await ensureResource(ctx, {
     key: SCALE_KEYS.cache, kind: 'cache',
     describe: lookUp, findOrphan: lookUp,
-    create: async () => {
+    create: () => createOrAdoptNamed(async () => {
       const token = await secretValue(ctx, REDIS_SECRET);
       const out = await ctx.clients.elasticache.send(new CreateReplicationGroupCommand({
         ReplicationGroupId: id, ReplicationGroupDescription: `GeuseMaker stack ${ctx.stack}: n8n queue`,
@@ -116,7 +117,7 @@ export async function ensureCache(ctx: StepContext, inputs: { subnetGroup: strin
         Tags: stackTags(ctx, SCALE_KEYS.cache, id),
       }));
       return { id, attrs: { arn: out.ReplicationGroup?.ARN ?? '' } };
-    },
+    }, lookUp),
   });
   const ready = await pollUntil(async () => {
     const group = await describeCache(ctx.clients, id);
@@ -141,11 +142,10 @@ export async function deleteCaches(ctx: TeardownContext, ids: readonly string[])
     const group = await describeCache(ctx.clients, id);
     if (!group) continue;
     if (group.Status !== 'deleting') {
-      try {
-        await ctx.clients.elasticache.send(new DeleteReplicationGroupCommand({ ReplicationGroupId: id, RetainPrimaryCluster: false }));
-      } catch (error) {
-        if (!isNotFound(error)) throw error;
-      }
+      await deleteOnce(() => ctx.clients.elasticache.send(new DeleteReplicationGroupCommand({ ReplicationGroupId: id, RetainPrimaryCluster: false })), async () => {
+        const now = await describeCache(ctx.clients, id);
+        return now !== undefined && now.Status !== 'deleting';
+      });
     }
     await pollUntil(async () => {
       const left = await describeCache(ctx.clients, id);

@@ -105,9 +105,11 @@ export async function ensureInstanceSecurityGroup(ctx: StepContext, vpcId: strin
   const access = ctx.config.access;
   // Services bind to loopback; the reverse proxy on port 80 is the one door: on automation/gpu open only to the
   // load balancer's group (never to an address range), on dev only to the CIDR in cidr mode.
-  const wanted: IpPermission[] = albGroupId
+  const wanted: IpPermission[] = [...(albGroupId
     ? [{ IpProtocol: 'tcp', FromPort: PROXY_PORT, ToPort: PROXY_PORT, UserIdGroupPairs: [{ GroupId: albGroupId, Description: 'GeuseMaker proxy from the load balancer' }] }]
-    : access.mode === 'cidr' ? [{ IpProtocol: 'tcp', FromPort: PROXY_PORT, ToPort: PROXY_PORT, IpRanges: [{ CidrIp: access.cidr, Description: 'GeuseMaker proxy from the configured CIDR' }] }] : [];
+    : access.mode === 'cidr' ? [{ IpProtocol: 'tcp', FromPort: PROXY_PORT, ToPort: PROXY_PORT, IpRanges: [{ CidrIp: access.cidr, Description: 'GeuseMaker proxy from the configured CIDR' }] }] : []),
+  // The workers' group is made after this one; once it exists, a redeploy keeps the rules that admit it.
+  ...workersToInstance(ctx, ctx.journal.record('sg-workers')?.status === 'created' ? ctx.journal.record('sg-workers')?.id : undefined)];
   await reconcileIngress(ctx, found.id, wanted);
   const source = albGroupId ? `the load balancer's group ${albGroupId}` : access.mode === 'cidr' ? access.cidr : '';
   const inbound = wanted.length === 0 ? 'no inbound rules' : `port ${PROXY_PORT} from ${source} only`;
@@ -153,4 +155,32 @@ export async function ensureEfsSecurityGroup(ctx: StepContext, vpcId: string, in
   const sources = [{ GroupId: instanceGroupId, Description: 'GeuseMaker NFS from the stack instance' }, ...(workerGroupId ? [{ GroupId: workerGroupId, Description: 'GeuseMaker NFS from the worker pools' }] : [])];
   await reconcileIngress(ctx, found.id, sources.map((pair) => ({ IpProtocol: 'tcp', FromPort: EFS_PORT, ToPort: EFS_PORT, UserIdGroupPairs: [pair] })));
   return { outcome, detail: `${found.id} (NFS 2049 from ${sources.map((pair) => pair.GroupId).join(' and ')} only)`, id: found.id };
+}
+
+/**
+ * Scale with database or queue on the instance: the workers reach its PostgreSQL (5432) and Valkey (6379),
+ * published on the host for them alone.
+ */
+export function workersToInstance(ctx: Pick<StepContext, 'config'>, workersGroupId: string | undefined): IpPermission[] {
+  const scale = ctx.config.scale;
+  if (!scale || !workersGroupId) return [];
+  const ports = [...(scale.database === 'instance' ? [5432] : []), ...(scale.queue === 'instance' ? [6379] : [])];
+  return ports.map((port) => ({ IpProtocol: 'tcp', FromPort: port, ToPort: port, UserIdGroupPairs: [{ GroupId: workersGroupId, Description: `GeuseMaker ${port} from the worker pools` }] }));
+}
+
+/** Adds the workers' rules to the instance's group once the workers' group exists (first deploy). */
+export async function admitWorkersToInstance(ctx: StepContext, instanceGroupId: string, workersGroupId: string): Promise<void> {
+  const extra = workersToInstance(ctx, workersGroupId);
+  if (extra.length === 0) return;
+  const group = await describeGroup(ctx, instanceGroupId);
+  const present = flatten(group?.IpPermissions ?? []);
+  const missing = extra.filter((rule) => !present.has(ruleKey(rule, workersGroupId)));
+  if (missing.length === 0) return;
+  await applyOnce(onceOf(ctx), {
+    send: () => ctx.clients.ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: instanceGroupId, IpPermissions: missing })),
+    isDone: async () => {
+      const now = flatten((await describeGroup(ctx, instanceGroupId))?.IpPermissions ?? []);
+      return missing.every((rule) => now.has(ruleKey(rule, workersGroupId)));
+    },
+  });
 }

@@ -62,12 +62,19 @@ export async function sweepLaunchTemplates(clients: AwsClients, stack: string): 
   return (out.LaunchTemplates ?? []).map((t) => fromTags('launch-template', t.LaunchTemplateId!, t.Tags));
 }
 
-/** The group is named gm-<stack>; it is this stack's only if its tags say so (one call, by name). */
+/**
+ * The stack's group is named gm-<stack> and its worker pools gm-<stack>-<pool>-workers; each is this stack's only
+ * if its tags say so (one call, by name).
+ */
 export async function sweepAutoScalingGroups(clients: AwsClients, stack: string): Promise<SweptResource[]> {
-  const { describeGroup, groupName } = await import('./group-view');
-  const group = await describeGroup(clients, groupName(stack));
-  if (!group || tagValue(group.tags, TAG_STACK) !== stack) return [];
-  return [fromTags('auto-scaling-group', group.name, group.tags, group.status)];
+  const { describeGroups, groupName } = await import('./group-view');
+  const { scaleNames } = await import('../scale/names');
+  const names = [groupName(stack), scaleNames.workerGroup(stack, 'n8n'), scaleNames.workerGroup(stack, 'ollama')];
+  const groups = await describeGroups(clients, names);
+  return names.flatMap((name) => {
+    const group = groups.get(name);
+    return group && tagValue(group.tags, TAG_STACK) === stack ? [fromTags('auto-scaling-group', group.name, group.tags, group.status)] : [];
+  });
 }
 
 /** Instances not yet terminated (terminated ones keep their tags for an hour). */

@@ -194,14 +194,26 @@ export function targetTracking(ctx: Pick<StepContext, 'config' | 'stack'>, pool:
   };
 }
 
+/**
+ * A described policy lists members we never set as empty (a metric-math spec comes back with `Dimensions: []`):
+ * an empty list and an absent one mean the same, so neither makes a redeploy put the policy again.
+ */
+function withoutEmpty(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutEmpty);
+  if (value === null || value === undefined || typeof value !== 'object') return value ?? null;
+  return Object.fromEntries(Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0))
+    .map(([k, v]) => [k, withoutEmpty(v)]));
+}
+
 /** Puts the policy only when AWS's differs (a redeploy makes no call), and turns on the group metric queue tracking divides by. */
 async function ensureScalingPolicy(ctx: StepContext, pool: WorkerPoolName, group: string, inputs: WorkerGroupInputs): Promise<string> {
   const name = scalingPolicyName(ctx.stack, pool);
   const { config, words } = targetTracking(ctx, pool, group, inputs);
   const live = (await ctx.clients.autoscaling.send(new DescribePoliciesCommand({ AutoScalingGroupName: group, PolicyNames: [name] }))).ScalingPolicies?.[0];
   const same = live?.PolicyType === 'TargetTrackingScaling' && live.TargetTrackingConfiguration?.TargetValue === config.TargetValue
-    && sameData(live.TargetTrackingConfiguration?.PredefinedMetricSpecification ?? null, config.PredefinedMetricSpecification ?? null)
-    && sameData(live.TargetTrackingConfiguration?.CustomizedMetricSpecification ?? null, config.CustomizedMetricSpecification ?? null);
+    && sameData(withoutEmpty(live.TargetTrackingConfiguration?.PredefinedMetricSpecification), withoutEmpty(config.PredefinedMetricSpecification))
+    && sameData(withoutEmpty(live.TargetTrackingConfiguration?.CustomizedMetricSpecification), withoutEmpty(config.CustomizedMetricSpecification));
   if (!same) {
     await ctx.clients.autoscaling.send(new PutScalingPolicyCommand({ AutoScalingGroupName: group, PolicyName: name, PolicyType: 'TargetTrackingScaling', TargetTrackingConfiguration: config }));
   }

@@ -22,13 +22,22 @@ export interface MigrationRecord {
 }
 
 /** The journal's word that n8n's data is in the stack's RDS database now, if it says so. */
-export function migrationRecord(state: StackState): MigrationRecord | undefined {
+export function migrationRecord(state: Pick<StackState, 'resources'>): MigrationRecord | undefined {
   const record = state.resources[SCALE_KEYS.database];
   if (record?.status !== 'created' || !record.id) return undefined;
   const attrs = record.attrs;
   const at = attrs[MIGRATION_ATTRS.at];
   if (!at || attrs[MIGRATION_ATTRS.into] !== record.id) return undefined;
   return { migratedAt: at, rows: Number(attrs[MIGRATION_ATTRS.rows] ?? 0), tables: Number(attrs[MIGRATION_ATTRS.tables] ?? 0), into: record.id };
+}
+
+/**
+ * Whether n8n's data lives in the stack's RDS database, so that nothing may take the database away or change its
+ * password behind its back: the applied config keeps it there (a stack made with scale.database rds, or one whose
+ * move was applied), or the journal says it was moved (a change whose move finished before the rest of it did).
+ */
+export function dataInRds(state: Pick<StackState, 'config' | 'resources'>): boolean {
+  return state.config.scale?.database === 'rds' || migrationRecord(state) !== undefined;
 }
 
 /**

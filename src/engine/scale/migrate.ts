@@ -6,7 +6,7 @@ import { countScript, dumpScript, MIGRATION_TIMEOUT_SECONDS, restoreScript, star
 import { SCALE_KEYS } from './names';
 import { MIGRATION_ATTRS } from './migrate-needed';
 
-export { MIGRATION_ATTRS, migrationNeeded, migrationRecord, type MigrationRecord } from './migrate-needed';
+export { dataInRds, MIGRATION_ATTRS, migrationNeeded, migrationRecord, type MigrationRecord } from './migrate-needed';
 
 /*
  * Moving an existing stack's PostgreSQL (the postgres container on the instance, data on EFS) into RDS, over Run

@@ -6,7 +6,7 @@ import { stackSecrets } from '../resources/secret-specs';
 import { unexpectedAnswer } from '../ssm/run-command';
 import { names } from '../stack/naming';
 import type { StackState } from '../state/schema';
-import { ENCRYPTION_KEY_REASON, ROTATABLE, ROTATABLE_SECRETS, type RotatableSecret } from './rotatable';
+import { ENCRYPTION_KEY_REASON, heldBack, ROTATABLE, ROTATABLE_SECRETS, type RotatableSecret } from './rotatable';
 
 /** How old one secret is, from Parameter Store's LastModifiedDate (and whether rotateAfterDays says it is due). */
 export interface SecretAge {
@@ -35,7 +35,7 @@ const describedSchema = z.object({
  * missing from Parameter Store is left out. `usedRotatable` lists the secrets `secrets rotate` would change.
  */
 export async function readSecretAges(
-  clients: AwsClients, state: Pick<StackState, 'name' | 'config'>, usedRotatable: readonly RotatableSecret[],
+  clients: AwsClients, state: Pick<StackState, 'name' | 'config' | 'resources'>, usedRotatable: readonly RotatableSecret[],
   options: { signal?: AbortSignal; now?: Date; rotateAfterDays?: number } = {},
 ): Promise<SecretAge[]> {
   const specs = stackSecrets(state.config);
@@ -51,6 +51,7 @@ export async function readSecretAges(
   }
   const now = (options.now ?? new Date()).getTime();
   const rotateAfterDays = options.rotateAfterDays ?? state.config.rotateAfterDays;
+  const held = heldBack(state);
   const ages = (described.Parameters ?? []).flatMap((parameter) => {
     const name = byParameter.get(parameter.Name);
     if (name === undefined) return [];
@@ -58,7 +59,7 @@ export async function readSecretAges(
     const ageDays = Math.max(0, Math.floor((now - parameter.LastModifiedDate.getTime()) / DAY_MS));
     const notRotatedBecause = rotatable !== undefined ? undefined
       : name === 'n8n-encryption-key' ? ENCRYPTION_KEY_REASON
-        : ROTATABLE_SECRETS.some((secret) => ROTATABLE[secret].parameter === name) ? 'the stack does not use it' : 'secrets rotate does not change it';
+        : held.find((each) => each.parameter === name)?.reason ?? (ROTATABLE_SECRETS.some((secret) => ROTATABLE[secret].parameter === name) ? 'the stack does not use it' : 'secrets rotate does not change it');
     return [{
       name, rotatable, ...(notRotatedBecause ? { notRotatedBecause } : {}), lastChangedAt: parameter.LastModifiedDate.toISOString(), ageDays, version: parameter.Version,
       due: rotateAfterDays !== undefined && rotatable !== undefined && ageDays >= rotateAfterDays,

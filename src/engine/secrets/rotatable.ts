@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { invalidInput, refused } from '../errors';
 import { servicesOf } from '../health/catalogue';
-import type { SECRETS } from '../resources/secret-specs';
+import { REDIS_SECRET, type SECRETS } from '../resources/secret-specs';
+import { dataInRds } from '../scale/migrate-needed';
+import { SCALE_KEYS, scaleNames } from '../scale/names';
 import type { StackState } from '../state/schema';
 
 /* Plain data and checks (no AWS SDK): what `secrets rotate` can change, and whether a stack uses each secret. */
@@ -51,6 +53,41 @@ export const ENCRYPTION_KEY_REASON = 'n8n has no way to re-encrypt its stored cr
 
 const ENCRYPTION_KEY_WORDS = new Set(['n8n-encryption', 'n8n-encryption-key', 'encryption-key', 'encryption']);
 
+/** Why the queue's token (a scaled stack's redis-auth-token) is not rotated. */
+export const REDIS_TOKEN_REASON = 'it is the queue\'s AUTH token (ElastiCache\'s, or the instance\'s Valkey password), which n8n on the instance and on every worker reads when it starts; changing it in ElastiCache (ModifyReplicationGroup) and in all of them together is not automated yet';
+
+const REDIS_TOKEN_WORDS = new Set([REDIS_SECRET.name, 'redis', 'redis-auth', 'queue', 'valkey']);
+
+type SecretsOf = Pick<StackState, 'name' | 'config' | 'resources'>;
+
+/**
+ * Why the PostgreSQL password of a scaled stack is not rotated, when it is not: the rotation step changes it inside
+ * the instance's postgres container and recreates n8n there, which is all it reaches.
+ */
+function postgresHeldBack(state: SecretsOf): string | undefined {
+  const record = state.resources[SCALE_KEYS.database];
+  const database = record?.id ?? scaleNames.database(state.name);
+  if (dataInRds(state)) {
+    return `it is the master password of RDS database ${database}, which holds n8n's data: changing RDS's master password (ModifyDBInstance) together with n8n's on the instance and on every worker is not automated yet`;
+  }
+  if (record?.status === 'created') {
+    return `RDS database ${database} was made with it as its master password, and moving n8n's data into RDS logs in with it: changing RDS's master password (ModifyDBInstance) is not automated yet`;
+  }
+  if (state.config.scale) {
+    return 'the n8n workers read it from Parameter Store when they start: a new value would lock the running workers out of the instance\'s PostgreSQL until they are replaced, which rotation does not do yet';
+  }
+  return undefined;
+}
+
+/** The secrets the stack uses that `secrets rotate` leaves alone on this stack, each with why (the encryption key aside). */
+export function heldBack(state: SecretsOf): { secret: RotatableSecret | undefined; parameter: string; reason: string }[] {
+  const postgres = state.config.services.postgres ? postgresHeldBack(state) : undefined;
+  return [
+    ...(postgres ? [{ secret: 'postgres' as const, parameter: ROTATABLE.postgres.parameter, reason: postgres }] : []),
+    ...(state.config.scale ? [{ secret: undefined, parameter: REDIS_SECRET.name, reason: REDIS_TOKEN_REASON }] : []),
+  ];
+}
+
 /** What the user may type for each secret: its short name, or its parameter's name. */
 const ALIASES: Readonly<Record<string, RotatableSecret>> = Object.fromEntries(
   ROTATABLE_SECRETS.flatMap((secret) => [[secret, secret], [ROTATABLE[secret].parameter, secret]]),
@@ -89,9 +126,11 @@ export function guardedProxyPath(state: Pick<StackState, 'config'>): string | un
  * The n8n encryption key and a secret the stack does not use are refused with the reason; checked from the state
  * alone, before any AWS call.
  */
-export function chooseSecrets(state: Pick<StackState, 'name' | 'config'>, only: readonly string[] | undefined, proxyRuns: boolean): RotatableSecret[] {
+export function chooseSecrets(state: SecretsOf, only: readonly string[] | undefined, proxyRuns: boolean): RotatableSecret[] {
   const used = (secret: RotatableSecret) => servicesUsing(state, secret, proxyRuns);
-  if (only === undefined) return ROTATABLE_SECRETS.filter((secret) => used(secret).uses);
+  const held = heldBack(state);
+  const heldReason = (secret: RotatableSecret) => held.find((each) => each.secret === secret)?.reason;
+  if (only === undefined) return ROTATABLE_SECRETS.filter((secret) => used(secret).uses && heldReason(secret) === undefined);
   const parsed = onlySchema.safeParse(only);
   if (!parsed.success) throw invalidInput('USAGE', `--only ${parsed.error.issues[0]?.message ?? 'is not a list of secrets'}.`, `Name some of ${ROTATABLE_SECRETS.join(', ')}, separated by commas.`);
   const wanted = new Set<RotatableSecret>();
@@ -100,11 +139,23 @@ export function chooseSecrets(state: Pick<StackState, 'name' | 'config'>, only: 
       throw refused('SECRET_NOT_ROTATABLE', `The n8n encryption key of stack ${state.name} is not rotated: ${ENCRYPTION_KEY_REASON}.`,
         `Leave it out; the other secrets are ${ROTATABLE_SECRETS.join(', ')}.`);
     }
+    if (REDIS_TOKEN_WORDS.has(word)) {
+      if (!state.config.scale) {
+        throw refused('SERVICE_NOT_IN_STACK', `Stack ${state.name} has no ${REDIS_SECRET.name}: it has no scale section, so no queue.`, `Leave it out; the other secrets are ${ROTATABLE_SECRETS.join(', ')}.`);
+      }
+      throw refused('SECRET_NOT_ROTATABLE', `The ${REDIS_SECRET.name} of stack ${state.name} is not rotated: ${REDIS_TOKEN_REASON}.`,
+        `Leave it out of --only; the secrets rotated on this stack are ${ROTATABLE_SECRETS.filter((each) => used(each).uses && heldReason(each) === undefined).join(', ') || 'none'}.`);
+    }
     const secret = ALIASES[word];
     if (!secret) throw invalidInput('USAGE', `--only names "${word}", which is not a secret \`secrets rotate\` changes.`, `Name some of ${ROTATABLE_SECRETS.join(', ')}, separated by commas.`);
     const use = used(secret);
     if (!use.uses) {
       throw refused('SERVICE_NOT_IN_STACK', `Stack ${state.name} does not use the ${secret} secret: ${use.why}.`, `Leave ${secret} out of --only; the stack uses ${ROTATABLE_SECRETS.filter((each) => used(each).uses).join(', ') || 'none of them'}.`);
+    }
+    const reason = heldReason(secret);
+    if (reason) {
+      throw refused('SECRET_NOT_ROTATABLE', `The ${ROTATABLE[secret].parameter} of stack ${state.name} is not rotated: ${reason}.`,
+        `Leave ${secret} out of --only; the secrets rotated on this stack are ${ROTATABLE_SECRETS.filter((each) => used(each).uses && heldReason(each) === undefined).join(', ') || 'none'}.`);
     }
     wanted.add(secret);
   }

@@ -6,7 +6,7 @@ import { publicUrlFrom } from '../resources/public-url';
 import type { StackState } from '../state/schema';
 import { isGpuTier } from '../tiers';
 import type { SecretAge } from './ages';
-import { chooseSecrets, ENCRYPTION_KEY_REASON, guardedProxyPath, ROTATABLE, ROTATABLE_SECRETS, type RotatableSecret } from './rotatable';
+import { chooseSecrets, ENCRYPTION_KEY_REASON, guardedProxyPath, heldBack, ROTATABLE, ROTATABLE_SECRETS, type RotatableSecret } from './rotatable';
 
 export { ROTATABLE_SECRETS, type RotatableSecret } from './rotatable';
 export type { SecretAge } from './ages';
@@ -82,11 +82,14 @@ export class SecretsService {
       ...secrets.map((secret) => (secret === 'postgres' && !n8n ? ROTATABLE.postgres.step.replace(/PostgreSQL and n8n are recreated.*$/, 'PostgreSQL is recreated with the new env file') : ROTATABLE[secret].step)),
       'Health rounds until every service is healthy; if they are not, or a step fails or is cancelled, the old values are put back as new versions and applied the same way, in the same order',
     ];
+    const held = heldBack(state);
     const notRotated = [
       { name: 'n8n-encryption-key', reason: ENCRYPTION_KEY_REASON },
       ...ROTATABLE_SECRETS.filter((secret) => !secrets.includes(secret)).map((secret) => ({
-        name: ROTATABLE[secret].parameter, reason: used.includes(secret) ? 'not named in --only' : 'the stack does not use it',
+        name: ROTATABLE[secret].parameter,
+        reason: held.find((each) => each.secret === secret)?.reason ?? (used.includes(secret) ? 'not named in --only' : 'the stack does not use it'),
       })),
+      ...held.filter((each) => each.secret === undefined).map((each) => ({ name: each.parameter, reason: each.reason })),
     ];
     return { stack: name, secrets, steps, notRotated };
   }

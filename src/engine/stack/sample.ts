@@ -157,6 +157,16 @@ backup:
 # its own: run "geusemaker secrets rotate". Unset by default.
 # rotateAfterDays: 90
 
+# Optional: scale out (docs/scaling.md). n8n runs in queue mode: its main process stays on the instance and a pool of
+# workers on EC2 Auto Scaling runs the executions, with PostgreSQL on RDS and the queue on ElastiCache (Valkey).
+# Off when absent. Turning it on for a running stack moves its PostgreSQL into RDS (a backup first, row counts
+# verified). Costs from about $140 a month more at the defaults; the plan prices it.
+# scale:
+#   n8nWorkers: { min: 1, max: 4, instanceTypes: [c7i.large, c6i.large, m7i.large], market: spot, scaleOn: cpu }
+#   # ollamaWorkers: { min: 1, max: 2, instanceTypes: [g4dn.xlarge] }   # behind an internal load balancer
+#   database: rds        # rds | instance
+#   queue: elasticache   # elasticache | instance
+
 # Optional: an email address for the Auto Scaling group's own notices (an instance launched, terminated, e.g. by a
 # spot interruption, or failed to launch), sent by SNS with no editor open. AWS mails a link to confirm first.
 # Env: GEUSEMAKER_NOTIFY_EMAIL.

@@ -10,6 +10,7 @@ import type { TeardownContext } from '../resources/teardown';
 import type { StackConfig } from '../stack/config';
 import type { Journal } from '../state/journal';
 import type { StackState } from '../state/schema';
+import { refuseLeavingRds } from './refusals';
 
 /** A resource the applied config has and the wanted one does not. */
 export interface Removal {
@@ -25,9 +26,12 @@ function keysOf(config: StackConfig, facts: Pick<PlanFacts, 'existingSubnets'>):
 
 /**
  * What the change takes away: journaled resources (ours, never the user's network) whose key the applied config
- * has and the wanted one lacks. Data (the file system, the secrets) is never removed by a change.
+ * has and the wanted one lacks. Data (the file system, the secrets) is never removed by a change. The RDS database
+ * is not a data kind (destroy deletes it, with a final snapshot) but holds n8n's data: a change that would remove
+ * it is refused here, whichever path planned it (refuseLeavingRds).
  */
 export function plannedRemovals(state: StackState, wanted: StackConfig, facts: Pick<PlanFacts, 'existingSubnets'>): Removal[] {
+  refuseLeavingRds(state, wanted);
   const before = keysOf(state.config, facts);
   const after = keysOf(wanted, facts);
   return Object.values(state.resources)

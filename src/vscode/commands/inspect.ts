@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { architectureOf, instanceFiles, isGpuTier, renderShow, stackNotFound } from '../../engine';
+import { architectureOf, instanceFiles, isGpuTier, renderShow, scaleWiringFrom, stackNotFound } from '../../engine';
 import { consoleUrl, stackConsoleUrl } from '../console-links';
 import { pickStack, treeNodeOf, type CommandContext } from './context';
 import { childrenOf, type TreeNode } from '../tree/nodes';
@@ -53,7 +53,8 @@ export async function previewInstanceFilesCommand(ctx: CommandContext, docs: Rea
   const { config, resources, pins } = target.entry.state;
   const fileSystemId = resources.efs?.status === 'created' && resources.efs.id ? resources.efs.id : 'fs-00000000';
   // The OS is the config's, as deploy boots it.
-  const files = instanceFiles({ config, region: config.region, fileSystemId, architecture: architectureOf(config.instanceType), gpu: isGpuTier(config.tier), ...(pins ? { images: pins.images } : {}) })
+  const scale = scaleWiringFrom(config, target.entry.state);
+  const files = instanceFiles({ config, region: config.region, fileSystemId, architecture: architectureOf(config.instanceType), gpu: isGpuTier(config.tier), ...(pins ? { images: pins.images } : {}), ...(scale ? { scale } : {}) })
     .filter((file) => typeof file.content === 'string');
   const picked = await vscode.window.showQuickPick(files.map((file) => ({ label: file.name, detail: file.description, file })), {
     title: `Instance files of ${config.name} (${config.os ?? 'al2023'})${fileSystemId === 'fs-00000000' ? ' (not deployed: the EFS id is a placeholder)' : ''}`, canPickMany: true,

@@ -1,5 +1,5 @@
 import { CATALOGUE, type CatalogueService, type GeuseError, type StackHealth } from '../../engine';
-import { HISTORY_LENGTH, type HealthSnapshot, type HistoryPoint, type ServiceRow, type StackTarget } from '../../protocol/health';
+import { HISTORY_LENGTH, type HealthSnapshot, type HistoryPoint, type PoolRow, type ServiceRow, type StackTarget } from '../../protocol/health';
 import { editorWords, isEndpointGap, plainError } from '../error-words';
 
 /** Recent checks per service, oldest first, capped at HISTORY_LENGTH. */
@@ -54,6 +54,16 @@ export function agentOf(health: StackHealth): HealthSnapshot['agent'] {
   return unknownBecause(health)?.code === 'ENDPOINT_API_MISSING' ? 'unknown' : 'offline';
 }
 
+/** A scaled stack's pools for the panel (absent for a stack without pools), and why they are unknown when unread. */
+export function poolsOf(health: StackHealth): Pick<HealthSnapshot, 'pools' | 'poolsNote'> {
+  if (!health.pools) return {};
+  const pools = health.pools.map((pool): PoolRow => ({ ...pool, group: cut(pool.group, 128) ?? '', summary: cut(pool.summary, 500) ?? '' }));
+  const because = health.poolsUnknownBecause;
+  if (!because) return { pools };
+  const words = plainError(because);
+  return { pools, poolsNote: cut(`The worker pools were not read from EC2 Auto Scaling: ${sentence(words.title)}. ${words.detail}`.trim(), 2000) };
+}
+
 /**
  * What the panel shows for one round. A service that is fine on the instance but fails through the public
  * URL is shown as unhealthy: that is how users reach it. A reason every service shares is said once, in the
@@ -85,6 +95,6 @@ export function toSnapshot(target: StackTarget, region: string, health: StackHea
   const disks = (health.disks ?? []).map((disk) => ({ ...disk }));
   return {
     target, region, services, disks, checking: false, refreshSeconds, errorFixes: [], agent: agentOf(health), autoRefresh: !(because && isEndpointGap(because)),
-    ...(checkedAt ? { checkedAt } : {}), ...(note ? { note } : {}),
+    ...(checkedAt ? { checkedAt } : {}), ...(note ? { note } : {}), ...poolsOf(health),
   };
 }

@@ -33,20 +33,9 @@ COMFY_UID={{COMFY_UID}}
 MAIN_ADDRESS_PARAM='{{MAIN_ADDRESS_PARAM}}'
 QUEUE_METRIC={{QUEUE_METRIC}}
 RDS_CA={{RDS_CA}}
-ETC="$GM_ROOT/etc/geusemaker"
-ENV_FILE="$ETC/stack.env"
-COMPOSE_FILE="$ETC/docker-compose.yml"
-EFS="$GM_ROOT/mnt/efs"
-LOG_DIR="$GM_ROOT/var/log/geusemaker"
-LOG="$LOG_DIR/bootstrap.log"
+{{COMMON_PATHS}}
 SELF="$GM_ROOT/usr/local/sbin/geusemaker-bootstrap"
 UNITS="$GM_ROOT/etc/systemd/system"
-IMDS=http://169.254.169.254/latest
-# Every wait is bounded; the bounds are overridable so tests run in milliseconds.
-EFS_TRIES="${GM_EFS_TRIES:-60}"
-EFS_SLEEP="${GM_EFS_SLEEP:-10}"
-HEALTH_TRIES="${GM_HEALTH_TRIES:-60}"
-HEALTH_SLEEP="${GM_HEALTH_SLEEP:-10}"
 SPOT_POLL="${GM_SPOT_POLL:-5}"
 # The single-writer lease on the data: see lease_take.
 LEASE="$EFS/.geusemaker/lease"
@@ -56,12 +45,7 @@ LEASE_SLEEP="${GM_LEASE_SLEEP:-10}"
 LEASE_PAUSE="${GM_LEASE_PAUSE:-3}"
 STEP=start
 
-mkdir -p "$LOG_DIR"
-chmod 700 "$LOG_DIR"
-exec >>"$LOG" 2>&1
-
-log() { printf '%s %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*"; }
-step() { STEP="$1"; log "== step $1"; }
+{{COMMON_LOGGING}}
 # Status lives in an SSM parameter, not an instance tag: the engine already reads the stack's parameter path,
 # the role needs only PutParameter on this one name, and tags are readable by anyone who can describe instances.
 status() {
@@ -84,11 +68,6 @@ wait_for() {
   log "healthy: $what"
 }
 
-imds_token() { curl -fsS -m 2 -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 300' "$IMDS/api/token"; }
-instance_id() {
-  ME="${GM_INSTANCE_ID:-$(curl -fsS -m 5 --retry 3 -H "X-aws-ec2-metadata-token: $(imds_token)" "$IMDS/meta-data/instance-id")}"
-  [[ "$ME" == i-* ]]
-}
 # PostgreSQL's and Qdrant's locks guard one host only, so the one instance that runs the stack holds $LEASE:
 # "<instance id> <epoch of its last renewal>", written to a temporary file renamed over it (atomic on NFS). Last
 # writer wins, so a taker re-reads after LEASE_PAUSE. Not flock: a lock dies with its process. docs/architecture.md
@@ -188,66 +167,17 @@ step aws-cli
 install_aws_cli
 status running
 
-if [ "$GPU" = 1 ]; then
-  step gpu-check
-  command -v nvidia-smi >/dev/null || die "nvidia-smi not found: GPU stacks need a Deep Learning AMI with the NVIDIA driver"
-  gpus=$(nvidia-smi -L) || die "nvidia-smi failed: the NVIDIA driver is not working"
-  [[ "$gpus" == *"GPU "* ]] || die "no GPU visible to the NVIDIA driver"
-  command -v nvidia-ctk >/dev/null || die "NVIDIA container toolkit (nvidia-ctk) not found"
-  log "GPUs: $gpus"
-fi
-
-step install-packages
-# Deep Learning AMIs ship Docker with the NVIDIA runtime configured; installing a second Docker would conflict.
-if [ "$GPU" = 1 ] && docker compose version >/dev/null 2>&1; then
-  log "Docker and compose already present"
-else
-  install_docker
-fi
-install_efs_client
-systemctl enable --now docker
-
-step mount-efs
-{{MOUNT_EFS}}
-
-step service-dirs
-# Owned by the user each image runs as, never world-writable.
-for spec in "${SERVICE_DIRS[@]}"; do
-  IFS=: read -r dir uid mode <<<"$spec"
-  mkdir -p "$EFS/$dir"
-  chown "$uid:$uid" "$EFS/$dir"
-  chmod "$mode" "$EFS/$dir"
-done
+{{HOST_SETUP}}
 mkdir -p "$EFS/.geusemaker"
 chmod 700 "$EFS/.geusemaker"
 
-step secrets
-mkdir -p "$ETC"
-chmod 700 "$ETC"
-umask 077
-: >"$ENV_FILE.tmp"
-for pair in "${SECRET_ENV[@]}"; do
-  value=$(secret "${pair#*=}") || die "cannot read parameter $PARAM_PATH${pair#*=}"
-  [ -n "$value" ] || die "parameter $PARAM_PATH${pair#*=} is empty"
-  printf '%s=%s\n' "${pair%%=*}" "$value" >>"$ENV_FILE.tmp"
-done
-unset value
+{{READ_SECRETS}}
 chmod 600 "$ENV_FILE.tmp"
 mv -f "$ENV_FILE.tmp" "$ENV_FILE"
 umask 022
 
 step write-files
-cat >"$COMPOSE_FILE" <<'GM_COMPOSE_EOF'
-{{COMPOSE}}
-GM_COMPOSE_EOF
-chmod 600 "$COMPOSE_FILE"
-if [ "$RDS_CA" = 1 ]; then
-  # n8n verifies RDS's certificate against this bundle (NODE_EXTRA_CA_CERTS). Fetched each boot, so rotated CAs arrive.
-  curl -fsSL --retry 5 -m 60 -o "$GM_ROOT{{RDS_CA_PATH}}.tmp" '{{RDS_CA_URL}}' || die "cannot fetch Amazon RDS's CA bundle from {{RDS_CA_URL}}"
-  grep -q 'BEGIN CERTIFICATE' "$GM_ROOT{{RDS_CA_PATH}}.tmp" || die "{{RDS_CA_URL}} gave no certificates"
-  chmod 644 "$GM_ROOT{{RDS_CA_PATH}}.tmp"
-  mv -f "$GM_ROOT{{RDS_CA_PATH}}.tmp" "$GM_ROOT{{RDS_CA_PATH}}"
-fi
+{{WRITE_COMPOSE}}
 if [ "$PROXY" = 1 ]; then
   cat >"$ETC/nginx-site.conf" <<'GM_NGINX_EOF'
 {{NGINX}}

@@ -25,40 +25,19 @@ WATCHDOG={{WATCHDOG}}
 HEALTH_URL='{{HEALTH_URL}}'
 # n8n talks to RDS, and so needs its CA bundle.
 RDS_CA={{RDS_CA}}
-ETC="$GM_ROOT/etc/geusemaker"
-ENV_FILE="$ETC/stack.env"
-COMPOSE_FILE="$ETC/docker-compose.yml"
-EFS="$GM_ROOT/mnt/efs"
-LOG_DIR="$GM_ROOT/var/log/geusemaker"
-LOG="$LOG_DIR/bootstrap.log"
+{{COMMON_PATHS}}
 SELF="$GM_ROOT/usr/local/sbin/geusemaker-worker"
 UNITS="$GM_ROOT/etc/systemd/system"
 FAILS="$GM_ROOT/var/lib/geusemaker/health-failures"
-IMDS=http://169.254.169.254/latest
-# Every wait is bounded; the bounds are overridable so tests run in milliseconds.
-EFS_TRIES="${GM_EFS_TRIES:-60}"
-EFS_SLEEP="${GM_EFS_SLEEP:-10}"
-HEALTH_TRIES="${GM_HEALTH_TRIES:-60}"
-HEALTH_SLEEP="${GM_HEALTH_SLEEP:-10}"
 STEP=start
 
-mkdir -p "$LOG_DIR"
-chmod 700 "$LOG_DIR"
-exec >>"$LOG" 2>&1
-
-log() { printf '%s %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*"; }
-step() { STEP="$1"; log "== step $1"; }
+{{COMMON_LOGGING}}
 # No status parameter: the instance role may write the main instance's only. A failed worker is replaced instead
 # (the watchdog, or the load balancer's health check for Ollama).
 die() { trap - ERR; log "FAILED at step $STEP: $*"; exit 1; }
 on_err() { trap - ERR; log "FAILED at step $STEP (exit $1)"; exit "$1"; }
 compose() { docker compose --project-name geusemaker --env-file "$ENV_FILE" -f "$COMPOSE_FILE" "$@"; }
 secret() { aws ssm get-parameter --region "$REGION" --with-decryption --name "$PARAM_PATH$1" --query Parameter.Value --output text; }
-imds_token() { curl -fsS -m 2 -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 300' "$IMDS/api/token"; }
-instance_id() {
-  ME="${GM_INSTANCE_ID:-$(curl -fsS -m 5 --retry 3 -H "X-aws-ec2-metadata-token: $(imds_token)" "$IMDS/meta-data/instance-id")}"
-  [[ "$ME" == i-* ]]
-}
 wait_for() {
   local what="$1" attempt=1
   shift
@@ -132,48 +111,9 @@ GM_UNIT_EOF
   systemctl enable --now geusemaker-watchdog.timer
 fi
 
-if [ "$GPU" = 1 ]; then
-  step gpu-check
-  command -v nvidia-smi >/dev/null || die "nvidia-smi not found: GPU workers need a Deep Learning AMI with the NVIDIA driver"
-  gpus=$(nvidia-smi -L) || die "nvidia-smi failed: the NVIDIA driver is not working"
-  [[ "$gpus" == *"GPU "* ]] || die "no GPU visible to the NVIDIA driver"
-  command -v nvidia-ctk >/dev/null || die "NVIDIA container toolkit (nvidia-ctk) not found"
-  log "GPUs: $gpus"
-fi
+{{HOST_SETUP}}
 
-step install-packages
-# Deep Learning AMIs ship Docker with the NVIDIA runtime configured; installing a second Docker would conflict.
-if [ "$GPU" = 1 ] && docker compose version >/dev/null 2>&1; then
-  log "Docker and compose already present"
-else
-  install_docker
-fi
-install_efs_client
-systemctl enable --now docker
-
-step mount-efs
-{{MOUNT_EFS}}
-
-step service-dirs
-# The main instance's directories, owned as main's bootstrap leaves them, so a worker never changes them.
-for spec in "${SERVICE_DIRS[@]}"; do
-  IFS=: read -r dir uid mode <<<"$spec"
-  mkdir -p "$EFS/$dir"
-  chown "$uid:$uid" "$EFS/$dir"
-  chmod "$mode" "$EFS/$dir"
-done
-
-step secrets
-mkdir -p "$ETC"
-chmod 700 "$ETC"
-umask 077
-: >"$ENV_FILE.tmp"
-for pair in "${SECRET_ENV[@]}"; do
-  value=$(secret "${pair#*=}") || die "cannot read parameter $PARAM_PATH${pair#*=}"
-  [ -n "$value" ] || die "parameter $PARAM_PATH${pair#*=} is empty"
-  printf '%s=%s\n' "${pair%%=*}" "$value" >>"$ENV_FILE.tmp"
-done
-unset value
+{{READ_SECRETS}}
 if [ "$PER_VCPU" -gt 0 ]; then
   vcpus=$(nproc)
   printf '{{CONCURRENCY_VAR}}=%s\n' "$((vcpus * PER_VCPU))" >>"$ENV_FILE.tmp"
@@ -195,17 +135,7 @@ mv -f "$ENV_FILE.tmp" "$ENV_FILE"
 umask 022
 
 step write-files
-cat >"$COMPOSE_FILE" <<'GM_COMPOSE_EOF'
-{{COMPOSE}}
-GM_COMPOSE_EOF
-chmod 600 "$COMPOSE_FILE"
-if [ "$RDS_CA" = 1 ]; then
-  # n8n verifies RDS's certificate against this bundle (NODE_EXTRA_CA_CERTS). Fetched each boot, so rotated CAs arrive.
-  curl -fsSL --retry 5 -m 60 -o "$GM_ROOT{{RDS_CA_PATH}}.tmp" '{{RDS_CA_URL}}' || die "cannot fetch Amazon RDS's CA bundle from {{RDS_CA_URL}}"
-  grep -q 'BEGIN CERTIFICATE' "$GM_ROOT{{RDS_CA_PATH}}.tmp" || die "{{RDS_CA_URL}} gave no certificates"
-  chmod 644 "$GM_ROOT{{RDS_CA_PATH}}.tmp"
-  mv -f "$GM_ROOT{{RDS_CA_PATH}}.tmp" "$GM_ROOT{{RDS_CA_PATH}}"
-fi
+{{WRITE_COMPOSE}}
 mkdir -p "$UNITS"
 cat >"$UNITS/geusemaker-worker.service" <<'GM_UNIT_EOF'
 [Unit]

@@ -128,6 +128,26 @@ export function mountPart(): string {
   return readTemplate('userdata/mount-efs.sh').trimEnd();
 }
 
+/** Writing the compose file (a quoted heredoc, verbatim) and fetching RDS's CA bundle when n8n uses RDS. */
+export function writeComposePart(compose: string): string {
+  return fill(readTemplate('userdata/write-compose.sh'), { COMPOSE: heredocBody(compose, 'GM_COMPOSE_EOF'), RDS_CA_PATH, RDS_CA_URL }).trimEnd();
+}
+
+/** The pieces the main instance's bootstrap and the workers' render the same (templates/userdata/*.sh). */
+export function sharedParts(): Record<string, string> {
+  return {
+    HOST_SETUP: hostSetupPart(),
+    READ_SECRETS: readTemplate('userdata/read-secrets.sh').trimEnd(),
+    COMMON_PATHS: readTemplate('userdata/common-paths.sh').trimEnd(),
+    COMMON_LOGGING: readTemplate('userdata/common-logging.sh').trimEnd(),
+  };
+}
+
+/** The GPU check, Docker, the EFS mount and the service directories: the same on the main instance and on workers. */
+export function hostSetupPart(): string {
+  return fill(readTemplate('userdata/host-setup.sh'), { MOUNT_EFS: mountPart() }).trimEnd();
+}
+
 /**
  * The bootstrap script for one stack and OS variant. It names where secrets live, never their values. `images`
  * are the stack's pinned images (default: the release's tested set).
@@ -171,11 +191,9 @@ export function renderUserDataScript(input: BootstrapInput, options: ComposeOpti
     METRIC_NAME: QUEUE_METRIC.name,
     METRIC_DIMENSION: QUEUE_METRIC.dimension,
     RDS_CA: scale && usesRds(scale) ? '1' : '0',
-    RDS_CA_URL,
-    RDS_CA_PATH,
     INSTALL: installPart(input),
-    MOUNT_EFS: mountPart(),
-    COMPOSE: heredocBody(renderCompose(input, options), 'GM_COMPOSE_EOF'),
+    ...sharedParts(),
+    WRITE_COMPOSE: writeComposePart(renderCompose(input, options)),
     NGINX: proxy ? heredocBody(renderNginx(input), 'GM_NGINX_EOF') : '',
   });
 }

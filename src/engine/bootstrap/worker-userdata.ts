@@ -6,9 +6,9 @@ import { names } from '../stack/naming';
 import { N8N_CONCURRENCY_PER_VCPU } from '../stack/scale-config';
 import { blocksSchema, COMPOSE_ENV_FILE, GPU_RESERVATION, stackImages, type ComposeOptions } from './compose';
 import type { WorkerBootstrapInput } from './input';
-import { CONCURRENCY_VAR, MAIN_ADDRESS_VAR, n8nQueueEnv, RDS_CA_PATH, RDS_CA_URL, usesRds, workersNeedMain } from './queue-env';
+import { CONCURRENCY_VAR, MAIN_ADDRESS_VAR, n8nQueueEnv, RDS_CA_PATH, usesRds, workersNeedMain } from './queue-env';
 import { fill, readTemplate } from './templates';
-import { heredocBody, installPart, mountPart, safe, secretEnvOf, SERVICE_DIRS, USERDATA_LIMIT_BYTES, words, type RenderedUserData } from './userdata';
+import { sharedParts, writeComposePart, installPart, safe, secretEnvOf, SERVICE_DIRS, USERDATA_LIMIT_BYTES, words, type RenderedUserData } from './userdata';
 
 /**
  * The n8n worker's watchdog: a check each interval, starting `graceSeconds` after boot (install, image pull, n8n's
@@ -95,11 +95,9 @@ export function renderWorkerUserDataScript(input: WorkerBootstrapInput, options:
     WATCHDOG_FAILURES: String(WORKER_WATCHDOG.failures),
     HEALTH_URL: HEALTH_URL[pool],
     RDS_CA: pool === 'n8n' && usesRds(input.scale) ? '1' : '0',
-    RDS_CA_URL,
-    RDS_CA_PATH,
     INSTALL: installPart(input),
-    MOUNT_EFS: mountPart(),
-    COMPOSE: heredocBody(renderWorkerCompose(input, options), 'GM_COMPOSE_EOF'),
+    ...sharedParts(),
+    WRITE_COMPOSE: writeComposePart(renderWorkerCompose(input, options)),
   });
 }
 

@@ -1,10 +1,13 @@
-// Installs the Debian tools the bootstrap tests run for real (shellcheck, nginx) when they are missing.
+// Installs the Debian tools the bootstrap tests run for real (shellcheck, nginx, PostgreSQL for the migration scripts'
+// dump and restore between two real servers) when they are missing.
 // CI runs as root on Debian; elsewhere it says exactly what to install.
 import { spawnSync } from 'node:child_process';
 
 const TOOLS = [
   { command: 'shellcheck', pkg: 'shellcheck' },
   { command: 'nginx', pkg: 'nginx-light', paths: ['/usr/sbin/nginx'] },
+  // Debian keeps initdb and pg_ctl under /usr/lib/postgresql/<major>/bin; pg_ctlcluster (postgresql-common) is on PATH.
+  { command: 'pg_ctlcluster', pkg: 'postgresql' },
 ];
 
 function present(tool) {

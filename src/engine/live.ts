@@ -46,7 +46,8 @@ export function transitionTime(reason: string | undefined): string | undefined {
   return Number.isNaN(at.getTime()) ? undefined : at.toISOString();
 }
 
-function sighting(raw: unknown): InstanceSighting | undefined {
+/** One DescribeInstances entry as a sighting; undefined when it lacks the fields relied on. */
+export function instanceSighting(raw: unknown): InstanceSighting | undefined {
   const parsed = instanceSchema.safeParse(raw);
   if (!parsed.success) return undefined;
   const instance = parsed.data;
@@ -74,7 +75,7 @@ export async function sightInstances(clients: AwsClients, ids: readonly string[]
       }), { abortSignal: signal }));
       for (const reservation of page.Reservations ?? []) {
         for (const raw of reservation.Instances ?? []) {
-          const seen = sighting(raw);
+          const seen = instanceSighting(raw);
           if (seen) found.set(seen.id, seen);
         }
       }

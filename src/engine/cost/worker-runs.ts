@@ -2,7 +2,7 @@ import { DescribeScalingActivitiesCommand } from '@aws-sdk/client-auto-scaling';
 import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import { z } from 'zod';
 import type { AwsClients } from '../aws/clients';
-import { LIVE_INSTANCE_STATES, sightInstances, transitionTime, type InstanceSighting } from '../live';
+import { instanceSighting, LIVE_INSTANCE_STATES, sightInstances, type InstanceSighting } from '../live';
 import { activityInstance } from '../resources/group-view';
 import { scaleNames, SCALE_KEYS } from '../scale/names';
 import type { WorkerPoolName } from '../stack/scale-config';
@@ -50,16 +50,7 @@ function poolDefaults(state: Pick<StackState, 'config' | 'resources'>, pool: Wor
 }
 
 const tagSchema = z.object({ Key: z.string().optional(), Value: z.string().optional() });
-const instanceSchema = z.object({
-  InstanceId: z.string().min(1),
-  InstanceType: z.string().optional(),
-  State: z.object({ Name: z.string().optional() }).optional(),
-  StateTransitionReason: z.string().optional(),
-  InstanceLifecycle: z.string().optional(),
-  Placement: z.object({ AvailabilityZone: z.string().optional() }).optional(),
-  LaunchTime: z.union([z.date(), z.string()]).optional(),
-  Tags: z.array(tagSchema).optional(),
-});
+const taggedSchema = z.object({ Tags: z.array(tagSchema).optional() });
 const pageSchema = z.object({
   Reservations: z.array(z.object({ Instances: z.array(z.unknown()).optional() })).optional(),
   NextToken: z.string().optional(),
@@ -75,20 +66,10 @@ async function taggedInstances(clients: AwsClients, groups: readonly string[], s
     }), { abortSignal: signal }));
     for (const reservation of page.Reservations ?? []) {
       for (const raw of reservation.Instances ?? []) {
-        const parsed = instanceSchema.safeParse(raw);
-        if (!parsed.success) continue;
-        const i = parsed.data;
-        const group = i.Tags?.find((tag) => tag.Key === 'aws:autoscaling:groupName')?.Value;
-        if (!group || !groups.includes(group)) continue;
-        const state = i.State?.Name ?? 'unknown';
-        found.push({
-          group,
-          sighting: {
-            id: i.InstanceId, state, instanceType: i.InstanceType, market: i.InstanceLifecycle === 'spot' ? 'spot' : 'on-demand', zone: i.Placement?.AvailabilityZone,
-            launchedAt: i.LaunchTime ? new Date(i.LaunchTime).toISOString() : undefined,
-            stoppedAt: LIVE_INSTANCE_STATES.includes(state) && state !== 'stopped' ? undefined : transitionTime(i.StateTransitionReason),
-          },
-        });
+        const sighting = instanceSighting(raw);
+        const group = taggedSchema.safeParse(raw).data?.Tags?.find((tag) => tag.Key === 'aws:autoscaling:groupName')?.Value;
+        if (!sighting || !group || !groups.includes(group)) continue;
+        found.push({ group, sighting });
       }
     }
     token = page.NextToken;

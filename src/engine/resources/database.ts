@@ -6,11 +6,11 @@ import {
 import { z } from 'zod';
 import type { StepContext } from '../context';
 import { awsErrorCode, isNotFound } from '../aws/classify';
-import { refused } from '../errors';
 import { imageTag, stackImages } from '../bootstrap/compose';
 import { scaleNames, SCALE_KEYS } from '../scale/names';
 import { stackTags, tagValue, TAG_STACK_ID } from '../stack/naming';
 import { pollUntil } from '../wait';
+import { nameTaken } from './name-taken';
 import { ensureResource, type Found } from './ensure';
 import type { Subnet } from './network';
 import { SECRETS, secretValue } from './secrets';
@@ -67,7 +67,7 @@ export async function ensureDatabaseSubnetGroup(ctx: StepContext, subnets: reado
       const group = (await ctx.clients.rds.send(new DescribeDBSubnetGroupsCommand({ DBSubnetGroupName: name }))).DBSubnetGroups?.[0];
       if (!group) return undefined;
       const tags = await tagsOf(ctx.clients, group.DBSubnetGroupArn, []);
-      if (tagValue(tags, TAG_STACK_ID) !== ctx.stackId) throw notOurs(ctx, 'An RDS subnet group', name, tagValue(tags, TAG_STACK_ID));
+      if (tagValue(tags, TAG_STACK_ID) !== ctx.stackId) throw nameTaken(ctx.clients.region, 'An RDS subnet group', name, tagValue(tags, TAG_STACK_ID));
       return { id: name };
     } catch (error) {
       if (isNotFound(error)) return undefined;
@@ -89,10 +89,6 @@ export async function ensureDatabaseSubnetGroup(ctx: StepContext, subnets: reado
   return { outcome, detail: `${name} (${subnets.map((s) => `${s.id} in ${s.zone}`).join(', ')})`, name };
 }
 
-function notOurs(ctx: StepContext, what: string, name: string, stackId: string | undefined) {
-  return refused('NAME_TAKEN', `${what} named ${name} exists in ${ctx.clients.region} and is not this stack's (${stackId ? `it belongs to stack id ${stackId}` : 'it carries no GeuseMaker stack id'}); it is left alone.`,
-    'Deploy under another stack name, or delete it if you know it is unused.');
-}
 
 /**
  * RDS and ElastiCache name their "already exists" answers per resource (DBInstanceAlreadyExists,
@@ -141,7 +137,7 @@ export async function ensureDatabase(ctx: StepContext, inputs: { subnetGroup: st
     const db = await describeDatabase(ctx.clients, id);
     if (!db || db.DBInstanceStatus === 'deleting') return undefined;
     const tags = await tagsOf(ctx.clients, db.DBInstanceArn, db.TagList);
-    if (tagValue(tags, TAG_STACK_ID) !== ctx.stackId) throw notOurs(ctx, 'An RDS database', id, tagValue(tags, TAG_STACK_ID));
+    if (tagValue(tags, TAG_STACK_ID) !== ctx.stackId) throw nameTaken(ctx.clients.region, 'An RDS database', id, tagValue(tags, TAG_STACK_ID));
     return { id, attrs: { arn: db.DBInstanceArn ?? '' } };
   };
   const { outcome } = await ensureResource(ctx, {

@@ -6,12 +6,12 @@ import { z } from 'zod';
 import type { AwsClients } from '../aws/clients';
 import { isNotFound } from '../aws/classify';
 import type { StepContext } from '../context';
-import { refused } from '../errors';
 import type { StepResult } from '../graph/run-graph';
 import { scaleNames, SCALE_KEYS } from '../scale/names';
 import { stackTags, tagValue, TAG_STACK_ID } from '../stack/naming';
 import { pollUntil } from '../wait';
 import { createOrAdoptNamed, dataServiceTimeout, deleteOnce } from './database';
+import { nameTaken } from './name-taken';
 import { ensureResource, type Found } from './ensure';
 import type { Subnet } from './network';
 import { REDIS_SECRET } from './secret-specs';
@@ -55,10 +55,6 @@ async function stackIdOf(clients: AwsClients, arn: string | undefined): Promise<
   return tagValue((await clients.elasticache.send(new ListTagsForResourceCommand({ ResourceName: arn }))).TagList, TAG_STACK_ID);
 }
 
-function notOurs(ctx: StepContext, what: string, name: string, stackId: string | undefined) {
-  return refused('NAME_TAKEN', `${what} named ${name} exists in ${ctx.clients.region} and is not this stack's (${stackId ? `it belongs to stack id ${stackId}` : 'it carries no GeuseMaker stack id'}); it is left alone.`,
-    'Deploy under another stack name, or delete it if you know it is unused.');
-}
 
 export async function ensureCacheSubnetGroup(ctx: StepContext, subnets: readonly Subnet[]): Promise<StepResult & { name: string }> {
   const name = scaleNames.cacheSubnetGroup(ctx.stack);
@@ -67,7 +63,7 @@ export async function ensureCacheSubnetGroup(ctx: StepContext, subnets: readonly
       const group = (await ctx.clients.elasticache.send(new DescribeCacheSubnetGroupsCommand({ CacheSubnetGroupName: name }))).CacheSubnetGroups?.[0];
       if (!group) return undefined;
       const stackId = await stackIdOf(ctx.clients, group.ARN);
-      if (stackId !== ctx.stackId) throw notOurs(ctx, 'An ElastiCache subnet group', name, stackId);
+      if (stackId !== ctx.stackId) throw nameTaken(ctx.clients.region, 'An ElastiCache subnet group', name, stackId);
       return { id: name };
     } catch (error) {
       if (isNotFound(error)) return undefined;
@@ -100,7 +96,7 @@ export async function ensureCache(ctx: StepContext, inputs: { subnetGroup: strin
     const group = await describeCache(ctx.clients, id);
     if (!group || group.Status === 'deleting') return undefined;
     const stackId = await stackIdOf(ctx.clients, group.ARN);
-    if (stackId !== ctx.stackId) throw notOurs(ctx, 'An ElastiCache replication group', id, stackId);
+    if (stackId !== ctx.stackId) throw nameTaken(ctx.clients.region, 'An ElastiCache replication group', id, stackId);
     return { id, attrs: { arn: group.ARN ?? '' } };
   };
   const { outcome } = await ensureResource(ctx, {

@@ -5,7 +5,6 @@ import {
 import type { RequestLaunchTemplateData } from '@aws-sdk/client-ec2';
 import type { ScaleWiring } from '../bootstrap/input';
 import type { StepContext } from '../context';
-import { refused } from '../errors';
 import type { StepResult } from '../graph/run-graph';
 import { QUEUE_METRIC, scaleNames, SCALE_KEYS } from '../scale/names';
 import { architectureOf } from '../stack/config';
@@ -15,6 +14,7 @@ import { mixedPolicy, untilProfileVisible } from './auto-scaling';
 import { groupUpdate, readGroupSettings, targetGroupChanges, type WantedGroupSettings } from './compare-group';
 import { sameData } from './compare-json';
 import { tagSpec } from './ec2-tags';
+import { nameTaken } from './name-taken';
 import { ensureResource, type Found } from './ensure';
 import { describeGroup } from './group-view';
 import { ensureTemplateVersion, type TemplateRef } from './launch-template';
@@ -96,10 +96,9 @@ export async function ensureWorkerGroup(ctx: StepContext, pool: WorkerPoolName, 
   const settings = poolSettings(ctx, pool);
   const name = scaleNames.workerGroup(ctx.stack, pool);
   const key = SCALE_KEYS.workerGroupKey(pool);
-  const live = await describeGroup(ctx.clients, name, ctx.report.signal);
-  const desired = live ? Math.min(settings.max, Math.max(settings.min, live.desired)) : settings.min;
   const wanted: WantedGroupSettings = {
-    AutoScalingGroupName: name, MinSize: settings.min, MaxSize: settings.max, DesiredCapacity: desired,
+    // A new group starts at min; a reused one keeps target tracking's count, brought inside min..max (below).
+    AutoScalingGroupName: name, MinSize: settings.min, MaxSize: settings.max, DesiredCapacity: settings.min,
     VPCZoneIdentifier: inputs.subnets.map((s) => s.id).join(','),
     MixedInstancesPolicy: mixedPolicy(inputs.template, settings.instanceTypes, settings.market),
     CapacityRebalance: settings.market === 'spot',
@@ -110,8 +109,7 @@ export async function ensureWorkerGroup(ctx: StepContext, pool: WorkerPoolName, 
     const group = await describeGroup(ctx.clients, name, ctx.report.signal);
     if (!group || group.status === 'Delete in progress') return undefined;
     if (group.stackId !== ctx.stackId) {
-      throw refused('NAME_TAKEN', `An Auto Scaling group named ${name} exists in ${ctx.clients.region} and is not this stack's (${group.stackId ? `it belongs to stack id ${group.stackId}` : 'it carries no GeuseMaker stack id'}); it is left alone.`,
-        'Deploy under another stack name, or delete that group if you know it is unused.');
+      throw nameTaken(ctx.clients.region, 'An Auto Scaling group', name, group.stackId);
     }
     return { id: name };
   };
@@ -132,6 +130,7 @@ export async function ensureWorkerGroup(ctx: StepContext, pool: WorkerPoolName, 
   let changed: string[] = [];
   if (outcome === 'reused') {
     const liveSettings = await readGroupSettings(ctx.clients, name, ctx.report.signal);
+    if (liveSettings) wanted.DesiredCapacity = Math.min(settings.max, Math.max(settings.min, liveSettings.DesiredCapacity));
     const diff = groupUpdate(liveSettings, wanted);
     changed = diff.changed;
     if (Object.keys(diff.update).length > 0) await ctx.clients.autoscaling.send(new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: name, ...diff.update }));
